@@ -1,0 +1,40 @@
+# Signet — the two commands of the README are `make run` and `make test`.
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+ADDR ?= 127.0.0.1:8080
+
+.PHONY: all deps build debug test asan-test run bench format clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+# Release build: build/bin/signetd, build/bin/signet, build/lib/libsignet-pkcs11.so.
+build: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+
+debug: deps
+	@cmake --preset debug >/dev/null
+	@cmake --build --preset debug -j $(JOBS)
+
+test: build
+	@cd build && ctest --output-on-failure -j $(JOBS) --timeout 900
+
+asan-test: deps
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan -j $(JOBS)
+	@cd build-asan && ctest --output-on-failure -j $(JOBS) --timeout 1800
+
+run: build
+	@scripts/run-dev.sh $(ADDR)
+
+bench: build
+	@bench/run.sh
+
+format:
+	@git ls-files '*.h' '*.cc' | xargs clang-format -i
+
+clean:
+	rm -rf build build-debug build-asan

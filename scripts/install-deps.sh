@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Signet needs to build, test and run.
+# Idempotent: only missing packages are installed. As root it runs apt-get;
+# otherwise it prints the command to run.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libssl-dev openssl libsqlite3-dev sqlite3 libpq-dev
+  libboost1.81-dev libexpected-dev libargon2-dev libspdlog-dev libcli11-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  curl python3
+)
+# Extra packages for the integration tests and benchmarks (real tools and services).
+if [[ "${SIGNET_DEPS:-all}" == "all" ]]; then
+  packages+=(opensc libengine-pkcs11-openssl osslsigncode openjdk-17-jdk-headless
+             postgresql wrk nginx-light)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+if [[ $(id -u) -eq 0 ]]; then
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "install-deps: missing packages; run:"
+  echo "  sudo apt-get install -y ${missing[*]}"
+  exit 1
+fi

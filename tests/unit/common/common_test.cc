@@ -1,0 +1,167 @@
+#include <set>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "common/clock.h"
+#include "common/duration.h"
+#include "common/encoding.h"
+#include "common/names.h"
+#include "common/result.h"
+#include "common/secret_bytes.h"
+#include "common/uuid.h"
+
+namespace signet {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(Base64, RoundTripsAllLengths) {
+  Bytes data;
+  for (int n = 0; n < 70; ++n) {
+    auto decoded = Base64Decode(Base64Encode(data));
+    ASSERT_TRUE(decoded) << decoded.error().message;
+    EXPECT_EQ(*decoded, data);
+    data.push_back(static_cast<std::uint8_t>(n * 37 + 11));
+  }
+}
+
+TEST(Base64, KnownAnswers) {  // RFC 4648 §10
+  EXPECT_EQ(Base64Encode(AsBytes("")), "");
+  EXPECT_EQ(Base64Encode(AsBytes("f")), "Zg==");
+  EXPECT_EQ(Base64Encode(AsBytes("fo")), "Zm8=");
+  EXPECT_EQ(Base64Encode(AsBytes("foo")), "Zm9v");
+  EXPECT_EQ(Base64Encode(AsBytes("foobar")), "Zm9vYmFy");
+  EXPECT_EQ(AsString(*Base64Decode("Zm9vYg==")), "foob");
+}
+
+TEST(Base64, RejectsMalformedInput) {
+  for (const char* bad : {"Zg=", "Zg", "Z===", "Zm9v!A==", "Zg==Zg==", "Zh==", "Zm9=",
+                          "Zm 9v", "=Zg=", "Zg=a"}) {
+    auto r = Base64Decode(bad);
+    EXPECT_FALSE(r) << bad;
+    if (!r) {
+      EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+    }
+  }
+}
+
+TEST(Hex, RoundTripAndErrors) {
+  const Bytes data{0x00, 0x7f, 0x80, 0xff};
+  EXPECT_EQ(HexEncode(data), "007f80ff");
+  EXPECT_EQ(*HexDecode("007F80ff"), data);
+  EXPECT_FALSE(HexDecode("abc"));
+  EXPECT_FALSE(HexDecode("zz"));
+}
+
+TEST(SecretBytes, ComparesAndMoves) {
+  SecretBytes a = SecretBytes::FromString("secret");
+  SecretBytes b = SecretBytes::FromString("secret");
+  SecretBytes c = SecretBytes::FromString("secreT");
+  EXPECT_TRUE(a == b);
+  EXPECT_FALSE(a == c);
+  EXPECT_FALSE(a.Equals(AsBytes("secre")));
+  SecretBytes moved = std::move(a);
+  EXPECT_EQ(moved.string_view(), "secret");
+  EXPECT_TRUE(a.empty());  // NOLINT(bugprone-use-after-move): moved-from is empty by contract
+  SecretBytes copy = moved;
+  EXPECT_TRUE(copy == moved);
+}
+
+TEST(ConstantTimeEquals, Basics) {
+  EXPECT_TRUE(ConstantTimeEquals(AsBytes(""), AsBytes("")));
+  EXPECT_TRUE(ConstantTimeEquals(AsBytes("abc"), AsBytes("abc")));
+  EXPECT_FALSE(ConstantTimeEquals(AsBytes("abc"), AsBytes("abd")));
+  EXPECT_FALSE(ConstantTimeEquals(AsBytes("abc"), AsBytes("abcd")));
+}
+
+TEST(Uuid, NewIsVersion4AndUnique) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) {
+    const std::string id = NewUuid();
+    ASSERT_TRUE(IsUuid(id)) << id;
+    EXPECT_EQ(id[14], '4');
+    EXPECT_TRUE(id[19] == '8' || id[19] == '9' || id[19] == 'a' || id[19] == 'b');
+    EXPECT_TRUE(seen.insert(id).second);
+  }
+}
+
+TEST(Uuid, Parse) {
+  EXPECT_EQ(*ParseUuid("0F8FAD5B-D9CB-469F-A165-70867728950E", "id"),
+            "0f8fad5b-d9cb-469f-a165-70867728950e");
+  auto bad = ParseUuid("not-a-uuid", "signerId");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message, "signerId must be a UUID");
+  EXPECT_FALSE(IsUuid("0f8fad5b-d9cb-469f-a165-70867728950"));
+  EXPECT_FALSE(IsUuid("0f8fad5bxd9cb-469f-a165-70867728950e"));
+}
+
+TEST(Duration, ParsesUnitsAndBounds) {
+  EXPECT_EQ(*ParseDuration("30s", "d", 1s, 30 * 24h), 30s);
+  EXPECT_EQ(*ParseDuration("30m", "d", 1s, 30 * 24h), 30min);
+  EXPECT_EQ(*ParseDuration("8h", "d", 1s, 30 * 24h), 8h);
+  EXPECT_EQ(*ParseDuration("7d", "d", 1s, 30 * 24h), 7 * 24h);
+  auto too_long = ParseDuration("40d", "maxWindowDuration", 1min, 30 * 24h);
+  ASSERT_FALSE(too_long);
+  EXPECT_EQ(too_long.error().message, "maxWindowDuration is 40d; the maximum is 30d");
+  auto too_short = ParseDuration("30s", "maxWindowDuration", 1min, 30 * 24h);
+  ASSERT_FALSE(too_short);
+  EXPECT_EQ(too_short.error().message, "maxWindowDuration is 30s; the minimum is 1m");
+  for (const char* bad : {"", "s", "10", "10x", "-5m", "1.5h", "h10", "99999999999999d"}) {
+    EXPECT_FALSE(ParseDuration(bad, "d", 0s, 365 * 24h)) << bad;
+  }
+}
+
+TEST(Duration, Formats) {
+  EXPECT_EQ(FormatDuration(90min), "90m");
+  EXPECT_EQ(FormatDuration(120min), "2h");
+  EXPECT_EQ(FormatDuration(48h), "2d");
+  EXPECT_EQ(FormatDuration(45s), "45s");
+}
+
+TEST(Slug, Rules) {
+  EXPECT_TRUE(ValidateSlug("release-signer", "name"));
+  EXPECT_TRUE(ValidateSlug("a", "name"));
+  EXPECT_TRUE(ValidateSlug(std::string(64, 'a'), "name"));
+  EXPECT_FALSE(ValidateSlug(std::string(65, 'a'), "name"));
+  for (const char* bad : {"", "-a", "a-", "a--b", "Release", "a_b", "a b", "é"}) {
+    EXPECT_FALSE(ValidateSlug(bad, "name")) << bad;
+  }
+  EXPECT_EQ(ValidateSlug("a--b", "name").error().message,
+            "name must not contain two hyphens in a row");
+}
+
+TEST(Time, FormatAndParse) {
+  const TimePoint t = FromUnixMillis(1795787896123LL);
+  const std::string text = FormatTime(t);
+  EXPECT_EQ(text, "2026-11-27T13:58:16.123Z");
+  EXPECT_EQ(*ParseTime(text, "t"), t);
+  EXPECT_EQ(*ParseTime("2026-11-27T14:58:16.123+01:00", "t"), t);
+  EXPECT_EQ(ToUnixMillis(*ParseTime("1970-01-01T00:00:00Z", "t")), 0);
+  for (const char* bad : {"2026-11-27", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z",
+                          "2026-11-27T10:18:16", "2026-11-27T10:18:16.Z", "yesterday"}) {
+    EXPECT_FALSE(ParseTime(bad, "t")) << bad;
+  }
+}
+
+TEST(FakeClock, Advances) {
+  FakeClock clock(FromUnixMillis(1000));
+  clock.Advance(5s);
+  EXPECT_EQ(ToUnixMillis(clock.Now()), 6000);
+}
+
+TEST(Result, MacrosPropagate) {
+  auto inner = [](bool fail) -> Result<int> {
+    if (fail) return NotFound("nothing");
+    return 7;
+  };
+  auto outer = [&](bool fail) -> Result<int> {
+    SIGNET_ASSIGN_OR_RETURN(int v, inner(fail));
+    return v + 1;
+  };
+  EXPECT_EQ(*outer(false), 8);
+  EXPECT_EQ(outer(true).error().code, ErrorCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace signet
