@@ -1,0 +1,152 @@
+#include "api/json.h"
+
+// The one translation unit that compiles Boost.JSON's implementation.
+#include <boost/json/src.hpp>
+
+namespace signet::api {
+
+Result<JsonValue> ParseJson(std::string_view text) {
+  boost::system::error_code ec;
+  boost::json::parse_options options;
+  options.max_depth = 32;
+  JsonValue v = boost::json::parse(text, ec, {}, options);
+  if (ec) return InvalidArgument("malformed JSON: " + ec.message());
+  return v;
+}
+
+Result<JsonObject> ParseObject(std::string_view body) {
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) return JsonObject{};
+  SIGNET_ASSIGN_OR_RETURN(JsonValue v, ParseJson(body));
+  if (!v.is_object()) return InvalidArgument("request body must be a JSON object");
+  return std::move(v.as_object());
+}
+
+std::string Serialize(const JsonValue& value) { return boost::json::serialize(value); }
+
+Status CheckText(std::string_view value, std::string_view field, std::size_t max_len) {
+  std::size_t chars = 0;
+  for (std::size_t i = 0; i < value.size();) {
+    const auto c = static_cast<unsigned char>(value[i]);
+    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (len == 0 || i + len > value.size()) {
+      return InvalidArgument(std::string(field) + " is not valid UTF-8");
+    }
+    for (std::size_t j = 1; j < len; ++j) {
+      if ((static_cast<unsigned char>(value[i + j]) >> 6) != 2) {
+        return InvalidArgument(std::string(field) + " is not valid UTF-8");
+      }
+    }
+    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+      return InvalidArgument(std::string(field) + " contains a control character");
+    }
+    i += len;
+    ++chars;
+  }
+  if (chars > max_len) {
+    return InvalidArgument(std::string(field) + " is " + std::to_string(chars) +
+                           " characters; the maximum is " + std::to_string(max_len));
+  }
+  return Ok();
+}
+
+const JsonValue* Fields::Get(std::string_view name) const {
+  const JsonValue* v = object_.if_contains(name);
+  return (v == nullptr || v->is_null()) ? nullptr : v;
+}
+
+bool Fields::Has(std::string_view name) const { return Get(name) != nullptr; }
+
+Result<std::optional<std::string>> Fields::OptString(std::string_view name,
+                                                     std::size_t max_len) const {
+  const JsonValue* v = Get(name);
+  if (v == nullptr) return std::optional<std::string>();
+  if (!v->is_string()) return InvalidArgument(Name(name) + " must be a string");
+  const auto& s = v->as_string();
+  SIGNET_TRY(CheckText(std::string_view(s.data(), s.size()), Name(name), max_len));
+  return std::optional<std::string>(std::string(s.data(), s.size()));
+}
+
+Result<std::string> Fields::String(std::string_view name, std::size_t max_len) const {
+  SIGNET_ASSIGN_OR_RETURN(auto s, OptString(name, max_len));
+  if (!s) return InvalidArgument(Name(name) + " is required");
+  return std::move(*s);
+}
+
+Result<std::optional<bool>> Fields::OptBool(std::string_view name) const {
+  const JsonValue* v = Get(name);
+  if (v == nullptr) return std::optional<bool>();
+  if (!v->is_bool()) return InvalidArgument(Name(name) + " must be true or false");
+  return std::optional<bool>(v->as_bool());
+}
+
+Result<bool> Fields::Bool(std::string_view name, bool default_value) const {
+  SIGNET_ASSIGN_OR_RETURN(auto b, OptBool(name));
+  return b.value_or(default_value);
+}
+
+Result<std::optional<std::int64_t>> Fields::OptInt(std::string_view name, std::int64_t min,
+                                                   std::int64_t max) const {
+  const JsonValue* v = Get(name);
+  if (v == nullptr) return std::optional<std::int64_t>();
+  std::int64_t n = 0;
+  if (v->is_int64()) {
+    n = v->as_int64();
+  } else if (v->is_uint64() && v->as_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
+    n = static_cast<std::int64_t>(v->as_uint64());
+  } else if (v->is_double() && v->as_double() == static_cast<double>(static_cast<std::int64_t>(v->as_double()))) {
+    n = static_cast<std::int64_t>(v->as_double());
+  } else {
+    return InvalidArgument(Name(name) + " must be an integer");
+  }
+  if (n < min) {
+    return InvalidArgument(Name(name) + " is " + std::to_string(n) + "; the minimum is " +
+                           std::to_string(min));
+  }
+  if (n > max) {
+    return InvalidArgument(Name(name) + " is " + std::to_string(n) + "; the maximum is " +
+                           std::to_string(max));
+  }
+  return std::optional<std::int64_t>(n);
+}
+
+Result<std::int64_t> Fields::Int(std::string_view name, std::int64_t min, std::int64_t max) const {
+  SIGNET_ASSIGN_OR_RETURN(auto n, OptInt(name, min, max));
+  if (!n) return InvalidArgument(Name(name) + " is required");
+  return *n;
+}
+
+Result<std::optional<std::vector<std::string>>> Fields::OptStringArray(
+    std::string_view name, std::size_t max_items, std::size_t max_len) const {
+  const JsonValue* v = Get(name);
+  if (v == nullptr) return std::optional<std::vector<std::string>>();
+  if (!v->is_array()) return InvalidArgument(Name(name) + " must be an array of strings");
+  const auto& a = v->as_array();
+  if (a.size() > max_items) {
+    return InvalidArgument(Name(name) + " has " + std::to_string(a.size()) +
+                           " items; the maximum is " + std::to_string(max_items));
+  }
+  std::vector<std::string> out;
+  for (const auto& item : a) {
+    if (!item.is_string()) return InvalidArgument(Name(name) + " must be an array of strings");
+    const auto& s = item.as_string();
+    SIGNET_TRY(CheckText(std::string_view(s.data(), s.size()), Name(name), max_len));
+    out.emplace_back(s.data(), s.size());
+  }
+  return std::optional<std::vector<std::string>>(std::move(out));
+}
+
+Result<std::optional<JsonObject>> Fields::OptObject(std::string_view name) const {
+  const JsonValue* v = Get(name);
+  if (v == nullptr) return std::optional<JsonObject>();
+  if (!v->is_object()) return InvalidArgument(Name(name) + " must be an object");
+  return std::optional<JsonObject>(v->as_object());
+}
+
+Result<std::optional<JsonArray>> Fields::OptArray(std::string_view name) const {
+  const JsonValue* v = Get(name);
+  if (v == nullptr) return std::optional<JsonArray>();
+  if (!v->is_array()) return InvalidArgument(Name(name) + " must be an array");
+  return std::optional<JsonArray>(v->as_array());
+}
+
+}  // namespace signet::api

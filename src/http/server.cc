@@ -1,0 +1,384 @@
+#include "http/server.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <csignal>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include "api/error.h"
+#include "common/encoding.h"
+#include "common/log.h"
+#include "common/random.h"
+
+namespace signet::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+std::string NewRequestId() {
+  std::uint8_t b[8];
+  FillRandom(b, sizeof b);
+  return HexEncode(ByteView(b, sizeof b));
+}
+
+Response ErrorResponse(ErrorCode code, std::string message, const std::string& request_id) {
+  Response r;
+  r.status = api::HttpStatus(code);
+  r.body = api::ErrorBody(Error{code, std::move(message)}, request_id);
+  return r;
+}
+
+class ServerImpl;
+
+// One connection. Stream is beast::tcp_stream or beast::ssl_stream<beast::tcp_stream>.
+// Every handler runs on the connection's strand (the socket's executor); request handling
+// runs on the worker pool and posts its response back to the strand.
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  Session(ServerImpl& server, Stream stream, std::string remote_ip)
+      : server_(server), stream_(std::move(stream)), remote_ip_(std::move(remote_ip)) {}
+
+  void Start();
+
+ private:
+  void DoRead();
+  void OnRead(beast::error_code ec, std::size_t bytes);
+  void Write(Response response, bool keep_alive);
+  void OnWrite(bool keep_alive, beast::error_code ec, std::size_t bytes);
+  void Close();
+
+  ServerImpl& server_;
+  Stream stream_;
+  std::string remote_ip_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  bhttp::response<bhttp::string_body> response_;
+  bool first_request_ = true;
+};
+
+class ServerImpl final : public Server {
+ public:
+  ServerImpl(ServerOptions options, std::shared_ptr<const Router> router)
+      : options_(std::move(options)),
+        router_(std::move(router)),
+        ioc_(options_.io_threads),
+        acceptor_(ioc_),
+        workers_(static_cast<std::size_t>(std::max(1, options_.worker_threads))) {}
+
+  ~ServerImpl() override {
+    workers_.join();
+    if (stopper_.joinable()) stopper_.join();
+  }
+
+  Status Init() {
+    try {
+      beast::error_code ec;
+      const auto address = asio::ip::make_address(options_.address, ec);
+      if (ec) return InvalidArgument("listen address '" + options_.address + "' is not an IP address");
+      if (!options_.tls && !address.is_loopback() && !options_.allow_insecure_http) {
+        return InvalidArgument("refusing plain HTTP on non-loopback address " + options_.address +
+                               "; give --tls-cert/--tls-key, or --insecure-http if a TLS proxy "
+                               "fronts signetd");
+      }
+      if (options_.tls) {
+        ssl_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+        ssl_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                          asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                          asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+        ssl_->use_certificate_chain_file(options_.tls->certificate_chain_path, ec);
+        if (ec) return InvalidArgument("cannot load TLS certificate " + options_.tls->certificate_chain_path + ": " + ec.message());
+        ssl_->use_private_key_file(options_.tls->private_key_path, asio::ssl::context::pem, ec);
+        if (ec) return InvalidArgument("cannot load TLS key " + options_.tls->private_key_path + ": " + ec.message());
+      }
+      const tcp::endpoint endpoint(address, options_.port);
+      acceptor_.open(endpoint.protocol(), ec);
+      if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+      if (!ec) acceptor_.bind(endpoint, ec);
+      if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+      if (ec) {
+        return Unavailable("cannot listen on " + options_.address + ":" +
+                           std::to_string(options_.port) + ": " + ec.message());
+      }
+      port_ = acceptor_.local_endpoint().port();
+      return Ok();
+    } catch (const std::exception& e) {
+      return Internal(std::string("server setup failed: ") + e.what());
+    }
+  }
+
+  std::uint16_t port() const override { return port_; }
+
+  void Run() override {
+    DoAccept();
+    std::vector<std::thread> threads;
+    for (int i = 1; i < options_.io_threads; ++i) threads.emplace_back([this] { RunIo(); });
+    RunIo();
+    for (auto& t : threads) t.join();
+    if (stopper_.joinable()) stopper_.join();
+  }
+
+  void RunUntilSignalled() override {
+    asio::signal_set signals(ioc_, SIGINT, SIGTERM);
+    signals.async_wait([this](beast::error_code ec, int sig) {
+      if (ec) return;
+      log::Info("signal " + std::to_string(sig) + " received; finishing in-flight requests");
+      Stop(std::chrono::seconds(10));
+    });
+    Run();
+  }
+
+  void Stop(std::chrono::milliseconds grace) override {
+    std::lock_guard lock(stop_mutex_);
+    if (stopping_.exchange(true)) return;
+    asio::post(ioc_, [this] {
+      beast::error_code ec;
+      acceptor_.close(ec);
+    });
+    stopper_ = std::thread([this, grace] {
+      std::unique_lock lock(in_flight_mutex_);
+      in_flight_cv_.wait_for(lock, grace, [this] { return in_flight_ == 0; });
+      ioc_.stop();
+    });
+  }
+
+  // Called on a worker thread.
+  Response Handle(Request& request) {
+    const auto started = std::chrono::steady_clock::now();
+    Response response;
+    std::string pattern;
+    try {
+      const std::size_t q = request.target.find('?');
+      auto path = PercentDecode(std::string_view(request.target).substr(0, q), false);
+      auto query = q == std::string::npos ? Result<std::multimap<std::string, std::string>>{}
+                                          : ParseQuery(std::string_view(request.target).substr(q + 1));
+      if (!path || !query) {
+        response = ErrorResponse(ErrorCode::kInvalidArgument, "malformed URL", request.request_id);
+      } else {
+        request.path = std::move(*path);
+        request.query = std::move(*query);
+        const Router::Match match = router_->Find(request.method, request.path);
+        pattern = match.pattern;
+        if (match.handler != nullptr) {
+          response = (*match.handler)(request, match.params);
+        } else if (match.method_not_allowed) {
+          response = ErrorResponse(ErrorCode::kInvalidArgument, "", request.request_id);
+          response.status = 405;
+          response.body = api::ErrorBodyWithStatus(405, "MethodNotAllowed",
+                                                   "method " + request.method + " is not allowed on " + request.path,
+                                                   request.request_id);
+        } else {
+          response = ErrorResponse(ErrorCode::kNotFound, "no route for " + request.method + " " + request.path,
+                                   request.request_id);
+        }
+      }
+    } catch (const std::exception& e) {
+      // The per-request catch-all: a handler bug must not take the server down.
+      log::Write(log::Level::kError, request.request_id, std::string("handler threw: ") + e.what());
+      response = ErrorResponse(ErrorCode::kInternal, "internal error", request.request_id);
+    }
+    if (options_.on_complete) {
+      options_.on_complete(request, pattern, response, std::chrono::steady_clock::now() - started);
+    }
+    return response;
+  }
+
+  void BeginRequest() {
+    std::lock_guard lock(in_flight_mutex_);
+    ++in_flight_;
+  }
+  void EndRequest() {
+    std::lock_guard lock(in_flight_mutex_);
+    if (--in_flight_ == 0) in_flight_cv_.notify_all();
+  }
+
+  const ServerOptions& options() const { return options_; }
+  bool stopping() const { return stopping_.load(); }
+  asio::thread_pool& workers() { return workers_; }
+  asio::ssl::context* ssl() { return ssl_.get(); }
+
+ private:
+  void RunIo() {
+    for (;;) {
+      try {
+        ioc_.run();
+        return;
+      } catch (const std::exception& e) {
+        log::Error(std::string("I/O thread caught: ") + e.what());
+      }
+    }
+  }
+
+  void DoAccept() {
+    acceptor_.async_accept(asio::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
+      if (ec) {
+        if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+        log::Warn("accept failed: " + ec.message());
+      } else {
+        beast::error_code ep_ec;
+        const auto remote = socket.remote_endpoint(ep_ec);
+        std::string ip = ep_ec ? std::string() : remote.address().to_string();
+        socket.set_option(tcp::no_delay(true), ep_ec);
+        if (ssl_) {
+          std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+              *this, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *ssl_),
+              std::move(ip))
+              ->Start();
+        } else {
+          std::make_shared<Session<beast::tcp_stream>>(*this, beast::tcp_stream(std::move(socket)),
+                                                       std::move(ip))
+              ->Start();
+        }
+      }
+      if (acceptor_.is_open()) DoAccept();
+    });
+  }
+
+  ServerOptions options_;
+  std::shared_ptr<const Router> router_;
+  asio::io_context ioc_;
+  tcp::acceptor acceptor_;
+  asio::thread_pool workers_;
+  std::unique_ptr<asio::ssl::context> ssl_;
+  std::uint16_t port_ = 0;
+
+  std::mutex stop_mutex_;
+  std::atomic<bool> stopping_{false};
+  std::thread stopper_;  // guarded by stop_mutex_ until Run joins it
+
+  std::mutex in_flight_mutex_;
+  std::condition_variable in_flight_cv_;
+  int in_flight_ = 0;  // guarded by in_flight_mutex_
+};
+
+template <class Stream>
+void Session<Stream>::Start() {
+  if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+    DoRead();
+  } else {
+    beast::get_lowest_layer(stream_).expires_after(server_.options().read_timeout);
+    stream_.async_handshake(asio::ssl::stream_base::server,
+                            [self = this->shared_from_this()](beast::error_code ec) {
+                              if (ec) return self->Close();
+                              self->DoRead();
+                            });
+  }
+}
+
+template <class Stream>
+void Session<Stream>::DoRead() {
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(server_.options().max_header_bytes));
+  parser_->body_limit(server_.options().max_body_bytes);
+  beast::get_lowest_layer(stream_).expires_after(first_request_ ? server_.options().read_timeout
+                                                                : server_.options().idle_timeout);
+  bhttp::async_read(stream_, buffer_, *parser_,
+                    beast::bind_front_handler(&Session::OnRead, this->shared_from_this()));
+}
+
+template <class Stream>
+void Session<Stream>::OnRead(beast::error_code ec, std::size_t) {
+  first_request_ = false;
+  if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+      ec == beast::error::timeout || ec == asio::error::operation_aborted ||
+      ec == asio::error::connection_reset) {
+    return Close();
+  }
+  const std::string request_id = NewRequestId();
+  if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit) {
+    Response r = ErrorResponse(ErrorCode::kPayloadTooLarge,
+                               ec == bhttp::error::body_limit
+                                   ? "request body is larger than " +
+                                         std::to_string(server_.options().max_body_bytes) + " bytes"
+                                   : "request headers are larger than " +
+                                         std::to_string(server_.options().max_header_bytes) + " bytes",
+                               request_id);
+    return Write(std::move(r), false);
+  }
+  if (ec) {
+    return Write(ErrorResponse(ErrorCode::kInvalidArgument, "malformed HTTP request: " + ec.message(),
+                               request_id),
+                 false);
+  }
+  auto message = parser_->release();
+  const bool keep_alive = message.keep_alive() && !server_.stopping();
+  auto request = std::make_shared<Request>();
+  request->method = std::string(message.method_string());
+  request->target = std::string(message.target());
+  for (const auto& field : message) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    request->headers.emplace(std::move(name), std::string(field.value()));
+  }
+  request->body = std::move(message.body());
+  request->remote_ip = remote_ip_;
+  request->request_id = request_id;
+  server_.BeginRequest();
+  asio::post(server_.workers(), [self = this->shared_from_this(), request, keep_alive] {
+    Response response = self->server_.Handle(*request);
+    asio::post(self->stream_.get_executor(), [self, response = std::move(response), keep_alive]() mutable {
+      self->Write(std::move(response), keep_alive);
+      self->server_.EndRequest();
+    });
+  });
+}
+
+template <class Stream>
+void Session<Stream>::Write(Response response, bool keep_alive) {
+  response_ = {};
+  response_.version(11);
+  response_.result(static_cast<unsigned>(response.status));
+  response_.set(bhttp::field::server, "signetd");
+  response_.set(bhttp::field::content_type, response.content_type);
+  response_.set(bhttp::field::cache_control, "no-store");
+  response_.set("X-Content-Type-Options", "nosniff");
+  for (auto& [name, value] : response.headers) response_.set(name, value);
+  response_.body() = std::move(response.body);
+  response_.keep_alive(keep_alive);
+  response_.prepare_payload();
+  beast::get_lowest_layer(stream_).expires_after(server_.options().write_timeout);
+  bhttp::async_write(stream_, response_,
+                     beast::bind_front_handler(&Session::OnWrite, this->shared_from_this(), keep_alive));
+}
+
+template <class Stream>
+void Session<Stream>::OnWrite(bool keep_alive, beast::error_code ec, std::size_t) {
+  if (ec || !keep_alive || server_.stopping()) return Close();
+  DoRead();
+}
+
+template <class Stream>
+void Session<Stream>::Close() {
+  beast::error_code ec;
+  if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  } else {
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
+    stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+      beast::error_code ignored;
+      beast::get_lowest_layer(self->stream_).socket().close(ignored);
+    });
+  }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Server>> Server::Create(ServerOptions options,
+                                               std::shared_ptr<const Router> router) {
+  auto server = std::make_unique<ServerImpl>(std::move(options), std::move(router));
+  SIGNET_TRY(server->Init());
+  return std::unique_ptr<Server>(std::move(server));
+}
+
+}  // namespace signet::http

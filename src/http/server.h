@@ -1,0 +1,62 @@
+#pragma once
+// The HTTP/1.1 server of signetd: Boost.Beast on one io_context run by N threads, a strand per
+// connection, handlers on a separate worker pool (never on I/O threads), timeouts on every
+// read and write, header and body limits, optional TLS (>= 1.2), graceful stop.
+// Beast and Asio stay in server.cc; this header is plain C++.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/result.h"
+#include "http/router.h"
+
+namespace signet::http {
+
+struct TlsFiles {
+  std::string certificate_chain_path;  // PEM: leaf first, then intermediates
+  std::string private_key_path;        // PEM
+};
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 8080;  // 0 picks a free port; see Server::port()
+  int io_threads = 1;
+  int worker_threads = 2;
+  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_body_bytes = 1024 * 1024;
+  std::chrono::seconds read_timeout{30};   // whole request, headers and body
+  std::chrono::seconds write_timeout{30};
+  std::chrono::seconds idle_timeout{60};   // keep-alive between requests
+  std::optional<TlsFiles> tls;
+  bool allow_insecure_http = false;  // plain HTTP on a non-loopback address
+  // Called on a worker thread after each request, with the matched route pattern (empty when
+  // none matched); for metrics and access logs. Must be thread-safe.
+  std::function<void(const Request&, const std::string& pattern, const Response&,
+                     std::chrono::steady_clock::duration)>
+      on_complete;
+};
+
+class Server {
+ public:
+  // Binds the listening socket (so port() is known before Run) and loads TLS material.
+  // Refuses plain HTTP on a non-loopback address unless allow_insecure_http.
+  static Result<std::unique_ptr<Server>> Create(ServerOptions options,
+                                                std::shared_ptr<const Router> router);
+  virtual ~Server() = default;
+
+  virtual std::uint16_t port() const = 0;
+  // Serves until Stop(); blocks the calling thread (which becomes one of the I/O threads).
+  virtual void Run() = 0;
+  // Thread-safe and async-signal-unsafe: call from a normal thread (e.g. an asio signal_set
+  // handler). Stops accepting, lets in-flight requests finish (up to `grace`), then makes Run
+  // return.
+  virtual void Stop(std::chrono::milliseconds grace = std::chrono::seconds(10)) = 0;
+  // Runs until SIGINT or SIGTERM, then stops gracefully. Returns when stopped.
+  virtual void RunUntilSignalled() = 0;
+};
+
+}  // namespace signet::http
