@@ -1,0 +1,619 @@
+#include "crypto/x509.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <climits>
+#include <cstring>
+#include <ctime>
+#include <string>
+#include <utility>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include "crypto/openssl_util.h"
+#include "crypto/random.h"
+
+namespace signet::crypto {
+
+using internal::OpenSslFailure;
+
+void Certificate::X509Free::operator()(x509_st* x) const { X509_free(x); }
+
+Certificate AdoptCertificate(x509_st* x509) {
+  return Certificate(std::unique_ptr<x509_st, Certificate::X509Free>(x509));
+}
+
+namespace {
+
+constexpr std::size_t kMaxNameAttribute = 64;
+
+// Name/OpenSSL-config-name pairs of the usages we issue and report.
+struct UsageName {
+  std::string_view name;
+  std::string_view conf;
+};
+constexpr std::array<UsageName, 9> kKeyUsages{{
+    {"digitalSignature", "digitalSignature"},
+    {"nonRepudiation", "nonRepudiation"},
+    {"keyEncipherment", "keyEncipherment"},
+    {"dataEncipherment", "dataEncipherment"},
+    {"keyAgreement", "keyAgreement"},
+    {"keyCertSign", "keyCertSign"},
+    {"cRLSign", "cRLSign"},
+    {"encipherOnly", "encipherOnly"},
+    {"decipherOnly", "decipherOnly"},
+}};
+struct EkuName {
+  std::string_view name;
+  std::string_view conf;
+  int nid;
+};
+constexpr std::array<EkuName, 8> kExtendedKeyUsages{{
+    {"serverAuth", "serverAuth", NID_server_auth},
+    {"clientAuth", "clientAuth", NID_client_auth},
+    {"codeSigning", "codeSigning", NID_code_sign},
+    {"emailProtection", "emailProtection", NID_email_protect},
+    {"timeStamping", "timeStamping", NID_time_stamp},
+    {"ocspSigning", "OCSPSigning", NID_OCSP_sign},
+    {"OCSPSigning", "OCSPSigning", NID_OCSP_sign},
+    {"anyExtendedKeyUsage", "anyExtendedKeyUsage", NID_anyExtendedKeyUsage},
+}};
+
+std::string NameToString(const X509_NAME* name) {
+  internal::BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio) return {};
+  // RFC 2253 order and escaping, but UTF-8 left readable.
+  if (X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0) {
+    internal::ClearOpenSslErrors();
+    return {};
+  }
+  return internal::BioToString(bio.get());
+}
+
+std::string CommonNameOf(const X509_NAME* name) {
+  const int index = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+  if (index < 0) return {};
+  const ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, index));
+  unsigned char* utf8 = nullptr;
+  const int len = ASN1_STRING_to_UTF8(&utf8, data);
+  if (len < 0) {
+    internal::ClearOpenSslErrors();
+    return {};
+  }
+  internal::OpenSslPtr<unsigned char> owner(utf8);
+  return std::string(reinterpret_cast<const char*>(utf8), static_cast<std::size_t>(len));
+}
+
+Result<TimePoint> ToTimePoint(const ASN1_TIME* t, const char* what) {
+  std::tm tm{};
+  if (ASN1_TIME_to_tm(t, &tm) != 1) {
+    return OpenSslFailure(ErrorCode::kInvalidArgument,
+                          std::string("certificate ") + what + " is not a valid time");
+  }
+  const time_t seconds = timegm(&tm);
+  return TimePoint(std::chrono::duration_cast<Millis>(std::chrono::seconds(seconds)));
+}
+
+Result<Bytes> SpkiDerOf(X509_PUBKEY* pubkey) {
+  const int len = i2d_X509_PUBKEY(pubkey, nullptr);
+  if (len <= 0) return OpenSslFailure("encoding the public key failed");
+  Bytes out(static_cast<std::size_t>(len));
+  std::uint8_t* p = out.data();
+  if (i2d_X509_PUBKEY(pubkey, &p) != len) return OpenSslFailure("encoding the public key failed");
+  return out;
+}
+
+Status CheckAttribute(const std::string& value, const char* field) {
+  if (value.size() > kMaxNameAttribute) {
+    return InvalidArgument(std::string(field) + " is " + std::to_string(value.size()) +
+                           " characters; the maximum is 64");
+  }
+  return Ok();
+}
+
+Result<internal::X509NamePtr> BuildName(const SubjectName& s) {
+  if (s.common_name.empty()) return InvalidArgument("commonName is required");
+  SIGNET_TRY(CheckAttribute(s.common_name, "commonName"));
+  SIGNET_TRY(CheckAttribute(s.organization, "organization"));
+  SIGNET_TRY(CheckAttribute(s.organizational_unit, "organizationalUnit"));
+  SIGNET_TRY(CheckAttribute(s.state, "state"));
+  SIGNET_TRY(CheckAttribute(s.locality, "locality"));
+  if (!s.country.empty()) {
+    const bool letters = s.country.size() == 2 &&
+                         std::isalpha(static_cast<unsigned char>(s.country[0])) &&
+                         std::isalpha(static_cast<unsigned char>(s.country[1]));
+    if (!letters) {
+      return InvalidArgument("country '" + s.country + "' is not a two-letter country code");
+    }
+  }
+  internal::X509NamePtr name(X509_NAME_new());
+  if (!name) return OpenSslFailure("X509_NAME_new failed");
+  const std::pair<int, const std::string*> entries[] = {
+      {NID_countryName, &s.country},
+      {NID_stateOrProvinceName, &s.state},
+      {NID_localityName, &s.locality},
+      {NID_organizationName, &s.organization},
+      {NID_organizationalUnitName, &s.organizational_unit},
+      {NID_commonName, &s.common_name},
+  };
+  for (const auto& [nid, value] : entries) {
+    if (value->empty()) continue;
+    if (X509_NAME_add_entry_by_NID(name.get(), nid, MBSTRING_UTF8,
+                                   reinterpret_cast<const unsigned char*>(value->data()),
+                                   static_cast<int>(value->size()), -1, 0) != 1) {
+      return OpenSslFailure(ErrorCode::kInvalidArgument,
+                            std::string("subject attribute ") + OBJ_nid2sn(nid) + " is not valid");
+    }
+  }
+  return name;
+}
+
+// The hash that signs certificates and CSRs made with `key`.
+Result<const EVP_MD*> SignatureMdFor(const PrivateKey& key) {
+  SIGNET_ASSIGN_OR_RETURN(domain::KeyAlgorithm algorithm, key.algorithm());
+  switch (algorithm) {
+    case domain::KeyAlgorithm::kEcP384:
+      return internal::Md(domain::HashAlgorithm::kSha384);
+    case domain::KeyAlgorithm::kEcP521:
+      return internal::Md(domain::HashAlgorithm::kSha512);
+    default:
+      return internal::Md(domain::HashAlgorithm::kSha256);
+  }
+}
+
+bool IsSelfIssuedBy(X509* subject, X509* issuer) {
+  if (X509_NAME_cmp(X509_get_issuer_name(subject), X509_get_subject_name(issuer)) != 0) {
+    return false;
+  }
+  EVP_PKEY* key = X509_get0_pubkey(issuer);
+  const bool ok = key != nullptr && X509_verify(subject, key) == 1;
+  internal::ClearOpenSslErrors();
+  return ok;
+}
+
+Status AddExtension(X509* x, X509V3_CTX* ctx, int nid, const std::string& value) {
+  internal::X509ExtensionPtr ext(X509V3_EXT_conf_nid(nullptr, ctx, nid, value.c_str()));
+  if (!ext) {
+    return OpenSslFailure(std::string("building the ") + OBJ_nid2ln(nid) + " extension failed");
+  }
+  if (X509_add_ext(x, ext.get(), -1) != 1) {
+    return OpenSslFailure(std::string("adding the ") + OBJ_nid2ln(nid) + " extension failed");
+  }
+  return Ok();
+}
+
+Result<std::string> KeyUsageConf(const IssueParams& params) {
+  std::vector<std::string> names = params.key_usages;
+  if (names.empty()) {
+    names = params.is_ca ? std::vector<std::string>{"keyCertSign", "cRLSign", "digitalSignature"}
+                         : std::vector<std::string>{"digitalSignature"};
+  }
+  std::string conf = "critical";
+  bool cert_sign = false;
+  std::vector<std::string_view> seen;
+  for (const std::string& name : names) {
+    const UsageName* found = nullptr;
+    for (const auto& entry : kKeyUsages) {
+      if (entry.name == name) found = &entry;
+    }
+    if (found == nullptr) {
+      return InvalidArgument("key usage '" + name +
+                             "' is not one of digitalSignature, nonRepudiation, "
+                             "keyEncipherment, dataEncipherment, keyAgreement, keyCertSign, "
+                             "cRLSign, encipherOnly, decipherOnly");
+    }
+    if (std::find(seen.begin(), seen.end(), found->conf) != seen.end()) continue;
+    seen.push_back(found->conf);
+    cert_sign = cert_sign || found->conf == "keyCertSign";
+    conf += ",";
+    conf += found->conf;
+  }
+  if (params.is_ca && !cert_sign) {
+    return InvalidArgument("a CA certificate needs the key usage keyCertSign");
+  }
+  return conf;
+}
+
+Result<std::string> ExtendedKeyUsageConf(const std::vector<std::string>& names) {
+  std::string conf;
+  std::vector<std::string_view> seen;
+  for (const std::string& name : names) {
+    const EkuName* found = nullptr;
+    for (const auto& entry : kExtendedKeyUsages) {
+      if (entry.name == name) found = &entry;
+    }
+    if (found == nullptr) {
+      return InvalidArgument("extended key usage '" + name +
+                             "' is not one of serverAuth, clientAuth, codeSigning, "
+                             "emailProtection, timeStamping, ocspSigning, anyExtendedKeyUsage");
+    }
+    if (std::find(seen.begin(), seen.end(), found->conf) != seen.end()) continue;
+    seen.push_back(found->conf);
+    if (!conf.empty()) conf += ",";
+    conf += found->conf;
+  }
+  return conf;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Certificate
+
+Result<Certificate> Certificate::FromPem(std::string_view pem) {
+  if (pem.size() > static_cast<std::size_t>(INT_MAX)) return InvalidArgument("PEM is too large");
+  internal::BioPtr bio = internal::ReadBio(pem);
+  if (!bio) return OpenSslFailure("BIO_new_mem_buf failed");
+  X509* x = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);
+  if (x == nullptr) return OpenSslFailure(ErrorCode::kInvalidArgument, "not a PEM certificate");
+  return AdoptCertificate(x);
+}
+
+Result<Certificate> Certificate::FromDer(ByteView der) {
+  if (der.empty() || der.size() > static_cast<std::size_t>(LONG_MAX)) {
+    return InvalidArgument("certificate is empty");
+  }
+  const std::uint8_t* p = der.data();
+  X509* x = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
+  if (x == nullptr) return OpenSslFailure(ErrorCode::kInvalidArgument, "not a DER certificate");
+  Certificate cert = AdoptCertificate(x);
+  if (p != der.data() + der.size()) return InvalidArgument("certificate has trailing bytes");
+  return cert;
+}
+
+Certificate Certificate::Clone() const {
+  X509_up_ref(x509_.get());
+  return AdoptCertificate(x509_.get());
+}
+
+Result<std::string> Certificate::ToPem() const {
+  internal::BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio) return OpenSslFailure("BIO_new failed");
+  if (PEM_write_bio_X509(bio.get(), x509_.get()) != 1) {
+    return OpenSslFailure("writing the certificate PEM failed");
+  }
+  return internal::BioToString(bio.get());
+}
+
+Result<Bytes> Certificate::ToDer() const {
+  const int len = i2d_X509(x509_.get(), nullptr);
+  if (len <= 0) return OpenSslFailure("encoding the certificate failed");
+  Bytes out(static_cast<std::size_t>(len));
+  std::uint8_t* p = out.data();
+  if (i2d_X509(x509_.get(), &p) != len) return OpenSslFailure("encoding the certificate failed");
+  return out;
+}
+
+bool Certificate::Equals(const Certificate& other) const {
+  return X509_cmp(x509_.get(), other.x509_.get()) == 0;
+}
+
+Result<crypto::PublicKey> Certificate::PublicKey() const {
+  EVP_PKEY* pkey = X509_get_pubkey(x509_.get());
+  if (pkey == nullptr) {
+    return OpenSslFailure(ErrorCode::kInvalidArgument, "certificate public key is not readable");
+  }
+  return AdoptPublicKey(pkey);
+}
+
+Result<CertificateInfo> Certificate::Info() const {
+  X509* x = x509_.get();
+  CertificateInfo info;
+  info.subject = NameToString(X509_get_subject_name(x));
+  info.issuer = NameToString(X509_get_issuer_name(x));
+  info.common_name = CommonNameOf(X509_get_subject_name(x));
+
+  internal::BignumPtr serial(ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), nullptr));
+  if (!serial) return OpenSslFailure("reading the serial number failed");
+  internal::OpenSslPtr<char> hex(BN_bn2hex(serial.get()));
+  if (!hex) return OpenSslFailure("formatting the serial number failed");
+  info.serial_hex = hex.get();
+  for (char& c : info.serial_hex)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+
+  SIGNET_ASSIGN_OR_RETURN(info.not_before, ToTimePoint(X509_get0_notBefore(x), "notBefore"));
+  SIGNET_ASSIGN_OR_RETURN(info.not_after, ToTimePoint(X509_get0_notAfter(x), "notAfter"));
+
+  int crit = 0;
+  if (auto* ku =
+          static_cast<ASN1_BIT_STRING*>(X509_get_ext_d2i(x, NID_key_usage, &crit, nullptr))) {
+    for (std::size_t bit = 0; bit < kKeyUsages.size(); ++bit) {
+      if (ASN1_BIT_STRING_get_bit(ku, static_cast<int>(bit))) {
+        info.key_usages.emplace_back(kKeyUsages[bit].name);
+      }
+    }
+    ASN1_BIT_STRING_free(ku);
+  }
+  if (internal::EkuPtr eku{static_cast<EXTENDED_KEY_USAGE*>(
+          X509_get_ext_d2i(x, NID_ext_key_usage, &crit, nullptr))}) {
+    for (int i = 0; i < sk_ASN1_OBJECT_num(eku.get()); ++i) {
+      const ASN1_OBJECT* obj = sk_ASN1_OBJECT_value(eku.get(), i);
+      const int nid = OBJ_obj2nid(obj);
+      std::string name;
+      for (const auto& entry : kExtendedKeyUsages) {
+        if (entry.nid == nid) {
+          name = std::string(entry.name);
+          break;
+        }
+      }
+      if (name.empty()) {
+        char buf[128] = {};
+        OBJ_obj2txt(buf, sizeof(buf), obj, 1);
+        name = buf;
+      }
+      info.extended_key_usages.push_back(std::move(name));
+    }
+  }
+  internal::ClearOpenSslErrors();  // X509_get_ext_d2i leaves nothing useful on absence
+  info.is_ca = (X509_get_extension_flags(x) & EXFLAG_CA) != 0;
+  SIGNET_ASSIGN_OR_RETURN(info.spki_der, SpkiDerOf(X509_get_X509_PUBKEY(x)));
+  return info;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chains
+
+Result<std::vector<Certificate>> ParseCertificateChainPem(std::string_view pem) {
+  if (pem.size() > static_cast<std::size_t>(INT_MAX)) return InvalidArgument("PEM is too large");
+  std::vector<Certificate> certs;
+  internal::BioPtr bio = internal::ReadBio(pem);
+  if (!bio) return OpenSslFailure("BIO_new_mem_buf failed");
+  while (true) {
+    X509* x = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);
+    if (x == nullptr) {
+      const unsigned long e = ERR_peek_last_error();
+      if (ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE) {
+        internal::ClearOpenSslErrors();  // the normal end of the input
+        break;
+      }
+      return OpenSslFailure(
+          ErrorCode::kInvalidArgument,
+          "certificate " + std::to_string(certs.size() + 1) + " of the PEM chain is damaged");
+    }
+    certs.push_back(AdoptCertificate(x));
+  }
+  return certs;
+}
+
+Result<std::vector<Certificate>> OrderChain(const Certificate& leaf,
+                                            std::vector<Certificate> others) {
+  // Drop copies of the leaf and duplicates.
+  std::vector<Certificate> pool;
+  for (Certificate& c : others) {
+    if (c.Equals(leaf)) continue;
+    bool dup = false;
+    for (const Certificate& p : pool) dup = dup || p.Equals(c);
+    if (!dup) pool.push_back(std::move(c));
+  }
+
+  std::vector<Certificate> chain;
+  chain.push_back(leaf.Clone());
+  while (true) {
+    X509* current = chain.back().native();
+    if (IsSelfIssuedBy(current, current)) break;  // reached a root
+    std::size_t found = pool.size();
+    for (std::size_t i = 0; i < pool.size(); ++i) {
+      if (!IsSelfIssuedBy(current, pool[i].native())) continue;
+      if (found != pool.size()) {
+        return InvalidArgument("certificate chain is ambiguous: two certificates can issue '" +
+                               NameToString(X509_get_subject_name(current)) + "'");
+      }
+      found = i;
+    }
+    if (found == pool.size()) break;
+    chain.push_back(std::move(pool[found]));
+    pool.erase(pool.begin() + static_cast<std::ptrdiff_t>(found));
+  }
+  if (!pool.empty()) {
+    const std::string stuck = NameToString(X509_get_subject_name(chain.back().native()));
+    return InvalidArgument("certificate chain is incomplete: no issuer of '" + stuck +
+                           "' among the given " + "certificates, and " +
+                           std::to_string(pool.size()) +
+                           " certificate(s) do not belong to the chain (first: '" +
+                           NameToString(X509_get_subject_name(pool.front().native())) + "')");
+  }
+  return chain;
+}
+
+// ---------------------------------------------------------------------------------------------
+// CSR
+
+Result<std::string> CreateCsrPem(const PrivateKey& key, const SubjectName& subject) {
+  SIGNET_ASSIGN_OR_RETURN(internal::X509NamePtr name, BuildName(subject));
+  SIGNET_ASSIGN_OR_RETURN(const EVP_MD* md, SignatureMdFor(key));
+  internal::X509ReqPtr req(X509_REQ_new());
+  if (!req) return OpenSslFailure("X509_REQ_new failed");
+  if (X509_REQ_set_version(req.get(), 0) != 1 ||
+      X509_REQ_set_subject_name(req.get(), name.get()) != 1 ||
+      X509_REQ_set_pubkey(req.get(), key.native()) != 1) {
+    return OpenSslFailure("building the CSR failed");
+  }
+  if (X509_REQ_sign(req.get(), key.native(), md) <= 0) {
+    return OpenSslFailure("signing the CSR failed");
+  }
+  internal::BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio) return OpenSslFailure("BIO_new failed");
+  if (PEM_write_bio_X509_REQ(bio.get(), req.get()) != 1) {
+    return OpenSslFailure("writing the CSR PEM failed");
+  }
+  return internal::BioToString(bio.get());
+}
+
+Result<CsrInfo> ParseCsrPem(std::string_view pem) {
+  if (pem.size() > static_cast<std::size_t>(INT_MAX)) return InvalidArgument("PEM is too large");
+  internal::BioPtr bio = internal::ReadBio(pem);
+  if (!bio) return OpenSslFailure("BIO_new_mem_buf failed");
+  internal::X509ReqPtr req(PEM_read_bio_X509_REQ(bio.get(), nullptr, nullptr, nullptr));
+  if (!req) return OpenSslFailure(ErrorCode::kInvalidArgument, "not a PEM certificate request");
+  EVP_PKEY* pkey = X509_REQ_get0_pubkey(req.get());
+  if (pkey == nullptr || X509_REQ_verify(req.get(), pkey) != 1) {
+    return OpenSslFailure(ErrorCode::kInvalidArgument,
+                          "certificate request signature does not verify");
+  }
+  CsrInfo info;
+  info.subject = NameToString(X509_REQ_get_subject_name(req.get()));
+  info.common_name = CommonNameOf(X509_REQ_get_subject_name(req.get()));
+  SIGNET_ASSIGN_OR_RETURN(info.spki_der, SpkiDerOf(X509_REQ_get_X509_PUBKEY(req.get())));
+  return info;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issuance
+
+Result<Certificate> IssueCertificate(const crypto::PublicKey& subject_key,
+                                     const IssueParams& params, const PrivateKey& issuer_key,
+                                     const Certificate* issuer_cert) {
+  if (params.not_after <= params.not_before) {
+    return InvalidArgument("notAfter " + FormatTime(params.not_after) + " is not after notBefore " +
+                           FormatTime(params.not_before));
+  }
+  if (params.path_len && !params.is_ca) {
+    return InvalidArgument("a path length applies only to CA certificates");
+  }
+  if (params.path_len && *params.path_len < 0) {
+    return InvalidArgument("path length is " + std::to_string(*params.path_len) +
+                           "; the minimum is 0");
+  }
+  SIGNET_ASSIGN_OR_RETURN(std::string ku_conf, KeyUsageConf(params));
+  SIGNET_ASSIGN_OR_RETURN(std::string eku_conf, ExtendedKeyUsageConf(params.extended_key_usages));
+  SIGNET_ASSIGN_OR_RETURN(internal::X509NamePtr subject, BuildName(params.subject));
+  SIGNET_ASSIGN_OR_RETURN(const EVP_MD* md, SignatureMdFor(issuer_key));
+  if (issuer_cert == nullptr) {
+    if (!Matches(issuer_key, subject_key)) {
+      return InvalidArgument("a self-signed certificate must be signed with the subject's key");
+    }
+  } else {
+    if ((X509_get_extension_flags(issuer_cert->native()) & EXFLAG_CA) == 0) {
+      return InvalidArgument("issuer certificate is not a CA certificate");
+    }
+    const bool match = X509_check_private_key(issuer_cert->native(), issuer_key.native()) == 1;
+    internal::ClearOpenSslErrors();
+    if (!match) return InvalidArgument("issuer key does not match the issuer certificate");
+  }
+
+  internal::X509Ptr x(X509_new());
+  if (!x) return OpenSslFailure("X509_new failed");
+  if (X509_set_version(x.get(), X509_VERSION_3) != 1) return OpenSslFailure("X509_set_version");
+
+  // Random positive 128-bit serial (RFC 5280 §4.1.2.2: positive, at most 20 octets).
+  SIGNET_ASSIGN_OR_RETURN(Bytes serial_bytes, RandomBytes(16));
+  serial_bytes[0] &= 0x7f;
+  if (serial_bytes[0] == 0) serial_bytes[0] = 0x01;
+  internal::BignumPtr serial(BN_bin2bn(serial_bytes.data(), 16, nullptr));
+  if (!serial || BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(x.get())) == nullptr) {
+    return OpenSslFailure("setting the serial number failed");
+  }
+
+  const X509_NAME* issuer_name =
+      issuer_cert != nullptr ? X509_get_subject_name(issuer_cert->native()) : subject.get();
+  const auto to_time_t = [](TimePoint t) {
+    return static_cast<time_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count());
+  };
+  if (X509_set_subject_name(x.get(), subject.get()) != 1 ||
+      X509_set_issuer_name(x.get(), issuer_name) != 1 ||
+      ASN1_TIME_set(X509_getm_notBefore(x.get()), to_time_t(params.not_before)) == nullptr ||
+      ASN1_TIME_set(X509_getm_notAfter(x.get()), to_time_t(params.not_after)) == nullptr ||
+      X509_set_pubkey(x.get(), subject_key.native()) != 1) {
+    return OpenSslFailure("building the certificate failed");
+  }
+
+  X509V3_CTX ctx;
+  X509V3_set_ctx(&ctx, issuer_cert != nullptr ? issuer_cert->native() : x.get(), x.get(), nullptr,
+                 nullptr, 0);
+  if (X509V3_set_issuer_pkey(&ctx, issuer_key.native()) != 1) {
+    return OpenSslFailure("X509V3_set_issuer_pkey failed");
+  }
+  std::string bc = params.is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE";
+  if (params.path_len) bc += ",pathlen:" + std::to_string(*params.path_len);
+  SIGNET_TRY(AddExtension(x.get(), &ctx, NID_basic_constraints, bc));
+  SIGNET_TRY(AddExtension(x.get(), &ctx, NID_key_usage, ku_conf));
+  if (!eku_conf.empty()) SIGNET_TRY(AddExtension(x.get(), &ctx, NID_ext_key_usage, eku_conf));
+  SIGNET_TRY(AddExtension(x.get(), &ctx, NID_subject_key_identifier, "hash"));
+  SIGNET_TRY(AddExtension(x.get(), &ctx, NID_authority_key_identifier, "keyid:always"));
+
+  if (X509_sign(x.get(), issuer_key.native(), md) <= 0) {
+    return OpenSslFailure("signing the certificate failed");
+  }
+  return AdoptCertificate(x.release());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Import
+
+namespace {
+
+Result<ImportedKeyPair> Assemble(PrivateKey key, Certificate leaf,
+                                 std::vector<Certificate> others) {
+  SIGNET_ASSIGN_OR_RETURN(crypto::PublicKey leaf_key, leaf.PublicKey());
+  if (!Matches(key, leaf_key)) {
+    return InvalidArgument("private key does not match the certificate");
+  }
+  SIGNET_ASSIGN_OR_RETURN(std::vector<Certificate> ordered, OrderChain(leaf, std::move(others)));
+  std::vector<Certificate> chain;
+  for (std::size_t i = 1; i < ordered.size(); ++i) chain.push_back(std::move(ordered[i]));
+  return ImportedKeyPair{std::move(key), std::move(leaf), std::move(chain)};
+}
+
+}  // namespace
+
+Result<ImportedKeyPair> ImportPem(std::string_view cert_pem, std::string_view key_pem,
+                                  std::string_view chain_pem, std::string_view key_password) {
+  SIGNET_ASSIGN_OR_RETURN(std::vector<Certificate> certs, ParseCertificateChainPem(cert_pem));
+  if (certs.empty()) return InvalidArgument("certificatePem holds no certificate");
+  SIGNET_ASSIGN_OR_RETURN(std::vector<Certificate> chain, ParseCertificateChainPem(chain_pem));
+  auto key = PrivateKey::FromPem(key_pem, key_password);
+  if (!key) return tl::unexpected(key.error().Wrap("privateKeyPem"));
+  Certificate leaf = std::move(certs.front());
+  for (std::size_t i = 1; i < certs.size(); ++i) chain.push_back(std::move(certs[i]));
+  return Assemble(std::move(*key), std::move(leaf), std::move(chain));
+}
+
+Result<ImportedKeyPair> ImportPkcs12(ByteView der, std::string_view password) {
+  if (der.empty() || der.size() > static_cast<std::size_t>(LONG_MAX)) {
+    return InvalidArgument("PKCS#12 file is empty");
+  }
+  const std::uint8_t* p = der.data();
+  internal::Pkcs12Ptr p12(d2i_PKCS12(nullptr, &p, static_cast<long>(der.size())));
+  if (!p12) return OpenSslFailure(ErrorCode::kInvalidArgument, "not a PKCS#12 file");
+
+  // NUL-terminated copy of the password, wiped on return.
+  SecretBytes pass(password.size() + 1);
+  if (!password.empty()) std::memcpy(pass.data(), password.data(), password.size());
+  const char* pass_arg = reinterpret_cast<const char*>(pass.data());
+  if (PKCS12_mac_present(p12.get())) {
+    bool ok = PKCS12_verify_mac(p12.get(), pass_arg, static_cast<int>(password.size())) == 1;
+    if (!ok && password.empty()) {
+      // An empty password may have been encoded as absent (as PKCS12_parse also tries).
+      ok = PKCS12_verify_mac(p12.get(), nullptr, 0) == 1;
+      if (ok) pass_arg = nullptr;
+    }
+    if (!ok) {
+      internal::ClearOpenSslErrors();
+      return InvalidArgument("PKCS#12 password is wrong or file is corrupt");
+    }
+  }
+  EVP_PKEY* pkey = nullptr;
+  X509* cert = nullptr;
+  STACK_OF(X509)* ca = nullptr;
+  if (PKCS12_parse(p12.get(), pass_arg, &pkey, &cert, &ca) != 1) {
+    return OpenSslFailure(ErrorCode::kInvalidArgument,
+                          "PKCS#12 file could not be read (legacy encryption such as RC2 is "
+                          "not supported; export it again with OpenSSL 3 defaults)");
+  }
+  internal::X509StackPtr ca_owner(ca);
+  std::optional<Certificate> leaf;
+  if (cert != nullptr) leaf = AdoptCertificate(cert);
+  if (pkey == nullptr) return InvalidArgument("PKCS#12 file holds no private key");
+  SIGNET_ASSIGN_OR_RETURN(PrivateKey key, AdoptPrivateKey(pkey));
+  if (!leaf) return InvalidArgument("PKCS#12 file holds no certificate for its private key");
+  std::vector<Certificate> others;
+  while (ca_owner && sk_X509_num(ca_owner.get()) > 0) {
+    others.push_back(AdoptCertificate(sk_X509_shift(ca_owner.get())));
+  }
+  return Assemble(std::move(key), std::move(*leaf), std::move(others));
+}
+
+}  // namespace signet::crypto

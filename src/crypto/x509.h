@@ -1,0 +1,151 @@
+#pragma once
+// X.509 certificates: parsing and inspection, chain ordering, CSR creation, issuance by an
+// internal CA, and import of a key with its certificate from PEM or PKCS#12.
+//
+// Certificate is a move-only owner of one certificate; its const methods are thread-safe.
+// Malformed input and inconsistent requests are InvalidArgument with a message naming the
+// problem; unexpected library failures are Internal with OpenSSL's error queue in the message.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/clock.h"
+#include "common/result.h"
+#include "crypto/keys.h"
+
+struct x509_st;  // OpenSSL's X509, opaque outside crypto/.
+
+namespace signet::crypto {
+
+// Key usage names (RFC 5280 §4.2.1.3): digitalSignature, nonRepudiation, keyEncipherment,
+// dataEncipherment, keyAgreement, keyCertSign, cRLSign, encipherOnly, decipherOnly.
+// Extended key usage names: serverAuth, clientAuth, codeSigning, emailProtection,
+// timeStamping, ocspSigning (OCSPSigning is accepted too), anyExtendedKeyUsage; Info() reports
+// other EKU OIDs in dotted form.
+struct CertificateInfo {
+  std::string subject;     // RFC 2253 form, "CN=Build,O=Example"
+  std::string issuer;      // same form
+  std::string serial_hex;  // lower-case hex, without leading zero bytes
+  TimePoint not_before;
+  TimePoint not_after;
+  std::vector<std::string> key_usages;           // empty when the extension is absent
+  std::vector<std::string> extended_key_usages;  // empty when the extension is absent
+  bool is_ca = false;                            // basicConstraints CA:TRUE
+  Bytes spki_der;
+  std::string common_name;  // empty when the subject has none
+};
+
+class Certificate {
+ public:
+  // The first certificate of `pem` ("-----BEGIN CERTIFICATE-----").
+  [[nodiscard]] static Result<Certificate> FromPem(std::string_view pem);
+  [[nodiscard]] static Result<Certificate> FromDer(ByteView der);
+
+  Certificate(Certificate&&) noexcept = default;
+  Certificate& operator=(Certificate&&) noexcept = default;
+  ~Certificate() = default;
+
+  // Another owner of the same (immutable) certificate.
+  Certificate Clone() const;
+
+  [[nodiscard]] Result<std::string> ToPem() const;
+  [[nodiscard]] Result<Bytes> ToDer() const;
+  [[nodiscard]] Result<CertificateInfo> Info() const;
+  [[nodiscard]] Result<crypto::PublicKey> PublicKey() const;
+  // Same DER encoding.
+  bool Equals(const Certificate& other) const;
+
+  x509_st* native() const { return x509_.get(); }
+
+ private:
+  struct X509Free {
+    void operator()(x509_st* x) const;
+  };
+  explicit Certificate(std::unique_ptr<x509_st, X509Free> x509) : x509_(std::move(x509)) {}
+  friend Certificate AdoptCertificate(x509_st* x509);
+
+  std::unique_ptr<x509_st, X509Free> x509_;
+};
+
+// For crypto/ internals: takes ownership of a non-null certificate.
+Certificate AdoptCertificate(x509_st* x509);
+
+// Every certificate in `pem`, in order; text between PEM blocks is ignored. No certificate at
+// all is an empty vector; a damaged block is InvalidArgument.
+[[nodiscard]] Result<std::vector<Certificate>> ParseCertificateChainPem(std::string_view pem);
+
+// Orders `others` into the chain of `leaf`: returns leaf, its issuer, that one's issuer, ...
+// Each link must match by name and verify by signature. Copies of `leaf` and duplicates in
+// `others` are dropped. InvalidArgument when two candidates could issue the same certificate,
+// or when certificates remain that belong nowhere in the chain (a missing link). The chain may
+// stop below a root when the root was not given.
+[[nodiscard]] Result<std::vector<Certificate>> OrderChain(const Certificate& leaf,
+                                                          std::vector<Certificate> others);
+
+// Subject distinguished name. common_name is required; country, when set, is two letters.
+// Each attribute is at most 64 characters.
+struct SubjectName {
+  std::string common_name;
+  std::string organization;
+  std::string organizational_unit;
+  std::string country;
+  std::string state;
+  std::string locality;
+};
+
+// A PKCS#10 request for `key` signed with it (SHA-256 for RSA and P-256, SHA-384 for P-384,
+// SHA-512 for P-521).
+[[nodiscard]] Result<std::string> CreateCsrPem(const PrivateKey& key, const SubjectName& subject);
+
+struct CsrInfo {
+  std::string subject;  // RFC 2253 form
+  std::string common_name;
+  Bytes spki_der;
+};
+// Parses a PEM CSR and checks its self-signature (InvalidArgument when it does not verify).
+[[nodiscard]] Result<CsrInfo> ParseCsrPem(std::string_view pem);
+
+struct IssueParams {
+  SubjectName subject;
+  TimePoint not_before;
+  TimePoint not_after;
+  bool is_ca = false;
+  std::optional<int> path_len;  // CA only
+  // Empty: CA -> keyCertSign, cRLSign, digitalSignature; leaf -> digitalSignature.
+  std::vector<std::string> key_usages;
+  std::vector<std::string> extended_key_usages;
+};
+
+// Issues an X.509 v3 certificate for `subject_key`, signed by `issuer_key` (SHA-256 for RSA and
+// P-256, SHA-384 for P-384, SHA-512 for P-521). `issuer_cert` null means self-signed (then
+// `issuer_key` must be the subject's key). Random positive 128-bit serial; subject and authority
+// key identifiers; critical basicConstraints and keyUsage; EKU when given. InvalidArgument for
+// unknown usage names (named in the message), not_after <= not_before, an issuer that is not a
+// CA, an issuer key that does not match the issuer certificate, or path_len on a leaf.
+[[nodiscard]] Result<Certificate> IssueCertificate(const crypto::PublicKey& subject_key,
+                                                   const IssueParams& params,
+                                                   const PrivateKey& issuer_key,
+                                                   const Certificate* issuer_cert);
+
+struct ImportedKeyPair {
+  PrivateKey key;
+  Certificate leaf;
+  std::vector<Certificate> chain;  // issuers of leaf, nearest first; leaf not included
+};
+
+// `cert_pem` holds the leaf (further certificates in it count as chain); `chain_pem` may be
+// empty. The key must match the leaf ("private key does not match the certificate").
+[[nodiscard]] Result<ImportedKeyPair> ImportPem(std::string_view cert_pem, std::string_view key_pem,
+                                                std::string_view chain_pem,
+                                                std::string_view key_password = {});
+
+// A PKCS#12 file as `openssl pkcs12 -export` writes it (OpenSSL 3 defaults: PBES2 with
+// AES-256-CBC and PBKDF2, HMAC-SHA256 MAC). A wrong password is InvalidArgument
+// "PKCS#12 password is wrong or file is corrupt".
+[[nodiscard]] Result<ImportedKeyPair> ImportPkcs12(ByteView der, std::string_view password);
+
+}  // namespace signet::crypto
