@@ -1,0 +1,340 @@
+#pragma once
+// The persistent entities of SPEC §2 as plain value types. They carry no behaviour beyond
+// equality; validation of wire input lives in api/ and domain/ validators, persistence in
+// store/. Ids are canonical lower-case UUID text, times are millisecond UTC TimePoints,
+// optional fields are std::optional. Each enum has a stable wire name (`FooName`) and a
+// parser (`ParseFoo`) that returns InvalidArgument naming the field and the accepted values.
+//
+// All types are regular values: copyable, comparable with ==, and safe to share between
+// threads as long as no thread mutates a shared instance.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/bytes.h"
+#include "common/clock.h"
+#include "common/result.h"
+#include "domain/algorithms.h"
+
+namespace signet::domain {
+
+// ---- Enumerations -------------------------------------------------------------------------
+
+enum class OrgRole { kAdmin, kMember };                        // "admin", "member"
+enum class PrincipalType { kUser, kIdentity };                 // "user", "identity"
+enum class ProjectRole { kAdmin, kMember };                    // "admin", "member"
+enum class CaStatus { kActive, kDisabled };                    // "active", "disabled"
+enum class CertificateStatus { kPending, kActive, kRevoked };  // "pending", "active", "revoked"
+enum class SignerStatus { kActive, kDisabled };                // "active", "disabled"
+enum class SignerRole { kAdmin, kOperator, kAuditor };         // "admin", "operator", "auditor"
+// "pending", "approved", "rejected", "cancelled", "expired"
+enum class RequestStatus { kPending, kApproved, kRejected, kCancelled, kExpired };
+enum class ApprovalDecision { kApproved, kRejected };       // "approved", "rejected"
+enum class GrantStatus { kActive, kExpired, kRevoked };     // "active", "expired", "revoked"
+enum class OperationStatus { kSuccess, kFailed, kDenied };  // "success", "failed", "denied"
+
+std::string_view OrgRoleName(OrgRole v);
+std::string_view PrincipalTypeName(PrincipalType v);
+std::string_view ProjectRoleName(ProjectRole v);
+std::string_view CaStatusName(CaStatus v);
+std::string_view CertificateStatusName(CertificateStatus v);
+std::string_view SignerStatusName(SignerStatus v);
+std::string_view SignerRoleName(SignerRole v);
+std::string_view RequestStatusName(RequestStatus v);
+std::string_view ApprovalDecisionName(ApprovalDecision v);
+std::string_view GrantStatusName(GrantStatus v);
+std::string_view OperationStatusName(OperationStatus v);
+
+// Each parser accepts exactly the lower-case wire name; anything else is InvalidArgument,
+// e.g. "role 'owner' is not one of admin, member".
+[[nodiscard]] Result<OrgRole> ParseOrgRole(std::string_view text);
+[[nodiscard]] Result<PrincipalType> ParsePrincipalType(std::string_view text);
+[[nodiscard]] Result<ProjectRole> ParseProjectRole(std::string_view text);
+[[nodiscard]] Result<CaStatus> ParseCaStatus(std::string_view text);
+[[nodiscard]] Result<CertificateStatus> ParseCertificateStatus(std::string_view text);
+[[nodiscard]] Result<SignerStatus> ParseSignerStatus(std::string_view text);
+[[nodiscard]] Result<SignerRole> ParseSignerRole(std::string_view text);
+[[nodiscard]] Result<RequestStatus> ParseRequestStatus(std::string_view text);
+[[nodiscard]] Result<ApprovalDecision> ParseApprovalDecision(std::string_view text);
+[[nodiscard]] Result<GrantStatus> ParseGrantStatus(std::string_view text);
+[[nodiscard]] Result<OperationStatus> ParseOperationStatus(std::string_view text);
+
+// ---- Principals and credentials -----------------------------------------------------------
+
+struct User {
+  std::string id;
+  std::string email;
+  std::string password_hash;  // argon2id encoded string ("$argon2id$v=19$...")
+  OrgRole org_role = OrgRole::kMember;
+  TimePoint created_at;
+  TimePoint updated_at;
+  bool operator==(const User&) const = default;
+};
+
+// A machine identity with Universal Auth credentials.
+struct Identity {
+  std::string id;
+  std::string name;
+  std::string client_id;
+  TimePoint created_at;
+  TimePoint updated_at;
+  bool operator==(const Identity&) const = default;
+};
+
+struct ClientSecret {
+  std::string id;
+  std::string identity_id;
+  std::string secret_hash;  // lower-case hex SHA-256 of the secret; the secret is never stored
+  std::string description;
+  TimePoint created_at;
+  bool revoked = false;
+  bool operator==(const ClientSecret&) const = default;
+};
+
+struct AccessToken {
+  std::string token_hash;  // lower-case hex SHA-256 of the bearer token; the key of the row
+  PrincipalType principal_type = PrincipalType::kUser;
+  std::string principal_id;
+  TimePoint created_at;
+  TimePoint expires_at;
+  bool revoked = false;
+  bool operator==(const AccessToken&) const = default;
+};
+
+// ---- Projects -----------------------------------------------------------------------------
+
+struct Project {
+  std::string id;
+  std::string name;
+  std::string slug;
+  std::string description;
+  TimePoint created_at;
+  TimePoint updated_at;
+  bool operator==(const Project&) const = default;
+};
+
+struct ProjectMembership {
+  std::string id;
+  std::string project_id;
+  PrincipalType principal_type = PrincipalType::kUser;
+  std::string principal_id;  // a User id or an Identity id, per principal_type
+  ProjectRole role = ProjectRole::kMember;
+  TimePoint created_at;
+  bool operator==(const ProjectMembership&) const = default;
+};
+
+// ---- PKI ----------------------------------------------------------------------------------
+
+struct CertificateAuthority {
+  std::string id;
+  std::string project_id;
+  std::optional<std::string> parent_ca_id;  // absent for a root CA
+  std::string common_name;
+  KeyAlgorithm key_algorithm = KeyAlgorithm::kEcP256;
+  std::string key_id;  // names the WrappedKey holding the CA's private key
+  std::string certificate_pem;
+  std::string certificate_chain_pem;  // issuers above this CA, PEM, may be empty for a root
+  std::string serial_number;          // lower-case hex
+  TimePoint not_before;
+  TimePoint not_after;
+  CaStatus status = CaStatus::kActive;
+  TimePoint created_at;
+  TimePoint updated_at;
+  bool operator==(const CertificateAuthority&) const = default;
+};
+
+struct Certificate {
+  std::string id;
+  std::string project_id;
+  std::optional<std::string> ca_id;  // the internal CA that issued it; absent when imported
+  std::string common_name;
+  KeyAlgorithm key_algorithm = KeyAlgorithm::kEcP256;
+  std::string key_id;  // names the WrappedKey holding the private key
+  CertificateStatus status = CertificateStatus::kPending;
+  std::string certificate_pem;  // empty while pending (CSR issued, certificate not back)
+  std::string certificate_chain_pem;
+  std::string csr_pem;                  // empty unless created through the CSR flow
+  std::string serial_number;            // lower-case hex; empty while pending
+  std::optional<TimePoint> not_before;  // absent while pending
+  std::optional<TimePoint> not_after;
+  std::vector<std::string> key_usages;           // e.g. "digitalSignature"
+  std::vector<std::string> extended_key_usages;  // e.g. "codeSigning"
+  std::optional<TimePoint> revoked_at;
+  TimePoint created_at;
+  TimePoint updated_at;
+  bool operator==(const Certificate&) const = default;
+};
+
+// ---- Signers and policies -----------------------------------------------------------------
+
+struct Signer {
+  std::string id;
+  std::string project_id;
+  std::string name;  // slug, unique per project
+  std::string description;
+  SignerStatus status = SignerStatus::kActive;
+  std::string certificate_id;
+  std::optional<std::string> signing_policy_id;
+  std::optional<TimePoint> last_signed_at;
+  TimePoint created_at;
+  TimePoint updated_at;
+  bool operator==(const Signer&) const = default;
+};
+
+struct SignerMember {
+  std::string id;
+  std::string signer_id;
+  PrincipalType principal_type = PrincipalType::kUser;
+  std::string principal_id;
+  SignerRole role = SignerRole::kOperator;
+  TimePoint created_at;
+  bool operator==(const SignerMember&) const = default;
+};
+
+struct PolicyStep {
+  std::string name;
+  std::int64_t required_approvals = 1;
+  std::vector<std::string> approver_user_ids;
+  bool operator==(const PolicyStep&) const = default;
+};
+
+struct SigningPolicy {
+  std::string id;
+  std::string project_id;
+  std::string name;
+  std::vector<PolicyStep> steps;  // applied in order
+  std::optional<Millis> max_window_duration;
+  std::optional<std::int64_t> max_signings;
+  Millis max_request_ttl{7LL * 24 * 3600 * 1000};
+  bool bypass_for_machine_identities = false;
+  TimePoint created_at;
+  TimePoint updated_at;
+  bool operator==(const SigningPolicy&) const = default;
+};
+
+// Optional restrictions on where and how a grant may be used (SPEC §5). An absent field does
+// not restrict; a present one must match at sign time.
+struct SigningScope {
+  std::optional<std::string> command;
+  std::optional<std::string> signing_application;  // matched with clientMetadata.tool
+  std::optional<std::string> signing_application_hash;
+  std::optional<std::string> hostname;
+  std::optional<std::string> os_username;
+  std::optional<std::string> ip_address;  // matched with the source IP the server saw
+  std::optional<std::string> data_hash;
+  bool Empty() const {
+    return !command && !signing_application && !signing_application_hash && !hostname &&
+           !os_username && !ip_address && !data_hash;
+  }
+  bool operator==(const SigningScope&) const = default;
+};
+
+struct SigningRequest {
+  std::string id;
+  std::string signer_id;
+  std::string project_id;
+  PrincipalType requester_type = PrincipalType::kUser;
+  std::string requester_id;
+  std::string justification;
+  std::optional<std::int64_t> requested_signings;
+  // Either an explicit window (start/end) or a duration that starts at approval.
+  std::optional<TimePoint> window_start;
+  std::optional<TimePoint> window_end;
+  std::optional<Millis> requested_window_duration;
+  SigningScope scope;
+  // The policy as it was when the request was made; later policy edits do not apply to it.
+  // Absent for a pre-approval on a signer without policy.
+  std::optional<SigningPolicy> policy_snapshot;
+  RequestStatus status = RequestStatus::kPending;
+  std::int64_t current_step = 0;  // index into policy_snapshot->steps
+  TimePoint expires_at;           // a pending request expires then
+  std::optional<std::string> grant_id;
+  TimePoint created_at;
+  TimePoint updated_at;
+  bool operator==(const SigningRequest&) const = default;
+};
+
+struct Approval {
+  std::string id;
+  std::string request_id;
+  std::int64_t step = 0;
+  std::string approver_user_id;
+  ApprovalDecision decision = ApprovalDecision::kApproved;
+  std::string comment;
+  TimePoint created_at;
+  bool operator==(const Approval&) const = default;
+};
+
+struct Grant {
+  std::string id;
+  std::string signer_id;
+  std::optional<std::string> request_id;
+  PrincipalType grantee_type = PrincipalType::kUser;
+  std::string grantee_id;
+  std::optional<std::int64_t> max_signings;  // absent: unlimited within the window
+  std::int64_t used_signings = 0;
+  TimePoint window_start;
+  std::optional<TimePoint> expires_at;  // absent: no end (only max_signings limits it)
+  SigningScope scope;
+  GrantStatus status = GrantStatus::kActive;
+  std::string revoked_reason;
+  TimePoint created_at;
+  TimePoint updated_at;
+  bool operator==(const Grant&) const = default;
+};
+
+struct SigningOperation {
+  std::string id;
+  std::string signer_id;
+  std::string project_id;
+  OperationStatus status = OperationStatus::kSuccess;
+  std::string signing_algorithm;  // as sent by the client
+  std::string data_hash;          // lower-case hex SHA-256 of the decoded data
+  PrincipalType actor_type = PrincipalType::kUser;
+  std::string actor_id;
+  std::string actor_name;
+  std::optional<std::string> grant_id;
+  std::string client_metadata_json;  // JSON object text, "{}" when none
+  std::string source_ip;
+  std::optional<std::string> error_message;
+  TimePoint created_at;
+  bool operator==(const SigningOperation&) const = default;
+};
+
+// ---- Keys ---------------------------------------------------------------------------------
+
+// A private key at rest: the key sealed (AES-256-GCM) under its own data key, and the data
+// key wrapped under the root key. Holds no secret in clear.
+struct WrappedKey {
+  std::string key_id;
+  KeyAlgorithm algorithm = KeyAlgorithm::kEcP256;
+  Bytes wrapped_data_key;
+  Bytes sealed_private_key;
+  Bytes public_key_spki;  // DER SubjectPublicKeyInfo
+  TimePoint created_at;
+  bool operator==(const WrappedKey&) const = default;
+};
+
+// ---- Audit --------------------------------------------------------------------------------
+
+// One link of a node's audit chain (SPEC §6); see audit/audit_log.h for the hash.
+struct AuditEvent {
+  std::string node_id;
+  std::int64_t seq = 0;  // 1, 2, 3, ... per node, without gaps
+  TimePoint time;
+  std::string event_type;  // "signer.create", "sign.success", ...
+  std::string actor_type;  // "user", "identity", "system"
+  std::string actor_id;
+  std::string actor_name;
+  std::string target_type;  // "signer", "grant", ...; empty when none
+  std::string target_id;
+  std::string details_json;  // JSON object text
+  Bytes prev_hash;           // 32 bytes; all zero for seq 1
+  Bytes hash;                // 32 bytes
+  bool operator==(const AuditEvent&) const = default;
+};
+
+}  // namespace signet::domain

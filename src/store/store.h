@@ -1,0 +1,286 @@
+#pragma once
+// Persistence of the domain entities behind a backend-neutral interface. A Store hands out
+// transactions (Tx); every read and write goes through one. Implementations: SQLite
+// (store/sqlite_store.h) and, later, PostgreSQL; both must pass the conformance suite in
+// tests/unit/store/store_conformance.h.
+//
+// Error contract, for every call below:
+//   kNotFound           the row the call names does not exist (Get*, Update*, Delete*, ...).
+//   kAlreadyExists      a uniqueness rule is violated; the message names the rule
+//                       ("a signer named 'x' already exists in this project").
+//   kFailedPrecondition a referenced row is missing or a row is still referenced (foreign
+//                       key), a write was attempted in a read transaction, or the
+//                       transaction is already finished.
+//   kUnavailable        the database is busy, locked beyond the timeout, or unreachable; the
+//                       caller may retry the whole transaction.
+//   kInternal           anything else (corrupt row, library failure).
+// After any error but kNotFound/kAlreadyExists/kFailedPrecondition the transaction should be
+// abandoned (destroyed), which rolls it back.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "domain/entities.h"
+
+namespace signet::store {
+
+// One page of a list and the number of rows that match the filter across all pages.
+template <class T>
+struct Page {
+  std::vector<T> items;
+  std::int64_t total_count = 0;
+};
+
+// Paging of list calls. limit < 0 means no limit (all rows from offset on).
+struct PageRequest {
+  std::int64_t offset = 0;
+  std::int64_t limit = -1;
+};
+
+struct CertificateFilter {
+  std::string project_id;
+  std::optional<std::string> extended_key_usage;  // e.g. "codeSigning": only certificates with it
+};
+
+struct SignerFilter {
+  std::string project_id;
+  std::optional<std::string> search;  // case-insensitive substring of the name or description
+};
+
+struct RequestFilter {
+  std::optional<std::string> project_id;
+  std::optional<std::string> signer_id;
+  std::optional<domain::RequestStatus> status;
+  std::optional<domain::PrincipalType> requester_type;  // together with requester_id
+  std::optional<std::string> requester_id;
+};
+
+struct GrantFilter {
+  std::optional<std::string> signer_id;
+  std::optional<domain::PrincipalType> grantee_type;  // together with grantee_id
+  std::optional<std::string> grantee_id;
+  std::optional<domain::GrantStatus> status;
+};
+
+struct OperationFilter {
+  std::string signer_id;
+  std::optional<domain::OperationStatus> status;
+};
+
+struct AuditFilter {
+  std::optional<std::string> node_id;
+  std::optional<std::string> event_type;
+  std::optional<std::string> actor_id;
+  std::optional<TimePoint> since;  // inclusive
+  std::optional<TimePoint> until;  // exclusive
+};
+
+// One database transaction. Not thread-safe: use it from one thread at a time. It must not
+// outlive the Store that created it. Destroying it without a successful Commit() rolls back
+// every change made through it. List calls order rows as documented per call; unless stated
+// otherwise, oldest first (created_at, then insertion order).
+class Tx {
+ public:
+  virtual ~Tx() = default;
+
+  // Makes every change durable (per the store's durability option) and visible to later
+  // transactions. Afterwards, and after a failed Commit, the Tx accepts no further calls.
+  [[nodiscard]] virtual Status Commit() = 0;
+
+  // ---- Users (email unique) ----
+  [[nodiscard]] virtual Status InsertUser(const domain::User& user) = 0;
+  [[nodiscard]] virtual Result<domain::User> GetUser(std::string_view id) = 0;
+  [[nodiscard]] virtual Result<domain::User> GetUserByEmail(std::string_view email) = 0;
+  [[nodiscard]] virtual Status UpdateUser(const domain::User& user) = 0;  // by id
+  [[nodiscard]] virtual Status DeleteUser(std::string_view id) = 0;
+  [[nodiscard]] virtual Result<Page<domain::User>> ListUsers(PageRequest page) = 0;
+  [[nodiscard]] virtual Result<std::int64_t> CountUsers() = 0;
+
+  // ---- Machine identities (client_id unique) and their client secrets ----
+  [[nodiscard]] virtual Status InsertIdentity(const domain::Identity& identity) = 0;
+  [[nodiscard]] virtual Result<domain::Identity> GetIdentity(std::string_view id) = 0;
+  [[nodiscard]] virtual Result<domain::Identity> GetIdentityByClientId(
+      std::string_view client_id) = 0;
+  [[nodiscard]] virtual Status UpdateIdentity(const domain::Identity& identity) = 0;
+  // Also deletes the identity's client secrets.
+  [[nodiscard]] virtual Status DeleteIdentity(std::string_view id) = 0;
+  [[nodiscard]] virtual Result<Page<domain::Identity>> ListIdentities(PageRequest page) = 0;
+
+  [[nodiscard]] virtual Status InsertClientSecret(const domain::ClientSecret& secret) = 0;
+  [[nodiscard]] virtual Result<domain::ClientSecret> GetClientSecret(std::string_view id) = 0;
+  [[nodiscard]] virtual Result<std::vector<domain::ClientSecret>> ListClientSecrets(
+      std::string_view identity_id) = 0;
+  [[nodiscard]] virtual Status RevokeClientSecret(std::string_view id) = 0;
+  [[nodiscard]] virtual Status DeleteClientSecret(std::string_view id) = 0;
+
+  // ---- Access tokens (keyed by token hash) ----
+  [[nodiscard]] virtual Status InsertAccessToken(const domain::AccessToken& token) = 0;
+  [[nodiscard]] virtual Result<domain::AccessToken> GetAccessToken(std::string_view token_hash) = 0;
+  [[nodiscard]] virtual Status RevokeAccessToken(std::string_view token_hash) = 0;
+  // Revokes every token of the principal; returns how many were active.
+  [[nodiscard]] virtual Result<std::int64_t> RevokeAccessTokensOf(
+      domain::PrincipalType type, std::string_view principal_id) = 0;
+  // Deletes tokens with expires_at <= now; returns how many.
+  [[nodiscard]] virtual Result<std::int64_t> DeleteExpiredAccessTokens(TimePoint now) = 0;
+
+  // ---- Projects (name unique, slug unique) and memberships ((project, principal) unique) ----
+  [[nodiscard]] virtual Status InsertProject(const domain::Project& project) = 0;
+  [[nodiscard]] virtual Result<domain::Project> GetProject(std::string_view id) = 0;
+  [[nodiscard]] virtual Result<domain::Project> GetProjectBySlug(std::string_view slug) = 0;
+  [[nodiscard]] virtual Result<domain::Project> GetProjectByName(std::string_view name) = 0;
+  [[nodiscard]] virtual Status UpdateProject(const domain::Project& project) = 0;
+  // Also deletes its memberships; kFailedPrecondition while CAs, certificates, signers or
+  // policies belong to it.
+  [[nodiscard]] virtual Status DeleteProject(std::string_view id) = 0;
+  [[nodiscard]] virtual Result<Page<domain::Project>> ListProjects(PageRequest page) = 0;
+
+  [[nodiscard]] virtual Status InsertMembership(const domain::ProjectMembership& m) = 0;
+  [[nodiscard]] virtual Result<domain::ProjectMembership> GetMembership(std::string_view id) = 0;
+  [[nodiscard]] virtual Result<domain::ProjectMembership> GetMembershipOf(
+      std::string_view project_id, domain::PrincipalType type, std::string_view principal_id) = 0;
+  [[nodiscard]] virtual Status UpdateMembership(const domain::ProjectMembership& m) = 0;
+  [[nodiscard]] virtual Status DeleteMembership(std::string_view id) = 0;
+  [[nodiscard]] virtual Result<Page<domain::ProjectMembership>> ListMemberships(
+      std::string_view project_id, PageRequest page) = 0;
+  // Every project membership of one principal.
+  [[nodiscard]] virtual Result<std::vector<domain::ProjectMembership>> ListMembershipsOf(
+      domain::PrincipalType type, std::string_view principal_id) = 0;
+
+  // ---- Certificate authorities ----
+  [[nodiscard]] virtual Status InsertCa(const domain::CertificateAuthority& ca) = 0;
+  [[nodiscard]] virtual Result<domain::CertificateAuthority> GetCa(std::string_view id) = 0;
+  [[nodiscard]] virtual Status UpdateCa(const domain::CertificateAuthority& ca) = 0;
+  [[nodiscard]] virtual Status DeleteCa(std::string_view id) = 0;
+  [[nodiscard]] virtual Result<Page<domain::CertificateAuthority>> ListCas(
+      std::string_view project_id, PageRequest page) = 0;
+
+  // ---- Certificates ----
+  [[nodiscard]] virtual Status InsertCertificate(const domain::Certificate& cert) = 0;
+  [[nodiscard]] virtual Result<domain::Certificate> GetCertificate(std::string_view id) = 0;
+  [[nodiscard]] virtual Status UpdateCertificate(const domain::Certificate& cert) = 0;
+  // kFailedPrecondition while a signer uses it.
+  [[nodiscard]] virtual Status DeleteCertificate(std::string_view id) = 0;
+  [[nodiscard]] virtual Result<Page<domain::Certificate>> ListCertificates(
+      const CertificateFilter& filter, PageRequest page) = 0;
+
+  // ---- Signers ((project, name) unique) and signer members ((signer, principal) unique) ----
+  [[nodiscard]] virtual Status InsertSigner(const domain::Signer& signer) = 0;
+  [[nodiscard]] virtual Result<domain::Signer> GetSigner(std::string_view id) = 0;
+  [[nodiscard]] virtual Result<domain::Signer> GetSignerByName(std::string_view project_id,
+                                                               std::string_view name) = 0;
+  [[nodiscard]] virtual Status UpdateSigner(const domain::Signer& signer) = 0;
+  // Also deletes its members, requests (with approvals) and grants; operations stay.
+  [[nodiscard]] virtual Status DeleteSigner(std::string_view id) = 0;
+  // Ordered by name.
+  [[nodiscard]] virtual Result<Page<domain::Signer>> ListSigners(const SignerFilter& filter,
+                                                                 PageRequest page) = 0;
+  [[nodiscard]] virtual Result<std::int64_t> CountSignersWithCertificate(
+      std::string_view certificate_id) = 0;
+  [[nodiscard]] virtual Result<std::int64_t> CountSignersWithPolicy(std::string_view policy_id) = 0;
+
+  [[nodiscard]] virtual Status InsertSignerMember(const domain::SignerMember& member) = 0;
+  [[nodiscard]] virtual Result<domain::SignerMember> GetSignerMember(std::string_view id) = 0;
+  [[nodiscard]] virtual Result<domain::SignerMember> GetSignerMemberOf(
+      std::string_view signer_id, domain::PrincipalType type, std::string_view principal_id) = 0;
+  [[nodiscard]] virtual Status UpdateSignerMember(const domain::SignerMember& member) = 0;
+  [[nodiscard]] virtual Status DeleteSignerMember(std::string_view id) = 0;
+  [[nodiscard]] virtual Result<Page<domain::SignerMember>> ListSignerMembers(
+      std::string_view signer_id, PageRequest page) = 0;
+  // Every signer membership of one principal.
+  [[nodiscard]] virtual Result<std::vector<domain::SignerMember>> ListSignerMembershipsOf(
+      domain::PrincipalType type, std::string_view principal_id) = 0;
+
+  // ---- Signing policies ((project, name) unique) ----
+  [[nodiscard]] virtual Status InsertPolicy(const domain::SigningPolicy& policy) = 0;
+  [[nodiscard]] virtual Result<domain::SigningPolicy> GetPolicy(std::string_view id) = 0;
+  [[nodiscard]] virtual Result<domain::SigningPolicy> GetPolicyByName(std::string_view project_id,
+                                                                      std::string_view name) = 0;
+  [[nodiscard]] virtual Status UpdatePolicy(const domain::SigningPolicy& policy) = 0;
+  // kFailedPrecondition while a signer uses it.
+  [[nodiscard]] virtual Status DeletePolicy(std::string_view id) = 0;
+  // Ordered by name.
+  [[nodiscard]] virtual Result<Page<domain::SigningPolicy>> ListPolicies(
+      std::string_view project_id, PageRequest page) = 0;
+
+  // ---- Signing requests and approvals ((request, step, approver) unique) ----
+  [[nodiscard]] virtual Status InsertRequest(const domain::SigningRequest& request) = 0;
+  [[nodiscard]] virtual Result<domain::SigningRequest> GetRequest(std::string_view id) = 0;
+  [[nodiscard]] virtual Status UpdateRequest(const domain::SigningRequest& request) = 0;
+  // Newest first.
+  [[nodiscard]] virtual Result<Page<domain::SigningRequest>> ListRequests(
+      const RequestFilter& filter, PageRequest page) = 0;
+
+  [[nodiscard]] virtual Status InsertApproval(const domain::Approval& approval) = 0;
+  // Ordered by step, then time.
+  [[nodiscard]] virtual Result<std::vector<domain::Approval>> ListApprovals(
+      std::string_view request_id) = 0;
+
+  // ---- Grants ----
+  [[nodiscard]] virtual Status InsertGrant(const domain::Grant& grant) = 0;
+  [[nodiscard]] virtual Result<domain::Grant> GetGrant(std::string_view id) = 0;
+  [[nodiscard]] virtual Status UpdateGrant(const domain::Grant& grant) = 0;
+  // Newest first.
+  [[nodiscard]] virtual Result<Page<domain::Grant>> ListGrants(const GrantFilter& filter,
+                                                               PageRequest page) = 0;
+  // Counts one use of the grant if, at `now`, it is active, window_start <= now, now <
+  // expires_at (when set) and used_signings < max_signings (when set): a single conditional
+  // update, so concurrent callers (threads, processes, nodes) never exceed max_signings.
+  // Returns false, changing nothing, when any condition fails or the grant does not exist.
+  [[nodiscard]] virtual Result<bool> TryUseGrant(std::string_view grant_id, TimePoint now) = 0;
+
+  // ---- Signing operations (append-only) ----
+  [[nodiscard]] virtual Status InsertOperation(const domain::SigningOperation& op) = 0;
+  [[nodiscard]] virtual Result<domain::SigningOperation> GetOperation(std::string_view id) = 0;
+  // Newest first.
+  [[nodiscard]] virtual Result<Page<domain::SigningOperation>> ListOperations(
+      const OperationFilter& filter, PageRequest page) = 0;
+
+  // ---- Wrapped private keys (key_id unique) ----
+  [[nodiscard]] virtual Status PutWrappedKey(const domain::WrappedKey& key) = 0;
+  [[nodiscard]] virtual Result<domain::WrappedKey> GetWrappedKey(std::string_view key_id) = 0;
+  [[nodiscard]] virtual Status DeleteWrappedKey(std::string_view key_id) = 0;
+
+  // ---- Audit events ((node_id, seq) unique; never updated or deleted) ----
+  // Inserts the event as given; chaining is audit/'s job. A duplicate (node_id, seq) is
+  // kAlreadyExists, so two writers can never fork one node's chain.
+  [[nodiscard]] virtual Status AppendAuditEvent(const domain::AuditEvent& event) = 0;
+  // The node's event with the highest seq, or nullopt when the node has none.
+  [[nodiscard]] virtual Result<std::optional<domain::AuditEvent>> LastAuditEvent(
+      std::string_view node_id) = 0;
+  // Newest first (time, then seq).
+  [[nodiscard]] virtual Result<Page<domain::AuditEvent>> ListAuditEvents(const AuditFilter& filter,
+                                                                         PageRequest page) = 0;
+  // Calls `fn` for each event of the node in ascending seq; stops at and returns the first
+  // error `fn` returns.
+  [[nodiscard]] virtual Status ForEachAuditEvent(
+      std::string_view node_id, const std::function<Status(const domain::AuditEvent&)>& fn) = 0;
+  // Every node id that has events, sorted.
+  [[nodiscard]] virtual Result<std::vector<std::string>> ListAuditNodeIds() = 0;
+
+  // ---- Server settings (key/value text) ----
+  [[nodiscard]] virtual Result<std::optional<std::string>> GetSetting(std::string_view key) = 0;
+  // Inserts or replaces.
+  [[nodiscard]] virtual Status PutSetting(std::string_view key, std::string_view value) = 0;
+};
+
+// A database. Thread-safe: any thread may begin transactions concurrently.
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // A consistent snapshot for reads; write calls on it fail with kFailedPrecondition.
+  [[nodiscard]] virtual Result<std::unique_ptr<Tx>> BeginRead() = 0;
+  // A read-write transaction. Write transactions are serialized: this blocks while another
+  // write transaction of the same store is open (and, across processes or nodes, for up to
+  // the backend's busy timeout, then kUnavailable).
+  [[nodiscard]] virtual Result<std::unique_ptr<Tx>> BeginWrite() = 0;
+};
+
+}  // namespace signet::store
