@@ -1,0 +1,116 @@
+#include "keystore/keystore.h"
+
+#include <mutex>
+#include <string>
+
+#include "common/uuid.h"
+#include "crypto/aead.h"
+#include "crypto/random.h"
+#include "crypto/sign.h"
+
+namespace signet::keystore {
+namespace {
+
+std::string KeyAad(std::string_view key_id) { return "signet-key:v1:" + std::string(key_id); }
+
+Error UnwrapError(std::string_view key_id) {
+  return Error{
+      ErrorCode::kFailedPrecondition,
+      "key " + std::string(key_id) + " could not be unwrapped: wrong root key or tampered data"};
+}
+
+}  // namespace
+
+Result<WrappedKey> WrapPrivateKey(const RootKey& root, std::string_view key_id,
+                                  const crypto::PrivateKey& key, TimePoint now) {
+  if (key_id.empty()) return InvalidArgument("key id is empty");
+  SIGNET_ASSIGN_OR_RETURN(domain::KeyAlgorithm algorithm, key.algorithm());
+  SIGNET_ASSIGN_OR_RETURN(SecretBytes pkcs8, key.ToPkcs8Der());
+  SIGNET_ASSIGN_OR_RETURN(SecretBytes data_key, crypto::RandomSecret(crypto::kAeadKeyLength));
+  WrappedKey wrapped;
+  wrapped.key_id = std::string(key_id);
+  wrapped.algorithm = algorithm;
+  wrapped.created_at = now;
+  SIGNET_ASSIGN_OR_RETURN(wrapped.sealed_private_key,
+                          crypto::AeadSeal(data_key.view(), pkcs8.view(), AsBytes(KeyAad(key_id))));
+  SIGNET_ASSIGN_OR_RETURN(wrapped.wrapped_data_key, root.WrapDataKey(data_key.view(), key_id));
+  SIGNET_ASSIGN_OR_RETURN(wrapped.public_key_spki, key.PublicKeySpkiDer());
+  return wrapped;
+}
+
+Result<crypto::PrivateKey> UnwrapPrivateKey(const RootKey& root, const WrappedKey& wrapped) {
+  const std::string& id = wrapped.key_id;
+  auto data_key = root.UnwrapDataKey(wrapped.wrapped_data_key, id);
+  if (!data_key) return tl::unexpected(UnwrapError(id));
+  auto pkcs8 = crypto::AeadOpen(data_key->view(), wrapped.sealed_private_key, AsBytes(KeyAad(id)));
+  if (!pkcs8) return tl::unexpected(UnwrapError(id));
+  auto key = crypto::PrivateKey::FromPkcs8Der(pkcs8->view());
+  if (!key) return tl::unexpected(UnwrapError(id));
+  // Authenticated decryption makes these hold unless the row was written inconsistently.
+  auto spki = key->PublicKeySpkiDer();
+  auto algorithm = key->algorithm();
+  if (!spki || *spki != wrapped.public_key_spki || !algorithm || *algorithm != wrapped.algorithm) {
+    return Internal("key " + id + " does not match its stored public key or algorithm");
+  }
+  return std::move(*key);
+}
+
+KeyStore::KeyStore(RootKey root, KeyBlobRepository& repository, const Clock& clock)
+    : root_(std::move(root)), repository_(repository), clock_(clock) {}
+
+Result<StoredKey> KeyStore::Generate(domain::KeyAlgorithm algorithm) {
+  SIGNET_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(algorithm));
+  return Store(std::move(key));
+}
+
+Result<StoredKey> KeyStore::Import(const crypto::PrivateKey& key) {
+  // A copy through PKCS#8 so the cache owns its own key object.
+  SIGNET_ASSIGN_OR_RETURN(SecretBytes pkcs8, key.ToPkcs8Der());
+  SIGNET_ASSIGN_OR_RETURN(crypto::PrivateKey copy, crypto::PrivateKey::FromPkcs8Der(pkcs8.view()));
+  return Store(std::move(copy));
+}
+
+Result<StoredKey> KeyStore::Store(crypto::PrivateKey key) {
+  const std::string key_id = NewUuid();
+  SIGNET_ASSIGN_OR_RETURN(WrappedKey wrapped, WrapPrivateKey(root_, key_id, key, clock_.Now()));
+  SIGNET_TRY(repository_.Put(wrapped));
+  StoredKey stored{key_id, wrapped.algorithm, std::move(wrapped.public_key_spki)};
+  auto shared = std::make_shared<const crypto::PrivateKey>(std::move(key));
+  std::unique_lock lock(cache_mu_);
+  cache_.emplace(key_id, std::move(shared));
+  return stored;
+}
+
+Result<std::shared_ptr<const crypto::PrivateKey>> KeyStore::Get(std::string_view key_id) {
+  const std::string id(key_id);
+  {
+    std::shared_lock lock(cache_mu_);
+    auto it = cache_.find(id);
+    if (it != cache_.end()) return it->second;
+  }
+  // Unwrap outside the lock; two threads may race here, and the first insert wins.
+  SIGNET_ASSIGN_OR_RETURN(WrappedKey wrapped, repository_.Get(id));
+  if (wrapped.key_id != id) return tl::unexpected(UnwrapError(id));
+  SIGNET_ASSIGN_OR_RETURN(crypto::PrivateKey key, UnwrapPrivateKey(root_, wrapped));
+  auto shared = std::make_shared<const crypto::PrivateKey>(std::move(key));
+  std::unique_lock lock(cache_mu_);
+  return cache_.emplace(id, std::move(shared)).first->second;
+}
+
+Result<Bytes> KeyStore::Sign(std::string_view key_id, domain::SigningAlgorithm algorithm,
+                             ByteView data, bool is_digest) {
+  SIGNET_ASSIGN_OR_RETURN(std::shared_ptr<const crypto::PrivateKey> key, Get(key_id));
+  return crypto::Sign(*key, algorithm, data, is_digest);
+}
+
+Status KeyStore::Delete(std::string_view key_id) {
+  Evict(key_id);
+  return repository_.Delete(key_id);
+}
+
+void KeyStore::Evict(std::string_view key_id) {
+  std::unique_lock lock(cache_mu_);
+  cache_.erase(std::string(key_id));
+}
+
+}  // namespace signet::keystore

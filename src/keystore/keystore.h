@@ -1,0 +1,81 @@
+#pragma once
+// The software key store (SPEC §7): private keys are generated or imported here, kept only
+// in wrapped form (KeyBlobRepository), unwrapped on first use and cached in memory for signing.
+//
+// Envelope per key: a random 32-byte data key seals the PKCS#8 DER (AES-256-GCM, AAD
+// "signet-key:v1:<key_id>"); the root key seals the data key (AAD "signet-dek:v1:<key_id>").
+// A blob moved to another key id, sealed under another root key, or changed in any byte fails
+// to unwrap with FailedPrecondition "key <id> could not be unwrapped: wrong root key or
+// tampered data"; it never yields a wrong key.
+//
+// Thread-safe: every method may be called concurrently. The cache is guarded by a
+// shared_mutex; cached keys are shared (shared_ptr) and signing with them needs no lock.
+
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "common/bytes.h"
+#include "common/clock.h"
+#include "common/result.h"
+#include "crypto/keys.h"
+#include "domain/algorithms.h"
+#include "keystore/key_blob_repository.h"
+#include "keystore/root_key.h"
+
+namespace signet::keystore {
+
+struct StoredKey {
+  std::string key_id;  // a UUID
+  domain::KeyAlgorithm algorithm;
+  Bytes public_key_spki;  // DER SubjectPublicKeyInfo
+};
+
+// Pure envelope operations, for callers that persist the WrappedKey themselves (inside their
+// own database transaction). `key` must be RSA 2048/3072/4096 or EC P-256/384/521.
+[[nodiscard]] Result<WrappedKey> WrapPrivateKey(const RootKey& root, std::string_view key_id,
+                                                const crypto::PrivateKey& key, TimePoint now);
+// Unwraps and checks that the key matches the stored public key and algorithm.
+[[nodiscard]] Result<crypto::PrivateKey> UnwrapPrivateKey(const RootKey& root,
+                                                          const WrappedKey& wrapped);
+
+class KeyStore {
+ public:
+  // `repository` and `clock` must outlive the key store.
+  KeyStore(RootKey root, KeyBlobRepository& repository, const Clock& clock);
+
+  KeyStore(const KeyStore&) = delete;
+  KeyStore& operator=(const KeyStore&) = delete;
+
+  // Generates a key, stores it wrapped under a new key id, and caches it.
+  [[nodiscard]] Result<StoredKey> Generate(domain::KeyAlgorithm algorithm);
+  // Stores an existing key (e.g. from a PEM or PKCS#12 import) under a new key id.
+  // InvalidArgument for unsupported key sizes or curves.
+  [[nodiscard]] Result<StoredKey> Import(const crypto::PrivateKey& key);
+  // The unwrapped key, from the cache or unwrapped from the repository (NotFound when absent).
+  [[nodiscard]] Result<std::shared_ptr<const crypto::PrivateKey>> Get(std::string_view key_id);
+  // crypto::Sign with the key; the same argument errors as crypto::Sign.
+  [[nodiscard]] Result<Bytes> Sign(std::string_view key_id, domain::SigningAlgorithm algorithm,
+                                   ByteView data, bool is_digest);
+  // Removes the key from the repository and the cache.
+  [[nodiscard]] Status Delete(std::string_view key_id);
+  // Drops a cached key (after it changed elsewhere, e.g. on another node).
+  void Evict(std::string_view key_id);
+
+  const RootKey& root_key() const { return root_; }
+
+ private:
+  Result<StoredKey> Store(crypto::PrivateKey key);
+
+  const RootKey root_;
+  KeyBlobRepository& repository_;
+  const Clock& clock_;
+
+  std::shared_mutex cache_mu_;
+  // guarded by cache_mu_
+  std::unordered_map<std::string, std::shared_ptr<const crypto::PrivateKey>> cache_;
+};
+
+}  // namespace signet::keystore
