@@ -1,0 +1,113 @@
+#pragma once
+// The tamper-evident audit log of SPEC §6. Each node appends to its own hash chain:
+//
+//   hash(e) = HMAC-SHA256(audit_key, prev_hash || Canonical(e))
+//
+// where prev_hash is the hash of the node's previous event (32 zero bytes for seq 1) and
+// audit_key = HKDF-SHA256(ikm = root key, salt = none, info = "signet audit v1", 32 bytes).
+// Rewriting, inserting, removing or reordering events without the root key breaks a link
+// that Verify() reports.
+//
+// Canonical(e) is an unambiguous byte string: fields in this order, each string as an 8-byte
+// big-endian length followed by its bytes, each integer as 8 bytes big-endian two's
+// complement:
+//   "signet.audit.v1" (string, a version tag), node_id (string), seq (int), time (int, unix
+//   milliseconds), event_type, actor_type, actor_id, actor_name, target_type, target_id,
+//   details_json (strings).
+// No two distinct events have the same encoding, so no field can be shifted into another.
+//
+// What the chain cannot show: removing the newest events of a node (truncating the chain's
+// tail) leaves a shorter chain that still verifies, and so does deleting a node's whole
+// chain. Detecting that needs an anchor kept outside the database (a copy of the latest
+// (seq, hash) per node, e.g. in exported logs or monitoring).
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/bytes.h"
+#include "common/clock.h"
+#include "common/result.h"
+#include "common/secret_bytes.h"
+#include "domain/entities.h"
+#include "store/store.h"
+
+namespace signet::audit {
+
+inline constexpr std::size_t kAuditHashLength = 32;
+
+// What a caller says about an event; the log adds node, seq, time and the chain hashes.
+struct AuditEventInput {
+  std::string event_type;  // "signer.create", "sign.success", ... ; must not be empty
+  std::string actor_type;  // "user", "identity", "system"
+  std::string actor_id;
+  std::string actor_name;
+  std::string target_type;
+  std::string target_id;
+  std::string details_json = "{}";  // a JSON object; never secrets
+};
+
+// Where a chain first fails to verify.
+struct ChainBreak {
+  std::string node_id;
+  std::int64_t seq = 0;  // the first seq whose link is broken (for a removed event: its seq)
+  std::string reason;    // "event 5 is missing", "hash mismatch", ...
+  bool operator==(const ChainBreak&) const = default;
+};
+
+struct VerifyReport {
+  bool valid = true;
+  std::int64_t checked = 0;             // events whose link verified before the walk ended
+  std::optional<ChainBreak> first_bad;  // set iff !valid
+};
+
+// The audit key for a root key: HKDF-SHA256 as described above. The root key must be 32
+// bytes, else InvalidArgument.
+[[nodiscard]] Result<SecretBytes> DeriveAuditKey(const SecretBytes& root_key);
+
+// Canonical(e) as described above (prev_hash and hash are not part of it).
+Bytes CanonicalEvent(const domain::AuditEvent& e);
+
+// HMAC-SHA256(key, prev_hash || Canonical(e)), using e.prev_hash.
+Bytes ComputeEventHash(ByteView audit_key, const domain::AuditEvent& e);
+
+// Appends to one node's chain and verifies all chains. Immutable after Create, so
+// thread-safe; every call works inside the caller's transaction or opens its own.
+class AuditLog {
+ public:
+  // `node_id` names this node's chain (non-empty, at most 128 bytes); `audit_key` comes
+  // from DeriveAuditKey and must be 32 bytes. Errors: InvalidArgument.
+  [[nodiscard]] static Result<std::unique_ptr<AuditLog>> Create(std::string node_id,
+                                                                SecretBytes audit_key);
+
+  const std::string& node_id() const { return node_id_; }
+
+  // Appends one event to this node's chain inside `tx` (a write transaction): reads the
+  // node's last event in the same transaction, then inserts seq = last + 1 with its hash.
+  // The event exists only if the caller commits `tx`; a rolled-back transaction leaves no
+  // gap. Appends are ordered and gapless because write transactions on one node's chain are
+  // serialized: by the single writer on SQLite; on a shared database a concurrent append to
+  // the same chain fails with kAlreadyExists on (node_id, seq) and the caller retries its
+  // transaction. Errors: InvalidArgument (empty event_type), the store's errors, kInternal
+  // when the stored last event is malformed.
+  [[nodiscard]] Status Append(store::Tx& tx, AuditEventInput in, TimePoint now) const;
+
+  // Walks every node's chain in seq order inside `tx` and checks, per event: seq is the
+  // next number (no gap), prev_hash is the previous event's hash (zeros for seq 1), and the
+  // hash recomputes under this log's key. Stops at the first broken link. Detects changed
+  // fields, removed events (except at a chain's tail, see above), inserted or reordered
+  // events and a wrong key. Errors: the store's errors only; a broken chain is a report.
+  [[nodiscard]] Result<VerifyReport> Verify(store::Tx& tx) const;
+  // The same in a read transaction of its own.
+  [[nodiscard]] Result<VerifyReport> Verify(store::Store& store) const;
+
+ private:
+  AuditLog(std::string node_id, SecretBytes audit_key)
+      : node_id_(std::move(node_id)), audit_key_(std::move(audit_key)) {}
+
+  const std::string node_id_;
+  const SecretBytes audit_key_;
+};
+
+}  // namespace signet::audit
