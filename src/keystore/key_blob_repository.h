@@ -1,6 +1,6 @@
 #pragma once
 // Persistence of wrapped private keys, the seam between the key store and the database.
-// The server adapts its store (store::Tx PutWrappedKey/GetWrappedKey) to this interface;
+// StoreKeyBlobRepository (keystore/store_key_blob_repository.h) keeps keys in the database;
 // InMemoryKeyBlobRepository serves tests and tools.
 
 #include <map>
@@ -8,25 +8,15 @@
 #include <string>
 #include <string_view>
 
-#include "common/bytes.h"
-#include "common/clock.h"
 #include "common/result.h"
-#include "domain/algorithms.h"
+#include "domain/entities.h"
 
 namespace signet::keystore {
 
-// A private key at rest. Holds no secret in clear: `sealed_private_key` is the PKCS#8 DER
-// sealed (AES-256-GCM) under a per-key data key, and `wrapped_data_key` is that data key
-// sealed under the root key; both bind `key_id` as associated data.
-struct WrappedKey {
-  std::string key_id;
-  domain::KeyAlgorithm algorithm = domain::KeyAlgorithm::kEcP256;
-  Bytes wrapped_data_key;
-  Bytes sealed_private_key;
-  Bytes public_key_spki;  // DER SubjectPublicKeyInfo
-  TimePoint created_at;
-  bool operator==(const WrappedKey&) const = default;
-};
+// A private key at rest (domain::WrappedKey). Holds no secret in clear: `sealed_private_key`
+// is the PKCS#8 DER sealed (AES-256-GCM) under a per-key data key, and `wrapped_data_key` is
+// that data key sealed under the root key; both bind `key_id` as associated data.
+using WrappedKey = domain::WrappedKey;
 
 // Implementations must be thread-safe: the key store calls them from many threads.
 class KeyBlobRepository {
