@@ -257,8 +257,9 @@ class Tx {
   // Newest first (time, then seq).
   [[nodiscard]] virtual Result<Page<domain::AuditEvent>> ListAuditEvents(const AuditFilter& filter,
                                                                          PageRequest page) = 0;
-  // Calls `fn` for each event of the node in ascending seq; stops at and returns the first
-  // error `fn` returns.
+  // Calls `fn` for each event of the node in ascending seq, streaming (the chain need not fit
+  // in memory); stops at and returns the first error `fn` returns. `fn` must not call back
+  // into this Tx.
   [[nodiscard]] virtual Status ForEachAuditEvent(
       std::string_view node_id, const std::function<Status(const domain::AuditEvent&)>& fn) = 0;
   // Every node id that has events, sorted.
@@ -275,11 +276,15 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  // A consistent snapshot for reads; write calls on it fail with kFailedPrecondition.
+  // A consistent snapshot for reads (taken at its first read); write calls on it fail with
+  // kFailedPrecondition. Runs concurrently with writers and other readers; with all of the
+  // backend's reader connections in use, it waits for one.
   [[nodiscard]] virtual Result<std::unique_ptr<Tx>> BeginRead() = 0;
   // A read-write transaction. Write transactions are serialized: this blocks while another
   // write transaction of the same store is open (and, across processes or nodes, for up to
-  // the backend's busy timeout, then kUnavailable).
+  // the backend's busy timeout, then kUnavailable). A thread must never hold two write
+  // transactions of one store at once (it would wait for itself); keep write transactions
+  // short, since every writer waits for them.
   [[nodiscard]] virtual Result<std::unique_ptr<Tx>> BeginWrite() = 0;
 };
 
