@@ -60,20 +60,33 @@ KeyStore::KeyStore(RootKey root, KeyBlobRepository& repository, const Clock& clo
 
 Result<StoredKey> KeyStore::Generate(domain::KeyAlgorithm algorithm) {
   SIGNET_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(algorithm));
-  return Store(std::move(key));
+  return Store(std::move(key), nullptr);
+}
+
+Result<StoredKey> KeyStore::Generate(store::Tx& tx, domain::KeyAlgorithm algorithm) {
+  SIGNET_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(algorithm));
+  return Store(std::move(key), &tx);
 }
 
 Result<StoredKey> KeyStore::Import(const crypto::PrivateKey& key) {
   // A copy through PKCS#8 so the cache owns its own key object.
   SIGNET_ASSIGN_OR_RETURN(SecretBytes pkcs8, key.ToPkcs8Der());
   SIGNET_ASSIGN_OR_RETURN(crypto::PrivateKey copy, crypto::PrivateKey::FromPkcs8Der(pkcs8.view()));
-  return Store(std::move(copy));
+  return Store(std::move(copy), nullptr);
 }
 
-Result<StoredKey> KeyStore::Store(crypto::PrivateKey key) {
+Result<StoredKey> KeyStore::Import(store::Tx& tx, const crypto::PrivateKey& key) {
+  SIGNET_ASSIGN_OR_RETURN(SecretBytes pkcs8, key.ToPkcs8Der());
+  SIGNET_ASSIGN_OR_RETURN(crypto::PrivateKey copy, crypto::PrivateKey::FromPkcs8Der(pkcs8.view()));
+  return Store(std::move(copy), &tx);
+}
+
+Result<StoredKey> KeyStore::Store(crypto::PrivateKey key, store::Tx* tx) {
   const std::string key_id = NewUuid();
   SIGNET_ASSIGN_OR_RETURN(WrappedKey wrapped, WrapPrivateKey(root_, key_id, key, clock_.Now()));
-  SIGNET_TRY(repository_.Put(wrapped));
+  // A key written in a transaction that later rolls back leaves only an unreferenced cache
+  // entry under a fresh random id; nothing can name it.
+  SIGNET_TRY(tx != nullptr ? tx->PutWrappedKey(wrapped) : repository_.Put(wrapped));
   StoredKey stored{key_id, wrapped.algorithm, std::move(wrapped.public_key_spki)};
   auto shared = std::make_shared<const crypto::PrivateKey>(std::move(key));
   std::unique_lock lock(cache_mu_);

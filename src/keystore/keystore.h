@@ -24,6 +24,7 @@
 #include "domain/algorithms.h"
 #include "keystore/key_blob_repository.h"
 #include "keystore/root_key.h"
+#include "store/store.h"
 
 namespace signet::keystore {
 
@@ -54,6 +55,10 @@ class KeyStore {
   // Stores an existing key (e.g. from a PEM or PKCS#12 import) under a new key id.
   // InvalidArgument for unsupported key sizes or curves.
   [[nodiscard]] Result<StoredKey> Import(const crypto::PrivateKey& key);
+  // The same, but the wrapped key is written in the caller's write transaction, so it becomes
+  // durable together with the certificate or CA that refers to it (or not at all).
+  [[nodiscard]] Result<StoredKey> Generate(store::Tx& tx, domain::KeyAlgorithm algorithm);
+  [[nodiscard]] Result<StoredKey> Import(store::Tx& tx, const crypto::PrivateKey& key);
   // The unwrapped key, from the cache or unwrapped from the repository (NotFound when absent).
   [[nodiscard]] Result<std::shared_ptr<const crypto::PrivateKey>> Get(std::string_view key_id);
   // crypto::Sign with the key; the same argument errors as crypto::Sign.
@@ -67,7 +72,7 @@ class KeyStore {
   const RootKey& root_key() const { return root_; }
 
  private:
-  Result<StoredKey> Store(crypto::PrivateKey key);
+  Result<StoredKey> Store(crypto::PrivateKey key, store::Tx* tx);
 
   const RootKey root_;
   KeyBlobRepository& repository_;

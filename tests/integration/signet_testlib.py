@@ -652,7 +652,8 @@ def openssl_verify(data, signature, algorithm, is_digest=False, public_key_pem=N
         return code == 0 and ("Verified OK" in out or "Signature Verified Successfully" in out), out
 
 
-def make_local_key_and_cert(directory, ekus="codeSigning", key="ec", days=30, cn=None):
+def make_local_key_and_cert(directory, ekus="codeSigning", key="ec", days=30, cn=None,
+                            key_usage="critical,digitalSignature", ca=False):
     """Creates a self-signed certificate with openssl; returns (key_pem, cert_pem)."""
     keyf = os.path.join(directory, "k-%s.pem" % uuid.uuid4().hex[:8])
     certf = keyf.replace("k-", "c-")
@@ -666,7 +667,8 @@ def make_local_key_and_cert(directory, ekus="codeSigning", key="ec", days=30, cn
         raise AssertionError(out)
     args = ["req", "-new", "-x509", "-key", keyf, "-out", certf, "-days", str(days),
             "-subj", "/CN=%s" % (cn or unique("local")),
-            "-addext", "keyUsage=critical,digitalSignature"]
+            "-addext", "keyUsage=" + key_usage,
+            "-addext", "basicConstraints=critical,CA:%s" % ("TRUE" if ca else "FALSE")]
     if ekus:
         args += ["-addext", "extendedKeyUsage=" + ekus]
     code, out = run_openssl(args)

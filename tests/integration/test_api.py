@@ -686,7 +686,9 @@ class CertificatesTest(SignetTestCase):
             code, out = run_openssl(["req", "-in", csr_f, "-noout", "-verify", "-subject"])
             self.assertEqual(code, 0, out)
             self.assertIn(cn, out)
-            ca_key, ca_cert = make_local_key_and_cert(d, ekus=None, cn="External CA")
+            ca_key, ca_cert = make_local_key_and_cert(
+                d, ekus=None, cn="External CA", ca=True,
+                key_usage="critical,keyCertSign,cRLSign,digitalSignature")
             ck, cc = os.path.join(d, "ca.key"), os.path.join(d, "ca.pem")
             open(ck, "w").write(ca_key)
             open(cc, "w").write(ca_cert)

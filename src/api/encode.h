@@ -1,0 +1,21 @@
+#pragma once
+// JSON shapes of the entities (SPEC §2–§3, Infisical's field names). Never a secret: password
+// hashes, token hashes, client-secret hashes and private keys have no encoder.
+
+#include "api/json.h"
+#include "domain/entities.h"
+
+namespace signet::api {
+
+JsonObject EncodeUser(const domain::User& u);
+JsonObject EncodeIdentity(const domain::Identity& i);
+JsonObject EncodeProject(const domain::Project& p);
+JsonObject EncodeMembership(const domain::ProjectMembership& m);
+JsonObject EncodeCa(const domain::CertificateAuthority& ca);
+JsonObject EncodeCertificate(const domain::Certificate& c);
+JsonObject EncodeSigner(const domain::Signer& s);
+JsonObject EncodeSignerMember(const domain::SignerMember& m);
+JsonObject EncodeOperation(const domain::SigningOperation& op);
+JsonObject EncodeAuditEvent(const domain::AuditEvent& e);
+
+}  // namespace signet::api

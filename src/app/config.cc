@@ -1,0 +1,125 @@
+#include "app/config.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include "store/sqlite_store.h"
+
+namespace signet::app {
+namespace {
+
+Result<std::pair<std::string, std::uint16_t>> ParseListen(const std::string& listen) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == listen.size()) {
+    return InvalidArgument("--listen must be ADDRESS:PORT, e.g. 127.0.0.1:8080");
+  }
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  const std::string port_text = listen.substr(colon + 1);
+  if (port_text.find_first_not_of("0123456789") != std::string::npos || port_text.size() > 5) {
+    return InvalidArgument("--listen port '" + port_text + "' is not a number");
+  }
+  const int port = std::stoi(port_text);
+  if (port > 65535) return InvalidArgument("--listen port " + port_text + " is above 65535");
+  if (host == "localhost") host = "127.0.0.1";
+  return std::make_pair(host, static_cast<std::uint16_t>(port));
+}
+
+std::string HostName() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "node-1";
+  return buf;
+}
+
+}  // namespace
+
+void AddFlags(CLI::App& app, Flags& f) {
+  app.add_option("--listen", f.listen, "ADDRESS:PORT to listen on (port 0 picks a free one)")
+      ->capture_default_str();
+  app.add_option("--data-dir", f.data_dir, "Directory for the SQLite database and, with --dev, root.key")
+      ->capture_default_str();
+  app.add_option("--database", f.database, "sqlite:///path/signet.db (default <data-dir>/signet.db)");
+  app.add_option("--node-id", f.node_id, "This node's id in the audit log (default: host name)");
+  app.add_option("--root-key-file", f.root_key_file, "File with the 32-byte root key (raw or base64), mode 0600");
+  app.add_flag("--dev", f.dev, "Development mode: create <data-dir>/root.key when missing");
+  app.add_option("--tls-cert", f.tls_cert, "PEM certificate chain for HTTPS");
+  app.add_option("--tls-key", f.tls_key, "PEM private key for HTTPS");
+  app.add_flag("--insecure-http", f.insecure_http, "Allow plain HTTP on a non-loopback address (behind a TLS proxy)");
+  app.add_option("--port-file", f.port_file, "Write the bound port to this file once listening");
+  app.add_option("--io-threads", f.io_threads, "I/O threads (0: one per core)");
+  app.add_option("--workers", f.worker_threads, "Worker threads for crypto and database work (0: one per core)");
+  app.add_option("--log-level", f.log_level, "debug, info, warn or error")->capture_default_str();
+  app.add_option("--sqlite-sync", f.sqlite_sync, "SQLite durability: full (default) or normal")
+      ->check(CLI::IsMember({"full", "normal"}));
+}
+
+Result<Config> BuildConfig(const Flags& f) {
+  Config c;
+  SIGNET_ASSIGN_OR_RETURN(auto listen, ParseListen(f.listen));
+  c.server.address = listen.first;
+  c.server.port = listen.second;
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  c.server.io_threads = f.io_threads > 0 ? f.io_threads : cores;
+  c.server.worker_threads = f.worker_threads > 0 ? f.worker_threads : std::max(2, cores);
+  c.server.allow_insecure_http = f.insecure_http;
+  if (f.tls_cert.empty() != f.tls_key.empty()) {
+    return InvalidArgument("give both --tls-cert and --tls-key, or neither");
+  }
+  if (!f.tls_cert.empty()) c.server.tls = http::TlsFiles{f.tls_cert, f.tls_key};
+  c.data_dir = f.data_dir;
+  c.dev = f.dev;
+  c.root_key_file = f.root_key_file;
+  c.port_file = f.port_file;
+  c.sqlite_sync = f.sqlite_sync;
+  c.node_id = f.node_id.empty() ? HostName() : f.node_id;
+  if (c.node_id.size() > 64) return InvalidArgument("--node-id is longer than 64 characters");
+  c.database_url = f.database.empty() ? "sqlite://" + (std::filesystem::absolute(c.data_dir) / "signet.db").string()
+                                      : f.database;
+  c.database_display = c.database_url.substr(0, c.database_url.find('@') == std::string::npos
+                                                    ? std::string::npos
+                                                    : c.database_url.find("://") + 3) +
+                       (c.database_url.find('@') == std::string::npos ? "" : "…" + c.database_url.substr(c.database_url.find('@')));
+  return c;
+}
+
+Result<keystore::RootKey> LoadRootKey(const Config& config) {
+  if (const char* env = std::getenv("SIGNET_ROOT_KEY"); env != nullptr && *env != '\0') {
+    return keystore::RootKey::FromEnvironment();
+  }
+  if (!config.root_key_file.empty()) return keystore::RootKey::FromFile(config.root_key_file);
+  if (config.dev) {
+    std::error_code ec;
+    std::filesystem::create_directories(config.data_dir, ec);
+    if (ec) return InvalidArgument("cannot create data directory " + config.data_dir + ": " + ec.message());
+    ::chmod(config.data_dir.c_str(), 0700);
+    return keystore::RootKey::CreateIfMissing((std::filesystem::path(config.data_dir) / "root.key").string());
+  }
+  return InvalidArgument(
+      "no root key: set SIGNET_ROOT_KEY (base64 of 32 bytes), give --root-key-file, or run with --dev");
+}
+
+Result<std::unique_ptr<store::Store>> OpenStore(const Config& config) {
+  const std::string& url = config.database_url;
+  if (url.rfind("sqlite://", 0) == 0) {
+    const std::string path = url.substr(std::string("sqlite://").size());
+    std::error_code ec;
+    const auto dir = std::filesystem::path(path).parent_path();
+    if (!dir.empty()) {
+      std::filesystem::create_directories(dir, ec);
+      if (ec) return InvalidArgument("cannot create " + dir.string() + ": " + ec.message());
+    }
+    store::SqliteOptions options;
+    options.synchronous = config.sqlite_sync == "full" ? store::SqliteSync::kFull : store::SqliteSync::kNormal;
+    return store::OpenSqlite(path, options);
+  }
+  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
+    return InvalidArgument("--database: the PostgreSQL backend is not part of this build yet; use sqlite://");
+  }
+  return InvalidArgument("--database must start with sqlite:// or postgresql://");
+}
+
+}  // namespace signet::app

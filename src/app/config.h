@@ -1,0 +1,52 @@
+#pragma once
+// signetd's configuration: flags (SPEC §7) and environment, validated into a Config.
+
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "common/result.h"
+#include "common/secret_bytes.h"
+#include "http/server.h"
+#include "keystore/root_key.h"
+#include "store/store.h"
+
+namespace signet::app {
+
+struct Flags {
+  std::string listen = "127.0.0.1:8080";
+  std::string data_dir = "/var/lib/signet";
+  std::string database;  // default sqlite://<data-dir>/signet.db
+  std::string node_id;   // default: the host name
+  std::string root_key_file;
+  bool dev = false;
+  std::string tls_cert, tls_key;
+  bool insecure_http = false;
+  std::string port_file;
+  int io_threads = 0;       // 0: one per core
+  int worker_threads = 0;   // 0: one per core, at least 2
+  std::string log_level = "info";
+  std::string sqlite_sync = "full";
+};
+
+struct Config {
+  http::ServerOptions server;
+  std::string data_dir;
+  std::string database_url;
+  std::string database_display;  // without credentials
+  std::string node_id;
+  std::string root_key_file;
+  bool dev = false;
+  std::string port_file;
+  std::string sqlite_sync;
+};
+
+void AddFlags(CLI::App& app, Flags& flags);
+[[nodiscard]] Result<Config> BuildConfig(const Flags& flags);
+
+// SIGNET_ROOT_KEY, else --root-key-file, else (with --dev) <data-dir>/root.key created 0600.
+[[nodiscard]] Result<keystore::RootKey> LoadRootKey(const Config& config);
+[[nodiscard]] Result<std::unique_ptr<store::Store>> OpenStore(const Config& config);
+
+}  // namespace signet::app

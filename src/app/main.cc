@@ -1,0 +1,181 @@
+// signetd: the composition root. Reads flags and environment, opens the store and key store,
+// wires the service and HTTP server, and runs until SIGTERM/SIGINT.
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "app/config.h"
+#include "audit/audit_log.h"
+#include "auth/authenticator.h"
+#include "common/log.h"
+#include "common/metrics.h"
+#include "http/api_routes.h"
+#include "http/server.h"
+#include "keystore/keystore.h"
+#include "keystore/store_key_blob_repository.h"
+#include "service/service.h"
+#include "store/sqlite_store.h"
+
+namespace signet::app {
+namespace {
+
+void InstallLogging(const std::string& level) {
+  auto logger = spdlog::stderr_color_mt("signetd");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
+  log::SetSink([logger](log::Level l, std::string_view request_id, std::string_view message) {
+    const auto lvl = l == log::Level::kDebug  ? spdlog::level::debug
+                     : l == log::Level::kInfo ? spdlog::level::info
+                     : l == log::Level::kWarn ? spdlog::level::warn
+                                              : spdlog::level::err;
+    if (request_id.empty()) {
+      logger->log(lvl, "{}", message);
+    } else {
+      logger->log(lvl, "req={} {}", request_id, message);
+    }
+  });
+  logger->set_level(spdlog::level::debug);
+  log::SetMinLevel(level == "debug" ? log::Level::kDebug
+                   : level == "warn" ? log::Level::kWarn
+                   : level == "error" ? log::Level::kError
+                                      : log::Level::kInfo);
+}
+
+struct Runtime {
+  SystemClock clock;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<keystore::StoreKeyBlobRepository> key_blobs;
+  std::unique_ptr<keystore::KeyStore> keys;
+  std::unique_ptr<audit::AuditLog> audit;
+};
+
+Result<std::unique_ptr<Runtime>> OpenRuntime(const Config& config) {
+  SIGNET_ASSIGN_OR_RETURN(keystore::RootKey root_key, LoadRootKey(config));
+  auto rt = std::make_unique<Runtime>();
+  SIGNET_ASSIGN_OR_RETURN(rt->store, OpenStore(config));
+  SIGNET_TRY(keystore::CheckRootKey(root_key, *rt->store));
+  SIGNET_ASSIGN_OR_RETURN(SecretBytes audit_key, root_key.DeriveKey("signet audit v1", 32));
+  SIGNET_ASSIGN_OR_RETURN(rt->audit, audit::AuditLog::Create(config.node_id, std::move(audit_key)));
+  rt->key_blobs = std::make_unique<keystore::StoreKeyBlobRepository>(*rt->store);
+  rt->keys = std::make_unique<keystore::KeyStore>(std::move(root_key), *rt->key_blobs, rt->clock);
+  return rt;
+}
+
+int Serve(const Config& config) {
+  auto rt = OpenRuntime(config);
+  if (!rt) {
+    std::fprintf(stderr, "signetd: %s\n", rt.error().message.c_str());
+    return 1;
+  }
+  Runtime& r = **rt;
+  Metrics metrics;
+  auth::Authenticator authenticator(*r.store, r.clock);
+  service::Service svc(service::Deps{*r.store, *r.keys, *r.audit, authenticator, r.clock, &metrics});
+  if (auto s = svc.EnsureDefaultProject(); !s) {
+    std::fprintf(stderr, "signetd: cannot create the default project: %s\n", s.error().message.c_str());
+    return 1;
+  }
+  const char* boot_email = std::getenv("SIGNET_BOOTSTRAP_ADMIN_EMAIL");
+  const char* boot_password = std::getenv("SIGNET_BOOTSTRAP_ADMIN_PASSWORD");
+  if (boot_email != nullptr && boot_password != nullptr && *boot_email != '\0') {
+    auto created = svc.BootstrapIfEmpty(boot_email, SecretBytes::FromString(boot_password));
+    if (!created) {
+      std::fprintf(stderr, "signetd: bootstrap admin: %s\n", created.error().message.c_str());
+      return 1;
+    }
+    if (*created) log::Info(std::string("created the first org admin ") + boot_email);
+  }
+
+  auto router = std::make_shared<http::Router>();
+  http::RegisterApiRoutes(*router, svc, metrics, http::RouteOptions{config.node_id});
+  http::ServerOptions options = config.server;
+  options.on_complete = [&metrics](const http::Request& req, const std::string& pattern,
+                                   const http::Response& resp, std::chrono::steady_clock::duration took) {
+    metrics.http_requests.Inc({req.method, pattern.empty() ? "unmatched" : pattern, std::to_string(resp.status)});
+    const double ms = std::chrono::duration<double, std::milli>(took).count();
+    log::Write(resp.status >= 500 ? log::Level::kWarn : log::Level::kDebug, req.request_id,
+               req.method + " " + (pattern.empty() ? std::string("-") : pattern) + " " +
+                   std::to_string(resp.status) + " " + std::to_string(ms) + "ms from " + req.remote_ip);
+  };
+  auto server = http::Server::Create(options, router);
+  if (!server) {
+    std::fprintf(stderr, "signetd: %s\n", server.error().message.c_str());
+    return 1;
+  }
+  const std::string scheme = options.tls ? "https" : "http";
+  log::Info("signetd " SIGNET_VERSION " node " + config.node_id + " listening on " + scheme + "://" +
+            options.address + ":" + std::to_string((*server)->port()) + " (database " +
+            config.database_display + ")");
+  if (!config.port_file.empty()) {
+    const std::string tmp = config.port_file + ".tmp";
+    std::ofstream(tmp) << (*server)->port() << "\n";
+    std::filesystem::rename(tmp, config.port_file);
+  }
+  (*server)->RunUntilSignalled();
+  log::Info("signetd stopped");
+  return 0;
+}
+
+int AuditVerify(const Config& config) {
+  auto rt = OpenRuntime(config);
+  if (!rt) {
+    std::fprintf(stderr, "signetd: %s\n", rt.error().message.c_str());
+    return 1;
+  }
+  auto report = (*rt)->audit->Verify(*(*rt)->store);
+  if (!report) {
+    std::fprintf(stderr, "signetd: audit verify: %s\n", report.error().message.c_str());
+    return 1;
+  }
+  if (report->valid) {
+    std::printf("audit log valid: %lld events checked\n", static_cast<long long>(report->checked));
+    return 0;
+  }
+  std::printf("audit log INVALID: first bad event is seq %lld of node %s (%lld events checked)\n",
+              static_cast<long long>(report->first_bad->seq), report->first_bad->node_id.c_str(),
+              static_cast<long long>(report->checked));
+  return 2;
+}
+
+int Main(int argc, char** argv) {
+  CLI::App cli{"signetd — the Signet remote code-signing server"};
+  cli.set_version_flag("--version", "signetd " SIGNET_VERSION);
+  Flags flags;
+  AddFlags(cli, flags);
+  auto* audit_cmd = cli.add_subcommand("audit", "Audit log tools");
+  auto* verify_cmd = audit_cmd->add_subcommand("verify", "Walk every node's audit chain and report the first broken link");
+  audit_cmd->require_subcommand(1);
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return cli.exit(e);
+  }
+  auto config = BuildConfig(flags);
+  if (!config) {
+    std::fprintf(stderr, "signetd: %s\n", config.error().message.c_str());
+    return 1;
+  }
+  InstallLogging(flags.log_level);
+  if (verify_cmd->parsed()) return AuditVerify(*config);
+  return Serve(*config);
+}
+
+}  // namespace
+}  // namespace signet::app
+
+int main(int argc, char** argv) {
+  try {
+    return signet::app::Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "signetd: fatal: %s\n", e.what());
+    return 1;
+  }
+}

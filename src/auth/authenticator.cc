@@ -1,0 +1,129 @@
+#include "auth/authenticator.h"
+
+#include "auth/password.h"
+#include "auth/tokens.h"
+
+namespace signet::auth {
+namespace {
+
+constexpr std::size_t kMaxCacheEntries = 100'000;
+constexpr std::size_t kMaxTokenLength = 256;
+
+Error InvalidCredentials() { return Error{ErrorCode::kUnauthenticated, "invalid credentials"}; }
+
+}  // namespace
+
+Authenticator::Authenticator(store::Store& store, const Clock& clock, Millis cache_ttl)
+    : store_(store), clock_(clock), cache_ttl_(cache_ttl) {
+  auto dummy = HashPassword(SecretBytes::FromString("signet-dummy-password"));
+  if (dummy) dummy_password_hash_ = std::move(*dummy);
+}
+
+Result<domain::Principal> Authenticator::Authenticate(std::string_view token) {
+  if (token.empty()) return Unauthenticated("missing bearer token");
+  if (token.size() > kMaxTokenLength) return Unauthenticated("invalid or expired token");
+  const std::string hash = HashToken(token);
+  const TimePoint now = clock_.Now();
+  {
+    std::shared_lock lock(mutex_);
+    auto it = cache_.find(hash);
+    if (it != cache_.end() && now < it->second.cached_until && now < it->second.expires_at) {
+      return it->second.principal;
+    }
+  }
+  SIGNET_ASSIGN_OR_RETURN(auto tx, store_.BeginRead());
+  auto row = tx->GetAccessToken(hash);
+  if (!row) {
+    if (row.error().code == ErrorCode::kNotFound) return Unauthenticated("invalid or expired token");
+    return tl::unexpected(row.error());
+  }
+  if (row->revoked || now >= row->expires_at) {
+    Forget(hash);
+    return Unauthenticated("invalid or expired token");
+  }
+  auto principal = LoadPrincipal(*tx, row->principal_type, row->principal_id);
+  if (!principal) {
+    if (principal.error().code == ErrorCode::kNotFound) return Unauthenticated("invalid or expired token");
+    return tl::unexpected(principal.error());
+  }
+  std::unique_lock lock(mutex_);
+  if (cache_.size() >= kMaxCacheEntries) cache_.clear();
+  cache_[hash] = Entry{*principal, row->expires_at, now + cache_ttl_};
+  return *principal;
+}
+
+Result<domain::Principal> Authenticator::LoadPrincipal(store::Tx& tx, domain::PrincipalType type,
+                                                       std::string_view id) {
+  domain::Principal p;
+  p.type = type;
+  p.id = std::string(id);
+  if (type == domain::PrincipalType::kUser) {
+    SIGNET_ASSIGN_OR_RETURN(domain::User user, tx.GetUser(id));
+    p.name = user.email;
+    p.org_role = user.org_role;
+  } else {
+    SIGNET_ASSIGN_OR_RETURN(domain::Identity identity, tx.GetIdentity(id));
+    p.name = identity.name;
+    p.org_role = domain::OrgRole::kMember;
+  }
+  return p;
+}
+
+Result<domain::Principal> Authenticator::CheckPassword(store::Tx& tx, std::string_view email,
+                                                       const SecretBytes& password) {
+  auto user = tx.GetUserByEmail(email);
+  if (!user) {
+    if (user.error().code != ErrorCode::kNotFound) return tl::unexpected(user.error());
+    (void)VerifyPassword(password, dummy_password_hash_);  // same cost as a real check
+    return tl::unexpected(InvalidCredentials());
+  }
+  if (!VerifyPassword(password, user->password_hash)) return tl::unexpected(InvalidCredentials());
+  return domain::Principal{domain::PrincipalType::kUser, user->id, user->email, user->org_role};
+}
+
+Result<domain::Principal> Authenticator::CheckClientSecret(store::Tx& tx,
+                                                           std::string_view client_id,
+                                                           const SecretBytes& secret) {
+  auto identity = tx.GetIdentityByClientId(client_id);
+  if (!identity) {
+    if (identity.error().code != ErrorCode::kNotFound) return tl::unexpected(identity.error());
+    return tl::unexpected(InvalidCredentials());
+  }
+  SIGNET_ASSIGN_OR_RETURN(auto secrets, tx.ListClientSecrets(identity->id));
+  const std::string hash = HashToken(secret.string_view());
+  bool match = false;
+  for (const auto& s : secrets) {
+    // Every secret is compared (constant time each), so timing does not tell which matched.
+    const bool equal = ConstantTimeEquals(AsBytes(s.secret_hash), AsBytes(hash));
+    match = match || (equal && !s.revoked);
+  }
+  if (!match) return tl::unexpected(InvalidCredentials());
+  return domain::Principal{domain::PrincipalType::kIdentity, identity->id, identity->name,
+                           domain::OrgRole::kMember};
+}
+
+Result<IssuedToken> Authenticator::IssueToken(store::Tx& tx, const domain::Principal& principal,
+                                              Millis ttl) {
+  SIGNET_ASSIGN_OR_RETURN(SecretBytes token, NewAccessToken());
+  const TimePoint now = clock_.Now();
+  domain::AccessToken row;
+  row.token_hash = HashToken(token.string_view());
+  row.principal_type = principal.type;
+  row.principal_id = principal.id;
+  row.created_at = now;
+  row.expires_at = now + ttl;
+  SIGNET_TRY(tx.InsertAccessToken(row));
+  return IssuedToken{std::move(token), ttl};
+}
+
+void Authenticator::Forget(std::string_view token_hash) {
+  std::unique_lock lock(mutex_);
+  cache_.erase(std::string(token_hash));
+}
+
+void Authenticator::ForgetAll() {
+  std::unique_lock lock(mutex_);
+  cache_.clear();
+}
+
+}  // namespace signet::auth

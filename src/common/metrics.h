@@ -1,0 +1,61 @@
+#pragma once
+// A small Prometheus registry: labelled counters and latency histograms, rendered in the text
+// exposition format for GET /metrics. Thread-safe; increments take one mutex per family.
+
+#include <array>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace signet {
+
+class CounterFamily {
+ public:
+  CounterFamily(std::string name, std::string help, std::vector<std::string> label_names);
+  void Inc(const std::vector<std::string>& label_values, double by = 1);
+  void Render(std::string& out) const;
+
+ private:
+  std::string name_, help_;
+  std::vector<std::string> label_names_;
+  mutable std::mutex mutex_;
+  std::map<std::vector<std::string>, double> values_;  // guarded by mutex_
+};
+
+class HistogramFamily {
+ public:
+  // Bucket upper bounds in seconds.
+  HistogramFamily(std::string name, std::string help, std::vector<std::string> label_names,
+                  std::vector<double> buckets);
+  void Observe(const std::vector<std::string>& label_values, double seconds);
+  void Render(std::string& out) const;
+
+ private:
+  struct Series {
+    std::vector<unsigned long long> counts;  // per bucket, not cumulative
+    double sum = 0;
+    unsigned long long count = 0;
+  };
+  std::string name_, help_;
+  std::vector<std::string> label_names_;
+  std::vector<double> buckets_;
+  mutable std::mutex mutex_;
+  std::map<std::vector<std::string>, Series> series_;  // guarded by mutex_
+};
+
+// The metrics signetd exports.
+struct Metrics {
+  CounterFamily http_requests{"signet_http_requests_total", "HTTP requests by route and status",
+                              {"method", "route", "status"}};
+  CounterFamily sign_operations{"signet_sign_operations_total",
+                                "Sign attempts by algorithm and result", {"algorithm", "result"}};
+  HistogramFamily sign_latency{"signet_sign_duration_seconds",
+                               "Time from request decode to reply for sign calls",
+                               {},
+                               {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1}};
+  std::string Render() const;
+};
+
+}  // namespace signet

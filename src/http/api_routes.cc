@@ -1,0 +1,576 @@
+#include "http/api_routes.h"
+
+#include "api/encode.h"
+#include "api/error.h"
+#include "api/json.h"
+#include "common/encoding.h"
+#include "common/uuid.h"
+
+namespace signet::http {
+namespace {
+
+using api::Fields;
+using api::JsonArray;
+using api::JsonObject;
+using api::JsonValue;
+using service::Caller;
+
+constexpr std::size_t kMaxName = 256;
+constexpr std::size_t kMaxPem = 64 * 1024;
+
+Response JsonResponse(JsonValue value, int status = 200) {
+  return Response{status, api::Serialize(value), "application/json", {}};
+}
+
+Response ErrorResponse(const Error& e, const Request& req) {
+  return Response{api::HttpStatus(e.code), api::ErrorBody(e, req.request_id), "application/json", {}};
+}
+
+using AuthedFn = std::function<Result<Response>(const Request&, const PathParams&, const Caller&)>;
+using OpenFn = std::function<Result<Response>(const Request&, const PathParams&)>;
+
+Handler Open(OpenFn fn) {
+  return [fn = std::move(fn)](const Request& req, const PathParams& params) {
+    auto r = fn(req, params);
+    return r ? std::move(*r) : ErrorResponse(r.error(), req);
+  };
+}
+
+std::string_view BearerToken(const Request& req) {
+  std::string_view h = req.Header("authorization");
+  constexpr std::string_view kPrefix = "Bearer ";
+  if (h.size() > kPrefix.size() && (h.substr(0, 7) == "Bearer " || h.substr(0, 7) == "bearer ")) {
+    return h.substr(kPrefix.size());
+  }
+  return {};
+}
+
+Result<std::string> PathId(const PathParams& params, const char* name, const char* field) {
+  return ParseUuid(params.at(name), field);
+}
+
+Result<service::Paging> PagingOf(const Request& req) {
+  service::Paging p;
+  auto read = [&](const char* name, std::int64_t min, std::int64_t max, std::int64_t& out) -> Status {
+    const std::string* v = req.Query(name);
+    if (v == nullptr) return Ok();
+    std::int64_t n = 0;
+    if (v->empty() || v->size() > 9 || v->find_first_not_of("0123456789") != std::string::npos) {
+      return InvalidArgument(std::string(name) + " must be a whole number");
+    }
+    n = std::stoll(*v);
+    if (n < min || n > max) {
+      return InvalidArgument(std::string(name) + " is " + *v + "; it must be " + std::to_string(min) +
+                             " to " + std::to_string(max));
+    }
+    out = n;
+    return Ok();
+  };
+  SIGNET_TRY(read("offset", 0, 1'000'000'000, p.offset));
+  SIGNET_TRY(read("limit", 1, 100, p.limit));
+  return p;
+}
+
+std::optional<std::string> QueryOpt(const Request& req, const char* name) {
+  const std::string* v = req.Query(name);
+  if (v == nullptr || v->empty()) return std::nullopt;
+  return *v;
+}
+
+template <class T, class Encode>
+Response ListResponse(const char* key, const store::Page<T>& page, Encode encode) {
+  JsonArray items;
+  for (const auto& item : page.items) items.emplace_back(encode(item));
+  return JsonResponse(JsonObject{{key, std::move(items)}, {"totalCount", page.total_count}});
+}
+
+Result<service::MembershipInput> MembershipOf(const Fields& f) {
+  service::MembershipInput in;
+  SIGNET_ASSIGN_OR_RETURN(in.user_id, f.OptString("userId", 64));
+  SIGNET_ASSIGN_OR_RETURN(in.identity_id, f.OptString("identityId", 64));
+  SIGNET_ASSIGN_OR_RETURN(in.role, f.String("role", 32));
+  return in;
+}
+
+Result<domain::KeyAlgorithm> KeyAlgorithmOf(const Fields& f) {
+  SIGNET_ASSIGN_OR_RETURN(std::string name, f.String("keyAlgorithm", 32));
+  return domain::ParseKeyAlgorithm(name);
+}
+
+// clientMetadata: a flat object of bounded strings; known keys also feed scope matching.
+Status DecodeClientMetadata(const Fields& f, service::SignInput& in) {
+  SIGNET_ASSIGN_OR_RETURN(auto meta, f.OptObject("clientMetadata"));
+  if (!meta) return Ok();
+  if (meta->size() > 16) return InvalidArgument("clientMetadata has more than 16 fields");
+  JsonObject clean;
+  for (const auto& [key, value] : *meta) {
+    if (!value.is_string()) {
+      return InvalidArgument("clientMetadata." + std::string(key) + " must be a string");
+    }
+    const auto& s = value.as_string();
+    SIGNET_TRY(api::CheckText(std::string_view(s.data(), s.size()), "clientMetadata." + std::string(key), 1024));
+    clean[key] = s;
+  }
+  Fields m(clean, "clientMetadata.");
+  SIGNET_ASSIGN_OR_RETURN(in.reported.signing_application, m.OptString("tool", 1024));
+  SIGNET_ASSIGN_OR_RETURN(in.reported.hostname, m.OptString("hostname", 1024));
+  SIGNET_ASSIGN_OR_RETURN(in.reported.command, m.OptString("command", 1024));
+  SIGNET_ASSIGN_OR_RETURN(in.reported.os_username, m.OptString("osUsername", 1024));
+  SIGNET_ASSIGN_OR_RETURN(in.reported.signing_application_hash, m.OptString("signingApplicationHash", 1024));
+  in.client_metadata_json = api::Serialize(clean);
+  return Ok();
+}
+
+JsonObject LoginBody(const service::LoginResult& r) {
+  return JsonObject{{"accessToken", std::string(r.access_token.string_view())},
+                    {"expiresIn", r.expires_in.count() / 1000},
+                    {"tokenType", "Bearer"}};
+}
+
+}  // namespace
+
+void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
+                       const RouteOptions& options) {
+  auto authed = [&svc](AuthedFn fn) -> Handler {
+    return [&svc, fn = std::move(fn)](const Request& req, const PathParams& params) {
+      auto principal = svc.Authenticate(BearerToken(req));
+      if (!principal) return ErrorResponse(principal.error(), req);
+      Caller caller{std::move(*principal), req.remote_ip, req.request_id};
+      auto r = fn(req, params, caller);
+      return r ? std::move(*r) : ErrorResponse(r.error(), req);
+    };
+  };
+
+  // ---- health ----
+  router.Add("GET", "/healthz", Open([](const Request&, const PathParams&) -> Result<Response> {
+    return JsonResponse(JsonObject{{"status", "ok"}});
+  }));
+  router.Add("GET", "/readyz", Open([&svc](const Request&, const PathParams&) -> Result<Response> {
+    auto ready = svc.Ready();
+    if (!ready) return Unavailable("database is not reachable: " + ready.error().message);
+    return JsonResponse(JsonObject{{"status", "ready"}});
+  }));
+  router.Add("GET", "/metrics", Open([&metrics](const Request&, const PathParams&) -> Result<Response> {
+    return Response{200, metrics.Render(), "text/plain; version=0.0.4", {}};
+  }));
+
+  // ---- auth ----
+  router.Add("POST", "/api/v1/admin/bootstrap", Open([&svc](const Request& req, const PathParams&) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+    Fields f(body);
+    SIGNET_ASSIGN_OR_RETURN(std::string email, f.String("email", 254));
+    SIGNET_ASSIGN_OR_RETURN(std::string password, f.String("password", 256));
+    SIGNET_ASSIGN_OR_RETURN(auto r, svc.Bootstrap(email, SecretBytes::FromString(password), req.remote_ip));
+    JsonObject out = LoginBody(r);
+    out["user"] = api::EncodeUser(*r.user);
+    return JsonResponse(out);
+  }));
+  router.Add("POST", "/api/v1/auth/login", Open([&svc](const Request& req, const PathParams&) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+    Fields f(body);
+    SIGNET_ASSIGN_OR_RETURN(std::string email, f.String("email", 254));
+    SIGNET_ASSIGN_OR_RETURN(std::string password, f.String("password", 256));
+    SIGNET_ASSIGN_OR_RETURN(auto r, svc.Login(email, SecretBytes::FromString(password), req.remote_ip));
+    return JsonResponse(LoginBody(r));
+  }));
+  router.Add("POST", "/api/v1/auth/universal-auth/login", Open([&svc](const Request& req, const PathParams&) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+    Fields f(body);
+    SIGNET_ASSIGN_OR_RETURN(std::string client_id, f.String("clientId", 64));
+    SIGNET_ASSIGN_OR_RETURN(std::string secret, f.String("clientSecret", 256));
+    SIGNET_ASSIGN_OR_RETURN(auto r, svc.UniversalAuthLogin(client_id, SecretBytes::FromString(secret), req.remote_ip));
+    return JsonResponse(LoginBody(r));
+  }));
+  router.Add("POST", "/api/v1/auth/logout", authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+    SIGNET_TRY(svc.Logout(c, BearerToken(req)));
+    return JsonResponse(JsonObject{{"message", "logged out"}});
+  }));
+
+  // ---- users ----
+  router.Add("POST", "/api/v1/users", authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+    Fields f(body);
+    service::CreateUserInput in;
+    SIGNET_ASSIGN_OR_RETURN(in.email, f.String("email", 254));
+    SIGNET_ASSIGN_OR_RETURN(std::string password, f.String("password", 256));
+    in.password = SecretBytes::FromString(password);
+    SIGNET_ASSIGN_OR_RETURN(auto role, f.OptString("orgRole", 16));
+    if (role) {
+      SIGNET_ASSIGN_OR_RETURN(in.org_role, domain::ParseOrgRole(*role));
+    }
+    SIGNET_ASSIGN_OR_RETURN(auto user, svc.CreateUser(c, std::move(in)));
+    return JsonResponse(api::EncodeUser(user));
+  }));
+  router.Add("GET", "/api/v1/users", authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(auto paging, PagingOf(req));
+    SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListUsers(c, paging));
+    return ListResponse("users", page, api::EncodeUser);
+  }));
+  router.Add("GET", "/api/v1/users/{id}", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "userId"));
+    SIGNET_ASSIGN_OR_RETURN(auto user, svc.GetUser(c, id));
+    return JsonResponse(api::EncodeUser(user));
+  }));
+  router.Add("PATCH", "/api/v1/users/{id}", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "userId"));
+    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+    Fields f(body);
+    service::UpdateUserInput in;
+    SIGNET_ASSIGN_OR_RETURN(auto password, f.OptString("password", 256));
+    if (password) in.password = SecretBytes::FromString(*password);
+    SIGNET_ASSIGN_OR_RETURN(auto role, f.OptString("orgRole", 16));
+    if (role) {
+      SIGNET_ASSIGN_OR_RETURN(in.org_role, domain::ParseOrgRole(*role));
+    }
+    SIGNET_ASSIGN_OR_RETURN(auto user, svc.UpdateUser(c, id, std::move(in)));
+    return JsonResponse(api::EncodeUser(user));
+  }));
+  router.Add("DELETE", "/api/v1/users/{id}", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "userId"));
+    SIGNET_ASSIGN_OR_RETURN(auto user, svc.DeleteUser(c, id));
+    return JsonResponse(api::EncodeUser(user));
+  }));
+
+  // ---- identities ----
+  router.Add("POST", "/api/v1/identities", authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+    SIGNET_ASSIGN_OR_RETURN(std::string name, Fields(body).String("name", kMaxName));
+    SIGNET_ASSIGN_OR_RETURN(auto identity, svc.CreateIdentity(c, name));
+    return JsonResponse(api::EncodeIdentity(identity));
+  }));
+  router.Add("GET", "/api/v1/identities", authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(auto paging, PagingOf(req));
+    SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListIdentities(c, paging));
+    return ListResponse("identities", page, api::EncodeIdentity);
+  }));
+  router.Add("DELETE", "/api/v1/identities/{id}", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "identityId"));
+    SIGNET_ASSIGN_OR_RETURN(auto identity, svc.DeleteIdentity(c, id));
+    return JsonResponse(api::EncodeIdentity(identity));
+  }));
+  router.Add("POST", "/api/v1/identities/{id}/universal-auth/client-secrets",
+             authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "identityId"));
+    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+    SIGNET_ASSIGN_OR_RETURN(auto description, Fields(body).OptString("description", kMaxName));
+    SIGNET_ASSIGN_OR_RETURN(auto r, svc.CreateClientSecret(c, id, description.value_or("")));
+    return JsonResponse(JsonObject{{"clientId", r.client_id},
+                                   {"clientSecret", std::string(r.client_secret.string_view())},
+                                   {"clientSecretId", r.secret.id}});
+  }));
+
+  // ---- projects ----
+  router.Add("POST", "/api/v1/projects", authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+    Fields f(body);
+    SIGNET_ASSIGN_OR_RETURN(std::string name, f.String("name", 64));
+    SIGNET_ASSIGN_OR_RETURN(auto description, f.OptString("description", kMaxName));
+    SIGNET_ASSIGN_OR_RETURN(auto project, svc.CreateProject(c, name, description.value_or("")));
+    return JsonResponse(api::EncodeProject(project));
+  }));
+  router.Add("GET", "/api/v1/projects", authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(auto paging, PagingOf(req));
+    SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListProjects(c, paging));
+    return ListResponse("projects", page, api::EncodeProject);
+  }));
+  router.Add("POST", "/api/v1/projects/{id}/memberships", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+    SIGNET_ASSIGN_OR_RETURN(auto in, MembershipOf(Fields(body)));
+    SIGNET_ASSIGN_OR_RETURN(auto m, svc.AddProjectMember(c, p.at("id"), in));
+    return JsonResponse(api::EncodeMembership(m));
+  }));
+  router.Add("GET", "/api/v1/projects/{id}/memberships", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(auto paging, PagingOf(req));
+    SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListProjectMembers(c, p.at("id"), paging));
+    return ListResponse("memberships", page, api::EncodeMembership);
+  }));
+  router.Add("DELETE", "/api/v1/projects/{id}/memberships/{membershipId}",
+             authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(std::string mid, PathId(p, "membershipId", "membershipId"));
+    SIGNET_ASSIGN_OR_RETURN(auto m, svc.RemoveProjectMember(c, p.at("id"), mid));
+    return JsonResponse(api::EncodeMembership(m));
+  }));
+
+  // ---- CAs ----
+  router.Add("POST", "/api/v1/pki/ca", authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+    Fields f(body);
+    service::CreateCaInput in;
+    SIGNET_ASSIGN_OR_RETURN(in.project, f.OptString("projectId", 64));
+    SIGNET_ASSIGN_OR_RETURN(in.common_name, f.String("commonName", 64));
+    SIGNET_ASSIGN_OR_RETURN(in.key_algorithm, KeyAlgorithmOf(f));
+    SIGNET_ASSIGN_OR_RETURN(in.ttl_days, f.Int("ttlDays", 1, 36500));
+    SIGNET_ASSIGN_OR_RETURN(auto parent, f.OptString("parentCaId", 64));
+    if (parent) {
+      SIGNET_ASSIGN_OR_RETURN(in.parent_ca_id, ParseUuid(*parent, "parentCaId"));
+    }
+    SIGNET_ASSIGN_OR_RETURN(auto ca, svc.CreateCa(c, in));
+    return JsonResponse(api::EncodeCa(ca));
+  }));
+  router.Add("GET", "/api/v1/pki/ca", authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(auto paging, PagingOf(req));
+    SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListCas(c, QueryOpt(req, "projectId"), paging));
+    return ListResponse("cas", page, api::EncodeCa);
+  }));
+  router.Add("GET", "/api/v1/pki/ca/{id}", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "caId"));
+    SIGNET_ASSIGN_OR_RETURN(auto ca, svc.GetCa(c, id));
+    return JsonResponse(api::EncodeCa(ca));
+  }));
+  router.Add("GET", "/api/v1/pki/ca/{id}/certificate", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "caId"));
+    SIGNET_ASSIGN_OR_RETURN(auto ca, svc.GetCa(c, id));
+    return JsonResponse(JsonObject{{"certificate", ca.certificate_pem},
+                                   {"certificateChain", ca.certificate_chain_pem},
+                                   {"serialNumber", ca.serial_number}});
+  }));
+
+  // ---- certificates ----
+  router.Add("POST", "/api/v1/pki/certificates/issue", authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+    Fields f(body);
+    service::IssueCertificateInput in;
+    SIGNET_ASSIGN_OR_RETURN(in.project, f.OptString("projectId", 64));
+    SIGNET_ASSIGN_OR_RETURN(std::string ca_id, f.String("caId", 64));
+    SIGNET_ASSIGN_OR_RETURN(in.ca_id, ParseUuid(ca_id, "caId"));
+    SIGNET_ASSIGN_OR_RETURN(in.common_name, f.String("commonName", 64));
+    SIGNET_ASSIGN_OR_RETURN(in.key_algorithm, KeyAlgorithmOf(f));
+    SIGNET_ASSIGN_OR_RETURN(in.ttl_days, f.Int("ttlDays", 1, 3650));
+    SIGNET_ASSIGN_OR_RETURN(auto ku, f.OptStringArray("keyUsages", 16, 64));
+    if (ku) in.key_usages = *ku;
+    SIGNET_ASSIGN_OR_RETURN(auto eku, f.OptStringArray("extendedKeyUsages", 16, 64));
+    if (eku) in.extended_key_usages = *eku;
+    SIGNET_ASSIGN_OR_RETURN(auto cert, svc.IssueCertificate(c, in));
+    return JsonResponse(JsonObject{{"certificateId", cert.id},
+                                   {"certificate", cert.certificate_pem},
+                                   {"certificateChain", cert.certificate_chain_pem},
+                                   {"serialNumber", cert.serial_number}});
+  }));
+  router.Add("POST", "/api/v1/pki/certificates/import", authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+    Fields f(body);
+    service::ImportCertificateInput in;
+    SIGNET_ASSIGN_OR_RETURN(in.project, f.OptString("projectId", 64));
+    SIGNET_ASSIGN_OR_RETURN(auto p12, f.OptString("pkcs12", kMaxPem));
+    if (p12) {
+      auto der = Base64Decode(*p12);
+      if (!der) return InvalidArgument("pkcs12 must be base64: " + der.error().message);
+      in.pkcs12 = std::move(*der);
+      SIGNET_ASSIGN_OR_RETURN(auto password, f.OptString("password", 256));
+      in.pkcs12_password = SecretBytes::FromString(password.value_or(""));
+    } else {
+      SIGNET_ASSIGN_OR_RETURN(in.certificate_pem, f.String("certificatePem", kMaxPem));
+      SIGNET_ASSIGN_OR_RETURN(std::string key, f.String("privateKeyPem", kMaxPem));
+      in.private_key_pem = SecretBytes::FromString(key);
+      SIGNET_ASSIGN_OR_RETURN(auto chain, f.OptString("certificateChainPem", kMaxPem));
+      in.certificate_chain_pem = chain.value_or("");
+    }
+    SIGNET_ASSIGN_OR_RETURN(auto cert, svc.ImportCertificate(c, std::move(in)));
+    JsonObject out = api::EncodeCertificate(cert);
+    out["certificateId"] = cert.id;
+    return JsonResponse(out);
+  }));
+  router.Add("POST", "/api/v1/pki/certificates/csr", authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+    Fields f(body);
+    service::CsrInput in;
+    SIGNET_ASSIGN_OR_RETURN(in.project, f.OptString("projectId", 64));
+    SIGNET_ASSIGN_OR_RETURN(in.common_name, f.String("commonName", 64));
+    SIGNET_ASSIGN_OR_RETURN(in.key_algorithm, KeyAlgorithmOf(f));
+    SIGNET_ASSIGN_OR_RETURN(auto subject, f.OptObject("subject"));
+    if (subject) {
+      Fields s(*subject, "subject.");
+      SIGNET_ASSIGN_OR_RETURN(auto o, s.OptString("organization", 64));
+      SIGNET_ASSIGN_OR_RETURN(auto ou, s.OptString("organizationalUnit", 64));
+      SIGNET_ASSIGN_OR_RETURN(auto country, s.OptString("country", 2));
+      SIGNET_ASSIGN_OR_RETURN(auto st, s.OptString("state", 64));
+      SIGNET_ASSIGN_OR_RETURN(auto l, s.OptString("locality", 64));
+      in.organization = o.value_or("");
+      in.organizational_unit = ou.value_or("");
+      in.country = country.value_or("");
+      in.state = st.value_or("");
+      in.locality = l.value_or("");
+    }
+    SIGNET_ASSIGN_OR_RETURN(auto cert, svc.CreateCsr(c, in));
+    return JsonResponse(JsonObject{{"certificateId", cert.id}, {"csr", cert.csr_pem}, {"status", "pending"}});
+  }));
+  router.Add("POST", "/api/v1/pki/certificates/{id}/import-certificate",
+             authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "certificateId"));
+    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+    Fields f(body);
+    SIGNET_ASSIGN_OR_RETURN(std::string pem, f.String("certificatePem", kMaxPem));
+    SIGNET_ASSIGN_OR_RETURN(auto chain, f.OptString("certificateChainPem", kMaxPem));
+    SIGNET_ASSIGN_OR_RETURN(auto cert, svc.ImportIssuedCertificate(c, id, pem, chain.value_or("")));
+    return JsonResponse(api::EncodeCertificate(cert));
+  }));
+  router.Add("GET", "/api/v1/pki/certificates", authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(auto paging, PagingOf(req));
+    SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListCertificates(c, QueryOpt(req, "projectId"),
+                                                            QueryOpt(req, "extendedKeyUsage"), paging));
+    return ListResponse("certificates", page, api::EncodeCertificate);
+  }));
+  router.Add("GET", "/api/v1/pki/certificates/{id}", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "certificateId"));
+    SIGNET_ASSIGN_OR_RETURN(auto cert, svc.GetCertificate(c, id));
+    return JsonResponse(api::EncodeCertificate(cert));
+  }));
+  router.Add("GET", "/api/v1/pki/certificates/{id}/certificate", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "certificateId"));
+    SIGNET_ASSIGN_OR_RETURN(auto cert, svc.GetCertificate(c, id));
+    return JsonResponse(JsonObject{{"certificate", cert.certificate_pem},
+                                   {"certificateChain", cert.certificate_chain_pem},
+                                   {"serialNumber", cert.serial_number}});
+  }));
+  router.Add("POST", "/api/v1/pki/certificates/{id}/revoke", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "certificateId"));
+    SIGNET_ASSIGN_OR_RETURN(auto cert, svc.RevokeCertificate(c, id));
+    return JsonResponse(api::EncodeCertificate(cert));
+  }));
+
+  // ---- signers (also under /api/v1/cert-manager/signers) ----
+  for (const std::string base : {"/api/v1/pki/signers", "/api/v1/cert-manager/signers"}) {
+    router.Add("POST", base, authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+      SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+      Fields f(body);
+      service::CreateSignerInput in;
+      SIGNET_ASSIGN_OR_RETURN(in.project, f.OptString("projectId", 64));
+      SIGNET_ASSIGN_OR_RETURN(in.name, f.String("name", 64));
+      SIGNET_ASSIGN_OR_RETURN(auto description, f.OptString("description", 256));
+      in.description = description.value_or("");
+      SIGNET_ASSIGN_OR_RETURN(in.certificate_id, f.String("certificateId", 64));
+      SIGNET_ASSIGN_OR_RETURN(in.signing_policy_id, f.OptString("signingPolicyId", 64));
+      SIGNET_ASSIGN_OR_RETURN(auto signer, svc.CreateSigner(c, in));
+      return JsonResponse(api::EncodeSigner(signer));
+    }));
+    router.Add("GET", base, authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+      SIGNET_ASSIGN_OR_RETURN(auto paging, PagingOf(req));
+      SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListSigners(c, QueryOpt(req, "projectId"), QueryOpt(req, "search"), paging));
+      return ListResponse("signers", page, api::EncodeSigner);
+    }));
+    router.Add("GET", base + "/{id}", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+      SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
+      SIGNET_ASSIGN_OR_RETURN(auto signer, svc.GetSigner(c, id));
+      return JsonResponse(api::EncodeSigner(signer));
+    }));
+    router.Add("PATCH", base + "/{id}", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
+      SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
+      SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+      Fields f(body);
+      service::UpdateSignerInput in;
+      SIGNET_ASSIGN_OR_RETURN(in.name, f.OptString("name", 64));
+      SIGNET_ASSIGN_OR_RETURN(in.description, f.OptString("description", 256));
+      SIGNET_ASSIGN_OR_RETURN(auto status, f.OptString("status", 16));
+      if (status) {
+        SIGNET_ASSIGN_OR_RETURN(in.status, domain::ParseSignerStatus(*status));
+      }
+      SIGNET_ASSIGN_OR_RETURN(in.certificate_id, f.OptString("certificateId", 64));
+      if (body.contains("signingPolicyId")) {
+        SIGNET_ASSIGN_OR_RETURN(auto policy, f.OptString("signingPolicyId", 64));
+        in.signing_policy_id = policy;
+      }
+      SIGNET_ASSIGN_OR_RETURN(auto signer, svc.UpdateSigner(c, id, in));
+      return JsonResponse(api::EncodeSigner(signer));
+    }));
+    router.Add("DELETE", base + "/{id}", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+      SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
+      SIGNET_ASSIGN_OR_RETURN(auto signer, svc.DeleteSigner(c, id));
+      return JsonResponse(api::EncodeSigner(signer));
+    }));
+    router.Add("POST", base + "/{id}/sign", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
+      SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
+      SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+      Fields f(body);
+      service::SignInput in;
+      SIGNET_ASSIGN_OR_RETURN(in.data_base64, f.String("data", 1024));
+      SIGNET_ASSIGN_OR_RETURN(in.signing_algorithm, f.String("signingAlgorithm", 64));
+      SIGNET_ASSIGN_OR_RETURN(in.is_digest, f.Bool("isDigest", false));
+      SIGNET_TRY(DecodeClientMetadata(f, in));
+      SIGNET_ASSIGN_OR_RETURN(auto r, svc.Sign(c, id, in));
+      return JsonResponse(JsonObject{{"signature", Base64Encode(r.signature)},
+                                     {"signingAlgorithm", r.signing_algorithm},
+                                     {"signerId", r.signer_id}});
+    }));
+    router.Add("GET", base + "/{id}/public-key", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+      SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
+      domain::KeyAlgorithm algorithm{};
+      SIGNET_ASSIGN_OR_RETURN(Bytes spki, svc.SignerPublicKey(c, id, &algorithm));
+      return JsonResponse(JsonObject{{"publicKey", Base64Encode(spki)},
+                                     {"algorithm", domain::KeyAlgorithmName(algorithm)}});
+    }));
+    router.Add("GET", base + "/{id}/certificate", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+      SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
+      std::string name;
+      SIGNET_ASSIGN_OR_RETURN(auto bundle, svc.SignerCertificate(c, id, &name));
+      return JsonResponse(JsonObject{{"certificatePem", bundle.certificate_pem},
+                                     {"certificateChainPem", bundle.certificate_chain_pem},
+                                     {"serialNumber", bundle.serial_number},
+                                     {"signerName", name}});
+    }));
+    router.Add("GET", base + "/{id}/operations", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
+      SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
+      SIGNET_ASSIGN_OR_RETURN(auto paging, PagingOf(req));
+      std::optional<domain::OperationStatus> status;
+      if (auto s = QueryOpt(req, "status")) {
+        SIGNET_ASSIGN_OR_RETURN(status, domain::ParseOperationStatus(*s));
+      }
+      SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListOperations(c, id, status, paging));
+      return ListResponse("operations", page, api::EncodeOperation);
+    }));
+    router.Add("POST", base + "/{id}/members", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
+      SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
+      SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+      SIGNET_ASSIGN_OR_RETURN(auto in, MembershipOf(Fields(body)));
+      SIGNET_ASSIGN_OR_RETURN(auto m, svc.AddSignerMember(c, id, in));
+      return JsonResponse(api::EncodeSignerMember(m));
+    }));
+    router.Add("GET", base + "/{id}/members", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
+      SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
+      SIGNET_ASSIGN_OR_RETURN(auto paging, PagingOf(req));
+      SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListSignerMembers(c, id, paging));
+      return ListResponse("members", page, api::EncodeSignerMember);
+    }));
+    router.Add("PATCH", base + "/{id}/members/{memberId}", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
+      SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
+      SIGNET_ASSIGN_OR_RETURN(std::string mid, PathId(p, "memberId", "memberId"));
+      SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+      SIGNET_ASSIGN_OR_RETURN(std::string role, Fields(body).String("role", 32));
+      SIGNET_ASSIGN_OR_RETURN(auto m, svc.UpdateSignerMember(c, id, mid, role));
+      return JsonResponse(api::EncodeSignerMember(m));
+    }));
+    router.Add("DELETE", base + "/{id}/members/{memberId}", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+      SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
+      SIGNET_ASSIGN_OR_RETURN(std::string mid, PathId(p, "memberId", "memberId"));
+      SIGNET_ASSIGN_OR_RETURN(auto m, svc.RemoveSignerMember(c, id, mid));
+      return JsonResponse(api::EncodeSignerMember(m));
+    }));
+  }
+
+  // ---- audit ----
+  router.Add("GET", "/api/v1/audit-logs", authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+    service::AuditQuery q;
+    SIGNET_ASSIGN_OR_RETURN(q.paging, PagingOf(req));
+    q.event_type = QueryOpt(req, "eventType");
+    q.actor_id = QueryOpt(req, "actorId");
+    if (auto s = QueryOpt(req, "since")) {
+      SIGNET_ASSIGN_OR_RETURN(q.since, ParseTime(*s, "since"));
+    }
+    if (auto u = QueryOpt(req, "until")) {
+      SIGNET_ASSIGN_OR_RETURN(q.until, ParseTime(*u, "until"));
+    }
+    SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListAudit(c, q));
+    return ListResponse("auditLogs", page, api::EncodeAuditEvent);
+  }));
+  router.Add("GET", "/api/v1/audit-logs/verify", authed([&svc](const Request&, const PathParams&, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(auto report, svc.VerifyAudit(c));
+    JsonObject out{{"valid", report.valid}, {"checked", report.checked}};
+    if (report.first_bad) {
+      out["firstBadSeq"] = report.first_bad->seq;
+      out["firstBadNodeId"] = report.first_bad->node_id;
+    }
+    return JsonResponse(out);
+  }));
+  (void)options;
+}
+
+}  // namespace signet::http

@@ -1,0 +1,283 @@
+#pragma once
+// The use cases of signetd (SPEC §3–§6), each with its transaction boundary: a use case that
+// changes state writes its rows and its audit event in one write transaction, so either both
+// are durable or neither. Authorization (SPEC §2 roles) is checked here, not in handlers.
+// Thread-safe: handlers on the worker pool call it concurrently.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "audit/audit_log.h"
+#include "auth/authenticator.h"
+#include "common/clock.h"
+#include "common/metrics.h"
+#include "common/result.h"
+#include "common/secret_bytes.h"
+#include "domain/entities.h"
+#include "domain/principal.h"
+#include "keystore/keystore.h"
+#include "store/store.h"
+
+namespace signet::service {
+
+// Who calls, from where; for authorization and the audit log.
+struct Caller {
+  domain::Principal principal;
+  std::string source_ip;
+  std::string request_id;
+};
+
+struct Paging {
+  std::int64_t offset = 0;
+  std::int64_t limit = 20;
+};
+
+struct LoginResult {
+  SecretBytes access_token;
+  Millis expires_in;
+  std::optional<domain::User> user;  // set by Bootstrap
+};
+
+struct CreateUserInput {
+  std::string email;
+  SecretBytes password;
+  domain::OrgRole org_role = domain::OrgRole::kMember;
+};
+struct UpdateUserInput {
+  std::optional<SecretBytes> password;
+  std::optional<domain::OrgRole> org_role;
+};
+
+struct ClientSecretResult {
+  std::string client_id;
+  SecretBytes client_secret;  // shown once
+  domain::ClientSecret secret;
+};
+
+struct MembershipInput {
+  std::optional<std::string> user_id;
+  std::optional<std::string> identity_id;
+  std::string role;  // validated per kind (project: admin|member; signer: admin|operator|auditor)
+};
+
+struct CreateCaInput {
+  std::optional<std::string> project;  // id or slug; default project when absent
+  std::string common_name;
+  domain::KeyAlgorithm key_algorithm = domain::KeyAlgorithm::kEcP256;
+  std::int64_t ttl_days = 3650;
+  std::optional<std::string> parent_ca_id;
+};
+
+struct IssueCertificateInput {
+  std::optional<std::string> project;
+  std::string ca_id;
+  std::string common_name;
+  domain::KeyAlgorithm key_algorithm = domain::KeyAlgorithm::kEcP256;
+  std::int64_t ttl_days = 365;
+  std::vector<std::string> key_usages;           // default digitalSignature
+  std::vector<std::string> extended_key_usages;  // e.g. codeSigning
+};
+
+struct ImportCertificateInput {
+  std::optional<std::string> project;
+  std::string certificate_pem;
+  SecretBytes private_key_pem;
+  std::string certificate_chain_pem;
+  std::optional<Bytes> pkcs12;  // instead of the PEM pair
+  SecretBytes pkcs12_password;
+};
+
+struct CsrInput {
+  std::optional<std::string> project;
+  std::string common_name;
+  domain::KeyAlgorithm key_algorithm = domain::KeyAlgorithm::kEcP256;
+  std::string organization, organizational_unit, country, state, locality;
+};
+
+struct CreateSignerInput {
+  std::optional<std::string> project;
+  std::string name;
+  std::string description;
+  std::string certificate_id;
+  std::optional<std::string> signing_policy_id;
+};
+
+struct UpdateSignerInput {
+  std::optional<std::string> name;
+  std::optional<std::string> description;
+  std::optional<domain::SignerStatus> status;
+  std::optional<std::string> certificate_id;
+  std::optional<std::optional<std::string>> signing_policy_id;  // set, or clear with nullopt inside
+};
+
+struct SignInput {
+  std::string data_base64;
+  std::string signing_algorithm;  // as sent; echoed back
+  bool is_digest = false;
+  std::string client_metadata_json = "{}";  // validated JSON object text
+  domain::SigningScope reported;             // tool, hostname, ... from clientMetadata
+};
+
+struct SignResult {
+  Bytes signature;
+  std::string signing_algorithm;
+  std::string signer_id;
+};
+
+struct CertificateBundle {
+  std::string certificate_pem;
+  std::string certificate_chain_pem;
+  std::string serial_number;
+};
+
+struct AuditQuery {
+  std::optional<std::string> event_type;
+  std::optional<std::string> actor_id;
+  std::optional<TimePoint> since, until;
+  Paging paging;
+};
+
+struct Deps {
+  store::Store& store;
+  keystore::KeyStore& keys;
+  audit::AuditLog& audit;
+  auth::Authenticator& authenticator;
+  const Clock& clock;
+  Metrics* metrics = nullptr;
+  Millis token_ttl = std::chrono::hours(8);
+};
+
+class Service {
+ public:
+  explicit Service(Deps deps) : d_(deps) {}
+
+  // ---- start-up ----
+  // Creates the `default` project when missing. Idempotent.
+  [[nodiscard]] Status EnsureDefaultProject();
+  // Creates the first org admin when no user exists; returns whether it did.
+  [[nodiscard]] Result<bool> BootstrapIfEmpty(const std::string& email, const SecretBytes& password);
+
+  // ---- auth ----
+  [[nodiscard]] Result<LoginResult> Bootstrap(const std::string& email, const SecretBytes& password,
+                                              const std::string& source_ip);
+  [[nodiscard]] Result<LoginResult> Login(const std::string& email, const SecretBytes& password,
+                                          const std::string& source_ip);
+  [[nodiscard]] Result<LoginResult> UniversalAuthLogin(const std::string& client_id,
+                                                       const SecretBytes& client_secret,
+                                                       const std::string& source_ip);
+  [[nodiscard]] Status Logout(const Caller& caller, std::string_view token);
+  [[nodiscard]] Result<domain::Principal> Authenticate(std::string_view token);
+
+  // ---- users and identities (org admin) ----
+  [[nodiscard]] Result<domain::User> CreateUser(const Caller& c, CreateUserInput in);
+  [[nodiscard]] Result<store::Page<domain::User>> ListUsers(const Caller& c, Paging p);
+  [[nodiscard]] Result<domain::User> GetUser(const Caller& c, const std::string& id);
+  [[nodiscard]] Result<domain::User> UpdateUser(const Caller& c, const std::string& id, UpdateUserInput in);
+  [[nodiscard]] Result<domain::User> DeleteUser(const Caller& c, const std::string& id);
+
+  [[nodiscard]] Result<domain::Identity> CreateIdentity(const Caller& c, const std::string& name);
+  [[nodiscard]] Result<store::Page<domain::Identity>> ListIdentities(const Caller& c, Paging p);
+  [[nodiscard]] Result<domain::Identity> DeleteIdentity(const Caller& c, const std::string& id);
+  [[nodiscard]] Result<ClientSecretResult> CreateClientSecret(const Caller& c, const std::string& identity_id,
+                                                              const std::string& description);
+
+  // ---- projects ----
+  [[nodiscard]] Result<domain::Project> CreateProject(const Caller& c, const std::string& name,
+                                                      const std::string& description);
+  [[nodiscard]] Result<store::Page<domain::Project>> ListProjects(const Caller& c, Paging p);
+  [[nodiscard]] Result<domain::ProjectMembership> AddProjectMember(const Caller& c, const std::string& project,
+                                                                   const MembershipInput& in);
+  [[nodiscard]] Result<store::Page<domain::ProjectMembership>> ListProjectMembers(const Caller& c,
+                                                                                  const std::string& project,
+                                                                                  Paging p);
+  [[nodiscard]] Result<domain::ProjectMembership> RemoveProjectMember(const Caller& c, const std::string& project,
+                                                                      const std::string& membership_id);
+
+  // ---- PKI ----
+  [[nodiscard]] Result<domain::CertificateAuthority> CreateCa(const Caller& c, const CreateCaInput& in);
+  [[nodiscard]] Result<store::Page<domain::CertificateAuthority>> ListCas(const Caller& c,
+                                                                          const std::optional<std::string>& project,
+                                                                          Paging p);
+  [[nodiscard]] Result<domain::CertificateAuthority> GetCa(const Caller& c, const std::string& id);
+  [[nodiscard]] Result<domain::Certificate> IssueCertificate(const Caller& c, const IssueCertificateInput& in);
+  [[nodiscard]] Result<domain::Certificate> ImportCertificate(const Caller& c, ImportCertificateInput in);
+  [[nodiscard]] Result<domain::Certificate> CreateCsr(const Caller& c, const CsrInput& in);
+  [[nodiscard]] Result<domain::Certificate> ImportIssuedCertificate(const Caller& c, const std::string& id,
+                                                                    const std::string& certificate_pem,
+                                                                    const std::string& chain_pem);
+  [[nodiscard]] Result<store::Page<domain::Certificate>> ListCertificates(
+      const Caller& c, const std::optional<std::string>& project,
+      const std::optional<std::string>& extended_key_usage, Paging p);
+  [[nodiscard]] Result<domain::Certificate> GetCertificate(const Caller& c, const std::string& id);
+  [[nodiscard]] Result<domain::Certificate> RevokeCertificate(const Caller& c, const std::string& id);
+
+  // ---- signers ----
+  [[nodiscard]] Result<domain::Signer> CreateSigner(const Caller& c, const CreateSignerInput& in);
+  [[nodiscard]] Result<store::Page<domain::Signer>> ListSigners(const Caller& c,
+                                                                const std::optional<std::string>& project,
+                                                                const std::optional<std::string>& search,
+                                                                Paging p);
+  [[nodiscard]] Result<domain::Signer> GetSigner(const Caller& c, const std::string& id);
+  [[nodiscard]] Result<domain::Signer> UpdateSigner(const Caller& c, const std::string& id,
+                                                    const UpdateSignerInput& in);
+  [[nodiscard]] Result<domain::Signer> DeleteSigner(const Caller& c, const std::string& id);
+  [[nodiscard]] Result<Bytes> SignerPublicKey(const Caller& c, const std::string& id,
+                                              domain::KeyAlgorithm* algorithm);
+  [[nodiscard]] Result<CertificateBundle> SignerCertificate(const Caller& c, const std::string& id,
+                                                            std::string* signer_name);
+  [[nodiscard]] Result<store::Page<domain::SigningOperation>> ListOperations(
+      const Caller& c, const std::string& signer_id, std::optional<domain::OperationStatus> status,
+      Paging p);
+  [[nodiscard]] Result<domain::SignerMember> AddSignerMember(const Caller& c, const std::string& signer_id,
+                                                             const MembershipInput& in);
+  [[nodiscard]] Result<domain::SignerMember> UpdateSignerMember(const Caller& c, const std::string& signer_id,
+                                                                const std::string& member_id,
+                                                                const std::string& role);
+  [[nodiscard]] Result<domain::SignerMember> RemoveSignerMember(const Caller& c, const std::string& signer_id,
+                                                                const std::string& member_id);
+  [[nodiscard]] Result<store::Page<domain::SignerMember>> ListSignerMembers(const Caller& c,
+                                                                            const std::string& signer_id,
+                                                                            Paging p);
+
+  // SPEC §4. Every attempt on a signer the caller can read is recorded (operation + audit)
+  // before the reply; no signature is returned without its committed record.
+  [[nodiscard]] Result<SignResult> Sign(const Caller& c, const std::string& signer_id, const SignInput& in);
+
+  // ---- audit ----
+  [[nodiscard]] Result<store::Page<domain::AuditEvent>> ListAudit(const Caller& c, const AuditQuery& q);
+  [[nodiscard]] Result<audit::VerifyReport> VerifyAudit(const Caller& c);
+  [[nodiscard]] Status Ready();  // the database answers
+
+ private:
+  struct AuditEntry {
+    std::string event_type;
+    std::string target_type;
+    std::string target_id;
+    std::string details_json = "{}";
+  };
+  // Runs `fn` in a write transaction, appends `entry` (filled by fn) and commits.
+  template <class T, class Fn>
+  Result<T> WriteWithAudit(const domain::Principal* actor, Fn&& fn);
+  Status AppendAudit(store::Tx& tx, const domain::Principal* actor, const AuditEntry& entry);
+
+  Result<domain::Project> ResolveProject(store::Tx& tx, const std::optional<std::string>& project);
+  Status RequireProjectAdmin(store::Tx& tx, const domain::Principal& p, const std::string& project_id);
+  Status RequireProjectMember(store::Tx& tx, const domain::Principal& p, const std::string& project_id);
+  Status RequireOrgAdmin(const domain::Principal& p);
+  struct SignerView {
+    domain::Signer signer;
+    std::optional<domain::ProjectRole> project_role;
+    std::optional<domain::SignerRole> signer_role;
+  };
+  // 404 unless the caller may read the signer.
+  Result<SignerView> LoadSigner(store::Tx& tx, const domain::Principal& p, const std::string& id);
+  Result<domain::Certificate> CheckSigningCertificate(store::Tx& tx, const std::string& project_id,
+                                                      const std::string& certificate_id);
+  Result<domain::Certificate> StoreNewCertificate(store::Tx& tx, domain::Certificate cert);
+
+  Deps d_;
+};
+
+}  // namespace signet::service

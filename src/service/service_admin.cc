@@ -1,0 +1,393 @@
+// Auth, users, machine identities, projects and memberships.
+#include "auth/password.h"
+#include "auth/tokens.h"
+#include "common/names.h"
+#include "service/service_internal.h"
+
+namespace signet::service {
+namespace {
+
+constexpr std::size_t kMaxEmailLength = 254;
+
+Status ValidateEmail(const std::string& email) {
+  const auto at = email.find('@');
+  if (email.empty() || email.size() > kMaxEmailLength || at == std::string::npos || at == 0 ||
+      at + 1 >= email.size() || email.find_first_of(" \t\r\n") != std::string::npos) {
+    return InvalidArgument("email must be an address such as ana@example.com");
+  }
+  return Ok();
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+Result<domain::User> NewUser(const std::string& email, const SecretBytes& password,
+                             domain::OrgRole role, TimePoint now) {
+  SIGNET_TRY(ValidateEmail(email));
+  SIGNET_TRY(auth::ValidatePassword(password));
+  SIGNET_ASSIGN_OR_RETURN(std::string hash, auth::HashPassword(password));
+  domain::User u;
+  u.id = NewUuid();
+  u.email = Lower(email);
+  u.password_hash = std::move(hash);
+  u.org_role = role;
+  u.created_at = u.updated_at = now;
+  return u;
+}
+
+Result<std::pair<domain::PrincipalType, std::string>> MemberPrincipal(const MembershipInput& in) {
+  if (in.user_id.has_value() == in.identity_id.has_value()) {
+    return InvalidArgument("give exactly one of userId and identityId");
+  }
+  if (in.user_id) {
+    SIGNET_ASSIGN_OR_RETURN(std::string id, ParseUuid(*in.user_id, "userId"));
+    return std::make_pair(domain::PrincipalType::kUser, id);
+  }
+  SIGNET_ASSIGN_OR_RETURN(std::string id, ParseUuid(*in.identity_id, "identityId"));
+  return std::make_pair(domain::PrincipalType::kIdentity, id);
+}
+
+Status PrincipalExists(store::Tx& tx, domain::PrincipalType type, const std::string& id) {
+  if (type == domain::PrincipalType::kUser) {
+    auto u = tx.GetUser(id);
+    if (!u) return u.error().code == ErrorCode::kNotFound ? NotFound("user '" + id + "' not found")
+                                                           : tl::unexpected(u.error());
+  } else {
+    auto i = tx.GetIdentity(id);
+    if (!i) return i.error().code == ErrorCode::kNotFound
+                       ? NotFound("identity '" + id + "' not found")
+                       : tl::unexpected(i.error());
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Status Service::EnsureDefaultProject() {
+  SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginWrite());
+  auto existing = tx->GetProjectBySlug(kDefaultProjectSlug);
+  if (existing) return Ok();
+  if (existing.error().code != ErrorCode::kNotFound) return tl::unexpected(existing.error());
+  domain::Project p;
+  p.id = NewUuid();
+  p.name = kDefaultProjectSlug;
+  p.slug = kDefaultProjectSlug;
+  p.description = "Created at bootstrap";
+  p.created_at = p.updated_at = d_.clock.Now();
+  SIGNET_TRY(tx->InsertProject(p));
+  SIGNET_TRY(AppendAudit(*tx, nullptr, {"project.create", "project", p.id,
+                                        JsonWriter().Add("name", p.name).Finish()}));
+  return tx->Commit();
+}
+
+Result<bool> Service::BootstrapIfEmpty(const std::string& email, const SecretBytes& password) {
+  auto r = Bootstrap(email, password, "");
+  if (r) return true;
+  if (r.error().code == ErrorCode::kAlreadyExists) return false;
+  return tl::unexpected(r.error());
+}
+
+Result<LoginResult> Service::Bootstrap(const std::string& email, const SecretBytes& password,
+                                       const std::string& source_ip) {
+  SIGNET_ASSIGN_OR_RETURN(domain::User user,
+                          NewUser(email, password, domain::OrgRole::kAdmin, d_.clock.Now()));
+  const domain::Principal principal{domain::PrincipalType::kUser, user.id, user.email,
+                                    domain::OrgRole::kAdmin};
+  return WriteWithAudit<LoginResult>(&principal, [&](store::Tx& tx, AuditEntry& e) -> Result<LoginResult> {
+    // The write transaction serializes bootstraps: only the first sees no user.
+    SIGNET_ASSIGN_OR_RETURN(std::int64_t users, tx.CountUsers());
+    if (users > 0) return AlreadyExists("Signet is already bootstrapped");
+    SIGNET_TRY(tx.InsertUser(user));
+    SIGNET_ASSIGN_OR_RETURN(auto token, d_.authenticator.IssueToken(tx, principal, d_.token_ttl));
+    e = {"admin.bootstrap", "user", user.id,
+         JsonWriter().Add("email", user.email).Add("sourceIp", source_ip).Finish()};
+    return LoginResult{std::move(token.token), token.expires_in, user};
+  });
+}
+
+Result<LoginResult> Service::Login(const std::string& email, const SecretBytes& password,
+                                   const std::string& source_ip) {
+  SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginWrite());
+  auto principal = d_.authenticator.CheckPassword(*tx, Lower(email), password);
+  if (!principal) {
+    if (principal.error().code != ErrorCode::kUnauthenticated) return tl::unexpected(principal.error());
+    // Failed logins are security events: record them (without the password, of course).
+    SIGNET_TRY(AppendAudit(*tx, nullptr, {"auth.login.failure", "user", "",
+                                          JsonWriter().Add("email", email.substr(0, 254))
+                                              .Add("sourceIp", source_ip).Finish()}));
+    SIGNET_TRY(tx->Commit());
+    return tl::unexpected(principal.error());
+  }
+  SIGNET_ASSIGN_OR_RETURN(auto token, d_.authenticator.IssueToken(*tx, *principal, d_.token_ttl));
+  SIGNET_TRY(AppendAudit(*tx, &*principal, {"auth.login", "user", principal->id,
+                                            JsonWriter().Add("sourceIp", source_ip).Finish()}));
+  SIGNET_TRY(tx->Commit());
+  return LoginResult{std::move(token.token), token.expires_in, std::nullopt};
+}
+
+Result<LoginResult> Service::UniversalAuthLogin(const std::string& client_id,
+                                                const SecretBytes& client_secret,
+                                                const std::string& source_ip) {
+  SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginWrite());
+  auto principal = d_.authenticator.CheckClientSecret(*tx, client_id, client_secret);
+  if (!principal) {
+    if (principal.error().code != ErrorCode::kUnauthenticated) return tl::unexpected(principal.error());
+    SIGNET_TRY(AppendAudit(*tx, nullptr, {"auth.universal-auth.failure", "identity", "",
+                                          JsonWriter().Add("clientId", client_id.substr(0, 64))
+                                              .Add("sourceIp", source_ip).Finish()}));
+    SIGNET_TRY(tx->Commit());
+    return tl::unexpected(principal.error());
+  }
+  SIGNET_ASSIGN_OR_RETURN(auto token, d_.authenticator.IssueToken(*tx, *principal, d_.token_ttl));
+  SIGNET_TRY(AppendAudit(*tx, &*principal, {"auth.universal-auth.login", "identity", principal->id,
+                                            JsonWriter().Add("sourceIp", source_ip).Finish()}));
+  SIGNET_TRY(tx->Commit());
+  return LoginResult{std::move(token.token), token.expires_in, std::nullopt};
+}
+
+Result<domain::Principal> Service::Authenticate(std::string_view token) {
+  return d_.authenticator.Authenticate(token);
+}
+
+Status Service::Logout(const Caller& c, std::string_view token) {
+  const std::string hash = auth::HashToken(token);
+  auto r = WriteWithAudit<bool>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<bool> {
+    SIGNET_TRY(tx.RevokeAccessToken(hash));
+    e = {"auth.logout", std::string(domain::PrincipalTypeName(c.principal.type)), c.principal.id};
+    return true;
+  });
+  d_.authenticator.Forget(hash);
+  if (!r) return tl::unexpected(r.error());
+  return Ok();
+}
+
+// ---- users ----
+
+Result<domain::User> Service::CreateUser(const Caller& c, CreateUserInput in) {
+  SIGNET_TRY(RequireOrgAdmin(c.principal));
+  SIGNET_ASSIGN_OR_RETURN(domain::User user, NewUser(in.email, in.password, in.org_role, d_.clock.Now()));
+  return WriteWithAudit<domain::User>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::User> {
+    auto r = tx.InsertUser(user);
+    if (!r && r.error().code == ErrorCode::kAlreadyExists) {
+      return AlreadyExists("a user with email '" + user.email + "' already exists");
+    }
+    SIGNET_TRY(r);
+    e = {"user.create", "user", user.id,
+         JsonWriter().Add("email", user.email).Add("orgRole", domain::OrgRoleName(user.org_role)).Finish()};
+    return user;
+  });
+}
+
+Result<store::Page<domain::User>> Service::ListUsers(const Caller& c, Paging p) {
+  SIGNET_TRY(RequireOrgAdmin(c.principal));
+  SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
+  return tx->ListUsers(ToPage(p));
+}
+
+Result<domain::User> Service::GetUser(const Caller& c, const std::string& id) {
+  if (c.principal.id != id) SIGNET_TRY(RequireOrgAdmin(c.principal));
+  SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
+  auto u = tx->GetUser(id);
+  if (!u && u.error().code == ErrorCode::kNotFound) return NotFound("user '" + id + "' not found");
+  return u;
+}
+
+Result<domain::User> Service::UpdateUser(const Caller& c, const std::string& id, UpdateUserInput in) {
+  const bool self = c.principal.id == id;
+  if (!self || in.org_role) SIGNET_TRY(RequireOrgAdmin(c.principal));
+  std::optional<std::string> new_hash;
+  if (in.password) {
+    SIGNET_TRY(auth::ValidatePassword(*in.password));
+    SIGNET_ASSIGN_OR_RETURN(new_hash, auth::HashPassword(*in.password));
+  }
+  auto result = WriteWithAudit<domain::User>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::User> {
+    auto u = tx.GetUser(id);
+    if (!u && u.error().code == ErrorCode::kNotFound) return NotFound("user '" + id + "' not found");
+    SIGNET_ASSIGN_OR_RETURN(domain::User user, std::move(u));
+    JsonWriter details;
+    if (new_hash) {
+      user.password_hash = *new_hash;
+      details.Add("passwordChanged", true);
+      SIGNET_TRY(tx.RevokeAccessTokensOf(domain::PrincipalType::kUser, id));
+    }
+    if (in.org_role) {
+      if (self && *in.org_role != domain::OrgRole::kAdmin) {
+        return FailedPrecondition("an org admin cannot remove their own admin role");
+      }
+      user.org_role = *in.org_role;
+      details.Add("orgRole", domain::OrgRoleName(user.org_role));
+    }
+    user.updated_at = d_.clock.Now();
+    SIGNET_TRY(tx.UpdateUser(user));
+    e = {"user.update", "user", user.id, details.Finish()};
+    return user;
+  });
+  if (result) d_.authenticator.ForgetAll();  // roles and tokens may have changed
+  return result;
+}
+
+Result<domain::User> Service::DeleteUser(const Caller& c, const std::string& id) {
+  SIGNET_TRY(RequireOrgAdmin(c.principal));
+  if (c.principal.id == id) return FailedPrecondition("you cannot delete yourself");
+  auto result = WriteWithAudit<domain::User>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::User> {
+    auto u = tx.GetUser(id);
+    if (!u && u.error().code == ErrorCode::kNotFound) return NotFound("user '" + id + "' not found");
+    SIGNET_ASSIGN_OR_RETURN(domain::User user, std::move(u));
+    SIGNET_TRY(tx.RevokeAccessTokensOf(domain::PrincipalType::kUser, id));
+    SIGNET_TRY(tx.DeleteUser(id));
+    e = {"user.delete", "user", id, JsonWriter().Add("email", user.email).Finish()};
+    return user;
+  });
+  if (result) d_.authenticator.ForgetAll();
+  return result;
+}
+
+// ---- machine identities ----
+
+Result<domain::Identity> Service::CreateIdentity(const Caller& c, const std::string& name) {
+  SIGNET_TRY(RequireOrgAdmin(c.principal));
+  if (name.empty()) return InvalidArgument("name must not be empty");
+  return WriteWithAudit<domain::Identity>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Identity> {
+    domain::Identity identity;
+    identity.id = NewUuid();
+    identity.name = name;
+    identity.client_id = NewUuid();
+    identity.created_at = identity.updated_at = d_.clock.Now();
+    SIGNET_TRY(tx.InsertIdentity(identity));
+    e = {"identity.create", "identity", identity.id, JsonWriter().Add("name", name).Finish()};
+    return identity;
+  });
+}
+
+Result<store::Page<domain::Identity>> Service::ListIdentities(const Caller& c, Paging p) {
+  SIGNET_TRY(RequireOrgAdmin(c.principal));
+  SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
+  return tx->ListIdentities(ToPage(p));
+}
+
+Result<domain::Identity> Service::DeleteIdentity(const Caller& c, const std::string& id) {
+  SIGNET_TRY(RequireOrgAdmin(c.principal));
+  auto result = WriteWithAudit<domain::Identity>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Identity> {
+    auto i = tx.GetIdentity(id);
+    if (!i && i.error().code == ErrorCode::kNotFound) return NotFound("identity '" + id + "' not found");
+    SIGNET_ASSIGN_OR_RETURN(domain::Identity identity, std::move(i));
+    SIGNET_TRY(tx.RevokeAccessTokensOf(domain::PrincipalType::kIdentity, id));
+    SIGNET_TRY(tx.DeleteIdentity(id));
+    e = {"identity.delete", "identity", id, JsonWriter().Add("name", identity.name).Finish()};
+    return identity;
+  });
+  if (result) d_.authenticator.ForgetAll();
+  return result;
+}
+
+Result<ClientSecretResult> Service::CreateClientSecret(const Caller& c, const std::string& identity_id,
+                                                       const std::string& description) {
+  SIGNET_TRY(RequireOrgAdmin(c.principal));
+  SIGNET_ASSIGN_OR_RETURN(SecretBytes secret, auth::NewClientSecret());
+  return WriteWithAudit<ClientSecretResult>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<ClientSecretResult> {
+    auto i = tx.GetIdentity(identity_id);
+    if (!i && i.error().code == ErrorCode::kNotFound) return NotFound("identity '" + identity_id + "' not found");
+    SIGNET_ASSIGN_OR_RETURN(domain::Identity identity, std::move(i));
+    domain::ClientSecret row;
+    row.id = NewUuid();
+    row.identity_id = identity.id;
+    row.secret_hash = auth::HashToken(secret.string_view());
+    row.description = description;
+    row.created_at = d_.clock.Now();
+    SIGNET_TRY(tx.InsertClientSecret(row));
+    e = {"identity.client-secret.create", "identity", identity.id,
+         JsonWriter().Add("clientSecretId", row.id).Finish()};
+    return ClientSecretResult{identity.client_id, secret, row};
+  });
+}
+
+// ---- projects ----
+
+Result<domain::Project> Service::CreateProject(const Caller& c, const std::string& name,
+                                               const std::string& description) {
+  SIGNET_TRY(RequireOrgAdmin(c.principal));
+  SIGNET_TRY(ValidateSlug(name, "name"));
+  return WriteWithAudit<domain::Project>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Project> {
+    domain::Project p;
+    p.id = NewUuid();
+    p.name = name;
+    p.slug = name;
+    p.description = description;
+    p.created_at = p.updated_at = d_.clock.Now();
+    auto r = tx.InsertProject(p);
+    if (!r && r.error().code == ErrorCode::kAlreadyExists) {
+      return AlreadyExists("a project named '" + name + "' already exists");
+    }
+    SIGNET_TRY(r);
+    e = {"project.create", "project", p.id, JsonWriter().Add("name", name).Finish()};
+    return p;
+  });
+}
+
+Result<store::Page<domain::Project>> Service::ListProjects(const Caller& c, Paging p) {
+  SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
+  if (c.principal.is_org_admin()) return tx->ListProjects(ToPage(p));
+  SIGNET_ASSIGN_OR_RETURN(auto memberships, tx->ListMembershipsOf(c.principal.type, c.principal.id));
+  store::Page<domain::Project> page;
+  page.total_count = static_cast<std::int64_t>(memberships.size());
+  for (std::int64_t i = p.offset; i < page.total_count && i < p.offset + p.limit; ++i) {
+    SIGNET_ASSIGN_OR_RETURN(auto project, tx->GetProject(memberships[i].project_id));
+    page.items.push_back(std::move(project));
+  }
+  return page;
+}
+
+Result<domain::ProjectMembership> Service::AddProjectMember(const Caller& c, const std::string& project,
+                                                            const MembershipInput& in) {
+  SIGNET_ASSIGN_OR_RETURN(auto principal, MemberPrincipal(in));
+  SIGNET_ASSIGN_OR_RETURN(domain::ProjectRole role, domain::ParseProjectRole(in.role));
+  auto result = WriteWithAudit<domain::ProjectMembership>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::ProjectMembership> {
+    SIGNET_ASSIGN_OR_RETURN(domain::Project p, ResolveProject(tx, project));
+    SIGNET_TRY(RequireProjectAdmin(tx, c.principal, p.id));
+    SIGNET_TRY(PrincipalExists(tx, principal.first, principal.second));
+    domain::ProjectMembership m;
+    m.id = NewUuid();
+    m.project_id = p.id;
+    m.principal_type = principal.first;
+    m.principal_id = principal.second;
+    m.role = role;
+    m.created_at = d_.clock.Now();
+    auto r = tx.InsertMembership(m);
+    if (!r && r.error().code == ErrorCode::kAlreadyExists) {
+      return AlreadyExists("that principal is already a member of project '" + p.name + "'");
+    }
+    SIGNET_TRY(r);
+    e = {"project.membership.create", "project", p.id,
+         JsonWriter().Add("membershipId", m.id).Add("principalType", domain::PrincipalTypeName(m.principal_type))
+             .Add("principalId", m.principal_id).Add("role", domain::ProjectRoleName(role)).Finish()};
+    return m;
+  });
+  return result;
+}
+
+Result<store::Page<domain::ProjectMembership>> Service::ListProjectMembers(const Caller& c,
+                                                                           const std::string& project,
+                                                                           Paging p) {
+  SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
+  SIGNET_ASSIGN_OR_RETURN(domain::Project proj, ResolveProject(*tx, project));
+  SIGNET_TRY(RequireProjectMember(*tx, c.principal, proj.id));
+  return tx->ListMemberships(proj.id, ToPage(p));
+}
+
+Result<domain::ProjectMembership> Service::RemoveProjectMember(const Caller& c, const std::string& project,
+                                                               const std::string& membership_id) {
+  return WriteWithAudit<domain::ProjectMembership>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::ProjectMembership> {
+    SIGNET_ASSIGN_OR_RETURN(domain::Project p, ResolveProject(tx, project));
+    SIGNET_TRY(RequireProjectAdmin(tx, c.principal, p.id));
+    auto m = tx.GetMembership(membership_id);
+    if (!m || m->project_id != p.id) return NotFound("membership '" + membership_id + "' not found");
+    SIGNET_TRY(tx.DeleteMembership(membership_id));
+    e = {"project.membership.delete", "project", p.id,
+         JsonWriter().Add("membershipId", membership_id).Finish()};
+    return *m;
+  });
+}
+
+}  // namespace signet::service

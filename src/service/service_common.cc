@@ -1,0 +1,109 @@
+// Shared pieces of the use cases: transactions with audit, project resolution, role checks.
+#include "service/service_internal.h"
+
+namespace signet::service {
+
+Status Service::AppendAudit(store::Tx& tx, const domain::Principal* actor, const AuditEntry& e) {
+  audit::AuditEventInput in;
+  in.event_type = e.event_type;
+  if (actor != nullptr) {
+    in.actor_type = std::string(domain::PrincipalTypeName(actor->type));
+    in.actor_id = actor->id;
+    in.actor_name = actor->name;
+  } else {
+    in.actor_type = "system";
+  }
+  in.target_type = e.target_type;
+  in.target_id = e.target_id;
+  in.details_json = e.details_json;
+  return d_.audit.Append(tx, in, d_.clock.Now());
+}
+
+Result<domain::Project> Service::ResolveProject(store::Tx& tx,
+                                                const std::optional<std::string>& project) {
+  const std::string key = project.value_or(kDefaultProjectSlug);
+  auto found = IsUuid(key) ? tx.GetProject(key) : tx.GetProjectBySlug(key);
+  if (!found && found.error().code == ErrorCode::kNotFound) {
+    return NotFound("project '" + key + "' not found");
+  }
+  return found;
+}
+
+Status Service::RequireOrgAdmin(const domain::Principal& p) {
+  if (!p.is_org_admin()) return PermissionDenied("this action needs the org admin role");
+  return Ok();
+}
+
+Result<std::optional<domain::ProjectRole>> ProjectRoleOf(store::Tx& tx, const domain::Principal& p,
+                                                         const std::string& project_id) {
+  auto m = tx.GetMembershipOf(project_id, p.type, p.id);
+  if (!m) {
+    if (m.error().code == ErrorCode::kNotFound) return std::optional<domain::ProjectRole>();
+    return tl::unexpected(m.error());
+  }
+  return std::optional<domain::ProjectRole>(m->role);
+}
+
+Status Service::RequireProjectAdmin(store::Tx& tx, const domain::Principal& p,
+                                    const std::string& project_id) {
+  SIGNET_ASSIGN_OR_RETURN(auto role, ProjectRoleOf(tx, p, project_id));
+  if (!policy::IsProjectAdmin(p, role)) {
+    return PermissionDenied("this action needs the admin role in the project");
+  }
+  return Ok();
+}
+
+Status Service::RequireProjectMember(store::Tx& tx, const domain::Principal& p,
+                                     const std::string& project_id) {
+  SIGNET_ASSIGN_OR_RETURN(auto role, ProjectRoleOf(tx, p, project_id));
+  if (!policy::IsProjectMember(p, role)) {
+    return PermissionDenied("you are not a member of this project");
+  }
+  return Ok();
+}
+
+Result<Service::SignerView> Service::LoadSigner(store::Tx& tx, const domain::Principal& p,
+                                                const std::string& id) {
+  auto not_found = [&] { return NotFound("signer '" + id + "' not found"); };
+  if (!IsUuid(id)) return not_found();
+  auto signer = tx.GetSigner(id);
+  if (!signer) {
+    if (signer.error().code == ErrorCode::kNotFound) return not_found();
+    return tl::unexpected(signer.error());
+  }
+  SignerView view{std::move(*signer), {}, {}};
+  SIGNET_ASSIGN_OR_RETURN(view.project_role, ProjectRoleOf(tx, p, view.signer.project_id));
+  auto member = tx.GetSignerMemberOf(id, p.type, p.id);
+  if (member) {
+    view.signer_role = member->role;
+  } else if (member.error().code != ErrorCode::kNotFound) {
+    return tl::unexpected(member.error());
+  }
+  if (!policy::CanReadSigner({p, view.project_role, view.signer_role})) return not_found();
+  return view;
+}
+
+Status Service::Ready() {
+  SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
+  SIGNET_ASSIGN_OR_RETURN(auto n, tx->CountUsers());
+  (void)n;
+  return Ok();
+}
+
+Result<store::Page<domain::AuditEvent>> Service::ListAudit(const Caller& c, const AuditQuery& q) {
+  SIGNET_TRY(RequireOrgAdmin(c.principal));
+  SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
+  store::AuditFilter f;
+  f.event_type = q.event_type;
+  f.actor_id = q.actor_id;
+  f.since = q.since;
+  f.until = q.until;
+  return tx->ListAuditEvents(f, ToPage(q.paging));
+}
+
+Result<audit::VerifyReport> Service::VerifyAudit(const Caller& c) {
+  SIGNET_TRY(RequireOrgAdmin(c.principal));
+  return d_.audit.Verify(d_.store);
+}
+
+}  // namespace signet::service

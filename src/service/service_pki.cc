@@ -1,0 +1,322 @@
+// Certificate authorities and certificates. Private keys are generated or imported into the
+// key store; nothing here ever returns one.
+#include <algorithm>
+
+#include "crypto/x509.h"
+#include "service/service_internal.h"
+
+namespace signet::service {
+namespace {
+
+constexpr std::int64_t kDay = 24LL * 3600 * 1000;
+
+bool Contains(const std::vector<std::string>& v, std::string_view s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+Result<domain::CertificateAuthority> LoadCa(store::Tx& tx, const std::string& id) {
+  auto ca = tx.GetCa(id);
+  if (!ca && ca.error().code == ErrorCode::kNotFound) return NotFound("CA '" + id + "' not found");
+  return ca;
+}
+
+// Fills the parsed fields of a certificate row from its PEM.
+Status FillFromCertificate(domain::Certificate& row, const crypto::Certificate& cert) {
+  SIGNET_ASSIGN_OR_RETURN(crypto::CertificateInfo info, cert.Info());
+  SIGNET_ASSIGN_OR_RETURN(row.certificate_pem, cert.ToPem());
+  row.serial_number = info.serial_hex;
+  row.not_before = info.not_before;
+  row.not_after = info.not_after;
+  row.key_usages = info.key_usages;
+  row.extended_key_usages = info.extended_key_usages;
+  if (row.common_name.empty()) row.common_name = info.common_name;
+  return Ok();
+}
+
+Result<std::string> ChainPem(const std::vector<crypto::Certificate>& chain) {
+  std::string out;
+  for (const auto& c : chain) {
+    SIGNET_ASSIGN_OR_RETURN(std::string pem, c.ToPem());
+    out += pem;
+  }
+  return out;
+}
+
+Status CheckCommonName(const std::string& cn) {
+  if (cn.empty()) return InvalidArgument("commonName must not be empty");
+  if (cn.size() > 64) {
+    return InvalidArgument("commonName is " + std::to_string(cn.size()) +
+                           " characters; the maximum is 64");
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Result<domain::CertificateAuthority> Service::CreateCa(const Caller& c, const CreateCaInput& in) {
+  SIGNET_TRY(CheckCommonName(in.common_name));
+  if (in.ttl_days < 1 || in.ttl_days > 36500) {
+    return InvalidArgument("ttlDays is " + std::to_string(in.ttl_days) + "; it must be 1–36500");
+  }
+  return WriteWithAudit<domain::CertificateAuthority>(&c.principal, [&](store::Tx& tx, AuditEntry& e)
+                                                          -> Result<domain::CertificateAuthority> {
+    SIGNET_ASSIGN_OR_RETURN(domain::Project project, ResolveProject(tx, in.project));
+    SIGNET_TRY(RequireProjectAdmin(tx, c.principal, project.id));
+    const TimePoint now = d_.clock.Now();
+    crypto::IssueParams params;
+    params.subject.common_name = in.common_name;
+    params.not_before = now - Millis(60'000);
+    params.not_after = now + Millis(in.ttl_days * kDay);
+    params.is_ca = true;
+    SIGNET_ASSIGN_OR_RETURN(keystore::StoredKey key, d_.keys.Generate(tx, in.key_algorithm));
+    SIGNET_ASSIGN_OR_RETURN(crypto::PublicKey public_key, crypto::PublicKey::FromSpkiDer(key.public_key_spki));
+    domain::CertificateAuthority ca;
+    ca.id = NewUuid();
+    ca.project_id = project.id;
+    ca.common_name = in.common_name;
+    ca.key_algorithm = in.key_algorithm;
+    ca.key_id = key.key_id;
+    std::optional<crypto::Certificate> cert;
+    if (in.parent_ca_id) {
+      SIGNET_ASSIGN_OR_RETURN(domain::CertificateAuthority parent, LoadCa(tx, *in.parent_ca_id));
+      if (parent.project_id != project.id) return NotFound("CA '" + *in.parent_ca_id + "' not found");
+      if (parent.status != domain::CaStatus::kActive) {
+        return InvalidArgument("parent CA '" + parent.id + "' is disabled");
+      }
+      if (params.not_after > parent.not_after) params.not_after = parent.not_after;
+      SIGNET_ASSIGN_OR_RETURN(auto parent_key, d_.keys.Get(parent.key_id));
+      SIGNET_ASSIGN_OR_RETURN(auto parent_cert, crypto::Certificate::FromPem(parent.certificate_pem));
+      params.path_len = 0;
+      SIGNET_ASSIGN_OR_RETURN(cert, crypto::IssueCertificate(public_key, params, *parent_key, &parent_cert));
+      ca.parent_ca_id = parent.id;
+      ca.certificate_chain_pem = parent.certificate_pem + parent.certificate_chain_pem;
+    } else {
+      SIGNET_ASSIGN_OR_RETURN(auto private_key, d_.keys.Get(key.key_id));
+      SIGNET_ASSIGN_OR_RETURN(cert, crypto::IssueCertificate(public_key, params, *private_key, nullptr));
+    }
+    SIGNET_ASSIGN_OR_RETURN(crypto::CertificateInfo info, cert->Info());
+    SIGNET_ASSIGN_OR_RETURN(ca.certificate_pem, cert->ToPem());
+    ca.serial_number = info.serial_hex;
+    ca.not_before = info.not_before;
+    ca.not_after = info.not_after;
+    ca.status = domain::CaStatus::kActive;
+    ca.created_at = ca.updated_at = now;
+    SIGNET_TRY(tx.InsertCa(ca));
+    e = {"ca.create", "ca", ca.id,
+         JsonWriter().Add("commonName", ca.common_name)
+             .Add("keyAlgorithm", domain::KeyAlgorithmName(ca.key_algorithm))
+             .Add("parentCaId", ca.parent_ca_id.value_or("")).Finish()};
+    return ca;
+  });
+}
+
+Result<store::Page<domain::CertificateAuthority>> Service::ListCas(
+    const Caller& c, const std::optional<std::string>& project, Paging p) {
+  SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
+  SIGNET_ASSIGN_OR_RETURN(domain::Project proj, ResolveProject(*tx, project));
+  SIGNET_TRY(RequireProjectMember(*tx, c.principal, proj.id));
+  return tx->ListCas(proj.id, ToPage(p));
+}
+
+Result<domain::CertificateAuthority> Service::GetCa(const Caller& c, const std::string& id) {
+  SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
+  SIGNET_ASSIGN_OR_RETURN(domain::CertificateAuthority ca, LoadCa(*tx, id));
+  SIGNET_TRY(RequireProjectMember(*tx, c.principal, ca.project_id));
+  return ca;
+}
+
+Result<domain::Certificate> Service::StoreNewCertificate(store::Tx& tx, domain::Certificate cert) {
+  cert.id = NewUuid();
+  cert.created_at = cert.updated_at = d_.clock.Now();
+  SIGNET_TRY(tx.InsertCertificate(cert));
+  return cert;
+}
+
+Result<domain::Certificate> Service::IssueCertificate(const Caller& c, const IssueCertificateInput& in) {
+  SIGNET_TRY(CheckCommonName(in.common_name));
+  if (in.ttl_days < 1 || in.ttl_days > 3650) {
+    return InvalidArgument("ttlDays is " + std::to_string(in.ttl_days) + "; it must be 1–3650");
+  }
+  return WriteWithAudit<domain::Certificate>(&c.principal, [&](store::Tx& tx, AuditEntry& e)
+                                                 -> Result<domain::Certificate> {
+    SIGNET_ASSIGN_OR_RETURN(domain::Project project, ResolveProject(tx, in.project));
+    SIGNET_TRY(RequireProjectAdmin(tx, c.principal, project.id));
+    SIGNET_ASSIGN_OR_RETURN(domain::CertificateAuthority ca, LoadCa(tx, in.ca_id));
+    if (ca.project_id != project.id) return NotFound("CA '" + in.ca_id + "' not found");
+    if (ca.status != domain::CaStatus::kActive) return InvalidArgument("CA '" + ca.id + "' is disabled");
+    const TimePoint now = d_.clock.Now();
+    if (now >= ca.not_after) return InvalidArgument("CA '" + ca.id + "' has expired");
+    crypto::IssueParams params;
+    params.subject.common_name = in.common_name;
+    params.not_before = now - Millis(60'000);
+    params.not_after = std::min(now + Millis(in.ttl_days * kDay), ca.not_after);
+    params.key_usages = in.key_usages.empty() ? std::vector<std::string>{"digitalSignature"} : in.key_usages;
+    params.extended_key_usages = in.extended_key_usages;
+    SIGNET_ASSIGN_OR_RETURN(auto ca_key, d_.keys.Get(ca.key_id));
+    SIGNET_ASSIGN_OR_RETURN(auto ca_cert, crypto::Certificate::FromPem(ca.certificate_pem));
+    SIGNET_ASSIGN_OR_RETURN(keystore::StoredKey key, d_.keys.Generate(tx, in.key_algorithm));
+    SIGNET_ASSIGN_OR_RETURN(crypto::PublicKey public_key, crypto::PublicKey::FromSpkiDer(key.public_key_spki));
+    SIGNET_ASSIGN_OR_RETURN(crypto::Certificate cert,
+                            crypto::IssueCertificate(public_key, params, *ca_key, &ca_cert));
+    domain::Certificate row;
+    row.project_id = project.id;
+    row.ca_id = ca.id;
+    row.common_name = in.common_name;
+    row.key_algorithm = in.key_algorithm;
+    row.key_id = key.key_id;
+    row.status = domain::CertificateStatus::kActive;
+    row.certificate_chain_pem = ca.certificate_pem + ca.certificate_chain_pem;
+    SIGNET_TRY(FillFromCertificate(row, cert));
+    SIGNET_ASSIGN_OR_RETURN(row, StoreNewCertificate(tx, std::move(row)));
+    e = {"certificate.issue", "certificate", row.id,
+         JsonWriter().Add("caId", ca.id).Add("commonName", row.common_name)
+             .Add("serialNumber", row.serial_number).Finish()};
+    return row;
+  });
+}
+
+Result<domain::Certificate> Service::ImportCertificate(const Caller& c, ImportCertificateInput in) {
+  Result<crypto::ImportedKeyPair> imported =
+      in.pkcs12 ? crypto::ImportPkcs12(*in.pkcs12, in.pkcs12_password.string_view())
+                : crypto::ImportPem(in.certificate_pem, in.private_key_pem.string_view(),
+                                    in.certificate_chain_pem);
+  if (!imported) return InvalidArgument(imported.error().message);
+  SIGNET_ASSIGN_OR_RETURN(domain::KeyAlgorithm algorithm, imported->key.algorithm());
+  return WriteWithAudit<domain::Certificate>(&c.principal, [&](store::Tx& tx, AuditEntry& e)
+                                                 -> Result<domain::Certificate> {
+    SIGNET_ASSIGN_OR_RETURN(domain::Project project, ResolveProject(tx, in.project));
+    SIGNET_TRY(RequireProjectAdmin(tx, c.principal, project.id));
+    SIGNET_ASSIGN_OR_RETURN(keystore::StoredKey stored, d_.keys.Import(tx, imported->key));
+    const std::string& key_id = stored.key_id;
+    domain::Certificate row;
+    row.project_id = project.id;
+    row.key_algorithm = algorithm;
+    row.key_id = key_id;
+    row.status = domain::CertificateStatus::kActive;
+    SIGNET_ASSIGN_OR_RETURN(row.certificate_chain_pem, ChainPem(imported->chain));
+    SIGNET_TRY(FillFromCertificate(row, imported->leaf));
+    SIGNET_ASSIGN_OR_RETURN(row, StoreNewCertificate(tx, std::move(row)));
+    e = {"certificate.import", "certificate", row.id,
+         JsonWriter().Add("commonName", row.common_name).Add("serialNumber", row.serial_number)
+             .Add("format", in.pkcs12 ? "pkcs12" : "pem").Finish()};
+    return row;
+  });
+}
+
+Result<domain::Certificate> Service::CreateCsr(const Caller& c, const CsrInput& in) {
+  SIGNET_TRY(CheckCommonName(in.common_name));
+  return WriteWithAudit<domain::Certificate>(&c.principal, [&](store::Tx& tx, AuditEntry& e)
+                                                 -> Result<domain::Certificate> {
+    SIGNET_ASSIGN_OR_RETURN(domain::Project project, ResolveProject(tx, in.project));
+    SIGNET_TRY(RequireProjectAdmin(tx, c.principal, project.id));
+    SIGNET_ASSIGN_OR_RETURN(keystore::StoredKey key, d_.keys.Generate(tx, in.key_algorithm));
+    SIGNET_ASSIGN_OR_RETURN(auto private_key, d_.keys.Get(key.key_id));
+    crypto::SubjectName subject{in.common_name, in.organization, in.organizational_unit,
+                                in.country, in.state, in.locality};
+    SIGNET_ASSIGN_OR_RETURN(std::string csr, crypto::CreateCsrPem(*private_key, subject));
+    domain::Certificate row;
+    row.project_id = project.id;
+    row.common_name = in.common_name;
+    row.key_algorithm = in.key_algorithm;
+    row.key_id = key.key_id;
+    row.status = domain::CertificateStatus::kPending;
+    row.csr_pem = csr;
+    SIGNET_ASSIGN_OR_RETURN(row, StoreNewCertificate(tx, std::move(row)));
+    e = {"certificate.csr", "certificate", row.id, JsonWriter().Add("commonName", row.common_name).Finish()};
+    return row;
+  });
+}
+
+Result<domain::Certificate> Service::ImportIssuedCertificate(const Caller& c, const std::string& id,
+                                                             const std::string& certificate_pem,
+                                                             const std::string& chain_pem) {
+  auto parsed = crypto::Certificate::FromPem(certificate_pem);
+  if (!parsed) return InvalidArgument("certificatePem: " + parsed.error().message);
+  std::vector<crypto::Certificate> chain;
+  if (!chain_pem.empty()) {
+    auto c2 = crypto::ParseCertificateChainPem(chain_pem);
+    if (!c2) return InvalidArgument("certificateChainPem: " + c2.error().message);
+    chain = std::move(*c2);
+  }
+  return WriteWithAudit<domain::Certificate>(&c.principal, [&](store::Tx& tx, AuditEntry& e)
+                                                 -> Result<domain::Certificate> {
+    SIGNET_ASSIGN_OR_RETURN(domain::Certificate row, GetCertificate(c, id));
+    SIGNET_TRY(RequireProjectAdmin(tx, c.principal, row.project_id));
+    if (row.status != domain::CertificateStatus::kPending) {
+      return FailedPrecondition("certificate '" + id + "' is not waiting for an issued certificate");
+    }
+    SIGNET_ASSIGN_OR_RETURN(auto key, d_.keys.Get(row.key_id));
+    SIGNET_ASSIGN_OR_RETURN(Bytes key_spki, key->PublicKeySpkiDer());
+    SIGNET_ASSIGN_OR_RETURN(crypto::CertificateInfo info, parsed->Info());
+    if (info.spki_der != key_spki) {
+      return InvalidArgument("the certificate's public key does not match the key of this CSR");
+    }
+    row.status = domain::CertificateStatus::kActive;
+    SIGNET_ASSIGN_OR_RETURN(row.certificate_chain_pem, ChainPem(chain));
+    SIGNET_TRY(FillFromCertificate(row, *parsed));
+    row.updated_at = d_.clock.Now();
+    SIGNET_TRY(tx.UpdateCertificate(row));
+    e = {"certificate.import-certificate", "certificate", row.id,
+         JsonWriter().Add("serialNumber", row.serial_number).Finish()};
+    return row;
+  });
+}
+
+Result<store::Page<domain::Certificate>> Service::ListCertificates(
+    const Caller& c, const std::optional<std::string>& project,
+    const std::optional<std::string>& extended_key_usage, Paging p) {
+  SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
+  SIGNET_ASSIGN_OR_RETURN(domain::Project proj, ResolveProject(*tx, project));
+  SIGNET_TRY(RequireProjectMember(*tx, c.principal, proj.id));
+  return tx->ListCertificates(store::CertificateFilter{proj.id, extended_key_usage}, ToPage(p));
+}
+
+Result<domain::Certificate> Service::GetCertificate(const Caller& c, const std::string& id) {
+  auto not_found = [&] { return NotFound("certificate '" + id + "' not found"); };
+  if (!IsUuid(id)) return not_found();
+  SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
+  auto cert = tx->GetCertificate(id);
+  if (!cert) return cert.error().code == ErrorCode::kNotFound ? not_found() : tl::unexpected(cert.error());
+  auto member = RequireProjectMember(*tx, c.principal, cert->project_id);
+  if (!member) return not_found();
+  return cert;
+}
+
+Result<domain::Certificate> Service::RevokeCertificate(const Caller& c, const std::string& id) {
+  return WriteWithAudit<domain::Certificate>(&c.principal, [&](store::Tx& tx, AuditEntry& e)
+                                                 -> Result<domain::Certificate> {
+    SIGNET_ASSIGN_OR_RETURN(domain::Certificate row, GetCertificate(c, id));
+    SIGNET_TRY(RequireProjectAdmin(tx, c.principal, row.project_id));
+    if (row.status == domain::CertificateStatus::kRevoked) {
+      return FailedPrecondition("certificate '" + id + "' is already revoked");
+    }
+    row.status = domain::CertificateStatus::kRevoked;
+    row.revoked_at = row.updated_at = d_.clock.Now();
+    SIGNET_TRY(tx.UpdateCertificate(row));
+    e = {"certificate.revoke", "certificate", row.id,
+         JsonWriter().Add("serialNumber", row.serial_number).Finish()};
+    return row;
+  });
+}
+
+Result<domain::Certificate> Service::CheckSigningCertificate(store::Tx& tx, const std::string& project_id,
+                                                             const std::string& certificate_id) {
+  auto bad = [&](const std::string& why) {
+    return InvalidArgument("certificate '" + certificate_id + "' " + why);
+  };
+  if (!IsUuid(certificate_id)) return InvalidArgument("certificateId must be a UUID");
+  auto cert = tx.GetCertificate(certificate_id);
+  if (!cert || cert->project_id != project_id) return bad("was not found in this project");
+  if (cert->status == domain::CertificateStatus::kPending) return bad("has no issued certificate yet");
+  if (cert->status == domain::CertificateStatus::kRevoked) return bad("is revoked");
+  if (!Contains(cert->extended_key_usages, "codeSigning")) {
+    return bad("lacks the codeSigning extended key usage");
+  }
+  const TimePoint now = d_.clock.Now();
+  if (cert->not_after && now >= *cert->not_after) return bad("has expired");
+  if (cert->not_before && now < *cert->not_before) return bad("is not yet valid");
+  if (cert->key_id.empty()) return bad("has no private key held by Signet");
+  return cert;
+}
+
+}  // namespace signet::service

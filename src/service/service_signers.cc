@@ -1,0 +1,448 @@
+// Signers, their members, and the sign path (SPEC §4–§5).
+#include <chrono>
+
+#include "common/encoding.h"
+#include "common/names.h"
+#include "crypto/digest.h"
+#include "crypto/sign.h"
+#include "crypto/x509.h"
+#include "service/service_internal.h"
+
+namespace signet::service {
+namespace {
+
+constexpr std::size_t kMaxDescription = 256;
+constexpr std::size_t kMaxSignData = 128;
+
+Status ValidateSignerFields(const std::string& name, const std::string& description) {
+  SIGNET_TRY(ValidateSlug(name, "name"));
+  if (description.size() > kMaxDescription) {
+    return InvalidArgument("description is " + std::to_string(description.size()) +
+                           " characters; the maximum is 256");
+  }
+  return Ok();
+}
+
+Status CheckPolicyInProject(store::Tx& tx, const std::string& policy_id, const std::string& project_id) {
+  if (!IsUuid(policy_id)) return InvalidArgument("signingPolicyId must be a UUID");
+  auto policy = tx.GetPolicy(policy_id);
+  if (!policy || policy->project_id != project_id) {
+    return InvalidArgument("signing policy '" + policy_id + "' was not found in this project");
+  }
+  return Ok();
+}
+
+// The first declared scope field that the attempt does not match, or empty.
+std::string ScopeMismatch(const domain::SigningScope& scope, const domain::SigningScope& seen) {
+  auto differs = [](const std::optional<std::string>& want, const std::optional<std::string>& got) {
+    return want && (!got || *want != *got);
+  };
+  if (differs(scope.command, seen.command)) return "command";
+  if (differs(scope.signing_application, seen.signing_application)) return "signingApplication";
+  if (differs(scope.signing_application_hash, seen.signing_application_hash)) return "signingApplicationHash";
+  if (differs(scope.hostname, seen.hostname)) return "hostname";
+  if (differs(scope.os_username, seen.os_username)) return "osUsername";
+  if (differs(scope.ip_address, seen.ip_address)) return "ipAddress";
+  if (differs(scope.data_hash, seen.data_hash)) return "dataHash";
+  return {};
+}
+
+bool GrantUsableAt(const domain::Grant& g, TimePoint now) {
+  return g.status == domain::GrantStatus::kActive && g.window_start <= now &&
+         (!g.expires_at || now < *g.expires_at) &&
+         (!g.max_signings || g.used_signings < *g.max_signings);
+}
+
+}  // namespace
+
+Result<domain::Signer> Service::CreateSigner(const Caller& c, const CreateSignerInput& in) {
+  SIGNET_TRY(ValidateSignerFields(in.name, in.description));
+  return WriteWithAudit<domain::Signer>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Signer> {
+    SIGNET_ASSIGN_OR_RETURN(domain::Project project, ResolveProject(tx, in.project));
+    SIGNET_TRY(RequireProjectAdmin(tx, c.principal, project.id));
+    SIGNET_TRY(CheckSigningCertificate(tx, project.id, in.certificate_id));
+    if (in.signing_policy_id) SIGNET_TRY(CheckPolicyInProject(tx, *in.signing_policy_id, project.id));
+    const TimePoint now = d_.clock.Now();
+    domain::Signer s;
+    s.id = NewUuid();
+    s.project_id = project.id;
+    s.name = in.name;
+    s.description = in.description;
+    s.status = domain::SignerStatus::kActive;
+    s.certificate_id = in.certificate_id;
+    s.signing_policy_id = in.signing_policy_id;
+    s.created_at = s.updated_at = now;
+    auto inserted = tx.InsertSigner(s);
+    if (!inserted && inserted.error().code == ErrorCode::kAlreadyExists) {
+      return AlreadyExists("a signer named '" + s.name + "' already exists in this project");
+    }
+    SIGNET_TRY(inserted);
+    domain::SignerMember creator{NewUuid(), s.id, c.principal.type, c.principal.id,
+                                 domain::SignerRole::kAdmin, now};
+    SIGNET_TRY(tx.InsertSignerMember(creator));
+    e = {"signer.create", "signer", s.id,
+         JsonWriter().Add("name", s.name).Add("certificateId", s.certificate_id)
+             .Add("signingPolicyId", s.signing_policy_id.value_or("")).Finish()};
+    return s;
+  });
+}
+
+Result<store::Page<domain::Signer>> Service::ListSigners(const Caller& c,
+                                                         const std::optional<std::string>& project,
+                                                         const std::optional<std::string>& search,
+                                                         Paging p) {
+  SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
+  SIGNET_ASSIGN_OR_RETURN(domain::Project proj, ResolveProject(*tx, project));
+  SIGNET_ASSIGN_OR_RETURN(auto project_role, ProjectRoleOf(*tx, c.principal, proj.id));
+  const store::SignerFilter filter{proj.id, search};
+  if (policy::IsProjectAdmin(c.principal, project_role)) return tx->ListSigners(filter, ToPage(p));
+  // Others see only the signers they are members of.
+  SIGNET_ASSIGN_OR_RETURN(auto all, tx->ListSigners(filter, store::PageRequest{}));
+  SIGNET_ASSIGN_OR_RETURN(auto memberships, tx->ListSignerMembershipsOf(c.principal.type, c.principal.id));
+  store::Page<domain::Signer> page;
+  for (auto& s : all.items) {
+    const bool member = std::any_of(memberships.begin(), memberships.end(),
+                                    [&](const domain::SignerMember& m) { return m.signer_id == s.id; });
+    if (!member) continue;
+    if (page.total_count >= p.offset && page.total_count < p.offset + p.limit) page.items.push_back(std::move(s));
+    ++page.total_count;
+  }
+  return page;
+}
+
+Result<domain::Signer> Service::GetSigner(const Caller& c, const std::string& id) {
+  SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
+  SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(*tx, c.principal, id));
+  return v.signer;
+}
+
+Result<domain::Signer> Service::UpdateSigner(const Caller& c, const std::string& id,
+                                             const UpdateSignerInput& in) {
+  return WriteWithAudit<domain::Signer>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Signer> {
+    SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(tx, c.principal, id));
+    if (!policy::CanManageSigner({c.principal, v.project_role, v.signer_role})) {
+      return PermissionDenied("changing signer '" + v.signer.name + "' needs the signer admin role");
+    }
+    domain::Signer s = v.signer;
+    JsonWriter details;
+    if (in.name) {
+      s.name = *in.name;
+      details.Add("name", s.name);
+    }
+    if (in.description) s.description = *in.description;
+    SIGNET_TRY(ValidateSignerFields(s.name, s.description));
+    if (in.status) {
+      s.status = *in.status;
+      details.Add("status", domain::SignerStatusName(s.status));
+    }
+    if (in.certificate_id) {
+      SIGNET_TRY(CheckSigningCertificate(tx, s.project_id, *in.certificate_id));
+      s.certificate_id = *in.certificate_id;
+      details.Add("certificateId", s.certificate_id);
+    }
+    if (in.signing_policy_id) {
+      if (*in.signing_policy_id) SIGNET_TRY(CheckPolicyInProject(tx, **in.signing_policy_id, s.project_id));
+      s.signing_policy_id = *in.signing_policy_id;
+      details.Add("signingPolicyId", s.signing_policy_id.value_or(""));
+    }
+    s.updated_at = d_.clock.Now();
+    auto updated = tx.UpdateSigner(s);
+    if (!updated && updated.error().code == ErrorCode::kAlreadyExists) {
+      return AlreadyExists("a signer named '" + s.name + "' already exists in this project");
+    }
+    SIGNET_TRY(updated);
+    e = {"signer.update", "signer", s.id, details.Finish()};
+    return s;
+  });
+}
+
+Result<domain::Signer> Service::DeleteSigner(const Caller& c, const std::string& id) {
+  return WriteWithAudit<domain::Signer>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Signer> {
+    SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(tx, c.principal, id));
+    if (!policy::CanManageSigner({c.principal, v.project_role, v.signer_role})) {
+      return PermissionDenied("deleting signer '" + v.signer.name + "' needs the signer admin role");
+    }
+    SIGNET_TRY(tx.DeleteSigner(id));
+    e = {"signer.delete", "signer", id, JsonWriter().Add("name", v.signer.name).Finish()};
+    return v.signer;
+  });
+}
+
+Result<Bytes> Service::SignerPublicKey(const Caller& c, const std::string& id,
+                                       domain::KeyAlgorithm* algorithm) {
+  SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
+  SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(*tx, c.principal, id));
+  SIGNET_ASSIGN_OR_RETURN(domain::Certificate cert, tx->GetCertificate(v.signer.certificate_id));
+  SIGNET_ASSIGN_OR_RETURN(crypto::Certificate x509, crypto::Certificate::FromPem(cert.certificate_pem));
+  SIGNET_ASSIGN_OR_RETURN(crypto::CertificateInfo info, x509.Info());
+  if (algorithm != nullptr) *algorithm = cert.key_algorithm;
+  return info.spki_der;
+}
+
+Result<CertificateBundle> Service::SignerCertificate(const Caller& c, const std::string& id,
+                                                     std::string* signer_name) {
+  SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
+  SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(*tx, c.principal, id));
+  SIGNET_ASSIGN_OR_RETURN(domain::Certificate cert, tx->GetCertificate(v.signer.certificate_id));
+  if (signer_name != nullptr) *signer_name = v.signer.name;
+  return CertificateBundle{cert.certificate_pem, cert.certificate_chain_pem, cert.serial_number};
+}
+
+Result<store::Page<domain::SigningOperation>> Service::ListOperations(
+    const Caller& c, const std::string& signer_id, std::optional<domain::OperationStatus> status,
+    Paging p) {
+  SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
+  SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(*tx, c.principal, signer_id));
+  if (!policy::CanListOperations({c.principal, v.project_role, v.signer_role})) {
+    return PermissionDenied("listing operations needs a role on the signer");
+  }
+  return tx->ListOperations(store::OperationFilter{signer_id, status}, ToPage(p));
+}
+
+Result<domain::SignerMember> Service::AddSignerMember(const Caller& c, const std::string& signer_id,
+                                                      const MembershipInput& in) {
+  SIGNET_ASSIGN_OR_RETURN(domain::SignerRole role, domain::ParseSignerRole(in.role));
+  if (in.user_id.has_value() == in.identity_id.has_value()) {
+    return InvalidArgument("give exactly one of userId and identityId");
+  }
+  const auto type = in.user_id ? domain::PrincipalType::kUser : domain::PrincipalType::kIdentity;
+  SIGNET_ASSIGN_OR_RETURN(std::string principal_id,
+                          ParseUuid(in.user_id ? *in.user_id : *in.identity_id,
+                                    in.user_id ? "userId" : "identityId"));
+  return WriteWithAudit<domain::SignerMember>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::SignerMember> {
+    SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(tx, c.principal, signer_id));
+    if (!policy::CanManageSigner({c.principal, v.project_role, v.signer_role})) {
+      return PermissionDenied("adding members needs the signer admin role");
+    }
+    if (type == domain::PrincipalType::kUser) {
+      if (!tx.GetUser(principal_id)) return NotFound("user '" + principal_id + "' not found");
+    } else if (!tx.GetIdentity(principal_id)) {
+      return NotFound("identity '" + principal_id + "' not found");
+    }
+    domain::SignerMember m{NewUuid(), signer_id, type, principal_id, role, d_.clock.Now()};
+    auto r = tx.InsertSignerMember(m);
+    if (!r && r.error().code == ErrorCode::kAlreadyExists) {
+      return AlreadyExists("that principal is already a member of signer '" + v.signer.name + "'");
+    }
+    SIGNET_TRY(r);
+    e = {"signer.member.create", "signer", signer_id,
+         JsonWriter().Add("memberId", m.id).Add("principalType", domain::PrincipalTypeName(type))
+             .Add("principalId", principal_id).Add("role", domain::SignerRoleName(role)).Finish()};
+    return m;
+  });
+}
+
+Result<domain::SignerMember> Service::UpdateSignerMember(const Caller& c, const std::string& signer_id,
+                                                         const std::string& member_id,
+                                                         const std::string& role_text) {
+  SIGNET_ASSIGN_OR_RETURN(domain::SignerRole role, domain::ParseSignerRole(role_text));
+  return WriteWithAudit<domain::SignerMember>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::SignerMember> {
+    SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(tx, c.principal, signer_id));
+    if (!policy::CanManageSigner({c.principal, v.project_role, v.signer_role})) {
+      return PermissionDenied("changing members needs the signer admin role");
+    }
+    auto m = tx.GetSignerMember(member_id);
+    if (!m || m->signer_id != signer_id) return NotFound("member '" + member_id + "' not found");
+    m->role = role;
+    SIGNET_TRY(tx.UpdateSignerMember(*m));
+    e = {"signer.member.update", "signer", signer_id,
+         JsonWriter().Add("memberId", member_id).Add("role", domain::SignerRoleName(role)).Finish()};
+    return *m;
+  });
+}
+
+Result<domain::SignerMember> Service::RemoveSignerMember(const Caller& c, const std::string& signer_id,
+                                                         const std::string& member_id) {
+  return WriteWithAudit<domain::SignerMember>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::SignerMember> {
+    SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(tx, c.principal, signer_id));
+    if (!policy::CanManageSigner({c.principal, v.project_role, v.signer_role})) {
+      return PermissionDenied("removing members needs the signer admin role");
+    }
+    auto m = tx.GetSignerMember(member_id);
+    if (!m || m->signer_id != signer_id) return NotFound("member '" + member_id + "' not found");
+    SIGNET_TRY(tx.DeleteSignerMember(member_id));
+    e = {"signer.member.delete", "signer", signer_id, JsonWriter().Add("memberId", member_id).Finish()};
+    return *m;
+  });
+}
+
+Result<store::Page<domain::SignerMember>> Service::ListSignerMembers(const Caller& c,
+                                                                     const std::string& signer_id,
+                                                                     Paging p) {
+  SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
+  SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(*tx, c.principal, signer_id));
+  return tx->ListSignerMembers(signer_id, ToPage(p));
+}
+
+// ---- the sign path ----
+
+Result<SignResult> Service::Sign(const Caller& c, const std::string& signer_id, const SignInput& in) {
+  const auto started = std::chrono::steady_clock::now();
+  SIGNET_ASSIGN_OR_RETURN(auto rtx, d_.store.BeginRead());
+  SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(*rtx, c.principal, signer_id));
+  const domain::Signer& signer = v.signer;
+
+  domain::SigningOperation op;
+  op.id = NewUuid();
+  op.signer_id = signer.id;
+  op.project_id = signer.project_id;
+  op.signing_algorithm = in.signing_algorithm.substr(0, 64);
+  op.actor_type = c.principal.type;
+  op.actor_id = c.principal.id;
+  op.actor_name = c.principal.name;
+  op.client_metadata_json = in.client_metadata_json;
+  op.source_ip = c.source_ip;
+
+  // Writes the operation and its audit event; with a grant, counts the use in the same
+  // transaction. Returns whether the grant use was granted (always true without a grant).
+  auto record = [&](store::Tx& tx) -> Result<bool> {
+    if (op.status == domain::OperationStatus::kSuccess && op.grant_id) {
+      SIGNET_ASSIGN_OR_RETURN(bool used, tx.TryUseGrant(*op.grant_id, d_.clock.Now()));
+      if (!used) {
+        op.status = domain::OperationStatus::kDenied;
+        op.error_message = "Signing requires approval. Get approval before signing.";
+      }
+    }
+    op.created_at = d_.clock.Now();
+    SIGNET_TRY(tx.InsertOperation(op));
+    if (op.status == domain::OperationStatus::kSuccess) {
+      domain::Signer updated = signer;
+      updated.last_signed_at = op.created_at;
+      SIGNET_TRY(tx.UpdateSigner(updated));
+    }
+    JsonWriter details;
+    details.Add("operationId", op.id).Add("signerName", signer.name)
+        .Add("signingAlgorithm", op.signing_algorithm).Add("dataHash", op.data_hash)
+        .Add("sourceIp", op.source_ip);
+    if (op.grant_id) details.Add("grantId", *op.grant_id);
+    if (op.error_message) details.Add("error", *op.error_message);
+    SIGNET_TRY(AppendAudit(tx, &c.principal,
+                           {"sign." + std::string(domain::OperationStatusName(op.status)), "signer",
+                            signer.id, details.Finish()}));
+    return op.status == domain::OperationStatus::kSuccess;
+  };
+  auto observe = [&] {
+    if (d_.metrics == nullptr) return;
+    d_.metrics->sign_operations.Inc({op.signing_algorithm, std::string(domain::OperationStatusName(op.status))});
+    d_.metrics->sign_latency.Observe({}, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  };
+  // Records a refused attempt and returns its error.
+  auto refuse = [&](domain::OperationStatus status, Error error) -> Result<SignResult> {
+    op.status = status;
+    op.error_message = error.message;
+    SIGNET_ASSIGN_OR_RETURN(auto wtx, d_.store.BeginWrite());
+    SIGNET_TRY(record(*wtx));
+    SIGNET_TRY(wtx->Commit());
+    observe();
+    return tl::unexpected(std::move(error));
+  };
+
+  if (!policy::CanSign({c.principal, v.project_role, v.signer_role})) {
+    return refuse(domain::OperationStatus::kDenied,
+                  Error{ErrorCode::kPermissionDenied, "you may not sign with signer '" + signer.name + "'"});
+  }
+  if (signer.status != domain::SignerStatus::kActive) {
+    return refuse(domain::OperationStatus::kFailed,
+                  Error{ErrorCode::kInvalidArgument, "signer '" + signer.name + "' is disabled"});
+  }
+  auto cert = rtx->GetCertificate(signer.certificate_id);
+  const TimePoint now = d_.clock.Now();
+  if (!cert || cert->status != domain::CertificateStatus::kActive) {
+    return refuse(domain::OperationStatus::kFailed,
+                  Error{ErrorCode::kInvalidArgument,
+                        "the certificate of signer '" + signer.name + "' is " +
+                            (cert && cert->status == domain::CertificateStatus::kRevoked ? "revoked" : "not usable")});
+  }
+  if ((cert->not_after && now >= *cert->not_after) || (cert->not_before && now < *cert->not_before)) {
+    return refuse(domain::OperationStatus::kFailed,
+                  Error{ErrorCode::kInvalidArgument,
+                        "the certificate of signer '" + signer.name + "' has expired or is not yet valid"});
+  }
+
+  // Input checks.
+  auto data = Base64Decode(in.data_base64);
+  if (!data) {
+    return refuse(domain::OperationStatus::kFailed,
+                  Error{ErrorCode::kInvalidArgument, "data is not valid base64: " + data.error().message});
+  }
+  op.data_hash = HexEncode(crypto::Sha256(*data));
+  if (data->empty() || data->size() > kMaxSignData) {
+    return refuse(domain::OperationStatus::kFailed,
+                  Error{ErrorCode::kInvalidArgument, "data is " + std::to_string(data->size()) +
+                                                         " bytes; it must be 1 to 128 bytes"});
+  }
+  auto algorithm = domain::ParseSigningAlgorithm(in.signing_algorithm);
+  if (!algorithm) return refuse(domain::OperationStatus::kFailed, algorithm.error());
+  if (domain::RequiredKeyType(*algorithm) != domain::KeyTypeOf(cert->key_algorithm)) {
+    return refuse(domain::OperationStatus::kFailed,
+                  Error{ErrorCode::kInvalidArgument,
+                        std::string(domain::SigningAlgorithmName(*algorithm)) + " needs an " +
+                            std::string(domain::KeyTypeName(domain::RequiredKeyType(*algorithm))) +
+                            " key; signer '" + signer.name + "' has an " +
+                            std::string(domain::KeyTypeName(domain::KeyTypeOf(cert->key_algorithm))) + " key"});
+  }
+  if (in.is_digest && data->size() != domain::HashLength(algorithm->hash)) {
+    return refuse(domain::OperationStatus::kFailed,
+                  Error{ErrorCode::kInvalidArgument,
+                        "digest is " + std::to_string(data->size()) + " bytes; " +
+                            std::string(domain::HashName(algorithm->hash)) + " needs " +
+                            std::to_string(domain::HashLength(algorithm->hash))});
+  }
+
+  // Policy (SPEC §5).
+  if (signer.signing_policy_id) {
+    auto policy = rtx->GetPolicy(*signer.signing_policy_id);
+    if (!policy) return tl::unexpected(policy.error());
+    const bool bypass = c.principal.is_machine() && policy->bypass_for_machine_identities;
+    if (!bypass) {
+      SIGNET_ASSIGN_OR_RETURN(auto grants,
+                              rtx->ListGrants(store::GrantFilter{signer.id, c.principal.type, c.principal.id,
+                                                                 domain::GrantStatus::kActive},
+                                              store::PageRequest{}));
+      domain::SigningScope seen = in.reported;
+      seen.ip_address = c.source_ip;
+      seen.data_hash = op.data_hash;
+      std::string mismatch;
+      for (const auto& g : grants.items) {
+        if (!GrantUsableAt(g, now)) continue;
+        const std::string m = ScopeMismatch(g.scope, seen);
+        if (m.empty()) {
+          op.grant_id = g.id;
+          break;
+        }
+        mismatch = m;
+      }
+      if (!op.grant_id) {
+        if (!mismatch.empty()) {
+          return refuse(domain::OperationStatus::kDenied,
+                        Error{ErrorCode::kPermissionDenied,
+                              "the signing grant's scope does not match this attempt (" + mismatch + ")"});
+        }
+        return refuse(domain::OperationStatus::kDenied,
+                      Error{ErrorCode::kApprovalRequired,
+                            "Signing requires approval. Get approval before signing."});
+      }
+    }
+  }
+  rtx.reset();
+
+  // Sign, then commit the record; only then may the signature leave.
+  auto key = d_.keys.Get(cert->key_id);
+  if (!key) {
+    return refuse(domain::OperationStatus::kFailed,
+                  Error{ErrorCode::kInternal, "the key of signer '" + signer.name + "' is not usable"});
+  }
+  auto signature = crypto::Sign(**key, *algorithm, *data, in.is_digest);
+  if (!signature) return refuse(domain::OperationStatus::kFailed, signature.error());
+  op.status = domain::OperationStatus::kSuccess;
+  SIGNET_ASSIGN_OR_RETURN(auto wtx, d_.store.BeginWrite());
+  SIGNET_ASSIGN_OR_RETURN(bool granted, record(*wtx));
+  SIGNET_TRY(wtx->Commit());
+  observe();
+  if (!granted) {
+    return MakeError(ErrorCode::kApprovalRequired, "Signing requires approval. Get approval before signing.");
+  }
+  return SignResult{std::move(*signature), in.signing_algorithm, signer.id};
+}
+
+}  // namespace signet::service
