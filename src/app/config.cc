@@ -91,12 +91,15 @@ Result<keystore::RootKey> LoadRootKey(const Config& config) {
     return keystore::RootKey::FromEnvironment();
   }
   if (!config.root_key_file.empty()) return keystore::RootKey::FromFile(config.root_key_file);
+  // A key file left in the data directory by an earlier --dev start.
+  const std::string dev_key = (std::filesystem::path(config.data_dir) / "root.key").string();
+  if (std::filesystem::exists(dev_key)) return keystore::RootKey::FromFile(dev_key);
   if (config.dev) {
     std::error_code ec;
     std::filesystem::create_directories(config.data_dir, ec);
     if (ec) return InvalidArgument("cannot create data directory " + config.data_dir + ": " + ec.message());
     ::chmod(config.data_dir.c_str(), 0700);
-    return keystore::RootKey::CreateIfMissing((std::filesystem::path(config.data_dir) / "root.key").string());
+    return keystore::RootKey::CreateIfMissing(dev_key);
   }
   return InvalidArgument(
       "no root key: set SIGNET_ROOT_KEY (base64 of 32 bytes), give --root-key-file, or run with --dev");

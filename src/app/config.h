@@ -45,7 +45,7 @@ struct Config {
 void AddFlags(CLI::App& app, Flags& flags);
 [[nodiscard]] Result<Config> BuildConfig(const Flags& flags);
 
-// SIGNET_ROOT_KEY, else --root-key-file, else (with --dev) <data-dir>/root.key created 0600.
+// SIGNET_ROOT_KEY, else --root-key-file, else <data-dir>/root.key (created 0600 with --dev).
 [[nodiscard]] Result<keystore::RootKey> LoadRootKey(const Config& config);
 [[nodiscard]] Result<std::unique_ptr<store::Store>> OpenStore(const Config& config);
 

@@ -153,6 +153,8 @@ int Main(int argc, char** argv) {
   auto* audit_cmd = cli.add_subcommand("audit", "Audit log tools");
   auto* verify_cmd = audit_cmd->add_subcommand("verify", "Walk every node's audit chain and report the first broken link");
   audit_cmd->require_subcommand(1);
+  audit_cmd->fallthrough();  // the server flags (--data-dir, --database, ...) also apply here
+  verify_cmd->fallthrough();
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

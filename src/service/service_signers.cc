@@ -292,6 +292,9 @@ Result<SignResult> Service::Sign(const Caller& c, const std::string& signer_id, 
   op.actor_name = c.principal.name;
   op.client_metadata_json = in.client_metadata_json;
   op.source_ip = c.source_ip;
+  // dataHash identifies what was to be signed, for refused attempts too.
+  auto data = Base64Decode(in.data_base64);
+  if (data) op.data_hash = HexEncode(crypto::Sha256(*data));
 
   // Writes the operation and its audit event; with a grant, counts the use in the same
   // transaction. Returns whether the grant use was granted (always true without a grant).
@@ -360,12 +363,10 @@ Result<SignResult> Service::Sign(const Caller& c, const std::string& signer_id, 
   }
 
   // Input checks.
-  auto data = Base64Decode(in.data_base64);
   if (!data) {
     return refuse(domain::OperationStatus::kFailed,
                   Error{ErrorCode::kInvalidArgument, "data is not valid base64: " + data.error().message});
   }
-  op.data_hash = HexEncode(crypto::Sha256(*data));
   if (data->empty() || data->size() > kMaxSignData) {
     return refuse(domain::OperationStatus::kFailed,
                   Error{ErrorCode::kInvalidArgument, "data is " + std::to_string(data->size()) +
