@@ -594,6 +594,17 @@ def list_all(api, token, path, key, query=None, limit=100):
 # ---------------------------------------------------------------------------------------
 
 
+def write_file(path, content):
+    with open(path, "wb" if isinstance(content, bytes) else "w") as f:
+        f.write(content)
+    return path
+
+
+def read_file(path, binary=False):
+    with open(path, "rb" if binary else "r") as f:
+        return f.read()
+
+
 def run_openssl(args, input_bytes=None, cwd=None):
     proc = subprocess.run(["openssl"] + args, input=input_bytes, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, cwd=cwd, timeout=60)
@@ -679,3 +690,32 @@ def make_local_key_and_cert(directory, ekus="codeSigning", key="ec", days=30, cn
     with open(certf) as f:
         cert_pem = f.read()
     return key_pem, cert_pem
+
+
+def make_expired_cert(directory, cn=None):
+    """A self-signed code-signing certificate valid only in January 2020 (openssl ca).
+
+    Returns (key_pem, cert_pem)."""
+    work = tempfile.mkdtemp(prefix="expired-", dir=directory)
+    write_file(os.path.join(work, "index.txt"), "")
+    write_file(os.path.join(work, "serial"), "1000\n")
+    write_file(os.path.join(work, "ca.cnf"),
+               "[ca]\ndefault_ca = local\n[local]\ndatabase = index.txt\nnew_certs_dir = .\n"
+               "serial = serial\ndefault_md = sha256\npolicy = any\nunique_subject = no\n"
+               "[any]\ncommonName = supplied\n[ext]\nkeyUsage = critical,digitalSignature\n"
+               "extendedKeyUsage = codeSigning\n")
+    key = os.path.join(work, "key.pem")
+    steps = [["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key],
+             ["req", "-new", "-key", key, "-subj", "/CN=%s" % (cn or unique("expired")),
+              "-out", "req.csr"],
+             ["ca", "-batch", "-config", "ca.cnf", "-selfsign", "-keyfile", key, "-in", "req.csr",
+              "-startdate", "20200101000000Z", "-enddate", "20200201000000Z", "-extensions", "ext",
+              "-out", "cert.pem"]]
+    for args in steps:
+        code, out = run_openssl(args, cwd=work)
+        if code != 0:
+            raise AssertionError("openssl %s failed: %s" % (args[0], out))
+    code, pem = run_openssl(["x509", "-in", "cert.pem"], cwd=work)
+    if code != 0:
+        raise AssertionError(pem)
+    return read_file(key), pem[pem.index("-----BEGIN CERTIFICATE-----"):]

@@ -21,8 +21,11 @@ from signet_testlib import (  # noqa: E402
     ADMIN_EMAIL, ADMIN_PASSWORD, EC_ALGORITHMS, RSA_ALGORITHMS, USER_PASSWORD,
     Api, SignetServer, SignetTestCase, add_project_member, b64, bootstrap_admin, create_ca,
     create_code_signer, create_identity, create_signer, create_user, default_project_id,
-    issue_certificate, list_all, login, make_local_key_and_cert, openssl_verify, run_openssl,
-    sha256_hex, sign, signer_public_key_pem, split_algorithm, underscored, unique, unb64)
+    issue_certificate, list_all, login, make_expired_cert, make_local_key_and_cert,
+    openssl_verify, read_file,
+    run_openssl,
+    sha256_hex, sign, signer_public_key_pem, split_algorithm, underscored, unique, unb64,
+    write_file)
 
 SIGNERS = "/api/v1/pki/signers"
 ALIAS = "/api/v1/cert-manager/signers"
@@ -78,7 +81,8 @@ def api():
 
 
 def admin():
-    return F.api.with_token(F.admin_token)
+    """The admin's client; one shared object, so admin().last is the admin's last response."""
+    return F.api
 
 
 def new_member(role="member", project_member=True):
@@ -500,8 +504,8 @@ class CaTest(SignetTestCase):
         self.assertIn("-----BEGIN CERTIFICATE-----", inter_pem["certificateChain"])
         with tempfile.TemporaryDirectory() as d:
             rp, ip = os.path.join(d, "root.pem"), os.path.join(d, "inter.pem")
-            open(rp, "w").write(root_pem["certificate"])
-            open(ip, "w").write(inter_pem["certificate"])
+            write_file(rp, root_pem["certificate"])
+            write_file(ip, inter_pem["certificate"])
             code, out = run_openssl(["verify", "-CAfile", rp, ip])
             self.assertEqual(code, 0, out)
             code, out = run_openssl(["x509", "-in", rp, "-noout", "-text"])
@@ -509,7 +513,7 @@ class CaTest(SignetTestCase):
             # A certificate issued by the intermediate chains to the root.
             cert = issue_certificate(admin(), F.admin_token, inter["id"], "EC_prime256v1")
             lp = os.path.join(d, "leaf.pem")
-            open(lp, "w").write(cert["certificate"])
+            write_file(lp, cert["certificate"])
             code, out = run_openssl(["verify", "-CAfile", rp, "-untrusted", ip, lp])
             self.assertEqual(code, 0, out)
 
@@ -657,12 +661,12 @@ class CertificatesTest(SignetTestCase):
         with tempfile.TemporaryDirectory() as d:
             key_pem, cert_pem = make_local_key_and_cert(d)
             kf, cf, pf = (os.path.join(d, n) for n in ("k.pem", "c.pem", "b.p12"))
-            open(kf, "w").write(key_pem)
-            open(cf, "w").write(cert_pem)
+            write_file(kf, key_pem)
+            write_file(cf, cert_pem)
             code, out = run_openssl(["pkcs12", "-export", "-inkey", kf, "-in", cf, "-out", pf,
                                      "-passout", "pass:p12-secret"])
             self.assertEqual(code, 0, out)
-            p12 = base64.b64encode(open(pf, "rb").read()).decode()
+            p12 = base64.b64encode(read_file(pf, True)).decode()
             self.assertError(admin().call("POST", "/api/v1/pki/certificates/import",
                                           {"pkcs12": p12, "password": "wrong"}), 400)
             self._import_and_sign({"pkcs12": p12, "password": "p12-secret"}, key_pem)
@@ -682,7 +686,7 @@ class CertificatesTest(SignetTestCase):
                                                         "certificateId": cert_id}), 400)
         with tempfile.TemporaryDirectory() as d:
             csr_f = os.path.join(d, "req.csr")
-            open(csr_f, "w").write(body["csr"])
+            write_file(csr_f, body["csr"])
             code, out = run_openssl(["req", "-in", csr_f, "-noout", "-verify", "-subject"])
             self.assertEqual(code, 0, out)
             self.assertIn(cn, out)
@@ -690,10 +694,10 @@ class CertificatesTest(SignetTestCase):
                 d, ekus=None, cn="External CA", ca=True,
                 key_usage="critical,keyCertSign,cRLSign,digitalSignature")
             ck, cc = os.path.join(d, "ca.key"), os.path.join(d, "ca.pem")
-            open(ck, "w").write(ca_key)
-            open(cc, "w").write(ca_cert)
+            write_file(ck, ca_key)
+            write_file(cc, ca_cert)
             ext = os.path.join(d, "ext.cnf")
-            open(ext, "w").write("keyUsage=critical,digitalSignature\n"
+            write_file(ext, "keyUsage=critical,digitalSignature\n"
                                  "extendedKeyUsage=codeSigning\n")
             leaf = os.path.join(d, "leaf.pem")
             code, out = run_openssl(["x509", "-req", "-in", csr_f, "-CA", cc, "-CAkey", ck,
@@ -705,7 +709,7 @@ class CertificatesTest(SignetTestCase):
             self.assertError(admin().call(
                 "POST", "/api/v1/pki/certificates/%s/import-certificate" % cert_id,
                 {"certificatePem": wrong_cert}), 400)
-            leaf_pem = open(leaf).read()
+            leaf_pem = read_file(leaf)
             self.assertOk(admin().call(
                 "POST", "/api/v1/pki/certificates/%s/import-certificate" % cert_id,
                 {"certificatePem": leaf_pem, "certificateChainPem": ca_cert}))
@@ -814,6 +818,66 @@ class SignersTest(SignetTestCase):
         self.assertError(admin().call("PATCH", "%s/%s" % (SIGNERS, signer["id"]),
                                       {"certificateId": cert["certificateId"]}), 400,
                          message_contains="codeSigning")
+
+    def test_expired_certificate_is_400(self):
+        with tempfile.TemporaryDirectory() as d:
+            key_pem, cert_pem = make_expired_cert(d)
+        status, body = admin().call("POST", "/api/v1/pki/certificates/import",
+                                    {"certificatePem": cert_pem, "privateKeyPem": key_pem})
+        if status == 400:  # refusing an expired certificate at import is fine too
+            self.assertError((status, body), 400, message_contains="expired")
+            return
+        self.assertEqual(status, 200, body)
+        cert_id = body.get("certificateId") or body.get("id")
+        self.assertError(admin().call("POST", SIGNERS, {"name": unique("exp"),
+                                                        "certificateId": cert_id}),
+                         400, message_contains="expired")
+
+    def test_project_admin_manages_any_signer_of_the_project(self):
+        other_signer = fresh_ec_signer()  # created by the org admin
+        user, token = create_user(api(), F.admin_token)
+        a = api().with_token(token)
+        # Not yet in the project: the signer is invisible.
+        self.assertError(a.call("GET", "%s/%s" % (SIGNERS, other_signer["id"])), 404)
+        add_project_member(api(), F.admin_token, F.project_id, user_id=user["id"], role="admin")
+        self.assertOk(a.call("GET", "%s/%s" % (SIGNERS, other_signer["id"])))
+        self.assertOk(a.call("PATCH", "%s/%s" % (SIGNERS, other_signer["id"]),
+                             {"description": "edited by a project admin"}))
+        data = os.urandom(20)
+        resp = self.assertOk(sign(a, token, other_signer["id"], data, "ECDSA_SHA256"))
+        ok, out = openssl_verify(data, unb64(resp["signature"]), "ECDSA_SHA256",
+                                 public_key_pem=signer_public_key_pem(a, token,
+                                                                      other_signer["id"]))
+        self.assertTrue(ok, out)
+        # A project admin creates CAs, certificates and signers, and becomes the signer's admin.
+        ca = create_ca(a, token, "EC_prime256v1")
+        mine = create_code_signer(a, token, ca["id"], "EC_prime256v1", unique("padm"))
+        members = self.assertList(a.call("GET", "%s/%s/members" % (SIGNERS, mine["id"])),
+                                  "members")
+        self.assertIn((user["id"], "admin"),
+                      [(m.get("userId"), m["role"]) for m in members["members"]])
+
+    def test_signers_in_another_project(self):
+        project = self.assertOk(admin().call("POST", "/api/v1/projects", {"name": unique("p2")}))
+        pid = project["id"]
+        ca = create_ca(admin(), F.admin_token, "EC_prime256v1", project_id=pid)
+        cert = issue_certificate(admin(), F.admin_token, ca["id"], "EC_prime256v1",
+                                 project_id=pid)
+        signer = create_signer(admin(), F.admin_token, cert["certificateId"], project_id=pid)
+        self.assertEqual(signer["projectId"], pid)
+        in_p2, _ = list_all(admin(), F.admin_token, SIGNERS, "signers", {"projectId": pid})
+        self.assertEqual([s["id"] for s in in_p2], [signer["id"]])
+        in_default, _ = list_all(admin(), F.admin_token, SIGNERS, "signers",
+                                 {"projectId": F.project_id})
+        self.assertNotIn(signer["id"], [s["id"] for s in in_default])
+        # A certificate of another project cannot back a signer here.
+        status, body = admin().call("POST", SIGNERS, {"name": unique("cross"),
+                                                      "certificateId": cert["certificateId"]})
+        self.assertIn(status, (400, 404), body)
+        self.assertError((status, body), status)
+        # A default-project member sees nothing of the other project.
+        _, token = new_member()
+        self.assertError(api().call("GET", "%s/%s" % (SIGNERS, signer["id"]), token=token), 404)
 
     def test_unknown_certificate(self):
         status, body = admin().call("POST", SIGNERS, {"name": unique("unk"),

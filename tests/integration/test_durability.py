@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from signet_testlib import (  # noqa: E402
     ADMIN_EMAIL, ADMIN_PASSWORD, SignetServer, SignetTestCase, bootstrap_admin, create_ca,
-    create_code_signer, list_all, login, openssl_verify, sha256_hex, sign,
+    create_code_signer, list_all, login, openssl_verify, read_file, sha256_hex, sign,
     signer_public_key_pem, unb64, unique)
 
 SIGNERS = "/api/v1/pki/signers"
@@ -55,13 +55,12 @@ class DurabilityTest(SignetTestCase):
                                                                 pubs[s["id"]]))
         verify1 = api.ok("GET", "/api/v1/audit-logs/verify", token=token)
         self.assertIs(verify1["valid"], True, verify1)
-        root_key_bytes = open(root_key, "rb").read()
+        root_key_bytes = read_file(root_key, True)
 
         self.assertEqual(server.stop(), 0, "SIGTERM must stop signetd with exit code 0")
-        code, out = server.audit_verify_cli()
-        self.assertEqual(code, 0, out)
+        cli_between = server.audit_verify_cli()  # asserted at the end
         server.start()
-        self.assertEqual(open(root_key, "rb").read(), root_key_bytes, "root.key was replaced")
+        self.assertEqual(read_file(root_key, True), root_key_bytes, "root.key was replaced")
         api = server.api()
         token = login(api, ADMIN_EMAIL, ADMIN_PASSWORD)
         # Same signers, same keys.
@@ -96,8 +95,12 @@ class DurabilityTest(SignetTestCase):
         seqs = sorted(e["seq"] for e in events)
         self.assertEqual(seqs, list(range(seqs[0], seqs[0] + len(seqs))), "gaps in the chain")
         self.assertEqual(server.stop(), 0)
+        # `signetd audit verify --data-dir DIR` (root key in DIR) exits 0 on a valid chain.
+        code, out = cli_between
+        self.assertEqual(code, 0, "audit verify after the first life: " + out)
         code, out = server.audit_verify_cli()
         self.assertEqual(code, 0, out)
+        self.assertIn("valid", out.lower())
 
     def test_audit_tampering_is_detected(self):
         server = self.start_server()
@@ -110,6 +113,7 @@ class DurabilityTest(SignetTestCase):
                              200)
         self.assertIs(api.ok("GET", "/api/v1/audit-logs/verify", token=token)["valid"], True)
         self.assertEqual(server.stop(), 0)
+        cli_before = server.audit_verify_cli()  # asserted at the end
         db_path = os.path.join(server.data_dir, "signet.db")
         if not os.path.exists(db_path):
             self.skipTest("no signet.db in the data directory")
@@ -139,14 +143,18 @@ class DurabilityTest(SignetTestCase):
         finally:
             db.close()
         self.assertEqual(changed, 1)
-        code, out = server.audit_verify_cli()
-        self.assertNotEqual(code, 0, "audit verify accepted a rewritten event:\n" + out)
+        cli_after = server.audit_verify_cli()
         server.start()
         api = server.api()
         token = login(api, ADMIN_EMAIL, ADMIN_PASSWORD)
         body = api.ok("GET", "/api/v1/audit-logs/verify", token=token)
         self.assertIs(body["valid"], False, body)
         self.assertEqual(body.get("firstBadSeq"), 3, body)
+        # The command: exit 0 on the intact chain, non-zero naming seq 3 after the rewrite.
+        self.assertEqual(cli_before[0], 0, "audit verify on the intact chain: " + cli_before[1])
+        self.assertNotEqual(cli_after[0], 0, "audit verify accepted a rewritten event:\n"
+                            + cli_after[1])
+        self.assertIn("3", cli_after[1])
 
     def test_sigkill_under_concurrent_signing_keeps_every_answered_operation(self):
         server = self.start_server()
