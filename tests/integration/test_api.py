@@ -8,10 +8,13 @@ own. Every test uses unique names so the order of tests does not matter.
 
 import base64
 import hashlib
+import http.client
+import json
 import os
 import re
 import sys
 import tempfile
+import threading
 import unittest
 import uuid
 
@@ -313,6 +316,13 @@ class UsersTest(SignetTestCase):
                          400, message_contains="password")
         self.assertError(admin().call("PATCH", "/api/v1/users/%s" % F.admin["id"],
                                       {"orgRole": 7}), 400, message_contains="orgRole")
+
+    def test_demotion_applies_to_existing_tokens(self):
+        user, token = create_user(api(), F.admin_token, role="admin")
+        self.assertList(api().call("GET", "/api/v1/users", token=token), "users")
+        self.assertOk(admin().call("PATCH", "/api/v1/users/%s" % user["id"],
+                                   {"orgRole": "member"}))
+        self.assertError(api().call("GET", "/api/v1/users", token=token), 403)
 
     def test_unknown_user_is_404(self):
         missing = str(uuid.uuid4())
@@ -879,6 +889,39 @@ class SignersTest(SignetTestCase):
         _, token = new_member()
         self.assertError(api().call("GET", "%s/%s" % (SIGNERS, signer["id"]), token=token), 404)
 
+    def test_concurrent_creates_with_one_name(self):
+        cert = issue_certificate(admin(), F.admin_token, F.ca["id"], "EC_prime256v1")
+        name = unique("race")
+        results = []
+        lock = threading.Lock()
+
+        def create():
+            r = admin().call("POST", SIGNERS, {"name": name,
+                                               "certificateId": cert["certificateId"]})
+            with lock:
+                results.append(r)
+
+        threads = [threading.Thread(target=create) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        statuses = sorted(r[0] for r in results)
+        self.assertEqual(statuses, [200] + [409] * 5, results)
+        found = self.assertList(admin().call("GET", SIGNERS, query={"search": name}), "signers")
+        self.assertEqual(found["totalCount"], 1)
+
+    def test_patch_to_revoked_certificate_is_400(self):
+        signer = fresh_ec_signer()
+        cert = issue_certificate(admin(), F.admin_token, F.ca["id"], "EC_prime256v1")
+        self.assertOk(admin().call("POST", "/api/v1/pki/certificates/%s/revoke"
+                                   % cert["certificateId"], {}))
+        self.assertError(admin().call("PATCH", "%s/%s" % (SIGNERS, signer["id"]),
+                                      {"certificateId": cert["certificateId"]}), 400,
+                         message_contains="revoked")
+        got = self.assertOk(admin().call("GET", "%s/%s" % (SIGNERS, signer["id"])))
+        self.assertEqual(got["certificateId"], signer["certificateId"])
+
     def test_unknown_certificate(self):
         status, body = admin().call("POST", SIGNERS, {"name": unique("unk"),
                                                       "certificateId": str(uuid.uuid4())})
@@ -1253,6 +1296,21 @@ class OperationsTest(SignetTestCase):
         self.assertEqual(seen["totalCount"], 3)
 
 
+    def test_default_limit_is_20(self):
+        signer = fresh_ec_signer()
+        for i in range(21):
+            self.assertOk(sign(admin(), F.admin_token, signer["id"], b"n%d" % i, "ECDSA_SHA256"))
+        page = self.assertList(admin().call("GET", "%s/%s/operations" % (SIGNERS, signer["id"])),
+                               "operations")
+        self.assertEqual(len(page["operations"]), 20)
+        self.assertEqual(page["totalCount"], 21)
+        # Newest first: the first row is the last signature.
+        self.assertEqual(page["operations"][0]["dataHash"], sha256_hex(b"n20"))
+        rest = self.assertList(admin().call("GET", "%s/%s/operations" % (SIGNERS, signer["id"]),
+                                            query={"offset": 20}), "operations")
+        self.assertEqual([o["dataHash"] for o in rest["operations"]], [sha256_hex(b"n0")])
+
+
 class AuditTest(SignetTestCase):
     def _events(self, token=None, **query):
         items, total = list_all(admin() if token is None else api().with_token(token),
@@ -1353,6 +1411,20 @@ class ProtocolErrorsTest(SignetTestCase):
             with self.subTest(method=method, path=path):
                 status, body = admin().call(method, path)
                 self.assertError((status, body), 405, name=body.get("error") if body else None)
+
+    def test_chunked_request_body(self):
+        user, _ = create_user(api(), F.admin_token)
+        conn = http.client.HTTPConnection("127.0.0.1", F.server.port, timeout=30)
+        try:
+            body = json.dumps({"email": user["email"], "password": USER_PASSWORD}).encode()
+            conn.request("POST", "/api/v1/auth/login", body=iter([body[:10], body[10:]]),
+                         headers={"Content-Type": "application/json"}, encode_chunked=True)
+            resp = conn.getresponse()
+            data = json.loads(resp.read())
+        finally:
+            conn.close()
+        self.assertEqual(resp.status, 200, data)
+        self.assertIn("accessToken", data)
 
     def test_json_content_type(self):
         r = admin().request("GET", SIGNERS)
