@@ -55,8 +55,10 @@ RSA_ALGORITHMS = [
 EC_ALGORITHMS = ["ECDSA_SHA256", "ECDSA_SHA384", "ECDSA_SHA512"]
 ALL_ALGORITHMS = RSA_ALGORITHMS + EC_ALGORITHMS
 
-# Every server started in this process and not yet cleaned up, for failure reports.
+# Every server started in this process and not yet cleaned up, and the stderr tails of the
+# ones cleaned up (a test's cleanups run before its failure is reported), for failure reports.
 _LIVE_SERVERS = []
+_CLEANED_LOGS = []
 _LIVE_LOCK = threading.Lock()
 
 
@@ -226,6 +228,7 @@ class SignetServer:
         with _LIVE_LOCK:
             if self in _LIVE_SERVERS:
                 _LIVE_SERVERS.remove(self)
+                _CLEANED_LOGS.append((self.root, self.stderr_tail()))
         if os.environ.get("SIGNET_KEEP_DIRS"):
             sys.stderr.write("kept signet data in %s\n" % self.root)
         else:
@@ -256,18 +259,19 @@ class SignetServer:
         return proc.returncode, proc.stdout.decode("utf-8", "replace")
 
 
-def print_live_server_logs(stream=None):
+def print_server_logs(cleaned_since=0, stream=None):
+    """Prints the stderr tails of live servers and of those cleaned up since `cleaned_since`."""
     stream = stream or sys.stderr
     with _LIVE_LOCK:
-        servers = list(_LIVE_SERVERS)
-    for server in servers:
-        stream.write("\n----- signetd stderr (%s, last lines) -----\n%s\n-----\n"
-                     % (server.root, server.stderr_tail()))
+        logs = list(_CLEANED_LOGS[cleaned_since:])
+        logs += [(server.root, server.stderr_tail()) for server in _LIVE_SERVERS]
+    for root, tail in logs:
+        stream.write("\n----- signetd stderr (%s, last lines) -----\n%s\n-----\n" % (root, tail))
     stream.flush()
 
 
 class SignetTestCase(unittest.TestCase):
-    """A TestCase that prints the stderr of every live server when one of its tests fails."""
+    """A TestCase that prints the stderr of its servers (and the shared one) when a test fails."""
 
     maxDiff = 4000
 
@@ -275,9 +279,11 @@ class SignetTestCase(unittest.TestCase):
         if result is None:
             return super().run(result)
         before = len(result.failures) + len(result.errors)
+        with _LIVE_LOCK:
+            cleaned_before = len(_CLEANED_LOGS)
         out = super().run(result)
         if len(result.failures) + len(result.errors) > before:
-            print_live_server_logs()
+            print_server_logs(cleaned_before)
         return out
 
     # -- assertions shared by the suites --------------------------------------------------
