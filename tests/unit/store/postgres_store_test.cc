@@ -1,0 +1,471 @@
+// The conformance suite on PostgreSQL, plus what only the shared-database backend has:
+// migrations once across concurrent starts, refusal of a newer schema, node-id claims,
+// audit chains and grants under concurrent "nodes", bootstrap exactly once, reconnects,
+// timeouts.
+//
+// The server: SIGNET_TEST_PG_URL when set (a database the tests may create schemas in),
+// else a throw-away cluster started by scripts/pg-test-cluster.sh for this process and
+// stopped at its end. Missing PostgreSQL binaries fail the suite with the script's message;
+// nothing is skipped. Every test gets its own schema (search_path in the URL).
+
+#include "store/postgres_store.h"
+
+#include <libpq-fe.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cstdio>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "common/uuid.h"
+#include "store/postgres_migrations.h"
+#include "unit/store/store_conformance.h"
+#include "unit/store/store_test_util.h"
+
+namespace signet::store::testing {
+namespace {
+
+std::string SourceDir() {
+  const char* env = std::getenv("SIGNET_SOURCE_DIR");
+  return env != nullptr && *env != '\0' ? env : SIGNET_TEST_SOURCE_DIR;
+}
+
+// Runs a shell command; returns its exit status and stdout.
+std::pair<int, std::string> Run(const std::string& command) {
+  std::string out;
+  FILE* p = popen(command.c_str(), "r");
+  if (p == nullptr) return {-1, ""};
+  char buf[4096];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  const int status = pclose(p);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+// The server for the whole binary.
+class PgEnvironment : public ::testing::Environment {
+ public:
+  static std::string& BaseUrl() {
+    static std::string url;
+    return url;
+  }
+
+  void SetUp() override {
+    if (const char* env = std::getenv("SIGNET_TEST_PG_URL"); env != nullptr && *env != '\0') {
+      BaseUrl() = env;
+      return;
+    }
+    char tmpl[] = "/tmp/signet-pg-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    auto [status, out] = Run(SourceDir() + "/scripts/pg-test-cluster.sh start " + dir_);
+    ASSERT_EQ(status, 0) << "cannot start a throw-away PostgreSQL cluster (see the message "
+                            "above; set SIGNET_TEST_PG_URL to use an existing server): "
+                         << out;
+    BaseUrl() = out.substr(out.rfind('\n') == std::string::npos ? 0 : out.rfind('\n') + 1);
+  }
+
+  void TearDown() override {
+    if (!dir_.empty()) Run(SourceDir() + "/scripts/pg-test-cluster.sh stop " + dir_);
+  }
+
+ private:
+  std::string dir_;
+};
+
+const auto* const kEnvironment = ::testing::AddGlobalTestEnvironment(new PgEnvironment);
+
+// A plain libpq connection for setup and inspection outside the store.
+class Admin {
+ public:
+  explicit Admin(const std::string& url) : conn_(PQconnectdb(url.c_str())) {
+    PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+  }
+  ~Admin() { PQfinish(conn_); }
+  bool ok() const { return PQstatus(conn_) == CONNECTION_OK; }
+  // Runs `sql`; returns the first column of the first row ("" when none), or "ERROR: ...".
+  std::string Exec(const std::string& sql) {
+    PGresult* r = PQexec(conn_, sql.c_str());
+    std::string out;
+    const auto st = PQresultStatus(r);
+    if (st == PGRES_TUPLES_OK && PQntuples(r) > 0) {
+      out = PQgetvalue(r, 0, 0);
+    } else if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+      out = std::string("ERROR: ") + PQresultErrorMessage(r);
+    }
+    PQclear(r);
+    return out;
+  }
+
+ private:
+  PGconn* conn_;
+};
+
+// The base URL with `extra` (key=value, URL-encoded) added to its query string.
+std::string WithParam(const std::string& url, const std::string& extra) {
+  return url + (url.find('?') == std::string::npos ? "?" : "&") + extra;
+}
+
+// A fresh schema for one test; Url() selects it through search_path.
+class Schema {
+ public:
+  Schema() : name_("t_" + NewUuid().substr(0, 8)) {
+    Admin admin(PgEnvironment::BaseUrl());
+    EXPECT_TRUE(admin.ok()) << "cannot connect to " << PgEnvironment::BaseUrl();
+    EXPECT_EQ(admin.Exec("CREATE SCHEMA " + name_), "");
+  }
+  ~Schema() {
+    Admin admin(PgEnvironment::BaseUrl());
+    admin.Exec("DROP SCHEMA " + name_ + " CASCADE");
+  }
+  const std::string& name() const { return name_; }
+  std::string Url() const {
+    return WithParam(PgEnvironment::BaseUrl(), "options=-c%20search_path%3D" + name_);
+  }
+  std::string Query(const std::string& sql) const {
+    Admin admin(Url());
+    return admin.Exec(sql);
+  }
+
+ private:
+  std::string name_;
+};
+
+class PostgresHarness final : public StoreHarness {
+ public:
+  Result<std::unique_ptr<Store>> Open() override {
+    PostgresOptions options;
+    options.pool_size = 12;
+    return OpenPostgres(schema_.Url(), options);
+  }
+
+ private:
+  Schema schema_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Postgres, StoreConformanceTest,
+                         ::testing::Values(StoreBackend{
+                             "postgres", [] { return std::make_unique<PostgresHarness>(); }}),
+                         BackendName);
+
+PostgresOptions Options(int pool = 4, std::string node_id = "") {
+  PostgresOptions o;
+  o.pool_size = pool;
+  o.node_id = std::move(node_id);
+  return o;
+}
+
+TEST(PostgresStore, MigrationsRunOnceWhenNodesStartTogether) {
+  Schema schema;
+  constexpr int kNodes = 6;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  std::vector<std::string> errors(kNodes);
+  for (int i = 0; i < kNodes; ++i) {
+    threads.emplace_back([&, i] {
+      auto store = OpenPostgres(schema.Url(), Options());
+      if (!store) {
+        errors[i] = store.error().message;
+        ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0) << errors[0] << errors[1];
+  EXPECT_EQ(schema.Query("SELECT COUNT(*) FROM schema_version"),
+            std::to_string(PostgresSchemaVersion()));
+  EXPECT_EQ(schema.Query("SELECT MAX(version) FROM schema_version"),
+            std::to_string(PostgresSchemaVersion()));
+}
+
+TEST(PostgresStore, RefusesANewerSchema) {
+  Schema schema;
+  { ASSERT_OK(OpenPostgres(schema.Url(), Options())); }
+  const int newer = PostgresSchemaVersion() + 1;
+  EXPECT_EQ(schema.Query("INSERT INTO schema_version VALUES (" + std::to_string(newer) + ", 0)"),
+            "");
+  auto reopened = OpenPostgres(schema.Url(), Options());
+  ASSERT_FALSE(reopened.has_value());
+  EXPECT_EQ(reopened.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(reopened.error().message.find("newer"), std::string::npos) << reopened.error().message;
+  EXPECT_EQ(schema.Query("SELECT MAX(version) FROM schema_version"), std::to_string(newer));
+}
+
+TEST(PostgresStore, RejectsBadOptionsAndUnreachableServers) {
+  Schema schema;
+  EXPECT_ERROR(OpenPostgres("", Options()), ErrorCode::kInvalidArgument);
+  EXPECT_ERROR(OpenPostgres(schema.Url(), Options(0)), ErrorCode::kInvalidArgument);
+  PostgresOptions zero = Options();
+  zero.statement_timeout = std::chrono::milliseconds(0);
+  EXPECT_ERROR(OpenPostgres(schema.Url(), zero), ErrorCode::kInvalidArgument);
+  // Port 1 on loopback: nothing listens there.
+  EXPECT_ERROR(OpenPostgres("postgresql://postgres@127.0.0.1:1/signet", Options()),
+               ErrorCode::kUnavailable);
+}
+
+TEST(PostgresStore, TlsIsRequestedThroughTheUrl) {
+  Schema schema;
+  // The test cluster has no certificate: sslmode=require must fail rather than fall back
+  // to plain text, which shows the URL's TLS setting reaches libpq.
+  auto store = OpenPostgres(WithParam(schema.Url(), "sslmode=require"), Options());
+  ASSERT_FALSE(store.has_value());
+  EXPECT_EQ(store.error().code, ErrorCode::kUnavailable);
+  EXPECT_NE(store.error().message.find("SSL"), std::string::npos) << store.error().message;
+}
+
+TEST(PostgresStore, ANodeIdIsHeldByOneLiveStoreAtATime) {
+  Schema schema;
+  auto first = OpenPostgres(schema.Url(), Options(2, "node-x"));
+  ASSERT_OK(first);
+  auto second = OpenPostgres(schema.Url(), Options(2, "node-x"));
+  ASSERT_FALSE(second.has_value());
+  EXPECT_EQ(second.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_NE(second.error().message.find("node id 'node-x' is in use"), std::string::npos)
+      << second.error().message;
+  EXPECT_NE(second.error().message.find("pid " + std::to_string(getpid())), std::string::npos)
+      << second.error().message;
+  ASSERT_OK(OpenPostgres(schema.Url(), Options(2, "node-y")));  // another id is fine
+  first->reset();                                               // the node stops
+  ASSERT_OK(OpenPostgres(schema.Url(), Options(2, "node-x")));
+  EXPECT_EQ(schema.Query("SELECT COUNT(*) FROM signet_nodes"), "2");
+}
+
+TEST(PostgresStore, AppendsOfOneNodeIdNeverForkAcrossStores) {
+  Schema schema;
+  ASSERT_OK_AND_ASSIGN(auto a, OpenPostgres(schema.Url(), Options(6)));
+  ASSERT_OK_AND_ASSIGN(auto b, OpenPostgres(schema.Url(), Options(6)));
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 25;
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    Store& store = t % 2 == 0 ? *a : *b;
+    threads.emplace_back([&store, &errors] {
+      for (int i = 0; i < kPerThread; ++i) {
+        auto tx = store.BeginWrite();
+        if (!tx) {
+          ++errors;
+          continue;
+        }
+        auto last = (*tx)->LastAuditEvent("shared");
+        if (!last) {
+          ++errors;
+          continue;
+        }
+        const std::int64_t seq = *last ? (*last)->seq + 1 : 1;
+        if (!(*tx)->AppendAuditEvent(MakeAuditEvent("shared", seq, T(seq))) ||
+            !(*tx)->Commit()) {
+          ++errors;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(errors.load(), 0);
+  ASSERT_OK_AND_ASSIGN(auto tx, a->BeginRead());
+  std::int64_t expected = 1;
+  ASSERT_OK(tx->ForEachAuditEvent("shared", [&](const domain::AuditEvent& e) -> Status {
+    EXPECT_EQ(e.seq, expected);
+    ++expected;
+    return Ok();
+  }));
+  EXPECT_EQ(expected - 1, kThreads * kPerThread);
+}
+
+TEST(PostgresStore, BootstrapCountSucceedsOnceAcrossStores) {
+  Schema schema;
+  ASSERT_OK_AND_ASSIGN(auto a, OpenPostgres(schema.Url(), Options(4)));
+  ASSERT_OK_AND_ASSIGN(auto b, OpenPostgres(schema.Url(), Options(4)));
+  std::atomic<int> created{0};
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    Store& store = t % 2 == 0 ? *a : *b;
+    threads.emplace_back([&store, &created, &errors, t] {
+      auto tx = store.BeginWrite();
+      if (!tx) {
+        ++errors;
+        return;
+      }
+      auto n = (*tx)->CountUsers();
+      if (!n) {
+        ++errors;
+        return;
+      }
+      if (*n > 0) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));  // widen the window
+      if (!(*tx)->InsertUser(MakeUser("admin" + std::to_string(t) + "@example.com")) ||
+          !(*tx)->Commit()) {
+        ++errors;
+        return;
+      }
+      ++created;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(created.load(), 1);
+  EXPECT_EQ(schema.Query("SELECT COUNT(*) FROM users"), "1");
+}
+
+TEST(PostgresStore, DefaultProjectLookupThenInsertRunsOnceAcrossStores) {
+  Schema schema;
+  ASSERT_OK_AND_ASSIGN(auto a, OpenPostgres(schema.Url(), Options(4)));
+  ASSERT_OK_AND_ASSIGN(auto b, OpenPostgres(schema.Url(), Options(4)));
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    Store& store = t % 2 == 0 ? *a : *b;
+    threads.emplace_back([&store, &errors] {
+      auto tx = store.BeginWrite();
+      if (!tx) {
+        ++errors;
+        return;
+      }
+      auto existing = (*tx)->GetProjectBySlug("default");
+      if (existing) return;
+      if (existing.error().code != ErrorCode::kNotFound) {
+        ++errors;
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      if (!(*tx)->InsertProject(MakeProject("default")) || !(*tx)->Commit()) ++errors;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(schema.Query("SELECT COUNT(*) FROM projects"), "1");
+}
+
+TEST(PostgresStore, GrantUsesStayExactAcrossStores) {
+  Schema schema;
+  ASSERT_OK_AND_ASSIGN(auto a, OpenPostgres(schema.Url(), Options(6)));
+  ASSERT_OK_AND_ASSIGN(auto b, OpenPostgres(schema.Url(), Options(6)));
+  domain::Project p = MakeProject("p");
+  domain::Certificate c = MakeCertificate(p.id);
+  domain::Signer s = MakeSigner(p.id, c.id, "one");
+  domain::Grant g = MakeGrant(s.id, 7);
+  {
+    ASSERT_OK_AND_ASSIGN(auto tx, a->BeginWrite());
+    ASSERT_OK(tx->InsertProject(p));
+    ASSERT_OK(tx->InsertCertificate(c));
+    ASSERT_OK(tx->InsertSigner(s));
+    ASSERT_OK(tx->InsertGrant(g));
+    ASSERT_OK(tx->Commit());
+  }
+  std::atomic<int> used{0};
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 10; ++t) {
+    Store& store = t % 2 == 0 ? *a : *b;
+    threads.emplace_back([&] {
+      for (int i = 0; i < 4; ++i) {
+        auto tx = store.BeginWrite();
+        if (!tx) {
+          ++errors;
+          continue;
+        }
+        auto ok = (*tx)->TryUseGrant(g.id, T(5));
+        if (!ok || !(*tx)->Commit()) {
+          ++errors;
+          continue;
+        }
+        if (*ok) ++used;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(used.load(), 7);
+  EXPECT_EQ(schema.Query("SELECT used_signings FROM grants"), "7");
+}
+
+// Terminates every signetd connection to the server, as a database restart does.
+void TerminateStoreConnections() {
+  Admin admin(PgEnvironment::BaseUrl());
+  admin.Exec(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+      "WHERE application_name = 'signetd' AND pid <> pg_backend_pid()");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+}
+
+TEST(PostgresStore, ReconnectsAfterLostConnections) {
+  Schema schema;
+  ASSERT_OK_AND_ASSIGN(auto store, OpenPostgres(schema.Url(), Options(3, "node-r")));
+  {
+    ASSERT_OK_AND_ASSIGN(auto tx, store->BeginWrite());
+    ASSERT_OK(tx->InsertUser(MakeUser("a@example.com")));
+    ASSERT_OK(tx->Commit());
+  }
+  // Idle pooled connections that died are replaced without an error.
+  TerminateStoreConnections();
+  {
+    ASSERT_OK_AND_ASSIGN(auto tx, store->BeginRead());
+    ASSERT_OK_AND_ASSIGN(auto n, tx->CountUsers());
+    EXPECT_EQ(n, 1);
+  }
+  // A transaction whose connection dies fails with kUnavailable; the next one works.
+  {
+    ASSERT_OK_AND_ASSIGN(auto tx, store->BeginWrite());
+    TerminateStoreConnections();
+    EXPECT_ERROR(tx->InsertUser(MakeUser("b@example.com")), ErrorCode::kUnavailable);
+    EXPECT_ERROR(tx->CountUsers(), ErrorCode::kUnavailable);
+  }
+  ASSERT_OK_AND_ASSIGN(auto tx, store->BeginWrite());
+  ASSERT_OK(tx->InsertUser(MakeUser("b@example.com")));
+  ASSERT_OK(tx->Commit());
+  // The node-id claim comes back too (the keeper retries every second).
+  std::string holders;
+  for (int i = 0; i < 50 && holders != "1"; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    holders = schema.Query(
+        "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2 "
+        "AND classid = " + std::to_string(kLockClassNodeId) + "::oid");
+  }
+  EXPECT_EQ(holders, "1");
+  EXPECT_ERROR(OpenPostgres(schema.Url(), Options(2, "node-r")), ErrorCode::kFailedPrecondition);
+}
+
+TEST(PostgresStore, LockWaitsEndInUnavailableAfterTheStatementTimeout) {
+  Schema schema;
+  PostgresOptions options = Options(4);
+  options.statement_timeout = std::chrono::milliseconds(300);
+  ASSERT_OK_AND_ASSIGN(auto store, OpenPostgres(schema.Url(), options));
+  domain::User u = MakeUser("a@example.com");
+  {
+    ASSERT_OK_AND_ASSIGN(auto tx, store->BeginWrite());
+    ASSERT_OK(tx->InsertUser(u));
+    ASSERT_OK(tx->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(auto holder, store->BeginWrite());
+  u.updated_at = T(1);
+  ASSERT_OK(holder->UpdateUser(u));  // holds the row lock
+  ASSERT_OK_AND_ASSIGN(auto waiter, store->BeginWrite());
+  EXPECT_ERROR(waiter->UpdateUser(u), ErrorCode::kUnavailable);
+  waiter.reset();
+  ASSERT_OK(holder->Commit());
+}
+
+TEST(PostgresStore, AFailedCommitIsReported) {
+  Schema schema;
+  ASSERT_OK_AND_ASSIGN(auto store, OpenPostgres(schema.Url(), Options(2)));
+  ASSERT_OK_AND_ASSIGN(auto tx, store->BeginWrite());
+  ASSERT_OK(tx->InsertUser(MakeUser("a@example.com")));
+  TerminateStoreConnections();
+  EXPECT_ERROR(tx->Commit(), ErrorCode::kUnavailable);
+  ASSERT_OK_AND_ASSIGN(auto read, store->BeginRead());
+  ASSERT_OK_AND_ASSIGN(auto n, read->CountUsers());
+  EXPECT_EQ(n, 0);
+}
+
+}  // namespace
+}  // namespace signet::store::testing
