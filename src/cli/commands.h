@@ -1,0 +1,74 @@
+#pragma once
+// The command families of `signet` and the helpers they share. Each Add*Commands registers
+// its subcommands on `app`; a subcommand's callback stores its work in ctx.action.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "api/json.h"
+#include "cli/context.h"
+#include "client/client.h"
+
+namespace signet::cli {
+
+void AddAuthCommands(CLI::App& app, Context& ctx);      // login, logout, whoami
+void AddSignerCommands(CLI::App& app, Context& ctx);    // signers, operations
+void AddPkiCommands(CLI::App& app, Context& ctx);       // ca, certificates
+void AddPolicyCommands(CLI::App& app, Context& ctx);    // policies, request, requests, grants
+void AddSignCommands(CLI::App& app, Context& ctx);      // sign, verify
+void AddAdminCommands(CLI::App& app, Context& ctx);     // users, identities, projects, audit
+
+// Makes `cmd` run `fn` once parsing has succeeded.
+void OnRun(CLI::App* cmd, Context& ctx, std::function<Status()> fn);
+
+struct Paging {
+  int offset = 0;
+  int limit = 50;
+};
+void AddPagingOptions(CLI::App* cmd, Paging& paging);
+
+using Columns = std::vector<std::pair<std::string, std::string>>;  // header, dotted path
+
+// GET `path` + query (with paging) and print the `key` array as a table (or the JSON).
+[[nodiscard]] Status ListCommand(Context& ctx, const std::string& path, client::QueryParams query,
+                                 const Paging& paging, const std::string& key,
+                                 const Columns& columns);
+// One call whose reply is an object; printed as "Key: value" lines of `fields` (or the JSON).
+[[nodiscard]] Status ObjectCommand(Context& ctx, client::HttpMethod method,
+                                   const std::string& path,
+                                   const std::optional<api::JsonValue>& body,
+                                   const Columns& fields, const std::string& heading = {});
+
+// Ids from names: a UUID is used as it is; anything else is looked up by exact match of
+// `field` among the items of the list at `path` (key `items_key`). NotFound
+// "no <what> named 'x'"; several matches are InvalidArgument.
+[[nodiscard]] Result<std::string> ResolveId(Context& ctx, const std::string& path,
+                                            client::QueryParams query,
+                                            const std::string& items_key,
+                                            const std::string& field, const std::string& value,
+                                            const std::string& what);
+[[nodiscard]] Result<std::string> SignerId(Context& ctx, const std::string& name_or_id);
+[[nodiscard]] Result<std::string> UserId(Context& ctx, const std::string& email_or_id);
+[[nodiscard]] Result<std::string> IdentityId(Context& ctx, const std::string& name_or_id);
+[[nodiscard]] Result<std::string> PolicyId(Context& ctx, const std::string& name_or_id);
+[[nodiscard]] Result<std::string> CaId(Context& ctx, const std::string& name_or_id);
+
+// Reads a secret from standard input: with a terminal, prompts on stderr with echo off;
+// otherwise reads everything and drops one trailing newline. InvalidArgument when empty.
+[[nodiscard]] Result<SecretBytes> ReadSecret(Context& ctx, const std::string& prompt);
+
+// Whole file contents; InvalidArgument naming the file when it cannot be read or is larger
+// than `max_bytes`.
+[[nodiscard]] Result<std::string> ReadTextFile(const std::string& path,
+                                               std::size_t max_bytes = 1 << 20);
+[[nodiscard]] Status WriteFile(const std::string& path, std::string_view data, int mode = 0644);
+
+// "/api/v1/pki/signers/<id>" style paths with each segment percent-encoded.
+std::string PathOf(std::initializer_list<std::string_view> segments);
+
+}  // namespace signet::cli

@@ -1,0 +1,178 @@
+// login, logout, whoami.
+
+#include "cli/commands.h"
+#include "cli/output.h"
+
+namespace signet::cli {
+namespace {
+
+struct LoginOptions {
+  std::string email;
+  bool password_stdin = false;
+  std::string client_id;
+  bool client_secret_stdin = false;
+};
+
+std::string ExpiresText(std::chrono::seconds s) {
+  if (s.count() <= 0) return "";
+  if (s.count() % 86400 == 0) return std::to_string(s.count() / 86400) + "d";
+  if (s.count() % 3600 == 0) return std::to_string(s.count() / 3600) + "h";
+  if (s.count() % 60 == 0) return std::to_string(s.count() / 60) + "m";
+  return std::to_string(s.count()) + "s";
+}
+
+// Checks a token with a call every principal may make.
+Status CheckToken(client::Client& api) {
+  SIGNET_TRY(api.Call(client::HttpMethod::kGet, "/api/v1/pki/signers?limit=1"));
+  return Ok();
+}
+
+Status Login(Context& ctx, const LoginOptions& o) {
+  const bool user = !o.email.empty();
+  const bool machine = !o.client_id.empty();
+  if (user && machine) return InvalidArgument("give either --email or --client-id, not both");
+  if (user && !o.password_stdin) {
+    return InvalidArgument("--email needs --password-stdin: give the password on standard input");
+  }
+  if (machine && !o.client_secret_stdin) {
+    return InvalidArgument(
+        "--client-id needs --client-secret-stdin: give the client secret on standard input");
+  }
+  if (!user && o.password_stdin) return InvalidArgument("--password-stdin needs --email");
+  if (!machine && o.client_secret_stdin) {
+    return InvalidArgument("--client-secret-stdin needs --client-id");
+  }
+  SIGNET_ASSIGN_OR_RETURN(std::string server, ctx.ServerUrl());
+  SIGNET_ASSIGN_OR_RETURN(std::string ca_cert, ctx.CaCert());
+
+  Config config;
+  config.server_url = server;
+  config.ca_cert_path = ca_cert;
+  std::chrono::seconds expires{0};
+  if (user || machine) {
+    SIGNET_ASSIGN_OR_RETURN(SecretBytes secret,
+                            ReadSecret(ctx, user ? "Password" : "Client secret"));
+    SIGNET_ASSIGN_OR_RETURN(client::Client * api, ctx.AnonymousApi());
+    SIGNET_ASSIGN_OR_RETURN(client::LoginResult r,
+                            user ? api->LoginWithPassword(o.email, secret)
+                                 : api->LoginWithClientSecret(o.client_id, secret));
+    config.token = std::move(r.access_token);
+    config.principal_type = user ? "user" : "identity";
+    config.principal_name = user ? o.email : o.client_id;
+    expires = r.expires_in;
+  } else {
+    // No credentials: keep a token given with --token or SIGNET_TOKEN, once it works.
+    std::string source;
+    auto token = ctx.Token(&source);
+    if (!token || source == "config") {
+      return InvalidArgument(
+          "give --email with --password-stdin, or --client-id with --client-secret-stdin "
+          "(or a token in SIGNET_TOKEN)");
+    }
+    SIGNET_ASSIGN_OR_RETURN(client::Client * api, ctx.Api());
+    SIGNET_TRY(CheckToken(*api));
+    config.token = std::move(*token);
+  }
+  SIGNET_TRY(ctx.Save(config));
+  SIGNET_ASSIGN_OR_RETURN(std::string path, ctx.ConfigFile());
+  api::JsonObject summary{{"serverUrl", server}, {"configFile", path}};
+  if (!config.principal_type.empty()) {
+    summary["principal"] =
+        api::JsonObject{{"type", config.principal_type}, {"name", config.principal_name}};
+  }
+  if (expires.count() > 0) summary["expiresIn"] = expires.count();
+  ctx.Show(summary, [&](const api::JsonValue&) {
+    ctx.out() << "Logged in to " << server;
+    if (!config.principal_name.empty()) {
+      ctx.out() << " as " << config.principal_name << " ("
+                << (config.principal_type == "user" ? "user" : "machine identity") << ")";
+    }
+    if (expires.count() > 0) ctx.out() << "; the token expires in " << ExpiresText(expires);
+    ctx.out() << ".\n";
+  });
+  return Ok();
+}
+
+Status Logout(Context& ctx) {
+  SIGNET_ASSIGN_OR_RETURN(std::string server, ctx.ServerUrl());
+  std::string source;
+  SIGNET_ASSIGN_OR_RETURN(SecretBytes token, ctx.Token(&source));
+  SIGNET_ASSIGN_OR_RETURN(client::Client * api, ctx.Api());
+  auto revoked = api->Logout();
+  // A token the server no longer accepts is as good as revoked; forget it all the same.
+  if (!revoked && revoked.error().code != ErrorCode::kUnauthenticated) {
+    return tl::unexpected(revoked.error());
+  }
+  if (source == "config") {
+    SIGNET_ASSIGN_OR_RETURN(Config config, ctx.LoadedConfig());
+    config.token = SecretBytes();
+    config.principal_type.clear();
+    config.principal_name.clear();
+    SIGNET_TRY(ctx.Save(config));
+  }
+  ctx.Show(api::JsonObject{{"serverUrl", server}, {"loggedOut", true}},
+           [&](const api::JsonValue&) {
+             ctx.out() << "Logged out of " << server << ".\n";
+             if (source == "environment") {
+               ctx.out() << "The token in SIGNET_TOKEN is revoked; unset the variable.\n";
+             }
+           });
+  return Ok();
+}
+
+Status Whoami(Context& ctx) {
+  SIGNET_ASSIGN_OR_RETURN(std::string server, ctx.ServerUrl());
+  std::string source;
+  SIGNET_ASSIGN_OR_RETURN(SecretBytes token, ctx.Token(&source));
+  SIGNET_ASSIGN_OR_RETURN(client::Client * api, ctx.Api());
+  SIGNET_TRY(CheckToken(*api));
+  Config config;
+  if (source == "config") {
+    SIGNET_ASSIGN_OR_RETURN(config, ctx.LoadedConfig());
+  }
+  api::JsonObject out{{"serverUrl", server}, {"tokenSource", source}, {"authenticated", true}};
+  if (!config.principal_type.empty()) {
+    out["principal"] =
+        api::JsonObject{{"type", config.principal_type}, {"name", config.principal_name}};
+  } else {
+    out["principal"] = nullptr;
+  }
+  ctx.Show(out, [&](const api::JsonValue&) {
+    std::vector<std::pair<std::string, std::string>> lines{{"Server", server}};
+    if (!config.principal_type.empty()) {
+      lines.emplace_back(config.principal_type == "user" ? "User" : "Machine identity",
+                         config.principal_name);
+    } else {
+      lines.emplace_back("Principal", "(a token from the " + source + ")");
+    }
+    lines.emplace_back("Token", "valid (from the " + source + ")");
+    PrintFields(ctx.out(), lines);
+  });
+  return Ok();
+}
+
+}  // namespace
+
+void AddAuthCommands(CLI::App& app, Context& ctx) {
+  auto o = std::make_shared<LoginOptions>();
+  CLI::App* login = app.add_subcommand(
+      "login",
+      "Log in and keep the server URL and token in the config file (mode 0600).\n"
+      "User:             signet login --server URL --email E --password-stdin < password.txt\n"
+      "Machine identity: signet login --server URL --client-id ID --client-secret-stdin\n"
+      "Existing token:   SIGNET_TOKEN=... signet login --server URL");
+  login->add_option("--email", o->email, "User e-mail address");
+  login->add_flag("--password-stdin", o->password_stdin, "Read the password from standard input");
+  login->add_option("--client-id", o->client_id, "Machine identity client id (Universal Auth)");
+  login->add_flag("--client-secret-stdin", o->client_secret_stdin,
+                  "Read the client secret from standard input");
+  OnRun(login, ctx, [&ctx, o] { return Login(ctx, *o); });
+
+  CLI::App* logout = app.add_subcommand("logout", "Revoke the token and forget it");
+  OnRun(logout, ctx, [&ctx] { return Logout(ctx); });
+
+  CLI::App* whoami = app.add_subcommand("whoami", "Show the server and who the token belongs to");
+  OnRun(whoami, ctx, [&ctx] { return Whoami(ctx); });
+}
+
+}  // namespace signet::cli

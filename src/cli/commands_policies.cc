@@ -1,0 +1,377 @@
+// policies create|list|show|update|delete, request, requests list|show|approve|reject|cancel,
+// grants list|show|revoke.
+
+#include "cli/commands.h"
+#include "cli/output.h"
+
+namespace signet::cli {
+namespace {
+
+constexpr char kPolicies[] = "/api/v1/pki/signing-policies";
+constexpr char kRequests[] = "/api/v1/pki/signing-requests";
+constexpr char kGrants[] = "/api/v1/pki/signing-grants";
+constexpr char kSigners[] = "/api/v1/pki/signers";
+
+const Columns kPolicyFields = {{"Name", "name"},
+                               {"ID", "id"},
+                               {"Project", "projectId"},
+                               {"Max signings", "constraints.maxSignings"},
+                               {"Max window", "constraints.maxWindowDuration"},
+                               {"Max request TTL", "maxRequestTtl"},
+                               {"Bypass for machines", "bypassForMachineIdentities"},
+                               {"Created", "createdAt"},
+                               {"Updated", "updatedAt"}};
+const Columns kRequestFields = {{"Request", "id"},
+                                {"Status", "status"},
+                                {"Signer", "signerId"},
+                                {"Requester", "requesterName"},
+                                {"Justification", "justification"},
+                                {"Signings", "requestedSignings"},
+                                {"Window", "requestedWindowDuration"},
+                                {"Current step", "currentStep"},
+                                {"Grant", "grantId"},
+                                {"Expires", "expiresAt"},
+                                {"Created", "createdAt"}};
+const Columns kGrantFields = {{"Grant", "id"},
+                              {"Status", "status"},
+                              {"Signer", "signerId"},
+                              {"Grantee", "granteeName"},
+                              {"Max signings", "maxSignings"},
+                              {"Used signings", "usedSignings"},
+                              {"Window start", "windowStart"},
+                              {"Expires", "expiresAt"},
+                              {"Request", "requestId"}};
+
+struct PolicyOptions {
+  std::string id;
+  std::string name;
+  std::vector<std::string> steps;
+  int max_signings = 0;
+  std::string max_window;
+  std::string max_request_ttl;
+  bool bypass = false;
+  bool no_bypass = false;
+  Paging paging;
+  // request
+  std::string signer;
+  int signings = 0;
+  std::string duration;
+  std::string justification;
+  std::vector<std::string> scope;
+  // requests / grants
+  std::string status;
+  std::string comment;
+  std::string reason;
+};
+
+// "alice@example.com,bob@example.com:2" -> {requiredApprovals: 2, approvers: [...]}.
+Result<api::JsonObject> ParseStep(Context& ctx, const std::string& spec, std::size_t index) {
+  std::string approvers = spec;
+  std::int64_t required = 1;
+  const std::size_t colon = spec.rfind(':');
+  if (colon != std::string::npos) {
+    const std::string count = spec.substr(colon + 1);
+    if (count.empty() || count.size() > 3 ||
+        count.find_first_not_of("0123456789") != std::string::npos || std::stoi(count) < 1) {
+      return InvalidArgument("--step '" + spec +
+                             "': the part after ':' must be the number of approvals (>= 1)");
+    }
+    required = std::stoi(count);
+    approvers = spec.substr(0, colon);
+  }
+  api::JsonArray list;
+  std::size_t start = 0;
+  while (start <= approvers.size()) {
+    const std::size_t comma = approvers.find(',', start);
+    std::string who = approvers.substr(start, comma == std::string::npos ? std::string::npos
+                                                                         : comma - start);
+    if (!who.empty()) {
+      SIGNET_ASSIGN_OR_RETURN(std::string user_id, UserId(ctx, who));
+      list.emplace_back(api::JsonObject{{"type", "user"}, {"id", user_id}});
+    }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  if (list.empty()) return InvalidArgument("--step '" + spec + "' names no approver");
+  return api::JsonObject{{"name", "step " + std::to_string(index + 1)},
+                         {"requiredApprovals", required},
+                         {"approvers", list}};
+}
+
+Result<api::JsonObject> PolicyBody(Context& ctx, const PolicyOptions& o, const CLI::App* cmd,
+                                   bool create) {
+  api::JsonObject body;
+  if (create && !ctx.flags.project.empty()) body["projectId"] = ctx.flags.project;
+  if (cmd->count("--name") > 0) body["name"] = o.name;
+  if (!o.steps.empty()) {
+    api::JsonArray steps;
+    for (std::size_t i = 0; i < o.steps.size(); ++i) {
+      SIGNET_ASSIGN_OR_RETURN(api::JsonObject step, ParseStep(ctx, o.steps[i], i));
+      steps.emplace_back(std::move(step));
+    }
+    body["steps"] = std::move(steps);
+  }
+  api::JsonObject constraints;
+  if (cmd->count("--max-signings") > 0) constraints["maxSignings"] = o.max_signings;
+  if (!o.max_window.empty()) constraints["maxWindowDuration"] = o.max_window;
+  if (!constraints.empty()) body["constraints"] = std::move(constraints);
+  if (!o.max_request_ttl.empty()) body["maxRequestTtl"] = o.max_request_ttl;
+  if (o.bypass && o.no_bypass) {
+    return InvalidArgument("give either --bypass-for-machine-identities or "
+                           "--no-bypass-for-machine-identities");
+  }
+  if (o.bypass) body["bypassForMachineIdentities"] = true;
+  if (o.no_bypass) body["bypassForMachineIdentities"] = false;
+  if (create && !body.contains("constraints")) {
+    return InvalidArgument("a policy needs --max-signings N or --max-window DURATION (or both)");
+  }
+  return body;
+}
+
+void PrintPolicy(Context& ctx, const api::JsonValue& v, const std::string& heading) {
+  if (!heading.empty()) ctx.out() << heading << '\n';
+  std::vector<std::pair<std::string, std::string>> lines;
+  for (const auto& [name, field] : kPolicyFields) lines.emplace_back(name, TextAt(v, field));
+  const api::JsonValue* steps = v.is_object() ? v.as_object().if_contains("steps") : nullptr;
+  if (steps != nullptr && steps->is_array()) {
+    std::size_t i = 0;
+    for (const auto& step : steps->as_array()) {
+      std::string approvers;
+      const api::JsonValue* list =
+          step.is_object() ? step.as_object().if_contains("approvers") : nullptr;
+      if (list != nullptr && list->is_array()) {
+        for (const auto& a : list->as_array()) {
+          if (!approvers.empty()) approvers += ", ";
+          const std::string email = TextAt(a, "email");
+          approvers += email != "-" ? email : TextAt(a, "id");
+        }
+      }
+      lines.emplace_back("Step " + std::to_string(++i),
+                         TextAt(step, "requiredApprovals") + " of " + approvers);
+    }
+  }
+  PrintFields(ctx.out(), lines);
+}
+
+Status PolicyCall(Context& ctx, client::HttpMethod method, const std::string& path,
+                  const std::optional<api::JsonValue>& body, const std::string& heading) {
+  SIGNET_ASSIGN_OR_RETURN(client::Client * api, ctx.Api());
+  SIGNET_ASSIGN_OR_RETURN(api::JsonValue reply, api->Call(method, path, body));
+  ctx.Show(reply, [&](const api::JsonValue& v) { PrintPolicy(ctx, v, heading); });
+  return Ok();
+}
+
+Status RequestAccess(Context& ctx, const PolicyOptions& o) {
+  SIGNET_ASSIGN_OR_RETURN(std::string id, SignerId(ctx, o.signer));
+  api::JsonObject body{{"justification", o.justification}};
+  if (o.signings > 0) body["requestedSignings"] = o.signings;
+  if (!o.duration.empty()) body["requestedWindowDuration"] = o.duration;
+  if (!o.scope.empty()) {
+    api::JsonObject scope;
+    for (const std::string& kv : o.scope) {
+      const std::size_t eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        return InvalidArgument("--scope '" + kv + "' must be KEY=VALUE");
+      }
+      scope[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+    body["scope"] = std::move(scope);
+  }
+  SIGNET_ASSIGN_OR_RETURN(client::Client * api, ctx.Api());
+  SIGNET_ASSIGN_OR_RETURN(api::JsonValue reply,
+                          api->Call(client::HttpMethod::kPost, PathOf({kSigners, id, "requests"}),
+                                    api::JsonValue(body)));
+  ctx.Show(reply, [&](const api::JsonValue& v) {
+    // The reply is the request, or {request, grant} when it was approved at once.
+    const bool wrapped = v.is_object() && v.as_object().contains("request");
+    const api::JsonValue& request = wrapped ? v.as_object().at("request") : v;
+    ctx.out() << "Requested access to signer " << o.signer << ":\n";
+    std::vector<std::pair<std::string, std::string>> lines;
+    for (const auto& [name, field] : kRequestFields) lines.emplace_back(name, TextAt(request, field));
+    PrintFields(ctx.out(), lines);
+    if (TextAt(request, "status") == "pending") {
+      ctx.out() << "An approver runs: signet requests approve " << TextAt(request, "id") << '\n';
+    }
+  });
+  return Ok();
+}
+
+Status RequestAction(Context& ctx, const std::string& id, const char* action,
+                     const api::JsonObject& body, const std::string& heading) {
+  return ObjectCommand(ctx, client::HttpMethod::kPost, PathOf({kRequests, id, action}),
+                       api::JsonValue(body), kRequestFields, heading);
+}
+
+}  // namespace
+
+void AddPolicyCommands(CLI::App& app, Context& ctx) {
+  auto o = std::make_shared<PolicyOptions>();
+
+  // ---- policies ----
+  CLI::App* policies = app.add_subcommand(
+      "policies", "Manage signing policies (approval before signing, limited grants)");
+  policies->require_subcommand(1);
+
+  auto add_policy_options = [o](CLI::App* cmd) {
+    cmd->add_option("--step", o->steps,
+                    "Approval step, in order (repeatable): APPROVERS[:N] where APPROVERS are "
+                    "user e-mails or ids separated by commas and N the approvals needed "
+                    "(default 1)");
+    cmd->add_option("--max-signings", o->max_signings, "Most signatures per grant")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--max-window", o->max_window,
+                    "Longest grant window, e.g. 8h (1m to 30d)");
+    cmd->add_option("--max-request-ttl", o->max_request_ttl,
+                    "Pending requests expire after this (default 7d)");
+    cmd->add_flag("--bypass-for-machine-identities", o->bypass,
+                  "Machine identities sign without approval");
+    cmd->add_flag("--no-bypass-for-machine-identities", o->no_bypass,
+                  "Machine identities need approval too");
+  };
+
+  CLI::App* create = policies->add_subcommand("create", "Create a signing policy");
+  create->add_option("--name", o->name, "Policy name")->required();
+  add_policy_options(create);
+  OnRun(create, ctx, [&ctx, o, create]() -> Status {
+    if (o->steps.empty()) return InvalidArgument("a policy needs at least one --step");
+    SIGNET_ASSIGN_OR_RETURN(api::JsonObject body, PolicyBody(ctx, *o, create, true));
+    return PolicyCall(ctx, client::HttpMethod::kPost, kPolicies, api::JsonValue(body),
+                      "Created signing policy:");
+  });
+
+  CLI::App* list = policies->add_subcommand("list", "List signing policies");
+  AddPagingOptions(list, o->paging);
+  OnRun(list, ctx, [&ctx, o] {
+    return ListCommand(ctx, kPolicies, {{"projectId", ctx.flags.project}}, o->paging, "policies",
+                       {{"NAME", "name"}, {"ID", "id"},
+                        {"MAX SIGNINGS", "constraints.maxSignings"},
+                        {"MAX WINDOW", "constraints.maxWindowDuration"},
+                        {"BYPASS MACHINES", "bypassForMachineIdentities"}});
+  });
+
+  CLI::App* show = policies->add_subcommand("show", "Show a signing policy");
+  show->add_option("policy", o->id, "Policy name or id")->required();
+  OnRun(show, ctx, [&ctx, o]() -> Status {
+    SIGNET_ASSIGN_OR_RETURN(std::string id, PolicyId(ctx, o->id));
+    return PolicyCall(ctx, client::HttpMethod::kGet, PathOf({kPolicies, id}), std::nullopt, "");
+  });
+
+  CLI::App* update = policies->add_subcommand(
+      "update", "Change a signing policy (applies to new requests only)");
+  update->add_option("policy", o->id, "Policy name or id")->required();
+  update->add_option("--name", o->name, "New name");
+  add_policy_options(update);
+  OnRun(update, ctx, [&ctx, o, update]() -> Status {
+    SIGNET_ASSIGN_OR_RETURN(std::string id, PolicyId(ctx, o->id));
+    SIGNET_ASSIGN_OR_RETURN(api::JsonObject body, PolicyBody(ctx, *o, update, false));
+    if (body.empty()) return InvalidArgument("nothing to update");
+    return PolicyCall(ctx, client::HttpMethod::kPatch, PathOf({kPolicies, id}),
+                      api::JsonValue(body), "Updated signing policy:");
+  });
+
+  CLI::App* del = policies->add_subcommand("delete", "Delete a signing policy");
+  del->add_option("policy", o->id, "Policy name or id")->required();
+  OnRun(del, ctx, [&ctx, o]() -> Status {
+    SIGNET_ASSIGN_OR_RETURN(std::string id, PolicyId(ctx, o->id));
+    return PolicyCall(ctx, client::HttpMethod::kDelete, PathOf({kPolicies, id}), std::nullopt,
+                      "Deleted signing policy:");
+  });
+
+  // ---- request ----
+  CLI::App* request = app.add_subcommand(
+      "request", "Ask for access to a signer that has a signing policy");
+  request->add_option("--signer", o->signer, "Signer name or id")->required();
+  request->add_option("--justification", o->justification, "Why you need to sign")->required();
+  request->add_option("--signings", o->signings, "Number of signatures wanted")
+      ->check(CLI::PositiveNumber);
+  request->add_option("--duration", o->duration, "Length of the signing window, e.g. 1h");
+  request->add_option("--scope", o->scope,
+                      "Restrict the grant (repeatable): command=, signingApplication=, "
+                      "signingApplicationHash=, hostname=, osUsername=, ipAddress=, dataHash=");
+  OnRun(request, ctx, [&ctx, o] { return RequestAccess(ctx, *o); });
+
+  // ---- requests ----
+  CLI::App* requests = app.add_subcommand("requests", "List and decide signing requests");
+  requests->require_subcommand(1);
+  CLI::App* rlist = requests->add_subcommand("list", "List signing requests you can see");
+  rlist->add_option("--status", o->status, "pending, approved, rejected, cancelled or expired")
+      ->check(CLI::IsMember({"pending", "approved", "rejected", "cancelled", "expired"}));
+  rlist->add_option("--signer", o->signer, "Only requests for this signer (name or id)");
+  AddPagingOptions(rlist, o->paging);
+  OnRun(rlist, ctx, [&ctx, o]() -> Status {
+    std::string signer_id;
+    if (!o->signer.empty()) {
+      SIGNET_ASSIGN_OR_RETURN(signer_id, SignerId(ctx, o->signer));
+    }
+    return ListCommand(ctx, kRequests, {{"status", o->status}, {"signerId", signer_id}},
+                       o->paging, "requests",
+                       {{"ID", "id"}, {"STATUS", "status"}, {"SIGNER", "signerId"},
+                        {"REQUESTER", "requesterName"}, {"SIGNINGS", "requestedSignings"},
+                        {"WINDOW", "requestedWindowDuration"}, {"STEP", "currentStep"},
+                        {"CREATED", "createdAt"}, {"JUSTIFICATION", "justification"}});
+  });
+  CLI::App* rshow = requests->add_subcommand("show", "Show a signing request");
+  rshow->add_option("request", o->id, "Request id")->required();
+  OnRun(rshow, ctx, [&ctx, o] {
+    return ObjectCommand(ctx, client::HttpMethod::kGet, PathOf({kRequests, o->id}), std::nullopt,
+                         kRequestFields);
+  });
+  CLI::App* approve = requests->add_subcommand("approve", "Approve a signing request");
+  approve->add_option("request", o->id, "Request id")->required();
+  approve->add_option("--comment", o->comment, "Comment recorded with the approval");
+  OnRun(approve, ctx, [&ctx, o] {
+    api::JsonObject body;
+    if (!o->comment.empty()) body["comment"] = o->comment;
+    return RequestAction(ctx, o->id, "approve", body, "Approved:");
+  });
+  CLI::App* reject = requests->add_subcommand("reject", "Reject a signing request");
+  reject->add_option("request", o->id, "Request id")->required();
+  reject->add_option("--comment", o->comment, "Comment recorded with the rejection");
+  OnRun(reject, ctx, [&ctx, o] {
+    api::JsonObject body;
+    if (!o->comment.empty()) body["comment"] = o->comment;
+    return RequestAction(ctx, o->id, "reject", body, "Rejected:");
+  });
+  CLI::App* cancel = requests->add_subcommand("cancel", "Cancel your own pending request");
+  cancel->add_option("request", o->id, "Request id")->required();
+  OnRun(cancel, ctx, [&ctx, o] {
+    return RequestAction(ctx, o->id, "cancel", api::JsonObject{}, "Cancelled:");
+  });
+
+  // ---- grants ----
+  CLI::App* grants = app.add_subcommand("grants", "List and revoke signing grants");
+  grants->require_subcommand(1);
+  CLI::App* glist = grants->add_subcommand("list", "List grants you can see");
+  glist->add_option("--signer", o->signer, "Only grants for this signer (name or id)");
+  glist->add_option("--status", o->status, "active, expired or revoked")
+      ->check(CLI::IsMember({"active", "expired", "revoked"}));
+  AddPagingOptions(glist, o->paging);
+  OnRun(glist, ctx, [&ctx, o]() -> Status {
+    std::string signer_id;
+    if (!o->signer.empty()) {
+      SIGNET_ASSIGN_OR_RETURN(signer_id, SignerId(ctx, o->signer));
+    }
+    return ListCommand(ctx, kGrants, {{"signerId", signer_id}, {"status", o->status}}, o->paging,
+                       "grants",
+                       {{"ID", "id"}, {"STATUS", "status"}, {"SIGNER", "signerId"},
+                        {"GRANTEE", "granteeName"}, {"USED", "usedSignings"},
+                        {"MAX", "maxSignings"}, {"EXPIRES", "expiresAt"}});
+  });
+  CLI::App* gshow = grants->add_subcommand("show", "Show a grant");
+  gshow->add_option("grant", o->id, "Grant id")->required();
+  OnRun(gshow, ctx, [&ctx, o] {
+    return ObjectCommand(ctx, client::HttpMethod::kGet, PathOf({kGrants, o->id}), std::nullopt,
+                         kGrantFields);
+  });
+  CLI::App* grevoke = grants->add_subcommand("revoke", "Revoke a grant (effective at once)");
+  grevoke->add_option("grant", o->id, "Grant id")->required();
+  grevoke->add_option("--reason", o->reason, "Reason recorded with the revocation");
+  OnRun(grevoke, ctx, [&ctx, o] {
+    api::JsonObject body;
+    if (!o->reason.empty()) body["reason"] = o->reason;
+    return ObjectCommand(ctx, client::HttpMethod::kPost, PathOf({kGrants, o->id, "revoke"}),
+                         api::JsonValue(body), kGrantFields, "Revoked grant:");
+  });
+}
+
+}  // namespace signet::cli

@@ -1,0 +1,297 @@
+// sign and verify: files are hashed here in a streaming way and only digests travel.
+
+#include <atomic>
+#include <set>
+#include <thread>
+
+#include <sys/stat.h>
+
+#include "cli/commands.h"
+#include "cli/file_hash.h"
+#include "cli/metadata.h"
+#include "cli/output.h"
+#include "crypto/sign.h"
+#include "crypto/x509.h"
+#include "domain/algorithms.h"
+
+namespace signet::cli {
+namespace {
+
+// Progress bars appear only for inputs at least this large (and only on a terminal).
+constexpr std::uint64_t kProgressThreshold = 16u << 20;
+
+const char* const kAllAlgorithms[] = {
+    "RSASSA_PKCS1_V1_5_SHA256", "RSASSA_PKCS1_V1_5_SHA384", "RSASSA_PKCS1_V1_5_SHA512",
+    "RSASSA_PSS_SHA256",        "RSASSA_PSS_SHA384",        "RSASSA_PSS_SHA512",
+    "ECDSA_SHA256",             "ECDSA_SHA384",             "ECDSA_SHA512"};
+
+struct SignOptions {
+  std::string signer;
+  std::string algorithm;
+  std::vector<std::string> inputs;
+  std::string out;
+  std::string out_dir;
+  int concurrency = 4;
+  bool no_progress = false;
+  // verify
+  std::string in;
+  std::string sig;
+  std::string cert_file;
+};
+
+struct Job {
+  std::string in;
+  std::string out;
+  std::uint64_t size = 0;
+  std::optional<Error> error;
+  client::SignResult result;
+};
+
+std::string BaseName(const std::string& path) {
+  std::string p = path;
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  const std::size_t slash = p.rfind('/');
+  return slash == std::string::npos ? p : p.substr(slash + 1);
+}
+
+Error Explain(Error e, const std::string& signer) {
+  if (e.code == ErrorCode::kApprovalRequired) {
+    e.message += " Request access with: signet request --signer " + signer +
+                 " --justification TEXT";
+  }
+  return e;
+}
+
+Status SignFiles(Context& ctx, const SignOptions& o) {
+  SIGNET_ASSIGN_OR_RETURN(domain::SigningAlgorithm algorithm,
+                          domain::ParseSigningAlgorithm(o.algorithm));
+  if (o.inputs.empty()) return InvalidArgument("give a file to sign with --in FILE");
+  if (!o.out.empty() && !o.out_dir.empty()) {
+    return InvalidArgument("give either --out or --out-dir, not both");
+  }
+  if (o.inputs.size() > 1 && o.out_dir.empty()) {
+    return InvalidArgument("signing " + std::to_string(o.inputs.size()) +
+                           " files needs --out-dir DIR (one DIR/<file>.sig each)");
+  }
+  std::vector<Job> jobs(o.inputs.size());
+  std::set<std::string> outputs;
+  std::uint64_t total = 0;
+  for (std::size_t i = 0; i < o.inputs.size(); ++i) {
+    Job& job = jobs[i];
+    job.in = o.inputs[i];
+    SIGNET_ASSIGN_OR_RETURN(job.size, FileSize(job.in));
+    total += job.size;
+    if (!o.out_dir.empty()) {
+      job.out = o.out_dir + "/" + BaseName(job.in) + ".sig";
+    } else {
+      job.out = o.out.empty() ? job.in + ".sig" : o.out;
+    }
+    if (!outputs.insert(job.out).second) {
+      return InvalidArgument("two inputs would both write " + job.out + "; sign them separately");
+    }
+  }
+  if (!o.out_dir.empty()) {
+    struct stat st {};
+    if (::stat(o.out_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+      return InvalidArgument("--out-dir " + o.out_dir + " is not a directory");
+    }
+  }
+
+  SIGNET_ASSIGN_OR_RETURN(client::Client * api, ctx.Api());
+  SIGNET_ASSIGN_OR_RETURN(client::SignerInfo signer,
+                          api->ResolveSigner(o.signer, ctx.flags.project));
+  const client::ClientMetadata metadata = SigningMetadata(ctx.argv());
+  const std::string algorithm_name(o.algorithm);
+
+  const bool show_progress = ctx.terminal().stderr_is_tty && !o.no_progress && !ctx.flags.json &&
+                             total >= kProgressThreshold;
+  Progress progress(ctx.err(), show_progress, total,
+                    jobs.size() == 1 ? "Hashing " + BaseName(jobs[0].in)
+                                     : "Hashing " + std::to_string(jobs.size()) + " files");
+
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t i = next++; i < jobs.size(); i = next++) {
+      Job& job = jobs[i];
+      auto digests = HashFile(job.in, {algorithm.hash}, &progress);
+      if (!digests) {
+        job.error = digests.error();
+        continue;
+      }
+      auto signed_ = api->SignDigest(signer.id, algorithm_name, digests->digests[0], metadata);
+      if (!signed_) {
+        job.error = Explain(signed_.error(), o.signer);
+        continue;
+      }
+      job.result = std::move(*signed_);
+      auto written = WriteFile(job.out, AsString(job.result.signature));
+      if (!written) job.error = written.error();
+    }
+  };
+  const std::size_t threads =
+      std::min<std::size_t>(jobs.size(), static_cast<std::size_t>(std::max(1, o.concurrency)));
+  std::vector<std::thread> pool;
+  for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  progress.Finish();
+
+  std::size_t failed = 0;
+  std::optional<Error> first_error;
+  api::JsonArray results;
+  for (const Job& job : jobs) {
+    if (job.error) {
+      ++failed;
+      if (!first_error) first_error = job.error;
+      if (jobs.size() > 1) ctx.err() << "signet: " << job.in << ": " << job.error->message << '\n';
+      continue;
+    }
+    api::JsonObject r = job.result.raw;
+    r["file"] = job.in;
+    r["out"] = job.out;
+    r["size"] = job.size;
+    results.emplace_back(std::move(r));
+    if (!ctx.flags.json) {
+      ctx.out() << "Signed " << job.in << " -> " << job.out << " (" << job.result.signing_algorithm
+                << ", signer " << signer.name << ")\n";
+    }
+  }
+  if (ctx.flags.json) {
+    if (jobs.size() == 1 && !results.empty()) {
+      PrintJson(ctx.out(), results[0]);
+    } else if (jobs.size() > 1) {
+      PrintJson(ctx.out(), results);
+    }
+  }
+  if (first_error) {
+    if (jobs.size() == 1) return tl::unexpected(*first_error);
+    return MakeError(first_error->code, std::to_string(failed) + " of " +
+                                            std::to_string(jobs.size()) + " files were not signed");
+  }
+  return Ok();
+}
+
+Status VerifyFile(Context& ctx, const SignOptions& o) {
+  if (o.signer.empty() == o.cert_file.empty()) {
+    return InvalidArgument("give --signer NAME (its certificate comes from the server) or "
+                           "--certificate FILE");
+  }
+  std::string pem;
+  std::string who;
+  if (!o.cert_file.empty()) {
+    SIGNET_ASSIGN_OR_RETURN(pem, ReadTextFile(o.cert_file));
+    who = o.cert_file;
+  } else {
+    SIGNET_ASSIGN_OR_RETURN(client::Client * api, ctx.Api());
+    SIGNET_ASSIGN_OR_RETURN(client::SignerInfo signer,
+                            api->ResolveSigner(o.signer, ctx.flags.project));
+    SIGNET_ASSIGN_OR_RETURN(client::SignerCertificate cert, api->GetSignerCertificate(signer.id));
+    pem = std::move(cert.certificate_pem);
+    who = "signer " + signer.name;
+  }
+  SIGNET_ASSIGN_OR_RETURN(crypto::Certificate certificate, crypto::Certificate::FromPem(pem));
+  SIGNET_ASSIGN_OR_RETURN(crypto::PublicKey key, certificate.PublicKey());
+  SIGNET_ASSIGN_OR_RETURN(crypto::CertificateInfo info, certificate.Info());
+
+  std::vector<domain::SigningAlgorithm> candidates;
+  std::vector<std::string> names;
+  if (!o.algorithm.empty()) {
+    SIGNET_ASSIGN_OR_RETURN(domain::SigningAlgorithm a, domain::ParseSigningAlgorithm(o.algorithm));
+    if (domain::RequiredKeyType(a) != key.type()) {
+      return InvalidArgument(o.algorithm + " needs an " +
+                             std::string(domain::KeyTypeName(domain::RequiredKeyType(a))) +
+                             " key; the certificate has an " +
+                             std::string(domain::KeyTypeName(key.type())) + " key");
+    }
+    candidates.push_back(a);
+    names.push_back(o.algorithm);
+  } else {
+    for (const char* name : kAllAlgorithms) {
+      auto a = domain::ParseSigningAlgorithm(name);
+      if (a && domain::RequiredKeyType(*a) == key.type()) {
+        candidates.push_back(*a);
+        names.emplace_back(name);
+      }
+    }
+  }
+  std::vector<domain::HashAlgorithm> hashes;
+  for (const auto& a : candidates) {
+    if (std::find(hashes.begin(), hashes.end(), a.hash) == hashes.end()) hashes.push_back(a.hash);
+  }
+
+  SIGNET_ASSIGN_OR_RETURN(std::string signature_text, ReadTextFile(o.sig, 64 * 1024));
+  const ByteView signature = AsBytes(signature_text);
+  SIGNET_ASSIGN_OR_RETURN(std::uint64_t size, FileSize(o.in));
+  Progress progress(ctx.err(),
+                    ctx.terminal().stderr_is_tty && !ctx.flags.json && size >= kProgressThreshold,
+                    size, "Hashing " + BaseName(o.in));
+  SIGNET_ASSIGN_OR_RETURN(FileDigests digests, HashFile(o.in, hashes, &progress));
+  progress.Finish();
+
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    const std::size_t h =
+        std::find(hashes.begin(), hashes.end(), candidates[i].hash) - hashes.begin();
+    if (!crypto::Verify(key, candidates[i], digests.digests[h], true, signature)) continue;
+    const auto now = std::chrono::system_clock::now();
+    const bool expired = now > info.not_after;
+    api::JsonObject out{{"verified", true},
+                        {"file", o.in},
+                        {"signature", o.sig},
+                        {"signingAlgorithm", names[i]},
+                        {"certificateSubject", info.subject},
+                        {"certificateSerialNumber", info.serial_hex},
+                        {"certificateExpired", expired}};
+    if (!o.signer.empty()) out["signer"] = o.signer;
+    ctx.Show(out, [&](const api::JsonValue&) {
+      ctx.out() << "Verified OK: " << o.in << " was signed by " << who << " (" << names[i]
+                << "; certificate " << info.subject << ", serial " << info.serial_hex << ")\n";
+      if (expired) {
+        ctx.err() << "note: the certificate expired on " << FormatTime(info.not_after) << '\n';
+      }
+    });
+    return Ok();
+  }
+  return InvalidArgument("signature does not verify: " + o.sig + " is not a signature of " +
+                         o.in + " by " + who +
+                         (o.algorithm.empty() ? "" : " with " + o.algorithm) +
+                         " (the file may have changed)");
+}
+
+}  // namespace
+
+void AddSignCommands(CLI::App& app, Context& ctx) {
+  auto o = std::make_shared<SignOptions>();
+
+  CLI::App* sign = app.add_subcommand(
+      "sign",
+      "Sign files: each is hashed here (streaming) and only its digest is sent.\n"
+      "  signet sign --signer NAME --algorithm ALG --in FILE [--out FILE.sig]\n"
+      "  signet sign --signer NAME --algorithm ALG --out-dir DIR --in A --in B ...");
+  sign->add_option("--signer", o->signer, "Signer name or id")->required();
+  sign->add_option("--algorithm", o->algorithm,
+                   "RSASSA_PKCS1_V1_5_SHA256|384|512, RSASSA_PSS_SHA256|384|512 or "
+                   "ECDSA_SHA256|384|512")
+      ->required();
+  sign->add_option("--in,files", o->inputs, "File(s) to sign (repeatable)");
+  sign->add_option("--out", o->out, "Signature file (default: <file>.sig)");
+  sign->add_option("--out-dir", o->out_dir, "Directory for <file>.sig of each input");
+  sign->add_option("--concurrency", o->concurrency, "Files signed at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  sign->add_flag("--no-progress", o->no_progress, "Never show a progress bar");
+  OnRun(sign, ctx, [&ctx, o] { return SignFiles(ctx, *o); });
+
+  CLI::App* verify = app.add_subcommand(
+      "verify",
+      "Check a signature locally against the signer's certificate (exit 0 when it verifies)");
+  verify->add_option("--signer", o->signer, "Signer name or id");
+  verify->add_option("--certificate", o->cert_file,
+                     "Verify against this certificate (PEM) instead; no server needed");
+  verify->add_option("--in", o->in, "The signed file")->required();
+  verify->add_option("--sig", o->sig, "The signature file")->required();
+  verify->add_option("--algorithm", o->algorithm,
+                     "Signing algorithm (default: every algorithm for the key type)");
+  OnRun(verify, ctx, [&ctx, o] { return VerifyFile(ctx, *o); });
+}
+
+}  // namespace signet::cli

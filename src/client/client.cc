@@ -1,0 +1,265 @@
+#include "client/client.h"
+
+#include "common/encoding.h"
+#include "common/uuid.h"
+
+namespace signet::client {
+namespace {
+
+constexpr std::string_view kSigners = "/api/v1/pki/signers";
+constexpr int kPageLimit = 100;
+// A server that keeps answering full pages is capped here so a bug cannot loop forever.
+constexpr int kMaxPages = 10'000;
+
+Result<const api::JsonObject*> AsObject(const api::JsonValue& value, std::string_view what) {
+  if (!value.is_object()) return Internal(std::string(what) + ": the reply is not a JSON object");
+  return &value.as_object();
+}
+
+Result<std::string> StringField(const api::JsonObject& o, std::string_view name,
+                                std::string_view what) {
+  const api::JsonValue* v = o.if_contains(name);
+  if (v == nullptr || !v->is_string()) {
+    return Internal(std::string(what) + ": the reply lacks the string field " + std::string(name));
+  }
+  return std::string(v->as_string());
+}
+
+std::optional<std::string> OptStringField(const api::JsonObject& o, std::string_view name) {
+  const api::JsonValue* v = o.if_contains(name);
+  if (v == nullptr || !v->is_string()) return std::nullopt;
+  return std::string(v->as_string());
+}
+
+// Overwrites the characters of a string field that held a secret.
+void WipeField(api::JsonValue& body, std::string_view name) {
+  if (!body.is_object()) return;
+  api::JsonValue* v = body.as_object().if_contains(name);
+  if (v != nullptr && v->is_string()) SecureWipe(v->as_string().data(), v->as_string().size());
+}
+
+Result<LoginResult> DecodeLogin(api::JsonValue& reply) {
+  SIGNET_ASSIGN_OR_RETURN(const api::JsonObject* o, AsObject(reply, "login"));
+  SIGNET_ASSIGN_OR_RETURN(std::string token, StringField(*o, "accessToken", "login"));
+  LoginResult r;
+  r.access_token = SecretBytes::FromString(token);
+  SecureWipe(token.data(), token.size());
+  WipeField(reply, "accessToken");
+  if (const api::JsonValue* e = o->if_contains("expiresIn"); e != nullptr && e->is_number()) {
+    r.expires_in = std::chrono::seconds(e->to_number<std::int64_t>());
+  }
+  return r;
+}
+
+}  // namespace
+
+std::string_view HttpMethodName(HttpMethod method) {
+  switch (method) {
+    case HttpMethod::kGet: return "GET";
+    case HttpMethod::kPost: return "POST";
+    case HttpMethod::kPatch: return "PATCH";
+    case HttpMethod::kDelete: return "DELETE";
+  }
+  return "GET";
+}
+
+std::string PercentEncode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    const bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                            (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
+    if (unreserved) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+std::string Query(const QueryParams& params) {
+  std::string out;
+  for (const auto& [key, value] : params) {
+    if (value.empty()) continue;
+    out += out.empty() ? '?' : '&';
+    out += PercentEncode(key);
+    out += '=';
+    out += PercentEncode(value);
+  }
+  return out;
+}
+
+Result<SignerInfo> DecodeSigner(const api::JsonValue& value) {
+  SIGNET_ASSIGN_OR_RETURN(const api::JsonObject* o, AsObject(value, "signer"));
+  SignerInfo s;
+  SIGNET_ASSIGN_OR_RETURN(s.id, StringField(*o, "id", "signer"));
+  SIGNET_ASSIGN_OR_RETURN(s.name, StringField(*o, "name", "signer"));
+  s.project_id = OptStringField(*o, "projectId").value_or("");
+  s.description = OptStringField(*o, "description").value_or("");
+  s.status = OptStringField(*o, "status").value_or("");
+  s.certificate_id = OptStringField(*o, "certificateId").value_or("");
+  s.signing_policy_id = OptStringField(*o, "signingPolicyId");
+  s.last_signed_at = OptStringField(*o, "lastSignedAt");
+  return s;
+}
+
+api::JsonObject EncodeClientMetadata(const ClientMetadata& m) {
+  api::JsonObject o;
+  auto put = [&o](const char* key, const std::optional<std::string>& v) {
+    if (v) o[key] = *v;
+  };
+  put("tool", m.tool);
+  put("hostname", m.hostname);
+  put("reportedIp", m.reported_ip);
+  put("command", m.command);
+  put("osUsername", m.os_username);
+  put("signingApplicationHash", m.signing_application_hash);
+  return o;
+}
+
+Result<LoginResult> Client::LoginWithPassword(std::string_view email, const SecretBytes& password) {
+  api::JsonValue body = api::JsonObject{{"email", email}, {"password", password.string_view()}};
+  auto reply = Call(HttpMethod::kPost, "/api/v1/auth/login", body);
+  WipeField(body, "password");
+  if (!reply) return tl::unexpected(reply.error());
+  SIGNET_ASSIGN_OR_RETURN(LoginResult r, DecodeLogin(*reply));
+  SetToken(r.access_token);
+  return r;
+}
+
+Result<LoginResult> Client::LoginWithClientSecret(std::string_view client_id,
+                                                  const SecretBytes& client_secret) {
+  api::JsonValue body =
+      api::JsonObject{{"clientId", client_id}, {"clientSecret", client_secret.string_view()}};
+  auto reply = Call(HttpMethod::kPost, "/api/v1/auth/universal-auth/login", body);
+  WipeField(body, "clientSecret");
+  if (!reply) return tl::unexpected(reply.error());
+  SIGNET_ASSIGN_OR_RETURN(LoginResult r, DecodeLogin(*reply));
+  SetToken(r.access_token);
+  return r;
+}
+
+Status Client::Logout() {
+  SIGNET_TRY(Call(HttpMethod::kPost, "/api/v1/auth/logout", api::JsonValue(api::JsonObject{})));
+  SetToken(SecretBytes());
+  return Ok();
+}
+
+Result<std::vector<SignerInfo>> Client::ListSigners(std::string_view project_id,
+                                                    std::string_view search) {
+  std::vector<SignerInfo> out;
+  for (int page = 0; page < kMaxPages; ++page) {
+    const std::string path =
+        std::string(kSigners) + Query({{"projectId", std::string(project_id)},
+                                       {"search", std::string(search)},
+                                       {"offset", std::to_string(out.size())},
+                                       {"limit", std::to_string(kPageLimit)}});
+    SIGNET_ASSIGN_OR_RETURN(api::JsonValue reply, Call(HttpMethod::kGet, path));
+    SIGNET_ASSIGN_OR_RETURN(const api::JsonObject* o, AsObject(reply, "signers"));
+    const api::JsonValue* items = o->if_contains("signers");
+    if (items == nullptr || !items->is_array()) {
+      return Internal("signers: the reply lacks the array field signers");
+    }
+    for (const auto& item : items->as_array()) {
+      SIGNET_ASSIGN_OR_RETURN(SignerInfo s, DecodeSigner(item));
+      out.push_back(std::move(s));
+    }
+    std::int64_t total = 0;
+    if (const api::JsonValue* t = o->if_contains("totalCount"); t != nullptr && t->is_number()) {
+      total = t->to_number<std::int64_t>();
+    }
+    if (items->as_array().empty() || static_cast<std::int64_t>(out.size()) >= total) break;
+  }
+  return out;
+}
+
+Result<SignerInfo> Client::GetSigner(std::string_view signer_id) {
+  SIGNET_ASSIGN_OR_RETURN(api::JsonValue reply,
+                          Call(HttpMethod::kGet, std::string(kSigners) + "/" +
+                                                     PercentEncode(signer_id)));
+  return DecodeSigner(reply);
+}
+
+Result<SignerInfo> Client::ResolveSigner(std::string_view name_or_id, std::string_view project_id) {
+  if (name_or_id.empty()) return InvalidArgument("signer name or id is empty");
+  if (IsUuid(name_or_id)) return GetSigner(name_or_id);
+  SIGNET_ASSIGN_OR_RETURN(auto signers, ListSigners(project_id, name_or_id));
+  std::optional<SignerInfo> found;
+  int matches = 0;
+  for (auto& s : signers) {
+    if (s.name == name_or_id) {
+      ++matches;
+      found = std::move(s);
+    }
+  }
+  if (matches == 0) return NotFound("no signer named '" + std::string(name_or_id) + "'");
+  if (matches > 1) {
+    return InvalidArgument(std::to_string(matches) + " signers are named '" +
+                           std::string(name_or_id) + "'; use the signer's id");
+  }
+  return std::move(*found);
+}
+
+Result<SignerCertificate> Client::GetSignerCertificate(std::string_view signer_id) {
+  SIGNET_ASSIGN_OR_RETURN(api::JsonValue reply,
+                          Call(HttpMethod::kGet, std::string(kSigners) + "/" +
+                                                     PercentEncode(signer_id) + "/certificate"));
+  SIGNET_ASSIGN_OR_RETURN(const api::JsonObject* o, AsObject(reply, "signer certificate"));
+  SignerCertificate c;
+  SIGNET_ASSIGN_OR_RETURN(c.certificate_pem,
+                          StringField(*o, "certificatePem", "signer certificate"));
+  c.certificate_chain_pem = OptStringField(*o, "certificateChainPem").value_or("");
+  c.serial_number = OptStringField(*o, "serialNumber").value_or("");
+  c.signer_name = OptStringField(*o, "signerName").value_or("");
+  return c;
+}
+
+Result<SignerPublicKey> Client::GetSignerPublicKey(std::string_view signer_id) {
+  SIGNET_ASSIGN_OR_RETURN(api::JsonValue reply,
+                          Call(HttpMethod::kGet, std::string(kSigners) + "/" +
+                                                     PercentEncode(signer_id) + "/public-key"));
+  SIGNET_ASSIGN_OR_RETURN(const api::JsonObject* o, AsObject(reply, "signer public key"));
+  SIGNET_ASSIGN_OR_RETURN(std::string b64, StringField(*o, "publicKey", "signer public key"));
+  SignerPublicKey k;
+  auto der = Base64Decode(b64);
+  if (!der) return Internal("signer public key: publicKey is not base64: " + der.error().message);
+  k.spki_der = std::move(*der);
+  k.algorithm = OptStringField(*o, "algorithm").value_or("");
+  return k;
+}
+
+Result<SignResult> Client::SignDigest(std::string_view signer_id,
+                                      std::string_view signing_algorithm, ByteView digest,
+                                      const ClientMetadata& metadata) {
+  return Sign(signer_id, signing_algorithm, digest, true, metadata);
+}
+
+Result<SignResult> Client::Sign(std::string_view signer_id, std::string_view signing_algorithm,
+                                ByteView data, bool is_digest, const ClientMetadata& metadata) {
+  api::JsonObject body{{"data", Base64Encode(data)},
+                       {"signingAlgorithm", signing_algorithm},
+                       {"isDigest", is_digest}};
+  api::JsonObject meta = EncodeClientMetadata(metadata);
+  if (!meta.empty()) body["clientMetadata"] = std::move(meta);
+  SIGNET_ASSIGN_OR_RETURN(
+      api::JsonValue reply,
+      Call(HttpMethod::kPost, std::string(kSigners) + "/" + PercentEncode(signer_id) + "/sign",
+           api::JsonValue(std::move(body))));
+  SIGNET_ASSIGN_OR_RETURN(const api::JsonObject* o, AsObject(reply, "sign"));
+  SIGNET_ASSIGN_OR_RETURN(std::string sig_b64, StringField(*o, "signature", "sign"));
+  SignResult r;
+  auto sig = Base64Decode(sig_b64);
+  if (!sig) return Internal("sign: signature is not base64: " + sig.error().message);
+  r.signature = std::move(*sig);
+  r.signing_algorithm =
+      OptStringField(*o, "signingAlgorithm").value_or(std::string(signing_algorithm));
+  r.signer_id = OptStringField(*o, "signerId").value_or(std::string(signer_id));
+  r.raw = *o;
+  return r;
+}
+
+}  // namespace signet::client
