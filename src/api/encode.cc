@@ -1,5 +1,8 @@
 #include "api/encode.h"
 
+#include <algorithm>
+
+#include "common/duration.h"
 #include "common/encoding.h"
 
 namespace signet::api {
@@ -93,6 +96,87 @@ JsonObject EncodeAuditEvent(const domain::AuditEvent& e) {
           {"target", JsonObject{{"type", e.target_type}, {"id", e.target_id}}},
           {"details", RawJson(e.details_json)}, {"prevHash", HexEncode(e.prev_hash)},
           {"hash", HexEncode(e.hash)}};
+}
+
+JsonObject EncodeSigningPolicy(const domain::SigningPolicy& p) {
+  JsonArray steps;
+  for (const auto& step : p.steps) {
+    JsonArray approvers;
+    for (const auto& id : step.approver_user_ids) {
+      approvers.emplace_back(JsonObject{{"type", "user"}, {"id", id}});
+    }
+    steps.emplace_back(JsonObject{{"name", step.name},
+                                  {"requiredApprovals", step.required_approvals},
+                                  {"approvers", std::move(approvers)}});
+  }
+  JsonObject constraints{
+      {"maxWindowDuration",
+       p.max_window_duration ? JsonValue(FormatDuration(*p.max_window_duration)) : JsonValue(nullptr)},
+      {"maxSignings", p.max_signings ? JsonValue(*p.max_signings) : JsonValue(nullptr)}};
+  return {{"id", p.id}, {"projectId", p.project_id}, {"name", p.name},
+          {"steps", std::move(steps)}, {"constraints", std::move(constraints)},
+          {"maxRequestTtl", FormatDuration(p.max_request_ttl)},
+          {"bypassForMachineIdentities", p.bypass_for_machine_identities},
+          {"createdAt", Time(p.created_at)}, {"updatedAt", Time(p.updated_at)}};
+}
+
+JsonValue EncodeSigningScope(const domain::SigningScope& s) {
+  if (s.Empty()) return nullptr;
+  JsonObject o;
+  auto add = [&](const char* key, const std::optional<std::string>& v) {
+    if (v) o[key] = *v;
+  };
+  add("command", s.command);
+  add("signingApplication", s.signing_application);
+  add("signingApplicationHash", s.signing_application_hash);
+  add("hostname", s.hostname);
+  add("osUsername", s.os_username);
+  add("ipAddress", s.ip_address);
+  add("dataHash", s.data_hash);
+  return o;
+}
+
+JsonObject EncodeApproval(const domain::Approval& a) {
+  return {{"id", a.id}, {"requestId", a.request_id}, {"step", a.step},
+          {"approverUserId", a.approver_user_id},
+          {"decision", domain::ApprovalDecisionName(a.decision)}, {"comment", a.comment},
+          {"createdAt", Time(a.created_at)}};
+}
+
+JsonObject EncodeSigningRequest(const domain::SigningRequest& r,
+                                const std::vector<domain::Approval>& approvals) {
+  JsonArray decided;
+  for (const auto& a : approvals) decided.emplace_back(EncodeApproval(a));
+  JsonValue policy = r.policy_snapshot ? JsonValue(EncodeSigningPolicy(*r.policy_snapshot))
+                                       : JsonValue(nullptr);
+  return {{"id", r.id}, {"signerId", r.signer_id}, {"projectId", r.project_id},
+          {"requesterType", domain::PrincipalTypeName(r.requester_type)},
+          {"requesterId", r.requester_id}, {"justification", r.justification},
+          {"requestedSignings", r.requested_signings ? JsonValue(*r.requested_signings) : JsonValue(nullptr)},
+          {"requestedWindowDuration", r.requested_window_duration
+                                          ? JsonValue(FormatDuration(*r.requested_window_duration))
+                                          : JsonValue(nullptr)},
+          {"requestedWindowStart", OptTime(r.window_start)},
+          {"requestedWindowEnd", OptTime(r.window_end)},
+          {"scope", EncodeSigningScope(r.scope)},
+          {"status", domain::RequestStatusName(r.status)}, {"currentStep", r.current_step},
+          {"signingPolicyId", r.policy_snapshot ? JsonValue(r.policy_snapshot->id) : JsonValue(nullptr)},
+          {"policy", std::move(policy)}, {"approvals", std::move(decided)},
+          {"expiresAt", Time(r.expires_at)}, {"grantId", OptString(r.grant_id)},
+          {"createdAt", Time(r.created_at)}, {"updatedAt", Time(r.updated_at)}};
+}
+
+JsonObject EncodeGrant(const domain::Grant& g) {
+  JsonValue remaining = nullptr;
+  if (g.max_signings) remaining = std::max<std::int64_t>(0, *g.max_signings - g.used_signings);
+  return {{"id", g.id}, {"signerId", g.signer_id}, {"requestId", OptString(g.request_id)},
+          {"granteeType", domain::PrincipalTypeName(g.grantee_type)}, {"granteeId", g.grantee_id},
+          {"maxSignings", g.max_signings ? JsonValue(*g.max_signings) : JsonValue(nullptr)},
+          {"usedSignings", g.used_signings}, {"remainingSignings", remaining},
+          {"windowStart", Time(g.window_start)}, {"expiresAt", OptTime(g.expires_at)},
+          {"scope", EncodeSigningScope(g.scope)}, {"status", domain::GrantStatusName(g.status)},
+          {"revokedReason", g.revoked_reason}, {"createdAt", Time(g.created_at)},
+          {"updatedAt", Time(g.updated_at)}};
 }
 
 }  // namespace signet::api

@@ -18,4 +18,14 @@ JsonObject EncodeSignerMember(const domain::SignerMember& m);
 JsonObject EncodeOperation(const domain::SigningOperation& op);
 JsonObject EncodeAuditEvent(const domain::AuditEvent& e);
 
+// Signing policies, requests and grants (SPEC §5). Durations are strings ("8h"); a request
+// carries its approvals and its policy snapshot; `status` is encoded as given (the service
+// passes the effective status).
+JsonObject EncodeSigningPolicy(const domain::SigningPolicy& p);
+JsonValue EncodeSigningScope(const domain::SigningScope& s);  // null when empty
+JsonObject EncodeApproval(const domain::Approval& a);
+JsonObject EncodeSigningRequest(const domain::SigningRequest& r,
+                                const std::vector<domain::Approval>& approvals);
+JsonObject EncodeGrant(const domain::Grant& g);
+
 }  // namespace signet::api

@@ -5,6 +5,7 @@
 #include "api/json.h"
 #include "common/encoding.h"
 #include "common/uuid.h"
+#include "http/policy_routes.h"
 
 namespace signet::http {
 namespace {
@@ -571,6 +572,7 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
     return JsonResponse(out);
   }));
   (void)options;
+  RegisterPolicyRoutes(router, svc);
 }
 
 }  // namespace signet::http

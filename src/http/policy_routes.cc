@@ -1,0 +1,332 @@
+#include "http/policy_routes.h"
+
+#include "api/encode.h"
+#include "api/error.h"
+#include "api/json.h"
+#include "common/duration.h"
+#include "common/uuid.h"
+
+namespace signet::http {
+namespace {
+
+using api::Fields;
+using api::JsonArray;
+using api::JsonObject;
+using api::JsonValue;
+using service::Caller;
+
+constexpr std::size_t kMaxText = 1024;
+// Durations are parsed here only for their form; service/ and policy/ check them against the
+// limits and name the limit in the message.
+constexpr Millis kAnyDurationMin{1};
+constexpr Millis kAnyDurationMax{3650LL * 24 * 3600 * 1000};
+// Bounds on what is parsed at all; the service applies the real limits (policy/signing_policy.h).
+constexpr std::size_t kParseMaxItems = 100;
+constexpr std::int64_t kParseMaxCount = 1'000'000'000'000LL;
+
+Response JsonResponse(JsonValue value) {
+  return Response{200, api::Serialize(value), "application/json", {}};
+}
+
+Response ErrorResponse(const Error& e, const Request& req) {
+  return Response{api::HttpStatus(e.code), api::ErrorBody(e, req.request_id), "application/json", {}};
+}
+
+std::string_view BearerToken(const Request& req) {
+  std::string_view h = req.Header("authorization");
+  constexpr std::string_view kPrefix = "Bearer ";
+  if (h.size() > kPrefix.size() && (h.substr(0, 7) == "Bearer " || h.substr(0, 7) == "bearer ")) {
+    return h.substr(kPrefix.size());
+  }
+  return {};
+}
+
+using AuthedFn = std::function<Result<Response>(const Request&, const PathParams&, const Caller&)>;
+
+Handler Authed(service::Service& svc, AuthedFn fn) {
+  return [&svc, fn = std::move(fn)](const Request& req, const PathParams& params) {
+    auto principal = svc.Authenticate(BearerToken(req));
+    if (!principal) return ErrorResponse(principal.error(), req);
+    Caller caller{std::move(*principal), req.remote_ip, req.request_id};
+    auto r = fn(req, params, caller);
+    return r ? std::move(*r) : ErrorResponse(r.error(), req);
+  };
+}
+
+Result<std::string> PathId(const PathParams& params, const char* field) {
+  return ParseUuid(params.at("id"), field);
+}
+
+std::optional<std::string> QueryOpt(const Request& req, const char* name) {
+  const std::string* v = req.Query(name);
+  if (v == nullptr || v->empty()) return std::nullopt;
+  return *v;
+}
+
+Result<service::Paging> PagingOf(const Request& req) {
+  service::Paging p;
+  auto read = [&](const char* name, std::int64_t min, std::int64_t max, std::int64_t& out) -> Status {
+    const std::string* v = req.Query(name);
+    if (v == nullptr) return Ok();
+    if (v->empty() || v->size() > 9 || v->find_first_not_of("0123456789") != std::string::npos) {
+      return InvalidArgument(std::string(name) + " must be a whole number");
+    }
+    const std::int64_t n = std::stoll(*v);
+    if (n < min || n > max) {
+      return InvalidArgument(std::string(name) + " is " + *v + "; it must be " + std::to_string(min) +
+                             " to " + std::to_string(max));
+    }
+    out = n;
+    return Ok();
+  };
+  SIGNET_TRY(read("offset", 0, 1'000'000'000, p.offset));
+  SIGNET_TRY(read("limit", 1, 100, p.limit));
+  return p;
+}
+
+Result<std::optional<Millis>> OptDuration(const Fields& f, const char* name) {
+  SIGNET_ASSIGN_OR_RETURN(auto text, f.OptString(name, 16));
+  if (!text) return std::optional<Millis>();
+  SIGNET_ASSIGN_OR_RETURN(Millis d, ParseDuration(*text, f.Name(name), kAnyDurationMin, kAnyDurationMax));
+  return std::optional<Millis>(d);
+}
+
+Result<std::optional<TimePoint>> OptTime(const Fields& f, const char* name) {
+  SIGNET_ASSIGN_OR_RETURN(auto text, f.OptString(name, 64));
+  if (!text) return std::optional<TimePoint>();
+  SIGNET_ASSIGN_OR_RETURN(TimePoint t, ParseTime(*text, f.Name(name)));
+  return std::optional<TimePoint>(t);
+}
+
+// steps: [{name?, requiredApprovals, approvers: [{type: "user", id}]}]
+Result<std::vector<domain::PolicyStep>> StepsOf(const JsonArray& array) {
+  if (array.size() > kParseMaxItems) {
+    return InvalidArgument("steps has " + std::to_string(array.size()) + " steps; the maximum is " +
+                           std::to_string(kParseMaxItems));
+  }
+  std::vector<domain::PolicyStep> steps;
+  for (std::size_t i = 0; i < array.size(); ++i) {
+    const std::string prefix = "steps[" + std::to_string(i) + "].";
+    if (!array[i].is_object()) return InvalidArgument("steps[" + std::to_string(i) + "] must be an object");
+    Fields s(array[i].as_object(), prefix);
+    domain::PolicyStep step;
+    SIGNET_ASSIGN_OR_RETURN(auto name, s.OptString("name", 64));
+    step.name = name.value_or("");
+    SIGNET_ASSIGN_OR_RETURN(step.required_approvals,
+                            s.Int("requiredApprovals", 1, kParseMaxCount));
+    SIGNET_ASSIGN_OR_RETURN(auto approvers, s.OptArray("approvers"));
+    if (!approvers) return InvalidArgument(prefix + "approvers is required");
+    if (approvers->size() > kParseMaxItems) {
+      return InvalidArgument(prefix + "approvers has " + std::to_string(approvers->size()) +
+                             " users; the maximum is " + std::to_string(kParseMaxItems));
+    }
+    for (std::size_t j = 0; j < approvers->size(); ++j) {
+      const std::string field = prefix + "approvers[" + std::to_string(j) + "]";
+      if (!(*approvers)[j].is_object()) return InvalidArgument(field + " must be an object");
+      Fields a((*approvers)[j].as_object(), field + ".");
+      SIGNET_ASSIGN_OR_RETURN(std::string type, a.String("type", 16));
+      if (type != "user") {
+        return InvalidArgument(field + ".type is '" + type + "'; approvers must be of type user");
+      }
+      SIGNET_ASSIGN_OR_RETURN(std::string id, a.String("id", 64));
+      SIGNET_ASSIGN_OR_RETURN(id, ParseUuid(id, field + ".id"));
+      step.approver_user_ids.push_back(std::move(id));
+    }
+    steps.push_back(std::move(step));
+  }
+  return steps;
+}
+
+Result<service::PolicyInput> PolicyInputOf(const JsonObject& body, bool create) {
+  Fields f(body);
+  service::PolicyInput in;
+  if (create) {
+    SIGNET_ASSIGN_OR_RETURN(in.project, f.OptString("projectId", 64));
+  }
+  SIGNET_ASSIGN_OR_RETURN(in.name, f.OptString("name", 64));
+  SIGNET_ASSIGN_OR_RETURN(auto steps, f.OptArray("steps"));
+  if (steps) {
+    SIGNET_ASSIGN_OR_RETURN(in.steps, StepsOf(*steps));
+  }
+  SIGNET_ASSIGN_OR_RETURN(auto constraints, f.OptObject("constraints"));
+  if (constraints) {
+    Fields c(*constraints, "constraints.");
+    service::PolicyConstraintsInput ci;
+    SIGNET_ASSIGN_OR_RETURN(ci.max_window_duration, OptDuration(c, "maxWindowDuration"));
+    SIGNET_ASSIGN_OR_RETURN(ci.max_signings, c.OptInt("maxSignings", 1, kParseMaxCount));
+    in.constraints = ci;
+  }
+  SIGNET_ASSIGN_OR_RETURN(in.max_request_ttl, OptDuration(f, "maxRequestTtl"));
+  SIGNET_ASSIGN_OR_RETURN(in.bypass_for_machine_identities, f.OptBool("bypassForMachineIdentities"));
+  return in;
+}
+
+Result<domain::SigningScope> ScopeOf(const Fields& f) {
+  domain::SigningScope scope;
+  SIGNET_ASSIGN_OR_RETURN(auto object, f.OptObject("scope"));
+  if (!object) return scope;
+  Fields s(*object, "scope.");
+  SIGNET_ASSIGN_OR_RETURN(scope.command, s.OptString("command", kMaxText));
+  SIGNET_ASSIGN_OR_RETURN(scope.signing_application, s.OptString("signingApplication", kMaxText));
+  SIGNET_ASSIGN_OR_RETURN(scope.signing_application_hash, s.OptString("signingApplicationHash", kMaxText));
+  SIGNET_ASSIGN_OR_RETURN(scope.hostname, s.OptString("hostname", kMaxText));
+  SIGNET_ASSIGN_OR_RETURN(scope.os_username, s.OptString("osUsername", kMaxText));
+  SIGNET_ASSIGN_OR_RETURN(scope.ip_address, s.OptString("ipAddress", 64));
+  SIGNET_ASSIGN_OR_RETURN(scope.data_hash, s.OptString("dataHash", 64));
+  return scope;
+}
+
+Result<service::SigningRequestInput> RequestInputOf(const Fields& f) {
+  service::SigningRequestInput in;
+  SIGNET_ASSIGN_OR_RETURN(in.justification, f.String("justification", kMaxText));
+  SIGNET_ASSIGN_OR_RETURN(in.requested_signings,
+                          f.OptInt("requestedSignings", 1, kParseMaxCount));
+  SIGNET_ASSIGN_OR_RETURN(in.requested_window_duration, OptDuration(f, "requestedWindowDuration"));
+  SIGNET_ASSIGN_OR_RETURN(in.requested_window_start, OptTime(f, "requestedWindowStart"));
+  SIGNET_ASSIGN_OR_RETURN(in.requested_window_end, OptTime(f, "requestedWindowEnd"));
+  SIGNET_ASSIGN_OR_RETURN(in.scope, ScopeOf(f));
+  return in;
+}
+
+JsonObject RequestBody(const service::SigningRequestView& v) {
+  return api::EncodeSigningRequest(v.request, v.approvals);
+}
+
+Result<std::string> CommentOf(const Request& req, const char* name) {
+  SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+  SIGNET_ASSIGN_OR_RETURN(auto text, Fields(body).OptString(name, kMaxText));
+  return text.value_or("");
+}
+
+}  // namespace
+
+void RegisterPolicyRoutes(Router& router, service::Service& svc) {
+  auto authed = [&svc](AuthedFn fn) { return Authed(svc, std::move(fn)); };
+
+  // ---- signing policies ----
+  const std::string policies = "/api/v1/pki/signing-policies";
+  router.Add("POST", policies, authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+    SIGNET_ASSIGN_OR_RETURN(auto in, PolicyInputOf(body, true));
+    SIGNET_ASSIGN_OR_RETURN(auto p, svc.CreatePolicy(c, in));
+    return JsonResponse(api::EncodeSigningPolicy(p));
+  }));
+  router.Add("GET", policies, authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(auto paging, PagingOf(req));
+    SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListPolicies(c, QueryOpt(req, "projectId"), paging));
+    JsonArray items;
+    for (const auto& p : page.items) items.emplace_back(api::EncodeSigningPolicy(p));
+    return JsonResponse(JsonObject{{"policies", std::move(items)}, {"totalCount", page.total_count}});
+  }));
+  router.Add("GET", policies + "/{id}", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "policyId"));
+    SIGNET_ASSIGN_OR_RETURN(auto policy, svc.GetPolicy(c, id));
+    return JsonResponse(api::EncodeSigningPolicy(policy));
+  }));
+  router.Add("PATCH", policies + "/{id}", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "policyId"));
+    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+    SIGNET_ASSIGN_OR_RETURN(auto in, PolicyInputOf(body, false));
+    SIGNET_ASSIGN_OR_RETURN(auto policy, svc.UpdatePolicy(c, id, in));
+    return JsonResponse(api::EncodeSigningPolicy(policy));
+  }));
+  router.Add("DELETE", policies + "/{id}", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "policyId"));
+    SIGNET_ASSIGN_OR_RETURN(auto policy, svc.DeletePolicy(c, id));
+    return JsonResponse(api::EncodeSigningPolicy(policy));
+  }));
+
+  // ---- access requests on a signer ----
+  for (const std::string base : {"/api/v1/pki/signers", "/api/v1/cert-manager/signers"}) {
+    router.Add("POST", base + "/{id}/requests", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
+      SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "signerId"));
+      SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+      SIGNET_ASSIGN_OR_RETURN(auto in, RequestInputOf(Fields(body)));
+      SIGNET_ASSIGN_OR_RETURN(auto view, svc.CreateSigningRequest(c, id, in));
+      return JsonResponse(RequestBody(view));
+    }));
+    router.Add("POST", base + "/{id}/requests/pre-approve", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
+      SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "signerId"));
+      SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+      Fields f(body);
+      service::PreApproveInput in;
+      SIGNET_ASSIGN_OR_RETURN(in.grantee_user_id, f.OptString("granteeUserId", 64));
+      SIGNET_ASSIGN_OR_RETURN(in.grantee_identity_id, f.OptString("granteeIdentityId", 64));
+      SIGNET_ASSIGN_OR_RETURN(in.request, RequestInputOf(f));
+      SIGNET_ASSIGN_OR_RETURN(auto r, svc.PreApprove(c, id, in));
+      return JsonResponse(JsonObject{{"request", RequestBody(r.request)},
+                                     {"grant", api::EncodeGrant(r.grant)}});
+    }));
+  }
+
+  // ---- signing requests ----
+  const std::string requests = "/api/v1/pki/signing-requests";
+  router.Add("GET", requests, authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+    service::SigningRequestQuery q;
+    SIGNET_ASSIGN_OR_RETURN(q.paging, PagingOf(req));
+    if (auto s = QueryOpt(req, "status")) {
+      SIGNET_ASSIGN_OR_RETURN(q.status, domain::ParseRequestStatus(*s));
+    }
+    if (auto s = QueryOpt(req, "signerId")) {
+      SIGNET_ASSIGN_OR_RETURN(q.signer_id, ParseUuid(*s, "signerId"));
+    }
+    SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListSigningRequests(c, q));
+    JsonArray items;
+    for (const auto& v : page.items) items.emplace_back(RequestBody(v));
+    return JsonResponse(JsonObject{{"requests", std::move(items)}, {"totalCount", page.total_count}});
+  }));
+  router.Add("GET", requests + "/{id}", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "requestId"));
+    SIGNET_ASSIGN_OR_RETURN(auto view, svc.GetSigningRequest(c, id));
+    return JsonResponse(RequestBody(view));
+  }));
+  router.Add("POST", requests + "/{id}/approve", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "requestId"));
+    SIGNET_ASSIGN_OR_RETURN(std::string comment, CommentOf(req, "comment"));
+    SIGNET_ASSIGN_OR_RETURN(auto view, svc.ApproveSigningRequest(c, id, comment));
+    return JsonResponse(RequestBody(view));
+  }));
+  router.Add("POST", requests + "/{id}/reject", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "requestId"));
+    SIGNET_ASSIGN_OR_RETURN(std::string comment, CommentOf(req, "comment"));
+    SIGNET_ASSIGN_OR_RETURN(auto view, svc.RejectSigningRequest(c, id, comment));
+    return JsonResponse(RequestBody(view));
+  }));
+  router.Add("POST", requests + "/{id}/cancel", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "requestId"));
+    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+    (void)body;  // no fields; a malformed body is still a 400
+    SIGNET_ASSIGN_OR_RETURN(auto view, svc.CancelSigningRequest(c, id));
+    return JsonResponse(RequestBody(view));
+  }));
+
+  // ---- grants ----
+  const std::string grants = "/api/v1/pki/signing-grants";
+  router.Add("GET", grants, authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+    service::GrantQuery q;
+    SIGNET_ASSIGN_OR_RETURN(q.paging, PagingOf(req));
+    if (auto s = QueryOpt(req, "status")) {
+      SIGNET_ASSIGN_OR_RETURN(q.status, domain::ParseGrantStatus(*s));
+    }
+    if (auto s = QueryOpt(req, "signerId")) {
+      SIGNET_ASSIGN_OR_RETURN(q.signer_id, ParseUuid(*s, "signerId"));
+    }
+    SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListGrants(c, q));
+    JsonArray items;
+    for (const auto& g : page.items) items.emplace_back(api::EncodeGrant(g));
+    return JsonResponse(JsonObject{{"grants", std::move(items)}, {"totalCount", page.total_count}});
+  }));
+  router.Add("GET", grants + "/{id}", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "grantId"));
+    SIGNET_ASSIGN_OR_RETURN(auto g, svc.GetGrant(c, id));
+    return JsonResponse(api::EncodeGrant(g));
+  }));
+  router.Add("POST", grants + "/{id}/revoke", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "grantId"));
+    SIGNET_ASSIGN_OR_RETURN(std::string reason, CommentOf(req, "reason"));
+    SIGNET_ASSIGN_OR_RETURN(auto g, svc.RevokeGrant(c, id, reason));
+    return JsonResponse(api::EncodeGrant(g));
+  }));
+}
+
+}  // namespace signet::http
