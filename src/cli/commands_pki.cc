@@ -56,7 +56,7 @@ struct PkiOptions {
 };
 
 void PrintPem(Context& ctx, const std::string& pem) {
-  if (pem == "-" || pem.empty()) return;
+  if (pem.empty()) return;
   ctx.out() << pem;
   if (pem.back() != '\n') ctx.out() << '\n';
 }
@@ -66,8 +66,8 @@ Status ShowPem(Context& ctx, const std::string& path, const std::string& cert_ke
   SIGNET_ASSIGN_OR_RETURN(client::Client * api, ctx.Api());
   SIGNET_ASSIGN_OR_RETURN(api::JsonValue reply, api->Call(client::HttpMethod::kGet, path));
   ctx.Show(reply, [&](const api::JsonValue& v) {
-    PrintPem(ctx, TextAt(v, cert_key));
-    PrintPem(ctx, TextAt(v, chain_key));
+    PrintPem(ctx, RawStringAt(v, cert_key));
+    PrintPem(ctx, RawStringAt(v, chain_key));
   });
   return Ok();
 }
@@ -108,9 +108,9 @@ Status Issue(Context& ctx, const PkiOptions& o) {
                           api->Call(client::HttpMethod::kPost, std::string(kCertificates) + "/issue",
                                     api::JsonValue(body)));
   if (!o.out.empty()) {
-    std::string pem = TextAt(reply, "certificate");
-    std::string chain = TextAt(reply, "certificateChain");
-    if (chain != "-") pem += (pem.empty() || pem.back() == '\n' ? "" : "\n") + chain;
+    std::string pem = RawStringAt(reply, "certificate");
+    std::string chain = RawStringAt(reply, "certificateChain");
+    if (!chain.empty()) pem += (pem.empty() || pem.back() == '\n' ? "" : "\n") + chain;
     SIGNET_TRY(WriteFile(o.out, pem));
   }
   ctx.Show(reply, [&](const api::JsonValue& v) {
@@ -194,12 +194,12 @@ Status Csr(Context& ctx, const PkiOptions& o) {
   SIGNET_ASSIGN_OR_RETURN(api::JsonValue reply,
                           api->Call(client::HttpMethod::kPost, std::string(kCertificates) + "/csr",
                                     api::JsonValue(body)));
-  if (!o.out.empty()) SIGNET_TRY(WriteFile(o.out, TextAt(reply, "csr")));
+  if (!o.out.empty()) SIGNET_TRY(WriteFile(o.out, RawStringAt(reply, "csr")));
   ctx.Show(reply, [&](const api::JsonValue& v) {
     PrintFields(ctx.out(), {{"Certificate ID", TextAt(v, "certificateId")},
                             {"Status", TextAt(v, "status")}});
     if (o.out.empty()) {
-      PrintPem(ctx, TextAt(v, "csr"));
+      PrintPem(ctx, RawStringAt(v, "csr"));
     } else {
       ctx.out() << "CSR written to " << o.out << "; once signed, run\n  signet certificates "
                 << "import --certificate-id " << TextAt(v, "certificateId")

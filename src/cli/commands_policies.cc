@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "common/uuid.h"
 
 namespace signet::cli {
 namespace {
@@ -24,7 +25,8 @@ const Columns kPolicyFields = {{"Name", "name"},
 const Columns kRequestFields = {{"Request", "id"},
                                 {"Status", "status"},
                                 {"Signer", "signerId"},
-                                {"Requester", "requesterName"},
+                                {"Requester", "requesterId"},
+                                {"Requester type", "requesterType"},
                                 {"Justification", "justification"},
                                 {"Signings", "requestedSignings"},
                                 {"Window", "requestedWindowDuration"},
@@ -35,9 +37,11 @@ const Columns kRequestFields = {{"Request", "id"},
 const Columns kGrantFields = {{"Grant", "id"},
                               {"Status", "status"},
                               {"Signer", "signerId"},
-                              {"Grantee", "granteeName"},
+                              {"Grantee", "granteeId"},
+                              {"Grantee type", "granteeType"},
                               {"Max signings", "maxSignings"},
                               {"Used signings", "usedSignings"},
+                              {"Remaining", "remainingSignings"},
                               {"Window start", "windowStart"},
                               {"Expires", "expiresAt"},
                               {"Request", "requestId"}};
@@ -196,6 +200,13 @@ Status RequestAccess(Context& ctx, const PolicyOptions& o) {
   return Ok();
 }
 
+// A signer for a list filter: an id is passed on as it is (an approver may filter by a signer
+// they cannot read); a name is resolved.
+Result<std::string> SignerFilter(Context& ctx, const std::string& name_or_id) {
+  if (name_or_id.empty() || IsUuid(name_or_id)) return name_or_id;
+  return SignerId(ctx, name_or_id);
+}
+
 Status RequestAction(Context& ctx, const std::string& id, const char* action,
                      const api::JsonObject& body, const std::string& heading) {
   return ObjectCommand(ctx, client::HttpMethod::kPost, PathOf({kRequests, id, action}),
@@ -299,14 +310,11 @@ void AddPolicyCommands(CLI::App& app, Context& ctx) {
   rlist->add_option("--signer", o->signer, "Only requests for this signer (name or id)");
   AddPagingOptions(rlist, o->paging);
   OnRun(rlist, ctx, [&ctx, o]() -> Status {
-    std::string signer_id;
-    if (!o->signer.empty()) {
-      SIGNET_ASSIGN_OR_RETURN(signer_id, SignerId(ctx, o->signer));
-    }
+    SIGNET_ASSIGN_OR_RETURN(std::string signer_id, SignerFilter(ctx, o->signer));
     return ListCommand(ctx, kRequests, {{"status", o->status}, {"signerId", signer_id}},
                        o->paging, "requests",
                        {{"ID", "id"}, {"STATUS", "status"}, {"SIGNER", "signerId"},
-                        {"REQUESTER", "requesterName"}, {"SIGNINGS", "requestedSignings"},
+                        {"REQUESTER", "requesterId"}, {"SIGNINGS", "requestedSignings"},
                         {"WINDOW", "requestedWindowDuration"}, {"STEP", "currentStep"},
                         {"CREATED", "createdAt"}, {"JUSTIFICATION", "justification"}});
   });
@@ -347,14 +355,11 @@ void AddPolicyCommands(CLI::App& app, Context& ctx) {
       ->check(CLI::IsMember({"active", "expired", "revoked"}));
   AddPagingOptions(glist, o->paging);
   OnRun(glist, ctx, [&ctx, o]() -> Status {
-    std::string signer_id;
-    if (!o->signer.empty()) {
-      SIGNET_ASSIGN_OR_RETURN(signer_id, SignerId(ctx, o->signer));
-    }
+    SIGNET_ASSIGN_OR_RETURN(std::string signer_id, SignerFilter(ctx, o->signer));
     return ListCommand(ctx, kGrants, {{"signerId", signer_id}, {"status", o->status}}, o->paging,
                        "grants",
                        {{"ID", "id"}, {"STATUS", "status"}, {"SIGNER", "signerId"},
-                        {"GRANTEE", "granteeName"}, {"USED", "usedSignings"},
+                        {"GRANTEE", "granteeId"}, {"USED", "usedSignings"},
                         {"MAX", "maxSignings"}, {"EXPIRES", "expiresAt"}});
   });
   CLI::App* gshow = grants->add_subcommand("show", "Show a grant");

@@ -89,12 +89,12 @@ Status Certificate(Context& ctx, const SignerOptions& o) {
   SIGNET_ASSIGN_OR_RETURN(api::JsonValue reply,
                           api->Call(client::HttpMethod::kGet, PathOf({kSigners, id, "certificate"})));
   ctx.Show(reply, [&](const api::JsonValue& v) {
-    std::string pem = TextAt(v, "certificatePem");
+    std::string pem = RawStringAt(v, "certificatePem");
     ctx.out() << pem;
     if (!pem.empty() && pem.back() != '\n') ctx.out() << '\n';
     if (o.chain) {
-      std::string chain = TextAt(v, "certificateChainPem");
-      if (chain != "-") {
+      std::string chain = RawStringAt(v, "certificateChainPem");
+      if (!chain.empty()) {
         ctx.out() << chain;
         if (!chain.empty() && chain.back() != '\n') ctx.out() << '\n';
       }

@@ -34,17 +34,31 @@ std::string Text(const api::JsonValue& value) {
   }
 }
 
-std::string TextAt(const api::JsonValue& value, std::string_view dotted_path) {
+namespace {
+
+const api::JsonValue* Find(const api::JsonValue& value, std::string_view dotted_path) {
   const api::JsonValue* v = &value;
   while (!dotted_path.empty()) {
     const std::size_t dot = dotted_path.find('.');
     const std::string_view key = dotted_path.substr(0, dot);
-    if (!v->is_object()) return "-";
+    if (!v->is_object()) return nullptr;
     v = v->as_object().if_contains(key);
-    if (v == nullptr) return "-";
+    if (v == nullptr) return nullptr;
     dotted_path = dot == std::string_view::npos ? std::string_view() : dotted_path.substr(dot + 1);
   }
-  return Text(*v);
+  return v;
+}
+
+}  // namespace
+
+std::string RawStringAt(const api::JsonValue& value, std::string_view dotted_path) {
+  const api::JsonValue* v = Find(value, dotted_path);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+std::string TextAt(const api::JsonValue& value, std::string_view dotted_path) {
+  const api::JsonValue* v = Find(value, dotted_path);
+  return v == nullptr ? "-" : Text(*v);
 }
 
 void Table::AddRow(std::vector<std::string> cells) {

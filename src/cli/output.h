@@ -18,6 +18,9 @@ std::string Text(const api::JsonValue& value);
 // The value at a dotted path in `value`, as Text(); "-" when any step is missing.
 std::string TextAt(const api::JsonValue& value, std::string_view dotted_path);
 
+// The string at a dotted path exactly as sent (PEM, CSR); "" when absent or not a string.
+std::string RawStringAt(const api::JsonValue& value, std::string_view dotted_path);
+
 // Columns separated by two spaces, padded to the widest cell (widths in UTF-8 characters);
 // the last column is not padded.
 class Table {
