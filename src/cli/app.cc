@@ -17,6 +17,8 @@ constexpr char kDescription[] =
     "Every command takes --json for machine-readable output.";
 
 constexpr char kFooter[] =
+    "Global options (before or after the command): --server, --token, --ca-cert, --project,\n"
+    "--json, --timeout; see `signet --help`.\n"
     "Environment: SIGNET_SERVER_URL, SIGNET_TOKEN, SIGNET_CA_CERT override the config file\n"
     "($XDG_CONFIG_HOME/signet/config.json or ~/.config/signet/config.json).\n"
     "Exit codes: 0 ok, 1 usage or invalid input, 2 authentication, 3 permission denied or\n"
