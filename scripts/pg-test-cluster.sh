@@ -9,6 +9,8 @@
 #   pg-test-cluster.sh resume DIR  starts it again on the same port
 #   pg-test-cluster.sh stop DIR    stops the server and removes DIR
 #   pg-test-cluster.sh url DIR     prints the URL again
+#   pg-test-cluster.sh createdb DIR NAME
+#                                  creates database NAME; prints its URL
 #
 # Needs the PostgreSQL server binaries (Debian package `postgresql`, installed by
 # scripts/install-deps.sh); exits 2 with a message naming the package when they are missing.
@@ -52,7 +54,7 @@ server_start() {
 
 cmd=${1:-}
 dir=${2:-}
-[[ -n "$cmd" && -n "$dir" ]] || die "usage: $0 start|pause|resume|stop|url DIR"
+[[ -n "$cmd" && -n "$dir" ]] || die "usage: $0 start|pause|resume|stop|url|createdb DIR [NAME]"
 case "$cmd" in
   start)
     bindir=$(find_bindir)
@@ -96,7 +98,15 @@ CONF
   url)
     url_of "$dir"
     ;;
+  createdb)
+    name=${3:-}
+    [[ "$name" =~ ^[a-z_][a-z0-9_]*$ ]] || die "createdb needs a database name of [a-z0-9_]"
+    bindir=$(find_bindir)
+    as_owner "$bindir/psql" -X -q -h 127.0.0.1 -p "$(cat "$dir/port")" -U postgres -d postgres \
+      -c "CREATE DATABASE $name" >/dev/null
+    echo "postgresql://postgres@127.0.0.1:$(cat "$dir/port")/$name"
+    ;;
   *)
-    die "unknown command '$cmd'; use start, pause, resume, stop or url"
+    die "unknown command '$cmd'; use start, pause, resume, stop, url or createdb"
     ;;
 esac

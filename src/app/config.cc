@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "store/postgres_store.h"
 #include "store/sqlite_store.h"
 
 namespace signet::app {
@@ -42,7 +43,9 @@ void AddFlags(CLI::App& app, Flags& f) {
       ->capture_default_str();
   app.add_option("--data-dir", f.data_dir, "Directory for the SQLite database and, with --dev, root.key")
       ->capture_default_str();
-  app.add_option("--database", f.database, "sqlite:///path/signet.db (default <data-dir>/signet.db)");
+  app.add_option("--database", f.database,
+                 "sqlite:///path/signet.db (default <data-dir>/signet.db) or "
+                 "postgresql://user:password@host:5432/db?sslmode=verify-full");
   app.add_option("--node-id", f.node_id, "This node's id in the audit log (default: host name)");
   app.add_option("--root-key-file", f.root_key_file, "File with the 32-byte root key (raw or base64), mode 0600");
   app.add_flag("--dev", f.dev, "Development mode: create <data-dir>/root.key when missing");
@@ -55,6 +58,9 @@ void AddFlags(CLI::App& app, Flags& f) {
   app.add_option("--log-level", f.log_level, "debug, info, warn or error")->capture_default_str();
   app.add_option("--sqlite-sync", f.sqlite_sync, "SQLite durability: full (default) or normal")
       ->check(CLI::IsMember({"full", "normal"}));
+  app.add_option("--db-pool", f.db_pool,
+                 "PostgreSQL connections per node (0: two per worker thread plus two)")
+      ->check(CLI::Range(0, 1000));
 }
 
 Result<Config> BuildConfig(const Flags& f) {
@@ -75,6 +81,10 @@ Result<Config> BuildConfig(const Flags& f) {
   c.root_key_file = f.root_key_file;
   c.port_file = f.port_file;
   c.sqlite_sync = f.sqlite_sync;
+  // A request may hold a read and a write transaction at once (e.g. recording a refused
+  // sign attempt while its read snapshot is open): two connections per worker, plus
+  // headroom for the HTTP threads' token look-ups.
+  c.db_pool = f.db_pool > 0 ? f.db_pool : 2 * c.server.worker_threads + 2;
   c.node_id = f.node_id.empty() ? HostName() : f.node_id;
   if (c.node_id.size() > 64) return InvalidArgument("--node-id is longer than 64 characters");
   c.database_url = f.database.empty() ? "sqlite://" + (std::filesystem::absolute(c.data_dir) / "signet.db").string()
@@ -120,7 +130,12 @@ Result<std::unique_ptr<store::Store>> OpenStore(const Config& config) {
     return store::OpenSqlite(path, options);
   }
   if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
-    return InvalidArgument("--database: the PostgreSQL backend is not part of this build yet; use sqlite://");
+    store::PostgresOptions options;
+    options.pool_size = config.db_pool > 0 ? config.db_pool : 8;
+    if (config.claim_node_id) options.node_id = config.node_id;
+    auto opened = store::OpenPostgres(url, options);
+    if (!opened) return tl::unexpected(opened.error().Wrap("database " + config.database_display));
+    return opened;
   }
   return InvalidArgument("--database must start with sqlite:// or postgresql://");
 }

@@ -28,6 +28,7 @@ struct Flags {
   int worker_threads = 0;   // 0: one per core, at least 2
   std::string log_level = "info";
   std::string sqlite_sync = "full";
+  int db_pool = 0;  // PostgreSQL connections; 0: two per worker thread plus two
 };
 
 struct Config {
@@ -40,6 +41,8 @@ struct Config {
   bool dev = false;
   std::string port_file;
   std::string sqlite_sync;
+  int db_pool = 0;            // PostgreSQL pool size (resolved, > 0)
+  bool claim_node_id = true;  // PostgreSQL: hold node_id while running (false for audit verify)
 };
 
 void AddFlags(CLI::App& app, Flags& flags);

@@ -166,7 +166,10 @@ int Main(int argc, char** argv) {
     return 1;
   }
   InstallLogging(flags.log_level);
-  if (verify_cmd->parsed()) return AuditVerify(*config);
+  if (verify_cmd->parsed()) {
+    config->claim_node_id = false;  // verifying reads every chain and appends to none
+    return AuditVerify(*config);
+  }
   return Serve(*config);
 }
 

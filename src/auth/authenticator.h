@@ -1,7 +1,10 @@
 #pragma once
 // Credentials → Principal. Bearer tokens are looked up by their SHA-256 in a small in-memory
-// cache (a few seconds) in front of the database; logout and user/identity removal invalidate
-// it at once on this node. Passwords are checked with argon2id, client secrets by hash in
+// cache in front of the database; logout and user/identity removal invalidate it at once on
+// this node. Entries live 500 ms by default, so that a token revoked on another node that
+// shares the database stops working here within a second (docs/deploy.md); the cost is one
+// indexed read per active token and node twice a second. Passwords are checked with
+// argon2id, client secrets by hash in
 // constant time. Failures never say which part was wrong. Thread-safe.
 
 #include <chrono>
@@ -26,7 +29,7 @@ struct IssuedToken {
 
 class Authenticator {
  public:
-  Authenticator(store::Store& store, const Clock& clock, Millis cache_ttl = std::chrono::seconds(5));
+  Authenticator(store::Store& store, const Clock& clock, Millis cache_ttl = std::chrono::milliseconds(500));
 
   // kUnauthenticated for a missing, unknown, expired or revoked token.
   [[nodiscard]] Result<domain::Principal> Authenticate(std::string_view token);
