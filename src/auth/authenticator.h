@@ -4,8 +4,8 @@
 // this node. Entries live 500 ms by default, so that a token revoked on another node that
 // shares the database stops working here within a second (docs/deploy.md); the cost is one
 // indexed read per active token and node twice a second. Passwords are checked with
-// argon2id, client secrets by hash in
-// constant time. Failures never say which part was wrong. Thread-safe.
+// argon2id, client secrets by hash in constant time. Failures never say which part was
+// wrong. Thread-safe.
 
 #include <chrono>
 #include <mutex>

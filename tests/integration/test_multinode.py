@@ -18,8 +18,9 @@ import unittest
 import uuid
 
 from signet_testlib import (ADMIN_EMAIL, ADMIN_PASSWORD, REPO_DIR, SignetServer, SignetTestCase,
-                            create_ca, create_code_signer, create_user, list_all, login,
-                            openssl_verify, sha256_hex, sign, signer_public_key_pem)
+                            add_project_member, create_ca, create_code_signer, create_user,
+                            default_project_id, issue_certificate, list_all, login,
+                            openssl_verify, sha256_hex, sign, signer_public_key_pem, unique)
 
 CLUSTER_SCRIPT = os.path.join(REPO_DIR, "scripts", "pg-test-cluster.sh")
 _CLUSTER = {}
@@ -232,6 +233,63 @@ class MultiNodeTest(SignetTestCase):
         report = self.assert_audit_valid(self.a)
         self.assertEqual(self.audit_node_ids(self.a) >= {"a", "b"}, True)
         self.assertGreaterEqual(report["checked"], len(acked))
+
+    def test_grant_use_stays_exact_across_nodes(self):
+        """40 parallel sign calls over both nodes on a 7-signing grant: exactly 7 succeed."""
+        lead, _ = create_user(self.a, self.token)
+        requester, requester_token = create_user(self.a, self.token)
+        project_id = default_project_id(self.a, self.token)
+        for user in (lead, requester):
+            add_project_member(self.a, self.token, project_id, user_id=user["id"])
+        policy = self.a.ok("POST", "/api/v1/pki/signing-policies", {
+            "name": unique("policy"),
+            "steps": [{"name": "lead", "requiredApprovals": 1,
+                       "approvers": [{"type": "user", "id": lead["id"]}]}],
+            "constraints": {"maxSignings": 7}}, token=self.token)
+        ca = create_ca(self.a, self.token)
+        cert = issue_certificate(self.a, self.token, ca["id"], "EC_prime256v1")
+        signer = self.a.ok("POST", "/api/v1/pki/signers",
+                           {"name": unique("granted"), "certificateId": cert["certificateId"],
+                            "signingPolicyId": policy["id"]}, token=self.token)
+        self.a.ok("POST", "/api/v1/pki/signers/%s/members" % signer["id"],
+                  {"userId": requester["id"], "role": "operator"}, token=self.token)
+        approved = self.b.ok("POST", "/api/v1/pki/signers/%s/requests/pre-approve" % signer["id"],
+                             {"granteeUserId": requester["id"], "justification": "release",
+                              "requestedSignings": 7}, token=self.token)
+        grant_id = approved["grant"]["id"]
+        public_pem = signer_public_key_pem(self.a, self.token, signer["id"])
+
+        results = []
+        lock = threading.Lock()
+        barrier = threading.Barrier(40)
+
+        def worker(i):
+            api = self.a if i % 2 == 0 else self.b
+            data = uuid.uuid4().bytes
+            barrier.wait()
+            status, body = sign(api, requester_token, signer["id"], data, "ECDSA_SHA256")
+            with lock:
+                results.append((data, status, body))
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(40)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        successes = [r for r in results if r[1] == 200]
+        self.assertEqual(len(successes), 7, [r[1] for r in results])
+        for data, status, body in results:
+            if status != 200:
+                self.assertEqual((status, body["error"]), (403, "ApprovalRequired"), body)
+        for data, _, body in successes:
+            ok, out = openssl_verify(data, base64.b64decode(body["signature"]), "ECDSA_SHA256",
+                                     public_key_pem=public_pem)
+            self.assertTrue(ok, out)
+        grant = self.b.ok("GET", "/api/v1/pki/signing-grants/%s" % grant_id, token=self.token)
+        self.assertEqual(grant["usedSignings"], 7)
+        ops, _ = list_all(self.a, self.token, "/api/v1/pki/signers/%s/operations" % signer["id"],
+                          "operations", query={"status": "success"})
+        self.assertEqual(len(ops), 7)
+        self.assert_audit_valid(self.a)
 
     def test_a_second_process_with_a_live_node_id_refuses_to_start(self):
         twin = SignetServer(extra_args=["--database", self.db_url],
