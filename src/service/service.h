@@ -18,6 +18,7 @@
 #include "domain/entities.h"
 #include "domain/principal.h"
 #include "keystore/keystore.h"
+#include "service/commit_queue.h"
 #include "store/store.h"
 
 namespace signet::service {
@@ -208,7 +209,8 @@ struct Deps {
 
 class Service {
  public:
-  explicit Service(Deps deps) : d_(deps) {}
+  explicit Service(Deps deps)
+      : d_(deps), commits_(std::make_unique<CommitQueue>(deps.store)) {}
 
   // ---- start-up ----
   // Creates the `default` project when missing. Idempotent.
@@ -379,8 +381,14 @@ class Service {
   // expiry is marked expired (with its audit event) and the action fails with 409.
   Result<SigningRequestView> ActOnSigningRequest(const Caller& c, const std::string& id,
                                                  RequestAction action, const std::string& comment);
+  // Writes a sign attempt: counts the grant use (turning the attempt into a denial when the
+  // grant has run out), inserts the operation, moves the signer's lastSignedAt, appends the
+  // audit event.
+  Status RecordOperation(store::Tx& tx, const domain::Principal& actor, const domain::Signer& signer,
+                         domain::SigningOperation& op);
 
   Deps d_;
+  std::unique_ptr<CommitQueue> commits_;  // sign records are group-committed
 };
 
 }  // namespace signet::service

@@ -276,6 +276,31 @@ Result<store::Page<domain::SignerMember>> Service::ListSignerMembers(const Calle
 
 // ---- the sign path ----
 
+Status Service::RecordOperation(store::Tx& tx, const domain::Principal& actor,
+                                const domain::Signer& signer, domain::SigningOperation& op) {
+  if (op.status == domain::OperationStatus::kSuccess && op.grant_id) {
+    SIGNET_ASSIGN_OR_RETURN(bool used, tx.TryUseGrant(*op.grant_id, d_.clock.Now()));
+    if (!used) {
+      op.status = domain::OperationStatus::kDenied;
+      op.error_message = "Signing requires approval. Get approval before signing.";
+    }
+  }
+  op.created_at = d_.clock.Now();
+  SIGNET_TRY(tx.InsertOperation(op));
+  if (op.status == domain::OperationStatus::kSuccess) {
+    SIGNET_TRY(tx.TouchSignerLastSignedAt(signer.id, op.created_at));
+  }
+  JsonWriter details;
+  details.Add("operationId", op.id).Add("signerName", signer.name)
+      .Add("signingAlgorithm", op.signing_algorithm).Add("dataHash", op.data_hash)
+      .Add("sourceIp", op.source_ip);
+  if (op.grant_id) details.Add("grantId", *op.grant_id);
+  if (op.error_message) details.Add("error", *op.error_message);
+  return AppendAudit(tx, &actor,
+                     {"sign." + std::string(domain::OperationStatusName(op.status)), "signer",
+                      signer.id, details.Finish()});
+}
+
 Result<SignResult> Service::Sign(const Caller& c, const std::string& signer_id, const SignInput& in) {
   const auto started = std::chrono::steady_clock::now();
   SIGNET_ASSIGN_OR_RETURN(auto rtx, d_.store.BeginRead());
@@ -296,47 +321,27 @@ Result<SignResult> Service::Sign(const Caller& c, const std::string& signer_id, 
   auto data = Base64Decode(in.data_base64);
   if (data) op.data_hash = HexEncode(crypto::Sha256(*data));
 
-  // Writes the operation and its audit event; with a grant, counts the use in the same
-  // transaction. Returns whether the grant use was granted (always true without a grant).
-  auto record = [&](store::Tx& tx) -> Result<bool> {
-    if (op.status == domain::OperationStatus::kSuccess && op.grant_id) {
-      SIGNET_ASSIGN_OR_RETURN(bool used, tx.TryUseGrant(*op.grant_id, d_.clock.Now()));
-      if (!used) {
-        op.status = domain::OperationStatus::kDenied;
-        op.error_message = "Signing requires approval. Get approval before signing.";
-      }
+  // Commits the attempt through the group-commit queue: with a grant, the use is counted in
+  // the same transaction as the operation row and its audit event. The work starts from
+  // `attempt` each time it runs, because a failed batch re-runs it alone.
+  auto commit = [&](const domain::SigningOperation& attempt) -> Result<domain::SigningOperation> {
+    domain::SigningOperation done;
+    SIGNET_TRY(commits_->Run([&](store::Tx& tx) -> Status {
+      done = attempt;
+      return RecordOperation(tx, c.principal, signer, done);
+    }));
+    if (d_.metrics != nullptr) {
+      d_.metrics->sign_operations.Inc({done.signing_algorithm, std::string(domain::OperationStatusName(done.status))});
+      d_.metrics->sign_latency.Observe(
+          {}, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     }
-    op.created_at = d_.clock.Now();
-    SIGNET_TRY(tx.InsertOperation(op));
-    if (op.status == domain::OperationStatus::kSuccess) {
-      domain::Signer updated = signer;
-      updated.last_signed_at = op.created_at;
-      SIGNET_TRY(tx.UpdateSigner(updated));
-    }
-    JsonWriter details;
-    details.Add("operationId", op.id).Add("signerName", signer.name)
-        .Add("signingAlgorithm", op.signing_algorithm).Add("dataHash", op.data_hash)
-        .Add("sourceIp", op.source_ip);
-    if (op.grant_id) details.Add("grantId", *op.grant_id);
-    if (op.error_message) details.Add("error", *op.error_message);
-    SIGNET_TRY(AppendAudit(tx, &c.principal,
-                           {"sign." + std::string(domain::OperationStatusName(op.status)), "signer",
-                            signer.id, details.Finish()}));
-    return op.status == domain::OperationStatus::kSuccess;
-  };
-  auto observe = [&] {
-    if (d_.metrics == nullptr) return;
-    d_.metrics->sign_operations.Inc({op.signing_algorithm, std::string(domain::OperationStatusName(op.status))});
-    d_.metrics->sign_latency.Observe({}, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    return done;
   };
   // Records a refused attempt and returns its error.
   auto refuse = [&](domain::OperationStatus status, Error error) -> Result<SignResult> {
     op.status = status;
     op.error_message = error.message;
-    SIGNET_ASSIGN_OR_RETURN(auto wtx, d_.store.BeginWrite());
-    SIGNET_TRY(record(*wtx));
-    SIGNET_TRY(wtx->Commit());
-    observe();
+    SIGNET_TRY(commit(op));
     return tl::unexpected(std::move(error));
   };
 
@@ -436,11 +441,9 @@ Result<SignResult> Service::Sign(const Caller& c, const std::string& signer_id, 
   auto signature = crypto::Sign(**key, *algorithm, *data, in.is_digest);
   if (!signature) return refuse(domain::OperationStatus::kFailed, signature.error());
   op.status = domain::OperationStatus::kSuccess;
-  SIGNET_ASSIGN_OR_RETURN(auto wtx, d_.store.BeginWrite());
-  SIGNET_ASSIGN_OR_RETURN(bool granted, record(*wtx));
-  SIGNET_TRY(wtx->Commit());
-  observe();
-  if (!granted) {
+  SIGNET_ASSIGN_OR_RETURN(domain::SigningOperation done, commit(op));
+  if (done.status != domain::OperationStatus::kSuccess) {
+    // The grant ran out between the check above and the commit; the attempt is on record.
     return MakeError(ErrorCode::kApprovalRequired, "Signing requires approval. Get approval before signing.");
   }
   return SignResult{std::move(*signature), in.signing_algorithm, signer.id};

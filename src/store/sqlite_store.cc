@@ -1056,6 +1056,15 @@ class SqliteTx final : public Tx {
                 "OR description LIKE ?2 ESCAPE '\\')",
                 "name", page, ReadSigner, filter.project_id, pattern);
   }
+  Status TouchSignerLastSignedAt(std::string_view id, TimePoint at) override {
+    SIGNET_ASSIGN_OR_RETURN(
+        std::int64_t changed,
+        Write("UPDATE signers SET last_signed_at = MAX(COALESCE(last_signed_at, 0), ?2) "
+              "WHERE id = ?1",
+              {"touch signer", {}, ""}, id, at));
+    (void)changed;  // a signer deleted meanwhile has nothing to touch
+    return Ok();
+  }
   Result<std::int64_t> CountSignersWithCertificate(std::string_view certificate_id) override {
     return Scalar("SELECT COUNT(*) FROM signers WHERE certificate_id = ?1", certificate_id);
   }

@@ -178,6 +178,9 @@ class Tx {
   [[nodiscard]] virtual Status UpdateSigner(const domain::Signer& signer) = 0;
   // Also deletes its members, requests (with approvals) and grants; operations stay.
   [[nodiscard]] virtual Status DeleteSigner(std::string_view id) = 0;
+  // Moves last_signed_at forward to `at` (never back), touching no other column, so a sign
+  // record cannot overwrite a concurrent change to the signer. No error if the signer is gone.
+  [[nodiscard]] virtual Status TouchSignerLastSignedAt(std::string_view id, TimePoint at) = 0;
   // Ordered by name.
   [[nodiscard]] virtual Result<Page<domain::Signer>> ListSigners(const SignerFilter& filter,
                                                                  PageRequest page) = 0;

@@ -336,6 +336,27 @@ TEST_P(StoreConformanceTest, CertificateAuthoritiesAndCertificates) {
   ASSERT_OK(tx->Commit());
 }
 
+TEST_P(StoreConformanceTest, TouchSignerLastSignedAtOnlyMovesForwardAndKeepsOtherColumns) {
+  Fixture f = SeedProject(store());
+  domain::Signer s = MakeSigner(f.project.id, f.cert.id, "touched");
+  {
+    ASSERT_OK_AND_ASSIGN(auto tx, store().BeginWrite());
+    ASSERT_OK(tx->InsertSigner(s));
+    ASSERT_OK(tx->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(auto tx, store().BeginWrite());
+  // A concurrent change (disabling) must survive the touch.
+  s.status = domain::SignerStatus::kDisabled;
+  ASSERT_OK(tx->UpdateSigner(s));
+  ASSERT_OK(tx->TouchSignerLastSignedAt(s.id, FromUnixMillis(5000)));
+  ASSERT_OK(tx->TouchSignerLastSignedAt(s.id, FromUnixMillis(3000)));  // older: ignored
+  ASSERT_OK(tx->TouchSignerLastSignedAt(NewUuid(), FromUnixMillis(3000)));  // gone: no error
+  ASSERT_OK_AND_ASSIGN(auto got, tx->GetSigner(s.id));
+  EXPECT_EQ(got.status, domain::SignerStatus::kDisabled);
+  ASSERT_TRUE(got.last_signed_at.has_value());
+  EXPECT_EQ(ToUnixMillis(*got.last_signed_at), 5000);
+}
+
 TEST_P(StoreConformanceTest, SignersAndMembers) {
   Fixture f = SeedProject(store());
   domain::SigningPolicy policy = MakePolicy(f.project.id, "two-person");

@@ -1,0 +1,67 @@
+#include "service/commit_queue.h"
+
+namespace signet::service {
+
+CommitQueue::CommitQueue(store::Store& store, std::size_t max_batch)
+    : store_(store), max_batch_(max_batch), thread_([this] { Loop(); }) {}
+
+CommitQueue::~CommitQueue() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+Status CommitQueue::Run(Work work) {
+  Item item{std::move(work), {}};
+  std::future<Status> result = item.done.get_future();
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return Unavailable("the server is shutting down");
+    queue_.push_back(std::move(item));
+  }
+  cv_.notify_one();
+  return result.get();
+}
+
+void CommitQueue::Loop() {
+  for (;;) {
+    std::deque<Item> batch;
+    {
+      std::unique_lock lock(mutex_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      while (!queue_.empty() && batch.size() < max_batch_) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    const Status batch_status = RunBatch(batch);
+    if (batch_status) {
+      for (Item& item : batch) item.done.set_value(Ok());
+      continue;
+    }
+    if (batch.size() == 1 || batch_status.error().code == ErrorCode::kUnavailable) {
+      // One item, or the database itself failed: nothing to gain from retrying alone.
+      for (Item& item : batch) item.done.set_value(batch_status);
+      continue;
+    }
+    for (Item& item : batch) item.done.set_value(RunAlone(store_, item));
+  }
+}
+
+Status CommitQueue::RunBatch(std::deque<Item>& batch) {
+  SIGNET_ASSIGN_OR_RETURN(auto tx, store_.BeginWrite());
+  for (Item& item : batch) SIGNET_TRY(item.work(*tx));
+  return tx->Commit();
+}
+
+Status CommitQueue::RunAlone(store::Store& store, Item& item) {
+  SIGNET_ASSIGN_OR_RETURN(auto tx, store.BeginWrite());
+  SIGNET_TRY(item.work(*tx));
+  return tx->Commit();
+}
+
+}  // namespace signet::service

@@ -1,0 +1,55 @@
+#pragma once
+// Group commit: many threads submit small write transactions ("work"); one committer thread
+// runs everything queued at that moment in ONE write transaction with ONE fsync, then wakes
+// each submitter with its own result. Under load, N concurrent sign records cost one commit
+// instead of N, and no submitter returns before its rows are durable.
+//
+// If any work item fails, the batch is rolled back and every item of it is re-run alone, so
+// one bad item cannot fail the others; work must therefore be safe to run again after a
+// rollback (derive all writes from state captured before the first run).
+// Thread-safe. The destructor finishes queued work, then joins the committer.
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "common/result.h"
+#include "store/store.h"
+
+namespace signet::service {
+
+class CommitQueue {
+ public:
+  using Work = std::function<Status(store::Tx&)>;
+
+  explicit CommitQueue(store::Store& store, std::size_t max_batch = 512);
+  ~CommitQueue();
+  CommitQueue(const CommitQueue&) = delete;
+  CommitQueue& operator=(const CommitQueue&) = delete;
+
+  // Runs `work` inside a shared write transaction and returns once that transaction has
+  // committed (the work's own error, or the commit's, otherwise).
+  [[nodiscard]] Status Run(Work work);
+
+ private:
+  struct Item {
+    Work work;
+    std::promise<Status> done;
+  };
+  void Loop();
+  Status RunBatch(std::deque<Item>& batch);
+  static Status RunAlone(store::Store& store, Item& item);
+
+  store::Store& store_;
+  const std::size_t max_batch_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<Item> queue_;  // guarded by mutex_
+  bool stopping_ = false;   // guarded by mutex_
+  std::thread thread_;
+};
+
+}  // namespace signet::service
