@@ -6,6 +6,7 @@
 #include "crypto/digest.h"
 #include "crypto/sign.h"
 #include "crypto/x509.h"
+#include "policy/signing_policy.h"
 #include "service/service_internal.h"
 
 namespace signet::service {
@@ -30,27 +31,6 @@ Status CheckPolicyInProject(store::Tx& tx, const std::string& policy_id, const s
     return InvalidArgument("signing policy '" + policy_id + "' was not found in this project");
   }
   return Ok();
-}
-
-// The first declared scope field that the attempt does not match, or empty.
-std::string ScopeMismatch(const domain::SigningScope& scope, const domain::SigningScope& seen) {
-  auto differs = [](const std::optional<std::string>& want, const std::optional<std::string>& got) {
-    return want && (!got || *want != *got);
-  };
-  if (differs(scope.command, seen.command)) return "command";
-  if (differs(scope.signing_application, seen.signing_application)) return "signingApplication";
-  if (differs(scope.signing_application_hash, seen.signing_application_hash)) return "signingApplicationHash";
-  if (differs(scope.hostname, seen.hostname)) return "hostname";
-  if (differs(scope.os_username, seen.os_username)) return "osUsername";
-  if (differs(scope.ip_address, seen.ip_address)) return "ipAddress";
-  if (differs(scope.data_hash, seen.data_hash)) return "dataHash";
-  return {};
-}
-
-bool GrantUsableAt(const domain::Grant& g, TimePoint now) {
-  return g.status == domain::GrantStatus::kActive && g.window_start <= now &&
-         (!g.expires_at || now < *g.expires_at) &&
-         (!g.max_signings || g.used_signings < *g.max_signings);
 }
 
 }  // namespace
@@ -279,10 +259,24 @@ Result<store::Page<domain::SignerMember>> Service::ListSignerMembers(const Calle
 Status Service::RecordOperation(store::Tx& tx, const domain::Principal& actor,
                                 const domain::Signer& signer, domain::SigningOperation& op) {
   if (op.status == domain::OperationStatus::kSuccess && op.grant_id) {
-    SIGNET_ASSIGN_OR_RETURN(bool used, tx.TryUseGrant(*op.grant_id, d_.clock.Now()));
+    const TimePoint now = d_.clock.Now();
+    SIGNET_ASSIGN_OR_RETURN(bool used, tx.TryUseGrant(*op.grant_id, now));
     if (!used) {
       op.status = domain::OperationStatus::kDenied;
       op.error_message = "Signing requires approval. Get approval before signing.";
+    }
+    // A grant that has run out (this use may have been its last) or timed out is stored as
+    // expired, with its audit event, in the same transaction.
+    SIGNET_ASSIGN_OR_RETURN(domain::Grant grant, tx.GetGrant(*op.grant_id));
+    if (grant.status == domain::GrantStatus::kActive &&
+        policy::EffectiveGrantStatus(grant, now) == domain::GrantStatus::kExpired) {
+      grant.status = domain::GrantStatus::kExpired;
+      grant.updated_at = now;
+      SIGNET_TRY(tx.UpdateGrant(grant));
+      SIGNET_TRY(AppendAudit(tx, nullptr,
+                             {"grant.expire", "grant", grant.id,
+                              JsonWriter().Add("signerId", grant.signer_id)
+                                  .Add("usedSignings", grant.used_signings).Finish()}));
     }
   }
   op.created_at = d_.clock.Now();
@@ -410,8 +404,8 @@ Result<SignResult> Service::Sign(const Caller& c, const std::string& signer_id, 
       seen.data_hash = op.data_hash;
       std::string mismatch;
       for (const auto& g : grants.items) {
-        if (!GrantUsableAt(g, now)) continue;
-        const std::string m = ScopeMismatch(g.scope, seen);
+        if (!policy::GrantUsableAt(g, now)) continue;
+        const std::string m = policy::ScopeMismatch(g.scope, seen);
         if (m.empty()) {
           op.grant_id = g.id;
           break;

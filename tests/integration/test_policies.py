@@ -316,6 +316,12 @@ class FlowTest(PolicyTestCase):
                   if e["target"]["id"] == grant["id"]]
         self.assertEqual(len(grants), 1)
         self.assertEqual(grants[0]["actor"]["id"], uid("security"))
+        # The last signing used the grant up: it was stored as expired, with its event, in
+        # the transaction of that signing.
+        expired = [e for e in audit_events(eventType="grant.expire")
+                   if e["target"]["id"] == grant["id"]]
+        self.assertEqual(len(expired), 1, expired)
+        self.assertEqual(expired[0]["details"]["usedSignings"], 3)
 
     def test_rejection_ends_the_request(self):
         policy = create_policy(steps=[(2, ["lead1", "lead2", "security"])], max_signings=2)
