@@ -54,7 +54,7 @@ void AddFlags(CLI::App& app, Flags& f) {
   app.add_flag("--insecure-http", f.insecure_http, "Allow plain HTTP on a non-loopback address (behind a TLS proxy)");
   app.add_option("--port-file", f.port_file, "Write the bound port to this file once listening");
   app.add_option("--io-threads", f.io_threads, "I/O threads (0: one per core)");
-  app.add_option("--workers", f.worker_threads, "Worker threads for crypto and database work (0: one per core)");
+  app.add_option("--workers", f.worker_threads, "Worker threads for request handling, crypto and database work (0: 16 per core, at most 32)");
   app.add_option("--log-level", f.log_level, "debug, info, warn or error")->capture_default_str();
   app.add_option("--sqlite-sync", f.sqlite_sync, "SQLite durability: full (default) or normal")
       ->check(CLI::IsMember({"full", "normal"}));
@@ -70,7 +70,9 @@ Result<Config> BuildConfig(const Flags& f) {
   c.server.port = listen.second;
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   c.server.io_threads = f.io_threads > 0 ? f.io_threads : cores;
-  c.server.worker_threads = f.worker_threads > 0 ? f.worker_threads : std::max(2, cores);
+  // Workers mostly wait for their record's group commit, so there are many more of them than
+  // cores: concurrent sign calls then share one transaction and one fsync.
+  c.server.worker_threads = f.worker_threads > 0 ? f.worker_threads : std::min(32, 16 * cores);
   c.server.allow_insecure_http = f.insecure_http;
   if (f.tls_cert.empty() != f.tls_key.empty()) {
     return InvalidArgument("give both --tls-cert and --tls-key, or neither");
@@ -84,7 +86,7 @@ Result<Config> BuildConfig(const Flags& f) {
   // A request may hold a read and a write transaction at once (e.g. recording a refused
   // sign attempt while its read snapshot is open): two connections per worker, plus
   // headroom for the HTTP threads' token look-ups.
-  c.db_pool = f.db_pool > 0 ? f.db_pool : 2 * c.server.worker_threads + 2;
+  c.db_pool = f.db_pool > 0 ? f.db_pool : std::min(40, c.server.worker_threads + 2);
   c.node_id = f.node_id.empty() ? HostName() : f.node_id;
   if (c.node_id.size() > 64) return InvalidArgument("--node-id is longer than 64 characters");
   c.database_url = f.database.empty() ? "sqlite://" + (std::filesystem::absolute(c.data_dir) / "signet.db").string()

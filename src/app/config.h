@@ -25,7 +25,7 @@ struct Flags {
   bool insecure_http = false;
   std::string port_file;
   int io_threads = 0;       // 0: one per core
-  int worker_threads = 0;   // 0: one per core, at least 2
+  int worker_threads = 0;   // 0: 16 per core, at most 32
   std::string log_level = "info";
   std::string sqlite_sync = "full";
   int db_pool = 0;  // PostgreSQL connections; 0: two per worker thread plus two
