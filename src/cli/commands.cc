@@ -19,8 +19,7 @@ void OnRun(CLI::App* cmd, Context& ctx, std::function<Status()> fn) {
 }
 
 void AddPagingOptions(CLI::App* cmd, Paging& paging) {
-  cmd->add_option("--offset", paging.offset, "Skip this many items")
-      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--offset", paging.offset, "Skip this many items")->check(CLI::NonNegativeNumber);
   cmd->add_option("--limit", paging.limit, "Show at most this many items (1-100)")
       ->capture_default_str()
       ->check(CLI::Range(1, 100));
@@ -118,8 +117,8 @@ Result<std::string> PolicyId(Context& ctx, const std::string& name_or_id) {
 }
 
 Result<std::string> CaId(Context& ctx, const std::string& name_or_id) {
-  return ResolveId(ctx, "/api/v1/pki/ca", {{"projectId", ctx.flags.project}}, "cas",
-                   "commonName", name_or_id, "CA");
+  return ResolveId(ctx, "/api/v1/pki/ca", {{"projectId", ctx.flags.project}}, "cas", "commonName",
+                   name_or_id, "CA");
 }
 
 Result<SecretBytes> ReadSecret(Context& ctx, const std::string& prompt) {

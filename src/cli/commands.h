@@ -16,12 +16,12 @@
 
 namespace signet::cli {
 
-void AddAuthCommands(CLI::App& app, Context& ctx);      // login, logout, whoami
-void AddSignerCommands(CLI::App& app, Context& ctx);    // signers, operations
-void AddPkiCommands(CLI::App& app, Context& ctx);       // ca, certificates
-void AddPolicyCommands(CLI::App& app, Context& ctx);    // policies, request, requests, grants
-void AddSignCommands(CLI::App& app, Context& ctx);      // sign, verify
-void AddAdminCommands(CLI::App& app, Context& ctx);     // users, identities, projects, audit
+void AddAuthCommands(CLI::App& app, Context& ctx);    // login, logout, whoami
+void AddSignerCommands(CLI::App& app, Context& ctx);  // signers, operations
+void AddPkiCommands(CLI::App& app, Context& ctx);     // ca, certificates
+void AddPolicyCommands(CLI::App& app, Context& ctx);  // policies, request, requests, grants
+void AddSignCommands(CLI::App& app, Context& ctx);    // sign, verify
+void AddAdminCommands(CLI::App& app, Context& ctx);   // users, identities, projects, audit
 
 // Makes `cmd` run `fn` once parsing has succeeded.
 void OnRun(CLI::App* cmd, Context& ctx, std::function<Status()> fn);
@@ -39,17 +39,15 @@ using Columns = std::vector<std::pair<std::string, std::string>>;  // header, do
                                  const Paging& paging, const std::string& key,
                                  const Columns& columns);
 // One call whose reply is an object; printed as "Key: value" lines of `fields` (or the JSON).
-[[nodiscard]] Status ObjectCommand(Context& ctx, client::HttpMethod method,
-                                   const std::string& path,
-                                   const std::optional<api::JsonValue>& body,
-                                   const Columns& fields, const std::string& heading = {});
+[[nodiscard]] Status ObjectCommand(Context& ctx, client::HttpMethod method, const std::string& path,
+                                   const std::optional<api::JsonValue>& body, const Columns& fields,
+                                   const std::string& heading = {});
 
 // Ids from names: a UUID is used as it is; anything else is looked up by exact match of
 // `field` among the items of the list at `path` (key `items_key`). NotFound
 // "no <what> named 'x'"; several matches are InvalidArgument.
 [[nodiscard]] Result<std::string> ResolveId(Context& ctx, const std::string& path,
-                                            client::QueryParams query,
-                                            const std::string& items_key,
+                                            client::QueryParams query, const std::string& items_key,
                                             const std::string& field, const std::string& value,
                                             const std::string& what);
 [[nodiscard]] Result<std::string> SignerId(Context& ctx, const std::string& name_or_id);

@@ -11,10 +11,13 @@ constexpr char kIdentities[] = "/api/v1/identities";
 constexpr char kProjects[] = "/api/v1/projects";
 constexpr char kAudit[] = "/api/v1/audit-logs";
 
-const Columns kUserFields = {{"E-mail", "email"}, {"ID", "id"}, {"Org role", "orgRole"},
-                             {"Created", "createdAt"}, {"Updated", "updatedAt"}};
-const Columns kIdentityFields = {{"Name", "name"}, {"ID", "id"}, {"Client ID", "clientId"},
-                                 {"Created", "createdAt"}};
+const Columns kUserFields = {{"E-mail", "email"},
+                             {"ID", "id"},
+                             {"Org role", "orgRole"},
+                             {"Created", "createdAt"},
+                             {"Updated", "updatedAt"}};
+const Columns kIdentityFields = {
+    {"Name", "name"}, {"ID", "id"}, {"Client ID", "clientId"}, {"Created", "createdAt"}};
 
 struct AdminOptions {
   std::string id;
@@ -41,8 +44,8 @@ Status CreateUser(Context& ctx, const AdminOptions& o) {
   api::JsonValue body = api::JsonObject{{"email", o.email},
                                         {"password", password.string_view()},
                                         {"orgRole", o.role.empty() ? "member" : o.role}};
-  Status s = ObjectCommand(ctx, client::HttpMethod::kPost, kUsers, body, kUserFields,
-                           "Created user:");
+  Status s =
+      ObjectCommand(ctx, client::HttpMethod::kPost, kUsers, body, kUserFields, "Created user:");
   auto& pw = body.as_object()["password"].as_string();
   SecureWipe(pw.data(), pw.size());
   return s;
@@ -56,9 +59,10 @@ Status UpdateUser(Context& ctx, const AdminOptions& o) {
     SIGNET_ASSIGN_OR_RETURN(SecretBytes password, ReadSecret(ctx, "New password"));
     body.as_object()["password"] = password.string_view();
   }
-  if (body.as_object().empty()) return InvalidArgument("nothing to update: give --role or --password-stdin");
-  Status s = ObjectCommand(ctx, client::HttpMethod::kPatch, PathOf({kUsers, id}), body,
-                           kUserFields, "Updated user:");
+  if (body.as_object().empty())
+    return InvalidArgument("nothing to update: give --role or --password-stdin");
+  Status s = ObjectCommand(ctx, client::HttpMethod::kPatch, PathOf({kUsers, id}), body, kUserFields,
+                           "Updated user:");
   if (auto* pw = body.as_object().if_contains("password")) {
     SecureWipe(pw->as_string().data(), pw->as_string().size());
   }
@@ -70,11 +74,10 @@ Status CreateSecret(Context& ctx, const AdminOptions& o) {
   api::JsonObject body;
   if (!o.description.empty()) body["description"] = o.description;
   SIGNET_ASSIGN_OR_RETURN(client::Client * api, ctx.Api());
-  SIGNET_ASSIGN_OR_RETURN(
-      api::JsonValue reply,
-      api->Call(client::HttpMethod::kPost,
-                PathOf({kIdentities, id, "universal-auth", "client-secrets"}),
-                api::JsonValue(body)));
+  SIGNET_ASSIGN_OR_RETURN(api::JsonValue reply,
+                          api->Call(client::HttpMethod::kPost,
+                                    PathOf({kIdentities, id, "universal-auth", "client-secrets"}),
+                                    api::JsonValue(body)));
   ctx.Show(reply, [&](const api::JsonValue& v) {
     PrintFields(ctx.out(), {{"Client ID", TextAt(v, "clientId")},
                             {"Client secret", TextAt(v, "clientSecret")},
@@ -110,8 +113,11 @@ Status AddProjectMember(Context& ctx, const AdminOptions& o) {
   }
   return ObjectCommand(ctx, client::HttpMethod::kPost, PathOf({kProjects, project, "memberships"}),
                        api::JsonValue(body),
-                       {{"Membership", "id"}, {"Project", "projectId"}, {"User", "userId"},
-                        {"Identity", "identityId"}, {"Role", "role"}},
+                       {{"Membership", "id"},
+                        {"Project", "projectId"},
+                        {"User", "userId"},
+                        {"Identity", "identityId"},
+                        {"Role", "role"}},
                        "Added project member:");
 }
 
@@ -127,7 +133,8 @@ Status VerifyAudit(Context& ctx) {
   });
   if (!valid) {
     std::string where = "sequence " + TextAt(reply, "firstBadSeq");
-    if (TextAt(reply, "firstBadNodeId") != "-") where += " of node " + TextAt(reply, "firstBadNodeId");
+    if (TextAt(reply, "firstBadNodeId") != "-")
+      where += " of node " + TextAt(reply, "firstBadNodeId");
     return FailedPrecondition("the audit log is broken at " + where + " (" +
                               TextAt(reply, "checked") + " events checked)");
   }
@@ -145,9 +152,9 @@ void AddAdminCommands(CLI::App& app, Context& ctx) {
   CLI::App* ulist = users->add_subcommand("list", "List users");
   AddPagingOptions(ulist, o->paging);
   OnRun(ulist, ctx, [&ctx, o] {
-    return ListCommand(ctx, kUsers, {}, o->paging, "users",
-                       {{"EMAIL", "email"}, {"ID", "id"}, {"ORG ROLE", "orgRole"},
-                        {"CREATED", "createdAt"}});
+    return ListCommand(
+        ctx, kUsers, {}, o->paging, "users",
+        {{"EMAIL", "email"}, {"ID", "id"}, {"ORG ROLE", "orgRole"}, {"CREATED", "createdAt"}});
   });
   CLI::App* ucreate = users->add_subcommand("create", "Create a user");
   ucreate->add_option("--email", o->email, "E-mail address")->required();
@@ -183,17 +190,17 @@ void AddAdminCommands(CLI::App& app, Context& ctx) {
   CLI::App* ilist = identities->add_subcommand("list", "List machine identities");
   AddPagingOptions(ilist, o->paging);
   OnRun(ilist, ctx, [&ctx, o] {
-    return ListCommand(ctx, kIdentities, {}, o->paging, "identities",
-                       {{"NAME", "name"}, {"ID", "id"}, {"CLIENT ID", "clientId"},
-                        {"CREATED", "createdAt"}});
+    return ListCommand(
+        ctx, kIdentities, {}, o->paging, "identities",
+        {{"NAME", "name"}, {"ID", "id"}, {"CLIENT ID", "clientId"}, {"CREATED", "createdAt"}});
   });
   CLI::App* icreate = identities->add_subcommand("create", "Create a machine identity");
   icreate->add_option("--name", o->name, "Name")->required();
   OnRun(icreate, ctx, [&ctx, o] {
-    return ObjectCommand(ctx, client::HttpMethod::kPost, kIdentities,
-                         api::JsonValue(api::JsonObject{{"name", o->name}}), kIdentityFields,
-                         "Created machine identity (next: signet identities create-secret " +
-                             o->name + "):");
+    return ObjectCommand(
+        ctx, client::HttpMethod::kPost, kIdentities,
+        api::JsonValue(api::JsonObject{{"name", o->name}}), kIdentityFields,
+        "Created machine identity (next: signet identities create-secret " + o->name + "):");
   });
   CLI::App* isecret = identities->add_subcommand(
       "create-secret", "Create a Universal Auth client secret (shown once)");
@@ -204,8 +211,8 @@ void AddAdminCommands(CLI::App& app, Context& ctx) {
   idelete->add_option("identity", o->id, "Identity name or id")->required();
   OnRun(idelete, ctx, [&ctx, o]() -> Status {
     SIGNET_ASSIGN_OR_RETURN(std::string id, IdentityId(ctx, o->id));
-    return ObjectCommand(ctx, client::HttpMethod::kDelete, PathOf({kIdentities, id}),
-                         std::nullopt, kIdentityFields, "Deleted machine identity:");
+    return ObjectCommand(ctx, client::HttpMethod::kDelete, PathOf({kIdentities, id}), std::nullopt,
+                         kIdentityFields, "Deleted machine identity:");
   });
 
   // ---- projects ----
@@ -214,9 +221,9 @@ void AddAdminCommands(CLI::App& app, Context& ctx) {
   CLI::App* plist = projects->add_subcommand("list", "List projects");
   AddPagingOptions(plist, o->paging);
   OnRun(plist, ctx, [&ctx, o] {
-    return ListCommand(ctx, kProjects, {}, o->paging, "projects",
-                       {{"SLUG", "slug"}, {"NAME", "name"}, {"ID", "id"},
-                        {"DESCRIPTION", "description"}});
+    return ListCommand(
+        ctx, kProjects, {}, o->paging, "projects",
+        {{"SLUG", "slug"}, {"NAME", "name"}, {"ID", "id"}, {"DESCRIPTION", "description"}});
   });
   CLI::App* pcreate = projects->add_subcommand("create", "Create a project");
   pcreate->add_option("--name", o->name, "Name")->required();
@@ -234,9 +241,9 @@ void AddAdminCommands(CLI::App& app, Context& ctx) {
   AddPagingOptions(pmlist, o->paging);
   OnRun(pmlist, ctx, [&ctx, o]() -> Status {
     SIGNET_ASSIGN_OR_RETURN(std::string id, ProjectId(ctx, o->id));
-    return ListCommand(ctx, PathOf({kProjects, id, "memberships"}), {}, o->paging, "memberships",
-                       {{"ID", "id"}, {"USER", "userId"}, {"IDENTITY", "identityId"},
-                        {"ROLE", "role"}});
+    return ListCommand(
+        ctx, PathOf({kProjects, id, "memberships"}), {}, o->paging, "memberships",
+        {{"ID", "id"}, {"USER", "userId"}, {"IDENTITY", "identityId"}, {"ROLE", "role"}});
   });
   CLI::App* pmadd = pmembers->add_subcommand("add", "Add a user or machine identity");
   pmadd->add_option("project", o->id, "Project slug or id")->required();
@@ -257,15 +264,21 @@ void AddAdminCommands(CLI::App& app, Context& ctx) {
   AddPagingOptions(alist, o->paging);
   OnRun(alist, ctx, [&ctx, o] {
     return ListCommand(ctx, kAudit,
-                       {{"eventType", o->event_type}, {"actorId", o->actor},
-                        {"since", o->since}, {"until", o->until}},
+                       {{"eventType", o->event_type},
+                        {"actorId", o->actor},
+                        {"since", o->since},
+                        {"until", o->until}},
                        o->paging, "auditLogs",
-                       {{"SEQ", "seq"}, {"TIME", "time"}, {"EVENT", "eventType"},
-                        {"ACTOR", "actor.name"}, {"TARGET", "target.type"},
-                        {"TARGET ID", "target.id"}, {"NODE", "nodeId"}});
+                       {{"SEQ", "seq"},
+                        {"TIME", "time"},
+                        {"EVENT", "eventType"},
+                        {"ACTOR", "actor.name"},
+                        {"TARGET", "target.type"},
+                        {"TARGET ID", "target.id"},
+                        {"NODE", "nodeId"}});
   });
-  CLI::App* averify = audit->add_subcommand(
-      "verify", "Check the audit log's hash chains (exit 0 when intact)");
+  CLI::App* averify =
+      audit->add_subcommand("verify", "Check the audit log's hash chains (exit 0 when intact)");
   OnRun(averify, ctx, [&ctx] { return VerifyAudit(ctx); });
 }
 

@@ -110,13 +110,12 @@ Status Logout(Context& ctx) {
     config.principal_name.clear();
     SIGNET_TRY(ctx.Save(config));
   }
-  ctx.Show(api::JsonObject{{"serverUrl", server}, {"loggedOut", true}},
-           [&](const api::JsonValue&) {
-             ctx.out() << "Logged out of " << server << ".\n";
-             if (source == "environment") {
-               ctx.out() << "The token in SIGNET_TOKEN is revoked; unset the variable.\n";
-             }
-           });
+  ctx.Show(api::JsonObject{{"serverUrl", server}, {"loggedOut", true}}, [&](const api::JsonValue&) {
+    ctx.out() << "Logged out of " << server << ".\n";
+    if (source == "environment") {
+      ctx.out() << "The token in SIGNET_TOKEN is revoked; unset the variable.\n";
+    }
+  });
   return Ok();
 }
 

@@ -13,19 +13,28 @@ constexpr char kCertificates[] = "/api/v1/pki/certificates";
 const std::vector<std::string> kKeyAlgorithms = {"RSA_2048",      "RSA_3072",     "RSA_4096",
                                                  "EC_prime256v1", "EC_secp384r1", "EC_secp521r1"};
 
-const Columns kCaFields = {{"Common name", "commonName"}, {"ID", "id"},
-                           {"Type", "type"},              {"Parent CA", "parentCaId"},
-                           {"Key algorithm", "keyAlgorithm"}, {"Serial number", "serialNumber"},
-                           {"Not before", "notBefore"},   {"Not after", "notAfter"},
-                           {"Status", "status"},          {"Project", "projectId"}};
-const Columns kCertificateFields = {
-    {"Common name", "commonName"},     {"ID", "id"},
-    {"Status", "status"},              {"Key algorithm", "keyAlgorithm"},
-    {"Serial number", "serialNumber"}, {"Not before", "notBefore"},
-    {"Not after", "notAfter"},         {"Key usages", "keyUsages"},
-    {"Extended key usages", "extendedKeyUsages"},
-    {"Issuing CA", "caId"},            {"Revoked at", "revokedAt"},
-    {"Project", "projectId"}};
+const Columns kCaFields = {{"Common name", "commonName"},
+                           {"ID", "id"},
+                           {"Type", "type"},
+                           {"Parent CA", "parentCaId"},
+                           {"Key algorithm", "keyAlgorithm"},
+                           {"Serial number", "serialNumber"},
+                           {"Not before", "notBefore"},
+                           {"Not after", "notAfter"},
+                           {"Status", "status"},
+                           {"Project", "projectId"}};
+const Columns kCertificateFields = {{"Common name", "commonName"},
+                                    {"ID", "id"},
+                                    {"Status", "status"},
+                                    {"Key algorithm", "keyAlgorithm"},
+                                    {"Serial number", "serialNumber"},
+                                    {"Not before", "notBefore"},
+                                    {"Not after", "notAfter"},
+                                    {"Key usages", "keyUsages"},
+                                    {"Extended key usages", "extendedKeyUsages"},
+                                    {"Issuing CA", "caId"},
+                                    {"Revoked at", "revokedAt"},
+                                    {"Project", "projectId"}};
 
 struct PkiOptions {
   std::string id;
@@ -92,8 +101,8 @@ Status Issue(Context& ctx, const PkiOptions& o) {
     ekus.emplace_back(e);
   }
   api::JsonArray kus;
-  for (const auto& k : o.key_usages.empty() ? std::vector<std::string>{"digitalSignature"}
-                                            : o.key_usages) {
+  for (const auto& k :
+       o.key_usages.empty() ? std::vector<std::string>{"digitalSignature"} : o.key_usages) {
     kus.emplace_back(k);
   }
   api::JsonObject body{{"caId", ca_id},
@@ -105,8 +114,8 @@ Status Issue(Context& ctx, const PkiOptions& o) {
   if (!ctx.flags.project.empty()) body["projectId"] = ctx.flags.project;
   SIGNET_ASSIGN_OR_RETURN(client::Client * api, ctx.Api());
   SIGNET_ASSIGN_OR_RETURN(api::JsonValue reply,
-                          api->Call(client::HttpMethod::kPost, std::string(kCertificates) + "/issue",
-                                    api::JsonValue(body)));
+                          api->Call(client::HttpMethod::kPost,
+                                    std::string(kCertificates) + "/issue", api::JsonValue(body)));
   if (!o.out.empty()) {
     std::string pem = RawStringAt(reply, "certificate");
     std::string chain = RawStringAt(reply, "certificateChain");
@@ -132,8 +141,9 @@ Status Import(Context& ctx, const PkiOptions& o) {
     // Completes a certificate created with `certificates csr`.
     if (o.cert_file.empty()) return InvalidArgument("--certificate-id needs --cert FILE");
     if (!o.key_file.empty() || !o.pkcs12_file.empty()) {
-      return InvalidArgument("--certificate-id takes --cert (and --chain) only: the key is "
-                             "already on the server");
+      return InvalidArgument(
+          "--certificate-id takes --cert (and --chain) only: the key is "
+          "already on the server");
     }
     body.erase("projectId");
     SIGNET_ASSIGN_OR_RETURN(std::string pem, ReadTextFile(o.cert_file));
@@ -156,8 +166,9 @@ Status Import(Context& ctx, const PkiOptions& o) {
     }
   } else {
     if (o.cert_file.empty() || o.key_file.empty()) {
-      return InvalidArgument("give --cert FILE and --key FILE, or --pkcs12 FILE, or "
-                             "--certificate-id ID with --cert FILE");
+      return InvalidArgument(
+          "give --cert FILE and --key FILE, or --pkcs12 FILE, or "
+          "--certificate-id ID with --cert FILE");
     }
     SIGNET_ASSIGN_OR_RETURN(std::string cert, ReadTextFile(o.cert_file));
     SIGNET_ASSIGN_OR_RETURN(std::string key, ReadTextFile(o.key_file));
@@ -196,8 +207,8 @@ Status Csr(Context& ctx, const PkiOptions& o) {
                                     api::JsonValue(body)));
   if (!o.out.empty()) SIGNET_TRY(WriteFile(o.out, RawStringAt(reply, "csr")));
   ctx.Show(reply, [&](const api::JsonValue& v) {
-    PrintFields(ctx.out(), {{"Certificate ID", TextAt(v, "certificateId")},
-                            {"Status", TextAt(v, "status")}});
+    PrintFields(ctx.out(),
+                {{"Certificate ID", TextAt(v, "certificateId")}, {"Status", TextAt(v, "status")}});
     if (o.out.empty()) {
       PrintPem(ctx, RawStringAt(v, "csr"));
     } else {
@@ -231,8 +242,11 @@ void AddPkiCommands(CLI::App& app, Context& ctx) {
   AddPagingOptions(ca_list, o->paging);
   OnRun(ca_list, ctx, [&ctx, o] {
     return ListCommand(ctx, kCas, {{"projectId", ctx.flags.project}}, o->paging, "cas",
-                       {{"COMMON NAME", "commonName"}, {"ID", "id"}, {"TYPE", "type"},
-                        {"KEY", "keyAlgorithm"}, {"NOT AFTER", "notAfter"},
+                       {{"COMMON NAME", "commonName"},
+                        {"ID", "id"},
+                        {"TYPE", "type"},
+                        {"KEY", "keyAlgorithm"},
+                        {"NOT AFTER", "notAfter"},
                         {"STATUS", "status"}});
   });
 
@@ -241,8 +255,8 @@ void AddPkiCommands(CLI::App& app, Context& ctx) {
   ca_show->add_flag("--pem", o->pem, "Print the CA certificate and its chain (PEM)");
   OnRun(ca_show, ctx, [&ctx, o]() -> Status {
     SIGNET_ASSIGN_OR_RETURN(std::string id, CaId(ctx, o->id));
-    if (o->pem) return ShowPem(ctx, PathOf({kCas, id, "certificate"}), "certificate",
-                               "certificateChain");
+    if (o->pem)
+      return ShowPem(ctx, PathOf({kCas, id, "certificate"}), "certificate", "certificateChain");
     return ObjectCommand(ctx, client::HttpMethod::kGet, PathOf({kCas, id}), std::nullopt,
                          kCaFields);
   });
@@ -302,8 +316,11 @@ void AddPkiCommands(CLI::App& app, Context& ctx) {
                        {{"projectId", ctx.flags.project},
                         {"extendedKeyUsage", o->code_signing ? "codeSigning" : ""}},
                        o->paging, "certificates",
-                       {{"COMMON NAME", "commonName"}, {"ID", "id"}, {"STATUS", "status"},
-                        {"KEY", "keyAlgorithm"}, {"NOT AFTER", "notAfter"},
+                       {{"COMMON NAME", "commonName"},
+                        {"ID", "id"},
+                        {"STATUS", "status"},
+                        {"KEY", "keyAlgorithm"},
+                        {"NOT AFTER", "notAfter"},
                         {"EKU", "extendedKeyUsages"}});
   });
 

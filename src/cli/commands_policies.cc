@@ -87,8 +87,8 @@ Result<api::JsonObject> ParseStep(Context& ctx, const std::string& spec, std::si
   std::size_t start = 0;
   while (start <= approvers.size()) {
     const std::size_t comma = approvers.find(',', start);
-    std::string who = approvers.substr(start, comma == std::string::npos ? std::string::npos
-                                                                         : comma - start);
+    std::string who =
+        approvers.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     if (!who.empty()) {
       SIGNET_ASSIGN_OR_RETURN(std::string user_id, UserId(ctx, who));
       list.emplace_back(api::JsonObject{{"type", "user"}, {"id", user_id}});
@@ -121,8 +121,9 @@ Result<api::JsonObject> PolicyBody(Context& ctx, const PolicyOptions& o, const C
   if (!constraints.empty()) body["constraints"] = std::move(constraints);
   if (!o.max_request_ttl.empty()) body["maxRequestTtl"] = o.max_request_ttl;
   if (o.bypass && o.no_bypass) {
-    return InvalidArgument("give either --bypass-for-machine-identities or "
-                           "--no-bypass-for-machine-identities");
+    return InvalidArgument(
+        "give either --bypass-for-machine-identities or "
+        "--no-bypass-for-machine-identities");
   }
   if (o.bypass) body["bypassForMachineIdentities"] = true;
   if (o.no_bypass) body["bypassForMachineIdentities"] = false;
@@ -191,7 +192,8 @@ Status RequestAccess(Context& ctx, const PolicyOptions& o) {
     const api::JsonValue& request = wrapped ? v.as_object().at("request") : v;
     ctx.out() << "Requested access to signer " << o.signer << ":\n";
     std::vector<std::pair<std::string, std::string>> lines;
-    for (const auto& [name, field] : kRequestFields) lines.emplace_back(name, TextAt(request, field));
+    for (const auto& [name, field] : kRequestFields)
+      lines.emplace_back(name, TextAt(request, field));
     PrintFields(ctx.out(), lines);
     if (TextAt(request, "status") == "pending") {
       ctx.out() << "An approver runs: signet requests approve " << TextAt(request, "id") << '\n';
@@ -230,8 +232,7 @@ void AddPolicyCommands(CLI::App& app, Context& ctx) {
                     "(default 1)");
     cmd->add_option("--max-signings", o->max_signings, "Most signatures per grant")
         ->check(CLI::PositiveNumber);
-    cmd->add_option("--max-window", o->max_window,
-                    "Longest grant window, e.g. 8h (1m to 30d)");
+    cmd->add_option("--max-window", o->max_window, "Longest grant window, e.g. 8h (1m to 30d)");
     cmd->add_option("--max-request-ttl", o->max_request_ttl,
                     "Pending requests expire after this (default 7d)");
     cmd->add_flag("--bypass-for-machine-identities", o->bypass,
@@ -254,7 +255,8 @@ void AddPolicyCommands(CLI::App& app, Context& ctx) {
   AddPagingOptions(list, o->paging);
   OnRun(list, ctx, [&ctx, o] {
     return ListCommand(ctx, kPolicies, {{"projectId", ctx.flags.project}}, o->paging, "policies",
-                       {{"NAME", "name"}, {"ID", "id"},
+                       {{"NAME", "name"},
+                        {"ID", "id"},
                         {"MAX SIGNINGS", "constraints.maxSignings"},
                         {"MAX WINDOW", "constraints.maxWindowDuration"},
                         {"BYPASS MACHINES", "bypassForMachineIdentities"}});
@@ -267,8 +269,8 @@ void AddPolicyCommands(CLI::App& app, Context& ctx) {
     return PolicyCall(ctx, client::HttpMethod::kGet, PathOf({kPolicies, id}), std::nullopt, "");
   });
 
-  CLI::App* update = policies->add_subcommand(
-      "update", "Change a signing policy (applies to new requests only)");
+  CLI::App* update =
+      policies->add_subcommand("update", "Change a signing policy (applies to new requests only)");
   update->add_option("policy", o->id, "Policy name or id")->required();
   update->add_option("--name", o->name, "New name");
   add_policy_options(update);
@@ -289,8 +291,8 @@ void AddPolicyCommands(CLI::App& app, Context& ctx) {
   });
 
   // ---- request ----
-  CLI::App* request = app.add_subcommand(
-      "request", "Ask for access to a signer that has a signing policy");
+  CLI::App* request =
+      app.add_subcommand("request", "Ask for access to a signer that has a signing policy");
   request->add_option("--signer", o->signer, "Signer name or id")->required();
   request->add_option("--justification", o->justification, "Why you need to sign")->required();
   request->add_option("--signings", o->signings, "Number of signatures wanted")
@@ -311,12 +313,17 @@ void AddPolicyCommands(CLI::App& app, Context& ctx) {
   AddPagingOptions(rlist, o->paging);
   OnRun(rlist, ctx, [&ctx, o]() -> Status {
     SIGNET_ASSIGN_OR_RETURN(std::string signer_id, SignerFilter(ctx, o->signer));
-    return ListCommand(ctx, kRequests, {{"status", o->status}, {"signerId", signer_id}},
-                       o->paging, "requests",
-                       {{"ID", "id"}, {"STATUS", "status"}, {"SIGNER", "signerId"},
-                        {"REQUESTER", "requesterId"}, {"SIGNINGS", "requestedSignings"},
-                        {"WINDOW", "requestedWindowDuration"}, {"STEP", "currentStep"},
-                        {"CREATED", "createdAt"}, {"JUSTIFICATION", "justification"}});
+    return ListCommand(ctx, kRequests, {{"status", o->status}, {"signerId", signer_id}}, o->paging,
+                       "requests",
+                       {{"ID", "id"},
+                        {"STATUS", "status"},
+                        {"SIGNER", "signerId"},
+                        {"REQUESTER", "requesterId"},
+                        {"SIGNINGS", "requestedSignings"},
+                        {"WINDOW", "requestedWindowDuration"},
+                        {"STEP", "currentStep"},
+                        {"CREATED", "createdAt"},
+                        {"JUSTIFICATION", "justification"}});
   });
   CLI::App* rshow = requests->add_subcommand("show", "Show a signing request");
   rshow->add_option("request", o->id, "Request id")->required();
@@ -342,9 +349,8 @@ void AddPolicyCommands(CLI::App& app, Context& ctx) {
   });
   CLI::App* cancel = requests->add_subcommand("cancel", "Cancel your own pending request");
   cancel->add_option("request", o->id, "Request id")->required();
-  OnRun(cancel, ctx, [&ctx, o] {
-    return RequestAction(ctx, o->id, "cancel", api::JsonObject{}, "Cancelled:");
-  });
+  OnRun(cancel, ctx,
+        [&ctx, o] { return RequestAction(ctx, o->id, "cancel", api::JsonObject{}, "Cancelled:"); });
 
   // ---- grants ----
   CLI::App* grants = app.add_subcommand("grants", "List and revoke signing grants");
@@ -358,9 +364,13 @@ void AddPolicyCommands(CLI::App& app, Context& ctx) {
     SIGNET_ASSIGN_OR_RETURN(std::string signer_id, SignerFilter(ctx, o->signer));
     return ListCommand(ctx, kGrants, {{"signerId", signer_id}, {"status", o->status}}, o->paging,
                        "grants",
-                       {{"ID", "id"}, {"STATUS", "status"}, {"SIGNER", "signerId"},
-                        {"GRANTEE", "granteeId"}, {"USED", "usedSignings"},
-                        {"MAX", "maxSignings"}, {"EXPIRES", "expiresAt"}});
+                       {{"ID", "id"},
+                        {"STATUS", "status"},
+                        {"SIGNER", "signerId"},
+                        {"GRANTEE", "granteeId"},
+                        {"USED", "usedSignings"},
+                        {"MAX", "maxSignings"},
+                        {"EXPIRES", "expiresAt"}});
   });
   CLI::App* gshow = grants->add_subcommand("show", "Show a grant");
   gshow->add_option("grant", o->id, "Grant id")->required();

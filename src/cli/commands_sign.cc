@@ -20,10 +20,15 @@ namespace {
 // Progress bars appear only for inputs at least this large (and only on a terminal).
 constexpr std::uint64_t kProgressThreshold = 16u << 20;
 
-const char* const kAllAlgorithms[] = {
-    "RSASSA_PKCS1_V1_5_SHA256", "RSASSA_PKCS1_V1_5_SHA384", "RSASSA_PKCS1_V1_5_SHA512",
-    "RSASSA_PSS_SHA256",        "RSASSA_PSS_SHA384",        "RSASSA_PSS_SHA512",
-    "ECDSA_SHA256",             "ECDSA_SHA384",             "ECDSA_SHA512"};
+const char* const kAllAlgorithms[] = {"RSASSA_PKCS1_V1_5_SHA256",
+                                      "RSASSA_PKCS1_V1_5_SHA384",
+                                      "RSASSA_PKCS1_V1_5_SHA512",
+                                      "RSASSA_PSS_SHA256",
+                                      "RSASSA_PSS_SHA384",
+                                      "RSASSA_PSS_SHA512",
+                                      "ECDSA_SHA256",
+                                      "ECDSA_SHA384",
+                                      "ECDSA_SHA512"};
 
 struct SignOptions {
   std::string signer;
@@ -56,8 +61,8 @@ std::string BaseName(const std::string& path) {
 
 Error Explain(Error e, const std::string& signer) {
   if (e.code == ErrorCode::kApprovalRequired) {
-    e.message += " Request access with: signet request --signer " + signer +
-                 " --justification TEXT";
+    e.message +=
+        " Request access with: signet request --signer " + signer + " --justification TEXT";
   }
   return e;
 }
@@ -173,8 +178,9 @@ Status SignFiles(Context& ctx, const SignOptions& o) {
 
 Status VerifyFile(Context& ctx, const SignOptions& o) {
   if (o.signer.empty() == o.cert_file.empty()) {
-    return InvalidArgument("give --signer NAME (its certificate comes from the server) or "
-                           "--certificate FILE");
+    return InvalidArgument(
+        "give --signer NAME (its certificate comes from the server) or "
+        "--certificate FILE");
   }
   std::string pem;
   std::string who;
@@ -251,9 +257,8 @@ Status VerifyFile(Context& ctx, const SignOptions& o) {
     });
     return Ok();
   }
-  return InvalidArgument("signature does not verify: " + o.sig + " is not a signature of " +
-                         o.in + " by " + who +
-                         (o.algorithm.empty() ? "" : " with " + o.algorithm) +
+  return InvalidArgument("signature does not verify: " + o.sig + " is not a signature of " + o.in +
+                         " by " + who + (o.algorithm.empty() ? "" : " with " + o.algorithm) +
                          " (the file may have changed)");
 }
 

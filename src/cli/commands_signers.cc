@@ -76,8 +76,9 @@ Status Update(Context& ctx, const SignerOptions& o, const CLI::App* cmd) {
     body["signingPolicyId"] = policy_id;
   }
   if (body.empty()) {
-    return InvalidArgument("nothing to update: give --name, --description, --status, "
-                           "--certificate, --policy or --no-policy");
+    return InvalidArgument(
+        "nothing to update: give --name, --description, --status, "
+        "--certificate, --policy or --no-policy");
   }
   return ObjectCommand(ctx, client::HttpMethod::kPatch, PathOf({kSigners, id}),
                        api::JsonValue(body), kSignerFields, "Updated signer:");
@@ -86,8 +87,8 @@ Status Update(Context& ctx, const SignerOptions& o, const CLI::App* cmd) {
 Status Certificate(Context& ctx, const SignerOptions& o) {
   SIGNET_ASSIGN_OR_RETURN(std::string id, SignerId(ctx, o.signer));
   SIGNET_ASSIGN_OR_RETURN(client::Client * api, ctx.Api());
-  SIGNET_ASSIGN_OR_RETURN(api::JsonValue reply,
-                          api->Call(client::HttpMethod::kGet, PathOf({kSigners, id, "certificate"})));
+  SIGNET_ASSIGN_OR_RETURN(api::JsonValue reply, api->Call(client::HttpMethod::kGet,
+                                                          PathOf({kSigners, id, "certificate"})));
   ctx.Show(reply, [&](const api::JsonValue& v) {
     std::string pem = RawStringAt(v, "certificatePem");
     ctx.out() << pem;
@@ -107,8 +108,8 @@ Status PublicKey(Context& ctx, const SignerOptions& o) {
   SIGNET_ASSIGN_OR_RETURN(std::string id, SignerId(ctx, o.signer));
   SIGNET_ASSIGN_OR_RETURN(client::Client * api, ctx.Api());
   if (ctx.flags.json) {
-    SIGNET_ASSIGN_OR_RETURN(api::JsonValue reply,
-                            api->Call(client::HttpMethod::kGet, PathOf({kSigners, id, "public-key"})));
+    SIGNET_ASSIGN_OR_RETURN(api::JsonValue reply, api->Call(client::HttpMethod::kGet,
+                                                            PathOf({kSigners, id, "public-key"})));
     PrintJson(ctx.out(), reply);
     return Ok();
   }
@@ -132,22 +133,16 @@ Status AddMember(Context& ctx, const SignerOptions& o) {
     SIGNET_ASSIGN_OR_RETURN(std::string identity_id, IdentityId(ctx, o.identity));
     body["identityId"] = identity_id;
   }
-  return ObjectCommand(ctx, client::HttpMethod::kPost, PathOf({kSigners, id, "members"}),
-                       api::JsonValue(body),
-                       {{"Member", "id"}, {"User", "userId"}, {"Identity", "identityId"},
-                        {"Role", "role"}},
-                       "Added signer member:");
+  return ObjectCommand(
+      ctx, client::HttpMethod::kPost, PathOf({kSigners, id, "members"}), api::JsonValue(body),
+      {{"Member", "id"}, {"User", "userId"}, {"Identity", "identityId"}, {"Role", "role"}},
+      "Added signer member:");
 }
 
-const Columns kOperationColumns = {{"TIME", "createdAt"},
-                                   {"STATUS", "status"},
-                                   {"ALGORITHM", "signingAlgorithm"},
-                                   {"ACTOR", "actorName"},
-                                   {"ACTOR TYPE", "actorType"},
-                                   {"SOURCE IP", "sourceIp"},
-                                   {"TOOL", "clientMetadata.tool"},
-                                   {"DATA HASH", "dataHash"},
-                                   {"ERROR", "errorMessage"}};
+const Columns kOperationColumns = {
+    {"TIME", "createdAt"},           {"STATUS", "status"},        {"ALGORITHM", "signingAlgorithm"},
+    {"ACTOR", "actorName"},          {"ACTOR TYPE", "actorType"}, {"SOURCE IP", "sourceIp"},
+    {"TOOL", "clientMetadata.tool"}, {"DATA HASH", "dataHash"},   {"ERROR", "errorMessage"}};
 
 }  // namespace
 
@@ -176,8 +171,9 @@ void AddSignerCommands(CLI::App& app, Context& ctx) {
   CLI::App* create = signers->add_subcommand(
       "create", "Create a signer on a code-signing certificate (you become its admin)");
   create->add_option("--name", o->name, "Name: 1-64 of a-z, 0-9 and single hyphens")->required();
-  create->add_option("--certificate", o->certificate,
-                     "Certificate id (EKU codeSigning, key held by Signet)")
+  create
+      ->add_option("--certificate", o->certificate,
+                   "Certificate id (EKU codeSigning, key held by Signet)")
       ->required();
   create->add_option("--description", o->description, "Description (up to 256 characters)");
   create->add_option("--policy", o->policy, "Signing policy name or id (approval before signing)");
@@ -219,8 +215,11 @@ void AddSignerCommands(CLI::App& app, Context& ctx) {
   OnRun(mlist, ctx, [&ctx, o]() -> Status {
     SIGNET_ASSIGN_OR_RETURN(std::string id, SignerId(ctx, o->signer));
     return ListCommand(ctx, PathOf({kSigners, id, "members"}), {}, o->paging, "members",
-                       {{"ID", "id"}, {"USER", "userId"}, {"IDENTITY", "identityId"},
-                        {"ROLE", "role"}, {"CREATED", "createdAt"}});
+                       {{"ID", "id"},
+                        {"USER", "userId"},
+                        {"IDENTITY", "identityId"},
+                        {"ROLE", "role"},
+                        {"CREATED", "createdAt"}});
   });
   CLI::App* madd = members->add_subcommand("add", "Give a user or machine identity a role");
   madd->add_option("signer", o->signer, "Signer name or id")->required();
@@ -232,8 +231,7 @@ void AddSignerCommands(CLI::App& app, Context& ctx) {
   OnRun(madd, ctx, [&ctx, o] { return AddMember(ctx, *o); });
   CLI::App* mremove = members->add_subcommand("remove", "Remove a member");
   mremove->add_option("signer", o->signer, "Signer name or id")->required();
-  mremove->add_option("member", o->member_id, "Member id (see `signers members list`)")
-      ->required();
+  mremove->add_option("member", o->member_id, "Member id (see `signers members list`)")->required();
   OnRun(mremove, ctx, [&ctx, o]() -> Status {
     SIGNET_ASSIGN_OR_RETURN(std::string id, SignerId(ctx, o->signer));
     return ObjectCommand(ctx, client::HttpMethod::kDelete,

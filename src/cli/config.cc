@@ -56,8 +56,9 @@ Result<std::string> ConfigPath(const EnvLookup& env) {
   if (auto home = env("HOME"); home && !home->empty()) {
     return *home + "/.config/signet/config.json";
   }
-  return InvalidArgument("cannot locate the configuration file: neither HOME nor "
-                         "XDG_CONFIG_HOME is set");
+  return InvalidArgument(
+      "cannot locate the configuration file: neither HOME nor "
+      "XDG_CONFIG_HOME is set");
 }
 
 Result<Config> LoadConfig(const std::string& path) {
@@ -74,8 +75,8 @@ Result<Config> LoadConfig(const std::string& path) {
   auto parsed = api::ParseObject(content);
   SecureWipe(content.data(), content.size());
   if (!parsed) {
-    return InvalidArgument("configuration file " + path + " is not a JSON object: " +
-                           parsed.error().message);
+    return InvalidArgument("configuration file " + path +
+                           " is not a JSON object: " + parsed.error().message);
   }
   Config c;
   c.server_url = StringOf(*parsed, "serverUrl");
@@ -102,8 +103,8 @@ Status SaveConfig(const std::string& path, const Config& config) {
   if (!config.token.empty()) o["token"] = config.token.string_view();
   if (!config.ca_cert_path.empty()) o["caCertPath"] = config.ca_cert_path;
   if (!config.principal_type.empty()) {
-    o["principal"] = api::JsonObject{{"type", config.principal_type},
-                                     {"name", config.principal_name}};
+    o["principal"] =
+        api::JsonObject{{"type", config.principal_type}, {"name", config.principal_name}};
   }
   std::string text = api::Serialize(o) + "\n";
   if (api::JsonValue* t = o.if_contains("token"); t != nullptr) {

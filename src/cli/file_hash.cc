@@ -95,8 +95,7 @@ Result<std::uint64_t> FileSize(const std::string& path) {
 }
 
 Result<FileDigests> HashFile(const std::string& path,
-                             const std::vector<domain::HashAlgorithm>& hashes,
-                             Progress* progress) {
+                             const std::vector<domain::HashAlgorithm>& hashes, Progress* progress) {
   std::vector<crypto::Hasher> hashers;
   for (auto h : hashes) {
     SIGNET_ASSIGN_OR_RETURN(crypto::Hasher hasher, crypto::Hasher::Create(h));

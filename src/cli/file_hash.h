@@ -38,8 +38,8 @@ class Progress {
   std::atomic<std::uint64_t> done_{0};
   std::mutex draw_mu_;
   std::chrono::steady_clock::time_point last_draw_;  // guarded by draw_mu_
-  bool drawn_ = false;                                // guarded by draw_mu_
-  bool finished_ = false;                             // guarded by draw_mu_
+  bool drawn_ = false;                               // guarded by draw_mu_
+  bool finished_ = false;                            // guarded by draw_mu_
 };
 
 struct FileDigests {

@@ -14,7 +14,8 @@ std::size_t DisplayWidth(std::string_view text) {
 
 std::string Text(const api::JsonValue& value) {
   switch (value.kind()) {
-    case boost::json::kind::null: return "-";
+    case boost::json::kind::null:
+      return "-";
     case boost::json::kind::string: {
       std::string s(value.as_string());
       for (char& c : s) {
@@ -30,7 +31,8 @@ std::string Text(const api::JsonValue& value) {
       }
       return out.empty() ? "-" : out;
     }
-    default: return api::Serialize(value);
+    default:
+      return api::Serialize(value);
   }
 }
 

@@ -55,10 +55,14 @@ Result<LoginResult> DecodeLogin(api::JsonValue& reply) {
 
 std::string_view HttpMethodName(HttpMethod method) {
   switch (method) {
-    case HttpMethod::kGet: return "GET";
-    case HttpMethod::kPost: return "POST";
-    case HttpMethod::kPatch: return "PATCH";
-    case HttpMethod::kDelete: return "DELETE";
+    case HttpMethod::kGet:
+      return "GET";
+    case HttpMethod::kPost:
+      return "POST";
+    case HttpMethod::kPatch:
+      return "PATCH";
+    case HttpMethod::kDelete:
+      return "DELETE";
   }
   return "GET";
 }
@@ -153,11 +157,10 @@ Result<std::vector<SignerInfo>> Client::ListSigners(std::string_view project_id,
                                                     std::string_view search) {
   std::vector<SignerInfo> out;
   for (int page = 0; page < kMaxPages; ++page) {
-    const std::string path =
-        std::string(kSigners) + Query({{"projectId", std::string(project_id)},
-                                       {"search", std::string(search)},
-                                       {"offset", std::to_string(out.size())},
-                                       {"limit", std::to_string(kPageLimit)}});
+    const std::string path = std::string(kSigners) + Query({{"projectId", std::string(project_id)},
+                                                            {"search", std::string(search)},
+                                                            {"offset", std::to_string(out.size())},
+                                                            {"limit", std::to_string(kPageLimit)}});
     SIGNET_ASSIGN_OR_RETURN(api::JsonValue reply, Call(HttpMethod::kGet, path));
     SIGNET_ASSIGN_OR_RETURN(const api::JsonObject* o, AsObject(reply, "signers"));
     const api::JsonValue* items = o->if_contains("signers");
@@ -178,9 +181,9 @@ Result<std::vector<SignerInfo>> Client::ListSigners(std::string_view project_id,
 }
 
 Result<SignerInfo> Client::GetSigner(std::string_view signer_id) {
-  SIGNET_ASSIGN_OR_RETURN(api::JsonValue reply,
-                          Call(HttpMethod::kGet, std::string(kSigners) + "/" +
-                                                     PercentEncode(signer_id)));
+  SIGNET_ASSIGN_OR_RETURN(
+      api::JsonValue reply,
+      Call(HttpMethod::kGet, std::string(kSigners) + "/" + PercentEncode(signer_id)));
   return DecodeSigner(reply);
 }
 

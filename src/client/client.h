@@ -55,9 +55,9 @@ std::string_view HttpMethodName(HttpMethod method);
 
 // Counters for diagnostics and tests.
 struct ClientStats {
-  std::uint64_t requests = 0;             // calls that reached the network
-  std::uint64_t connections_opened = 0;   // TCP (and TLS) connections established
-  std::uint64_t retries = 0;              // calls resent after a stale keep-alive connection
+  std::uint64_t requests = 0;            // calls that reached the network
+  std::uint64_t connections_opened = 0;  // TCP (and TLS) connections established
+  std::uint64_t retries = 0;             // calls resent after a stale keep-alive connection
 };
 
 // Query strings: Query({{"limit", "20"}, {"search", "a b"}}) -> "?limit=20&search=a%20b".
@@ -111,7 +111,7 @@ struct SignResult {
   Bytes signature;                // DER for ECDSA, modulus-length for RSA
   std::string signing_algorithm;  // as sent
   std::string signer_id;
-  api::JsonObject raw;            // the reply as received
+  api::JsonObject raw;  // the reply as received
 };
 
 class Client {

@@ -78,7 +78,8 @@ class Connection {
     beast::tcp_stream& stream = Lowest();
     stream.expires_after(timeout);
     ec = Run([&](auto handler) { stream.async_connect(endpoints, std::move(handler)); });
-    if (ec) return Unavailable("cannot connect to " + url_.canonical + ": " + Describe(ec, timeout));
+    if (ec)
+      return Unavailable("cannot connect to " + url_.canonical + ": " + Describe(ec, timeout));
 
     if (tls_) {
       beast::error_code addr_ec;
@@ -94,8 +95,8 @@ class Connection {
         tls_->async_handshake(ssl::stream_base::client, std::move(handler));
       });
       if (ec) {
-        return Unavailable("TLS handshake with " + url_.canonical + " failed: " +
-                           Describe(ec, timeout));
+        return Unavailable("TLS handshake with " + url_.canonical +
+                           " failed: " + Describe(ec, timeout));
       }
     }
     return Ok();
@@ -116,8 +117,8 @@ class Connection {
     });
     if (ec) {
       reusable_ = false;
-      return tl::unexpected(ExchangeError{"sending the request failed: " + Describe(ec, timeout),
-                                          true});
+      return tl::unexpected(
+          ExchangeError{"sending the request failed: " + Describe(ec, timeout), true});
     }
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(max_body);
@@ -139,8 +140,8 @@ class Connection {
         return tl::unexpected(ExchangeError{
             "the reply is larger than " + std::to_string(max_body) + " bytes", false});
       }
-      return tl::unexpected(ExchangeError{"reading the reply failed: " + Describe(ec, timeout),
-                                          nothing});
+      return tl::unexpected(
+          ExchangeError{"reading the reply failed: " + Describe(ec, timeout), nothing});
     }
     reusable_ = parser.get().keep_alive();
     return parser.release();
@@ -177,10 +178,14 @@ class Connection {
 
 bhttp::verb Verb(HttpMethod method) {
   switch (method) {
-    case HttpMethod::kGet: return bhttp::verb::get;
-    case HttpMethod::kPost: return bhttp::verb::post;
-    case HttpMethod::kPatch: return bhttp::verb::patch;
-    case HttpMethod::kDelete: return bhttp::verb::delete_;
+    case HttpMethod::kGet:
+      return bhttp::verb::get;
+    case HttpMethod::kPost:
+      return bhttp::verb::post;
+    case HttpMethod::kPatch:
+      return bhttp::verb::patch;
+    case HttpMethod::kDelete:
+      return bhttp::verb::delete_;
   }
   return bhttp::verb::get;
 }
@@ -293,9 +298,9 @@ class BeastClient final : public Client {
       }
     }
     std::string reason(reply.reason());
-    return MakeError(api::CodeFromHttp(status, ""),
-                     url_.canonical + " answered HTTP " + std::to_string(status) +
-                         (reason.empty() ? "" : " " + reason));
+    return MakeError(api::CodeFromHttp(status, ""), url_.canonical + " answered HTTP " +
+                                                        std::to_string(status) +
+                                                        (reason.empty() ? "" : " " + reason));
   }
 
   std::unique_ptr<Connection> TakeIdle() {
@@ -337,8 +342,7 @@ Result<std::unique_ptr<Client>> Client::Create(ClientOptions options) {
     try {
       tls = std::make_unique<ssl::context>(ssl::context::tls_client);
       tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                       ssl::context::no_tlsv1_1);
+                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
     } catch (const std::exception& e) {
       return Internal(std::string("cannot create a TLS context: ") + e.what());
     }

@@ -136,9 +136,9 @@ TEST(OutputTest, TablesAlignColumnsByCharacters) {
 TEST(MetadataTest, RedactsSecretsInTheCommand) {
   EXPECT_EQ(RedactedCommand({"signet", "sign", "--token", "abc", "--in", "a b.bin"}),
             "signet sign --token '***' --in 'a b.bin'");
-  EXPECT_EQ(RedactedCommand({"signet", "--token=abc", "--client-secret=x", "--password=y",
-                             "--in=f"}),
-            "signet '--token=***' '--client-secret=***' '--password=***' --in=f");
+  EXPECT_EQ(
+      RedactedCommand({"signet", "--token=abc", "--client-secret=x", "--password=y", "--in=f"}),
+      "signet '--token=***' '--client-secret=***' '--password=***' --in=f");
   EXPECT_EQ(RedactedCommand({"signet", std::string(2000, 'a')}, 100).size(), 100u);
   auto m = SigningMetadata({"signet", "sign"});
   EXPECT_EQ(m.tool, "signet");
@@ -216,15 +216,15 @@ struct CliRun {
 };
 
 CliRun RunCli(std::vector<std::string> args, std::map<std::string, std::string> env,
-           std::string stdin_text = {}) {
+              std::string stdin_text = {}) {
   args.insert(args.begin(), "signet");
   std::vector<const char*> argv;
   for (const auto& a : args) argv.push_back(a.c_str());
   std::ostringstream out;
   std::ostringstream err;
   std::istringstream in(stdin_text);
-  int code = Main(static_cast<int>(argv.size()), argv.data(), FakeEnv(std::move(env)), out, err,
-                  in, Terminal{});
+  int code = Main(static_cast<int>(argv.size()), argv.data(), FakeEnv(std::move(env)), out, err, in,
+                  Terminal{});
   return CliRun{code, out.str(), err.str()};
 }
 
@@ -233,9 +233,9 @@ TEST(CommandLineTest, HelpAndUsageErrors) {
   const std::map<std::string, std::string> env{{"HOME", home.path()}};
   CliRun help = RunCli({"--help"}, env);
   EXPECT_EQ(help.code, 0);
-  for (const char* cmd : {"login", "logout", "whoami", "signers", "certificates", "ca",
-                          "policies", "request", "requests", "grants", "sign", "verify",
-                          "operations", "audit", "users", "identities"}) {
+  for (const char* cmd :
+       {"login", "logout", "whoami", "signers", "certificates", "ca", "policies", "request",
+        "requests", "grants", "sign", "verify", "operations", "audit", "users", "identities"}) {
     EXPECT_NE(help.out.find(cmd), std::string::npos) << cmd;
   }
   CliRun sign_help = RunCli({"sign", "--help"}, env);
@@ -262,19 +262,19 @@ TEST(CommandLineTest, NeedsAServerAndAToken) {
   EXPECT_EQ(no_server.code, 1);
   EXPECT_NE(no_server.err.find("no server"), std::string::npos) << no_server.err;
 
-  CliRun no_token = RunCli({"signers", "list", "--server", "http://127.0.0.1:1"},
-                        {{"HOME", home.path()}});
+  CliRun no_token =
+      RunCli({"signers", "list", "--server", "http://127.0.0.1:1"}, {{"HOME", home.path()}});
   EXPECT_EQ(no_token.code, 2);
   EXPECT_NE(no_token.err.find("not logged in"), std::string::npos) << no_token.err;
 
-  CliRun down = RunCli({"signers", "list", "--json"},
-                    {{"HOME", home.path()}, {"SIGNET_SERVER_URL", "http://127.0.0.1:1"},
-                     {"SIGNET_TOKEN", "t"}});
+  CliRun down = RunCli(
+      {"signers", "list", "--json"},
+      {{"HOME", home.path()}, {"SIGNET_SERVER_URL", "http://127.0.0.1:1"}, {"SIGNET_TOKEN", "t"}});
   EXPECT_EQ(down.code, 5);
   EXPECT_TRUE(down.out.empty());
 
   CliRun password_flag = RunCli({"login", "--server", "http://127.0.0.1:1", "--email", "a@b.c"},
-                             {{"HOME", home.path()}});
+                                {{"HOME", home.path()}});
   EXPECT_EQ(password_flag.code, 1);
   EXPECT_NE(password_flag.err.find("--password-stdin"), std::string::npos);
 }
@@ -293,20 +293,18 @@ TEST(CommandLineTest, ConfigTokenNeverGoesToAnotherServer) {
 
 TEST(CommandLineTest, SignChecksItsArgumentsBeforeTheNetwork) {
   TempDir home;
-  const std::map<std::string, std::string> env{{"HOME", home.path()},
-                                               {"SIGNET_SERVER_URL", "http://127.0.0.1:1"},
-                                               {"SIGNET_TOKEN", "t"}};
-  CliRun bad_alg = RunCli({"sign", "--signer", "s", "--algorithm", "MD5", "--in", "/etc/hostname"},
-                       env);
+  const std::map<std::string, std::string> env{
+      {"HOME", home.path()}, {"SIGNET_SERVER_URL", "http://127.0.0.1:1"}, {"SIGNET_TOKEN", "t"}};
+  CliRun bad_alg =
+      RunCli({"sign", "--signer", "s", "--algorithm", "MD5", "--in", "/etc/hostname"}, env);
   EXPECT_EQ(bad_alg.code, 1);
-  CliRun two = RunCli({"sign", "--signer", "s", "--algorithm", "ECDSA_SHA256", "--in", "/etc/hostname",
-                    "--in", "/etc/passwd"},
-                   env);
+  CliRun two = RunCli({"sign", "--signer", "s", "--algorithm", "ECDSA_SHA256", "--in",
+                       "/etc/hostname", "--in", "/etc/passwd"},
+                      env);
   EXPECT_EQ(two.code, 1);
   EXPECT_NE(two.err.find("--out-dir"), std::string::npos);
-  CliRun missing = RunCli({"sign", "--signer", "s", "--algorithm", "ECDSA_SHA256", "--in",
-                        home.path() + "/nope"},
-                       env);
+  CliRun missing = RunCli(
+      {"sign", "--signer", "s", "--algorithm", "ECDSA_SHA256", "--in", home.path() + "/nope"}, env);
   EXPECT_EQ(missing.code, 1);
   EXPECT_NE(missing.err.find("nope"), std::string::npos);
 }

@@ -68,8 +68,10 @@ class TestServer {
                             {}};
     });
     router->Add("GET", "/forbidden", [](const http::Request&, const http::PathParams&) {
-      return http::Response{403, api::ErrorBody(Error{ErrorCode::kPermissionDenied, "no"}, "r2"),
-                            "application/json", {}};
+      return http::Response{403,
+                            api::ErrorBody(Error{ErrorCode::kPermissionDenied, "no"}, "r2"),
+                            "application/json",
+                            {}};
     });
     router->Add("GET", "/bare502", [](const http::Request&, const http::PathParams&) {
       return http::Response{502, "<html>bad gateway</html>", "text/html", {}};
@@ -84,24 +86,30 @@ class TestServer {
     router->Add("POST", "/api/v1/auth/login", [](const http::Request& r, const http::PathParams&) {
       auto body = api::ParseObject(r.body);
       if (!body || (*body)["password"] != "pw") {
-        return http::Response{401, api::ErrorBody(Error{ErrorCode::kUnauthenticated,
-                                                        "email or password is wrong"}, "r"),
-                              "application/json", {}};
+        return http::Response{
+            401,
+            api::ErrorBody(Error{ErrorCode::kUnauthenticated, "email or password is wrong"}, "r"),
+            "application/json",
+            {}};
       }
-      return Json(JsonObject{{"accessToken", "tok-user"}, {"expiresIn", 3600},
-                             {"tokenType", "Bearer"}});
+      return Json(
+          JsonObject{{"accessToken", "tok-user"}, {"expiresIn", 3600}, {"tokenType", "Bearer"}});
     });
-    router->Add("POST", "/api/v1/auth/universal-auth/login",
-                [](const http::Request& r, const http::PathParams&) {
-      auto body = api::ParseObject(r.body);
-      if (!body || (*body)["clientId"] != "cid" || (*body)["clientSecret"] != "csecret") {
-        return http::Response{401, api::ErrorBody(Error{ErrorCode::kUnauthenticated, "bad"}, "r"),
-                              "application/json", {}};
-      }
-      return Json(JsonObject{{"accessToken", "tok-machine"}, {"expiresIn", 60}});
-    });
+    router->Add(
+        "POST", "/api/v1/auth/universal-auth/login",
+        [](const http::Request& r, const http::PathParams&) {
+          auto body = api::ParseObject(r.body);
+          if (!body || (*body)["clientId"] != "cid" || (*body)["clientSecret"] != "csecret") {
+            return http::Response{401,
+                                  api::ErrorBody(Error{ErrorCode::kUnauthenticated, "bad"}, "r"),
+                                  "application/json",
+                                  {}};
+          }
+          return Json(JsonObject{{"accessToken", "tok-machine"}, {"expiresIn", 60}});
+        });
     router->Add("POST", "/api/v1/auth/logout", [](const http::Request& r, const http::PathParams&) {
-      return Json(JsonObject{{"message", "logged out"}, {"auth", std::string(r.Header("authorization"))}});
+      return Json(
+          JsonObject{{"message", "logged out"}, {"auth", std::string(r.Header("authorization"))}});
     });
     router->Add("GET", "/api/v1/pki/signers", [](const http::Request& r, const http::PathParams&) {
       // Three signers, two named "twin"; pages of `limit`.
@@ -117,33 +125,42 @@ class TestServer {
       }
       return Json(JsonObject{{"signers", items}, {"totalCount", all.size()}});
     });
-    router->Add("GET", "/api/v1/pki/signers/{id}", [](const http::Request&, const http::PathParams& p) {
-      if (p.at("id") != kSignerId) {
-        return http::Response{404, api::ErrorBody(Error{ErrorCode::kNotFound, "signer not found"}, "r"),
-                              "application/json", {}};
-      }
-      return Json(JsonObject{{"id", kSignerId}, {"name", "release"}, {"projectId", "p"},
-                             {"status", "active"}, {"certificateId", "c"},
-                             {"signingPolicyId", nullptr}});
-    });
+    router->Add("GET", "/api/v1/pki/signers/{id}",
+                [](const http::Request&, const http::PathParams& p) {
+                  if (p.at("id") != kSignerId) {
+                    return http::Response{
+                        404,
+                        api::ErrorBody(Error{ErrorCode::kNotFound, "signer not found"}, "r"),
+                        "application/json",
+                        {}};
+                  }
+                  return Json(JsonObject{{"id", kSignerId},
+                                         {"name", "release"},
+                                         {"projectId", "p"},
+                                         {"status", "active"},
+                                         {"certificateId", "c"},
+                                         {"signingPolicyId", nullptr}});
+                });
     router->Add("POST", "/api/v1/pki/signers/{id}/sign",
                 [this](const http::Request& r, const http::PathParams& p) {
-      auto body = api::ParseObject(r.body);
-      last_sign_body_ = body ? *body : JsonObject{};
-      return Json(JsonObject{{"signature", Base64Encode(ToBytes("sig"))},
-                             {"signingAlgorithm", (*body)["signingAlgorithm"]},
-                             {"signerId", p.at("id")}});
-    });
+                  auto body = api::ParseObject(r.body);
+                  last_sign_body_ = body ? *body : JsonObject{};
+                  return Json(JsonObject{{"signature", Base64Encode(ToBytes("sig"))},
+                                         {"signingAlgorithm", (*body)["signingAlgorithm"]},
+                                         {"signerId", p.at("id")}});
+                });
     router->Add("GET", "/api/v1/pki/signers/{id}/public-key",
                 [](const http::Request&, const http::PathParams&) {
-      return Json(JsonObject{{"publicKey", Base64Encode(ToBytes("spki"))},
-                             {"algorithm", "EC_prime256v1"}});
-    });
+                  return Json(JsonObject{{"publicKey", Base64Encode(ToBytes("spki"))},
+                                         {"algorithm", "EC_prime256v1"}});
+                });
     router->Add("GET", "/api/v1/pki/signers/{id}/certificate",
                 [](const http::Request&, const http::PathParams&) {
-      return Json(JsonObject{{"certificatePem", "PEM"}, {"certificateChainPem", "CHAIN"},
-                             {"serialNumber", "01"}, {"signerName", "release"}});
-    });
+                  return Json(JsonObject{{"certificatePem", "PEM"},
+                                         {"certificateChainPem", "CHAIN"},
+                                         {"serialNumber", "01"},
+                                         {"signerName", "release"}});
+                });
 
     http::ServerOptions options;
     options.address = "127.0.0.1";
@@ -219,9 +236,9 @@ TEST(ServerUrlTest, ParsesSchemesPortsAndPrefixes) {
 }
 
 TEST(ServerUrlTest, RejectsBadUrls) {
-  for (const char* bad : {"ftp://x", "127.0.0.1:8080", "http://", "http://:80", "http://h:0",
-                          "http://h:70000", "http://h:8x", "http://user:pw@h", "http://h/?a=1",
-                          "http://[::1", "http://h:"}) {
+  for (const char* bad :
+       {"ftp://x", "127.0.0.1:8080", "http://", "http://:80", "http://h:0", "http://h:70000",
+        "http://h:8x", "http://user:pw@h", "http://h/?a=1", "http://[::1", "http://h:"}) {
     auto r = ParseServerUrl(bad);
     EXPECT_FALSE(r) << bad;
     if (!r) {
@@ -509,9 +526,8 @@ class TlsFiles {
     auto ca_pub = ca_key->GetPublicKey();
     crypto::IssueParams ca_params;
     ca_params.subject.common_name = "Client Test CA";
-    ca_params.not_before =
-        std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now()) -
-        std::chrono::hours(1);
+    ca_params.not_before = std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now()) -
+                           std::chrono::hours(1);
     ca_params.not_after = ca_params.not_before + std::chrono::hours(48);
     ca_params.is_ca = true;
     auto ca = crypto::IssueCertificate(*ca_pub, ca_params, *ca_key, nullptr);
