@@ -1,5 +1,7 @@
 #include "http/api_routes.h"
 
+#include "http/route_util.h"
+
 #include "api/encode.h"
 #include "api/error.h"
 #include "api/json.h"
@@ -18,72 +20,6 @@ using service::Caller;
 
 constexpr std::size_t kMaxName = 256;
 constexpr std::size_t kMaxPem = 64 * 1024;
-
-Response JsonResponse(JsonValue value, int status = 200) {
-  return Response{status, api::Serialize(value), "application/json", {}};
-}
-
-Response ErrorResponse(const Error& e, const Request& req) {
-  return Response{api::HttpStatus(e.code), api::ErrorBody(e, req.request_id), "application/json", {}};
-}
-
-using AuthedFn = std::function<Result<Response>(const Request&, const PathParams&, const Caller&)>;
-using OpenFn = std::function<Result<Response>(const Request&, const PathParams&)>;
-
-Handler Open(OpenFn fn) {
-  return [fn = std::move(fn)](const Request& req, const PathParams& params) {
-    auto r = fn(req, params);
-    return r ? std::move(*r) : ErrorResponse(r.error(), req);
-  };
-}
-
-std::string_view BearerToken(const Request& req) {
-  std::string_view h = req.Header("authorization");
-  constexpr std::string_view kPrefix = "Bearer ";
-  if (h.size() > kPrefix.size() && (h.substr(0, 7) == "Bearer " || h.substr(0, 7) == "bearer ")) {
-    return h.substr(kPrefix.size());
-  }
-  return {};
-}
-
-Result<std::string> PathId(const PathParams& params, const char* name, const char* field) {
-  return ParseUuid(params.at(name), field);
-}
-
-Result<service::Paging> PagingOf(const Request& req) {
-  service::Paging p;
-  auto read = [&](const char* name, std::int64_t min, std::int64_t max, std::int64_t& out) -> Status {
-    const std::string* v = req.Query(name);
-    if (v == nullptr) return Ok();
-    std::int64_t n = 0;
-    if (v->empty() || v->size() > 9 || v->find_first_not_of("0123456789") != std::string::npos) {
-      return InvalidArgument(std::string(name) + " must be a whole number");
-    }
-    n = std::stoll(*v);
-    if (n < min || n > max) {
-      return InvalidArgument(std::string(name) + " is " + *v + "; it must be " + std::to_string(min) +
-                             " to " + std::to_string(max));
-    }
-    out = n;
-    return Ok();
-  };
-  SIGNET_TRY(read("offset", 0, 1'000'000'000, p.offset));
-  SIGNET_TRY(read("limit", 1, 100, p.limit));
-  return p;
-}
-
-std::optional<std::string> QueryOpt(const Request& req, const char* name) {
-  const std::string* v = req.Query(name);
-  if (v == nullptr || v->empty()) return std::nullopt;
-  return *v;
-}
-
-template <class T, class Encode>
-Response ListResponse(const char* key, const store::Page<T>& page, Encode encode) {
-  JsonArray items;
-  for (const auto& item : page.items) items.emplace_back(encode(item));
-  return JsonResponse(JsonObject{{key, std::move(items)}, {"totalCount", page.total_count}});
-}
 
 Result<service::MembershipInput> MembershipOf(const Fields& f) {
   service::MembershipInput in;
@@ -132,15 +68,7 @@ JsonObject LoginBody(const service::LoginResult& r) {
 
 void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
                        const RouteOptions& options) {
-  auto authed = [&svc](AuthedFn fn) -> Handler {
-    return [&svc, fn = std::move(fn)](const Request& req, const PathParams& params) {
-      auto principal = svc.Authenticate(BearerToken(req));
-      if (!principal) return ErrorResponse(principal.error(), req);
-      Caller caller{std::move(*principal), req.remote_ip, req.request_id};
-      auto r = fn(req, params, caller);
-      return r ? std::move(*r) : ErrorResponse(r.error(), req);
-    };
-  };
+  auto authed = [&svc](AuthedFn fn) { return Authed(svc, std::move(fn)); };
 
   // ---- health ----
   router.Add("GET", "/healthz", Open([](const Request&, const PathParams&) -> Result<Response> {

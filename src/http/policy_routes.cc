@@ -1,5 +1,7 @@
 #include "http/policy_routes.h"
 
+#include "http/route_util.h"
+
 #include "api/encode.h"
 #include "api/error.h"
 #include "api/json.h"
@@ -23,66 +25,6 @@ constexpr Millis kAnyDurationMax{3650LL * 24 * 3600 * 1000};
 // Bounds on what is parsed at all; the service applies the real limits (policy/signing_policy.h).
 constexpr std::size_t kParseMaxItems = 100;
 constexpr std::int64_t kParseMaxCount = 1'000'000'000'000LL;
-
-Response JsonResponse(JsonValue value) {
-  return Response{200, api::Serialize(value), "application/json", {}};
-}
-
-Response ErrorResponse(const Error& e, const Request& req) {
-  return Response{api::HttpStatus(e.code), api::ErrorBody(e, req.request_id), "application/json", {}};
-}
-
-std::string_view BearerToken(const Request& req) {
-  std::string_view h = req.Header("authorization");
-  constexpr std::string_view kPrefix = "Bearer ";
-  if (h.size() > kPrefix.size() && (h.substr(0, 7) == "Bearer " || h.substr(0, 7) == "bearer ")) {
-    return h.substr(kPrefix.size());
-  }
-  return {};
-}
-
-using AuthedFn = std::function<Result<Response>(const Request&, const PathParams&, const Caller&)>;
-
-Handler Authed(service::Service& svc, AuthedFn fn) {
-  return [&svc, fn = std::move(fn)](const Request& req, const PathParams& params) {
-    auto principal = svc.Authenticate(BearerToken(req));
-    if (!principal) return ErrorResponse(principal.error(), req);
-    Caller caller{std::move(*principal), req.remote_ip, req.request_id};
-    auto r = fn(req, params, caller);
-    return r ? std::move(*r) : ErrorResponse(r.error(), req);
-  };
-}
-
-Result<std::string> PathId(const PathParams& params, const char* field) {
-  return ParseUuid(params.at("id"), field);
-}
-
-std::optional<std::string> QueryOpt(const Request& req, const char* name) {
-  const std::string* v = req.Query(name);
-  if (v == nullptr || v->empty()) return std::nullopt;
-  return *v;
-}
-
-Result<service::Paging> PagingOf(const Request& req) {
-  service::Paging p;
-  auto read = [&](const char* name, std::int64_t min, std::int64_t max, std::int64_t& out) -> Status {
-    const std::string* v = req.Query(name);
-    if (v == nullptr) return Ok();
-    if (v->empty() || v->size() > 9 || v->find_first_not_of("0123456789") != std::string::npos) {
-      return InvalidArgument(std::string(name) + " must be a whole number");
-    }
-    const std::int64_t n = std::stoll(*v);
-    if (n < min || n > max) {
-      return InvalidArgument(std::string(name) + " is " + *v + "; it must be " + std::to_string(min) +
-                             " to " + std::to_string(max));
-    }
-    out = n;
-    return Ok();
-  };
-  SIGNET_TRY(read("offset", 0, 1'000'000'000, p.offset));
-  SIGNET_TRY(read("limit", 1, 100, p.limit));
-  return p;
-}
 
 Result<std::optional<Millis>> OptDuration(const Fields& f, const char* name) {
   SIGNET_ASSIGN_OR_RETURN(auto text, f.OptString(name, 16));
@@ -219,19 +161,19 @@ void RegisterPolicyRoutes(Router& router, service::Service& svc) {
     return JsonResponse(JsonObject{{"policies", std::move(items)}, {"totalCount", page.total_count}});
   }));
   router.Add("GET", policies + "/{id}", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "policyId"));
+    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "policyId"));
     SIGNET_ASSIGN_OR_RETURN(auto policy, svc.GetPolicy(c, id));
     return JsonResponse(api::EncodeSigningPolicy(policy));
   }));
   router.Add("PATCH", policies + "/{id}", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "policyId"));
+    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "policyId"));
     SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
     SIGNET_ASSIGN_OR_RETURN(auto in, PolicyInputOf(body, false));
     SIGNET_ASSIGN_OR_RETURN(auto policy, svc.UpdatePolicy(c, id, in));
     return JsonResponse(api::EncodeSigningPolicy(policy));
   }));
   router.Add("DELETE", policies + "/{id}", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "policyId"));
+    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "policyId"));
     SIGNET_ASSIGN_OR_RETURN(auto policy, svc.DeletePolicy(c, id));
     return JsonResponse(api::EncodeSigningPolicy(policy));
   }));
@@ -239,14 +181,14 @@ void RegisterPolicyRoutes(Router& router, service::Service& svc) {
   // ---- access requests on a signer ----
   for (const std::string base : {"/api/v1/pki/signers", "/api/v1/cert-manager/signers"}) {
     router.Add("POST", base + "/{id}/requests", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
-      SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "signerId"));
+      SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
       SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
       SIGNET_ASSIGN_OR_RETURN(auto in, RequestInputOf(Fields(body)));
       SIGNET_ASSIGN_OR_RETURN(auto view, svc.CreateSigningRequest(c, id, in));
       return JsonResponse(RequestBody(view));
     }));
     router.Add("POST", base + "/{id}/requests/pre-approve", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
-      SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "signerId"));
+      SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
       SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
       Fields f(body);
       service::PreApproveInput in;
@@ -276,24 +218,24 @@ void RegisterPolicyRoutes(Router& router, service::Service& svc) {
     return JsonResponse(JsonObject{{"requests", std::move(items)}, {"totalCount", page.total_count}});
   }));
   router.Add("GET", requests + "/{id}", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "requestId"));
+    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "requestId"));
     SIGNET_ASSIGN_OR_RETURN(auto view, svc.GetSigningRequest(c, id));
     return JsonResponse(RequestBody(view));
   }));
   router.Add("POST", requests + "/{id}/approve", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "requestId"));
+    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "requestId"));
     SIGNET_ASSIGN_OR_RETURN(std::string comment, CommentOf(req, "comment"));
     SIGNET_ASSIGN_OR_RETURN(auto view, svc.ApproveSigningRequest(c, id, comment));
     return JsonResponse(RequestBody(view));
   }));
   router.Add("POST", requests + "/{id}/reject", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "requestId"));
+    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "requestId"));
     SIGNET_ASSIGN_OR_RETURN(std::string comment, CommentOf(req, "comment"));
     SIGNET_ASSIGN_OR_RETURN(auto view, svc.RejectSigningRequest(c, id, comment));
     return JsonResponse(RequestBody(view));
   }));
   router.Add("POST", requests + "/{id}/cancel", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "requestId"));
+    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "requestId"));
     SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
     (void)body;  // no fields; a malformed body is still a 400
     SIGNET_ASSIGN_OR_RETURN(auto view, svc.CancelSigningRequest(c, id));
@@ -317,12 +259,12 @@ void RegisterPolicyRoutes(Router& router, service::Service& svc) {
     return JsonResponse(JsonObject{{"grants", std::move(items)}, {"totalCount", page.total_count}});
   }));
   router.Add("GET", grants + "/{id}", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "grantId"));
+    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "grantId"));
     SIGNET_ASSIGN_OR_RETURN(auto g, svc.GetGrant(c, id));
     return JsonResponse(api::EncodeGrant(g));
   }));
   router.Add("POST", grants + "/{id}/revoke", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "grantId"));
+    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "grantId"));
     SIGNET_ASSIGN_OR_RETURN(std::string reason, CommentOf(req, "reason"));
     SIGNET_ASSIGN_OR_RETURN(auto g, svc.RevokeGrant(c, id, reason));
     return JsonResponse(api::EncodeGrant(g));

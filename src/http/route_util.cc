@@ -1,0 +1,75 @@
+#include "http/route_util.h"
+
+#include "api/error.h"
+#include "common/uuid.h"
+
+namespace signet::http {
+
+Response JsonResponse(api::JsonValue value, int status) {
+  return Response{status, api::Serialize(value), "application/json", {}};
+}
+
+Response ErrorResponse(const Error& e, const Request& req) {
+  return Response{api::HttpStatus(e.code), api::ErrorBody(e, req.request_id), "application/json",
+                  {}};
+}
+
+std::string_view BearerToken(const Request& req) {
+  const std::string_view h = req.Header("authorization");
+  constexpr std::string_view kPrefix = "Bearer ";
+  if (h.size() > kPrefix.size() && (h.substr(0, 7) == "Bearer " || h.substr(0, 7) == "bearer ")) {
+    return h.substr(kPrefix.size());
+  }
+  return {};
+}
+
+Handler Open(OpenFn fn) {
+  return [fn = std::move(fn)](const Request& req, const PathParams& params) {
+    auto r = fn(req, params);
+    return r ? std::move(*r) : ErrorResponse(r.error(), req);
+  };
+}
+
+Handler Authed(service::Service& svc, AuthedFn fn) {
+  return [&svc, fn = std::move(fn)](const Request& req, const PathParams& params) {
+    auto principal = svc.Authenticate(BearerToken(req));
+    if (!principal) return ErrorResponse(principal.error(), req);
+    const service::Caller caller{std::move(*principal), req.remote_ip, req.request_id};
+    auto r = fn(req, params, caller);
+    return r ? std::move(*r) : ErrorResponse(r.error(), req);
+  };
+}
+
+Result<std::string> PathId(const PathParams& params, const char* name, const char* field) {
+  return ParseUuid(params.at(name), field);
+}
+
+std::optional<std::string> QueryOpt(const Request& req, const char* name) {
+  const std::string* v = req.Query(name);
+  if (v == nullptr || v->empty()) return std::nullopt;
+  return *v;
+}
+
+Result<service::Paging> PagingOf(const Request& req) {
+  service::Paging p;
+  auto read = [&](const char* name, std::int64_t min, std::int64_t max,
+                  std::int64_t& out) -> Status {
+    const std::string* v = req.Query(name);
+    if (v == nullptr) return Ok();
+    if (v->empty() || v->size() > 9 || v->find_first_not_of("0123456789") != std::string::npos) {
+      return InvalidArgument(std::string(name) + " must be a whole number");
+    }
+    const std::int64_t n = std::stoll(*v);
+    if (n < min || n > max) {
+      return InvalidArgument(std::string(name) + " is " + *v + "; it must be " +
+                             std::to_string(min) + " to " + std::to_string(max));
+    }
+    out = n;
+    return Ok();
+  };
+  SIGNET_TRY(read("offset", 0, 1'000'000'000, p.offset));
+  SIGNET_TRY(read("limit", 1, 100, p.limit));
+  return p;
+}
+
+}  // namespace signet::http

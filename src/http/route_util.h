@@ -1,0 +1,48 @@
+#pragma once
+// What every route file shares: JSON replies, the SPEC §3 error reply, bearer-token
+// authentication around a handler, path ids, query paging.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "api/json.h"
+#include "common/result.h"
+#include "http/router.h"
+#include "service/service.h"
+
+namespace signet::http {
+
+Response JsonResponse(api::JsonValue value, int status = 200);
+Response ErrorResponse(const Error& e, const Request& req);
+
+// The token of an "Authorization: Bearer <token>" header, or empty.
+std::string_view BearerToken(const Request& req);
+
+using AuthedFn =
+    std::function<Result<Response>(const Request&, const PathParams&, const service::Caller&)>;
+using OpenFn = std::function<Result<Response>(const Request&, const PathParams&)>;
+
+// A handler that needs no token; errors become SPEC §3 error replies.
+Handler Open(OpenFn fn);
+// A handler that authenticates the bearer token first (401 otherwise).
+Handler Authed(service::Service& svc, AuthedFn fn);
+
+// The path parameter `name` as a UUID; 400 naming `field` otherwise.
+[[nodiscard]] Result<std::string> PathId(const PathParams& params, const char* name,
+                                         const char* field);
+// A query parameter, absent when missing or empty.
+std::optional<std::string> QueryOpt(const Request& req, const char* name);
+// offset (>= 0) and limit (1–100, default 20).
+[[nodiscard]] Result<service::Paging> PagingOf(const Request& req);
+
+// {"<key>": [encode(item)...], "totalCount": N}
+template <class Page, class Encode>
+Response ListResponse(const char* key, const Page& page, Encode encode) {
+  api::JsonArray items;
+  for (const auto& item : page.items) items.emplace_back(encode(item));
+  return JsonResponse(api::JsonObject{{key, std::move(items)}, {"totalCount", page.total_count}});
+}
+
+}  // namespace signet::http
