@@ -32,10 +32,12 @@ std::string NewRequestId() {
   return HexEncode(ByteView(b, sizeof b));
 }
 
+// For errors answered before a request reaches the router (limits, malformed HTTP).
 Response ErrorResponse(ErrorCode code, std::string message, const std::string& request_id) {
   Response r;
   r.status = api::HttpStatus(code);
   r.body = api::ErrorBody(Error{code, std::move(message)}, request_id);
+  r.headers.emplace_back("X-Request-Id", request_id);
   return r;
 }
 
@@ -188,6 +190,7 @@ class ServerImpl final : public Server {
       log::Write(log::Level::kError, request.request_id, std::string("handler threw: ") + e.what());
       response = ErrorResponse(ErrorCode::kInternal, "internal error", request.request_id);
     }
+    response.headers.emplace_back("X-Request-Id", request.request_id);
     if (options_.on_complete) {
       options_.on_complete(request, pattern, response, std::chrono::steady_clock::now() - started);
     }
