@@ -9,6 +9,7 @@ packages=(
   libssl-dev openssl libsqlite3-dev sqlite3 libpq-dev
   libboost1.81-dev libexpected-dev libargon2-dev libspdlog-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libp11-kit-dev
   curl python3
 )
 # Extra packages for the integration tests and benchmarks (real tools and services).
