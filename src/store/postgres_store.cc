@@ -1213,9 +1213,7 @@ class PgTx final : public Tx {
                 "OR description ILIKE $2 ESCAPE '\\')",
                 "name COLLATE \"C\"", page, ReadSigner, filter.project_id, pattern);
   }
-  // Overrides Tx::TouchSignerLastSignedAt (declared without `override` so that this file
-  // also builds against a store.h from before that call existed).
-  Status TouchSignerLastSignedAt(std::string_view id, TimePoint at) {
+  Status TouchSignerLastSignedAt(std::string_view id, TimePoint at) override {
     SIGNET_ASSIGN_OR_RETURN(
         std::int64_t changed,
         Write("UPDATE signers SET last_signed_at = GREATEST(COALESCE(last_signed_at, 0), $2) "
