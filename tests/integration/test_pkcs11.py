@@ -1,0 +1,448 @@
+#!/usr/bin/env python3
+"""Standard signing tools sign through libsignet-pkcs11.so (SPEC §8).
+
+One signetd on port 0 serves the module: a root CA, an issuing CA under it, and signers on
+RSA 2048, EC P-256 and EC P-384 keys issued by the issuing CA, plus an EC signer whose policy
+requires approval. A machine identity with Universal Auth credentials (an operator of every
+signer) is what the module logs in as, from a configuration file named by
+SIGNET_PKCS11_CONFIG. Every signature a tool makes is verified independently with `openssl`
+(or the tool's own verifier against the root CA only: osslsigncode verify -CAfile,
+jarsigner -verify -strict with a truststore).
+
+Tools: pkcs11-tool (opensc), OpenSSL through the libp11 engine, osslsigncode, jarsigner
+(SunPKCS11). A tool that is not installed fails the test under ctest (scripts/install-deps.sh
+installs them) and skips it otherwise.
+"""
+
+import glob
+import hashlib
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import unittest
+import zipfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from signet_testlib import (  # noqa: E402
+    BUILD_DIR, SignetServer, SignetTestCase, add_project_member, bootstrap_admin, create_ca,
+    create_identity, create_user, default_project_id, issue_certificate, list_all, run_openssl,
+    unique, write_file)
+
+MODULE = os.path.join(BUILD_DIR, "lib", "libsignet-pkcs11.so")
+SIGNERS = "/api/v1/pki/signers"
+
+
+class F:
+    server = None
+    api = None
+    admin_token = None
+    work = None
+    env = None
+    signers = {}  # key -> {"id", "name", "pub" (PEM path)}
+    root_pem = None
+    client_id = None
+    client_secret = None
+
+
+def need_tool(name):
+    path = shutil.which(name)
+    if path is None:
+        if os.environ.get("SIGNET_BUILD_DIR"):
+            raise AssertionError("%s is not installed (scripts/install-deps.sh)" % name)
+        raise unittest.SkipTest("%s is not installed" % name)
+    return path
+
+
+def libp11_engine():
+    for pattern in ("/usr/lib/*/engines-3/pkcs11.so", "/usr/lib/engines-3/pkcs11.so",
+                    "/usr/lib64/engines-3/pkcs11.so"):
+        found = glob.glob(pattern)
+        if found:
+            return found[0]
+    if os.environ.get("SIGNET_BUILD_DIR"):
+        raise AssertionError("the libp11 engine is not installed (libengine-pkcs11-openssl)")
+    raise unittest.SkipTest("the libp11 engine is not installed")
+
+
+def setUpModule():
+    if not os.path.exists(MODULE):
+        raise AssertionError("the module is not built: %s" % MODULE)
+    F.server = SignetServer()
+    try:
+        F.server.start()
+        F.api = F.server.api()
+        _, F.admin_token = bootstrap_admin(F.api)
+        F.api.token = F.admin_token
+        F.work = tempfile.mkdtemp(prefix="signet-p11-it-")
+        root = create_ca(F.api, F.admin_token, "RSA_2048", "Signet P11 IT Root", ttl_days=3650)
+        issuing = create_ca(F.api, F.admin_token, "EC_prime256v1", "Signet P11 IT Issuing",
+                            ttl_days=3000, parent_ca_id=root["id"])
+        F.root_pem = write_file(os.path.join(F.work, "root.pem"), F.api.ok(
+            "GET", "/api/v1/pki/ca/%s/certificate" % root["id"])["certificate"])
+        identity, F.client_id, F.client_secret, _ = create_identity(F.api, F.admin_token)
+
+        # A policy that needs one approval by a project member; machine identities not exempt.
+        project_id = default_project_id(F.api, F.admin_token)
+        lead, _ = create_user(F.api, F.admin_token)
+        add_project_member(F.api, F.admin_token, project_id, user_id=lead["id"])
+        policy = F.api.ok("POST", "/api/v1/pki/signing-policies", {
+            "name": unique("p11-policy"),
+            "steps": [{"requiredApprovals": 1, "approvers": [{"type": "user", "id": lead["id"]}]}],
+            "constraints": {"maxSignings": 3}, "bypassForMachineIdentities": False})
+
+        for key, algorithm, with_policy in (("rsa", "RSA_2048", False),
+                                            ("ec", "EC_prime256v1", False),
+                                            ("ec384", "EC_secp384r1", False),
+                                            ("policy", "EC_prime256v1", True)):
+            name = unique("p11-" + key)
+            cert = F.api.ok("POST", "/api/v1/pki/certificates/issue", {
+                "caId": issuing["id"], "commonName": name + " code signing",
+                "keyAlgorithm": algorithm, "ttlDays": 400, "keyUsages": ["digitalSignature"],
+                "extendedKeyUsages": ["codeSigning"]})
+            body = {"name": name, "certificateId": cert["certificateId"]}
+            if with_policy:
+                body["signingPolicyId"] = policy["id"]
+            signer = F.api.ok("POST", SIGNERS, body)
+            F.api.ok("POST", "%s/%s/members" % (SIGNERS, signer["id"]),
+                     {"identityId": identity["id"], "role": "operator"})
+            cert_pem = write_file(os.path.join(F.work, key + "-cert.pem"), cert["certificate"])
+            code, out = run_openssl(["x509", "-in", cert_pem, "-pubkey", "-noout"])
+            assert code == 0, out
+            pub = write_file(os.path.join(F.work, key + "-pub.pem"),
+                             out[out.index("-----BEGIN PUBLIC KEY-----"):])
+            F.signers[key] = {"id": signer["id"], "name": name, "pub": pub, "cert": cert_pem}
+
+        config = write_file(os.path.join(F.work, "pkcs11.json"), json.dumps({
+            "serverUrl": F.server.base_url, "clientId": F.client_id,
+            "clientSecret": F.client_secret, "cacheTtlSeconds": 30}))
+        os.chmod(config, 0o600)
+        F.env = {k: v for k, v in os.environ.items()
+                 if not k.startswith("SIGNET_") and not k.startswith("INFISICAL_")}
+        F.env["SIGNET_PKCS11_CONFIG"] = config
+    except BaseException:
+        sys.stderr.write("setUpModule failed; signetd stderr:\n%s\n" % F.server.stderr_tail())
+        F.server.cleanup()
+        raise
+
+
+def tearDownModule():
+    if F.server is not None:
+        F.server.cleanup()
+    if F.work and not os.environ.get("SIGNET_KEEP_DIRS"):
+        shutil.rmtree(F.work, ignore_errors=True)
+
+
+def run(args, env=None, cwd=None, input_bytes=None, timeout=120):
+    proc = subprocess.run(args, env=env or F.env, cwd=cwd, input=input_bytes,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+    return (proc.returncode, proc.stdout.decode("utf-8", "replace"),
+            proc.stderr.decode("utf-8", "replace"))
+
+
+def path(name):
+    return os.path.join(F.work, name)
+
+
+def operations(signer_id):
+    items, _ = list_all(F.api, F.admin_token, "%s/%s/operations" % (SIGNERS, signer_id),
+                        "operations")
+    return items
+
+
+def minimal_pe(path_out):
+    """A minimal valid PE32 console executable: headers and one .text section with `ret`."""
+    dos = bytearray(0x80)
+    dos[0:2] = b"MZ"
+    struct.pack_into("<I", dos, 0x3C, 0x80)
+    coff = struct.pack("<4sHHIIIHH", b"PE\0\0", 0x14C, 1, 0, 0, 0, 0xE0, 0x0102)
+    optional = struct.pack(
+        "<HBBIIIIIIIIIHHHHHHIIIIHHIIIIII",
+        0x10B, 14, 0, 0x200, 0, 0, 0x1000, 0x1000, 0x1000,  # magic .. BaseOfData
+        0x400000, 0x1000, 0x200,                            # ImageBase, alignments
+        6, 0, 0, 0, 6, 0,                                   # OS, image, subsystem versions
+        0, 0x2000, 0x200, 0, 3, 0x8140,                     # Win32Version .. DllCharacteristics
+        0x100000, 0x1000, 0x100000, 0x1000, 0, 16)          # stack/heap, loader, #dirs
+    optional += bytes(16 * 8)
+    section = struct.pack("<8sIIIIIIHHI", b".text\0\0\0", 1, 0x1000, 0x200, 0x200, 0, 0, 0, 0,
+                          0x60000020)
+    headers = bytes(dos) + coff + optional + section
+    assert len(optional) == 0xE0
+    image = headers + bytes(0x200 - len(headers)) + b"\xC3" + bytes(0x1FF)
+    with open(path_out, "wb") as f:
+        f.write(image)
+    return path_out
+
+
+class Pkcs11ToolTest(SignetTestCase):
+    def setUp(self):
+        self.tool = need_tool("pkcs11-tool")
+
+    def p11(self, *args, env=None):
+        return run([self.tool, "--module", MODULE] + list(args), env=env)
+
+    def sign(self, key, mechanism, data, *extra):
+        data_file = write_file(path(unique("in")), data)
+        sig_file = path(unique("sig"))
+        code, out, err = self.p11("--token-label", F.signers[key]["name"], "--sign", "-m",
+                                  mechanism, "-i", data_file, "-o", sig_file, *extra)
+        self.assertEqual(code, 0, "pkcs11-tool failed:\n%s\n%s" % (out, err))
+        with open(sig_file, "rb") as f:
+            return data_file, sig_file, f.read()
+
+    def test_lists_slots_objects_and_mechanisms(self):
+        code, out, err = self.p11("--list-slots")
+        self.assertEqual(code, 0, err)
+        for key in ("rsa", "ec", "ec384", "policy"):
+            self.assertIn(F.signers[key]["name"], out)
+        code, out, err = self.p11("--token-label", F.signers["rsa"]["name"], "--list-objects")
+        self.assertEqual(code, 0, err)
+        self.assertIn("Private Key Object; RSA", out)
+        self.assertIn("Public Key Object; RSA 2048 bits", out)
+        self.assertIn("Certificate Object; type = X.509 cert", out)
+        self.assertIn("label:      %s" % F.signers["rsa"]["name"], out)
+        self.assertIn("Signet P11 IT Issuing", out)
+        self.assertIn("Signet P11 IT Root", out)
+        code, out, err = self.p11("--token-label", F.signers["rsa"]["name"], "--list-mechanisms")
+        self.assertEqual(code, 0, err)
+        for mech in ("RSA-PKCS,", "SHA256-RSA-PKCS", "SHA384-RSA-PKCS", "SHA512-RSA-PKCS",
+                     "RSA-PKCS-PSS", "SHA256-RSA-PKCS-PSS", "SHA384-RSA-PKCS-PSS",
+                     "SHA512-RSA-PKCS-PSS"):
+            self.assertIn(mech, out)
+        code, out, err = self.p11("--token-label", F.signers["ec"]["name"], "--list-mechanisms")
+        self.assertEqual(code, 0, err)
+        for mech in ("ECDSA,", "ECDSA-SHA256", "ECDSA-SHA384", "ECDSA-SHA512"):
+            self.assertIn(mech, out)
+        self.assertNotIn("RSA-PKCS", out)
+
+    def test_sha256_rsa_pkcs(self):
+        data_file, sig_file, sig = self.sign("rsa", "SHA256-RSA-PKCS", os.urandom(3000))
+        self.assertEqual(len(sig), 256)
+        code, out = run_openssl(["dgst", "-sha256", "-verify", F.signers["rsa"]["pub"],
+                                 "-signature", sig_file, data_file])
+        self.assertEqual(code, 0, out)
+        self.assertIn("Verified OK", out)
+
+    def test_sha384_rsa_pkcs_pss(self):
+        data_file, sig_file, _ = self.sign("rsa", "SHA384-RSA-PKCS-PSS", b"pss " * 500,
+                                           "--mgf", "MGF1-SHA384", "--salt-len", "-1")
+        code, out = run_openssl(["dgst", "-sha384", "-verify", F.signers["rsa"]["pub"],
+                                 "-sigopt", "rsa_padding_mode:pss", "-sigopt",
+                                 "rsa_pss_saltlen:48", "-signature", sig_file, data_file])
+        self.assertEqual(code, 0, out)
+        self.assertIn("Verified OK", out)
+
+    def test_ecdsa_sha256(self):
+        data_file, sig_file, _ = self.sign("ec", "ECDSA-SHA256", b"ecdsa data\n" * 100,
+                                           "--signature-format", "openssl")
+        code, out = run_openssl(["dgst", "-sha256", "-verify", F.signers["ec"]["pub"],
+                                 "-signature", sig_file, data_file])
+        self.assertEqual(code, 0, out)
+        self.assertIn("Verified OK", out)
+
+    def test_raw_ecdsa_over_sha384_digest(self):
+        message = b"raw ecdsa over a digest"
+        digest = hashlib.sha384(message).digest()
+        digest_file, sig_file, raw = self.sign("ec384", "ECDSA", digest)
+        self.assertEqual(len(raw), 96)  # r || s for P-384
+        # Re-encode r||s as DER and verify the digest with pkeyutl.
+        der_file = path(unique("der"))
+        write_file(der_file, ecdsa_raw_to_der(raw))
+        code, out = run_openssl(["pkeyutl", "-verify", "-pubin", "-inkey",
+                                 F.signers["ec384"]["pub"], "-in", digest_file, "-sigfile",
+                                 der_file])
+        self.assertEqual(code, 0, out)
+        self.assertIn("Signature Verified Successfully", out)
+
+    def test_client_metadata_names_the_tool_and_hides_the_pin(self):
+        self.sign("ec", "ECDSA-SHA256", b"metadata", "--login", "--pin", "top-secret-pin")
+        ops = operations(F.signers["ec"]["id"])
+        latest = ops[0]
+        self.assertEqual(latest["status"], "success", latest)
+        meta = latest["clientMetadata"]
+        self.assertEqual(meta["tool"], "pkcs11-tool")
+        self.assertIn("--pin ***", meta["command"])
+        self.assertNotIn("top-secret-pin", json.dumps(latest))
+        self.assertTrue(meta.get("hostname"))
+        self.assertTrue(meta.get("osUsername"))
+
+    def test_pin_with_client_credentials_logs_in(self):
+        # No credentials in the configuration: the PIN clientId:clientSecret logs in.
+        config = write_file(path(unique("nocreds") + ".json"),
+                            json.dumps({"serverUrl": F.server.base_url}))
+        env = dict(F.env)
+        env["SIGNET_PKCS11_CONFIG"] = config
+        code, out, err = self.p11("--list-slots", env=env)
+        self.assertEqual(code, 0, err)
+        self.assertIn("Signet (log in)", out)
+        code, out, err = self.p11("--login", "--pin", "%s:%s" % (F.client_id, F.client_secret),
+                                  "--list-objects", env=env)
+        self.assertEqual(code, 0, err)
+        code, out, err = self.p11("--login", "--pin", "%s:wrong" % F.client_id,
+                                  "--list-objects", env=env)
+        self.assertNotEqual(code, 0, out)
+        self.assertIn("login as client id", err)
+
+    def test_approval_required_fails_cleanly_and_is_audited(self):
+        data_file = write_file(path(unique("in")), b"needs approval")
+        code, out, err = self.p11("--token-label", F.signers["policy"]["name"], "--sign", "-m",
+                                  "ECDSA-SHA256", "-i", data_file, "-o", path(unique("sig")))
+        self.assertNotEqual(code, 0, out)
+        self.assertIn("signet-pkcs11: approval required for signer %s"
+                      % F.signers["policy"]["name"], err)
+        # CKR_FUNCTION_REJECTED; pkcs11-tool prints its number (and retries once in parts).
+        self.assertIn("(0x200)", err)
+        self.assertNotIn("Segmentation", err)
+        events, _ = list_all(F.api, F.admin_token, "/api/v1/audit-logs", "auditLogs",
+                             {"eventType": "sign.denied"})
+        self.assertTrue([e for e in events if F.signers["policy"]["id"] in json.dumps(e)],
+                        events)
+        ops = operations(F.signers["policy"]["id"])
+        self.assertEqual(ops[0]["status"], "denied")
+        self.assertEqual(ops[0]["clientMetadata"]["tool"], "pkcs11-tool")
+
+
+def ecdsa_raw_to_der(raw):
+    half = len(raw) // 2
+
+    def integer(b):
+        b = b.lstrip(b"\0") or b"\0"
+        if b[0] & 0x80:
+            b = b"\0" + b
+        return b"\x02" + der_len(len(b)) + b
+
+    body = integer(raw[:half]) + integer(raw[half:])
+    return b"\x30" + der_len(len(body)) + body
+
+
+def der_len(n):
+    return bytes([n]) if n < 0x80 else bytes([0x81, n])
+
+
+class OpenSslEngineTest(SignetTestCase):
+    def setUp(self):
+        engine = libp11_engine()
+        self.conf = write_file(path(unique("openssl") + ".cnf"), (
+            "openssl_conf = openssl_init\n[openssl_init]\nengines = engine_section\n"
+            "[engine_section]\npkcs11 = pkcs11_section\n[pkcs11_section]\nengine_id = pkcs11\n"
+            "dynamic_path = %s\nMODULE_PATH = %s\ninit = 0\n") % (engine, MODULE))
+        self.env = dict(F.env)
+        self.env["OPENSSL_CONF"] = self.conf
+
+    def dgst_sign(self, key, digest, extra=()):
+        data_file = write_file(path(unique("in")), os.urandom(5000))
+        sig_file = path(unique("sig"))
+        name = F.signers[key]["name"]
+        uri = "pkcs11:token=%s;object=%s;type=private" % (name, name)
+        code, out, err = run(["openssl", "dgst", "-" + digest, "-engine", "pkcs11", "-keyform",
+                              "engine", "-sign", uri] + list(extra) +
+                             ["-out", sig_file, data_file], env=self.env)
+        self.assertEqual(code, 0, "openssl dgst -sign failed:\n%s\n%s" % (out, err))
+        return data_file, sig_file
+
+    def test_rsa_sha256(self):
+        data_file, sig_file = self.dgst_sign("rsa", "sha256")
+        code, out = run_openssl(["dgst", "-sha256", "-verify", F.signers["rsa"]["pub"],
+                                 "-signature", sig_file, data_file])
+        self.assertEqual(code, 0, out)
+        self.assertIn("Verified OK", out)
+
+    def test_ec_sha384(self):
+        data_file, sig_file = self.dgst_sign("ec384", "sha384")
+        code, out = run_openssl(["dgst", "-sha384", "-verify", F.signers["ec384"]["pub"],
+                                 "-signature", sig_file, data_file])
+        self.assertEqual(code, 0, out)
+        self.assertIn("Verified OK", out)
+
+
+class OsslsigncodeTest(SignetTestCase):
+    def test_signs_a_pe_that_verifies_against_the_root(self):
+        tool = need_tool("osslsigncode")
+        engine = libp11_engine()
+        p11tool = need_tool("pkcs11-tool")
+        exe = minimal_pe(path(unique("app") + ".exe"))
+        signed = path(unique("signed") + ".exe")
+        name = F.signers["rsa"]["name"]
+        # osslsigncode takes one certificate from the token; the issuing CA, also read from
+        # the token, goes in as an additional certificate so the signature carries the chain.
+        issuing_der = path(unique("issuing") + ".der")
+        code, out, err = run([p11tool, "--module", MODULE, "--token-label", name,
+                              "--read-object", "--type", "cert", "--label",
+                              "Signet P11 IT Issuing", "-o", issuing_der])
+        self.assertEqual(code, 0, "pkcs11-tool --read-object failed:\n%s\n%s" % (out, err))
+        issuing_pem = path(unique("issuing") + ".pem")
+        code, out = run_openssl(["x509", "-inform", "DER", "-in", issuing_der, "-out",
+                                 issuing_pem])
+        self.assertEqual(code, 0, out)
+        code, out, err = run([tool, "sign", "-pkcs11engine", engine, "-pkcs11module", MODULE,
+                              "-pkcs11cert", "pkcs11:token=%s;object=%s;type=cert" % (name, name),
+                              "-key", "pkcs11:token=%s;object=%s;type=private" % (name, name),
+                              "-ac", issuing_pem, "-h", "sha256", "-n", "Signet IT",
+                              "-in", exe, "-out", signed])
+        self.assertEqual(code, 0, "osslsigncode sign failed:\n%s\n%s" % (out, err))
+        code, out, err = run([tool, "verify", "-CAfile", F.root_pem, "-in", signed])
+        self.assertEqual(code, 0, "osslsigncode verify failed:\n%s\n%s" % (out, err))
+        self.assertIn("Signature verification: ok", out)
+        ops = operations(F.signers["rsa"]["id"])
+        self.assertEqual(ops[0]["clientMetadata"]["tool"], "osslsigncode")
+
+
+class JarsignerTest(SignetTestCase):
+    def test_signs_a_jar_with_the_chain(self):
+        jarsigner = need_tool("jarsigner")
+        jar = need_tool("jar")
+        keytool = need_tool("keytool")
+        for key in ("rsa", "ec"):
+            with self.subTest(key=key):
+                self.sign_and_verify(jarsigner, jar, keytool, key)
+
+    def sign_and_verify(self, jarsigner, jar, keytool, key):
+        d = tempfile.mkdtemp(prefix="jar-", dir=F.work)
+        write_file(os.path.join(d, "hello.txt"), "hello from Signet\n")
+        code, out, err = run([jar, "cf", "app.jar", "hello.txt"], cwd=d)
+        self.assertEqual(code, 0, err)
+        # The slot of the signer: its index in the slot list (tokens are sorted by name).
+        names = sorted(s["name"] for s in F.signers.values())
+        cfg = write_file(os.path.join(d, "pkcs11.cfg"),
+                         "name = Signet\nlibrary = %s\nslotListIndex = %d\n"
+                         % (MODULE, names.index(F.signers[key]["name"])))
+        name = F.signers[key]["name"]
+        code, out, err = run([jarsigner, "-keystore", "NONE", "-storetype", "PKCS11",
+                              "-providerClass", "sun.security.pkcs11.SunPKCS11",
+                              "-providerArg", cfg, "-storepass", "ignored-store-pass",
+                              "-sigalg", "SHA256withRSA" if key == "rsa" else "SHA256withECDSA",
+                              os.path.join(d, "app.jar"), name], cwd=d)
+        self.assertEqual(code, 0, "jarsigner failed:\n%s\n%s" % (out, err))
+        trust = os.path.join(d, "trust.p12")
+        code, out, err = run([keytool, "-importcert", "-noprompt", "-alias", "root", "-file",
+                              F.root_pem, "-keystore", trust, "-storetype", "PKCS12",
+                              "-storepass", "changeit"])
+        self.assertEqual(code, 0, err)
+        code, out, err = run([jarsigner, "-verify", "-strict", "-keystore", trust,
+                              "-storetype", "PKCS12", "-storepass", "changeit",
+                              os.path.join(d, "app.jar")])
+        self.assertEqual(code, 0, "jarsigner -verify failed:\n%s\n%s" % (out, err))
+        self.assertIn("jar verified", out)
+        # The signature block embeds the whole chain: signer, issuing CA and root.
+        with zipfile.ZipFile(os.path.join(d, "app.jar")) as z:
+            blocks = [n for n in z.namelist()
+                      if n.startswith("META-INF/") and n.endswith((".RSA", ".EC"))]
+            self.assertEqual(len(blocks), 1, z.namelist())
+            block = write_file(os.path.join(d, "block.p7"), z.read(blocks[0]))
+        code, out = run_openssl(["pkcs7", "-inform", "DER", "-in", block, "-print_certs",
+                                 "-noout"])
+        self.assertEqual(code, 0, out)
+        self.assertIn("Signet P11 IT Root", out)
+        self.assertIn("Signet P11 IT Issuing", out)
+        self.assertIn(name + " code signing", out)
+        ops = operations(F.signers[key]["id"])
+        self.assertEqual(ops[0]["clientMetadata"]["tool"], "jarsigner")
+        self.assertIn("-storepass ***", ops[0]["clientMetadata"]["command"])
+
+
+if __name__ == "__main__":
+    unittest.main()
