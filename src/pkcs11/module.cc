@@ -48,7 +48,9 @@ Result<std::unique_ptr<Module>> Module::Create(Config config,
                                                client::ClientMetadata metadata) {
   if (client == nullptr) return InvalidArgument("no API client");
   std::unique_ptr<Module> m(new Module(std::move(config), std::move(client), std::move(metadata)));
-  if (!m->client_id_.empty()) m->Relogin();
+  // A configured token is used as long as the server accepts it; the client credentials log
+  // in now when there is no token, and again whenever the server answers 401.
+  if (!m->client_id_.empty() && !m->client_->HasToken()) m->Relogin();
   return m;
 }
 

@@ -42,7 +42,7 @@ inline constexpr CK_SLOT_ID kLoginSlot = 0;
 
 class Module {
  public:
-  // Logs in with the configured client credentials when there are some; a failure is
+  // Uses the configured token, else logs in with the client credentials; a failure is
   // reported on stderr and retried by later calls, so C_Initialize itself does not fail on a
   // server that is briefly unreachable.
   [[nodiscard]] static Result<std::unique_ptr<Module>> Create(

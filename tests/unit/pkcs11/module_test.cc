@@ -637,6 +637,53 @@ TEST_F(Pkcs11ModuleTest, InitializeAndFinalize) {
   EXPECT_EQ(p()->C_GetSlotList(CK_TRUE, nullptr, &n), CKR_OK);
 }
 
+// A token the server stops accepting: with client credentials the module logs in again once
+// and the call succeeds; without them the call fails with CKR_USER_NOT_LOGGED_IN.
+TEST_F(Pkcs11ModuleTest, RevokedTokenLogsInAgainOnce) {
+  ASSERT_EQ(p()->C_Finalize(nullptr), CKR_OK);
+  client::ClientOptions o;
+  o.server_url = w->server->url();
+  auto identity = client::Client::Create(o);
+  ASSERT_TRUE(identity.has_value());
+  auto login = (*identity)->LoginWithClientSecret(
+      w->client_id, SecretBytes::FromString(w->client_secret));
+  ASSERT_TRUE(login.has_value()) << login.error().message;
+  const std::string token(login->access_token.string_view());
+  setenv("SIGNET_TOKEN", token.c_str(), 1);
+  CK_C_INITIALIZE_ARGS args{};
+  args.flags = CKF_OS_LOCKING_OK;
+  ASSERT_EQ(p()->C_Initialize(&args), CKR_OK);
+  CK_SESSION_HANDLE h = Open("ec");
+  ASSERT_TRUE((*identity)->Logout().has_value());  // revokes the module's token
+  Bytes sig;
+  EXPECT_EQ(SignWith(h, {CKM_ECDSA_SHA256, nullptr, 0}, kMessage, &sig), CKR_OK);
+  EXPECT_EQ(p()->C_Finalize(nullptr), CKR_OK);
+
+  // Only a token, and it is revoked: the server's 401 becomes CKR_USER_NOT_LOGGED_IN.
+  auto again = (*identity)->LoginWithClientSecret(
+      w->client_id, SecretBytes::FromString(w->client_secret));
+  ASSERT_TRUE(again.has_value());
+  const std::string token2(again->access_token.string_view());
+  setenv("SIGNET_TOKEN", token2.c_str(), 1);
+  unsetenv("SIGNET_CLIENT_ID");
+  unsetenv("SIGNET_CLIENT_SECRET");
+  ASSERT_EQ(p()->C_Initialize(&args), CKR_OK);
+  h = Open("ec");
+  CK_OBJECT_HANDLE key = PrivateKey(h);
+  ASSERT_TRUE((*identity)->Logout().has_value());
+  CK_MECHANISM mech{CKM_ECDSA_SHA256, nullptr, 0};
+  ASSERT_EQ(p()->C_SignInit(h, &mech, key), CKR_OK);
+  CK_BYTE out[64];
+  CK_ULONG len = sizeof(out);
+  EXPECT_EQ(p()->C_Sign(h, const_cast<CK_BYTE*>(kMessage.data()), kMessage.size(), out, &len),
+            CKR_USER_NOT_LOGGED_IN);
+  unsetenv("SIGNET_TOKEN");
+  setenv("SIGNET_CLIENT_ID", w->client_id.c_str(), 1);
+  setenv("SIGNET_CLIENT_SECRET", w->client_secret.c_str(), 1);
+  ASSERT_EQ(p()->C_Finalize(nullptr), CKR_OK);
+  ASSERT_EQ(p()->C_Initialize(&args), CKR_OK);  // TearDown finalizes
+}
+
 TEST_F(Pkcs11ModuleTest, ThreadsSignConcurrently) {
   const CK_SLOT_ID slot = SlotOf("ec");
   CK_SESSION_HANDLE probe = Open("ec");
