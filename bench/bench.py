@@ -43,7 +43,8 @@ def free_port():
 
 class Client:
     def __init__(self, port, token=None):
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        self.port = port
+        self.conn = None
         self.token = token
 
     def call(self, method, path, body=None, token=None):
@@ -51,9 +52,21 @@ class Client:
         tok = token or self.token
         if tok:
             headers["Authorization"] = "Bearer " + tok
-        self.conn.request(method, path, body=json.dumps(body) if body is not None else None,
-                          headers=headers)
-        resp = self.conn.getresponse()
+        for attempt in (1, 2):
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+            try:
+                self.conn.request(method, path,
+                                  body=json.dumps(body) if body is not None else None,
+                                  headers=headers)
+                resp = self.conn.getresponse()
+                break
+            except (ConnectionError, http.client.HTTPException):
+                # The server closed an idle keep-alive connection (e.g. during a wrk run).
+                self.conn.close()
+                self.conn = None
+                if attempt == 2:
+                    raise
         data = json.loads(resp.read() or b"null")
         if resp.status != 200:
             raise RuntimeError("%s %s -> %d %s" % (method, path, resp.status, data))
