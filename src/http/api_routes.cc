@@ -213,6 +213,12 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
     SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListProjectMembers(c, p.at("id"), paging));
     return ListResponse("memberships", page, api::EncodeMembership);
   }));
+  router.Add("GET", "/api/v1/projects/{id}/memberships/{membershipId}",
+             authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(std::string mid, PathId(p, "membershipId", "membershipId"));
+    SIGNET_ASSIGN_OR_RETURN(auto m, svc.GetProjectMember(c, p.at("id"), mid));
+    return JsonResponse(api::EncodeMembership(m));
+  }));
   router.Add("DELETE", "/api/v1/projects/{id}/memberships/{membershipId}",
              authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
     SIGNET_ASSIGN_OR_RETURN(std::string mid, PathId(p, "membershipId", "membershipId"));

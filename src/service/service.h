@@ -251,6 +251,8 @@ class Service {
   [[nodiscard]] Result<store::Page<domain::ProjectMembership>> ListProjectMembers(const Caller& c,
                                                                                   const std::string& project,
                                                                                   Paging p);
+  [[nodiscard]] Result<domain::ProjectMembership> GetProjectMember(const Caller& c, const std::string& project,
+                                                                   const std::string& membership_id);
   [[nodiscard]] Result<domain::ProjectMembership> RemoveProjectMember(const Caller& c, const std::string& project,
                                                                       const std::string& membership_id);
 

@@ -376,6 +376,16 @@ Result<store::Page<domain::ProjectMembership>> Service::ListProjectMembers(const
   return tx->ListMemberships(proj.id, ToPage(p));
 }
 
+Result<domain::ProjectMembership> Service::GetProjectMember(const Caller& c, const std::string& project,
+                                                            const std::string& membership_id) {
+  SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
+  SIGNET_ASSIGN_OR_RETURN(domain::Project proj, ResolveProject(*tx, project));
+  SIGNET_TRY(RequireProjectMember(*tx, c.principal, proj.id));
+  auto m = tx->GetMembership(membership_id);
+  if (!m || m->project_id != proj.id) return NotFound("membership '" + membership_id + "' not found");
+  return m;
+}
+
 Result<domain::ProjectMembership> Service::RemoveProjectMember(const Caller& c, const std::string& project,
                                                                const std::string& membership_id) {
   return WriteWithAudit<domain::ProjectMembership>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::ProjectMembership> {

@@ -470,6 +470,12 @@ class ProjectsTest(SignetTestCase):
         ids = [m["id"] for m in listed["memberships"]]
         self.assertIn(m_user["id"], ids)
         self.assertIn(m_ident["id"], ids)
+        got = self.assertOk(admin().call("GET", "%s/%s" % (base, m_ident["id"])))
+        self.assertEqual(got["identityId"], identity["id"])
+        self.assertEqual(got["role"], "admin")
+        self.assertError(admin().call("GET", "%s/%s" % (base, uuid.uuid4())), 404)
+        self.assertError(admin().call("GET", "%s/not-a-uuid" % base), 400,
+                         message_contains="membershipId")
         deleted = self.assertOk(admin().call("DELETE", "%s/%s" % (base, m_user["id"])))
         self.assertEqual(deleted["id"], m_user["id"])
         listed = self.assertList(admin().call("GET", base), "memberships")
