@@ -330,10 +330,10 @@ Result<store::Page<domain::Project>> Service::ListProjects(const Caller& c, Pagi
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   if (c.principal.is_org_admin()) return tx->ListProjects(ToPage(p));
   SIGNET_ASSIGN_OR_RETURN(auto memberships, tx->ListMembershipsOf(c.principal.type, c.principal.id));
-  store::Page<domain::Project> page;
-  page.total_count = static_cast<std::int64_t>(memberships.size());
-  for (std::int64_t i = p.offset; i < page.total_count && i < p.offset + p.limit; ++i) {
-    SIGNET_ASSIGN_OR_RETURN(auto project, tx->GetProject(memberships[i].project_id));
+  const auto mine = Paginate(std::move(memberships), p);
+  store::Page<domain::Project> page{{}, mine.total_count};
+  for (const auto& m : mine.items) {
+    SIGNET_ASSIGN_OR_RETURN(auto project, tx->GetProject(m.project_id));
     page.items.push_back(std::move(project));
   }
   return page;

@@ -62,6 +62,28 @@ Status Service::RequireProjectMember(store::Tx& tx, const domain::Principal& p,
   return Ok();
 }
 
+Result<policy::SignerAccess> AccessTo(store::Tx& tx, const domain::Principal& p,
+                                      const domain::Signer& signer) {
+  policy::SignerAccess access{p, std::nullopt, std::nullopt};
+  SIGNET_ASSIGN_OR_RETURN(access.project_role, ProjectRoleOf(tx, p, signer.project_id));
+  auto member = tx.GetSignerMemberOf(signer.id, p.type, p.id);
+  if (member) {
+    access.signer_role = member->role;
+  } else if (member.error().code != ErrorCode::kNotFound) {
+    return tl::unexpected(member.error());
+  }
+  return access;
+}
+
+std::string CertificateUnusableReason(const domain::Certificate& cert, TimePoint now) {
+  if (cert.status == domain::CertificateStatus::kPending) return "has no issued certificate yet";
+  if (cert.status == domain::CertificateStatus::kRevoked) return "is revoked";
+  if (cert.not_after && now >= *cert.not_after) return "has expired";
+  if (cert.not_before && now < *cert.not_before) return "is not yet valid";
+  if (cert.key_id.empty()) return "has no private key held by Signet";
+  return {};
+}
+
 Result<Service::SignerView> Service::LoadSigner(store::Tx& tx, const domain::Principal& p,
                                                 const std::string& id) {
   auto not_found = [&] { return NotFound("signer '" + id + "' not found"); };
@@ -71,14 +93,8 @@ Result<Service::SignerView> Service::LoadSigner(store::Tx& tx, const domain::Pri
     if (signer.error().code == ErrorCode::kNotFound) return not_found();
     return tl::unexpected(signer.error());
   }
-  SignerView view{std::move(*signer), {}, {}};
-  SIGNET_ASSIGN_OR_RETURN(view.project_role, ProjectRoleOf(tx, p, view.signer.project_id));
-  auto member = tx.GetSignerMemberOf(id, p.type, p.id);
-  if (member) {
-    view.signer_role = member->role;
-  } else if (member.error().code != ErrorCode::kNotFound) {
-    return tl::unexpected(member.error());
-  }
+  SIGNET_ASSIGN_OR_RETURN(policy::SignerAccess access, AccessTo(tx, p, *signer));
+  SignerView view{std::move(*signer), access.project_role, access.signer_role};
   if (!policy::CanReadSigner({p, view.project_role, view.signer_role})) return not_found();
   return view;
 }

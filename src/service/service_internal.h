@@ -15,6 +15,24 @@ inline store::PageRequest ToPage(Paging p) { return store::PageRequest{p.offset,
 Result<std::optional<domain::ProjectRole>> ProjectRoleOf(store::Tx& tx, const domain::Principal& p,
                                                          const std::string& project_id);
 
+// The caller's project and signer roles for `signer` (no visibility decision).
+Result<policy::SignerAccess> AccessTo(store::Tx& tx, const domain::Principal& p,
+                                      const domain::Signer& signer);
+
+// One page of an already filtered list.
+template <class T>
+store::Page<T> Paginate(std::vector<T> items, Paging p) {
+  store::Page<T> page;
+  page.total_count = static_cast<std::int64_t>(items.size());
+  for (std::int64_t i = p.offset; i < page.total_count && i < p.offset + p.limit; ++i) {
+    page.items.push_back(std::move(items[static_cast<std::size_t>(i)]));
+  }
+  return page;
+}
+
+// Why `cert` cannot sign at `now` ("is revoked", "has expired", ...), or empty when it can.
+std::string CertificateUnusableReason(const domain::Certificate& cert, TimePoint now);
+
 template <class T, class Fn>
 Result<T> Service::WriteWithAudit(const domain::Principal* actor, Fn&& fn) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginWrite());

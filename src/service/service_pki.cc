@@ -307,15 +307,12 @@ Result<domain::Certificate> Service::CheckSigningCertificate(store::Tx& tx, cons
   if (!IsUuid(certificate_id)) return InvalidArgument("certificateId must be a UUID");
   auto cert = tx.GetCertificate(certificate_id);
   if (!cert || cert->project_id != project_id) return bad("was not found in this project");
-  if (cert->status == domain::CertificateStatus::kPending) return bad("has no issued certificate yet");
-  if (cert->status == domain::CertificateStatus::kRevoked) return bad("is revoked");
+  if (const std::string why = CertificateUnusableReason(*cert, d_.clock.Now()); !why.empty()) {
+    return bad(why);
+  }
   if (!Contains(cert->extended_key_usages, "codeSigning")) {
     return bad("lacks the codeSigning extended key usage");
   }
-  const TimePoint now = d_.clock.Now();
-  if (cert->not_after && now >= *cert->not_after) return bad("has expired");
-  if (cert->not_before && now < *cert->not_before) return bad("is not yet valid");
-  if (cert->key_id.empty()) return bad("has no private key held by Signet");
   return cert;
 }
 

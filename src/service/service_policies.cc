@@ -95,20 +95,6 @@ Result<domain::Principal> LoadPrincipal(store::Tx& tx, PrincipalType type, const
                            domain::OrgRole::kMember};
 }
 
-// The principal's signer access, without the 404 of LoadSigner.
-Result<policy::SignerAccess> AccessTo(store::Tx& tx, const domain::Principal& p,
-                                      const domain::Signer& signer) {
-  policy::SignerAccess access{p, std::nullopt, std::nullopt};
-  SIGNET_ASSIGN_OR_RETURN(access.project_role, ProjectRoleOf(tx, p, signer.project_id));
-  auto member = tx.GetSignerMemberOf(signer.id, p.type, p.id);
-  if (member) {
-    access.signer_role = member->role;
-  } else if (member.error().code != ErrorCode::kNotFound) {
-    return tl::unexpected(member.error());
-  }
-  return access;
-}
-
 // Approvers must be users who are members of the policy's project (org admins are).
 Status CheckApprovers(store::Tx& tx, const domain::SigningPolicy& p) {
   for (std::size_t i = 0; i < p.steps.size(); ++i) {
@@ -206,15 +192,6 @@ domain::Grant Effective(domain::Grant g, TimePoint now) {
   return g;
 }
 
-template <class T>
-store::Page<T> Paginate(std::vector<T> items, Paging p) {
-  store::Page<T> page;
-  page.total_count = static_cast<std::int64_t>(items.size());
-  for (std::int64_t i = p.offset; i < page.total_count && i < p.offset + p.limit; ++i) {
-    page.items.push_back(std::move(items[static_cast<std::size_t>(i)]));
-  }
-  return page;
-}
 
 Result<domain::SigningPolicy> FindPolicy(store::Tx& tx, const std::string& id) {
   auto not_found = [&] { return NotFound("signing policy '" + id + "' not found"); };

@@ -79,15 +79,13 @@ Result<store::Page<domain::Signer>> Service::ListSigners(const Caller& c,
   // Others see only the signers they are members of.
   SIGNET_ASSIGN_OR_RETURN(auto all, tx->ListSigners(filter, store::PageRequest{}));
   SIGNET_ASSIGN_OR_RETURN(auto memberships, tx->ListSignerMembershipsOf(c.principal.type, c.principal.id));
-  store::Page<domain::Signer> page;
+  std::vector<domain::Signer> readable;
   for (auto& s : all.items) {
     const bool member = std::any_of(memberships.begin(), memberships.end(),
                                     [&](const domain::SignerMember& m) { return m.signer_id == s.id; });
-    if (!member) continue;
-    if (page.total_count >= p.offset && page.total_count < p.offset + p.limit) page.items.push_back(std::move(s));
-    ++page.total_count;
+    if (member) readable.push_back(std::move(s));
   }
-  return page;
+  return Paginate(std::move(readable), p);
 }
 
 Result<domain::Signer> Service::GetSigner(const Caller& c, const std::string& id) {
@@ -349,16 +347,16 @@ Result<SignResult> Service::Sign(const Caller& c, const std::string& signer_id, 
   }
   auto cert = rtx->GetCertificate(signer.certificate_id);
   const TimePoint now = d_.clock.Now();
-  if (!cert || cert->status != domain::CertificateStatus::kActive) {
+  if (!cert && cert.error().code != ErrorCode::kNotFound) return tl::unexpected(cert.error());
+  if (!cert) {
     return refuse(domain::OperationStatus::kFailed,
                   Error{ErrorCode::kInvalidArgument,
-                        "the certificate of signer '" + signer.name + "' is " +
-                            (cert && cert->status == domain::CertificateStatus::kRevoked ? "revoked" : "not usable")});
+                        "the certificate of signer '" + signer.name + "' is not usable"});
   }
-  if ((cert->not_after && now >= *cert->not_after) || (cert->not_before && now < *cert->not_before)) {
+  if (const std::string why = CertificateUnusableReason(*cert, now); !why.empty()) {
     return refuse(domain::OperationStatus::kFailed,
                   Error{ErrorCode::kInvalidArgument,
-                        "the certificate of signer '" + signer.name + "' has expired or is not yet valid"});
+                        "the certificate of signer '" + signer.name + "' " + why});
   }
 
   // Input checks.
