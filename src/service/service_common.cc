@@ -86,17 +86,11 @@ std::string CertificateUnusableReason(const domain::Certificate& cert, TimePoint
 
 Result<Service::SignerView> Service::LoadSigner(store::Tx& tx, const domain::Principal& p,
                                                 const std::string& id) {
-  auto not_found = [&] { return NotFound("signer '" + id + "' not found"); };
-  if (!IsUuid(id)) return not_found();
-  auto signer = tx.GetSigner(id);
-  if (!signer) {
-    if (signer.error().code == ErrorCode::kNotFound) return not_found();
-    return tl::unexpected(signer.error());
-  }
-  SIGNET_ASSIGN_OR_RETURN(policy::SignerAccess access, AccessTo(tx, p, *signer));
-  SignerView view{std::move(*signer), access.project_role, access.signer_role};
-  if (!policy::CanReadSigner({p, view.project_role, view.signer_role})) return not_found();
-  return view;
+  SIGNET_ASSIGN_OR_RETURN(domain::Signer signer, FindById(id, "signer", [&] { return tx.GetSigner(id); }));
+  SIGNET_ASSIGN_OR_RETURN(policy::SignerAccess access, AccessTo(tx, p, signer));
+  // A signer the caller may not read answers exactly like a missing one.
+  if (!policy::CanReadSigner(access)) return NotFound("signer '" + id + "' not found");
+  return SignerView{std::move(signer), access.project_role, access.signer_role};
 }
 
 Status Service::Ready() {

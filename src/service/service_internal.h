@@ -19,6 +19,17 @@ Result<std::optional<domain::ProjectRole>> ProjectRoleOf(store::Tx& tx, const do
 Result<policy::SignerAccess> AccessTo(store::Tx& tx, const domain::Principal& p,
                                       const domain::Signer& signer);
 
+// Loads a row by id; a malformed id or a missing row is NotFound("<what> '<id>' not found"),
+// the same answer either way. Other store errors pass through.
+template <class Get>
+auto FindById(const std::string& id, std::string_view what, Get get) -> decltype(get()) {
+  auto not_found = [&] { return NotFound(std::string(what) + " '" + id + "' not found"); };
+  if (!IsUuid(id)) return not_found();
+  auto row = get();
+  if (!row && row.error().code == ErrorCode::kNotFound) return not_found();
+  return row;
+}
+
 // One page of an already filtered list.
 template <class T>
 store::Page<T> Paginate(std::vector<T> items, Paging p) {

@@ -15,9 +15,7 @@ bool Contains(const std::vector<std::string>& v, std::string_view s) {
 }
 
 Result<domain::CertificateAuthority> LoadCa(store::Tx& tx, const std::string& id) {
-  auto ca = tx.GetCa(id);
-  if (!ca && ca.error().code == ErrorCode::kNotFound) return NotFound("CA '" + id + "' not found");
-  return ca;
+  return FindById(id, "CA", [&] { return tx.GetCa(id); });
 }
 
 // Fills the parsed fields of a certificate row from its PEM.
@@ -272,13 +270,13 @@ Result<store::Page<domain::Certificate>> Service::ListCertificates(
 }
 
 Result<domain::Certificate> Service::GetCertificate(const Caller& c, const std::string& id) {
-  auto not_found = [&] { return NotFound("certificate '" + id + "' not found"); };
-  if (!IsUuid(id)) return not_found();
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
-  auto cert = tx->GetCertificate(id);
-  if (!cert) return cert.error().code == ErrorCode::kNotFound ? not_found() : tl::unexpected(cert.error());
-  auto member = RequireProjectMember(*tx, c.principal, cert->project_id);
-  if (!member) return not_found();
+  SIGNET_ASSIGN_OR_RETURN(domain::Certificate cert,
+                          FindById(id, "certificate", [&] { return tx->GetCertificate(id); }));
+  // Outside the caller's projects it answers exactly like a missing one.
+  if (!RequireProjectMember(*tx, c.principal, cert.project_id)) {
+    return NotFound("certificate '" + id + "' not found");
+  }
   return cert;
 }
 

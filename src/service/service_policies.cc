@@ -194,27 +194,15 @@ domain::Grant Effective(domain::Grant g, TimePoint now) {
 
 
 Result<domain::SigningPolicy> FindPolicy(store::Tx& tx, const std::string& id) {
-  auto not_found = [&] { return NotFound("signing policy '" + id + "' not found"); };
-  if (!IsUuid(id)) return not_found();
-  auto p = tx.GetPolicy(id);
-  if (!p && p.error().code == ErrorCode::kNotFound) return not_found();
-  return p;
+  return FindById(id, "signing policy", [&] { return tx.GetPolicy(id); });
 }
 
 Result<domain::SigningRequest> FindRequest(store::Tx& tx, const std::string& id) {
-  auto not_found = [&] { return NotFound("signing request '" + id + "' not found"); };
-  if (!IsUuid(id)) return not_found();
-  auto r = tx.GetRequest(id);
-  if (!r && r.error().code == ErrorCode::kNotFound) return not_found();
-  return r;
+  return FindById(id, "signing request", [&] { return tx.GetRequest(id); });
 }
 
 Result<domain::Grant> FindGrant(store::Tx& tx, const std::string& id) {
-  auto not_found = [&] { return NotFound("signing grant '" + id + "' not found"); };
-  if (!IsUuid(id)) return not_found();
-  auto g = tx.GetGrant(id);
-  if (!g && g.error().code == ErrorCode::kNotFound) return not_found();
-  return g;
+  return FindById(id, "signing grant", [&] { return tx.GetGrant(id); });
 }
 
 policy::AccessAsk AskOf(const SigningRequestInput& in) {
