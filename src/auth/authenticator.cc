@@ -52,21 +52,21 @@ Result<domain::Principal> Authenticator::Authenticate(std::string_view token) {
   return *principal;
 }
 
-Result<domain::Principal> Authenticator::LoadPrincipal(store::Tx& tx, domain::PrincipalType type,
-                                                       std::string_view id) {
-  domain::Principal p;
-  p.type = type;
-  p.id = std::string(id);
+Result<domain::Principal> LoadPrincipal(store::Tx& tx, domain::PrincipalType type,
+                                        std::string_view id) {
+  const std::string key(id);
   if (type == domain::PrincipalType::kUser) {
-    SIGNET_ASSIGN_OR_RETURN(domain::User user, tx.GetUser(id));
-    p.name = user.email;
-    p.org_role = user.org_role;
-  } else {
-    SIGNET_ASSIGN_OR_RETURN(domain::Identity identity, tx.GetIdentity(id));
-    p.name = identity.name;
-    p.org_role = domain::OrgRole::kMember;
+    auto user = tx.GetUser(id);
+    if (!user && user.error().code == ErrorCode::kNotFound) return NotFound("user '" + key + "' not found");
+    if (!user) return tl::unexpected(user.error());
+    return domain::Principal{type, user->id, user->email, user->org_role};
   }
-  return p;
+  auto identity = tx.GetIdentity(id);
+  if (!identity && identity.error().code == ErrorCode::kNotFound) {
+    return NotFound("identity '" + key + "' not found");
+  }
+  if (!identity) return tl::unexpected(identity.error());
+  return domain::Principal{type, identity->id, identity->name, domain::OrgRole::kMember};
 }
 
 Result<domain::Principal> Authenticator::CheckPassword(store::Tx& tx, std::string_view email,

@@ -27,6 +27,11 @@ struct IssuedToken {
   Millis expires_in;
 };
 
+// The principal with that id as role checks see it (users carry their org role); NotFound
+// "user '<id>' not found" / "identity '<id>' not found" when it does not exist.
+[[nodiscard]] Result<domain::Principal> LoadPrincipal(store::Tx& tx, domain::PrincipalType type,
+                                                      std::string_view id);
+
 class Authenticator {
  public:
   Authenticator(store::Store& store, const Clock& clock, Millis cache_ttl = std::chrono::milliseconds(500));
@@ -55,8 +60,6 @@ class Authenticator {
     TimePoint expires_at;    // the token's own expiry
     TimePoint cached_until;  // re-check the database after this
   };
-  [[nodiscard]] Result<domain::Principal> LoadPrincipal(store::Tx& tx, domain::PrincipalType type,
-                                                        std::string_view id);
 
   store::Store& store_;
   const Clock& clock_;

@@ -49,19 +49,6 @@ Result<std::pair<domain::PrincipalType, std::string>> MemberPrincipal(const Memb
   return std::make_pair(domain::PrincipalType::kIdentity, id);
 }
 
-Status PrincipalExists(store::Tx& tx, domain::PrincipalType type, const std::string& id) {
-  if (type == domain::PrincipalType::kUser) {
-    auto u = tx.GetUser(id);
-    if (!u) return u.error().code == ErrorCode::kNotFound ? NotFound("user '" + id + "' not found")
-                                                           : tl::unexpected(u.error());
-  } else {
-    auto i = tx.GetIdentity(id);
-    if (!i) return i.error().code == ErrorCode::kNotFound
-                       ? NotFound("identity '" + id + "' not found")
-                       : tl::unexpected(i.error());
-  }
-  return Ok();
-}
 
 }  // namespace
 
@@ -346,7 +333,7 @@ Result<domain::ProjectMembership> Service::AddProjectMember(const Caller& c, con
   auto result = WriteWithAudit<domain::ProjectMembership>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::ProjectMembership> {
     SIGNET_ASSIGN_OR_RETURN(domain::Project p, ResolveProject(tx, project));
     SIGNET_TRY(RequireProjectAdmin(tx, c.principal, p.id));
-    SIGNET_TRY(PrincipalExists(tx, principal.first, principal.second));
+    SIGNET_TRY(auth::LoadPrincipal(tx, principal.first, principal.second));
     domain::ProjectMembership m;
     m.id = NewUuid();
     m.project_id = p.id;

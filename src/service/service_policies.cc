@@ -7,6 +7,7 @@
 
 #include "common/duration.h"
 #include "policy/signing_policy.h"
+#include "auth/authenticator.h"
 #include "service/service_internal.h"
 
 namespace signet::service {
@@ -74,26 +75,6 @@ Status NormalizeScope(domain::SigningScope& scope) {
   return Ok();
 }
 
-// A principal as the role checks see it; users carry their org role.
-Result<domain::Principal> LoadPrincipal(store::Tx& tx, PrincipalType type, const std::string& id) {
-  if (type == PrincipalType::kUser) {
-    auto user = tx.GetUser(id);
-    if (!user) {
-      if (user.error().code == ErrorCode::kNotFound) return NotFound("user '" + id + "' not found");
-      return tl::unexpected(user.error());
-    }
-    return domain::Principal{PrincipalType::kUser, user->id, user->email, user->org_role};
-  }
-  auto identity = tx.GetIdentity(id);
-  if (!identity) {
-    if (identity.error().code == ErrorCode::kNotFound) {
-      return NotFound("identity '" + id + "' not found");
-    }
-    return tl::unexpected(identity.error());
-  }
-  return domain::Principal{PrincipalType::kIdentity, identity->id, identity->name,
-                           domain::OrgRole::kMember};
-}
 
 // Approvers must be users who are members of the policy's project (org admins are).
 Status CheckApprovers(store::Tx& tx, const domain::SigningPolicy& p) {
@@ -101,7 +82,7 @@ Status CheckApprovers(store::Tx& tx, const domain::SigningPolicy& p) {
     for (const auto& id : p.steps[i].approver_user_ids) {
       const std::string field = "steps[" + std::to_string(i) + "].approvers";
       if (!IsUuid(id)) return InvalidArgument(field + ": '" + id + "' is not a user id");
-      auto user = LoadPrincipal(tx, PrincipalType::kUser, id);
+      auto user = auth::LoadPrincipal(tx, PrincipalType::kUser, id);
       if (!user) {
         if (user.error().code == ErrorCode::kNotFound) {
           return InvalidArgument(field + ": user '" + id + "' does not exist");
@@ -397,7 +378,7 @@ Result<PreApproveResult> Service::PreApprove(const Caller& c, const std::string&
     if (grantee_type == c.principal.type && grantee_id == c.principal.id) {
       return PermissionDenied("you cannot pre-approve access for yourself");
     }
-    SIGNET_ASSIGN_OR_RETURN(domain::Principal grantee, LoadPrincipal(tx, grantee_type, grantee_id));
+    SIGNET_ASSIGN_OR_RETURN(domain::Principal grantee, auth::LoadPrincipal(tx, grantee_type, grantee_id));
     SIGNET_ASSIGN_OR_RETURN(policy::SignerAccess access, AccessTo(tx, grantee, v.signer));
     if (!policy::CanSign(access)) {
       return InvalidArgument(std::string(domain::PrincipalTypeName(grantee_type)) + " '" +

@@ -7,6 +7,7 @@
 #include "crypto/sign.h"
 #include "crypto/x509.h"
 #include "policy/signing_policy.h"
+#include "auth/authenticator.h"
 #include "service/service_internal.h"
 
 namespace signet::service {
@@ -192,11 +193,7 @@ Result<domain::SignerMember> Service::AddSignerMember(const Caller& c, const std
     if (!policy::CanManageSigner({c.principal, v.project_role, v.signer_role})) {
       return PermissionDenied("adding members needs the signer admin role");
     }
-    if (type == domain::PrincipalType::kUser) {
-      if (!tx.GetUser(principal_id)) return NotFound("user '" + principal_id + "' not found");
-    } else if (!tx.GetIdentity(principal_id)) {
-      return NotFound("identity '" + principal_id + "' not found");
-    }
+    SIGNET_TRY(auth::LoadPrincipal(tx, type, principal_id));
     domain::SignerMember m{NewUuid(), signer_id, type, principal_id, role, d_.clock.Now()};
     auto r = tx.InsertSignerMember(m);
     if (!r && r.error().code == ErrorCode::kAlreadyExists) {
