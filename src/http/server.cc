@@ -175,7 +175,6 @@ class ServerImpl final : public Server {
         if (match.handler != nullptr) {
           response = (*match.handler)(request, match.params);
         } else if (match.method_not_allowed) {
-          response = ErrorResponse(ErrorCode::kInvalidArgument, "", request.request_id);
           response.status = 405;
           response.body = api::ErrorBodyWithStatus(405, "MethodNotAllowed",
                                                    "method " + request.method + " is not allowed on " + request.path,
