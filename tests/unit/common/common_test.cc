@@ -86,6 +86,24 @@ TEST(Uuid, NewIsVersion4AndUnique) {
   }
 }
 
+TEST(Uuid, TimeOrderedIsVersion7AndSortsByTime) {
+  // RFC 9562 appendix A.6's example: 2022-02-22T19:22:22Z = 0x017F22E279B0 ms.
+  const std::string id = NewTimeOrderedUuid(0x017F22E279B0);
+  ASSERT_TRUE(IsUuid(id)) << id;
+  EXPECT_EQ(id.substr(0, 13), "017f22e2-79b0");
+  EXPECT_EQ(id[14], '7');
+  EXPECT_TRUE(id[19] == '8' || id[19] == '9' || id[19] == 'a' || id[19] == 'b');
+  std::string previous;
+  std::set<std::string> seen;
+  for (std::int64_t ms = 1'700'000'000'000; ms < 1'700'000'000'000 + 300; ++ms) {
+    const std::string next = NewTimeOrderedUuid(ms);
+    EXPECT_LT(previous, next);  // a later millisecond sorts later, as text too
+    EXPECT_TRUE(seen.insert(next).second);
+    previous = next;
+  }
+  EXPECT_EQ(NewTimeOrderedUuid()[14], '7');
+}
+
 TEST(Uuid, Parse) {
   EXPECT_EQ(*ParseUuid("0F8FAD5B-D9CB-469F-A165-70867728950E", "id"),
             "0f8fad5b-d9cb-469f-a165-70867728950e");
