@@ -266,9 +266,18 @@ class Connection {
     return Ok();
   }
 
+  // Runs one statement without parameters or results through the statement cache: BEGIN,
+  // COMMIT and ROLLBACK run on every transaction, so they are not parsed each time.
+  Status Run(std::string_view sql) {
+    SIGNET_ASSIGN_OR_RETURN(Stmt s, Prepare(sql));
+    SIGNET_ASSIGN_OR_RETURN(std::int64_t changed, s.Run(sql));
+    (void)changed;
+    return Ok();
+  }
+
   // A cached prepared statement for `sql`, ready to bind.
   Result<Stmt> Prepare(std::string_view sql) {
-    auto it = cache_.find(std::string(sql));
+    auto it = cache_.find(sql);
     if (it == cache_.end()) {
       sqlite3_stmt* raw = nullptr;
       const int rc = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()),
@@ -289,7 +298,13 @@ class Connection {
   explicit Connection(std::unique_ptr<sqlite3, DbCloser> db) : db_(std::move(db)) {}
 
   std::unique_ptr<sqlite3, DbCloser> db_;  // declared first: statements are finalized first
-  std::unordered_map<std::string, std::unique_ptr<sqlite3_stmt, StmtFinalizer>> cache_;
+  struct SqlHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
+  };
+  // Looked up by string_view: no allocation per statement on the hot path.
+  std::unordered_map<std::string, std::unique_ptr<sqlite3_stmt, StmtFinalizer>, SqlHash, std::equal_to<>>
+      cache_;
 };
 
 // ---- Tables -------------------------------------------------------------------------------
@@ -823,7 +838,7 @@ class SqliteTx final : public Tx {
 
   Status Commit() override {
     if (finished_) return FailedPrecondition("transaction is already finished");
-    Status s = lease_->conn().Exec("COMMIT");
+    Status s = lease_->conn().Run("COMMIT");
     if (!s) Rollback();
     finished_ = true;
     return s;
@@ -1341,7 +1356,7 @@ class SqliteTx final : public Tx {
     if (conn.InTransaction()) {
       // A failing ROLLBACK leaves nothing to do: SQLite has then rolled back already, and
       // Begin*() rolls back a connection still inside a transaction before reusing it.
-      (void)conn.Exec("ROLLBACK");
+      (void)conn.Run("ROLLBACK");
     }
     finished_ = true;
   }
@@ -1519,8 +1534,8 @@ class SqliteStore final : public Store {
       : path_(std::move(path)), options_(options), writer_(std::move(writer)) {}
 
   static Status Begin(Connection& conn, std::string_view begin) {
-    if (conn.InTransaction()) (void)conn.Exec("ROLLBACK");
-    return conn.Exec(begin);
+    if (conn.InTransaction()) (void)conn.Run("ROLLBACK");
+    return conn.Run(begin);
   }
 
   static Status Migrate(Connection& conn) {
