@@ -58,6 +58,18 @@ Status DecodeClientMetadata(const Fields& f, service::SignInput& in) {
   return Ok();
 }
 
+// The body of POST /signers/{id}/sign.
+Result<service::SignInput> DecodeSignInput(const Request& req) {
+  SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+  Fields f(body);
+  service::SignInput in;
+  SIGNET_ASSIGN_OR_RETURN(in.data_base64, f.String("data", 1024));
+  SIGNET_ASSIGN_OR_RETURN(in.signing_algorithm, f.String("signingAlgorithm", 64));
+  SIGNET_ASSIGN_OR_RETURN(in.is_digest, f.Bool("isDigest", false));
+  SIGNET_TRY(DecodeClientMetadata(f, in));
+  return in;
+}
+
 JsonObject LoginBody(const service::LoginResult& r) {
   return JsonObject{{"accessToken", std::string(r.access_token.string_view())},
                     {"expiresIn", r.expires_in.count() / 1000},
@@ -412,19 +424,19 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
       SIGNET_ASSIGN_OR_RETURN(auto signer, svc.DeleteSigner(c, id));
       return JsonResponse(api::EncodeSigner(signer));
     }));
-    router.Add("POST", base + "/{id}/sign", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
-      SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
-      SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-      Fields f(body);
-      service::SignInput in;
-      SIGNET_ASSIGN_OR_RETURN(in.data_base64, f.String("data", 1024));
-      SIGNET_ASSIGN_OR_RETURN(in.signing_algorithm, f.String("signingAlgorithm", 64));
-      SIGNET_ASSIGN_OR_RETURN(in.is_digest, f.Bool("isDigest", false));
-      SIGNET_TRY(DecodeClientMetadata(f, in));
-      SIGNET_ASSIGN_OR_RETURN(auto r, svc.Sign(c, id, in));
-      return JsonResponse(JsonObject{{"signature", Base64Encode(r.signature)},
-                                     {"signingAlgorithm", r.signing_algorithm},
-                                     {"signerId", r.signer_id}});
+    // Answers from the group committer once the attempt is on record (no worker waits).
+    router.AddAsync("POST", base + "/{id}/sign", AuthedAsync(svc, [&svc](const Request& req, const PathParams& p, const Caller& c, Reply reply) {
+      auto id = PathId(p, "id", "signerId");
+      if (!id) return reply(ErrorResponse(id.error(), req));
+      auto in = DecodeSignInput(req);
+      if (!in) return reply(ErrorResponse(in.error(), req));
+      // `req` outlives the reply (router.h), so the callback may use it.
+      svc.Sign(c, *id, *in, [&req, reply = std::move(reply)](Result<service::SignResult> r) {
+        if (!r) return reply(ErrorResponse(r.error(), req));
+        reply(JsonResponse(JsonObject{{"signature", Base64Encode(r->signature)},
+                                      {"signingAlgorithm", r->signing_algorithm},
+                                      {"signerId", r->signer_id}}));
+      });
     }));
     router.Add("GET", base + "/{id}/public-key", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
       SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));

@@ -40,6 +40,15 @@ Handler Authed(service::Service& svc, AuthedFn fn) {
   };
 }
 
+AsyncHandler AuthedAsync(service::Service& svc, AuthedAsyncFn fn) {
+  return [&svc, fn = std::move(fn)](const Request& req, const PathParams& params, Reply reply) {
+    auto principal = svc.Authenticate(BearerToken(req));
+    if (!principal) return reply(ErrorResponse(principal.error(), req));
+    const service::Caller caller{std::move(*principal), req.remote_ip, req.request_id};
+    fn(req, params, caller, std::move(reply));
+  };
+}
+
 Result<std::string> PathId(const PathParams& params, const char* name, const char* field) {
   return ParseUuid(params.at(name), field);
 }

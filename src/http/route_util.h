@@ -24,10 +24,15 @@ using AuthedFn =
     std::function<Result<Response>(const Request&, const PathParams&, const service::Caller&)>;
 using OpenFn = std::function<Result<Response>(const Request&, const PathParams&)>;
 
+using AuthedAsyncFn =
+    std::function<void(const Request&, const PathParams&, const service::Caller&, Reply)>;
+
 // A handler that needs no token; errors become SPEC §3 error replies.
 Handler Open(OpenFn fn);
 // A handler that authenticates the bearer token first (401 otherwise).
 Handler Authed(service::Service& svc, AuthedFn fn);
+// The same for a handler that replies later (AsyncHandler).
+AsyncHandler AuthedAsync(service::Service& svc, AuthedAsyncFn fn);
 
 // The path parameter `name` as a UUID; 400 naming `field` otherwise.
 [[nodiscard]] Result<std::string> PathId(const PathParams& params, const char* name,

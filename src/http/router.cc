@@ -35,8 +35,15 @@ const std::string* Request::Query(std::string_view name) const {
 }
 
 void Router::Add(std::string method, std::string pattern, Handler handler) {
-  Route route{std::move(method), pattern, {}, std::move(handler)};
-  for (std::string_view s : SplitPath(pattern)) route.segments.emplace_back(s);
+  AddRoute(Route{std::move(method), std::move(pattern), {}, std::move(handler), {}});
+}
+
+void Router::AddAsync(std::string method, std::string pattern, AsyncHandler handler) {
+  AddRoute(Route{std::move(method), std::move(pattern), {}, {}, std::move(handler)});
+}
+
+void Router::AddRoute(Route route) {
+  for (std::string_view s : SplitPath(route.pattern)) route.segments.emplace_back(s);
   routes_.push_back(std::move(route));
 }
 
@@ -65,12 +72,13 @@ Router::Match Router::Find(std::string_view method, std::string_view path) const
     if (route.method != method) continue;
     if (literals > best_literals) {
       best_literals = literals;
-      best.handler = &route.handler;
+      best.handler = route.handler ? &route.handler : nullptr;
+      best.async_handler = route.async_handler ? &route.async_handler : nullptr;
       best.params = std::move(params);
       best.pattern = route.pattern;
     }
   }
-  best.method_not_allowed = best.handler == nullptr && path_known;
+  best.method_not_allowed = !best.found() && path_known;
   return best;
 }
 

@@ -1,6 +1,9 @@
 #pragma once
 // Requests, responses and the router: method + path pattern ("/api/v1/pki/signers/{id}/sign")
-// → handler. Handlers run on the worker pool and must be thread-safe.
+// → handler. Handlers run on the worker pool and must be thread-safe. A handler either
+// returns its response (Handler) or hands it to a Reply later, from any thread (AsyncHandler:
+// the sign route answers from the group committer once its record is durable, without
+// holding a worker thread while it waits).
 
 #include <functional>
 #include <map>
@@ -40,15 +43,22 @@ struct Response {
 // Path parameters captured by {name} segments.
 using PathParams = std::map<std::string, std::string, std::less<>>;
 using Handler = std::function<Response(const Request&, const PathParams&)>;
+// Takes the response; call it exactly once, from any thread, and do not block in it.
+using Reply = std::function<void(Response)>;
+// The request stays valid until `reply` has been called.
+using AsyncHandler = std::function<void(const Request&, const PathParams&, Reply reply)>;
 
 class Router {
  public:
   // `pattern` segments are literals or {name}. Later routes do not shadow earlier ones: the
   // most literal match wins ("/signers/requests" before "/signers/{id}").
   void Add(std::string method, std::string pattern, Handler handler);
+  void AddAsync(std::string method, std::string pattern, AsyncHandler handler);
 
   struct Match {
-    const Handler* handler = nullptr;  // null: no route
+    const Handler* handler = nullptr;              // set for a route added with Add
+    const AsyncHandler* async_handler = nullptr;   // set for a route added with AddAsync
+    bool found() const { return handler != nullptr || async_handler != nullptr; }
     PathParams params;
     std::string pattern;               // the matched pattern, for metrics
     bool method_not_allowed = false;   // the path exists with another method
@@ -60,8 +70,10 @@ class Router {
     std::string method;
     std::string pattern;
     std::vector<std::string> segments;
-    Handler handler;
+    Handler handler;              // one of the two is set
+    AsyncHandler async_handler;
   };
+  void AddRoute(Route route);
   std::vector<Route> routes_;
 };
 

@@ -4,6 +4,7 @@
 #include <condition_variable>
 #include <csignal>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -155,45 +156,60 @@ class ServerImpl final : public Server {
     });
   }
 
-  // Called on a worker thread.
-  Response Handle(Request& request) {
+  // Called on a worker thread. `send` gets the response exactly once: on this thread, or
+  // later from whichever thread an async handler replies on.
+  void Handle(const std::shared_ptr<Request>& request, std::function<void(Response)> send) {
     const auto started = std::chrono::steady_clock::now();
-    Response response;
-    std::string pattern;
+    Router::Match match;
+    std::optional<Response> early = Route(*request, match);
+    auto replied = std::make_shared<std::atomic<bool>>(false);
+    Reply reply = [this, request, started, pattern = match.pattern, send = std::move(send),
+                   replied](Response response) {
+      if (replied->exchange(true)) return;  // a handler that threw after replying
+      response.headers.emplace_back("X-Request-Id", request->request_id);
+      if (options_.on_complete) {
+        options_.on_complete(*request, pattern, response, std::chrono::steady_clock::now() - started);
+      }
+      send(std::move(response));
+    };
+    if (early) return reply(std::move(*early));
     try {
-      const std::size_t q = request.target.find('?');
-      auto path = PercentDecode(std::string_view(request.target).substr(0, q), false);
-      auto query = q == std::string::npos ? Result<std::multimap<std::string, std::string>>{}
-                                          : ParseQuery(std::string_view(request.target).substr(q + 1));
-      if (!path || !query) {
-        response = ErrorResponse(ErrorCode::kInvalidArgument, "malformed URL", request.request_id);
+      if (match.async_handler != nullptr) {
+        (*match.async_handler)(*request, match.params, reply);
       } else {
-        request.path = std::move(*path);
-        request.query = std::move(*query);
-        const Router::Match match = router_->Find(request.method, request.path);
-        pattern = match.pattern;
-        if (match.handler != nullptr) {
-          response = (*match.handler)(request, match.params);
-        } else if (match.method_not_allowed) {
-          response.status = 405;
-          response.body = api::ErrorBodyWithStatus(405, "MethodNotAllowed",
-                                                   "method " + request.method + " is not allowed on " + request.path,
-                                                   request.request_id);
-        } else {
-          response = ErrorResponse(ErrorCode::kNotFound, "no route for " + request.method + " " + request.path,
-                                   request.request_id);
-        }
+        reply((*match.handler)(*request, match.params));
       }
     } catch (const std::exception& e) {
       // The per-request catch-all: a handler bug must not take the server down.
-      log::Write(log::Level::kError, request.request_id, std::string("handler threw: ") + e.what());
-      response = ErrorResponse(ErrorCode::kInternal, "internal error", request.request_id);
+      log::Write(log::Level::kError, request->request_id, std::string("handler threw: ") + e.what());
+      reply(ErrorResponse(ErrorCode::kInternal, "internal error", request->request_id));
     }
-    response.headers.emplace_back("X-Request-Id", request.request_id);
-    if (options_.on_complete) {
-      options_.on_complete(request, pattern, response, std::chrono::steady_clock::now() - started);
+  }
+
+  // Decodes the target and finds the route: the reply for a bad URL or a missing route, or
+  // nothing when `match` holds a handler.
+  std::optional<Response> Route(Request& request, Router::Match& match) const {
+    const std::size_t q = request.target.find('?');
+    auto path = PercentDecode(std::string_view(request.target).substr(0, q), false);
+    auto query = q == std::string::npos ? Result<std::multimap<std::string, std::string>>{}
+                                        : ParseQuery(std::string_view(request.target).substr(q + 1));
+    if (!path || !query) {
+      return ErrorResponse(ErrorCode::kInvalidArgument, "malformed URL", request.request_id);
     }
-    return response;
+    request.path = std::move(*path);
+    request.query = std::move(*query);
+    match = router_->Find(request.method, request.path);
+    if (match.found()) return std::nullopt;
+    if (match.method_not_allowed) {
+      Response response;
+      response.status = 405;
+      response.body = api::ErrorBodyWithStatus(405, "MethodNotAllowed",
+                                               "method " + request.method + " is not allowed on " + request.path,
+                                               request.request_id);
+      return response;
+    }
+    return ErrorResponse(ErrorCode::kNotFound, "no route for " + request.method + " " + request.path,
+                         request.request_id);
   }
 
   void BeginRequest() {
@@ -328,10 +344,11 @@ void Session<Stream>::OnRead(beast::error_code ec, std::size_t) {
   request->request_id = request_id;
   server_.BeginRequest();
   asio::post(server_.workers(), [self = this->shared_from_this(), request, keep_alive] {
-    Response response = self->server_.Handle(*request);
-    asio::post(self->stream_.get_executor(), [self, response = std::move(response), keep_alive]() mutable {
-      self->Write(std::move(response), keep_alive);
-      self->server_.EndRequest();
+    self->server_.Handle(request, [self, keep_alive](Response response) {
+      asio::post(self->stream_.get_executor(), [self, response = std::move(response), keep_alive]() mutable {
+        self->Write(std::move(response), keep_alive);
+        self->server_.EndRequest();
+      });
     });
   });
 }

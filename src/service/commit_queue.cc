@@ -1,5 +1,7 @@
 #include "service/commit_queue.h"
 
+#include <future>
+
 namespace signet::service {
 
 CommitQueue::CommitQueue(store::Store& store, std::size_t max_batch)
@@ -15,15 +17,22 @@ CommitQueue::~CommitQueue() {
 }
 
 Status CommitQueue::Run(Work work) {
-  Item item{std::move(work), {}};
-  std::future<Status> result = item.done.get_future();
+  std::promise<Status> promise;
+  std::future<Status> result = promise.get_future();
+  Submit(std::move(work), [&promise](Status s) { promise.set_value(std::move(s)); });
+  return result.get();
+}
+
+void CommitQueue::Submit(Work work, Done done) {
   {
     std::lock_guard lock(mutex_);
-    if (stopping_) return Unavailable("the server is shutting down");
-    queue_.push_back(std::move(item));
+    if (!stopping_) {
+      queue_.push_back(Item{std::move(work), std::move(done)});
+      done = nullptr;
+    }
   }
+  if (done) return done(Unavailable("the server is shutting down"));
   cv_.notify_one();
-  return result.get();
 }
 
 void CommitQueue::Loop() {
@@ -40,15 +49,15 @@ void CommitQueue::Loop() {
     }
     const Status batch_status = RunBatch(batch);
     if (batch_status) {
-      for (Item& item : batch) item.done.set_value(Ok());
+      for (Item& item : batch) item.done(Ok());
       continue;
     }
     if (batch.size() == 1 || batch_status.error().code == ErrorCode::kUnavailable) {
       // One item, or the database itself failed: nothing to gain from retrying alone.
-      for (Item& item : batch) item.done.set_value(batch_status);
+      for (Item& item : batch) item.done(batch_status);
       continue;
     }
-    for (Item& item : batch) item.done.set_value(RunAlone(store_, item));
+    for (Item& item : batch) item.done(RunAlone(store_, item));
   }
 }
 

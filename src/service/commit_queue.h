@@ -8,11 +8,14 @@
 // one bad item cannot fail the others; work must therefore be safe to run again after a
 // rollback (derive all writes from state captured before the first run).
 // Thread-safe. The destructor finishes queued work, then joins the committer.
+//
+// Submit() does not wait: its `done` runs on the committer thread after the commit (or the
+// failure), so a caller can answer from there without parking a thread per request. `done`
+// must be quick and must not wait for the queue (it would wait for itself).
 
 #include <condition_variable>
 #include <deque>
 #include <functional>
-#include <future>
 #include <mutex>
 #include <thread>
 
@@ -24,6 +27,7 @@ namespace signet::service {
 class CommitQueue {
  public:
   using Work = std::function<Status(store::Tx&)>;
+  using Done = std::function<void(Status)>;
 
   explicit CommitQueue(store::Store& store, std::size_t max_batch = 512);
   ~CommitQueue();
@@ -34,10 +38,14 @@ class CommitQueue {
   // committed (the work's own error, or the commit's, otherwise).
   [[nodiscard]] Status Run(Work work);
 
+  // Queues `work`; `done` gets what Run would return, on the committer thread (or at once on
+  // this thread when the queue is shutting down).
+  void Submit(Work work, Done done);
+
  private:
   struct Item {
     Work work;
-    std::promise<Status> done;
+    Done done;
   };
   void Loop();
   Status RunBatch(std::deque<Item>& batch);

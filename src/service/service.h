@@ -4,6 +4,7 @@
 // are durable or neither. Authorization (SPEC §2 roles) is checked here, not in handlers.
 // Thread-safe: handlers on the worker pool call it concurrently.
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,6 +20,7 @@
 #include "domain/principal.h"
 #include "keystore/keystore.h"
 #include "service/commit_queue.h"
+#include "service/signer_cache.h"
 #include "store/store.h"
 
 namespace signet::service {
@@ -205,12 +207,16 @@ struct Deps {
   const Clock& clock;
   Metrics* metrics = nullptr;
   Millis token_ttl = std::chrono::hours(8);
+  // How long this node may reuse what it read about a signer for signing (signer_cache.h).
+  Millis cache_ttl = std::chrono::milliseconds(500);
 };
 
 class Service {
  public:
   explicit Service(Deps deps)
-      : d_(deps), commits_(std::make_unique<CommitQueue>(deps.store)) {}
+      : d_(deps),
+        signer_cache_(deps.clock, deps.cache_ttl),
+        commits_(std::make_unique<CommitQueue>(deps.store)) {}
 
   // ---- start-up ----
   // Creates the `default` project when missing. Idempotent.
@@ -303,8 +309,12 @@ class Service {
                                                                             Paging p);
 
   // SPEC §4. Every attempt on a signer the caller can read is recorded (operation + audit)
-  // before the reply; no signature is returned without its committed record.
-  [[nodiscard]] Result<SignResult> Sign(const Caller& c, const std::string& signer_id, const SignInput& in);
+  // before the reply; no signature is returned without its committed record. `done` gets the
+  // result exactly once: on this thread when the attempt ends unrecorded (no such signer, a
+  // store error), otherwise on the group committer's thread once the record has committed.
+  // `done` must be quick and must not block.
+  using SignDone = std::function<void(Result<SignResult>)>;
+  void Sign(const Caller& c, const std::string& signer_id, const SignInput& in, SignDone done);
 
   // ---- audit ----
   [[nodiscard]] Result<store::Page<domain::AuditEvent>> ListAudit(const Caller& c, const AuditQuery& q);
@@ -383,6 +393,15 @@ class Service {
   // expiry is marked expired (with its audit event) and the action fails with 409.
   Result<SigningRequestView> ActOnSigningRequest(const Caller& c, const std::string& id,
                                                  RequestAction action, const std::string& comment);
+  struct SignAttempt;
+  // The signer, the caller's roles on it and its certificate: cached, else read (404 unless
+  // the caller may read the signer).
+  Result<std::shared_ptr<const SignerSnapshot>> SignerFor(const domain::Principal& p,
+                                                          const std::string& signer_id);
+  // Checks and signs; fills `a` with the record to write and what to answer once it is
+  // written (a signature or a refusal). An error means the attempt ends unrecorded.
+  Status PrepareSign(const Caller& c, const std::string& signer_id, const SignInput& in,
+                     SignAttempt& a);
   // Writes a sign attempt: counts the grant use (turning the attempt into a denial when the
   // grant has run out), inserts the operation, moves the signer's lastSignedAt, appends the
   // audit event.
@@ -390,6 +409,7 @@ class Service {
                          domain::SigningOperation& op);
 
   Deps d_;
+  SignerCache signer_cache_;              // invalidated by every WriteWithAudit
   std::unique_ptr<CommitQueue> commits_;  // sign records are group-committed
 };
 

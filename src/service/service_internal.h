@@ -51,7 +51,11 @@ Result<T> Service::WriteWithAudit(const domain::Principal* actor, Fn&& fn) {
   Result<T> result = fn(*tx, entry);
   if (!result) return result;
   SIGNET_TRY(AppendAudit(*tx, actor, entry));
-  SIGNET_TRY(tx->Commit());
+  Status committed = tx->Commit();
+  // Any change may concern a signer, its certificate or a membership; the next sign call
+  // reads them again. Also when the commit failed: its outcome may be unknown.
+  signer_cache_.Invalidate();
+  SIGNET_TRY(committed);
   return result;
 }
 

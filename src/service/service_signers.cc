@@ -290,14 +290,81 @@ Status Service::RecordOperation(store::Tx& tx, const domain::Principal& actor,
                       signer.id, details.Finish()});
 }
 
-Result<SignResult> Service::Sign(const Caller& c, const std::string& signer_id, const SignInput& in) {
+// One sign attempt between its checks and its committed record.
+struct Service::SignAttempt {
+  domain::Principal actor;
+  std::shared_ptr<const SignerSnapshot> view;  // the signer, the caller's roles, the certificate
+  domain::SigningOperation op;        // what to record
+  domain::SigningOperation recorded;  // what was recorded (a grant may run out meanwhile)
+  std::optional<Error> refusal;       // recorded, then answered
+  Bytes signature;
+  std::string signing_algorithm;      // as sent
+};
+
+void Service::Sign(const Caller& c, const std::string& signer_id, const SignInput& in, SignDone done) {
   const auto started = std::chrono::steady_clock::now();
-  SIGNET_ASSIGN_OR_RETURN(auto rtx, d_.store.BeginRead());
-  SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(*rtx, c.principal, signer_id));
+  auto a = std::make_shared<SignAttempt>();
+  if (Status prepared = PrepareSign(c, signer_id, in, *a); !prepared) {
+    return done(tl::unexpected(std::move(prepared).error()));
+  }
+  // The work starts from `a->op` each time it runs, because a failed batch re-runs it alone;
+  // with a grant, the use is counted in the same transaction as the record.
+  commits_->Submit(
+      [this, a](store::Tx& tx) -> Status {
+        a->recorded = a->op;
+        return RecordOperation(tx, a->actor, a->view->signer, a->recorded);
+      },
+      [this, a, started, done = std::move(done)](Status committed) {
+        if (!committed) return done(tl::unexpected(std::move(committed).error()));
+        const domain::SigningOperation& op = a->recorded;
+        if (d_.metrics != nullptr) {
+          d_.metrics->sign_operations.Inc({op.signing_algorithm, std::string(domain::OperationStatusName(op.status))});
+          d_.metrics->sign_latency.Observe(
+              {}, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        }
+        if (a->refusal) return done(tl::unexpected(std::move(*a->refusal)));
+        if (op.status != domain::OperationStatus::kSuccess) {
+          // The grant ran out between the check and the commit; the attempt is on record.
+          return done(MakeError(ErrorCode::kApprovalRequired,
+                                "Signing requires approval. Get approval before signing."));
+        }
+        done(SignResult{std::move(a->signature), std::move(a->signing_algorithm), a->view->signer.id});
+      });
+}
+
+Result<std::shared_ptr<const SignerSnapshot>> Service::SignerFor(const domain::Principal& p,
+                                                                 const std::string& signer_id) {
+  if (auto cached = signer_cache_.Get(signer_id, p)) return cached;
+  const std::uint64_t generation = signer_cache_.generation();
+  SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
+  SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(*tx, p, signer_id));
+  auto snapshot = std::make_shared<SignerSnapshot>();
+  auto cert = tx->GetCertificate(v.signer.certificate_id);
+  if (cert) {
+    cert->certificate_pem.clear();
+    cert->certificate_chain_pem.clear();
+    cert->csr_pem.clear();
+    snapshot->certificate = std::move(*cert);
+  } else if (cert.error().code != ErrorCode::kNotFound) {
+    return tl::unexpected(cert.error());
+  }
+  snapshot->signer = std::move(v.signer);
+  snapshot->project_role = v.project_role;
+  snapshot->signer_role = v.signer_role;
+  signer_cache_.Put(generation, p, snapshot);
+  return std::shared_ptr<const SignerSnapshot>(std::move(snapshot));
+}
+
+Status Service::PrepareSign(const Caller& c, const std::string& signer_id, const SignInput& in,
+                            SignAttempt& a) {
+  SIGNET_ASSIGN_OR_RETURN(a.view, SignerFor(c.principal, signer_id));
+  a.actor = c.principal;
+  a.signing_algorithm = in.signing_algorithm;
+  const SignerSnapshot& v = *a.view;
   const domain::Signer& signer = v.signer;
 
-  domain::SigningOperation op;
-  op.id = NewUuid();
+  domain::SigningOperation& op = a.op;
+  op.id = NewTimeOrderedUuid();  // appended in time order: index inserts stay on the last pages
   op.signer_id = signer.id;
   op.project_id = signer.project_id;
   op.signing_algorithm = in.signing_algorithm.substr(0, 64);
@@ -310,30 +377,13 @@ Result<SignResult> Service::Sign(const Caller& c, const std::string& signer_id, 
   auto data = Base64Decode(in.data_base64);
   if (data) op.data_hash = HexEncode(crypto::Sha256(*data));
 
-  // Commits the attempt through the group-commit queue: with a grant, the use is counted in
-  // the same transaction as the operation row and its audit event. The work starts from
-  // `attempt` each time it runs, because a failed batch re-runs it alone.
-  auto commit = [&](const domain::SigningOperation& attempt) -> Result<domain::SigningOperation> {
-    domain::SigningOperation done;
-    SIGNET_TRY(commits_->Run([&](store::Tx& tx) -> Status {
-      done = attempt;
-      return RecordOperation(tx, c.principal, signer, done);
-    }));
-    if (d_.metrics != nullptr) {
-      d_.metrics->sign_operations.Inc({done.signing_algorithm, std::string(domain::OperationStatusName(done.status))});
-      d_.metrics->sign_latency.Observe(
-          {}, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-    }
-    return done;
-  };
-  // Records a refused attempt and returns its error.
-  auto refuse = [&](domain::OperationStatus status, Error error) -> Result<SignResult> {
+  // A refused attempt is recorded like any other, then answered with its error.
+  auto refuse = [&](domain::OperationStatus status, Error error) -> Status {
     op.status = status;
     op.error_message = error.message;
-    SIGNET_TRY(commit(op));
-    return tl::unexpected(std::move(error));
+    a.refusal = std::move(error);
+    return Ok();
   };
-
   if (!policy::CanSign({c.principal, v.project_role, v.signer_role})) {
     return refuse(domain::OperationStatus::kDenied,
                   Error{ErrorCode::kPermissionDenied, "you may not sign with signer '" + signer.name + "'"});
@@ -342,9 +392,8 @@ Result<SignResult> Service::Sign(const Caller& c, const std::string& signer_id, 
     return refuse(domain::OperationStatus::kFailed,
                   Error{ErrorCode::kInvalidArgument, "signer '" + signer.name + "' is disabled"});
   }
-  auto cert = rtx->GetCertificate(signer.certificate_id);
+  const std::optional<domain::Certificate>& cert = v.certificate;
   const TimePoint now = d_.clock.Now();
-  if (!cert && cert.error().code != ErrorCode::kNotFound) return tl::unexpected(cert.error());
   if (!cert) {
     return refuse(domain::OperationStatus::kFailed,
                   Error{ErrorCode::kInvalidArgument,
@@ -384,8 +433,9 @@ Result<SignResult> Service::Sign(const Caller& c, const std::string& signer_id, 
                             std::to_string(domain::HashLength(algorithm->hash))});
   }
 
-  // Policy (SPEC §5).
+  // Policy (SPEC §5): read on every call, like the grants.
   if (signer.signing_policy_id) {
+    SIGNET_ASSIGN_OR_RETURN(auto rtx, d_.store.BeginRead());
     auto policy = rtx->GetPolicy(*signer.signing_policy_id);
     if (!policy) return tl::unexpected(policy.error());
     const bool bypass = c.principal.is_machine() && policy->bypass_for_machine_identities;
@@ -419,9 +469,8 @@ Result<SignResult> Service::Sign(const Caller& c, const std::string& signer_id, 
       }
     }
   }
-  rtx.reset();
 
-  // Sign, then commit the record; only then may the signature leave.
+  // Sign; the signature leaves only after the record has committed (Sign above).
   auto key = d_.keys.Get(cert->key_id);
   if (!key) {
     return refuse(domain::OperationStatus::kFailed,
@@ -430,12 +479,8 @@ Result<SignResult> Service::Sign(const Caller& c, const std::string& signer_id, 
   auto signature = crypto::Sign(**key, *algorithm, *data, in.is_digest);
   if (!signature) return refuse(domain::OperationStatus::kFailed, signature.error());
   op.status = domain::OperationStatus::kSuccess;
-  SIGNET_ASSIGN_OR_RETURN(domain::SigningOperation done, commit(op));
-  if (done.status != domain::OperationStatus::kSuccess) {
-    // The grant ran out between the check above and the commit; the attempt is on record.
-    return MakeError(ErrorCode::kApprovalRequired, "Signing requires approval. Get approval before signing.");
-  }
-  return SignResult{std::move(*signature), in.signing_algorithm, signer.id};
+  a.signature = std::move(*signature);
+  return Ok();
 }
 
 }  // namespace signet::service

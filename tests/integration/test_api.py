@@ -1206,6 +1206,32 @@ class SignTest(SignetTestCase):
         self.assertIn(user["id"], actors)
         self.assertIn(identity["id"], actors)
 
+    def test_membership_changes_apply_to_the_next_sign_call(self):
+        # The node caches what a sign call reads about the signer and the caller; every change
+        # made through the node drops that cache, so nothing stale is used even once.
+        signer = fresh_ec_signer()
+        sid = signer["id"]
+        user, token = new_member()
+        a = api().with_token(token)
+        member = add_signer_member(sid, "operator", user_id=user["id"])
+        for _ in range(3):
+            self.assertOk(sign(a, token, sid, b"abc", "ECDSA_SHA256"))
+        self.assertOk(admin().call("PATCH", "%s/%s/members/%s" % (SIGNERS, sid, member["id"]),
+                                   {"role": "auditor"}))
+        self.assertError(sign(a, token, sid, b"abc", "ECDSA_SHA256"), 403, "PermissionDenied")
+        self.assertOk(admin().call("PATCH", "%s/%s/members/%s" % (SIGNERS, sid, member["id"]),
+                                   {"role": "operator"}))
+        self.assertOk(sign(a, token, sid, b"abc", "ECDSA_SHA256"))
+        self.assertOk(admin().call("DELETE", "%s/%s/members/%s" % (SIGNERS, sid, member["id"])))
+        self.assertError(sign(a, token, sid, b"abc", "ECDSA_SHA256"), 404)
+        ops = self.assertList(admin().call("GET", "%s/%s/operations" % (SIGNERS, sid)),
+                              "operations")
+        # 4 successes and the 403 denial are on record; the 404 (no access) is not.
+        by_status = {}
+        for o in ops["operations"]:
+            by_status[o["status"]] = by_status.get(o["status"], 0) + 1
+        self.assertEqual(by_status, {"success": 4, "denied": 1})
+
     def test_disabled_signer_is_400(self):
         signer = fresh_ec_signer()
         sid = signer["id"]

@@ -42,6 +42,27 @@ TEST(Router, LiteralBeatsParameter) {
   EXPECT_EQ((*r.Find("POST", "/signers/1/requests/pre-approve").handler)(Request{}, {}).body, "pre");
 }
 
+TEST(Router, AsyncRoutesMatchLikeOthers) {
+  Router r;
+  r.Add("GET", "/signers/{id}", [](const Request&, const PathParams&) { return Named("get"); });
+  r.AddAsync("POST", "/signers/{id}/sign", [](const Request&, const PathParams& p, Reply reply) {
+    reply(Named(p.at("id").c_str()));
+  });
+  auto m = r.Find("POST", "/signers/s1/sign");
+  ASSERT_TRUE(m.found());
+  EXPECT_EQ(m.handler, nullptr);
+  ASSERT_NE(m.async_handler, nullptr);
+  std::string body;
+  (*m.async_handler)(Request{}, m.params, [&body](Response resp) { body = resp.body; });
+  EXPECT_EQ(body, "s1");
+  auto sync = r.Find("GET", "/signers/s1");
+  EXPECT_NE(sync.handler, nullptr);
+  EXPECT_EQ(sync.async_handler, nullptr);
+  auto wrong_method = r.Find("GET", "/signers/s1/sign");
+  EXPECT_FALSE(wrong_method.found());
+  EXPECT_TRUE(wrong_method.method_not_allowed);
+}
+
 TEST(Query, DecodesAndRejectsBadEscapes) {
   auto q = ParseQuery("a=1&b=x%20y&c=p+q&flag");
   ASSERT_TRUE(q);

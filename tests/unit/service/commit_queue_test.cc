@@ -1,0 +1,168 @@
+#include "service/commit_queue.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "store/sqlite_store.h"
+#include "unit/store/store_test_util.h"
+
+namespace signet::service {
+namespace {
+
+using store::testing::MakeProject;
+using store::testing::TempDir;
+
+class CommitQueueTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = store::OpenSqlite(dir_.File("signet.db"));
+    ASSERT_TRUE(store.has_value()) << store.error().message;
+    store_ = std::move(*store);
+  }
+
+  std::int64_t CountProjects() {
+    auto tx = store_->BeginRead();
+    EXPECT_TRUE(tx.has_value());
+    auto page = (*tx)->ListProjects(store::PageRequest{});
+    EXPECT_TRUE(page.has_value());
+    return page ? page->total_count : -1;
+  }
+
+  static CommitQueue::Work Insert(domain::Project p) {
+    return [p](store::Tx& tx) { return tx.InsertProject(p); };
+  }
+
+  TempDir dir_;
+  std::unique_ptr<store::Store> store_;
+};
+
+TEST_F(CommitQueueTest, RunReturnsOnceCommittedOrTheWorksError) {
+  CommitQueue queue(*store_);
+  const domain::Project p = MakeProject("alpha");
+  EXPECT_TRUE(queue.Run(Insert(p)).has_value());
+  EXPECT_EQ(CountProjects(), 1);
+  Status again = queue.Run(Insert(p));  // same id and slug
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(CountProjects(), 1);
+}
+
+TEST_F(CommitQueueTest, SubmitCallsDoneAfterTheCommitWithoutBlockingTheCaller) {
+  CommitQueue queue(*store_);
+  std::promise<std::int64_t> seen;
+  queue.Submit(Insert(MakeProject("alpha")), [&](Status s) {
+    EXPECT_TRUE(s.has_value());
+    // Durable and visible to a new transaction by the time done runs.
+    seen.set_value(CountProjects());
+  });
+  EXPECT_EQ(seen.get_future().get(), 1);
+}
+
+// Holds the committer inside its first transaction until released, so that everything
+// submitted meanwhile lands in the next batch together.
+class Gate {
+ public:
+  CommitQueue::Work Work() {
+    return [this](store::Tx&) -> Status {
+      std::unique_lock lock(mu_);
+      entered_ = true;
+      cv_.notify_all();
+      cv_.wait(lock, [this] { return open_; });
+      return Ok();
+    };
+  }
+  void WaitEntered() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return entered_; });
+  }
+  void Open() {
+    std::lock_guard lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool entered_ = false;
+  bool open_ = false;
+};
+
+TEST_F(CommitQueueTest, OneFailingItemDoesNotFailTheRestOfItsBatch) {
+  CommitQueue queue(*store_);
+  Gate gate;
+  std::promise<Status> gated;
+  queue.Submit(gate.Work(), [&](Status s) { gated.set_value(s); });
+  gate.WaitEntered();
+
+  // Queued behind the gate: one batch in which the third item collides with the first.
+  const domain::Project a = MakeProject("a");
+  domain::Project clash = MakeProject("b");
+  clash.slug = a.slug;
+  std::vector<domain::Project> items = {a, MakeProject("c"), clash, MakeProject("d")};
+  std::vector<std::promise<Status>> results(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    queue.Submit(Insert(items[i]), [&results, i](Status s) { results[i].set_value(s); });
+  }
+  gate.Open();
+  EXPECT_TRUE(gated.get_future().get().has_value());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    Status s = results[i].get_future().get();
+    if (i == 2) {
+      ASSERT_FALSE(s.has_value());
+      EXPECT_EQ(s.error().code, ErrorCode::kAlreadyExists);
+    } else {
+      EXPECT_TRUE(s.has_value()) << i << ": " << s.error().message;
+    }
+  }
+  EXPECT_EQ(CountProjects(), 3);
+}
+
+TEST_F(CommitQueueTest, DestructorFinishesQueuedWork) {
+  auto queue = std::make_unique<CommitQueue>(*store_);
+  Gate gate;
+  queue->Submit(gate.Work(), [](Status) {});
+  gate.WaitEntered();
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 5; ++i) {
+    queue->Submit(Insert(MakeProject("p" + std::to_string(i))), [&ok](Status s) {
+      if (s.has_value()) ++ok;
+    });
+  }
+  std::thread opener([&gate] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    gate.Open();
+  });
+  queue.reset();  // returns after the queued items ran
+  opener.join();
+  EXPECT_EQ(ok.load(), 5);
+  EXPECT_EQ(CountProjects(), 5);
+}
+
+TEST_F(CommitQueueTest, ConcurrentSubmittersAllCommit) {
+  CommitQueue queue(*store_);
+  constexpr int kThreads = 8;
+  constexpr int kEach = 40;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        Status s = queue.Run(Insert(MakeProject("t" + std::to_string(t) + "-" + std::to_string(i))));
+        if (!s) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(CountProjects(), kThreads * kEach);
+}
+
+}  // namespace
+}  // namespace signet::service
