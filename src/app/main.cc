@@ -101,8 +101,10 @@ int Serve(const Config& config) {
   options.on_complete = [&metrics](const http::Request& req, const std::string& pattern,
                                    const http::Response& resp, std::chrono::steady_clock::duration took) {
     metrics.http_requests.Inc({req.method, pattern.empty() ? "unmatched" : pattern, std::to_string(resp.status)});
+    const log::Level level = resp.status >= 500 ? log::Level::kWarn : log::Level::kDebug;
+    if (!log::Enabled(level)) return;  // most requests at the default level: build no line
     const double ms = std::chrono::duration<double, std::milli>(took).count();
-    log::Write(resp.status >= 500 ? log::Level::kWarn : log::Level::kDebug, req.request_id,
+    log::Write(level, req.request_id,
                req.method + " " + (pattern.empty() ? std::string("-") : pattern) + " " +
                    std::to_string(resp.status) + " " + std::to_string(ms) + "ms from " + req.remote_ip);
   };

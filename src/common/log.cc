@@ -18,8 +18,10 @@ std::atomic<Level> g_min_level{Level::kInfo};
 void SetSink(Sink sink) { GlobalSink() = std::move(sink); }
 void SetMinLevel(Level level) { g_min_level = level; }
 
+bool Enabled(Level level) { return level >= g_min_level.load(std::memory_order_relaxed); }
+
 void Write(Level level, std::string_view request_id, std::string_view message) {
-  if (level < g_min_level.load(std::memory_order_relaxed)) return;
+  if (!Enabled(level)) return;
   if (const Sink& sink = GlobalSink()) {
     sink(level, request_id, message);
     return;

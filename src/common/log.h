@@ -18,6 +18,8 @@ using Sink = std::function<void(Level, std::string_view request_id, std::string_
 void SetSink(Sink sink);
 void SetMinLevel(Level level);
 
+// Whether a line at `level` would be written; lets a caller skip building it.
+bool Enabled(Level level);
 void Write(Level level, std::string_view request_id, std::string_view message);
 inline void Debug(std::string_view message) { Write(Level::kDebug, {}, message); }
 inline void Info(std::string_view message) { Write(Level::kInfo, {}, message); }

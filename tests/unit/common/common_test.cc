@@ -1,11 +1,13 @@
 #include <set>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include "common/clock.h"
 #include "common/duration.h"
 #include "common/encoding.h"
+#include "common/log.h"
 #include "common/names.h"
 #include "common/result.h"
 #include "common/secret_bytes.h"
@@ -179,6 +181,30 @@ TEST(Result, MacrosPropagate) {
   };
   EXPECT_EQ(*outer(false), 8);
   EXPECT_EQ(outer(true).error().code, ErrorCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace signet
+
+namespace signet {
+namespace {
+
+TEST(Log, MinLevelFiltersLinesBeforeTheSink) {
+  std::vector<std::string> lines;
+  log::SetSink([&lines](log::Level, std::string_view, std::string_view m) { lines.emplace_back(m); });
+  log::SetMinLevel(log::Level::kWarn);
+  EXPECT_FALSE(log::Enabled(log::Level::kDebug));
+  EXPECT_FALSE(log::Enabled(log::Level::kInfo));
+  EXPECT_TRUE(log::Enabled(log::Level::kWarn));
+  EXPECT_TRUE(log::Enabled(log::Level::kError));
+  log::Info("dropped");
+  log::Warn("kept");
+  log::SetMinLevel(log::Level::kDebug);
+  EXPECT_TRUE(log::Enabled(log::Level::kDebug));
+  log::Debug("kept too");
+  log::SetSink(nullptr);
+  log::SetMinLevel(log::Level::kInfo);
+  EXPECT_EQ(lines, (std::vector<std::string>{"kept", "kept too"}));
 }
 
 }  // namespace
