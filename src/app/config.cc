@@ -54,7 +54,11 @@ void AddFlags(CLI::App& app, Flags& f) {
   app.add_flag("--insecure-http", f.insecure_http, "Allow plain HTTP on a non-loopback address (behind a TLS proxy)");
   app.add_option("--port-file", f.port_file, "Write the bound port to this file once listening");
   app.add_option("--io-threads", f.io_threads, "I/O threads (0: one per core)");
-  app.add_option("--workers", f.worker_threads, "Worker threads for request handling, crypto and database work (0: 16 per core, at most 32)");
+  app.add_option("--workers", f.worker_threads, "Worker threads for requests other than sign calls (0: 16 per core, at most 32)")
+      ->check(CLI::Range(0, 1024));
+  app.add_option("--sign-threads", f.sign_threads,
+                 "Threads for sign calls (0: one per core with SQLite, four per core with PostgreSQL)")
+      ->check(CLI::Range(0, 1024));
   app.add_option("--log-level", f.log_level, "debug, info, warn or error")->capture_default_str();
   app.add_option("--sqlite-sync", f.sqlite_sync, "SQLite durability: full (default) or normal")
       ->check(CLI::IsMember({"full", "normal"}));
@@ -70,8 +74,8 @@ Result<Config> BuildConfig(const Flags& f) {
   c.server.port = listen.second;
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   c.server.io_threads = f.io_threads > 0 ? f.io_threads : cores;
-  // Workers mostly wait for their record's group commit, so there are many more of them than
-  // cores: concurrent sign calls then share one transaction and one fsync.
+  // Workers run every request but sign calls, and writes wait for their commit (an fsync),
+  // so there are many more of them than cores.
   c.server.worker_threads = f.worker_threads > 0 ? f.worker_threads : std::min(32, 16 * cores);
   c.server.allow_insecure_http = f.insecure_http;
   if (f.tls_cert.empty() != f.tls_key.empty()) {
@@ -86,11 +90,18 @@ Result<Config> BuildConfig(const Flags& f) {
   // A request may hold a read and a write transaction at once (e.g. recording a refused
   // sign attempt while its read snapshot is open): two connections per worker, plus
   // headroom for the HTTP threads' token look-ups.
-  c.db_pool = f.db_pool > 0 ? f.db_pool : std::min(40, c.server.worker_threads + 2);
-  c.node_id = f.node_id.empty() ? HostName() : f.node_id;
-  if (c.node_id.size() > 64) return InvalidArgument("--node-id is longer than 64 characters");
   c.database_url = f.database.empty() ? "sqlite://" + (std::filesystem::absolute(c.data_dir) / "signet.db").string()
                                       : f.database;
+  // Sign calls never wait for their commit (they are answered from the group committer), so
+  // with SQLite one thread per core keeps the cores busy without switching between many
+  // threads. With PostgreSQL a cache miss or a policy check waits for the network: more.
+  const bool postgres = c.database_url.rfind("postgres", 0) == 0;
+  c.server.compute_threads = f.sign_threads > 0 ? f.sign_threads : (postgres ? 4 : 1) * cores;
+  c.db_pool = f.db_pool > 0 ? f.db_pool
+                            : std::min(40 + c.server.compute_threads,
+                                       c.server.worker_threads + c.server.compute_threads + 2);
+  c.node_id = f.node_id.empty() ? HostName() : f.node_id;
+  if (c.node_id.size() > 64) return InvalidArgument("--node-id is longer than 64 characters");
   c.database_display = c.database_url.substr(0, c.database_url.find('@') == std::string::npos
                                                     ? std::string::npos
                                                     : c.database_url.find("://") + 3) +

@@ -26,6 +26,7 @@ struct Flags {
   std::string port_file;
   int io_threads = 0;       // 0: one per core
   int worker_threads = 0;   // 0: 16 per core, at most 32
+  int sign_threads = 0;     // 0: one per core (SQLite), four per core (PostgreSQL)
   std::string log_level = "info";
   std::string sqlite_sync = "full";
   int db_pool = 0;  // PostgreSQL connections; 0: two per worker thread plus two

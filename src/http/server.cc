@@ -78,11 +78,17 @@ class ServerImpl final : public Server {
         router_(std::move(router)),
         ioc_(options_.io_threads),
         acceptor_(ioc_),
-        workers_(static_cast<std::size_t>(std::max(1, options_.worker_threads))) {}
+        workers_(static_cast<std::size_t>(std::max(1, options_.worker_threads))),
+        compute_(static_cast<std::size_t>(std::max(1, options_.compute_threads))) {}
 
   ~ServerImpl() override {
+    compute_.join();
     workers_.join();
     if (stopper_.joinable()) stopper_.join();
+    // An async handler may still hold a reply (a sign call whose record is still being
+    // committed after the grace period); it refers to this server, so wait for it.
+    std::unique_lock lock(in_flight_mutex_);
+    in_flight_cv_.wait(lock, [this] { return open_replies_ == 0; });
   }
 
   Status Init() {
@@ -156,35 +162,59 @@ class ServerImpl final : public Server {
     });
   }
 
-  // Called on a worker thread. `send` gets the response exactly once: on this thread, or
-  // later from whichever thread an async handler replies on.
-  void Handle(const std::shared_ptr<Request>& request, std::function<void(Response)> send) {
+  // Called on the I/O thread: routes the request and runs its handler on the compute pool
+  // (async handlers) or the worker pool. `send` gets the response exactly once, from
+  // whichever thread produced it.
+  void Dispatch(const std::shared_ptr<Request>& request, std::function<void(Response)> send) {
     const auto started = std::chrono::steady_clock::now();
-    Router::Match match;
-    std::optional<Response> early = Route(*request, match);
-    auto replied = std::make_shared<std::atomic<bool>>(false);
-    Reply reply = [this, request, started, pattern = match.pattern, send = std::move(send),
-                   replied](Response response) {
-      if (replied->exchange(true)) return;  // a handler that threw after replying
+    auto match = std::make_shared<Router::Match>();
+    std::optional<Response> early = Route(*request, *match);
+    auto state = std::make_shared<OpenReply>(*this);
+    Reply reply = [this, request, started, match, send = std::move(send), state](Response response) {
+      if (state->replied.exchange(true)) return;  // a handler that threw after replying
       response.headers.emplace_back("X-Request-Id", request->request_id);
       if (options_.on_complete) {
-        options_.on_complete(*request, pattern, response, std::chrono::steady_clock::now() - started);
+        options_.on_complete(*request, match->pattern, response, std::chrono::steady_clock::now() - started);
       }
       send(std::move(response));
     };
     if (early) return reply(std::move(*early));
-    try {
-      if (match.async_handler != nullptr) {
-        (*match.async_handler)(*request, match.params, reply);
-      } else {
-        reply((*match.handler)(*request, match.params));
+    auto run = [request, match, reply = std::move(reply)]() mutable {
+      try {
+        if (match->async_handler != nullptr) {
+          (*match->async_handler)(*request, match->params, reply);
+        } else {
+          reply((*match->handler)(*request, match->params));
+        }
+      } catch (const std::exception& e) {
+        // The per-request catch-all: a handler bug must not take the server down.
+        log::Write(log::Level::kError, request->request_id, std::string("handler threw: ") + e.what());
+        reply(ErrorResponse(ErrorCode::kInternal, "internal error", request->request_id));
       }
-    } catch (const std::exception& e) {
-      // The per-request catch-all: a handler bug must not take the server down.
-      log::Write(log::Level::kError, request->request_id, std::string("handler threw: ") + e.what());
-      reply(ErrorResponse(ErrorCode::kInternal, "internal error", request->request_id));
+    };
+    if (match->async_handler != nullptr) {
+      asio::post(compute_, std::move(run));
+    } else {
+      asio::post(workers_, std::move(run));
     }
   }
+
+  // Shared by the copies of one request's Reply: whether it was called, and (until the last
+  // copy is gone) one count in open_replies_, which the destructor waits for.
+  struct OpenReply {
+    explicit OpenReply(ServerImpl& s) : server(s) {
+      std::lock_guard lock(server.in_flight_mutex_);
+      ++server.open_replies_;
+    }
+    ~OpenReply() {
+      std::lock_guard lock(server.in_flight_mutex_);
+      if (--server.open_replies_ == 0) server.in_flight_cv_.notify_all();
+    }
+    OpenReply(const OpenReply&) = delete;
+    OpenReply& operator=(const OpenReply&) = delete;
+    ServerImpl& server;
+    std::atomic<bool> replied{false};
+  };
 
   // Decodes the target and finds the route: the reply for a bad URL or a missing route, or
   // nothing when `match` holds a handler.
@@ -223,7 +253,6 @@ class ServerImpl final : public Server {
 
   const ServerOptions& options() const { return options_; }
   bool stopping() const { return stopping_.load(); }
-  asio::thread_pool& workers() { return workers_; }
   asio::ssl::context* ssl() { return ssl_.get(); }
 
  private:
@@ -268,6 +297,7 @@ class ServerImpl final : public Server {
   asio::io_context ioc_;
   tcp::acceptor acceptor_;
   asio::thread_pool workers_;
+  asio::thread_pool compute_;
   std::unique_ptr<asio::ssl::context> ssl_;
   std::uint16_t port_ = 0;
 
@@ -277,7 +307,8 @@ class ServerImpl final : public Server {
 
   std::mutex in_flight_mutex_;
   std::condition_variable in_flight_cv_;
-  int in_flight_ = 0;  // guarded by in_flight_mutex_
+  int in_flight_ = 0;     // guarded by in_flight_mutex_
+  int open_replies_ = 0;  // guarded by in_flight_mutex_
 };
 
 template <class Stream>
@@ -343,12 +374,10 @@ void Session<Stream>::OnRead(beast::error_code ec, std::size_t) {
   request->remote_ip = remote_ip_;
   request->request_id = request_id;
   server_.BeginRequest();
-  asio::post(server_.workers(), [self = this->shared_from_this(), request, keep_alive] {
-    self->server_.Handle(request, [self, keep_alive](Response response) {
-      asio::post(self->stream_.get_executor(), [self, response = std::move(response), keep_alive]() mutable {
-        self->Write(std::move(response), keep_alive);
-        self->server_.EndRequest();
-      });
+  server_.Dispatch(request, [self = this->shared_from_this(), keep_alive](Response response) {
+    asio::post(self->stream_.get_executor(), [self, response = std::move(response), keep_alive]() mutable {
+      self->Write(std::move(response), keep_alive);
+      self->server_.EndRequest();
     });
   });
 }

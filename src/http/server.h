@@ -1,6 +1,8 @@
 #pragma once
 // The HTTP/1.1 server of signetd: Boost.Beast on one io_context run by N threads, a strand per
-// connection, handlers on a separate worker pool (never on I/O threads), timeouts on every
+// connection, handlers on separate pools (never on I/O threads): async handlers — the sign
+// route, CPU-bound crypto that never waits for a commit — on a compute pool sized to the
+// cores, the others (which may wait for the database) on the worker pool. Timeouts on every
 // read and write, header and body limits, optional TLS (>= 1.2), graceful stop.
 // Beast and Asio stay in server.cc; this header is plain C++.
 
@@ -25,7 +27,8 @@ struct ServerOptions {
   std::string address = "127.0.0.1";
   std::uint16_t port = 8080;  // 0 picks a free port; see Server::port()
   int io_threads = 1;
-  int worker_threads = 2;
+  int worker_threads = 2;   // run Handler routes
+  int compute_threads = 1;  // run AsyncHandler routes
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 1024 * 1024;
   std::chrono::seconds read_timeout{30};   // whole request, headers and body
@@ -33,8 +36,9 @@ struct ServerOptions {
   std::chrono::seconds idle_timeout{60};   // keep-alive between requests
   std::optional<TlsFiles> tls;
   bool allow_insecure_http = false;  // plain HTTP on a non-loopback address
-  // Called on a worker thread after each request, with the matched route pattern (empty when
-  // none matched); for metrics and access logs. Must be thread-safe.
+  // Called after each request, with the matched route pattern (empty when none matched), on
+  // whichever thread produced the response; for metrics and access logs. Must be
+  // thread-safe and quick.
   std::function<void(const Request&, const std::string& pattern, const Response&,
                      std::chrono::steady_clock::duration)>
       on_complete;
