@@ -63,7 +63,7 @@ void AddFlags(CLI::App& app, Flags& f) {
   app.add_option("--sqlite-sync", f.sqlite_sync, "SQLite durability: full (default) or normal")
       ->check(CLI::IsMember({"full", "normal"}));
   app.add_option("--db-pool", f.db_pool,
-                 "PostgreSQL connections per node (0: two per worker thread plus two)")
+                 "PostgreSQL connections per node (0: one per worker and sign thread plus two)")
       ->check(CLI::Range(0, 1000));
 }
 
@@ -87,9 +87,6 @@ Result<Config> BuildConfig(const Flags& f) {
   c.root_key_file = f.root_key_file;
   c.port_file = f.port_file;
   c.sqlite_sync = f.sqlite_sync;
-  // A request may hold a read and a write transaction at once (e.g. recording a refused
-  // sign attempt while its read snapshot is open): two connections per worker, plus
-  // headroom for the HTTP threads' token look-ups.
   c.database_url = f.database.empty() ? "sqlite://" + (std::filesystem::absolute(c.data_dir) / "signet.db").string()
                                       : f.database;
   // Sign calls never wait for their commit (they are answered from the group committer), so
@@ -97,6 +94,8 @@ Result<Config> BuildConfig(const Flags& f) {
   // threads. With PostgreSQL a cache miss or a policy check waits for the network: more.
   const bool postgres = c.database_url.rfind("postgres", 0) == 0;
   c.server.compute_threads = f.sign_threads > 0 ? f.sign_threads : (postgres ? 4 : 1) * cores;
+  // One connection per thread that runs requests, plus two: even if every thread held one
+  // and waited for a second, two of them would get it and finish.
   c.db_pool = f.db_pool > 0 ? f.db_pool
                             : std::min(40 + c.server.compute_threads,
                                        c.server.worker_threads + c.server.compute_threads + 2);

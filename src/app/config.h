@@ -29,7 +29,7 @@ struct Flags {
   int sign_threads = 0;     // 0: one per core (SQLite), four per core (PostgreSQL)
   std::string log_level = "info";
   std::string sqlite_sync = "full";
-  int db_pool = 0;  // PostgreSQL connections; 0: two per worker thread plus two
+  int db_pool = 0;  // PostgreSQL connections; 0: one per worker and sign thread plus two
 };
 
 struct Config {
