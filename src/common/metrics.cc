@@ -100,6 +100,9 @@ std::string Metrics::Render() const {
   http_requests.Render(out);
   sign_operations.Render(out);
   sign_latency.Render(out);
+  group_commits.Render(out);
+  group_commit_records.Render(out);
+  signer_cache_lookups.Render(out);
   return out;
 }
 

@@ -55,6 +55,14 @@ struct Metrics {
                                "Time from request decode to reply for sign calls",
                                {},
                                {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1}};
+  // records / commits is the mean group-commit batch: how many sign records share an fsync.
+  CounterFamily group_commits{"signet_group_commits_total",
+                              "Group-commit transactions of sign records (one fsync each)", {}};
+  CounterFamily group_commit_records{"signet_group_commit_records_total",
+                                     "Sign records written by group commits", {}};
+  CounterFamily signer_cache_lookups{"signet_signer_cache_lookups_total",
+                                     "Sign calls by whether the signer cache answered",
+                                     {"result"}};
   std::string Render() const;
 };
 

@@ -4,8 +4,8 @@
 
 namespace signet::service {
 
-CommitQueue::CommitQueue(store::Store& store, std::size_t max_batch)
-    : store_(store), max_batch_(max_batch), thread_([this] { Loop(); }) {}
+CommitQueue::CommitQueue(store::Store& store, Metrics* metrics, std::size_t max_batch)
+    : store_(store), metrics_(metrics), max_batch_(max_batch), thread_([this] { Loop(); }) {}
 
 CommitQueue::~CommitQueue() {
   {
@@ -49,6 +49,7 @@ void CommitQueue::Loop() {
     }
     const Status batch_status = RunBatch(batch);
     if (batch_status) {
+      Count(batch.size());
       for (Item& item : batch) item.done(Ok());
       continue;
     }
@@ -57,7 +58,7 @@ void CommitQueue::Loop() {
       for (Item& item : batch) item.done(batch_status);
       continue;
     }
-    for (Item& item : batch) item.done(RunAlone(store_, item));
+    for (Item& item : batch) item.done(RunAlone(item));
   }
 }
 
@@ -67,10 +68,18 @@ Status CommitQueue::RunBatch(std::deque<Item>& batch) {
   return tx->Commit();
 }
 
-Status CommitQueue::RunAlone(store::Store& store, Item& item) {
-  SIGNET_ASSIGN_OR_RETURN(auto tx, store.BeginWrite());
+Status CommitQueue::RunAlone(Item& item) {
+  SIGNET_ASSIGN_OR_RETURN(auto tx, store_.BeginWrite());
   SIGNET_TRY(item.work(*tx));
-  return tx->Commit();
+  SIGNET_TRY(tx->Commit());
+  Count(1);
+  return Ok();
+}
+
+void CommitQueue::Count(std::size_t records) {
+  if (metrics_ == nullptr) return;
+  metrics_->group_commits.Inc({});
+  metrics_->group_commit_records.Inc({}, static_cast<double>(records));
 }
 
 }  // namespace signet::service

@@ -19,6 +19,7 @@
 #include <mutex>
 #include <thread>
 
+#include "common/metrics.h"
 #include "common/result.h"
 #include "store/store.h"
 
@@ -29,7 +30,8 @@ class CommitQueue {
   using Work = std::function<Status(store::Tx&)>;
   using Done = std::function<void(Status)>;
 
-  explicit CommitQueue(store::Store& store, std::size_t max_batch = 512);
+  // `metrics` (optional) counts commits and the records they carried.
+  explicit CommitQueue(store::Store& store, Metrics* metrics = nullptr, std::size_t max_batch = 512);
   ~CommitQueue();
   CommitQueue(const CommitQueue&) = delete;
   CommitQueue& operator=(const CommitQueue&) = delete;
@@ -49,9 +51,12 @@ class CommitQueue {
   };
   void Loop();
   Status RunBatch(std::deque<Item>& batch);
-  static Status RunAlone(store::Store& store, Item& item);
+  Status RunAlone(Item& item);
+
+  void Count(std::size_t records);
 
   store::Store& store_;
+  Metrics* const metrics_;
   const std::size_t max_batch_;
   std::mutex mutex_;
   std::condition_variable cv_;

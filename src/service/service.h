@@ -216,7 +216,7 @@ class Service {
   explicit Service(Deps deps)
       : d_(deps),
         signer_cache_(deps.clock, deps.cache_ttl),
-        commits_(std::make_unique<CommitQueue>(deps.store)) {}
+        commits_(std::make_unique<CommitQueue>(deps.store, deps.metrics)) {}
 
   // ---- start-up ----
   // Creates the `default` project when missing. Idempotent.

@@ -334,7 +334,9 @@ void Service::Sign(const Caller& c, const std::string& signer_id, const SignInpu
 
 Result<std::shared_ptr<const SignerSnapshot>> Service::SignerFor(const domain::Principal& p,
                                                                  const std::string& signer_id) {
-  if (auto cached = signer_cache_.Get(signer_id, p)) return cached;
+  auto cached = signer_cache_.Get(signer_id, p);
+  if (d_.metrics != nullptr) d_.metrics->signer_cache_lookups.Inc({cached ? "hit" : "miss"});
+  if (cached) return cached;
   const std::uint64_t generation = signer_cache_.generation();
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(*tx, p, signer_id));

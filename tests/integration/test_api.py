@@ -132,6 +132,13 @@ class HealthTest(SignetTestCase):
         self.assertIn("signet_sign_operations_total", r.text)
         self.assertRegex(r.text, r"(?m)^# (TYPE|HELP) signet_sign_operations_total")
         self.assertRegex(r.text, r"(?m)^signet_sign_operations_total(\{[^}]*\})? [0-9.e+]+$")
+        # Group commits carried at least this call's record; the signer cache was asked.
+        commits = re.search(r"(?m)^signet_group_commits_total (\d+)$", r.text)
+        records = re.search(r"(?m)^signet_group_commit_records_total (\d+)$", r.text)
+        self.assertTrue(commits and records, r.text[-800:])
+        self.assertGreaterEqual(int(records.group(1)), int(commits.group(1)))
+        self.assertGreaterEqual(int(commits.group(1)), 1)
+        self.assertRegex(r.text, r'(?m)^signet_signer_cache_lookups_total\{result="(hit|miss)"\} \d+$')
 
 
 class BootstrapTest(SignetTestCase):

@@ -95,7 +95,8 @@ class Gate {
 };
 
 TEST_F(CommitQueueTest, OneFailingItemDoesNotFailTheRestOfItsBatch) {
-  CommitQueue queue(*store_);
+  Metrics metrics;
+  CommitQueue queue(*store_, &metrics);
   Gate gate;
   std::promise<Status> gated;
   queue.Submit(gate.Work(), [&](Status s) { gated.set_value(s); });
@@ -122,6 +123,29 @@ TEST_F(CommitQueueTest, OneFailingItemDoesNotFailTheRestOfItsBatch) {
     }
   }
   EXPECT_EQ(CountProjects(), 3);
+  // The gate's batch, then the failed batch's three good items re-run one commit each.
+  const std::string text = metrics.Render();
+  EXPECT_NE(text.find("\nsignet_group_commits_total 4\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nsignet_group_commit_records_total 4\n"), std::string::npos) << text;
+}
+
+TEST_F(CommitQueueTest, CountsRecordsPerCommit) {
+  Metrics metrics;
+  CommitQueue queue(*store_, &metrics);
+  Gate gate;
+  queue.Submit(gate.Work(), [](Status) {});
+  gate.WaitEntered();
+  std::vector<std::promise<Status>> results(5);
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    queue.Submit(Insert(MakeProject("p" + std::to_string(i))),
+                 [&results, i](Status s) { results[i].set_value(s); });
+  }
+  gate.Open();
+  for (auto& r : results) EXPECT_TRUE(r.get_future().get().has_value());
+  // One commit for the gate, one for the five queued behind it.
+  const std::string text = metrics.Render();
+  EXPECT_NE(text.find("\nsignet_group_commits_total 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nsignet_group_commit_records_total 6\n"), std::string::npos) << text;
 }
 
 TEST_F(CommitQueueTest, DestructorFinishesQueuedWork) {
