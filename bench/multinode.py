@@ -40,6 +40,40 @@ def start_node(signetd, work, env, database, node_id):
     return proc, port
 
 
+def cpu_by_pid(pids):
+    """{pid: user + system CPU seconds} of the live processes among `pids`."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for pid in pids:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            out[pid] = (int(fields[11]) + int(fields[12])) / ticks
+        except OSError:
+            pass
+    return out
+
+
+def cpu_used(before, after):
+    """CPU seconds used between two cpu_by_pid() samples; a process that started in between
+    counts whole (it lived only during the run)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
+def postgres_pids():
+    """The PostgreSQL server processes (postmaster and backends) running now."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/comm" % entry) as f:
+                    if f.read().strip() == "postgres":
+                        pids.append(int(entry))
+            except OSError:
+                pass
+    return pids
+
+
 def run_config(name, signetd, database, nodes, args):
     work = tempfile.mkdtemp(prefix="signet-mn-")
     env = dict(os.environ, SIGNET_ROOT_KEY=base64.b64encode(os.urandom(32)).decode(),
@@ -70,16 +104,22 @@ def run_config(name, signetd, database, nodes, args):
                                        args.connections // nodes, args.seconds,
                                        threads=max(1, 2 // nodes))
             threads = [threading.Thread(target=drive, args=(i,)) for i in range(nodes)]
+            node_pids = [proc.pid for proc, _ in procs]
+            before = (cpu_by_pid(node_pids), cpu_by_pid(postgres_pids() if database else []))
             for t in threads:
                 t.start()
             for t in threads:
                 t.join()
+            # Pool connections open on demand: backends may start during the run.
+            after = (cpu_by_pid(node_pids), cpu_by_pid(postgres_pids() if database else []))
             answered = sum(r["requests"] - r["non2xx"] for r in results)
             ops = admin.call("GET", "/api/v1/pki/signers/%s/operations?limit=1" % signer)
             row["keys"][label] = {"rps": sum(r["rps"] for r in results),
                                   "p99_ms": max(r["p99_ms"] for r in results),
                                   "non2xx": sum(r["non2xx"] for r in results),
-                                  "answered": answered, "recorded": ops["totalCount"]}
+                                  "answered": answered, "recorded": ops["totalCount"],
+                                  "signetd_cpu_us_per_request": cpu_used(before[0], after[0]) / max(1, answered) * 1e6,
+                                  "postgres_cpu_us_per_request": cpu_used(before[1], after[1]) / max(1, answered) * 1e6}
         return row
     finally:
         for proc, _ in procs:
@@ -119,12 +159,16 @@ def main():
         shutil.rmtree(cluster, ignore_errors=True)
     print("Sign throughput by backend — %d cores, wrk %d connections, %ds per run, durable commits"
           % (os.cpu_count(), args.connections, args.seconds))
-    print("%-20s %-9s %9s %8s %8s %10s" % ("config", "key", "sign/s", "p99 ms", "non-2xx",
-                                           "recorded"))
+    print("%-20s %-9s %9s %8s %8s %14s %12s %12s" % ("config", "key", "sign/s", "p99 ms", "non-2xx",
+                                                     "recorded", "signetd µs", "postgres µs"))
     for row in rows:
         for label, k in row["keys"].items():
-            print("%-20s %-9s %9.0f %8.2f %8d %10s" % (row["config"], label, k["rps"], k["p99_ms"],
-                                                       k["non2xx"], "%d/%d" % (k["recorded"], k["answered"])))
+            print("%-20s %-9s %9.0f %8.2f %8d %14s %12.0f %12.0f" % (
+                row["config"], label, k["rps"], k["p99_ms"], k["non2xx"],
+                "%d/%d" % (k["recorded"], k["answered"]), k["signetd_cpu_us_per_request"],
+                k["postgres_cpu_us_per_request"]))
+    print("(signetd µs, postgres µs: CPU time of the signetd nodes and of the PostgreSQL "
+          "server per answered request)")
     out = os.path.join(ROOT, "bench", "results", "multinode-%s.json" % bench.git_commit()[:8])
     with open(out, "w") as f:
         json.dump(rows, f, indent=2)
