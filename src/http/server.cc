@@ -168,7 +168,13 @@ class ServerImpl final : public Server {
   void Dispatch(const std::shared_ptr<Request>& request, std::function<void(Response)> send) {
     const auto started = std::chrono::steady_clock::now();
     auto match = std::make_shared<Router::Match>();
-    std::optional<Response> early = Route(*request, *match);
+    std::optional<Response> early;
+    try {
+      early = Route(*request, *match);
+    } catch (const std::exception& e) {
+      log::Write(log::Level::kError, request->request_id, std::string("routing threw: ") + e.what());
+      early = ErrorResponse(ErrorCode::kInternal, "internal error", request->request_id);
+    }
     auto state = std::make_shared<OpenReply>(*this);
     Reply reply = [this, request, started, match, send = std::move(send), state](Response response) {
       if (state->replied.exchange(true)) return;  // a handler that threw after replying

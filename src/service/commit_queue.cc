@@ -1,7 +1,5 @@
 #include "service/commit_queue.h"
 
-#include <future>
-
 namespace signet::service {
 
 CommitQueue::CommitQueue(store::Store& store, Metrics* metrics, std::size_t max_batch)
@@ -14,13 +12,6 @@ CommitQueue::~CommitQueue() {
   }
   cv_.notify_all();
   thread_.join();
-}
-
-Status CommitQueue::Run(Work work) {
-  std::promise<Status> promise;
-  std::future<Status> result = promise.get_future();
-  Submit(std::move(work), [&promise](Status s) { promise.set_value(std::move(s)); });
-  return result.get();
 }
 
 void CommitQueue::Submit(Work work, Done done) {

@@ -1,17 +1,16 @@
 #pragma once
 // Group commit: many threads submit small write transactions ("work"); one committer thread
-// runs everything queued at that moment in ONE write transaction with ONE fsync, then wakes
-// each submitter with its own result. Under load, N concurrent sign records cost one commit
-// instead of N, and no submitter returns before its rows are durable.
+// runs everything queued at that moment in ONE write transaction with ONE fsync, then calls
+// each submitter's `done` with its own result. Under load, N concurrent sign records cost one
+// commit instead of N, and no `done` runs before its rows are durable.
 //
 // If any work item fails, the batch is rolled back and every item of it is re-run alone, so
 // one bad item cannot fail the others; work must therefore be safe to run again after a
 // rollback (derive all writes from state captured before the first run).
 // Thread-safe. The destructor finishes queued work, then joins the committer.
-//
-// Submit() does not wait: its `done` runs on the committer thread after the commit (or the
-// failure), so a caller can answer from there without parking a thread per request. `done`
-// must be quick and must not wait for the queue (it would wait for itself).
+// Nobody waits: `done` runs on the committer thread, so a caller answers from there without
+// parking a thread per request. `done` must be quick and must not wait for the queue (it
+// would wait for itself).
 
 #include <condition_variable>
 #include <deque>
@@ -36,12 +35,10 @@ class CommitQueue {
   CommitQueue(const CommitQueue&) = delete;
   CommitQueue& operator=(const CommitQueue&) = delete;
 
-  // Runs `work` inside a shared write transaction and returns once that transaction has
-  // committed (the work's own error, or the commit's, otherwise).
-  [[nodiscard]] Status Run(Work work);
-
-  // Queues `work`; `done` gets what Run would return, on the committer thread (or at once on
-  // this thread when the queue is shutting down).
+  // Queues `work` to run inside a shared write transaction; `done` gets the outcome once
+  // that transaction has committed (the work's own error, or the commit's, otherwise), on
+  // the committer thread — or Unavailable at once on this thread when the queue is shutting
+  // down.
   void Submit(Work work, Done done);
 
  private:

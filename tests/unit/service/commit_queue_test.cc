@@ -38,16 +38,23 @@ class CommitQueueTest : public ::testing::Test {
     return [p](store::Tx& tx) { return tx.InsertProject(p); };
   }
 
+  // Submits and waits for the outcome.
+  static Status Run(CommitQueue& queue, CommitQueue::Work work) {
+    std::promise<Status> done;
+    queue.Submit(std::move(work), [&done](Status s) { done.set_value(std::move(s)); });
+    return done.get_future().get();
+  }
+
   TempDir dir_;
   std::unique_ptr<store::Store> store_;
 };
 
-TEST_F(CommitQueueTest, RunReturnsOnceCommittedOrTheWorksError) {
+TEST_F(CommitQueueTest, DoneGetsTheCommitOrTheWorksError) {
   CommitQueue queue(*store_);
   const domain::Project p = MakeProject("alpha");
-  EXPECT_TRUE(queue.Run(Insert(p)).has_value());
+  EXPECT_TRUE(Run(queue, Insert(p)).has_value());
   EXPECT_EQ(CountProjects(), 1);
-  Status again = queue.Run(Insert(p));  // same id and slug
+  Status again = Run(queue, Insert(p));  // same id and slug
   ASSERT_FALSE(again.has_value());
   EXPECT_EQ(again.error().code, ErrorCode::kAlreadyExists);
   EXPECT_EQ(CountProjects(), 1);
@@ -178,7 +185,7 @@ TEST_F(CommitQueueTest, ConcurrentSubmittersAllCommit) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kEach; ++i) {
-        Status s = queue.Run(Insert(MakeProject("t" + std::to_string(t) + "-" + std::to_string(i))));
+        Status s = Run(queue, Insert(MakeProject("t" + std::to_string(t) + "-" + std::to_string(i))));
         if (!s) ++failures;
       }
     });
