@@ -28,7 +28,8 @@ import urllib.parse
 import uuid
 
 REPO_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BUILD_DIR = os.environ.get("SIGNET_BUILD_DIR") or os.path.join(REPO_DIR, "build")
+# Absolute: tools the tests start (jarsigner's PKCS#11 config, for one) run elsewhere.
+BUILD_DIR = os.path.abspath(os.environ.get("SIGNET_BUILD_DIR") or os.path.join(REPO_DIR, "build"))
 SIGNETD = os.path.join(BUILD_DIR, "bin", "signetd")
 
 ADMIN_EMAIL = "admin@signet.test"
