@@ -30,22 +30,30 @@ Handler Open(OpenFn fn) {
   };
 }
 
+namespace {
+
+// The caller of a request from its bearer token (401 otherwise).
+Result<service::Caller> CallerOf(service::Service& svc, const Request& req) {
+  SIGNET_ASSIGN_OR_RETURN(auto principal, svc.Authenticate(BearerToken(req)));
+  return service::Caller{std::move(principal), req.remote_ip, req.request_id};
+}
+
+}  // namespace
+
 Handler Authed(service::Service& svc, AuthedFn fn) {
   return [&svc, fn = std::move(fn)](const Request& req, const PathParams& params) {
-    auto principal = svc.Authenticate(BearerToken(req));
-    if (!principal) return ErrorResponse(principal.error(), req);
-    const service::Caller caller{std::move(*principal), req.remote_ip, req.request_id};
-    auto r = fn(req, params, caller);
+    auto caller = CallerOf(svc, req);
+    if (!caller) return ErrorResponse(caller.error(), req);
+    auto r = fn(req, params, *caller);
     return r ? std::move(*r) : ErrorResponse(r.error(), req);
   };
 }
 
 AsyncHandler AuthedAsync(service::Service& svc, AuthedAsyncFn fn) {
   return [&svc, fn = std::move(fn)](const Request& req, const PathParams& params, Reply reply) {
-    auto principal = svc.Authenticate(BearerToken(req));
-    if (!principal) return reply(ErrorResponse(principal.error(), req));
-    const service::Caller caller{std::move(*principal), req.remote_ip, req.request_id};
-    fn(req, params, caller, std::move(reply));
+    auto caller = CallerOf(svc, req);
+    if (!caller) return reply(ErrorResponse(caller.error(), req));
+    fn(req, params, *caller, std::move(reply));
   };
 }
 

@@ -298,7 +298,6 @@ struct Service::SignAttempt {
   domain::SigningOperation recorded;  // what was recorded (a grant may run out meanwhile)
   std::optional<Error> refusal;       // recorded, then answered
   Bytes signature;
-  std::string signing_algorithm;      // as sent
 };
 
 void Service::Sign(const Caller& c, const std::string& signer_id, const SignInput& in, SignDone done) {
@@ -328,7 +327,8 @@ void Service::Sign(const Caller& c, const std::string& signer_id, const SignInpu
           return done(MakeError(ErrorCode::kApprovalRequired,
                                 "Signing requires approval. Get approval before signing."));
         }
-        done(SignResult{std::move(a->signature), std::move(a->signing_algorithm), a->view->signer.id});
+        // A signature means the algorithm parsed, so the recorded name is the one sent.
+        done(SignResult{std::move(a->signature), op.signing_algorithm, a->view->signer.id});
       });
 }
 
@@ -361,7 +361,6 @@ Status Service::PrepareSign(const Caller& c, const std::string& signer_id, const
                             SignAttempt& a) {
   SIGNET_ASSIGN_OR_RETURN(a.view, SignerFor(c.principal, signer_id));
   a.actor = c.principal;
-  a.signing_algorithm = in.signing_algorithm;
   const SignerSnapshot& v = *a.view;
   const domain::Signer& signer = v.signer;
 
