@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <span>
 
 #include "crypto/sign.h"
 
@@ -38,6 +39,19 @@ CK_RV PutLength(std::size_t size, CK_BYTE* out, CK_ULONG* out_len, bool* done) {
     return CKR_BUFFER_TOO_SMALL;
   }
   *done = true;
+  return CKR_OK;
+}
+
+// Copies `items` into `list` under the two-call length protocol: a null list asks for the
+// count; a short one gets CKR_BUFFER_TOO_SMALL and the count.
+template <class T>
+CK_RV CopyList(std::span<const T> items, T* list, CK_ULONG* count) {
+  if (list != nullptr && *count < items.size()) {
+    *count = items.size();
+    return CKR_BUFFER_TOO_SMALL;
+  }
+  if (list != nullptr) std::copy(items.begin(), items.end(), list);
+  *count = items.size();
   return CKR_OK;
 }
 
@@ -157,17 +171,7 @@ CK_RV Module::GetSlotList(CK_BBOOL /*token_present: every slot has its token*/, 
     if (CK_RV rv = RefreshSlots(); rv != CKR_OK) return rv;
   }
   std::lock_guard lock(mu_);
-  if (list == nullptr) {
-    *count = visible_.size();
-    return CKR_OK;
-  }
-  if (*count < visible_.size()) {
-    *count = visible_.size();
-    return CKR_BUFFER_TOO_SMALL;
-  }
-  std::copy(visible_.begin(), visible_.end(), list);
-  *count = visible_.size();
-  return CKR_OK;
+  return CopyList(std::span<const CK_SLOT_ID>(visible_), list, count);
 }
 
 CkResult<std::optional<client::SignerInfo>> Module::SlotSigner(CK_SLOT_ID slot) {
@@ -280,17 +284,7 @@ CK_RV Module::GetMechanismList(CK_SLOT_ID slot, CK_MECHANISM_TYPE* list, CK_ULON
     if (!objects) return objects.error();
     mechs = MechanismsFor((*objects)->key.type);
   }
-  if (list == nullptr) {
-    *count = mechs.size();
-    return CKR_OK;
-  }
-  if (*count < mechs.size()) {
-    *count = mechs.size();
-    return CKR_BUFFER_TOO_SMALL;
-  }
-  std::copy(mechs.begin(), mechs.end(), list);
-  *count = mechs.size();
-  return CKR_OK;
+  return CopyList(mechs, list, count);
 }
 
 CK_RV Module::GetMechanismInfo(CK_SLOT_ID slot, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO* info) {
