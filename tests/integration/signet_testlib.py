@@ -488,6 +488,24 @@ def bootstrap_admin(api, email=ADMIN_EMAIL, password=ADMIN_PASSWORD):
     return data["user"], data["accessToken"]
 
 
+def start_module_server(fixture, setup):
+    """The common part of a suite's setUpModule: starts signetd into fixture.server,
+    bootstraps the org admin (fixture.admin, fixture.admin_token; fixture.api carries the
+    token), then calls setup(). If anything fails, prints the tail of signetd's stderr,
+    removes the server and re-raises."""
+    fixture.server = SignetServer()
+    try:
+        fixture.server.start()
+        fixture.api = fixture.server.api()
+        fixture.admin, fixture.admin_token = bootstrap_admin(fixture.api)
+        fixture.api.token = fixture.admin_token
+        setup()
+    except BaseException:
+        sys.stderr.write("setUpModule failed; signetd stderr:\n%s\n" % fixture.server.stderr_tail())
+        fixture.server.cleanup()
+        raise
+
+
 def login(api, email, password):
     return api.ok("POST", "/api/v1/auth/login", {"email": email, "password": password})[
         "accessToken"]

@@ -21,6 +21,7 @@ import uuid
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from signet_testlib import (  # noqa: E402
+    start_module_server,
     ADMIN_EMAIL, ADMIN_PASSWORD, EC_ALGORITHMS, RSA_ALGORITHMS, USER_PASSWORD,
     Api, SignetServer, SignetTestCase, add_project_member, b64, bootstrap_admin, create_ca,
     create_code_signer, create_identity, create_signer, create_user, default_project_id,
@@ -53,12 +54,7 @@ F = Fixture
 
 
 def setUpModule():
-    F.server = SignetServer()
-    try:
-        F.server.start()
-        F.api = F.server.api()
-        F.admin, F.admin_token = bootstrap_admin(F.api)
-        F.api.token = F.admin_token
+    def set_up():
         F.project_id = default_project_id(F.api, F.admin_token)
         F.ca = create_ca(F.api, F.admin_token, "EC_prime256v1", "Signet IT Root")
         F.rsa = create_code_signer(F.api, F.admin_token, F.ca["id"], "RSA_2048", unique("rsa"))
@@ -68,10 +64,8 @@ def setUpModule():
                                      unique("ec384"))
         for s in (F.rsa, F.ec256, F.ec384):
             F.pubkeys[s["id"]] = signer_public_key_pem(F.api, F.admin_token, s["id"])
-    except BaseException:
-        sys.stderr.write("setUpModule failed; signetd stderr:\n%s\n" % F.server.stderr_tail())
-        F.server.cleanup()
-        raise
+
+    start_module_server(F, set_up)
 
 
 def tearDownModule():

@@ -21,6 +21,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from signet_testlib import (  # noqa: E402
+    start_module_server,
     ADMIN_EMAIL, ADMIN_PASSWORD, BUILD_DIR, EC_ALGORITHMS, RSA_ALGORITHMS, USER_PASSWORD,
     SignetServer, SignetTestCase, add_project_member, bootstrap_admin, create_ca,
     create_code_signer, create_identity, create_user, default_project_id, make_local_key_and_cert,
@@ -54,22 +55,16 @@ def setUpModule():
         if os.environ.get("SIGNET_BUILD_DIR"):
             raise RuntimeError("signet not built: %s" % SIGNET)
         raise unittest.SkipTest("signet not built: %s" % SIGNET)
-    F.server = SignetServer()
-    try:
-        F.server.start()
-        F.api = F.server.api()
-        _, F.admin_token = bootstrap_admin(F.api)
-        F.api.token = F.admin_token
+
+    def set_up():
         F.project_id = default_project_id(F.api, F.admin_token)
         F.ca = create_ca(F.api, F.admin_token, "EC_prime256v1", "Signet CLI IT Root")
         for alg in ("RSA_2048", "EC_prime256v1", "EC_secp384r1"):
             s = create_code_signer(F.api, F.admin_token, F.ca["id"], alg, unique("cli"))
             F.signers[alg] = s
             F.pubkeys[s["id"]] = signer_public_key_pem(F.api, F.admin_token, s["id"])
-    except BaseException:
-        sys.stderr.write("setUpModule failed; signetd stderr:\n%s\n" % F.server.stderr_tail())
-        F.server.cleanup()
-        raise
+
+    start_module_server(F, set_up)
 
 
 def tearDownModule():

@@ -29,6 +29,7 @@ import zipfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from signet_testlib import (  # noqa: E402
+    start_module_server,
     BUILD_DIR, SignetServer, SignetTestCase, add_project_member, bootstrap_admin, create_ca,
     create_identity, create_user, default_project_id, issue_certificate, list_all, run_openssl,
     unique, write_file)
@@ -72,12 +73,8 @@ def libp11_engine():
 def setUpModule():
     if not os.path.exists(MODULE):
         raise AssertionError("the module is not built: %s" % MODULE)
-    F.server = SignetServer()
-    try:
-        F.server.start()
-        F.api = F.server.api()
-        _, F.admin_token = bootstrap_admin(F.api)
-        F.api.token = F.admin_token
+
+    def set_up():
         F.work = tempfile.mkdtemp(prefix="signet-p11-it-")
         root = create_ca(F.api, F.admin_token, "RSA_2048", "Signet P11 IT Root", ttl_days=3650)
         issuing = create_ca(F.api, F.admin_token, "EC_prime256v1", "Signet P11 IT Issuing",
@@ -124,10 +121,8 @@ def setUpModule():
         F.env = {k: v for k, v in os.environ.items()
                  if not k.startswith("SIGNET_") and not k.startswith("INFISICAL_")}
         F.env["SIGNET_PKCS11_CONFIG"] = config
-    except BaseException:
-        sys.stderr.write("setUpModule failed; signetd stderr:\n%s\n" % F.server.stderr_tail())
-        F.server.cleanup()
-        raise
+
+    start_module_server(F, set_up)
 
 
 def tearDownModule():

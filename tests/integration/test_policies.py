@@ -20,6 +20,7 @@ from datetime import datetime, timedelta, timezone
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from signet_testlib import (  # noqa: E402
+    start_module_server,
     SignetServer, SignetTestCase, add_project_member, bootstrap_admin, create_ca,
     create_identity, create_user, default_project_id, issue_certificate, list_all,
     openssl_verify, sha256_hex, sign, signer_public_key_pem, unique, unb64)
@@ -49,12 +50,7 @@ F = Fixture
 
 
 def setUpModule():
-    F.server = SignetServer()
-    try:
-        F.server.start()
-        F.api = F.server.api()
-        F.admin, F.admin_token = bootstrap_admin(F.api)
-        F.api.token = F.admin_token
+    def set_up():
         F.project_id = default_project_id(F.api, F.admin_token)
         F.ca = create_ca(F.api, F.admin_token, "EC_prime256v1", "Signet policy IT root")
         for name in ("requester", "lead1", "lead2", "security", "operator2", "auditor",
@@ -66,10 +62,8 @@ def setUpModule():
         identity, _, _, token = create_identity(F.api, F.admin_token)
         F.machine = (identity, token)
         start_pending_request_for_expiry()
-    except BaseException:
-        sys.stderr.write("setUpModule failed; signetd stderr:\n%s\n" % F.server.stderr_tail())
-        F.server.cleanup()
-        raise
+
+    start_module_server(F, set_up)
 
 
 def tearDownModule():
