@@ -1,6 +1,8 @@
 #include "policy/signing_policy.h"
 
 #include <algorithm>
+#include <functional>
+#include <map>
 #include <set>
 
 #include "common/duration.h"
@@ -141,12 +143,45 @@ Result<AccessAsk> ResolveAsk(const std::optional<domain::SigningPolicy>& policy,
   return out;
 }
 
+namespace {
+
+// Whether every step can get its required approvals from approvers that are all different
+// (one person approves at most one step of a request) and are not the requester: a bipartite
+// matching of approval slots to people (Kuhn's augmenting paths; policies are small).
+bool DistinctApproversSuffice(const domain::SigningPolicy& policy, const std::string& excluded) {
+  std::vector<std::size_t> slot_step;  // one entry per required approval
+  for (std::size_t i = 0; i < policy.steps.size(); ++i) {
+    for (std::int64_t k = 0; k < policy.steps[i].required_approvals; ++k) slot_step.push_back(i);
+  }
+  std::map<std::string, std::size_t> owner;  // person -> slot they fill
+  std::function<bool(std::size_t, std::set<std::string>&)> assign =
+      [&](std::size_t slot, std::set<std::string>& seen) -> bool {
+    for (const auto& person : policy.steps[slot_step[slot]].approver_user_ids) {
+      if (person == excluded || !seen.insert(person).second) continue;
+      auto it = owner.find(person);
+      if (it == owner.end() || assign(it->second, seen)) {
+        owner[person] = slot;
+        return true;
+      }
+    }
+    return false;
+  };
+  for (std::size_t slot = 0; slot < slot_step.size(); ++slot) {
+    std::set<std::string> seen;
+    if (!assign(slot, seen)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 Status CheckStepsCanComplete(const domain::SigningPolicy& policy,
                              domain::PrincipalType requester_type, const std::string& requester_id) {
+  const std::string excluded = requester_type == domain::PrincipalType::kUser ? requester_id : "";
   for (std::size_t i = 0; i < policy.steps.size(); ++i) {
     const auto& step = policy.steps[i];
     auto eligible = static_cast<std::int64_t>(step.approver_user_ids.size());
-    if (requester_type == domain::PrincipalType::kUser && IsApprover(step, requester_id)) --eligible;
+    if (!excluded.empty() && IsApprover(step, excluded)) --eligible;
     if (eligible < step.required_approvals) {
       return InvalidArgument(StepLabel(step, i) + " needs " +
                              std::to_string(step.required_approvals) + " approval" +
@@ -154,6 +189,11 @@ Status CheckStepsCanComplete(const domain::SigningPolicy& policy,
                              " approver" + (eligible == 1 ? "" : "s") +
                              " other than you; you cannot approve your own request");
     }
+  }
+  if (!DistinctApproversSuffice(policy, excluded)) {
+    return InvalidArgument(
+        "the policy's steps cannot all be approved by different people: one person approves at "
+        "most one step of a request, and the steps share too few approvers (other than you)");
   }
   return Ok();
 }
@@ -194,11 +234,22 @@ Result<DecisionOutcome> Decide(const domain::SigningRequest& r,
   }
   std::int64_t approved = 0;
   for (const auto& a : approvals) {
-    if (a.step != r.current_step) continue;
     if (a.approver_user_id == actor.id) {
-      return FailedPrecondition("you already decided " + StepLabel(step, index) +
-                                " of this request");
+      if (a.step == r.current_step) {
+        return FailedPrecondition("you already decided " + StepLabel(step, index) +
+                                  " of this request");
+      }
+      // Each step is a separate pair of eyes: one approver cannot satisfy two steps.
+      if (approve) {
+        const auto done = static_cast<std::size_t>(a.step);
+        const std::string label = done < r.policy_snapshot->steps.size()
+                                      ? StepLabel(r.policy_snapshot->steps[done], done)
+                                      : "another step";
+        return PermissionDenied("you already approved " + label +
+                                " of this request; each step needs a different approver");
+      }
     }
+    if (a.step != r.current_step) continue;
     if (a.decision == domain::ApprovalDecision::kApproved) ++approved;
   }
   DecisionOutcome out;

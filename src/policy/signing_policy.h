@@ -55,7 +55,8 @@ struct AccessAsk {
 
 // InvalidArgument when some step could never complete for this requester: a step needs more
 // distinct approvers than it has once the requester (who never approves their own request)
-// is left out.
+// is left out, or the steps together need more different people than they share (one person
+// approves at most one step of a request).
 [[nodiscard]] Status CheckStepsCanComplete(const domain::SigningPolicy& policy,
                                            domain::PrincipalType requester_type,
                                            const std::string& requester_id);

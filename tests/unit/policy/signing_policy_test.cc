@@ -219,6 +219,27 @@ TEST(CheckStepsCanComplete, TheRequesterIsNotCounted) {
   EXPECT_TRUE(CheckStepsCanComplete(p, PrincipalType::kIdentity, "s"));
 }
 
+TEST(CheckStepsCanComplete, StepsNeedDifferentPeople) {
+  domain::SigningPolicy p = TwoStepPolicy();
+  // Step 1 needs a and b (or c); step 2 needs one of a, b: three people in all, available.
+  p.steps[1] = domain::PolicyStep{"again", 1, {"a", "b"}};
+  EXPECT_TRUE(CheckStepsCanComplete(p, PrincipalType::kUser, "r"));
+  // Without c, step 1 takes a and b and no one is left for step 2.
+  p.steps[0] = domain::PolicyStep{"leads", 2, {"a", "b"}};
+  ExpectError(CheckStepsCanComplete(p, PrincipalType::kUser, "r"), ErrorCode::kInvalidArgument,
+              "cannot all be approved by different people");
+  // One person in both steps, alone: never.
+  p.steps = {domain::PolicyStep{"one", 1, {"a"}}, domain::PolicyStep{"two", 1, {"a"}}};
+  ExpectError(CheckStepsCanComplete(p, PrincipalType::kUser, "r"), ErrorCode::kInvalidArgument,
+              "cannot all be approved by different people");
+  // The matching reassigns: step 1 {a, b}, step 2 {a}: b approves step 1, a step 2.
+  p.steps = {domain::PolicyStep{"one", 1, {"a", "b"}}, domain::PolicyStep{"two", 1, {"a"}}};
+  EXPECT_TRUE(CheckStepsCanComplete(p, PrincipalType::kUser, "r"));
+  // ... unless b is the requester.
+  ExpectError(CheckStepsCanComplete(p, PrincipalType::kUser, "b"), ErrorCode::kInvalidArgument,
+              "cannot all be approved by different people");
+}
+
 // ---- request expiry, with a fake clock ----
 
 TEST(RequestExpiry, PendingRequestsExpireAfterTheTtl) {
@@ -303,12 +324,27 @@ TEST(Decide, OnlyPendingRequests) {
 
 TEST(Decide, EarlierStepDecisionsDoNotCountForLaterSteps) {
   domain::SigningPolicy p = TwoStepPolicy();
-  p.steps[1] = domain::PolicyStep{"again", 1, {"a"}};
+  p.steps[1] = domain::PolicyStep{"again", 1, {"a", "c"}};
   auto r = PendingRequest(p, kStart);
   r.current_step = 1;
-  auto out = Decide(r, {Decision("a", 0), Decision("b", 0)}, User("a"), true, kStart);
+  auto out = Decide(r, {Decision("a", 0), Decision("b", 0)}, User("c"), true, kStart);
   ASSERT_TRUE(out) << out.error().message;
   EXPECT_TRUE(out->request_approved);
+}
+
+TEST(Decide, OneApproverCannotApproveTwoStepsOfARequest) {
+  // Finding 13: an approver listed in several steps satisfied them all alone.
+  domain::SigningPolicy p = TwoStepPolicy();
+  p.steps[1] = domain::PolicyStep{"again", 1, {"a", "c"}};
+  auto r = PendingRequest(p, kStart);
+  r.current_step = 1;
+  ExpectError(Decide(r, {Decision("a", 0), Decision("b", 0)}, User("a"), true, kStart),
+              ErrorCode::kPermissionDenied,
+              "you already approved step 1 ('leads') of this request; each step needs a different approver");
+  // Rejecting is still possible: one "no" is enough whoever says it.
+  auto reject = Decide(r, {Decision("a", 0), Decision("b", 0)}, User("a"), false, kStart);
+  ASSERT_TRUE(reject) << reject.error().message;
+  EXPECT_TRUE(reject->request_rejected);
 }
 
 // ---- grants ----
