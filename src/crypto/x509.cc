@@ -571,6 +571,112 @@ Result<ImportedKeyPair> ImportPem(std::string_view cert_pem, std::string_view ke
   return Assemble(std::move(*key), std::move(leaf), std::move(chain));
 }
 
+namespace {
+
+// An iteration count read from the file; more than the maximum (or unreadable) is refused.
+Status CheckIterations(const ASN1_INTEGER* iter, std::string_view what) {
+  std::int64_t n = 1;  // absent means 1 (RFC 7292)
+  if (iter != nullptr && ASN1_INTEGER_get_int64(&n, iter) != 1) {
+    internal::ClearOpenSslErrors();
+    return InvalidArgument("PKCS#12 file: the " + std::string(what) + " iteration count is unreadable");
+  }
+  if (n < 1 || n > kMaxPkcs12Iterations) {
+    return InvalidArgument("PKCS#12 file: the " + std::string(what) + " iteration count is " +
+                           std::to_string(n) + "; the maximum is " +
+                           std::to_string(kMaxPkcs12Iterations) +
+                           " (export it again, e.g. with openssl pkcs12 -export -iter 100000)");
+  }
+  return Ok();
+}
+
+// The iteration count of a password-based encryption algorithm (PKCS#12 PBE or PBES2 with
+// PBKDF2); other key derivations are refused.
+Status CheckPbeIterations(const X509_ALGOR* alg, std::string_view what) {
+  const ASN1_OBJECT* oid = nullptr;
+  int ptype = 0;
+  const void* pval = nullptr;
+  X509_ALGOR_get0(&oid, &ptype, &pval, alg);
+  if (ptype != V_ASN1_SEQUENCE || pval == nullptr) {
+    return InvalidArgument("PKCS#12 file: the " + std::string(what) + " encryption has no parameters");
+  }
+  const ASN1_TYPE* params = alg->parameter;
+  if (OBJ_obj2nid(oid) == NID_pbes2) {
+    std::unique_ptr<PBE2PARAM, decltype(&PBE2PARAM_free)> pbe2(
+        static_cast<PBE2PARAM*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), params)),
+        &PBE2PARAM_free);
+    if (!pbe2 || pbe2->keyfunc == nullptr || OBJ_obj2nid(pbe2->keyfunc->algorithm) != NID_id_pbkdf2 ||
+        pbe2->keyfunc->parameter == nullptr) {
+      internal::ClearOpenSslErrors();
+      return InvalidArgument("PKCS#12 file: the " + std::string(what) +
+                             " encryption uses a key derivation other than PBKDF2");
+    }
+    std::unique_ptr<PBKDF2PARAM, decltype(&PBKDF2PARAM_free)> kdf(
+        static_cast<PBKDF2PARAM*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM),
+                                                            pbe2->keyfunc->parameter)),
+        &PBKDF2PARAM_free);
+    if (!kdf) {
+      internal::ClearOpenSslErrors();
+      return InvalidArgument("PKCS#12 file: the " + std::string(what) + " PBKDF2 parameters are malformed");
+    }
+    return CheckIterations(kdf->iter, what);
+  }
+  std::unique_ptr<PBEPARAM, decltype(&PBEPARAM_free)> pbe(
+      static_cast<PBEPARAM*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBEPARAM), params)),
+      &PBEPARAM_free);
+  if (!pbe) {
+    internal::ClearOpenSslErrors();
+    return InvalidArgument("PKCS#12 file: the " + std::string(what) + " encryption parameters are malformed");
+  }
+  return CheckIterations(pbe->iter, what);
+}
+
+// Every iteration count the file asks the reader to run — the MAC's, each encrypted content's
+// and each shrouded key bag's — is checked before any is run: the uploader chooses them, and
+// 2^31 iterations would keep a core busy for minutes.
+Status CheckPkcs12Work(const PKCS12* p12) {
+  if (PKCS12_mac_present(p12)) {
+    const ASN1_INTEGER* iter = nullptr;
+    PKCS12_get0_mac(nullptr, nullptr, nullptr, &iter, p12);
+    SIGNET_TRY(CheckIterations(iter, "MAC"));
+  }
+  std::unique_ptr<STACK_OF(PKCS7), void (*)(STACK_OF(PKCS7)*)> safes(
+      PKCS12_unpack_authsafes(p12), [](STACK_OF(PKCS7)* s) { sk_PKCS7_pop_free(s, PKCS7_free); });
+  if (!safes) {
+    internal::ClearOpenSslErrors();
+    return InvalidArgument("PKCS#12 file: its contents are malformed");
+  }
+  for (int i = 0; i < sk_PKCS7_num(safes.get()); ++i) {
+    PKCS7* p7 = sk_PKCS7_value(safes.get(), i);
+    const int type = OBJ_obj2nid(p7->type);
+    if (type == NID_pkcs7_encrypted) {
+      if (p7->d.encrypted == nullptr || p7->d.encrypted->enc_data == nullptr ||
+          p7->d.encrypted->enc_data->algorithm == nullptr) {
+        return InvalidArgument("PKCS#12 file: an encrypted content is malformed");
+      }
+      SIGNET_TRY(CheckPbeIterations(p7->d.encrypted->enc_data->algorithm, "content"));
+    } else if (type == NID_pkcs7_data) {
+      std::unique_ptr<STACK_OF(PKCS12_SAFEBAG), void (*)(STACK_OF(PKCS12_SAFEBAG)*)> bags(
+          PKCS12_unpack_p7data(p7),
+          [](STACK_OF(PKCS12_SAFEBAG)* b) { sk_PKCS12_SAFEBAG_pop_free(b, PKCS12_SAFEBAG_free); });
+      if (!bags) {
+        internal::ClearOpenSslErrors();
+        return InvalidArgument("PKCS#12 file: a content is malformed");
+      }
+      for (int j = 0; j < sk_PKCS12_SAFEBAG_num(bags.get()); ++j) {
+        const PKCS12_SAFEBAG* bag = sk_PKCS12_SAFEBAG_value(bags.get(), j);
+        if (PKCS12_SAFEBAG_get_nid(bag) != NID_pkcs8ShroudedKeyBag) continue;
+        const X509_ALGOR* alg = nullptr;
+        X509_SIG_get0(PKCS12_SAFEBAG_get0_pkcs8(bag), &alg, nullptr);
+        if (alg == nullptr) return InvalidArgument("PKCS#12 file: a key bag is malformed");
+        SIGNET_TRY(CheckPbeIterations(alg, "key"));
+      }
+    }
+  }
+  return Ok();
+}
+
+}  // namespace
+
 Result<ImportedKeyPair> ImportPkcs12(ByteView der, std::string_view password) {
   if (der.empty() || der.size() > static_cast<std::size_t>(LONG_MAX)) {
     return InvalidArgument("PKCS#12 file is empty");
@@ -578,6 +684,7 @@ Result<ImportedKeyPair> ImportPkcs12(ByteView der, std::string_view password) {
   const std::uint8_t* p = der.data();
   internal::Pkcs12Ptr p12(d2i_PKCS12(nullptr, &p, static_cast<long>(der.size())));
   if (!p12) return OpenSslFailure(ErrorCode::kInvalidArgument, "not a PKCS#12 file");
+  SIGNET_TRY(CheckPkcs12Work(p12.get()));
 
   // NUL-terminated copy of the password, wiped on return.
   SecretBytes pass(password.size() + 1);
