@@ -58,40 +58,41 @@ Result<crypto::PrivateKey> UnwrapPrivateKey(const RootKey& root, const WrappedKe
 KeyStore::KeyStore(RootKey root, KeyBlobRepository& repository, const Clock& clock)
     : root_(std::move(root)), repository_(repository), clock_(clock) {}
 
-Result<StoredKey> KeyStore::Generate(domain::KeyAlgorithm algorithm) {
-  SIGNET_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(algorithm));
-  return Store(std::move(key), nullptr);
+Result<NewKey> KeyStore::Wrap(crypto::PrivateKey key) const {
+  const std::string key_id = NewUuid();
+  NewKey out;
+  SIGNET_ASSIGN_OR_RETURN(out.wrapped, WrapPrivateKey(root_, key_id, key, clock_.Now()));
+  out.stored = StoredKey{key_id, out.wrapped.algorithm, out.wrapped.public_key_spki};
+  out.key = std::make_shared<const crypto::PrivateKey>(std::move(key));
+  return out;
 }
 
-Result<StoredKey> KeyStore::Generate(store::Tx& tx, domain::KeyAlgorithm algorithm) {
+Result<NewKey> KeyStore::Create(domain::KeyAlgorithm algorithm) const {
   SIGNET_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(algorithm));
-  return Store(std::move(key), &tx);
+  return Wrap(std::move(key));
+}
+
+Result<NewKey> KeyStore::Adopt(const crypto::PrivateKey& key) const {
+  // A copy through PKCS#8, so that the key store owns its own key object.
+  SIGNET_ASSIGN_OR_RETURN(SecretBytes pkcs8, key.ToPkcs8Der());
+  SIGNET_ASSIGN_OR_RETURN(crypto::PrivateKey copy, crypto::PrivateKey::FromPkcs8Der(pkcs8.view()));
+  return Wrap(std::move(copy));
+}
+
+Status KeyStore::Persist(store::Tx& tx, const NewKey& key) const {
+  return tx.PutWrappedKey(key.wrapped);
+}
+
+Result<StoredKey> KeyStore::Generate(domain::KeyAlgorithm algorithm) {
+  SIGNET_ASSIGN_OR_RETURN(NewKey key, Create(algorithm));
+  SIGNET_TRY(repository_.Put(key.wrapped));
+  return key.stored;
 }
 
 Result<StoredKey> KeyStore::Import(const crypto::PrivateKey& key) {
-  // A copy through PKCS#8 so the cache owns its own key object.
-  SIGNET_ASSIGN_OR_RETURN(SecretBytes pkcs8, key.ToPkcs8Der());
-  SIGNET_ASSIGN_OR_RETURN(crypto::PrivateKey copy, crypto::PrivateKey::FromPkcs8Der(pkcs8.view()));
-  return Store(std::move(copy), nullptr);
-}
-
-Result<StoredKey> KeyStore::Import(store::Tx& tx, const crypto::PrivateKey& key) {
-  SIGNET_ASSIGN_OR_RETURN(SecretBytes pkcs8, key.ToPkcs8Der());
-  SIGNET_ASSIGN_OR_RETURN(crypto::PrivateKey copy, crypto::PrivateKey::FromPkcs8Der(pkcs8.view()));
-  return Store(std::move(copy), &tx);
-}
-
-Result<StoredKey> KeyStore::Store(crypto::PrivateKey key, store::Tx* tx) {
-  const std::string key_id = NewUuid();
-  SIGNET_ASSIGN_OR_RETURN(WrappedKey wrapped, WrapPrivateKey(root_, key_id, key, clock_.Now()));
-  // A key written in a transaction that later rolls back leaves only an unreferenced cache
-  // entry under a fresh random id; nothing can name it.
-  SIGNET_TRY(tx != nullptr ? tx->PutWrappedKey(wrapped) : repository_.Put(wrapped));
-  StoredKey stored{key_id, wrapped.algorithm, std::move(wrapped.public_key_spki)};
-  auto shared = std::make_shared<const crypto::PrivateKey>(std::move(key));
-  std::unique_lock lock(cache_mu_);
-  cache_.emplace(key_id, std::move(shared));
-  return stored;
+  SIGNET_ASSIGN_OR_RETURN(NewKey adopted, Adopt(key));
+  SIGNET_TRY(repository_.Put(adopted.wrapped));
+  return adopted.stored;
 }
 
 Result<std::shared_ptr<const crypto::PrivateKey>> KeyStore::Get(std::string_view key_id) {
@@ -119,6 +120,11 @@ Result<Bytes> KeyStore::Sign(std::string_view key_id, domain::SigningAlgorithm a
 Status KeyStore::Delete(std::string_view key_id) {
   Evict(key_id);
   return repository_.Delete(key_id);
+}
+
+std::size_t KeyStore::cached_keys() {
+  std::shared_lock lock(cache_mu_);
+  return cache_.size();
 }
 
 void KeyStore::Evict(std::string_view key_id) {

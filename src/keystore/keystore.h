@@ -34,6 +34,13 @@ struct StoredKey {
   Bytes public_key_spki;  // DER SubjectPublicKeyInfo
 };
 
+// A key made in memory and wrapped, not yet stored: see KeyStore::Create.
+struct NewKey {
+  StoredKey stored;
+  WrappedKey wrapped;
+  std::shared_ptr<const crypto::PrivateKey> key;  // for use before it is stored (self-signing)
+};
+
 // Pure envelope operations, for callers that persist the WrappedKey themselves (inside their
 // own database transaction). `key` must be RSA 2048/3072/4096 or EC P-256/384/521.
 [[nodiscard]] Result<WrappedKey> WrapPrivateKey(const RootKey& root, std::string_view key_id,
@@ -50,15 +57,21 @@ class KeyStore {
   KeyStore(const KeyStore&) = delete;
   KeyStore& operator=(const KeyStore&) = delete;
 
-  // Generates a key, stores it wrapped under a new key id, and caches it.
+  // Generates a key and stores it wrapped under a new key id (in the repository, at once).
   [[nodiscard]] Result<StoredKey> Generate(domain::KeyAlgorithm algorithm);
   // Stores an existing key (e.g. from a PEM or PKCS#12 import) under a new key id.
   // InvalidArgument for unsupported key sizes or curves.
   [[nodiscard]] Result<StoredKey> Import(const crypto::PrivateKey& key);
-  // The same, but the wrapped key is written in the caller's write transaction, so it becomes
-  // durable together with the certificate or CA that refers to it (or not at all).
-  [[nodiscard]] Result<StoredKey> Generate(store::Tx& tx, domain::KeyAlgorithm algorithm);
-  [[nodiscard]] Result<StoredKey> Import(store::Tx& tx, const crypto::PrivateKey& key);
+
+  // For keys that must become durable together with the row that refers to them, in two
+  // steps: Create (or Adopt) generates and wraps the key — CPU work only, seconds for
+  // RSA-4096, so call it before any write transaction is open — and Persist writes the
+  // wrapped key in the caller's write transaction. Nothing is cached until the key is read
+  // with Get after that transaction committed, so a rolled-back transaction leaves nothing
+  // behind, in memory or on disk.
+  [[nodiscard]] Result<NewKey> Create(domain::KeyAlgorithm algorithm) const;
+  [[nodiscard]] Result<NewKey> Adopt(const crypto::PrivateKey& key) const;
+  [[nodiscard]] Status Persist(store::Tx& tx, const NewKey& key) const;
   // The unwrapped key, from the cache or unwrapped from the repository (NotFound when absent).
   [[nodiscard]] Result<std::shared_ptr<const crypto::PrivateKey>> Get(std::string_view key_id);
   // crypto::Sign with the key; the same argument errors as crypto::Sign.
@@ -70,9 +83,11 @@ class KeyStore {
   void Evict(std::string_view key_id);
 
   const RootKey& root_key() const { return root_; }
+  // How many unwrapped keys the cache holds (for tests and metrics).
+  std::size_t cached_keys();
 
  private:
-  Result<StoredKey> Store(crypto::PrivateKey key, store::Tx* tx);
+  Result<NewKey> Wrap(crypto::PrivateKey key) const;
 
   const RootKey root_;
   KeyBlobRepository& repository_;

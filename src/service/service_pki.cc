@@ -1,6 +1,7 @@
 // Certificate authorities and certificates. Private keys are generated or imported into the
 // key store; nothing here ever returns one.
 #include <algorithm>
+#include <tuple>
 
 #include "crypto/x509.h"
 #include "service/service_internal.h"
@@ -51,54 +52,78 @@ Status CheckCommonName(const std::string& cn) {
 
 }  // namespace
 
+// The PKI use cases that make keys run in three steps: the caller's rights and the inputs are
+// checked in a read transaction (so a refused call costs no key generation and never waits
+// for the write lock); the key is generated and the certificate signed outside any
+// transaction (seconds of CPU for RSA-4096); the write transaction checks the rights again
+// (they may have changed meanwhile) and stores everything with its audit event.
+
 Result<domain::CertificateAuthority> Service::CreateCa(const Caller& c, const CreateCaInput& in) {
   SIGNET_TRY(CheckCommonName(in.common_name));
   if (in.ttl_days < 1 || in.ttl_days > 36500) {
     return InvalidArgument("ttlDays is " + std::to_string(in.ttl_days) + "; it must be 1–36500");
   }
-  return WriteWithAudit<domain::CertificateAuthority>(&c.principal, [&](store::Tx& tx, AuditEntry& e)
-                                                          -> Result<domain::CertificateAuthority> {
+  // Checks: the caller administers the project; the parent CA is there and usable.
+  auto check = [&](store::Tx& tx) -> Result<std::pair<domain::Project, std::optional<domain::CertificateAuthority>>> {
     SIGNET_ASSIGN_OR_RETURN(domain::Project project, ResolveProject(tx, in.project));
     SIGNET_TRY(RequireProjectAdmin(tx, c.principal, project.id));
-    const TimePoint now = d_.clock.Now();
-    crypto::IssueParams params;
-    params.subject.common_name = in.common_name;
-    params.not_before = now - Millis(60'000);
-    params.not_after = now + Millis(in.ttl_days * kDay);
-    params.is_ca = true;
-    SIGNET_ASSIGN_OR_RETURN(keystore::StoredKey key, d_.keys.Generate(tx, in.key_algorithm));
-    SIGNET_ASSIGN_OR_RETURN(crypto::PublicKey public_key, crypto::PublicKey::FromSpkiDer(key.public_key_spki));
-    domain::CertificateAuthority ca;
-    ca.id = NewUuid();
-    ca.project_id = project.id;
-    ca.common_name = in.common_name;
-    ca.key_algorithm = in.key_algorithm;
-    ca.key_id = key.key_id;
-    std::optional<crypto::Certificate> cert;
+    std::optional<domain::CertificateAuthority> parent;
     if (in.parent_ca_id) {
-      SIGNET_ASSIGN_OR_RETURN(domain::CertificateAuthority parent, LoadCa(tx, *in.parent_ca_id));
-      if (parent.project_id != project.id) return NotFound("CA '" + *in.parent_ca_id + "' not found");
-      if (parent.status != domain::CaStatus::kActive) {
-        return InvalidArgument("parent CA '" + parent.id + "' is disabled");
+      SIGNET_ASSIGN_OR_RETURN(parent, LoadCa(tx, *in.parent_ca_id));
+      if (parent->project_id != project.id) return NotFound("CA '" + *in.parent_ca_id + "' not found");
+      if (parent->status != domain::CaStatus::kActive) {
+        return InvalidArgument("parent CA '" + parent->id + "' is disabled");
       }
-      if (params.not_after > parent.not_after) params.not_after = parent.not_after;
-      SIGNET_ASSIGN_OR_RETURN(auto parent_key, d_.keys.Get(parent.key_id));
-      SIGNET_ASSIGN_OR_RETURN(auto parent_cert, crypto::Certificate::FromPem(parent.certificate_pem));
-      params.path_len = 0;
-      SIGNET_ASSIGN_OR_RETURN(cert, crypto::IssueCertificate(public_key, params, *parent_key, &parent_cert));
-      ca.parent_ca_id = parent.id;
-      ca.certificate_chain_pem = parent.certificate_pem + parent.certificate_chain_pem;
-    } else {
-      SIGNET_ASSIGN_OR_RETURN(auto private_key, d_.keys.Get(key.key_id));
-      SIGNET_ASSIGN_OR_RETURN(cert, crypto::IssueCertificate(public_key, params, *private_key, nullptr));
     }
-    SIGNET_ASSIGN_OR_RETURN(crypto::CertificateInfo info, cert->Info());
-    SIGNET_ASSIGN_OR_RETURN(ca.certificate_pem, cert->ToPem());
-    ca.serial_number = info.serial_hex;
-    ca.not_before = info.not_before;
-    ca.not_after = info.not_after;
-    ca.status = domain::CaStatus::kActive;
-    ca.created_at = ca.updated_at = now;
+    return std::make_pair(std::move(project), std::move(parent));
+  };
+  std::optional<domain::CertificateAuthority> parent;
+  domain::Project project;
+  {
+    SIGNET_ASSIGN_OR_RETURN(auto rtx, d_.store.BeginRead());
+    SIGNET_ASSIGN_OR_RETURN(auto checked, check(*rtx));
+    project = std::move(checked.first);
+    parent = std::move(checked.second);
+  }
+
+  const TimePoint now = d_.clock.Now();
+  crypto::IssueParams params;
+  params.subject.common_name = in.common_name;
+  params.not_before = now - Millis(60'000);
+  params.not_after = now + Millis(in.ttl_days * kDay);
+  params.is_ca = true;
+  SIGNET_ASSIGN_OR_RETURN(keystore::NewKey key, d_.keys.Create(in.key_algorithm));
+  SIGNET_ASSIGN_OR_RETURN(crypto::PublicKey public_key, crypto::PublicKey::FromSpkiDer(key.stored.public_key_spki));
+  domain::CertificateAuthority ca;
+  ca.id = NewUuid();
+  ca.project_id = project.id;
+  ca.common_name = in.common_name;
+  ca.key_algorithm = in.key_algorithm;
+  ca.key_id = key.stored.key_id;
+  std::optional<crypto::Certificate> cert;
+  if (parent) {
+    if (params.not_after > parent->not_after) params.not_after = parent->not_after;
+    SIGNET_ASSIGN_OR_RETURN(auto parent_key, d_.keys.Get(parent->key_id));
+    SIGNET_ASSIGN_OR_RETURN(auto parent_cert, crypto::Certificate::FromPem(parent->certificate_pem));
+    params.path_len = 0;
+    SIGNET_ASSIGN_OR_RETURN(cert, crypto::IssueCertificate(public_key, params, *parent_key, &parent_cert));
+    ca.parent_ca_id = parent->id;
+    ca.certificate_chain_pem = parent->certificate_pem + parent->certificate_chain_pem;
+  } else {
+    SIGNET_ASSIGN_OR_RETURN(cert, crypto::IssueCertificate(public_key, params, *key.key, nullptr));
+  }
+  SIGNET_ASSIGN_OR_RETURN(crypto::CertificateInfo info, cert->Info());
+  SIGNET_ASSIGN_OR_RETURN(ca.certificate_pem, cert->ToPem());
+  ca.serial_number = info.serial_hex;
+  ca.not_before = info.not_before;
+  ca.not_after = info.not_after;
+  ca.status = domain::CaStatus::kActive;
+  ca.created_at = ca.updated_at = now;
+
+  return WriteWithAudit<domain::CertificateAuthority>(&c.principal, [&](store::Tx& tx, AuditEntry& e)
+                                                          -> Result<domain::CertificateAuthority> {
+    SIGNET_TRY(check(tx));
+    SIGNET_TRY(d_.keys.Persist(tx, key));
     SIGNET_TRY(tx.InsertCa(ca));
     e = {"ca.create", "ca", ca.id,
          JsonWriter().Add("commonName", ca.common_name)
@@ -119,7 +144,8 @@ Result<store::Page<domain::CertificateAuthority>> Service::ListCas(
 Result<domain::CertificateAuthority> Service::GetCa(const Caller& c, const std::string& id) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   SIGNET_ASSIGN_OR_RETURN(domain::CertificateAuthority ca, LoadCa(*tx, id));
-  SIGNET_TRY(RequireProjectMember(*tx, c.principal, ca.project_id));
+  // Outside the caller's projects it answers exactly like a missing one.
+  if (!RequireProjectMember(*tx, c.principal, ca.project_id)) return NotFound("CA '" + id + "' not found");
   return ca;
 }
 
@@ -135,93 +161,127 @@ Result<domain::Certificate> Service::IssueCertificate(const Caller& c, const Iss
   if (in.ttl_days < 1 || in.ttl_days > 3650) {
     return InvalidArgument("ttlDays is " + std::to_string(in.ttl_days) + "; it must be 1–3650");
   }
-  return WriteWithAudit<domain::Certificate>(&c.principal, [&](store::Tx& tx, AuditEntry& e)
-                                                 -> Result<domain::Certificate> {
+  auto check = [&](store::Tx& tx) -> Result<std::pair<domain::Project, domain::CertificateAuthority>> {
     SIGNET_ASSIGN_OR_RETURN(domain::Project project, ResolveProject(tx, in.project));
     SIGNET_TRY(RequireProjectAdmin(tx, c.principal, project.id));
     SIGNET_ASSIGN_OR_RETURN(domain::CertificateAuthority ca, LoadCa(tx, in.ca_id));
     if (ca.project_id != project.id) return NotFound("CA '" + in.ca_id + "' not found");
     if (ca.status != domain::CaStatus::kActive) return InvalidArgument("CA '" + ca.id + "' is disabled");
-    const TimePoint now = d_.clock.Now();
-    if (now >= ca.not_after) return InvalidArgument("CA '" + ca.id + "' has expired");
-    crypto::IssueParams params;
-    params.subject.common_name = in.common_name;
-    params.not_before = now - Millis(60'000);
-    params.not_after = std::min(now + Millis(in.ttl_days * kDay), ca.not_after);
-    params.key_usages = in.key_usages.empty() ? std::vector<std::string>{"digitalSignature"} : in.key_usages;
-    params.extended_key_usages = in.extended_key_usages;
-    SIGNET_ASSIGN_OR_RETURN(auto ca_key, d_.keys.Get(ca.key_id));
-    SIGNET_ASSIGN_OR_RETURN(auto ca_cert, crypto::Certificate::FromPem(ca.certificate_pem));
-    SIGNET_ASSIGN_OR_RETURN(keystore::StoredKey key, d_.keys.Generate(tx, in.key_algorithm));
-    SIGNET_ASSIGN_OR_RETURN(crypto::PublicKey public_key, crypto::PublicKey::FromSpkiDer(key.public_key_spki));
-    SIGNET_ASSIGN_OR_RETURN(crypto::Certificate cert,
-                            crypto::IssueCertificate(public_key, params, *ca_key, &ca_cert));
-    domain::Certificate row;
-    row.project_id = project.id;
-    row.ca_id = ca.id;
-    row.common_name = in.common_name;
-    row.key_algorithm = in.key_algorithm;
-    row.key_id = key.key_id;
-    row.status = domain::CertificateStatus::kActive;
-    row.certificate_chain_pem = ca.certificate_pem + ca.certificate_chain_pem;
-    SIGNET_TRY(FillFromCertificate(row, cert));
-    SIGNET_ASSIGN_OR_RETURN(row, StoreNewCertificate(tx, std::move(row)));
-    e = {"certificate.issue", "certificate", row.id,
-         JsonWriter().Add("caId", ca.id).Add("commonName", row.common_name)
-             .Add("serialNumber", row.serial_number).Finish()};
-    return row;
+    if (d_.clock.Now() >= ca.not_after) return InvalidArgument("CA '" + ca.id + "' has expired");
+    return std::make_pair(std::move(project), std::move(ca));
+  };
+  domain::Project project;
+  domain::CertificateAuthority ca;
+  {
+    SIGNET_ASSIGN_OR_RETURN(auto rtx, d_.store.BeginRead());
+    SIGNET_ASSIGN_OR_RETURN(std::tie(project, ca), check(*rtx));
+  }
+  const TimePoint now = d_.clock.Now();
+  crypto::IssueParams params;
+  params.subject.common_name = in.common_name;
+  params.not_before = now - Millis(60'000);
+  params.not_after = std::min(now + Millis(in.ttl_days * kDay), ca.not_after);
+  params.key_usages = in.key_usages.empty() ? std::vector<std::string>{"digitalSignature"} : in.key_usages;
+  params.extended_key_usages = in.extended_key_usages;
+  SIGNET_ASSIGN_OR_RETURN(auto ca_key, d_.keys.Get(ca.key_id));
+  SIGNET_ASSIGN_OR_RETURN(auto ca_cert, crypto::Certificate::FromPem(ca.certificate_pem));
+  SIGNET_ASSIGN_OR_RETURN(keystore::NewKey key, d_.keys.Create(in.key_algorithm));
+  SIGNET_ASSIGN_OR_RETURN(crypto::PublicKey public_key, crypto::PublicKey::FromSpkiDer(key.stored.public_key_spki));
+  SIGNET_ASSIGN_OR_RETURN(crypto::Certificate cert,
+                          crypto::IssueCertificate(public_key, params, *ca_key, &ca_cert));
+  domain::Certificate row;
+  row.project_id = project.id;
+  row.ca_id = ca.id;
+  row.common_name = in.common_name;
+  row.key_algorithm = in.key_algorithm;
+  row.key_id = key.stored.key_id;
+  row.status = domain::CertificateStatus::kActive;
+  row.certificate_chain_pem = ca.certificate_pem + ca.certificate_chain_pem;
+  SIGNET_TRY(FillFromCertificate(row, cert));
+
+  return WriteWithAudit<domain::Certificate>(&c.principal, [&](store::Tx& tx, AuditEntry& e)
+                                                 -> Result<domain::Certificate> {
+    SIGNET_TRY(check(tx));
+    SIGNET_TRY(d_.keys.Persist(tx, key));
+    SIGNET_ASSIGN_OR_RETURN(domain::Certificate stored, StoreNewCertificate(tx, row));
+    e = {"certificate.issue", "certificate", stored.id,
+         JsonWriter().Add("caId", ca.id).Add("commonName", stored.common_name)
+             .Add("serialNumber", stored.serial_number).Finish()};
+    return stored;
   });
 }
 
 Result<domain::Certificate> Service::ImportCertificate(const Caller& c, ImportCertificateInput in) {
+  // May the caller import into this project at all? Asked before anything is parsed: a
+  // PKCS#12 file names its own iteration counts, and parsing is the expensive part.
+  auto check = [&](store::Tx& tx) -> Result<domain::Project> {
+    SIGNET_ASSIGN_OR_RETURN(domain::Project project, ResolveProject(tx, in.project));
+    SIGNET_TRY(RequireProjectAdmin(tx, c.principal, project.id));
+    return project;
+  };
+  domain::Project project;
+  {
+    SIGNET_ASSIGN_OR_RETURN(auto rtx, d_.store.BeginRead());
+    SIGNET_ASSIGN_OR_RETURN(project, check(*rtx));
+  }
   Result<crypto::ImportedKeyPair> imported =
       in.pkcs12 ? crypto::ImportPkcs12(*in.pkcs12, in.pkcs12_password.string_view())
                 : crypto::ImportPem(in.certificate_pem, in.private_key_pem.string_view(),
                                     in.certificate_chain_pem);
   if (!imported) return InvalidArgument(imported.error().message);
   SIGNET_ASSIGN_OR_RETURN(domain::KeyAlgorithm algorithm, imported->key.algorithm());
+  SIGNET_ASSIGN_OR_RETURN(keystore::NewKey key, d_.keys.Adopt(imported->key));
+  domain::Certificate row;
+  row.project_id = project.id;
+  row.key_algorithm = algorithm;
+  row.key_id = key.stored.key_id;
+  row.status = domain::CertificateStatus::kActive;
+  SIGNET_ASSIGN_OR_RETURN(row.certificate_chain_pem, ChainPem(imported->chain));
+  SIGNET_TRY(FillFromCertificate(row, imported->leaf));
+
   return WriteWithAudit<domain::Certificate>(&c.principal, [&](store::Tx& tx, AuditEntry& e)
                                                  -> Result<domain::Certificate> {
-    SIGNET_ASSIGN_OR_RETURN(domain::Project project, ResolveProject(tx, in.project));
-    SIGNET_TRY(RequireProjectAdmin(tx, c.principal, project.id));
-    SIGNET_ASSIGN_OR_RETURN(keystore::StoredKey stored, d_.keys.Import(tx, imported->key));
-    const std::string& key_id = stored.key_id;
-    domain::Certificate row;
-    row.project_id = project.id;
-    row.key_algorithm = algorithm;
-    row.key_id = key_id;
-    row.status = domain::CertificateStatus::kActive;
-    SIGNET_ASSIGN_OR_RETURN(row.certificate_chain_pem, ChainPem(imported->chain));
-    SIGNET_TRY(FillFromCertificate(row, imported->leaf));
-    SIGNET_ASSIGN_OR_RETURN(row, StoreNewCertificate(tx, std::move(row)));
-    e = {"certificate.import", "certificate", row.id,
-         JsonWriter().Add("commonName", row.common_name).Add("serialNumber", row.serial_number)
+    SIGNET_TRY(check(tx));
+    SIGNET_TRY(d_.keys.Persist(tx, key));
+    SIGNET_ASSIGN_OR_RETURN(domain::Certificate stored, StoreNewCertificate(tx, row));
+    e = {"certificate.import", "certificate", stored.id,
+         JsonWriter().Add("commonName", stored.common_name).Add("serialNumber", stored.serial_number)
              .Add("format", in.pkcs12 ? "pkcs12" : "pem").Finish()};
-    return row;
+    return stored;
   });
 }
 
 Result<domain::Certificate> Service::CreateCsr(const Caller& c, const CsrInput& in) {
   SIGNET_TRY(CheckCommonName(in.common_name));
-  return WriteWithAudit<domain::Certificate>(&c.principal, [&](store::Tx& tx, AuditEntry& e)
-                                                 -> Result<domain::Certificate> {
+  auto check = [&](store::Tx& tx) -> Result<domain::Project> {
     SIGNET_ASSIGN_OR_RETURN(domain::Project project, ResolveProject(tx, in.project));
     SIGNET_TRY(RequireProjectAdmin(tx, c.principal, project.id));
-    SIGNET_ASSIGN_OR_RETURN(keystore::StoredKey key, d_.keys.Generate(tx, in.key_algorithm));
-    SIGNET_ASSIGN_OR_RETURN(auto private_key, d_.keys.Get(key.key_id));
-    crypto::SubjectName subject{in.common_name, in.organization, in.organizational_unit,
-                                in.country, in.state, in.locality};
-    SIGNET_ASSIGN_OR_RETURN(std::string csr, crypto::CreateCsrPem(*private_key, subject));
-    domain::Certificate row;
-    row.project_id = project.id;
-    row.common_name = in.common_name;
-    row.key_algorithm = in.key_algorithm;
-    row.key_id = key.key_id;
-    row.status = domain::CertificateStatus::kPending;
-    row.csr_pem = csr;
-    SIGNET_ASSIGN_OR_RETURN(row, StoreNewCertificate(tx, std::move(row)));
-    e = {"certificate.csr", "certificate", row.id, JsonWriter().Add("commonName", row.common_name).Finish()};
-    return row;
+    return project;
+  };
+  domain::Project project;
+  {
+    SIGNET_ASSIGN_OR_RETURN(auto rtx, d_.store.BeginRead());
+    SIGNET_ASSIGN_OR_RETURN(project, check(*rtx));
+  }
+  SIGNET_ASSIGN_OR_RETURN(keystore::NewKey key, d_.keys.Create(in.key_algorithm));
+  crypto::SubjectName subject{in.common_name, in.organization, in.organizational_unit,
+                              in.country, in.state, in.locality};
+  SIGNET_ASSIGN_OR_RETURN(std::string csr, crypto::CreateCsrPem(*key.key, subject));
+  domain::Certificate row;
+  row.project_id = project.id;
+  row.common_name = in.common_name;
+  row.key_algorithm = in.key_algorithm;
+  row.key_id = key.stored.key_id;
+  row.status = domain::CertificateStatus::kPending;
+  row.csr_pem = csr;
+
+  return WriteWithAudit<domain::Certificate>(&c.principal, [&](store::Tx& tx, AuditEntry& e)
+                                                 -> Result<domain::Certificate> {
+    SIGNET_TRY(check(tx));
+    SIGNET_TRY(d_.keys.Persist(tx, key));
+    SIGNET_ASSIGN_OR_RETURN(domain::Certificate stored, StoreNewCertificate(tx, row));
+    e = {"certificate.csr", "certificate", stored.id, JsonWriter().Add("commonName", stored.common_name).Finish()};
+    return stored;
   });
 }
 
