@@ -42,6 +42,38 @@ Response ErrorResponse(ErrorCode code, std::string message, const std::string& r
   return r;
 }
 
+// RFC 9112 §5.2: a field line starting with whitespace (obs-fold, or whitespace before the
+// first field) makes the message invalid. `head` is the header block up to its blank line.
+bool HasFoldedLine(std::string_view head) {
+  for (std::size_t i = head.find('\n'); i != std::string_view::npos; i = head.find('\n', i + 1)) {
+    if (i + 1 < head.size() && (head[i + 1] == ' ' || head[i + 1] == '\t')) return true;
+  }
+  return false;
+}
+
+// RFC 9112 §6: the only transfer coding accepted is one "chunked", last; with it, no
+// Content-Length and no HTTP/1.0. Returns why a request's framing is refused, or empty.
+template <class Fields>
+std::string FramingProblem(const Fields& fields, unsigned version) {
+  std::vector<std::string> codings;
+  const auto range = fields.equal_range(bhttp::field::transfer_encoding);
+  for (auto it = range.first; it != range.second; ++it) {
+    for (auto coding : bhttp::token_list{it->value()}) codings.emplace_back(coding);
+    if (bhttp::token_list{it->value()}.begin() == bhttp::token_list{it->value()}.end()) {
+      codings.emplace_back();  // an empty or malformed list
+    }
+  }
+  if (codings.empty()) return {};
+  if (version < 11) return "Transfer-Encoding is not allowed in HTTP/1.0";
+  if (fields.count(bhttp::field::content_length) > 0) {
+    return "a request must not have both Transfer-Encoding and Content-Length";
+  }
+  if (codings.size() != 1 || !beast::iequals(codings.back(), "chunked")) {
+    return "unsupported Transfer-Encoding; only a single \"chunked\" is accepted";
+  }
+  return {};
+}
+
 class ServerImpl;
 
 // One connection. Stream is beast::tcp_stream or beast::ssl_stream<beast::tcp_stream>.
@@ -50,14 +82,20 @@ class ServerImpl;
 template <class Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(ServerImpl& server, Stream stream, std::string remote_ip)
-      : server_(server), stream_(std::move(stream)), remote_ip_(std::move(remote_ip)) {}
+  Session(ServerImpl& server, Stream stream, std::string remote_ip);
+  ~Session();
 
   void Start();
 
  private:
   void DoRead();
+  // Reads until the buffer holds a whole header block and checks its raw bytes (obs-fold),
+  // then lets the parser read the header.
+  void ReadHeaderBytes();
+  void OnHeader(beast::error_code ec);
   void OnRead(beast::error_code ec, std::size_t bytes);
+  // A 400 that names the framing problem, then the connection is closed.
+  void RejectFraming(std::string why);
   void Write(Response response, bool keep_alive);
   void OnWrite(bool keep_alive, beast::error_code ec, std::size_t bytes);
   void Close();
@@ -77,7 +115,9 @@ class ServerImpl final : public Server {
       : options_(std::move(options)),
         router_(std::move(router)),
         ioc_(options_.io_threads),
-        acceptor_(ioc_),
+        accept_strand_(asio::make_strand(ioc_)),
+        acceptor_(accept_strand_),
+        accept_retry_(accept_strand_),
         workers_(static_cast<std::size_t>(std::max(1, options_.worker_threads))),
         compute_(static_cast<std::size_t>(std::max(1, options_.compute_threads))) {}
 
@@ -130,7 +170,7 @@ class ServerImpl final : public Server {
   std::uint16_t port() const override { return port_; }
 
   void Run() override {
-    DoAccept();
+    asio::post(accept_strand_, [this] { DoAccept(); });
     std::vector<std::thread> threads;
     for (int i = 1; i < options_.io_threads; ++i) threads.emplace_back([this] { RunIo(); });
     RunIo();
@@ -151,9 +191,10 @@ class ServerImpl final : public Server {
   void Stop(std::chrono::milliseconds grace) override {
     std::lock_guard lock(stop_mutex_);
     if (stopping_.exchange(true)) return;
-    asio::post(ioc_, [this] {
+    asio::post(accept_strand_, [this] {
       beast::error_code ec;
       acceptor_.close(ec);
+      accept_retry_.cancel();
     });
     stopper_ = std::thread([this, grace] {
       std::unique_lock lock(in_flight_mutex_);
@@ -248,6 +289,18 @@ class ServerImpl final : public Server {
                          request.request_id);
   }
 
+  // Sessions call these from their constructor and destructor.
+  void ConnectionOpened() { connections_.fetch_add(1); }
+  void ConnectionClosed() {
+    const int now_open = connections_.fetch_sub(1) - 1;
+    if (options_.max_connections > 0 && now_open < options_.max_connections &&
+        accept_paused_.load() && !stopping_.load()) {
+      asio::post(accept_strand_, [this] {
+        if (accept_paused_.exchange(false) && acceptor_.is_open()) DoAccept();
+      });
+    }
+  }
+
   void BeginRequest() {
     std::lock_guard lock(in_flight_mutex_);
     ++in_flight_;
@@ -273,26 +326,50 @@ class ServerImpl final : public Server {
     }
   }
 
+  // Runs on accept_strand_. At the connection cap it pauses until a session ends
+  // (ConnectionClosed resumes it); after an accept error (out of file descriptors, say) it
+  // waits before trying again, doubling the wait up to a second, and logs at most one line
+  // per ten seconds, so an exhausted process neither spins nor floods its log.
   void DoAccept() {
+    if (options_.max_connections > 0 && connections_.load() >= options_.max_connections) {
+      accept_paused_.store(true);
+      // A session may have closed between the check and the flag: look again.
+      if (connections_.load() >= options_.max_connections || !accept_paused_.exchange(false)) return;
+    }
     acceptor_.async_accept(asio::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
       if (ec) {
         if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-        log::Warn("accept failed: " + ec.message());
-      } else {
-        beast::error_code ep_ec;
-        const auto remote = socket.remote_endpoint(ep_ec);
-        std::string ip = ep_ec ? std::string() : remote.address().to_string();
-        socket.set_option(tcp::no_delay(true), ep_ec);
-        if (ssl_) {
-          std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
-              *this, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *ssl_),
-              std::move(ip))
-              ->Start();
-        } else {
-          std::make_shared<Session<beast::tcp_stream>>(*this, beast::tcp_stream(std::move(socket)),
-                                                       std::move(ip))
-              ->Start();
+        ++accept_errors_;
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_accept_log_ >= std::chrono::seconds(10)) {
+          log::Warn("accept failed: " + ec.message() + " (" + std::to_string(accept_errors_) +
+                    " accept errors so far; " + std::to_string(connections_.load()) +
+                    " connections open); retrying with backoff");
+          last_accept_log_ = now;
         }
+        accept_backoff_ = std::min<std::chrono::milliseconds>(
+            std::chrono::seconds(1),
+            accept_backoff_.count() == 0 ? std::chrono::milliseconds(10) : accept_backoff_ * 2);
+        accept_retry_.expires_after(accept_backoff_);
+        accept_retry_.async_wait([this](beast::error_code wait_ec) {
+          if (!wait_ec && acceptor_.is_open()) DoAccept();
+        });
+        return;
+      }
+      accept_backoff_ = std::chrono::milliseconds(0);
+      beast::error_code ep_ec;
+      const auto remote = socket.remote_endpoint(ep_ec);
+      std::string ip = ep_ec ? std::string() : remote.address().to_string();
+      socket.set_option(tcp::no_delay(true), ep_ec);
+      if (ssl_) {
+        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+            *this, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *ssl_),
+            std::move(ip))
+            ->Start();
+      } else {
+        std::make_shared<Session<beast::tcp_stream>>(*this, beast::tcp_stream(std::move(socket)),
+                                                     std::move(ip))
+            ->Start();
       }
       if (acceptor_.is_open()) DoAccept();
     });
@@ -301,7 +378,14 @@ class ServerImpl final : public Server {
   ServerOptions options_;
   std::shared_ptr<const Router> router_;
   asio::io_context ioc_;
-  tcp::acceptor acceptor_;
+  asio::strand<asio::io_context::executor_type> accept_strand_;
+  tcp::acceptor acceptor_;               // used on accept_strand_ only
+  asio::steady_timer accept_retry_;      // on accept_strand_
+  std::chrono::milliseconds accept_backoff_{0};            // on accept_strand_
+  std::chrono::steady_clock::time_point last_accept_log_;  // on accept_strand_
+  std::int64_t accept_errors_ = 0;                         // on accept_strand_
+  std::atomic<int> connections_{0};
+  std::atomic<bool> accept_paused_{false};
   asio::thread_pool workers_;
   asio::thread_pool compute_;
   std::unique_ptr<asio::ssl::context> ssl_;
@@ -316,6 +400,17 @@ class ServerImpl final : public Server {
   int in_flight_ = 0;     // guarded by in_flight_mutex_
   int open_replies_ = 0;  // guarded by in_flight_mutex_
 };
+
+template <class Stream>
+Session<Stream>::Session(ServerImpl& server, Stream stream, std::string remote_ip)
+    : server_(server), stream_(std::move(stream)), remote_ip_(std::move(remote_ip)) {
+  server_.ConnectionOpened();
+}
+
+template <class Stream>
+Session<Stream>::~Session() {
+  server_.ConnectionClosed();
+}
 
 template <class Stream>
 void Session<Stream>::Start() {
@@ -338,8 +433,56 @@ void Session<Stream>::DoRead() {
   parser_->body_limit(server_.options().max_body_bytes);
   beast::get_lowest_layer(stream_).expires_after(first_request_ ? server_.options().read_timeout
                                                                 : server_.options().idle_timeout);
+  ReadHeaderBytes();
+}
+
+template <class Stream>
+void Session<Stream>::ReadHeaderBytes() {
+  const auto data = buffer_.data();
+  const std::string_view bytes(static_cast<const char*>(data.data()), data.size());
+  const std::size_t end = bytes.find("\r\n\r\n");
+  if (end != std::string_view::npos) {
+    if (HasFoldedLine(bytes.substr(0, end + 2))) {
+      return RejectFraming("a header field line starts with whitespace (obs-fold is not accepted)");
+    }
+    return bhttp::async_read_header(stream_, buffer_, *parser_,
+                                    [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                                      self->OnHeader(ec);
+                                    });
+  }
+  if (bytes.size() > server_.options().max_header_bytes) {
+    return OnRead(bhttp::error::header_limit, 0);
+  }
+  stream_.async_read_some(buffer_.prepare(4096),
+                          [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                            self->buffer_.commit(n);
+                            if (ec) {
+                              // Bytes of an unfinished header are not a request.
+                              if (self->buffer_.size() > 0 && ec == asio::error::eof) {
+                                return self->OnRead(bhttp::error::partial_message, 0);
+                              }
+                              return self->OnRead(ec, 0);
+                            }
+                            self->ReadHeaderBytes();
+                          });
+}
+
+template <class Stream>
+void Session<Stream>::OnHeader(beast::error_code ec) {
+  if (ec) return OnRead(ec, 0);
+  const auto& header = parser_->get();
+  if (std::string why = FramingProblem(header.base(), header.version()); !why.empty()) {
+    return RejectFraming(std::move(why));
+  }
+  if (parser_->is_done()) return OnRead({}, 0);
   bhttp::async_read(stream_, buffer_, *parser_,
                     beast::bind_front_handler(&Session::OnRead, this->shared_from_this()));
+}
+
+template <class Stream>
+void Session<Stream>::RejectFraming(std::string why) {
+  first_request_ = false;
+  Write(ErrorResponse(ErrorCode::kInvalidArgument, "malformed HTTP request: " + why, NewRequestId()), false);
 }
 
 template <class Stream>

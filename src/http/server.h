@@ -3,7 +3,11 @@
 // connection, handlers on separate pools (never on I/O threads): async handlers — the sign
 // route, CPU-bound crypto that never waits for a commit — on a compute pool sized to the
 // cores, the others (which may wait for the database) on the worker pool. Timeouts on every
-// read and write, header and body limits, optional TLS (>= 1.2), graceful stop.
+// read and write, header and body limits, a connection cap, backoff when accepting fails
+// (out of file descriptors), strict RFC 9112 message framing (no obs-fold, no transfer coding
+// but a final "chunked", never both Transfer-Encoding and Content-Length: such requests get a
+// 400 and the connection is closed, so nothing can be smuggled behind a proxy), optional TLS
+// (>= 1.2), graceful stop.
 // Beast and Asio stay in server.cc; this header is plain C++.
 
 #include <chrono>
@@ -34,6 +38,9 @@ struct ServerOptions {
   std::chrono::seconds read_timeout{30};   // whole request, headers and body
   std::chrono::seconds write_timeout{30};
   std::chrono::seconds idle_timeout{60};   // keep-alive between requests
+  // Connections served at once (0: no cap). At the cap the server stops accepting until one
+  // closes; new clients wait in the kernel's listen queue.
+  int max_connections = 0;
   std::optional<TlsFiles> tls;
   bool allow_insecure_http = false;  // plain HTTP on a non-loopback address
   // Called after each request, with the matched route pattern (empty when none matched), on
