@@ -51,7 +51,9 @@ BENCHMARK(BM_DecodeSignRequest);
 void BM_TokenLookupCached(benchmark::State& state) {
   auto store = *store::OpenSqlite(TempDb("auth.db"));
   SystemClock clock;
-  auth::Authenticator authenticator(*store, clock, std::chrono::hours(1));
+  auth::AuthOptions options;
+  options.cache_ttl = std::chrono::hours(1);
+  auth::Authenticator authenticator(*store, clock, options);
   domain::User user{NewUuid(), "bench@example.com", *auth::HashPassword(SecretBytes::FromString("benchmark-pw")),
                     domain::OrgRole::kMember, clock.Now(), clock.Now()};
   auto tx = *store->BeginWrite();

@@ -3,10 +3,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <thread>
 
+#include "common/duration.h"
 #include "store/postgres_store.h"
 #include "store/sqlite_store.h"
 
@@ -65,6 +68,25 @@ void AddFlags(CLI::App& app, Flags& f) {
   app.add_option("--db-pool", f.db_pool,
                  "PostgreSQL connections per node (0: one per worker and sign thread plus two)")
       ->check(CLI::Range(0, 1000));
+  app.add_option("--rate-limit", f.rate_limit,
+                 "Requests per second each user or machine identity may make (0: no limit)")
+      ->capture_default_str()->check(CLI::Range(0.0, 1e9));
+  app.add_option("--rate-limit-burst", f.rate_limit_burst, "Requests a caller may make at once (0: twice --rate-limit)")
+      ->check(CLI::Range(0.0, 1e9));
+  app.add_option("--login-free-failures", f.login_free_failures,
+                 "Failed logins of one account before each further attempt is delayed (doubling from 1 s)")
+      ->capture_default_str()->check(CLI::Range(1, 1000000));
+  app.add_option("--login-lockout-failures", f.login_lockout_failures,
+                 "Failed logins of one account that lock it for --login-lockout (0: no lockout)")
+      ->capture_default_str()->check(CLI::Range(0, 1000000));
+  app.add_option("--login-lockout", f.login_lockout, "How long a locked account or source IP stays locked")
+      ->capture_default_str();
+  app.add_option("--login-ip-failures", f.login_ip_failures,
+                 "Failed logins from one source IP (any account) that lock it out (0: no limit)")
+      ->capture_default_str()->check(CLI::Range(0, 1000000));
+  app.add_option("--max-connections", f.max_connections,
+                 "Connections served at once; more wait in the listen queue (0: from the open-file limit)")
+      ->check(CLI::Range(0, 1000000));
 }
 
 Result<Config> BuildConfig(const Flags& f) {
@@ -78,6 +100,17 @@ Result<Config> BuildConfig(const Flags& f) {
   // so there are many more of them than cores.
   c.server.worker_threads = f.worker_threads > 0 ? f.worker_threads : std::min(32, 16 * cores);
   c.server.allow_insecure_http = f.insecure_http;
+  c.server.max_connections = f.max_connections;
+  c.auth.request_rate = f.rate_limit;
+  c.auth.request_burst = f.rate_limit_burst > 0 ? f.rate_limit_burst : 2 * f.rate_limit;
+  c.auth.throttle.free_failures = f.login_free_failures;
+  c.auth.throttle.lockout_failures = f.login_lockout_failures;
+  c.auth.throttle.ip_failures = f.login_ip_failures;
+  {
+    auto lockout = ParseDuration(f.login_lockout, "--login-lockout", std::chrono::seconds(1), std::chrono::hours(24 * 30));
+    if (!lockout) return tl::unexpected(lockout.error());
+    c.auth.throttle.lockout = *lockout;
+  }
   if (f.tls_cert.empty() != f.tls_key.empty()) {
     return InvalidArgument("give both --tls-cert and --tls-key, or neither");
   }
@@ -127,6 +160,24 @@ Result<keystore::RootKey> LoadRootKey(const Config& config) {
       "no root key: set SIGNET_ROOT_KEY (base64 of 32 bytes), give --root-key-file, or run with --dev");
 }
 
+namespace {
+
+// Owner-only access to what holds password and token hashes, wrapped keys and the audit log,
+// whatever the umask was and whatever an earlier version left: the directory 0700, the files
+// 0600. Only paths this process owns are changed (a shared directory such as /tmp is not).
+Status RestrictToOwner(const std::filesystem::path& path, mode_t mode) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return Ok();  // not there (yet)
+  if (st.st_uid != ::geteuid() || S_ISLNK(st.st_mode)) return Ok();
+  if ((st.st_mode & 07777) == mode) return Ok();
+  if (::chmod(path.c_str(), mode) != 0) {
+    return InvalidArgument("cannot restrict " + path.string() + " to its owner: " + std::strerror(errno));
+  }
+  return Ok();
+}
+
+}  // namespace
+
 Result<std::unique_ptr<store::Store>> OpenStore(const Config& config) {
   const std::string& url = config.database_url;
   if (url.rfind("sqlite://", 0) == 0) {
@@ -136,10 +187,15 @@ Result<std::unique_ptr<store::Store>> OpenStore(const Config& config) {
     if (!dir.empty()) {
       std::filesystem::create_directories(dir, ec);
       if (ec) return InvalidArgument("cannot create " + dir.string() + ": " + ec.message());
+      if (dir == std::filesystem::path(config.data_dir)) SIGNET_TRY(RestrictToOwner(dir, 0700));
     }
     store::SqliteOptions options;
     options.synchronous = config.sqlite_sync == "full" ? store::SqliteSync::kFull : store::SqliteSync::kNormal;
-    return store::OpenSqlite(path, options);
+    SIGNET_ASSIGN_OR_RETURN(auto store, store::OpenSqlite(path, options));
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      SIGNET_TRY(RestrictToOwner(path + suffix, 0600));
+    }
+    return store;
   }
   if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
     store::PostgresOptions options;

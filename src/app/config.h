@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "auth/authenticator.h"
 #include "common/result.h"
 #include "common/secret_bytes.h"
 #include "http/server.h"
@@ -30,10 +31,18 @@ struct Flags {
   std::string log_level = "info";
   std::string sqlite_sync = "full";
   int db_pool = 0;  // PostgreSQL connections; 0: one per worker and sign thread plus two
+  double rate_limit = 1000;       // requests per second per caller; 0: off
+  double rate_limit_burst = 0;    // 0: twice the rate
+  int login_free_failures = 5;
+  int login_lockout_failures = 10;
+  std::string login_lockout = "15m";
+  int login_ip_failures = 50;
+  int max_connections = 0;        // 0: from the open-file limit
 };
 
 struct Config {
   http::ServerOptions server;
+  auth::AuthOptions auth;
   std::string data_dir;
   std::string database_url;
   std::string database_display;  // without credentials

@@ -1,6 +1,7 @@
 // signetd: the composition root. Reads flags and environment, opens the store and key store,
 // wires the service and HTTP server, and runs until SIGTERM/SIGINT.
 #include <malloc.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -64,7 +65,9 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const Config& config) {
   SIGNET_ASSIGN_OR_RETURN(rt->store, OpenStore(config));
   SIGNET_TRY(keystore::CheckRootKey(root_key, *rt->store));
   SIGNET_ASSIGN_OR_RETURN(SecretBytes audit_key, root_key.DeriveKey("signet audit v1", 32));
-  SIGNET_ASSIGN_OR_RETURN(rt->audit, audit::AuditLog::Create(config.node_id, std::move(audit_key)));
+  SIGNET_ASSIGN_OR_RETURN(SecretBytes checkpoint_seed, root_key.DeriveKey("signet audit checkpoint v1", 32));
+  SIGNET_ASSIGN_OR_RETURN(rt->audit, audit::AuditLog::Create(config.node_id, std::move(audit_key),
+                                                             std::move(checkpoint_seed)));
   rt->key_blobs = std::make_unique<keystore::StoreKeyBlobRepository>(*rt->store);
   rt->keys = std::make_unique<keystore::KeyStore>(std::move(root_key), *rt->key_blobs, rt->clock);
   return rt;
@@ -78,7 +81,7 @@ int Serve(const Config& config) {
   }
   Runtime& r = **rt;
   Metrics metrics;
-  auth::Authenticator authenticator(*r.store, r.clock);
+  auth::Authenticator authenticator(*r.store, r.clock, config.auth);
   service::Service svc(service::Deps{*r.store, *r.keys, *r.audit, authenticator, r.clock, &metrics});
   if (auto s = svc.EnsureDefaultProject(); !s) {
     std::fprintf(stderr, "signetd: cannot create the default project: %s\n", s.error().message.c_str());
@@ -100,12 +103,12 @@ int Serve(const Config& config) {
   http::ServerOptions options = config.server;
   options.on_complete = [&metrics](const http::Request& req, const std::string& pattern,
                                    const http::Response& resp, std::chrono::steady_clock::duration took) {
-    metrics.http_requests.Inc({req.method, pattern.empty() ? "unmatched" : pattern, std::to_string(resp.status)});
+    metrics.http_requests.Inc({std::string(HttpMethodLabel(req.method)), pattern.empty() ? "unmatched" : pattern, std::to_string(resp.status)});
     const log::Level level = resp.status >= 500 ? log::Level::kWarn : log::Level::kDebug;
     if (!log::Enabled(level)) return;  // most requests at the default level: build no line
     const double ms = std::chrono::duration<double, std::milli>(took).count();
     log::Write(level, req.request_id,
-               req.method + " " + (pattern.empty() ? std::string("-") : pattern) + " " +
+               req.method.substr(0, 16) + " " + (pattern.empty() ? std::string("-") : pattern) + " " +
                    std::to_string(resp.status) + " " + std::to_string(ms) + "ms from " + req.remote_ip);
   };
   auto server = http::Server::Create(options, router);
@@ -153,6 +156,9 @@ int Main(int argc, char** argv) {
   // block that size raises the threshold, the next ones come from the heap and stay resident;
   // a fixed threshold keeps every block of 1 MiB or more mmapped and returned when freed.
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
+  // Everything signetd creates (the database and its WAL, the dev root key, the port file)
+  // is its own alone, whatever umask it was started with.
+  ::umask(0077);
   CLI::App cli{"signetd — the Signet remote code-signing server"};
   cli.set_version_flag("--version", "signetd " SIGNET_VERSION);
   Flags flags;

@@ -3,6 +3,9 @@
 #include "auth/password.h"
 #include "auth/tokens.h"
 
+#include <algorithm>
+#include <thread>
+
 namespace signet::auth {
 namespace {
 
@@ -11,12 +14,49 @@ constexpr std::size_t kMaxTokenLength = 256;
 
 Error InvalidCredentials() { return Error{ErrorCode::kUnauthenticated, "invalid credentials"}; }
 
+int DefaultPasswordThreads() {
+  const unsigned cores = std::thread::hardware_concurrency();
+  return std::max(1, static_cast<int>(cores / 2));
+}
+
 }  // namespace
 
-Authenticator::Authenticator(store::Store& store, const Clock& clock, Millis cache_ttl)
-    : store_(store), clock_(clock), cache_ttl_(cache_ttl) {
-  auto dummy = HashPassword(SecretBytes::FromString("signet-dummy-password"));
+Authenticator::Authenticator(store::Store& store, const Clock& clock, AuthOptions options)
+    : store_(store),
+      clock_(clock),
+      cache_ttl_(options.cache_ttl),
+      password_work_(options.password_threads > 0 ? options.password_threads : DefaultPasswordThreads(),
+                     options.password_queue),
+      throttle_(options.throttle),
+      request_rate_(options.request_rate, options.request_burst) {
+  auto dummy = auth::HashPassword(SecretBytes::FromString("signet-dummy-password"));
   if (dummy) dummy_password_hash_ = std::move(*dummy);
+}
+
+Status Authenticator::CheckRequestRate(const domain::Principal& p) {
+  if (!request_rate_.enabled()) return Ok();
+  const std::string key = std::string(domain::PrincipalTypeName(p.type)) + ":" + p.id;
+  if (auto wait = request_rate_.Allow(key, clock_.Now())) {
+    return RateLimited("too many requests; slow down and retry", (wait->count() + 999) / 1000);
+  }
+  return Ok();
+}
+
+Result<ConcurrencyLimit::Permit> Authenticator::PasswordPermit() {
+  auto permit = password_work_.Acquire();
+  if (!permit) return RateLimited("too many password checks in progress; retry in a moment", 1);
+  return std::move(*permit);
+}
+
+Result<bool> Authenticator::VerifyPasswordHash(const SecretBytes& password,
+                                               const std::string& encoded_hash) {
+  SIGNET_ASSIGN_OR_RETURN(auto permit, PasswordPermit());
+  return VerifyPassword(password, encoded_hash);
+}
+
+Result<std::string> Authenticator::HashPassword(const SecretBytes& password) {
+  SIGNET_ASSIGN_OR_RETURN(auto permit, PasswordPermit());
+  return auth::HashPassword(password);
 }
 
 Result<domain::Principal> Authenticator::Authenticate(std::string_view token) {
@@ -69,27 +109,32 @@ Result<domain::Principal> LoadPrincipal(store::Tx& tx, domain::PrincipalType typ
   return domain::Principal{type, identity->id, identity->name, domain::OrgRole::kMember};
 }
 
-Result<domain::Principal> Authenticator::CheckPassword(store::Tx& tx, std::string_view email,
+Result<domain::Principal> Authenticator::CheckPassword(std::string_view email,
                                                        const SecretBytes& password) {
-  auto user = tx.GetUserByEmail(email);
+  Result<domain::User> user = [&]() -> Result<domain::User> {
+    SIGNET_ASSIGN_OR_RETURN(auto tx, store_.BeginRead());
+    return tx->GetUserByEmail(email);
+  }();  // the read transaction ends here, before argon2id
   if (!user) {
     if (user.error().code != ErrorCode::kNotFound) return tl::unexpected(user.error());
-    (void)VerifyPassword(password, dummy_password_hash_);  // same cost as a real check
+    // Same cost as a real check, so timing does not tell which accounts exist.
+    SIGNET_TRY(VerifyPasswordHash(password, dummy_password_hash_));
     return tl::unexpected(InvalidCredentials());
   }
-  if (!VerifyPassword(password, user->password_hash)) return tl::unexpected(InvalidCredentials());
+  SIGNET_ASSIGN_OR_RETURN(bool match, VerifyPasswordHash(password, user->password_hash));
+  if (!match) return tl::unexpected(InvalidCredentials());
   return domain::Principal{domain::PrincipalType::kUser, user->id, user->email, user->org_role};
 }
 
-Result<domain::Principal> Authenticator::CheckClientSecret(store::Tx& tx,
-                                                           std::string_view client_id,
+Result<domain::Principal> Authenticator::CheckClientSecret(std::string_view client_id,
                                                            const SecretBytes& secret) {
-  auto identity = tx.GetIdentityByClientId(client_id);
+  SIGNET_ASSIGN_OR_RETURN(auto tx, store_.BeginRead());
+  auto identity = tx->GetIdentityByClientId(client_id);
   if (!identity) {
     if (identity.error().code != ErrorCode::kNotFound) return tl::unexpected(identity.error());
     return tl::unexpected(InvalidCredentials());
   }
-  SIGNET_ASSIGN_OR_RETURN(auto secrets, tx.ListClientSecrets(identity->id));
+  SIGNET_ASSIGN_OR_RETURN(auto secrets, tx->ListClientSecrets(identity->id));
   const std::string hash = HashToken(secret.string_view());
   bool match = false;
   for (const auto& s : secrets) {

@@ -5,7 +5,14 @@
 // shares the database stops working here within a second (docs/deploy.md); the cost is one
 // indexed read per active token and node twice a second. Passwords are checked with
 // argon2id, client secrets by hash in constant time. Failures never say which part was
-// wrong. Thread-safe.
+// wrong.
+//
+// Abuse resistance (docs/security.md): credential checks read in a read transaction of their
+// own and run argon2id outside any transaction, on a bounded number of threads at once (more
+// callers wait in a bounded queue; beyond it they get 429), so password guessing never holds
+// the database's write lock nor takes every core; failed logins feed the LoginThrottle; each
+// authenticated caller may make `request_rate` requests per second (bursts of
+// `request_burst`). Thread-safe.
 
 #include <chrono>
 #include <mutex>
@@ -14,7 +21,9 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "auth/login_throttle.h"
 #include "common/clock.h"
+#include "common/rate_limiter.h"
 #include "common/result.h"
 #include "common/secret_bytes.h"
 #include "domain/principal.h"
@@ -32,20 +41,43 @@ struct IssuedToken {
 [[nodiscard]] Result<domain::Principal> LoadPrincipal(store::Tx& tx, domain::PrincipalType type,
                                                       std::string_view id);
 
+struct AuthOptions {
+  Millis cache_ttl = std::chrono::milliseconds(500);
+  LoginThrottleOptions throttle;
+  // Requests per second per authenticated caller (user or identity), and the burst; a rate
+  // <= 0 turns the limit off.
+  double request_rate = 1000;
+  double request_burst = 2000;
+  // argon2id computations at once (0: half the cores, at least one) and callers that may wait
+  // for one.
+  int password_threads = 0;
+  int password_queue = 64;
+};
+
 class Authenticator {
  public:
-  Authenticator(store::Store& store, const Clock& clock, Millis cache_ttl = std::chrono::milliseconds(500));
+  Authenticator(store::Store& store, const Clock& clock, AuthOptions options = {});
 
   // kUnauthenticated for a missing, unknown, expired or revoked token.
   [[nodiscard]] Result<domain::Principal> Authenticate(std::string_view token);
+  // Counts one request of `p` against its rate; kResourceExhausted (429 with the wait) when
+  // it has none left.
+  [[nodiscard]] Status CheckRequestRate(const domain::Principal& p);
 
-  // Inside a write transaction: check credentials (kUnauthenticated "invalid credentials"
-  // for any mismatch, after the same amount of work).
-  [[nodiscard]] Result<domain::Principal> CheckPassword(store::Tx& tx, std::string_view email,
+  // Check credentials in a read transaction of their own; kUnauthenticated "invalid
+  // credentials" for any mismatch, after the same amount of work; kResourceExhausted when too
+  // many password checks are already waiting. Throttling is the caller's (throttle()).
+  [[nodiscard]] Result<domain::Principal> CheckPassword(std::string_view email,
                                                         const SecretBytes& password);
-  [[nodiscard]] Result<domain::Principal> CheckClientSecret(store::Tx& tx,
-                                                            std::string_view client_id,
+  [[nodiscard]] Result<domain::Principal> CheckClientSecret(std::string_view client_id,
                                                             const SecretBytes& secret);
+  // Whether `password` matches `encoded_hash`, on the bounded hashing threads.
+  [[nodiscard]] Result<bool> VerifyPasswordHash(const SecretBytes& password,
+                                                const std::string& encoded_hash);
+  // A new argon2id hash, on the bounded hashing threads.
+  [[nodiscard]] Result<std::string> HashPassword(const SecretBytes& password);
+
+  LoginThrottle& throttle() { return throttle_; }
   // Creates and stores a token for `principal`.
   [[nodiscard]] Result<IssuedToken> IssueToken(store::Tx& tx, const domain::Principal& principal,
                                                Millis ttl);
@@ -61,10 +93,15 @@ class Authenticator {
     TimePoint cached_until;  // re-check the database after this
   };
 
+  Result<ConcurrencyLimit::Permit> PasswordPermit();
+
   store::Store& store_;
   const Clock& clock_;
   const Millis cache_ttl_;
   std::string dummy_password_hash_;  // verified against on unknown emails (equal timing)
+  ConcurrencyLimit password_work_;
+  LoginThrottle throttle_;
+  RateLimiter request_rate_;
   std::shared_mutex mutex_;
   std::unordered_map<std::string, Entry> cache_;  // guarded by mutex_
 };

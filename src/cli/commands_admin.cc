@@ -2,6 +2,8 @@
 
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "common/encoding.h"
+#include "crypto/ed25519.h"
 
 namespace signet::cli {
 namespace {
@@ -26,6 +28,7 @@ struct AdminOptions {
   std::string description;
   std::string role;
   bool password_stdin = false;
+  bool current_password_stdin = false;
   Paging paging;
   std::string user;
   std::string identity;
@@ -34,6 +37,8 @@ struct AdminOptions {
   std::string actor;
   std::string since;
   std::string until;
+  std::string checkpoint_file;
+  std::string out_file;
 };
 
 Status CreateUser(Context& ctx, const AdminOptions& o) {
@@ -55,7 +60,26 @@ Status UpdateUser(Context& ctx, const AdminOptions& o) {
   SIGNET_ASSIGN_OR_RETURN(std::string id, UserId(ctx, o.id));
   api::JsonValue body = api::JsonObject{};
   if (!o.role.empty()) body.as_object()["orgRole"] = o.role;
-  if (o.password_stdin) {
+  if (o.current_password_stdin && !o.password_stdin) {
+    return InvalidArgument("--current-password-stdin goes with --password-stdin");
+  }
+  if (o.password_stdin && o.current_password_stdin && !ctx.terminal().stdin_is_tty) {
+    // Two lines on standard input: the current password, then the new one.
+    SIGNET_ASSIGN_OR_RETURN(SecretBytes both, ReadSecret(ctx, "Current and new password"));
+    const std::string_view text = both.string_view();
+    const auto newline = text.find('\n');
+    if (newline == std::string_view::npos || newline == 0 || newline + 1 == text.size()) {
+      return InvalidArgument("give the current password and the new one on two lines of standard input");
+    }
+    std::string_view current = text.substr(0, newline);
+    if (!current.empty() && current.back() == '\r') current.remove_suffix(1);
+    body.as_object()["currentPassword"] = current;
+    body.as_object()["password"] = text.substr(newline + 1);
+  } else if (o.password_stdin) {
+    if (o.current_password_stdin) {
+      SIGNET_ASSIGN_OR_RETURN(SecretBytes current, ReadSecret(ctx, "Current password"));
+      body.as_object()["currentPassword"] = current.string_view();
+    }
     SIGNET_ASSIGN_OR_RETURN(SecretBytes password, ReadSecret(ctx, "New password"));
     body.as_object()["password"] = password.string_view();
   }
@@ -63,8 +87,10 @@ Status UpdateUser(Context& ctx, const AdminOptions& o) {
     return InvalidArgument("nothing to update: give --role or --password-stdin");
   Status s = ObjectCommand(ctx, client::HttpMethod::kPatch, PathOf({kUsers, id}), body, kUserFields,
                            "Updated user:");
-  if (auto* pw = body.as_object().if_contains("password")) {
-    SecureWipe(pw->as_string().data(), pw->as_string().size());
+  for (const char* key : {"password", "currentPassword"}) {
+    if (auto* pw = body.as_object().if_contains(key)) {
+      SecureWipe(pw->as_string().data(), pw->as_string().size());
+    }
   }
   return s;
 }
@@ -121,22 +147,91 @@ Status AddProjectMember(Context& ctx, const AdminOptions& o) {
                        "Added project member:");
 }
 
-Status VerifyAudit(Context& ctx) {
+// Checks a saved checkpoint before handing it to the server: its signature must verify with
+// the public key saved in it, and that key must still be the server's (a server that
+// changed its key — a new root key — cannot vouch for checkpoints made before).
+Status CheckSavedCheckpoint(Context& ctx, const api::JsonValue& checkpoint) {
+  if (!checkpoint.is_object()) return InvalidArgument("the checkpoint file does not hold a JSON object");
+  const auto& o = checkpoint.as_object();
+  auto text = [&](const char* key) -> std::string {
+    const auto* v = o.if_contains(key);
+    return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+  };
+  auto key = Base64Decode(text("publicKey"));
+  auto sig = Base64Decode(text("signature"));
+  const std::string payload = text("payload");
+  if (!key || !sig || payload.empty()) {
+    return InvalidArgument("the checkpoint file lacks publicKey, signature or payload");
+  }
+  if (!crypto::Ed25519Verify(*key, AsBytes(payload), *sig)) {
+    return FailedPrecondition("the checkpoint file's signature does not verify: it was altered");
+  }
+  SIGNET_ASSIGN_OR_RETURN(client::Client * api, ctx.Api());
+  SIGNET_ASSIGN_OR_RETURN(api::JsonValue server_key,
+                          api->Call(client::HttpMethod::kGet, std::string(kAudit) + "/public-key"));
+  if (TextAt(server_key, "publicKey") != text("publicKey")) {
+    return FailedPrecondition("the server's checkpoint key is not the one that signed this checkpoint");
+  }
+  return Ok();
+}
+
+Status SaveCheckpoint(Context& ctx, const AdminOptions& o) {
   SIGNET_ASSIGN_OR_RETURN(client::Client * api, ctx.Api());
   SIGNET_ASSIGN_OR_RETURN(api::JsonValue reply,
-                          api->Call(client::HttpMethod::kGet, std::string(kAudit) + "/verify"));
-  const bool valid = TextAt(reply, "valid") == "true";
+                          api->Call(client::HttpMethod::kGet, std::string(kAudit) + "/checkpoint"));
+  const std::string text = api::Serialize(reply) + "\n";
+  if (o.out_file.empty() || o.out_file == "-") {
+    ctx.out() << text;
+    return Ok();
+  }
+  SIGNET_TRY(WriteFile(o.out_file, text));
   ctx.Show(reply, [&](const api::JsonValue& v) {
-    if (valid) {
-      ctx.out() << "Audit log intact: " << TextAt(v, "checked") << " events checked.\n";
+    std::size_t chains = 0;
+    if (const auto* heads = v.as_object().if_contains("heads"); heads != nullptr && heads->is_array()) {
+      chains = heads->as_array().size();
+    }
+    ctx.out() << "Checkpoint of " << TextAt(v, "time") << " (" << chains << " chain"
+              << (chains == 1 ? "" : "s") << ") saved to " << o.out_file
+              << ". Keep it outside the server; check it later with\n"
+              << "  signet audit verify --checkpoint " << o.out_file << "\n";
+  });
+  return Ok();
+}
+
+Status VerifyAudit(Context& ctx, const AdminOptions& o) {
+  SIGNET_ASSIGN_OR_RETURN(client::Client * api, ctx.Api());
+  api::JsonValue reply;
+  if (o.checkpoint_file.empty()) {
+    SIGNET_ASSIGN_OR_RETURN(reply, api->Call(client::HttpMethod::kGet, std::string(kAudit) + "/verify"));
+  } else {
+    SIGNET_ASSIGN_OR_RETURN(std::string text, ReadTextFile(o.checkpoint_file));
+    auto checkpoint = api::ParseJson(text);
+    if (!checkpoint) return InvalidArgument(o.checkpoint_file + ": " + checkpoint.error().message);
+    SIGNET_TRY(CheckSavedCheckpoint(ctx, *checkpoint));
+    SIGNET_ASSIGN_OR_RETURN(reply, api->Call(client::HttpMethod::kPost, std::string(kAudit) + "/verify",
+                                             api::JsonValue(api::JsonObject{{"checkpoint", *checkpoint}})));
+  }
+  const bool valid = TextAt(reply, "valid") == "true";
+  const bool with_checkpoint = !o.checkpoint_file.empty();
+  const bool extends = TextAt(reply, "extendsCheckpoint") == "true";
+  ctx.Show(reply, [&](const api::JsonValue& v) {
+    if (valid && (!with_checkpoint || extends)) {
+      ctx.out() << "Audit log intact: " << TextAt(v, "checked") << " events checked"
+                << (with_checkpoint ? "; it extends the checkpoint" : "") << ".\n";
     }
   });
   if (!valid) {
     std::string where = "sequence " + TextAt(reply, "firstBadSeq");
     if (TextAt(reply, "firstBadNodeId") != "-")
       where += " of node " + TextAt(reply, "firstBadNodeId");
-    return FailedPrecondition("the audit log is broken at " + where + " (" +
+    std::string reason = TextAt(reply, "reason");
+    return FailedPrecondition("the audit log is broken at " + where +
+                              (reason != "-" ? ": " + reason : "") + " (" +
                               TextAt(reply, "checked") + " events checked)");
+  }
+  if (with_checkpoint && !extends) {
+    return FailedPrecondition("the audit log does not extend the checkpoint: " +
+                              TextAt(reply, "checkpointProblem"));
   }
   return Ok();
 }
@@ -175,6 +270,9 @@ void AddAdminCommands(CLI::App& app, Context& ctx) {
       ->check(CLI::IsMember({"member", "admin"}));
   uupdate->add_flag("--password-stdin", o->password_stdin,
                     "Read a new password from standard input");
+  uupdate->add_flag("--current-password-stdin", o->current_password_stdin,
+                    "Changing your own password: read the current one first (two lines on "
+                    "standard input: current, then new)");
   OnRun(uupdate, ctx, [&ctx, o] { return UpdateUser(ctx, *o); });
   CLI::App* udelete = users->add_subcommand("delete", "Delete a user");
   udelete->add_option("user", o->id, "E-mail or id")->required();
@@ -279,7 +377,14 @@ void AddAdminCommands(CLI::App& app, Context& ctx) {
   });
   CLI::App* averify =
       audit->add_subcommand("verify", "Check the audit log's hash chains (exit 0 when intact)");
-  OnRun(averify, ctx, [&ctx] { return VerifyAudit(ctx); });
+  averify->add_option("--checkpoint", o->checkpoint_file,
+                      "A checkpoint saved by 'signet audit checkpoint': also check that the log "
+                      "still extends it (nothing at its end was removed)");
+  OnRun(averify, ctx, [&ctx, o] { return VerifyAudit(ctx, *o); });
+  CLI::App* acheckpoint = audit->add_subcommand(
+      "checkpoint", "Save the signed heads of the audit log, to detect later removal of events");
+  acheckpoint->add_option("--out", o->out_file, "File to write (default: standard output)");
+  OnRun(acheckpoint, ctx, [&ctx, o] { return SaveCheckpoint(ctx, *o); });
 }
 
 }  // namespace signet::cli

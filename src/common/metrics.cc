@@ -40,6 +40,15 @@ std::string Number(double v) {
 
 }  // namespace
 
+std::string_view HttpMethodLabel(std::string_view method) {
+  static constexpr std::string_view kMethods[] = {"GET",     "HEAD",    "POST",  "PUT",  "DELETE",
+                                                  "CONNECT", "OPTIONS", "TRACE", "PATCH"};
+  for (std::string_view m : kMethods) {
+    if (m == method) return m;
+  }
+  return "other";
+}
+
 CounterFamily::CounterFamily(std::string name, std::string help,
                              std::vector<std::string> label_names)
     : name_(std::move(name)), help_(std::move(help)), label_names_(std::move(label_names)) {}

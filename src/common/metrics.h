@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace signet {
@@ -45,7 +46,14 @@ class HistogramFamily {
   std::map<std::vector<std::string>, Series> series_;  // guarded by mutex_
 };
 
-// The metrics signetd exports.
+// The label for an HTTP method: the method itself when it is one of the nine of RFC 9110 and
+// RFC 5789, "other" for anything else, so that a client inventing method names cannot grow
+// the label set (and /metrics, and memory) without bound.
+std::string_view HttpMethodLabel(std::string_view method);
+
+// The metrics signetd exports. Every label takes its values from a fixed set (methods above,
+// route patterns, status codes, canonical algorithm names or "unknown", results): nothing a
+// client sends becomes a label value as sent.
 struct Metrics {
   CounterFamily http_requests{"signet_http_requests_total", "HTTP requests by route and status",
                               {"method", "route", "status"}};

@@ -2,6 +2,7 @@
 // Errors are values: every fallible call returns Result<T>. Error carries a code (mapped to an
 // HTTP status by api/, to a CKR_* by pkcs11/) and a message that names the value and the limit.
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -30,10 +31,12 @@ std::string_view ErrorCodeName(ErrorCode code);
 struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
+  // For kResourceExhausted: when the caller may try again (HTTP Retry-After); 0 when unknown.
+  std::int64_t retry_after_seconds = 0;
 
   // Prepends context: Error{kNotFound, "no row"}.Wrap("signer") -> "signer: no row".
   [[nodiscard]] Error Wrap(std::string_view context) const {
-    return Error{code, std::string(context) + ": " + message};
+    return Error{code, std::string(context) + ": " + message, retry_after_seconds};
   }
 };
 
@@ -69,6 +72,11 @@ inline tl::unexpected<Error> Unavailable(std::string message) {
 }
 inline tl::unexpected<Error> Internal(std::string message) {
   return MakeError(ErrorCode::kInternal, std::move(message));
+}
+// 429 RateLimited: the caller must wait `retry_after_seconds` (at least 1) before retrying.
+inline tl::unexpected<Error> RateLimited(std::string message, std::int64_t retry_after_seconds) {
+  return tl::unexpected<Error>(
+      Error{ErrorCode::kResourceExhausted, std::move(message), retry_after_seconds < 1 ? 1 : retry_after_seconds});
 }
 inline Status Ok() { return {}; }
 

@@ -6,6 +6,7 @@
 #include "api/error.h"
 #include "api/json.h"
 #include "common/encoding.h"
+#include "common/log.h"
 #include "common/uuid.h"
 #include "http/policy_routes.h"
 
@@ -70,6 +71,55 @@ Result<service::SignInput> DecodeSignInput(const Request& req) {
   return in;
 }
 
+// A checkpoint as GET /api/v1/audit-logs/checkpoint returns it. `payload` is the exact text
+// signed, so that `openssl pkeyutl -verify -rawin` can check it without Signet.
+JsonObject EncodeCheckpoint(const audit::Checkpoint& cp, const service::Service::PublicKeyInfo& key) {
+  JsonArray heads;
+  for (const auto& h : cp.heads) {
+    heads.emplace_back(JsonObject{{"nodeId", h.node_id}, {"seq", h.seq}, {"hash", HexEncode(h.hash)}});
+  }
+  return JsonObject{{"version", 1},
+                    {"time", FormatTime(cp.time)},
+                    {"heads", std::move(heads)},
+                    {"algorithm", "Ed25519"},
+                    {"keyId", key.key_id},
+                    {"publicKey", Base64Encode(key.raw)},
+                    {"payload", audit::CheckpointPayload(cp)},
+                    {"signature", Base64Encode(cp.signature)}};
+}
+
+// The fields the signature covers; the others (keyId, publicKey, payload) are for readers and
+// are not trusted.
+Result<audit::Checkpoint> DecodeCheckpoint(const JsonObject& o) {
+  Fields f(o, "checkpoint.");
+  audit::Checkpoint cp;
+  SIGNET_ASSIGN_OR_RETURN(std::int64_t version, f.Int("version", 1, 1));
+  (void)version;
+  SIGNET_ASSIGN_OR_RETURN(std::string time, f.String("time", 64));
+  SIGNET_ASSIGN_OR_RETURN(cp.time, ParseTime(time, "checkpoint.time"));
+  SIGNET_ASSIGN_OR_RETURN(std::string signature, f.String("signature", 128));
+  auto sig = Base64Decode(signature);
+  if (!sig) return InvalidArgument("checkpoint.signature must be base64");
+  cp.signature = std::move(*sig);
+  SIGNET_ASSIGN_OR_RETURN(auto heads, f.OptArray("heads"));
+  if (!heads) return InvalidArgument("checkpoint.heads is required");
+  if (heads->size() > 10'000) return InvalidArgument("checkpoint.heads has too many items");
+  for (std::size_t i = 0; i < heads->size(); ++i) {
+    const std::string prefix = "checkpoint.heads[" + std::to_string(i) + "].";
+    if (!(*heads)[i].is_object()) return InvalidArgument(prefix.substr(0, prefix.size() - 1) + " must be an object");
+    Fields h((*heads)[i].as_object(), prefix);
+    audit::ChainHead head;
+    SIGNET_ASSIGN_OR_RETURN(head.node_id, h.String("nodeId", 128));
+    SIGNET_ASSIGN_OR_RETURN(head.seq, h.Int("seq", 1, INT64_MAX));
+    SIGNET_ASSIGN_OR_RETURN(std::string hash, h.String("hash", 64));
+    auto bytes = HexDecode(hash);
+    if (!bytes || bytes->size() != 32) return InvalidArgument(prefix + "hash must be 64 hex characters");
+    head.hash = std::move(*bytes);
+    cp.heads.push_back(std::move(head));
+  }
+  return cp;
+}
+
 JsonObject LoginBody(const service::LoginResult& r) {
   return JsonObject{{"accessToken", std::string(r.access_token.string_view())},
                     {"expiresIn", r.expires_in.count() / 1000},
@@ -86,9 +136,13 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
   router.Add("GET", "/healthz", Open([](const Request&, const PathParams&) -> Result<Response> {
     return JsonResponse(JsonObject{{"status", "ok"}});
   }));
-  router.Add("GET", "/readyz", Open([&svc](const Request&, const PathParams&) -> Result<Response> {
+  router.Add("GET", "/readyz", Open([&svc](const Request& req, const PathParams&) -> Result<Response> {
     auto ready = svc.Ready();
-    if (!ready) return Unavailable("database is not reachable: " + ready.error().message);
+    if (!ready) {
+      // The reason (driver messages name hosts and ports) goes to the operator's log only.
+      log::Write(log::Level::kWarn, req.request_id, "not ready: " + ready.error().message);
+      return Unavailable("not ready");
+    }
     return JsonResponse(JsonObject{{"status", "ready"}});
   }));
   router.Add("GET", "/metrics", Open([&metrics](const Request&, const PathParams&) -> Result<Response> {
@@ -159,6 +213,8 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
     service::UpdateUserInput in;
     SIGNET_ASSIGN_OR_RETURN(auto password, f.OptString("password", 256));
     if (password) in.password = SecretBytes::FromString(*password);
+    SIGNET_ASSIGN_OR_RETURN(auto current, f.OptString("currentPassword", 256));
+    if (current) in.current_password = SecretBytes::FromString(*current);
     SIGNET_ASSIGN_OR_RETURN(auto role, f.OptString("orgRole", 16));
     if (role) {
       SIGNET_ASSIGN_OR_RETURN(in.org_role, domain::ParseOrgRole(*role));
@@ -508,14 +564,44 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
     SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListAudit(c, q));
     return ListResponse("auditLogs", page, api::EncodeAuditEvent);
   }));
-  router.Add("GET", "/api/v1/audit-logs/verify", authed([&svc](const Request&, const PathParams&, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(auto report, svc.VerifyAudit(c));
+  auto verify_reply = [](const audit::VerifyReport& report) {
     JsonObject out{{"valid", report.valid}, {"checked", report.checked}};
     if (report.first_bad) {
       out["firstBadSeq"] = report.first_bad->seq;
       out["firstBadNodeId"] = report.first_bad->node_id;
+      out["reason"] = report.first_bad->reason;
+    }
+    if (report.extends_checkpoint) {
+      out["extendsCheckpoint"] = *report.extends_checkpoint;
+      if (!report.checkpoint_problem.empty()) out["checkpointProblem"] = report.checkpoint_problem;
     }
     return JsonResponse(out);
+  };
+  router.Add("GET", "/api/v1/audit-logs/verify", authed([&svc, verify_reply](const Request&, const PathParams&, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(auto report, svc.VerifyAudit(c));
+    return verify_reply(report);
+  }));
+  // Verify against a saved checkpoint: does the log still extend it?
+  router.Add("POST", "/api/v1/audit-logs/verify", authed([&svc, verify_reply](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+    SIGNET_ASSIGN_OR_RETURN(auto cp, Fields(body).OptObject("checkpoint"));
+    if (!cp) return InvalidArgument("checkpoint is required (the object GET /api/v1/audit-logs/checkpoint returned)");
+    SIGNET_ASSIGN_OR_RETURN(audit::Checkpoint checkpoint, DecodeCheckpoint(*cp));
+    SIGNET_ASSIGN_OR_RETURN(auto report, svc.VerifyAudit(c, &checkpoint));
+    return verify_reply(report);
+  }));
+  router.Add("GET", "/api/v1/audit-logs/checkpoint", authed([&svc](const Request&, const PathParams&, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(audit::Checkpoint checkpoint, svc.AuditCheckpoint(c));
+    SIGNET_ASSIGN_OR_RETURN(auto key, svc.AuditPublicKey());
+    return JsonResponse(EncodeCheckpoint(checkpoint, key));
+  }));
+  // Public: with it anyone can check a checkpoint's signature, e.g. with openssl pkeyutl.
+  router.Add("GET", "/api/v1/audit-logs/public-key", Open([&svc](const Request&, const PathParams&) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(auto key, svc.AuditPublicKey());
+    return JsonResponse(JsonObject{{"algorithm", "Ed25519"},
+                                   {"publicKey", Base64Encode(key.raw)},
+                                   {"publicKeyPem", key.pem},
+                                   {"keyId", key.key_id}});
   }));
   (void)options;
   RegisterPolicyRoutes(router, svc);

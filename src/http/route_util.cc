@@ -10,8 +10,11 @@ Response JsonResponse(api::JsonValue value, int status) {
 }
 
 Response ErrorResponse(const Error& e, const Request& req) {
-  return Response{api::HttpStatus(e.code), api::ErrorBody(e, req.request_id), "application/json",
-                  {}};
+  Response r{api::HttpStatus(e.code), api::ErrorBody(e, req.request_id), "application/json", {}};
+  if (e.code == ErrorCode::kResourceExhausted && e.retry_after_seconds > 0) {
+    r.headers.emplace_back("Retry-After", std::to_string(e.retry_after_seconds));
+  }
+  return r;
 }
 
 std::string_view BearerToken(const Request& req) {

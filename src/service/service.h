@@ -50,6 +50,7 @@ struct CreateUserInput {
 };
 struct UpdateUserInput {
   std::optional<SecretBytes> password;
+  std::optional<SecretBytes> current_password;  // required to change one's own password
   std::optional<domain::OrgRole> org_role;
 };
 
@@ -318,7 +319,20 @@ class Service {
 
   // ---- audit ----
   [[nodiscard]] Result<store::Page<domain::AuditEvent>> ListAudit(const Caller& c, const AuditQuery& q);
-  [[nodiscard]] Result<audit::VerifyReport> VerifyAudit(const Caller& c);
+  // With a checkpoint: its signature is checked first (InvalidArgument when this server did
+  // not sign it), then the report says whether the log extends it.
+  [[nodiscard]] Result<audit::VerifyReport> VerifyAudit(const Caller& c,
+                                                        const audit::Checkpoint* checkpoint = nullptr);
+  // The heads of every audit chain, signed by this server (org admin).
+  [[nodiscard]] Result<audit::Checkpoint> AuditCheckpoint(const Caller& c);
+  // The Ed25519 public key that verifies checkpoints (anyone may have it): raw, as PEM, and
+  // its id (hex of the first 8 bytes of its SHA-256). Unavailable without a checkpoint key.
+  struct PublicKeyInfo {
+    Bytes raw;
+    std::string pem;
+    std::string key_id;
+  };
+  [[nodiscard]] Result<PublicKeyInfo> AuditPublicKey() const;
   [[nodiscard]] Status Ready();  // the database answers
 
   // ---- signing policies (project admin writes; project members read) ----
@@ -372,6 +386,13 @@ class Service {
   template <class T, class Fn>
   Result<T> WriteWithAudit(const domain::Principal* actor, Fn&& fn);
   Status AppendAudit(store::Tx& tx, const domain::Principal* actor, const AuditEntry& entry);
+
+  // 429 while login attempts for `account` or from `source_ip` are throttled.
+  Status ThrottleLogin(const std::string& account, const std::string& source_ip);
+  // Counts a failed credential check and writes its audit event (with a lockout it started).
+  Status RecordLoginFailure(const std::string& event_type, const std::string& target_type,
+                            const char* account_field, const std::string& account,
+                            const std::string& source_ip);
 
   Result<domain::Project> ResolveProject(store::Tx& tx, const std::optional<std::string>& project);
   Status RequireProjectAdmin(store::Tx& tx, const domain::Principal& p, const std::string& project_id);

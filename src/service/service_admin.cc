@@ -1,6 +1,7 @@
 // Auth, users, machine identities, projects and memberships.
 #include "auth/password.h"
 #include "auth/tokens.h"
+#include "common/duration.h"
 #include "common/names.h"
 #include "service/service_internal.h"
 
@@ -23,11 +24,13 @@ std::string Lower(std::string s) {
   return s;
 }
 
-Result<domain::User> NewUser(const std::string& email, const SecretBytes& password,
-                             domain::OrgRole role, TimePoint now) {
+// Hashes the password (argon2id, on the authenticator's bounded threads): call it before any
+// transaction is open.
+Result<domain::User> NewUser(auth::Authenticator& authenticator, const std::string& email,
+                             const SecretBytes& password, domain::OrgRole role, TimePoint now) {
   SIGNET_TRY(ValidateEmail(email));
   SIGNET_TRY(auth::ValidatePassword(password));
-  SIGNET_ASSIGN_OR_RETURN(std::string hash, auth::HashPassword(password));
+  SIGNET_ASSIGN_OR_RETURN(std::string hash, authenticator.HashPassword(password));
   domain::User u;
   u.id = NewUuid();
   u.email = Lower(email);
@@ -78,8 +81,14 @@ Result<bool> Service::BootstrapIfEmpty(const std::string& email, const SecretByt
 
 Result<LoginResult> Service::Bootstrap(const std::string& email, const SecretBytes& password,
                                        const std::string& source_ip) {
-  SIGNET_ASSIGN_OR_RETURN(domain::User user,
-                          NewUser(email, password, domain::OrgRole::kAdmin, d_.clock.Now()));
+  // Checked first, so that calls after the bootstrap cost one read and no password hashing.
+  {
+    SIGNET_ASSIGN_OR_RETURN(auto rtx, d_.store.BeginRead());
+    SIGNET_ASSIGN_OR_RETURN(std::int64_t users, rtx->CountUsers());
+    if (users > 0) return AlreadyExists("Signet is already bootstrapped");
+  }
+  SIGNET_ASSIGN_OR_RETURN(domain::User user, NewUser(d_.authenticator, email, password,
+                                                     domain::OrgRole::kAdmin, d_.clock.Now()));
   const domain::Principal principal{domain::PrincipalType::kUser, user.id, user.email,
                                     domain::OrgRole::kAdmin};
   return WriteWithAudit<LoginResult>(&principal, [&](store::Tx& tx, AuditEntry& e) -> Result<LoginResult> {
@@ -94,48 +103,81 @@ Result<LoginResult> Service::Bootstrap(const std::string& email, const SecretByt
   });
 }
 
+Status Service::ThrottleLogin(const std::string& account, const std::string& source_ip) {
+  auto wait = d_.authenticator.throttle().Blocked(account, source_ip, d_.clock.Now());
+  if (!wait) return Ok();
+  const std::int64_t seconds = (wait->count() + 999) / 1000;
+  return RateLimited("too many failed attempts; try again in " + std::to_string(seconds) + " s",
+                     seconds);
+}
+
+Status Service::RecordLoginFailure(const std::string& event_type, const std::string& target_type,
+                                   const char* account_field, const std::string& account,
+                                   const std::string& source_ip) {
+  const auto outcome = d_.authenticator.throttle().Failure(account, source_ip, d_.clock.Now());
+  const auto& options = d_.authenticator.throttle().options();
+  // Failed logins are security events: record them (without the secret, of course). A lockout
+  // is recorded with the failure that started it.
+  auto written = WriteWithAudit<bool>(nullptr, [&](store::Tx& tx, AuditEntry& e) -> Result<bool> {
+    JsonWriter w;
+    w.Add(account_field, account.substr(0, 254)).Add("sourceIp", source_ip);
+    if (outcome.account_locked) w.Add("accountLockedFor", FormatDuration(options.lockout));
+    if (outcome.ip_locked) w.Add("sourceIpLockedFor", FormatDuration(options.lockout));
+    e = {event_type, target_type, "", w.Finish()};
+    return true;
+  });
+  if (!written) return tl::unexpected(written.error());
+  return Ok();
+}
+
 Result<LoginResult> Service::Login(const std::string& email, const SecretBytes& password,
                                    const std::string& source_ip) {
-  SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginWrite());
-  auto principal = d_.authenticator.CheckPassword(*tx, Lower(email), password);
+  const std::string account = Lower(email);
+  SIGNET_TRY(ThrottleLogin(account, source_ip));
+  // The password is checked outside any write transaction (argon2id takes tens of ms).
+  auto principal = d_.authenticator.CheckPassword(account, password);
   if (!principal) {
     if (principal.error().code != ErrorCode::kUnauthenticated) return tl::unexpected(principal.error());
-    // Failed logins are security events: record them (without the password, of course).
-    SIGNET_TRY(AppendAudit(*tx, nullptr, {"auth.login.failure", "user", "",
-                                          JsonWriter().Add("email", email.substr(0, 254))
-                                              .Add("sourceIp", source_ip).Finish()}));
-    SIGNET_TRY(tx->Commit());
+    SIGNET_TRY(RecordLoginFailure("auth.login.failure", "user", "email", email, source_ip));
     return tl::unexpected(principal.error());
   }
-  SIGNET_ASSIGN_OR_RETURN(auto token, d_.authenticator.IssueToken(*tx, *principal, d_.token_ttl));
-  SIGNET_TRY(AppendAudit(*tx, &*principal, {"auth.login", "user", principal->id,
-                                            JsonWriter().Add("sourceIp", source_ip).Finish()}));
-  SIGNET_TRY(tx->Commit());
-  return LoginResult{std::move(token.token), token.expires_in, std::nullopt};
+  d_.authenticator.throttle().Success(account);
+  return WriteWithAudit<LoginResult>(&*principal, [&](store::Tx& tx, AuditEntry& e) -> Result<LoginResult> {
+    // Still there (not deleted while the password was checked)?
+    SIGNET_ASSIGN_OR_RETURN(domain::Principal current,
+                            auth::LoadPrincipal(tx, domain::PrincipalType::kUser, principal->id));
+    SIGNET_ASSIGN_OR_RETURN(auto token, d_.authenticator.IssueToken(tx, current, d_.token_ttl));
+    e = {"auth.login", "user", current.id, JsonWriter().Add("sourceIp", source_ip).Finish()};
+    return LoginResult{std::move(token.token), token.expires_in, std::nullopt};
+  });
 }
 
 Result<LoginResult> Service::UniversalAuthLogin(const std::string& client_id,
                                                 const SecretBytes& client_secret,
                                                 const std::string& source_ip) {
-  SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginWrite());
-  auto principal = d_.authenticator.CheckClientSecret(*tx, client_id, client_secret);
+  SIGNET_TRY(ThrottleLogin(client_id, source_ip));
+  auto principal = d_.authenticator.CheckClientSecret(client_id, client_secret);
   if (!principal) {
     if (principal.error().code != ErrorCode::kUnauthenticated) return tl::unexpected(principal.error());
-    SIGNET_TRY(AppendAudit(*tx, nullptr, {"auth.universal-auth.failure", "identity", "",
-                                          JsonWriter().Add("clientId", client_id.substr(0, 64))
-                                              .Add("sourceIp", source_ip).Finish()}));
-    SIGNET_TRY(tx->Commit());
+    SIGNET_TRY(RecordLoginFailure("auth.universal-auth.failure", "identity", "clientId", client_id,
+                                  source_ip));
     return tl::unexpected(principal.error());
   }
-  SIGNET_ASSIGN_OR_RETURN(auto token, d_.authenticator.IssueToken(*tx, *principal, d_.token_ttl));
-  SIGNET_TRY(AppendAudit(*tx, &*principal, {"auth.universal-auth.login", "identity", principal->id,
-                                            JsonWriter().Add("sourceIp", source_ip).Finish()}));
-  SIGNET_TRY(tx->Commit());
-  return LoginResult{std::move(token.token), token.expires_in, std::nullopt};
+  d_.authenticator.throttle().Success(client_id);
+  return WriteWithAudit<LoginResult>(&*principal, [&](store::Tx& tx, AuditEntry& e) -> Result<LoginResult> {
+    SIGNET_ASSIGN_OR_RETURN(domain::Principal current,
+                            auth::LoadPrincipal(tx, domain::PrincipalType::kIdentity, principal->id));
+    SIGNET_ASSIGN_OR_RETURN(auto token, d_.authenticator.IssueToken(tx, current, d_.token_ttl));
+    e = {"auth.universal-auth.login", "identity", current.id,
+         JsonWriter().Add("sourceIp", source_ip).Finish()};
+    return LoginResult{std::move(token.token), token.expires_in, std::nullopt};
+  });
 }
 
 Result<domain::Principal> Service::Authenticate(std::string_view token) {
-  return d_.authenticator.Authenticate(token);
+  SIGNET_ASSIGN_OR_RETURN(domain::Principal p, d_.authenticator.Authenticate(token));
+  SIGNET_TRY(d_.authenticator.CheckRequestRate(p));
+  return p;
 }
 
 Status Service::Logout(const Caller& c, std::string_view token) {
@@ -154,7 +196,8 @@ Status Service::Logout(const Caller& c, std::string_view token) {
 
 Result<domain::User> Service::CreateUser(const Caller& c, CreateUserInput in) {
   SIGNET_TRY(RequireOrgAdmin(c.principal));
-  SIGNET_ASSIGN_OR_RETURN(domain::User user, NewUser(in.email, in.password, in.org_role, d_.clock.Now()));
+  SIGNET_ASSIGN_OR_RETURN(domain::User user,
+                          NewUser(d_.authenticator, in.email, in.password, in.org_role, d_.clock.Now()));
   return WriteWithAudit<domain::User>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::User> {
     auto r = tx.InsertUser(user);
     if (!r && r.error().code == ErrorCode::kAlreadyExists) {
@@ -187,7 +230,25 @@ Result<domain::User> Service::UpdateUser(const Caller& c, const std::string& id,
   std::optional<std::string> new_hash;
   if (in.password) {
     SIGNET_TRY(auth::ValidatePassword(*in.password));
-    SIGNET_ASSIGN_OR_RETURN(new_hash, auth::HashPassword(*in.password));
+    // Changing one's own password takes the current one (a stolen session alone must not be
+    // enough to take the account over); an org admin resetting someone else's does not.
+    if (self) {
+      if (!in.current_password) {
+        return InvalidArgument("currentPassword is required to change your own password");
+      }
+      SIGNET_ASSIGN_OR_RETURN(domain::User me, [&]() -> Result<domain::User> {
+        SIGNET_ASSIGN_OR_RETURN(auto rtx, d_.store.BeginRead());
+        return rtx->GetUser(id);
+      }());
+      SIGNET_TRY(ThrottleLogin(me.email, c.source_ip));
+      SIGNET_ASSIGN_OR_RETURN(bool match, d_.authenticator.VerifyPasswordHash(*in.current_password,
+                                                                              me.password_hash));
+      if (!match) {
+        SIGNET_TRY(RecordLoginFailure("user.password.failure", "user", "email", me.email, c.source_ip));
+        return PermissionDenied("currentPassword is not your current password");
+      }
+    }
+    SIGNET_ASSIGN_OR_RETURN(new_hash, d_.authenticator.HashPassword(*in.password));
   }
   auto result = WriteWithAudit<domain::User>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::User> {
     auto u = tx.GetUser(id);
@@ -381,8 +442,29 @@ Result<domain::ProjectMembership> Service::RemoveProjectMember(const Caller& c, 
     auto m = tx.GetMembership(membership_id);
     if (!m || m->project_id != p.id) return NotFound("membership '" + membership_id + "' not found");
     SIGNET_TRY(tx.DeleteMembership(membership_id));
+    // Leaving a project ends every role on its signers.
+    SIGNET_ASSIGN_OR_RETURN(auto signer_roles, tx.ListSignerMembershipsOf(m->principal_type, m->principal_id));
+    std::int64_t ended = 0;
+    for (const auto& role : signer_roles) {
+      auto signer = tx.GetSigner(role.signer_id);
+      if (!signer) {
+        if (signer.error().code == ErrorCode::kNotFound) continue;
+        return tl::unexpected(signer.error());
+      }
+      if (signer->project_id != p.id) continue;
+      SIGNET_TRY(tx.DeleteSignerMember(role.id));
+      SIGNET_TRY(AppendAudit(tx, &c.principal,
+                             {"signer.member.delete", "signer", signer->id,
+                              JsonWriter().Add("memberId", role.id)
+                                  .Add("principalType", domain::PrincipalTypeName(role.principal_type))
+                                  .Add("principalId", role.principal_id)
+                                  .Add("reason", "left the project").Finish()}));
+      ++ended;
+    }
     e = {"project.membership.delete", "project", p.id,
-         JsonWriter().Add("membershipId", membership_id).Finish()};
+         JsonWriter().Add("membershipId", membership_id)
+             .Add("principalType", domain::PrincipalTypeName(m->principal_type))
+             .Add("principalId", m->principal_id).Add("signerRolesEnded", ended).Finish()};
     return *m;
   });
 }

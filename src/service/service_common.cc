@@ -1,6 +1,10 @@
 // Shared pieces of the use cases: transactions with audit, project resolution, role checks.
 #include "service/service_internal.h"
 
+#include "common/encoding.h"
+#include "crypto/digest.h"
+#include "crypto/ed25519.h"
+
 namespace signet::service {
 
 Status Service::AppendAudit(store::Tx& tx, const domain::Principal* actor, const AuditEntry& e) {
@@ -44,9 +48,12 @@ Result<std::optional<domain::ProjectRole>> ProjectRoleOf(store::Tx& tx, const do
   return std::optional<domain::ProjectRole>(m->role);
 }
 
+// Outside the caller's projects everything answers like a missing row: a project the caller
+// is not a member of is "not found", not "forbidden", so ids do not reveal what exists.
 Status Service::RequireProjectAdmin(store::Tx& tx, const domain::Principal& p,
                                     const std::string& project_id) {
   SIGNET_ASSIGN_OR_RETURN(auto role, ProjectRoleOf(tx, p, project_id));
+  if (!policy::IsProjectMember(p, role)) return NotFound("project '" + project_id + "' not found");
   if (!policy::IsProjectAdmin(p, role)) {
     return PermissionDenied("this action needs the admin role in the project");
   }
@@ -56,9 +63,7 @@ Status Service::RequireProjectAdmin(store::Tx& tx, const domain::Principal& p,
 Status Service::RequireProjectMember(store::Tx& tx, const domain::Principal& p,
                                      const std::string& project_id) {
   SIGNET_ASSIGN_OR_RETURN(auto role, ProjectRoleOf(tx, p, project_id));
-  if (!policy::IsProjectMember(p, role)) {
-    return PermissionDenied("you are not a member of this project");
-  }
+  if (!policy::IsProjectMember(p, role)) return NotFound("project '" + project_id + "' not found");
   return Ok();
 }
 
@@ -111,9 +116,26 @@ Result<store::Page<domain::AuditEvent>> Service::ListAudit(const Caller& c, cons
   return tx->ListAuditEvents(f, ToPage(q.paging));
 }
 
-Result<audit::VerifyReport> Service::VerifyAudit(const Caller& c) {
+Result<audit::VerifyReport> Service::VerifyAudit(const Caller& c, const audit::Checkpoint* checkpoint) {
   SIGNET_TRY(RequireOrgAdmin(c.principal));
-  return d_.audit.Verify(d_.store);
+  if (checkpoint != nullptr) SIGNET_TRY(d_.audit.CheckCheckpointSignature(*checkpoint));
+  return d_.audit.Verify(d_.store, checkpoint);
+}
+
+Result<Service::PublicKeyInfo> Service::AuditPublicKey() const {
+  const Bytes& raw = d_.audit.checkpoint_public_key();
+  if (raw.empty()) return Unavailable("this server has no audit checkpoint key");
+  PublicKeyInfo info;
+  info.raw = raw;
+  SIGNET_ASSIGN_OR_RETURN(info.pem, crypto::Ed25519PublicKeyPem(raw));
+  const Bytes digest = crypto::Sha256(raw);
+  info.key_id = HexEncode(ByteView(digest.data(), 8));
+  return info;
+}
+
+Result<audit::Checkpoint> Service::AuditCheckpoint(const Caller& c) {
+  SIGNET_TRY(RequireOrgAdmin(c.principal));
+  return d_.audit.MakeCheckpoint(d_.store, d_.clock.Now());
 }
 
 }  // namespace signet::service

@@ -18,6 +18,8 @@ using domain::PrincipalType;
 using domain::RequestStatus;
 
 constexpr std::size_t kMaxPolicyName = 64;
+// Pending requests one requester may have open on one signer at a time.
+constexpr std::int64_t kMaxPendingRequestsPerSigner = 5;
 
 bool IsBlank(const std::string& s) {
   return std::all_of(s.begin(), s.end(), [](unsigned char ch) { return std::isspace(ch) != 0; });
@@ -341,6 +343,23 @@ Result<SigningRequestView> Service::CreateSigningRequest(const Caller& c,
     SIGNET_ASSIGN_OR_RETURN(domain::SigningPolicy policy, tx.GetPolicy(*v.signer.signing_policy_id));
     SIGNET_TRY(policy::CheckStepsCanComplete(policy, c.principal.type, c.principal.id));
     const TimePoint now = d_.clock.Now();
+    {
+      store::RequestFilter mine;
+      mine.signer_id = v.signer.id;
+      mine.status = RequestStatus::kPending;
+      mine.requester_type = c.principal.type;
+      mine.requester_id = c.principal.id;
+      SIGNET_ASSIGN_OR_RETURN(auto pending, tx.ListRequests(mine, store::PageRequest{}));
+      const auto open = std::count_if(pending.items.begin(), pending.items.end(), [&](const auto& r) {
+        return policy::EffectiveRequestStatus(r, now) == RequestStatus::kPending;
+      });
+      if (open >= kMaxPendingRequestsPerSigner) {
+        return FailedPrecondition("you already have " + std::to_string(open) +
+                                  " pending requests for signer '" + v.signer.name +
+                                  "'; the maximum is " + std::to_string(kMaxPendingRequestsPerSigner) +
+                                  " — cancel one or wait for a decision");
+      }
+    }
     domain::SigningRequest r;
     r.id = NewUuid();
     r.signer_id = v.signer.id;

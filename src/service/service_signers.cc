@@ -119,8 +119,20 @@ Result<domain::Signer> Service::UpdateSigner(const Caller& c, const std::string&
       s.certificate_id = *in.certificate_id;
       details.Add("certificateId", s.certificate_id);
     }
-    if (in.signing_policy_id) {
+    std::optional<AuditEntry> policy_change;
+    if (in.signing_policy_id && *in.signing_policy_id != s.signing_policy_id) {
+      // The policy is what stands between an operator and a signature: only project admins
+      // attach, change or detach it. A signer admin who could detach it would sign unapproved
+      // and re-attach it — approving themselves.
+      if (!policy::IsProjectAdmin(c.principal, v.project_role)) {
+        return PermissionDenied("attaching, changing or detaching the signing policy of signer '" +
+                                v.signer.name + "' needs the admin role in the project");
+      }
       if (*in.signing_policy_id) SIGNET_TRY(CheckPolicyInProject(tx, **in.signing_policy_id, s.project_id));
+      policy_change = AuditEntry{"signer.policy.update", "signer", s.id,
+                                 JsonWriter().Add("signerName", s.name)
+                                     .Add("previousSigningPolicyId", s.signing_policy_id.value_or(""))
+                                     .Add("signingPolicyId", in.signing_policy_id->value_or("")).Finish()};
       s.signing_policy_id = *in.signing_policy_id;
       details.Add("signingPolicyId", s.signing_policy_id.value_or(""));
     }
@@ -130,6 +142,7 @@ Result<domain::Signer> Service::UpdateSigner(const Caller& c, const std::string&
       return AlreadyExists("a signer named '" + s.name + "' already exists in this project");
     }
     SIGNET_TRY(updated);
+    if (policy_change) SIGNET_TRY(AppendAudit(tx, &c.principal, *policy_change));
     e = {"signer.update", "signer", s.id, details.Finish()};
     return s;
   });
@@ -298,6 +311,9 @@ struct Service::SignAttempt {
   domain::SigningOperation recorded;  // what was recorded (a grant may run out meanwhile)
   std::optional<Error> refusal;       // recorded, then answered
   Bytes signature;
+  // The metric label: the canonical name of a known algorithm, else "unknown" (never the
+  // name as sent, which would let callers grow the label set without bound).
+  std::string algorithm_label = "unknown";
 };
 
 void Service::Sign(const Caller& c, const std::string& signer_id, const SignInput& in, SignDone done) {
@@ -317,7 +333,7 @@ void Service::Sign(const Caller& c, const std::string& signer_id, const SignInpu
         if (!committed) return done(tl::unexpected(std::move(committed).error()));
         const domain::SigningOperation& op = a->recorded;
         if (d_.metrics != nullptr) {
-          d_.metrics->sign_operations.Inc({op.signing_algorithm, std::string(domain::OperationStatusName(op.status))});
+          d_.metrics->sign_operations.Inc({a->algorithm_label, std::string(domain::OperationStatusName(op.status))});
           d_.metrics->sign_latency.Observe(
               {}, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
         }
@@ -377,6 +393,8 @@ Status Service::PrepareSign(const Caller& c, const std::string& signer_id, const
   // dataHash identifies what was to be signed, for refused attempts too.
   auto data = Base64Decode(in.data_base64);
   if (data) op.data_hash = HexEncode(crypto::Sha256(*data));
+  const auto algorithm = domain::ParseSigningAlgorithm(in.signing_algorithm);
+  if (algorithm) a.algorithm_label = std::string(domain::SigningAlgorithmName(*algorithm));
 
   // A refused attempt is recorded like any other, then answered with its error.
   auto refuse = [&](domain::OperationStatus status, Error error) -> Status {
@@ -416,7 +434,6 @@ Status Service::PrepareSign(const Caller& c, const std::string& signer_id, const
                   Error{ErrorCode::kInvalidArgument, "data is " + std::to_string(data->size()) +
                                                          " bytes; it must be 1 to 128 bytes"});
   }
-  auto algorithm = domain::ParseSigningAlgorithm(in.signing_algorithm);
   if (!algorithm) return refuse(domain::OperationStatus::kFailed, algorithm.error());
   if (domain::RequiredKeyType(*algorithm) != domain::KeyTypeOf(cert->key_algorithm)) {
     return refuse(domain::OperationStatus::kFailed,

@@ -664,11 +664,11 @@ class PolicyCrudTest(PolicyTestCase):
         # Outside the project: no policies to see.
         outsider = as_(tok("outsider"))
         self.assertError(outsider.call("GET", path), 404)
-        self.assertError(outsider.call("GET", POLICIES), 403)
+        self.assertError(outsider.call("GET", POLICIES), 404)  # outside its projects: not found
         self.assertError(outsider.call("PATCH", path, {"name": "x"}), 404)
         self.assertError(outsider.call("DELETE", path), 404)
-        # A machine identity is no project admin.
-        self.assertError(as_(F.machine[1]).call("POST", POLICIES, body), 403)
+        # A machine identity outside the project: it does not exist for them.
+        self.assertError(as_(F.machine[1]).call("POST", POLICIES, body), 404)
         # Without a token.
         for method, url in (("POST", POLICIES), ("GET", POLICIES), ("GET", path),
                             ("PATCH", path), ("DELETE", path)):

@@ -24,7 +24,8 @@ SecretBytes RootKey(std::uint8_t fill) { return SecretBytes(Bytes(32, fill)); }
 std::unique_ptr<AuditLog> MakeLog(const std::string& node, std::uint8_t root_fill = 7) {
   auto key = DeriveAuditKey(RootKey(root_fill));
   EXPECT_TRUE(key.has_value());
-  auto log = AuditLog::Create(node, *key);
+  // The checkpoint seed, like the audit key, depends on the root key.
+  auto log = AuditLog::Create(node, *key, SecretBytes(Bytes(32, static_cast<std::uint8_t>(root_fill + 1))));
   EXPECT_TRUE(log.has_value());
   return std::move(*log);
 }
@@ -351,20 +352,61 @@ TEST_F(AuditLogTest, TamperingInOneNodeNamesThatNode) {
   EXPECT_EQ(r.checked, 4 + 2);
 }
 
-TEST_F(AuditLogTest, RemovingTheNewestEventIsNotDetectableByTheChainAlone) {
-  // Documented limitation (audit_log.h): truncating a chain's tail leaves a valid chain.
-  // Appending afterwards continues from the new tail.
+TEST_F(AuditLogTest, RemovingTheNewestEventsIsDetectedThroughTheRecordedHead) {
+  // Finding 10: deleting the newest rows went unnoticed and their numbers were given out
+  // again. The head recorded with each append shows the gap.
   auto log = MakeLog("node-a");
   AppendEvents(*log, 5);
-  RawExec(path_, "DELETE FROM audit_events WHERE seq = 5");
+  RawExec(path_, "DELETE FROM audit_events WHERE seq >= 4");
   VerifyReport r = VerifyWith(*log);
-  EXPECT_TRUE(r.valid);
-  EXPECT_EQ(r.checked, 4);
+  EXPECT_FALSE(r.valid);
+  ASSERT_TRUE(r.first_bad.has_value());
+  EXPECT_EQ(r.first_bad->node_id, "node-a");
+  EXPECT_EQ(r.first_bad->seq, 4);
+  EXPECT_NE(r.first_bad->reason.find("events 4–5 are missing"), std::string::npos) << r.first_bad->reason;
+  // Sequence numbers are never reused: the next event is 6, and the gap stays visible.
   AppendEvents(*log, 1);
   ASSERT_OK_AND_ASSIGN(auto tx, store_->BeginRead());
   ASSERT_OK_AND_ASSIGN(auto last, tx->LastAuditEvent("node-a"));
-  EXPECT_EQ(last->seq, 5);
-  EXPECT_TRUE(VerifyWith(*log).valid);
+  EXPECT_EQ(last->seq, 6);
+  tx.reset();
+  r = VerifyWith(*log);
+  EXPECT_FALSE(r.valid);
+  EXPECT_EQ(r.first_bad->seq, 4);
+  EXPECT_NE(r.first_bad->reason.find("event 4 is missing"), std::string::npos) << r.first_bad->reason;
+}
+
+TEST_F(AuditLogTest, RemovingTheTailAndTheHeadIsCaughtByASavedCheckpoint) {
+  auto log = MakeLog("node-a");
+  AppendEvents(*log, 5);
+  ASSERT_OK_AND_ASSIGN(Checkpoint cp, log->MakeCheckpoint(*store_, FromUnixMillis(1'800'000'000'000)));
+  ASSERT_EQ(cp.heads.size(), 1u);
+  EXPECT_EQ(cp.heads[0].seq, 5);
+  EXPECT_TRUE(log->CheckCheckpointSignature(cp));
+  AppendEvents(*log, 2);  // the log grows: it still extends the checkpoint
+  ASSERT_OK_AND_ASSIGN(VerifyReport grown, log->Verify(*store_, &cp));
+  EXPECT_TRUE(grown.valid);
+  ASSERT_TRUE(grown.extends_checkpoint.has_value());
+  EXPECT_TRUE(*grown.extends_checkpoint) << grown.checkpoint_problem;
+
+  // Someone with write access removes events 4-7 and the recorded head: the chain alone
+  // verifies again, the checkpoint does not.
+  RawExec(path_, "DELETE FROM audit_events WHERE seq >= 4");
+  RawExec(path_, "DELETE FROM settings WHERE key = 'audit.head/node-a'");
+  ASSERT_OK_AND_ASSIGN(VerifyReport alone, log->Verify(*store_));
+  EXPECT_TRUE(alone.valid);
+  ASSERT_OK_AND_ASSIGN(VerifyReport with_cp, log->Verify(*store_, &cp));
+  ASSERT_TRUE(with_cp.extends_checkpoint.has_value());
+  EXPECT_FALSE(*with_cp.extends_checkpoint);
+  EXPECT_NE(with_cp.checkpoint_problem.find("event 5 of node 'node-a'"), std::string::npos)
+      << with_cp.checkpoint_problem;
+
+  // A checkpoint that was altered (or made by another key) is refused.
+  Checkpoint forged = cp;
+  forged.heads[0].seq = 3;
+  EXPECT_FALSE(log->CheckCheckpointSignature(forged));
+  auto other = MakeLog("node-a", 42);
+  EXPECT_FALSE(other->CheckCheckpointSignature(cp));
 }
 
 }  // namespace
