@@ -1,9 +1,11 @@
 // signetd: the composition root. Reads flags and environment, opens the store and key store,
 // wires the service and HTTP server, and runs until SIGTERM/SIGINT.
 #include <malloc.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -49,6 +51,21 @@ void InstallLogging(const std::string& level) {
                    : level == "warn" ? log::Level::kWarn
                    : level == "error" ? log::Level::kError
                                       : log::Level::kInfo);
+}
+
+// The connection cap: --max-connections, else what the open-file limit allows once raised to
+// its hard maximum, less room for the database, log and key files.
+int ConnectionCap(const Config& config) {
+  struct rlimit rl {};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rlimit raised = rl;
+    raised.rlim_cur = rl.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) rl = raised;
+  }
+  if (config.server.max_connections > 0) return config.server.max_connections;
+  const long long files = rl.rlim_cur == RLIM_INFINITY ? 1'000'000 : static_cast<long long>(rl.rlim_cur);
+  const long long reserve = 64 + config.db_pool;
+  return static_cast<int>(std::clamp<long long>(files - reserve, 16, 100'000));
 }
 
 struct Runtime {
@@ -98,9 +115,11 @@ int Serve(const Config& config) {
     if (*created) log::Info(std::string("created the first org admin ") + boot_email);
   }
 
+  http::ServerOptions options = config.server;
+  options.max_connections = ConnectionCap(config);
+
   auto router = std::make_shared<http::Router>();
   http::RegisterApiRoutes(*router, svc, metrics, http::RouteOptions{config.node_id});
-  http::ServerOptions options = config.server;
   options.on_complete = [&metrics](const http::Request& req, const std::string& pattern,
                                    const http::Response& resp, std::chrono::steady_clock::duration took) {
     metrics.http_requests.Inc({std::string(HttpMethodLabel(req.method)), pattern.empty() ? "unmatched" : pattern, std::to_string(resp.status)});
@@ -119,7 +138,7 @@ int Serve(const Config& config) {
   const std::string scheme = options.tls ? "https" : "http";
   log::Info("signetd " SIGNET_VERSION " node " + config.node_id + " listening on " + scheme + "://" +
             options.address + ":" + std::to_string((*server)->port()) + " (database " +
-            config.database_display + ")");
+            config.database_display + ", at most " + std::to_string(options.max_connections) + " connections)");
   if (!config.port_file.empty()) {
     const std::string tmp = config.port_file + ".tmp";
     std::ofstream(tmp) << (*server)->port() << "\n";

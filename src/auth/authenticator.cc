@@ -51,12 +51,16 @@ Result<ConcurrencyLimit::Permit> Authenticator::PasswordPermit() {
 Result<bool> Authenticator::VerifyPasswordHash(const SecretBytes& password,
                                                const std::string& encoded_hash) {
   SIGNET_ASSIGN_OR_RETURN(auto permit, PasswordPermit());
-  return VerifyPassword(password, encoded_hash);
+  const bool match = VerifyPassword(password, encoded_hash);
+  password_operations_.fetch_add(1);
+  return match;
 }
 
 Result<std::string> Authenticator::HashPassword(const SecretBytes& password) {
   SIGNET_ASSIGN_OR_RETURN(auto permit, PasswordPermit());
-  return auth::HashPassword(password);
+  auto hash = auth::HashPassword(password);
+  password_operations_.fetch_add(1);
+  return hash;
 }
 
 Result<domain::Principal> Authenticator::Authenticate(std::string_view token) {

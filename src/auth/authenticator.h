@@ -14,7 +14,9 @@
 // authenticated caller may make `request_rate` requests per second (bursts of
 // `request_burst`). Thread-safe.
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
@@ -78,6 +80,8 @@ class Authenticator {
   [[nodiscard]] Result<std::string> HashPassword(const SecretBytes& password);
 
   LoginThrottle& throttle() { return throttle_; }
+  // argon2id computations finished so far (hashes and checks), for tests and metrics.
+  std::uint64_t password_operations() const { return password_operations_.load(); }
   // Creates and stores a token for `principal`.
   [[nodiscard]] Result<IssuedToken> IssueToken(store::Tx& tx, const domain::Principal& principal,
                                                Millis ttl);
@@ -102,6 +106,7 @@ class Authenticator {
   ConcurrencyLimit password_work_;
   LoginThrottle throttle_;
   RateLimiter request_rate_;
+  std::atomic<std::uint64_t> password_operations_{0};
   std::shared_mutex mutex_;
   std::unordered_map<std::string, Entry> cache_;  // guarded by mutex_
 };

@@ -59,6 +59,11 @@ std::optional<ConcurrencyLimit::Permit> ConcurrencyLimit::Acquire() {
   return std::optional<Permit>(std::in_place, this);
 }
 
+int ConcurrencyLimit::waiting() {
+  std::lock_guard lock(mutex_);
+  return waiting_;
+}
+
 void ConcurrencyLimit::Release() {
   {
     std::lock_guard lock(mutex_);

@@ -67,6 +67,8 @@ class ConcurrencyLimit {
 
   // Waits for a permit; nullopt (at once) when max_waiting callers already wait.
   std::optional<Permit> Acquire();
+  // Callers waiting now.
+  int waiting();
 
  private:
   void Release();

@@ -69,6 +69,7 @@ Result<NewKey> KeyStore::Wrap(crypto::PrivateKey key) const {
 
 Result<NewKey> KeyStore::Create(domain::KeyAlgorithm algorithm) const {
   SIGNET_ASSIGN_OR_RETURN(crypto::PrivateKey key, crypto::PrivateKey::Generate(algorithm));
+  keys_created_.fetch_add(1);
   return Wrap(std::move(key));
 }
 

@@ -11,6 +11,8 @@
 // Thread-safe: every method may be called concurrently. The cache is guarded by a
 // shared_mutex; cached keys are shared (shared_ptr) and signing with them needs no lock.
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <shared_mutex>
 #include <string>
@@ -83,8 +85,10 @@ class KeyStore {
   void Evict(std::string_view key_id);
 
   const RootKey& root_key() const { return root_; }
-  // How many unwrapped keys the cache holds (for tests and metrics).
+  // How many unwrapped keys the cache holds, and how many keys Create made (for tests and
+  // metrics).
   std::size_t cached_keys();
+  std::uint64_t keys_created() const { return keys_created_.load(); }
 
  private:
   Result<NewKey> Wrap(crypto::PrivateKey key) const;
@@ -93,6 +97,7 @@ class KeyStore {
   KeyBlobRepository& repository_;
   const Clock& clock_;
 
+  mutable std::atomic<std::uint64_t> keys_created_{0};
   std::shared_mutex cache_mu_;
   // guarded by cache_mu_
   std::unordered_map<std::string, std::shared_ptr<const crypto::PrivateKey>> cache_;

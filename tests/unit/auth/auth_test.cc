@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "auth/login_throttle.h"
 #include "auth/password.h"
 #include "auth/tokens.h"
 
@@ -39,6 +40,70 @@ TEST(Tokens, RandomPrefixedAndHashed) {
   // SHA-256("abc")
   EXPECT_EQ(HashToken("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(NewClientSecret()->string_view().substr(0, 4), "sgs_");
+}
+
+// ---- login throttling (issue 12, finding 3) ----
+
+TEST(LoginThrottle, DelaysGrowThenTheAccountLocks) {
+  LoginThrottleOptions o;  // 5 free, then 1 s doubling, lock at 10 for 15 min
+  LoginThrottle t(o);
+  TimePoint now = FromUnixMillis(1'000'000);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_FALSE(t.Blocked("Ana@Example.com", "10.0.0.1", now).has_value());
+    EXPECT_FALSE(t.Failure("ana@example.com", "10.0.0.1", now).account_locked);
+  }
+  EXPECT_FALSE(t.Blocked("ana@example.com", "10.0.0.1", now).has_value());
+  t.Failure("ana@example.com", "10.0.0.1", now);  // the 6th: 1 s
+  EXPECT_EQ(t.Blocked("ANA@example.com", "10.0.0.9", now)->count(), 1000);
+  now += Millis(1000);
+  t.Failure("ana@example.com", "10.0.0.1", now);  // the 7th: 2 s
+  EXPECT_EQ(t.Blocked("ana@example.com", "10.0.0.1", now)->count(), 2000);
+  for (int i = 8; i <= 9; ++i) {
+    now += Millis(10'000);
+    t.Failure("ana@example.com", "10.0.0.1", now);
+  }
+  now += Millis(10'000);
+  EXPECT_TRUE(t.Failure("ana@example.com", "10.0.0.1", now).account_locked);  // the 10th
+  EXPECT_EQ(t.Blocked("ana@example.com", "10.0.0.2", now)->count(), 15 * 60 * 1000);
+  // Unrelated accounts are not affected.
+  EXPECT_FALSE(t.Blocked("bob@example.com", "10.0.0.3", now).has_value());
+  now += std::chrono::minutes(15);
+  EXPECT_FALSE(t.Blocked("ana@example.com", "10.0.0.2", now).has_value());
+}
+
+TEST(LoginThrottle, SuccessClearsTheAccountNotTheSourceIp) {
+  LoginThrottleOptions o;
+  o.ip_failures = 3;
+  LoginThrottle t(o);
+  const TimePoint now = FromUnixMillis(5'000'000);
+  t.Failure("a@example.com", "10.1.1.1", now);
+  t.Failure("b@example.com", "10.1.1.1", now);
+  t.Success("a@example.com");
+  EXPECT_TRUE(t.Failure("c@example.com", "10.1.1.1", now).ip_locked);  // 3 from one IP
+  EXPECT_TRUE(t.Blocked("d@example.com", "10.1.1.1", now).has_value());
+  EXPECT_FALSE(t.Blocked("d@example.com", "10.1.1.2", now).has_value());
+}
+
+TEST(LoginThrottle, OldFailuresAreForgottenAndMemoryIsBounded) {
+  LoginThrottleOptions o;
+  o.max_entries = 100;
+  LoginThrottle t(o);
+  TimePoint now = FromUnixMillis(9'000'000);
+  for (int i = 0; i < 5; ++i) t.Failure("a@example.com", "", now);
+  now += std::chrono::minutes(16);  // past the window
+  t.Failure("a@example.com", "", now);
+  EXPECT_FALSE(t.Blocked("a@example.com", "", now).has_value()) << "the count restarted";
+  for (int i = 0; i < 10'000; ++i) t.Failure("spray-" + std::to_string(i) + "@example.com", "", now);
+  SUCCEED();  // bounded: no growth past max_entries (checked by ASan/valgrind runs)
+}
+
+TEST(LoginThrottle, OffWhenDisabled) {
+  LoginThrottleOptions o;
+  o.enabled = false;
+  LoginThrottle t(o);
+  const TimePoint now = FromUnixMillis(0);
+  for (int i = 0; i < 100; ++i) t.Failure("a@example.com", "1.2.3.4", now);
+  EXPECT_FALSE(t.Blocked("a@example.com", "1.2.3.4", now).has_value());
 }
 
 }  // namespace

@@ -4,6 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <optional>
+#include <thread>
+
+#include "common/metrics.h"
+#include "common/rate_limiter.h"
+
 #include "common/clock.h"
 #include "common/duration.h"
 #include "common/encoding.h"
@@ -205,6 +212,75 @@ TEST(Log, MinLevelFiltersLinesBeforeTheSink) {
   log::SetSink(nullptr);
   log::SetMinLevel(log::Level::kInfo);
   EXPECT_EQ(lines, (std::vector<std::string>{"kept", "kept too"}));
+}
+
+// ---- abuse limits (issue 12) ----
+
+TEST(HttpMethodLabel, OnlyStandardMethodsBecomeLabels) {
+  EXPECT_EQ(HttpMethodLabel("GET"), "GET");
+  EXPECT_EQ(HttpMethodLabel("PATCH"), "PATCH");
+  EXPECT_EQ(HttpMethodLabel("get"), "other");
+  EXPECT_EQ(HttpMethodLabel(std::string(10'000, 'X')), "other");
+}
+
+TEST(Metrics, InventedMethodsAndAlgorithmsDoNotGrowTheOutput) {
+  Metrics m;
+  for (int i = 0; i < 1000; ++i) {
+    m.http_requests.Inc({std::string(HttpMethodLabel("M" + std::to_string(i))), "unmatched", "404"});
+  }
+  const std::string out = m.Render();
+  EXPECT_EQ(out.find("M17"), std::string::npos);
+  EXPECT_NE(out.find("method=\"other\""), std::string::npos);
+  EXPECT_LT(out.size(), 4096u);
+}
+
+TEST(RateLimiter, AllowsTheBurstThenTheRate) {
+  RateLimiter limiter(10, 5);  // 10 per second, bursts of 5
+  const TimePoint t0 = FromUnixMillis(1'000'000);
+  for (int i = 0; i < 5; ++i) EXPECT_FALSE(limiter.Allow("alice", t0).has_value()) << i;
+  auto wait = limiter.Allow("alice", t0);
+  ASSERT_TRUE(wait.has_value());
+  EXPECT_EQ(wait->count(), 100);  // one token every 100 ms
+  // Another caller has its own bucket.
+  EXPECT_FALSE(limiter.Allow("bob", t0).has_value());
+  // After 100 ms one more request, then none.
+  EXPECT_FALSE(limiter.Allow("alice", t0 + Millis(100)).has_value());
+  EXPECT_TRUE(limiter.Allow("alice", t0 + Millis(100)).has_value());
+  // An idle second refills only up to the burst.
+  for (int i = 0; i < 5; ++i) EXPECT_FALSE(limiter.Allow("alice", t0 + Millis(10'000)).has_value());
+  EXPECT_TRUE(limiter.Allow("alice", t0 + Millis(10'000)).has_value());
+}
+
+TEST(RateLimiter, ZeroRateIsOffAndMemoryIsBounded) {
+  RateLimiter off(0, 0);
+  EXPECT_FALSE(off.enabled());
+  for (int i = 0; i < 100; ++i) EXPECT_FALSE(off.Allow("x", FromUnixMillis(0)).has_value());
+  RateLimiter small(1, 1, /*max_keys=*/32);
+  const TimePoint t0 = FromUnixMillis(5'000);
+  for (int i = 0; i < 10'000; ++i) (void)small.Allow("caller-" + std::to_string(i), t0);
+  // Still limits a caller it keeps.
+  EXPECT_FALSE(small.Allow("steady", t0 + Millis(60'000)).has_value());
+  EXPECT_TRUE(small.Allow("steady", t0 + Millis(60'000)).has_value());
+}
+
+TEST(ConcurrencyLimit, RunsAtMostNAndTurnsAwayBeyondTheQueue) {
+  ConcurrencyLimit limit(/*max_running=*/1, /*max_waiting=*/1);
+  auto first = limit.Acquire();
+  ASSERT_TRUE(first.has_value());
+  std::atomic<bool> second_got{false};
+  std::thread waiter([&] {
+    auto p = limit.Acquire();
+    second_got = p.has_value();
+  });
+  // Once the waiter is queued, a third caller is turned away at once.
+  for (int i = 0; i < 30'000 && limit.waiting() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(limit.waiting(), 1);
+  EXPECT_FALSE(limit.Acquire().has_value());
+  first.reset();
+  waiter.join();
+  EXPECT_TRUE(second_got.load());
 }
 
 }  // namespace

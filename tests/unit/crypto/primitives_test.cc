@@ -4,6 +4,7 @@
 
 #include "common/encoding.h"
 #include "crypto/aead.h"
+#include "crypto/ed25519.h"
 #include "crypto/digest.h"
 #include "crypto/mac.h"
 #include "crypto/random.h"
@@ -12,6 +13,11 @@ namespace signet::crypto {
 namespace {
 
 using domain::HashAlgorithm;
+
+#define ASSERT_OK_AND_ASSIGN_CRYPTO(lhs, expr) \
+  auto SIGNET_CONCAT_(r_, __LINE__) = (expr);    \
+  ASSERT_TRUE(SIGNET_CONCAT_(r_, __LINE__)) << SIGNET_CONCAT_(r_, __LINE__).error().message; \
+  lhs = std::move(*SIGNET_CONCAT_(r_, __LINE__))
 
 Bytes Hex(std::string_view hex) {
   auto bytes = HexDecode(hex);
@@ -188,6 +194,38 @@ TEST_F(AeadTest, RejectsBadSizes) {
   auto truncated = AeadOpen(key_, Bytes(27, 0), aad_);
   ASSERT_FALSE(truncated);
   EXPECT_NE(truncated.error().message.find("27 bytes"), std::string::npos);
+}
+
+// ---- Ed25519 (audit checkpoints) ----
+
+TEST(Ed25519, Rfc8032TestVector1) {
+  const Bytes seed = Hex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");
+  ASSERT_OK_AND_ASSIGN_CRYPTO(Bytes pub, Ed25519PublicKey(seed));
+  EXPECT_EQ(HexEncode(pub), "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+  ASSERT_OK_AND_ASSIGN_CRYPTO(Bytes sig, Ed25519Sign(seed, Bytes{}));
+  EXPECT_EQ(HexEncode(sig),
+            "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e3970"
+            "1cf9b46bd25bf5f0595bbe24655141438e7a100b");
+  EXPECT_TRUE(Ed25519Verify(pub, Bytes{}, sig));
+}
+
+TEST(Ed25519, WrongMessageKeyOrSignatureFails) {
+  const Bytes seed(32, 5);
+  const Bytes msg = {'h', 'e', 'a', 'd'};
+  auto pub = Ed25519PublicKey(seed);
+  auto sig = Ed25519Sign(seed, msg);
+  ASSERT_TRUE(pub && sig);
+  EXPECT_TRUE(Ed25519Verify(*pub, msg, *sig));
+  EXPECT_FALSE(Ed25519Verify(*pub, Bytes{'t', 'a', 'i', 'l'}, *sig));
+  Bytes bad = *sig;
+  bad[10] ^= 1;
+  EXPECT_FALSE(Ed25519Verify(*pub, msg, bad));
+  EXPECT_FALSE(Ed25519Verify(*Ed25519PublicKey(Bytes(32, 6)), msg, *sig));
+  EXPECT_FALSE(Ed25519Verify(*pub, msg, Bytes(63, 0)));
+  EXPECT_FALSE(Ed25519PublicKey(Bytes(31, 0)));
+  auto pem = Ed25519PublicKeyPem(*pub);
+  ASSERT_TRUE(pem);
+  EXPECT_EQ(pem->rfind("-----BEGIN PUBLIC KEY-----", 0), 0u);
 }
 
 }  // namespace

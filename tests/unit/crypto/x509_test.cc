@@ -450,5 +450,28 @@ TEST_F(Pkcs12Test, CorruptFileIsRejected) {
   EXPECT_FALSE(ImportPkcs12(AsBytes("not pkcs12"), "pw"));
 }
 
+// Finding 5: the uploader chose the iteration counts (20 million took 1.7 s, 2^31 minutes).
+TEST_F(Pkcs12Test, IterationCountsAboveTheCapAreRefusedBeforeAnyIsRun) {
+  const Bytes p12 = Export("-passout pass:pw -iter " + std::to_string(kMaxPkcs12Iterations + 1));
+  auto imported = ImportPkcs12(p12, "pw");
+  ASSERT_FALSE(imported);
+  EXPECT_EQ(imported.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(imported.error().message.find("iteration count is 1000001; the maximum is 1000000"),
+            std::string::npos)
+      << imported.error().message;
+  // A wrong password changes nothing: the count is refused before the password is tried.
+  auto wrong = ImportPkcs12(p12, "not-the-password");
+  ASSERT_FALSE(wrong);
+  EXPECT_NE(wrong.error().message.find("iteration count"), std::string::npos) << wrong.error().message;
+}
+
+TEST_F(Pkcs12Test, CommonIterationCountsStillImport) {
+  for (const char* iter : {"-iter 1", "-iter 100000", "-noiter -nomaciter"}) {
+    const Bytes p12 = Export(std::string("-passout pass:pw ") + iter);
+    auto imported = ImportPkcs12(p12, "pw");
+    EXPECT_TRUE(imported) << iter << ": " << imported.error().message;
+  }
+}
+
 }  // namespace
 }  // namespace signet::crypto
