@@ -32,7 +32,7 @@ KEYS = [("P-256", "EC_prime256v1", "ECDSA_SHA256"), ("RSA-2048", "RSA_2048", "RS
 def start_node(signetd, work, env, database, node_id):
     port = bench.free_port()
     args = [signetd, "--listen", "127.0.0.1:%d" % port, "--data-dir", work, "--log-level", "warn",
-            "--node-id", node_id]
+            "--node-id", node_id, "--rate-limit", "0"]
     if database:
         args += ["--database", database]
     proc = subprocess.Popen(args, env=env, stderr=open(os.path.join(work, node_id + ".log"), "w"))
