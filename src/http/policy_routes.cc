@@ -51,6 +51,8 @@ Result<std::vector<domain::PolicyStep>> StepsOf(const JsonArray& array) {
     const std::string prefix = "steps[" + std::to_string(i) + "].";
     if (!array[i].is_object()) return InvalidArgument("steps[" + std::to_string(i) + "] must be an object");
     Fields s(array[i].as_object(), prefix);
+    SIGNET_TRY(s.Refuse("approverGroupIds", "groups are not part of Signet; list each approver as "
+                                            "{\"type\":\"user\",\"id\":…}"));
     domain::PolicyStep step;
     SIGNET_ASSIGN_OR_RETURN(auto name, s.OptString("name", 64));
     step.name = name.value_or("");
@@ -67,13 +69,19 @@ Result<std::vector<domain::PolicyStep>> StepsOf(const JsonArray& array) {
       if (!(*approvers)[j].is_object()) return InvalidArgument(field + " must be an object");
       Fields a((*approvers)[j].as_object(), field + ".");
       SIGNET_ASSIGN_OR_RETURN(std::string type, a.String("type", 16));
+      if (type == "group") {
+        return InvalidArgument(field + ".type is 'group'; groups are not part of Signet: list each "
+                                       "approver as {\"type\":\"user\",\"id\":…}");
+      }
       if (type != "user") {
         return InvalidArgument(field + ".type is '" + type + "'; approvers must be of type user");
       }
       SIGNET_ASSIGN_OR_RETURN(std::string id, a.String("id", 64));
       SIGNET_ASSIGN_OR_RETURN(id, ParseUuid(id, field + ".id"));
+      SIGNET_TRY(a.Finish());
       step.approver_user_ids.push_back(std::move(id));
     }
+    SIGNET_TRY(s.Finish());
     steps.push_back(std::move(step));
   }
   return steps;
@@ -90,24 +98,26 @@ Result<service::PolicyInput> PolicyInputOf(const JsonObject& body, bool create) 
   if (steps) {
     SIGNET_ASSIGN_OR_RETURN(in.steps, StepsOf(*steps));
   }
-  SIGNET_ASSIGN_OR_RETURN(auto constraints, f.OptObject("constraints"));
+  SIGNET_ASSIGN_OR_RETURN(auto constraints, f.OptNested("constraints"));
   if (constraints) {
-    Fields c(*constraints, "constraints.");
+    const Fields& c = *constraints;
     service::PolicyConstraintsInput ci;
     SIGNET_ASSIGN_OR_RETURN(ci.max_window_duration, OptDuration(c, "maxWindowDuration"));
     SIGNET_ASSIGN_OR_RETURN(ci.max_signings, c.OptInt("maxSignings", 1, kParseMaxCount));
+    SIGNET_TRY(c.Finish());
     in.constraints = ci;
   }
   SIGNET_ASSIGN_OR_RETURN(in.max_request_ttl, OptDuration(f, "maxRequestTtl"));
   SIGNET_ASSIGN_OR_RETURN(in.bypass_for_machine_identities, f.OptBool("bypassForMachineIdentities"));
+  SIGNET_TRY(f.Finish());
   return in;
 }
 
 Result<domain::SigningScope> ScopeOf(const Fields& f) {
   domain::SigningScope scope;
-  SIGNET_ASSIGN_OR_RETURN(auto object, f.OptObject("scope"));
+  SIGNET_ASSIGN_OR_RETURN(auto object, f.OptNested("scope"));
   if (!object) return scope;
-  Fields s(*object, "scope.");
+  const Fields& s = *object;
   SIGNET_ASSIGN_OR_RETURN(scope.command, s.OptString("command", kMaxText));
   SIGNET_ASSIGN_OR_RETURN(scope.signing_application, s.OptString("signingApplication", kMaxText));
   SIGNET_ASSIGN_OR_RETURN(scope.signing_application_hash, s.OptString("signingApplicationHash", kMaxText));
@@ -115,6 +125,7 @@ Result<domain::SigningScope> ScopeOf(const Fields& f) {
   SIGNET_ASSIGN_OR_RETURN(scope.os_username, s.OptString("osUsername", kMaxText));
   SIGNET_ASSIGN_OR_RETURN(scope.ip_address, s.OptString("ipAddress", 64));
   SIGNET_ASSIGN_OR_RETURN(scope.data_hash, s.OptString("dataHash", 64));
+  SIGNET_TRY(s.Finish());
   return scope;
 }
 
@@ -134,9 +145,12 @@ JsonObject RequestBody(const service::SigningRequestView& v) {
   return api::EncodeSigningRequest(v.request, v.approvals);
 }
 
+// The one optional text field of a body (approve/reject comment, revoke reason).
 Result<std::string> CommentOf(const Request& req, const char* name) {
   SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-  SIGNET_ASSIGN_OR_RETURN(auto text, Fields(body).OptString(name, kMaxText));
+  Fields f(body);
+  SIGNET_ASSIGN_OR_RETURN(auto text, f.OptString(name, kMaxText));
+  SIGNET_TRY(f.Finish());
   return text.value_or("");
 }
 
@@ -172,8 +186,9 @@ void RegisterPolicyRoutes(Router& router, service::Service& svc) {
     SIGNET_ASSIGN_OR_RETURN(auto policy, svc.UpdatePolicy(c, id, in));
     return JsonResponse(api::EncodeSigningPolicy(policy));
   }));
-  router.Add("DELETE", policies + "/{id}", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+  router.Add("DELETE", policies + "/{id}", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
     SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "policyId"));
+    SIGNET_TRY(api::NoFields(req.body));
     SIGNET_ASSIGN_OR_RETURN(auto policy, svc.DeletePolicy(c, id));
     return JsonResponse(api::EncodeSigningPolicy(policy));
   }));
@@ -183,7 +198,9 @@ void RegisterPolicyRoutes(Router& router, service::Service& svc) {
     router.Add("POST", base + "/{id}/requests", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
       SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
       SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-      SIGNET_ASSIGN_OR_RETURN(auto in, RequestInputOf(Fields(body)));
+      Fields f(body);
+      SIGNET_ASSIGN_OR_RETURN(auto in, RequestInputOf(f));
+      SIGNET_TRY(f.Finish());
       SIGNET_ASSIGN_OR_RETURN(auto view, svc.CreateSigningRequest(c, id, in));
       return JsonResponse(RequestBody(view));
     }));
@@ -195,6 +212,7 @@ void RegisterPolicyRoutes(Router& router, service::Service& svc) {
       SIGNET_ASSIGN_OR_RETURN(in.grantee_user_id, f.OptString("granteeUserId", 64));
       SIGNET_ASSIGN_OR_RETURN(in.grantee_identity_id, f.OptString("granteeIdentityId", 64));
       SIGNET_ASSIGN_OR_RETURN(in.request, RequestInputOf(f));
+      SIGNET_TRY(f.Finish());
       SIGNET_ASSIGN_OR_RETURN(auto r, svc.PreApprove(c, id, in));
       return JsonResponse(JsonObject{{"request", RequestBody(r.request)},
                                      {"grant", api::EncodeGrant(r.grant)}});
@@ -236,8 +254,7 @@ void RegisterPolicyRoutes(Router& router, service::Service& svc) {
   }));
   router.Add("POST", requests + "/{id}/cancel", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
     SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "requestId"));
-    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-    (void)body;  // no fields; a malformed body is still a 400
+    SIGNET_TRY(api::NoFields(req.body));
     SIGNET_ASSIGN_OR_RETURN(auto view, svc.CancelSigningRequest(c, id));
     return JsonResponse(RequestBody(view));
   }));

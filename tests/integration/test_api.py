@@ -1468,6 +1468,203 @@ class ProtocolErrorsTest(SignetTestCase):
                         r.headers)
 
 
+class StrictInputTest(SignetTestCase):
+    """Issue 13: every JSON body is read strictly. An unknown field is a 400 naming it, a field
+    of the wrong type a 400 naming field and type, an Infisical field Signet does not take a
+    400 saying what to do instead; none of them changes anything."""
+
+    def assertUnknown(self, response, field):
+        body = self.assertError(response, 400, "BadRequest")
+        self.assertTrue(body["message"].startswith("unknown field '%s'" % field), body)
+        return body
+
+    def assertWrongType(self, response, field, kind):
+        body = self.assertError(response, 400, "BadRequest")
+        self.assertIn("%s must be %s" % (field, kind), body["message"])
+        return body
+
+    def audit_count(self):
+        return admin().ok("GET", "/api/v1/audit-logs", query={"limit": 1})["totalCount"]
+
+    def test_auth_bodies(self):
+        # A misspelt field on login is named, not answered with "invalid credentials".
+        self.assertUnknown(api().call("POST", "/api/v1/auth/login",
+                                      {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD,
+                                       "mfaCode": "123456"}, token=""), "mfaCode")
+        self.assertWrongType(api().call("POST", "/api/v1/auth/login",
+                                        {"email": ["a"], "password": "x"}, token=""),
+                             "email", "a string")
+        self.assertUnknown(api().call("POST", "/api/v1/auth/universal-auth/login",
+                                      {"clientId": "a", "clientSecret": "b", "organizationSlug": "x"},
+                                      token=""), "organizationSlug")
+        # Logout takes no fields; the token stays valid after a refused logout.
+        user, token = new_member()
+        self.assertUnknown(api().call("POST", "/api/v1/auth/logout", {"all": True}, token=token),
+                           "all")
+        self.assertOk(api().call("GET", "/api/v1/users/%s" % user["id"], token=token))
+
+    def test_user_and_identity_bodies(self):
+        email = "%s@signet.test" % unique("strict")
+        self.assertUnknown(admin().call("POST", "/api/v1/users",
+                                        {"email": email, "password": USER_PASSWORD,
+                                         "role": "admin"}), "role")
+        self.assertWrongType(admin().call("POST", "/api/v1/users",
+                                          {"email": email, "password": USER_PASSWORD,
+                                           "orgRole": 1}), "orgRole", "a string")
+        users = list_all(admin(), F.admin_token, "/api/v1/users", "users")[0]
+        self.assertNotIn(email, [u["email"] for u in users])
+        user, _ = new_member()
+        before = self.audit_count()
+        self.assertUnknown(admin().call("PATCH", "/api/v1/users/%s" % user["id"],
+                                        {"orgRole": "admin", "firstName": "Ana"}), "firstName")
+        self.assertEqual(admin().ok("GET", "/api/v1/users/%s" % user["id"])["orgRole"], "member")
+        self.assertUnknown(admin().call("POST", "/api/v1/identities",
+                                        {"name": unique("mi"), "role": "member"}), "role")
+        self.assertWrongType(admin().call("POST", "/api/v1/identities", {"name": 5}),
+                             "name", "a string")
+        identity = admin().ok("POST", "/api/v1/identities", {"name": unique("mi")})
+        before = self.audit_count()
+        self.assertUnknown(admin().call(
+            "POST", "/api/v1/identities/%s/universal-auth/client-secrets" % identity["id"],
+            {"description": "ci", "ttl": 3600}), "ttl")
+        self.assertUnknown(admin().call("DELETE", "/api/v1/identities/%s" % identity["id"],
+                                        {"force": True}), "force")
+        self.assertEqual(self.audit_count(), before, "refused calls must not write audit events")
+
+    def test_project_bodies(self):
+        self.assertUnknown(admin().call("POST", "/api/v1/projects",
+                                        {"name": unique("p"), "type": "cert-manager"}), "type")
+        self.assertWrongType(admin().call("POST", "/api/v1/projects",
+                                          {"name": unique("p"), "description": ["x"]}),
+                             "description", "a string")
+        user, _ = new_member(project_member=False)
+        path = "/api/v1/projects/%s/memberships" % F.project_id
+        self.assertUnknown(admin().call("POST", path, {"userId": user["id"], "role": "member",
+                                                       "roles": ["member"]}), "roles")
+        body = self.assertError(admin().call("POST", path, {"groupId": str(uuid.uuid4()),
+                                                            "role": "member"}), 400)
+        self.assertIn("'groupId' is not supported", body["message"])
+        members = list_all(admin(), F.admin_token, path, "memberships")[0]
+        self.assertNotIn(user["id"], [m.get("userId") for m in members])
+
+    def test_pki_bodies(self):
+        self.assertUnknown(admin().call("POST", "/api/v1/pki/ca",
+                                        {"commonName": "x", "keyAlgorithm": "EC_prime256v1",
+                                         "ttlDays": 30, "maxPathLength": 1}), "maxPathLength")
+        self.assertWrongType(admin().call("POST", "/api/v1/pki/ca",
+                                          {"commonName": "x", "keyAlgorithm": "EC_prime256v1",
+                                           "ttlDays": "30"}), "ttlDays", "an integer")
+        issue = {"caId": F.ca["id"], "commonName": unique("cs"), "keyAlgorithm": "EC_prime256v1",
+                 "ttlDays": 30, "extendedKeyUsages": ["codeSigning"]}
+        self.assertUnknown(admin().call("POST", "/api/v1/pki/certificates/issue",
+                                        dict(issue, altNames="a.example")), "altNames")
+        self.assertWrongType(admin().call("POST", "/api/v1/pki/certificates/issue",
+                                          dict(issue, keyUsages="digitalSignature")),
+                             "keyUsages", "an array of strings")
+        certs = list_all(admin(), F.admin_token, "/api/v1/pki/certificates", "certificates")[0]
+        self.assertNotIn(issue["commonName"], [c["commonName"] for c in certs])
+        body = self.assertError(admin().call("POST", "/api/v1/pki/certificates/import",
+                                             {"pkcs12": "AAAA", "password": "x",
+                                              "certificatePem": "x"}), 400)
+        self.assertIn("not both", body["message"])
+        self.assertUnknown(admin().call("POST", "/api/v1/pki/certificates/csr",
+                                        {"commonName": "x", "keyAlgorithm": "EC_prime256v1",
+                                         "subject": {"organization": "o", "email": "a@b"}}),
+                           "subject.email")
+        cert = issue_certificate(F.api, F.admin_token, F.ca["id"])
+        self.assertUnknown(admin().call(
+            "POST", "/api/v1/pki/certificates/%s/revoke" % cert["certificateId"],
+            {"revocationReason": "keyCompromise"}), "revocationReason")
+        got = admin().ok("GET", "/api/v1/pki/certificates/%s" % cert["certificateId"])
+        self.assertEqual(got["status"], "active")
+
+    def test_signer_bodies(self):
+        cert = issue_certificate(F.api, F.admin_token, F.ca["id"])
+        name = unique("strict")
+        base = {"name": name, "certificateId": cert["certificateId"]}
+        before = self.audit_count()
+        for path in (SIGNERS, ALIAS):
+            body = self.assertUnknown(admin().call("POST", path,
+                                                   dict(base, approvalPolicyID=str(uuid.uuid4()))),
+                                      "approvalPolicyID")
+            self.assertIn("did you mean", body["message"])
+            self.assertWrongType(admin().call("POST", path, dict(base, description=5)),
+                                 "description", "a string")
+        # Fields of Infisical's create form that this version does not take say what to do.
+        refused = {"members": [{"kind": "user", "id": F.admin["id"], "role": "admin"}],
+                   "approvalPolicy": {"steps": []},
+                   "caId": F.ca["id"],
+                   "certificate": {"keySource": "hsm"},
+                   "externalConfiguration": {"caType": "digicert"}}
+        for field, value in refused.items():
+            body = self.assertError(admin().call("POST", ALIAS, dict(base, **{field: value})), 400)
+            self.assertIn("'%s' is not supported; " % field, body["message"])
+        self.assertEqual(self.audit_count(), before)
+        listed = list_all(admin(), F.admin_token, SIGNERS, "signers", query={"search": name})[0]
+        self.assertEqual(listed, [])
+
+        signer = fresh_ec_signer()
+        path = "%s/%s" % (SIGNERS, signer["id"])
+        self.assertUnknown(admin().call("PATCH", path, {"status": "disabled", "enabled": False}),
+                           "enabled")
+        self.assertWrongType(admin().call("PATCH", path, {"status": False}), "status", "a string")
+        self.assertEqual(admin().ok("GET", path)["status"], "active")
+        self.assertUnknown(admin().call("DELETE", path, {"force": True}), "force")
+        self.assertOk(admin().call("GET", path))
+        user, _ = new_member()
+        self.assertUnknown(admin().call("POST", path + "/members",
+                                        {"userId": user["id"], "role": "operator",
+                                         "kind": "user"}), "kind")
+        self.assertWrongType(admin().call("POST", path + "/members",
+                                          {"userId": user["id"], "role": ["operator"]}),
+                             "role", "a string")
+        members = admin().ok("GET", path + "/members")["members"]
+        self.assertNotIn(user["id"], [m.get("userId") for m in members])
+
+    def test_sign_bodies_are_refused_before_anything_is_recorded(self):
+        signer = F.ec256
+        ops = "%s/%s/operations" % (SIGNERS, signer["id"])
+        before = admin().ok("GET", ops)["totalCount"]
+        digest = hashlib.sha256(b"strict").digest()
+        body = {"data": b64(digest), "signingAlgorithm": "ECDSA_SHA256", "isDigest": True}
+        self.assertUnknown(admin().call("POST", "%s/%s/sign" % (SIGNERS, signer["id"]),
+                                        dict(body, digest=True)), "digest")
+        self.assertWrongType(admin().call("POST", "%s/%s/sign" % (SIGNERS, signer["id"]),
+                                          dict(body, isDigest="true")),
+                             "isDigest", "true or false")
+        # clientMetadata keeps its documented keys: a misspelt scope field fails loudly.
+        self.assertUnknown(sign(admin(), F.admin_token, signer["id"], digest, "ECDSA_SHA256",
+                                is_digest=True, client_metadata={"hostName": "ci-7"}),
+                           "clientMetadata.hostName")
+        self.assertWrongType(sign(admin(), F.admin_token, signer["id"], digest, "ECDSA_SHA256",
+                                  is_digest=True, client_metadata={"tool": 7}),
+                             "clientMetadata.tool", "a string")
+        self.assertEqual(admin().ok("GET", ops)["totalCount"], before)
+
+    def test_client_metadata_limits_are_infisicals(self):
+        signer = F.ec256
+        digest = hashlib.sha256(b"limits").digest()
+        limits = {"tool": 128, "signingApplication": 128, "hostname": 256, "osUsername": 256,
+                  "signingApplicationHash": 64, "command": 32767}
+        for key, limit in limits.items():
+            self.assertOk(sign(admin(), F.admin_token, signer["id"], digest, "ECDSA_SHA256",
+                               is_digest=True, client_metadata={key: "a" * limit}), key)
+            body = self.assertError(sign(admin(), F.admin_token, signer["id"], digest,
+                                         "ECDSA_SHA256", is_digest=True,
+                                         client_metadata={key: "a" * (limit + 1)}), 400)
+            self.assertIn("clientMetadata.%s is %d characters; the maximum is %d"
+                          % (key, limit + 1, limit), body["message"])
+        # signingApplication is Infisical's name for tool: recorded as tool; both must agree.
+        self.assertOk(sign(admin(), F.admin_token, signer["id"], digest, "ECDSA_SHA256",
+                           is_digest=True, client_metadata={"signingApplication": "jsign"}))
+        op = admin().ok("GET", "%s/%s/operations" % (SIGNERS, signer["id"]),
+                        query={"limit": 1})["operations"][0]
+        self.assertEqual(op["clientMetadata"], {"tool": "jsign"})
+        self.assertError(sign(admin(), F.admin_token, signer["id"], digest, "ECDSA_SHA256",
+                              is_digest=True,
+                              client_metadata={"tool": "a", "signingApplication": "b"}), 400)
+
+
 class ZzPrivateKeyLeakTest(SignetTestCase):
     """Runs last (alphabetical order): nothing ever answered a PEM private key."""
 

@@ -857,6 +857,97 @@ class ConcurrencyTest(PolicyTestCase):
                 self.assertEqual(grant["status"], "expired")
 
 
+class InfisicalPolicyFieldTest(PolicyTestCase):
+    """Issue 13: Infisical's name for the policy field must never be dropped silently."""
+
+    def test_approval_policy_id_on_create_never_leaves_the_signer_without_its_policy(self):
+        # Infisical's create body (POST /api/v1/cert-manager/signers) names the policy
+        # `approvalPolicyId`. A signer made from that body must carry the policy, or the
+        # request must be refused: a 200 without the policy lets every operator sign at once.
+        policy = create_policy(steps=[(1, ["lead1"])], max_signings=1)
+        cert = issue_certificate(F.api, F.admin_token, F.ca["id"], "EC_prime256v1")
+        r = admin().call("POST", "/api/v1/cert-manager/signers",
+                         {"name": unique("ip"), "certificateId": cert["certificateId"],
+                          "approvalPolicyId": policy["id"]})
+        if r[0] != 200:
+            self.assertError(r, 400, "BadRequest", message_contains="approvalPolicyId")
+            return
+        signer = r[1]
+        self.assertEqual(signer["signingPolicyId"], policy["id"])
+        add_member(signer["id"], "operator", name="requester")
+        self.assertApprovalRequired(sign(F.api, tok("requester"), signer["id"], b"x", ALG))
+
+
+class StrictPolicyInputTest(PolicyTestCase):
+    """Issue 13: policy, request and grant bodies are read strictly, nested objects too."""
+
+    def assertUnknown(self, response, field):
+        body = self.assertError(response, 400, "BadRequest")
+        self.assertTrue(body["message"].startswith("unknown field '%s'" % field), body)
+
+    def test_policy_bodies(self):
+        name = unique("strict")
+        good = policy_body([(1, ["lead1"])], max_signings=2, name=name)
+        self.assertUnknown(admin().call("POST", POLICIES, dict(good, approvers=[])), "approvers")
+        bad = policy_body([(1, ["lead1"])], max_signings=2, name=name)
+        bad["constraints"]["maxSigning"] = 3
+        self.assertUnknown(admin().call("POST", POLICIES, bad), "constraints.maxSigning")
+        bad = policy_body([(1, ["lead1"])], max_signings=2, name=name)
+        bad["steps"][0]["approvers"][0]["name"] = "lead"
+        self.assertUnknown(admin().call("POST", POLICIES, bad), "steps[0].approvers[0].name")
+        bad = policy_body([(1, ["lead1"])], max_signings=2, name=name)
+        bad["steps"][0]["approverGroupIds"] = [uid("lead1")]
+        body = self.assertError(admin().call("POST", POLICIES, bad), 400)
+        self.assertIn("'steps[0].approverGroupIds' is not supported", body["message"])
+        bad = policy_body([(1, ["lead1"])], max_signings=2, name=name)
+        bad["steps"][0]["approvers"][0]["type"] = "group"
+        body = self.assertError(admin().call("POST", POLICIES, bad), 400)
+        self.assertIn("groups are not part of Signet", body["message"])
+        body = self.assertError(admin().call("POST", POLICIES,
+                                             dict(good, bypassForMachineIdentities="yes")), 400)
+        self.assertIn("bypassForMachineIdentities must be true or false", body["message"])
+        listed = list_all(F.api, F.admin_token, POLICIES, "policies")[0]
+        self.assertNotIn(name, [p["name"] for p in listed])
+        policy = create_policy(steps=[(1, ["lead1"])], max_signings=2)
+        path = "%s/%s" % (POLICIES, policy["id"])
+        self.assertUnknown(admin().call("PATCH", path, {"name": "x", "description": "y"}),
+                           "description")
+        self.assertEqual(admin().ok("GET", path)["name"], policy["name"])
+        self.assertUnknown(admin().call("DELETE", path, {"force": True}), "force")
+        self.assertOk(admin().call("GET", path))
+
+    def test_request_and_grant_bodies(self):
+        policy = create_policy(steps=[(1, ["lead1"])], max_signings=2)
+        signer = signer_with_policy(policy["id"])
+        self.assertUnknown(request_access(signer["id"], tok("requester"), requestedSigning=1),
+                           "requestedSigning")
+        self.assertUnknown(request_access(signer["id"], tok("requester"),
+                                          scope={"hostName": "ci-7"}), "scope.hostName")
+        body = self.assertError(request_access(signer["id"], tok("requester"),
+                                               requestedSignings="2"), 400)
+        self.assertIn("requestedSignings must be an integer", body["message"])
+        listed = as_(tok("requester")).call("GET", REQUESTS, query={"signerId": signer["id"]})
+        self.assertEqual(self.assertOk(listed)["totalCount"], 0)
+        req = self.assertOk(request_access(signer["id"], tok("requester"), requestedSignings=1))
+        self.assertUnknown(act(req["id"], "approve", tok("lead1"),
+                               {"comment": "ok", "decision": "approve"}), "decision")
+        self.assertUnknown(act(req["id"], "cancel", tok("requester"), {"reason": "x"}), "reason")
+        self.assertEqual(self.assertOk(as_(tok("requester")).call(
+            "GET", "%s/%s" % (REQUESTS, req["id"])))["status"], "pending")
+        approved = self.assertOk(act(req["id"], "approve", tok("lead1"), {"comment": "ok"}))
+        grant_path = "%s/%s" % (GRANTS, approved["grantId"])
+        self.assertUnknown(admin().call("POST", grant_path + "/revoke",
+                                        {"reason": "x", "notify": True}), "notify")
+        body = self.assertError(admin().call("POST", grant_path + "/revoke", {"reason": 1}), 400)
+        self.assertIn("reason must be a string", body["message"])
+        self.assertEqual(admin().ok("GET", grant_path)["status"], "active")
+        pre = "%s/%s/requests/pre-approve" % (SIGNERS, signer["id"])
+        self.assertUnknown(admin().call("POST", pre, {"granteeUserId": uid("requester"),
+                                                      "justification": "x", "requestedSignings": 1,
+                                                      "granteeGroupId": uid("lead1")}),
+                           "granteeGroupId")
+
+
 class ZzRequestExpiryTest(PolicyTestCase):
     """Runs last: the request made in setUpModule has a maxRequestTtl of 1m."""
 
