@@ -68,6 +68,7 @@ JsonObject EncodeSigner(const domain::Signer& s) {
   return {{"id", s.id}, {"projectId", s.project_id}, {"name", s.name},
           {"description", s.description}, {"status", domain::SignerStatusName(s.status)},
           {"certificateId", s.certificate_id}, {"signingPolicyId", OptString(s.signing_policy_id)},
+          {"approvalPolicyId", OptString(s.signing_policy_id)},
           {"lastSignedAt", OptTime(s.last_signed_at)},
           {"createdAt", Time(s.created_at)}, {"updatedAt", Time(s.updated_at)}};
 }

@@ -156,6 +156,26 @@ Result<std::string> Fields::String(std::string_view name, std::size_t max_len) c
   return std::move(*s);
 }
 
+Result<std::optional<std::optional<std::string>>> Fields::OptNullableString(
+    std::string_view name, std::size_t max_len) const {
+  using Out = std::optional<std::optional<std::string>>;
+  if (IsNull(name)) return Out(std::optional<std::string>());
+  SIGNET_ASSIGN_OR_RETURN(auto s, OptString(name, max_len));
+  if (!s) return Out();
+  return Out(std::move(s));
+}
+
+Result<std::optional<std::optional<std::string>>> Fields::OptNullableAliased(
+    std::string_view name, std::string_view alias, std::size_t max_len) const {
+  SIGNET_ASSIGN_OR_RETURN(auto a, OptNullableString(name, max_len));
+  SIGNET_ASSIGN_OR_RETURN(auto b, OptNullableString(alias, max_len));
+  if (a && b && *a != *b) {
+    return InvalidArgument(Name(name) + " and " + Name(alias) +
+                           " are two names of the same field; give one, or the same value in both");
+  }
+  return a ? a : b;
+}
+
 Result<std::optional<bool>> Fields::OptBool(std::string_view name) const {
   const JsonValue* v = Get(name);
   if (v == nullptr) return std::optional<bool>();

@@ -49,6 +49,15 @@ class Fields {
 
   Result<std::string> String(std::string_view name, std::size_t max_len) const;
   Result<std::optional<std::string>> OptString(std::string_view name, std::size_t max_len) const;
+  // For PATCH fields where null clears: absent → nullopt; null → an empty optional inside;
+  // a string → the string.
+  Result<std::optional<std::optional<std::string>>> OptNullableString(std::string_view name,
+                                                                      std::size_t max_len) const;
+  // A field with two names (Signet's and Infisical's, e.g. signingPolicyId/approvalPolicyId),
+  // read like OptNullableString: given under both names, the values must be equal.
+  Result<std::optional<std::optional<std::string>>> OptNullableAliased(std::string_view name,
+                                                                       std::string_view alias,
+                                                                       std::size_t max_len) const;
   Result<bool> Bool(std::string_view name, bool default_value) const;
   Result<std::optional<bool>> OptBool(std::string_view name) const;
   Result<std::int64_t> Int(std::string_view name, std::int64_t min, std::int64_t max) const;

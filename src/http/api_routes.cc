@@ -87,7 +87,6 @@ Result<service::SignInput> DecodeSignInput(const Request& req) {
 
 // Fields of Infisical's create-signer body that Signet does not take (SPEC §10; docs/infisical.md).
 Status RefuseInfisicalSignerFields(const Fields& f) {
-  SIGNET_TRY(f.Refuse("approvalPolicyId", "use signingPolicyId"));
   constexpr const char* kIssueFirst =
       "issue the certificate first (POST /api/v1/pki/certificates/issue with "
       "extendedKeyUsages [\"codeSigning\"]) and pass its certificateId";
@@ -455,7 +454,9 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
       SIGNET_ASSIGN_OR_RETURN(auto description, f.OptString("description", 256));
       in.description = description.value_or("");
       SIGNET_ASSIGN_OR_RETURN(in.certificate_id, f.String("certificateId", 64));
-      SIGNET_ASSIGN_OR_RETURN(in.signing_policy_id, f.OptString("signingPolicyId", 64));
+      // approvalPolicyId is Infisical's name of signingPolicyId (null: none).
+      SIGNET_ASSIGN_OR_RETURN(auto policy, f.OptNullableAliased("signingPolicyId", "approvalPolicyId", 64));
+      if (policy) in.signing_policy_id = *policy;
       SIGNET_TRY(f.Finish());
       SIGNET_ASSIGN_OR_RETURN(auto signer, svc.CreateSigner(c, in));
       return JsonResponse(api::EncodeSigner(signer));
@@ -476,19 +477,16 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
       Fields f(body);
       service::UpdateSignerInput in;
       SIGNET_ASSIGN_OR_RETURN(in.name, f.OptString("name", 64));
-      SIGNET_ASSIGN_OR_RETURN(in.description, f.OptString("description", 256));
+      SIGNET_ASSIGN_OR_RETURN(auto description, f.OptNullableString("description", 256));
+      if (description) in.description = description->value_or("");  // null clears
       SIGNET_ASSIGN_OR_RETURN(auto status, f.OptString("status", 16));
       if (status) {
         SIGNET_ASSIGN_OR_RETURN(in.status, domain::ParseSignerStatus(*status));
       }
       SIGNET_ASSIGN_OR_RETURN(in.certificate_id, f.OptString("certificateId", 64));
-      if (f.IsNull("signingPolicyId")) {
-        in.signing_policy_id = std::optional<std::string>();
-      } else {
-        SIGNET_ASSIGN_OR_RETURN(auto policy, f.OptString("signingPolicyId", 64));
-        if (policy) in.signing_policy_id = policy;
-      }
-      SIGNET_TRY(f.Refuse("approvalPolicyId", "use signingPolicyId"));
+      // approvalPolicyId is Infisical's name of signingPolicyId; null detaches the policy.
+      SIGNET_ASSIGN_OR_RETURN(in.signing_policy_id,
+                              f.OptNullableAliased("signingPolicyId", "approvalPolicyId", 64));
       SIGNET_TRY(f.Refuse("certificateRenewBeforeDays", "Signet does not renew certificates; "
                                                          "issue a new one and PATCH certificateId"));
       SIGNET_TRY(f.Refuse("renewBeforeDays", "Signet does not renew certificates; issue a new "

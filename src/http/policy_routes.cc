@@ -282,8 +282,12 @@ void RegisterPolicyRoutes(Router& router, service::Service& svc) {
   }));
   router.Add("POST", grants + "/{id}/revoke", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
     SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "grantId"));
-    SIGNET_ASSIGN_OR_RETURN(std::string reason, CommentOf(req, "reason"));
-    SIGNET_ASSIGN_OR_RETURN(auto g, svc.RevokeGrant(c, id, reason));
+    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+    Fields f(body);
+    // revocationReason is Infisical's name of reason.
+    SIGNET_ASSIGN_OR_RETURN(auto reason, f.OptNullableAliased("reason", "revocationReason", kMaxText));
+    SIGNET_TRY(f.Finish());
+    SIGNET_ASSIGN_OR_RETURN(auto g, svc.RevokeGrant(c, id, reason ? reason->value_or("") : ""));
     return JsonResponse(api::EncodeGrant(g));
   }));
 }

@@ -1590,7 +1590,7 @@ class StrictInputTest(SignetTestCase):
             self.assertIn("did you mean", body["message"])
             self.assertWrongType(admin().call("POST", path, dict(base, description=5)),
                                  "description", "a string")
-        # Fields of Infisical's create form that this version does not take say what to do.
+        # Fields of Infisical's create form that Signet does not take say what to do.
         refused = {"members": [{"kind": "user", "id": F.admin["id"], "role": "admin"}],
                    "approvalPolicy": {"steps": []},
                    "caId": F.ca["id"],

@@ -862,20 +862,86 @@ class InfisicalPolicyFieldTest(PolicyTestCase):
 
     def test_approval_policy_id_on_create_never_leaves_the_signer_without_its_policy(self):
         # Infisical's create body (POST /api/v1/cert-manager/signers) names the policy
-        # `approvalPolicyId`. A signer made from that body must carry the policy, or the
-        # request must be refused: a 200 without the policy lets every operator sign at once.
+        # `approvalPolicyId`. A 200 without the policy let every operator sign at once; the
+        # field is Signet's signingPolicyId under its Infisical name.
         policy = create_policy(steps=[(1, ["lead1"])], max_signings=1)
         cert = issue_certificate(F.api, F.admin_token, F.ca["id"], "EC_prime256v1")
-        r = admin().call("POST", "/api/v1/cert-manager/signers",
-                         {"name": unique("ip"), "certificateId": cert["certificateId"],
-                          "approvalPolicyId": policy["id"]})
-        if r[0] != 200:
-            self.assertError(r, 400, "BadRequest", message_contains="approvalPolicyId")
-            return
-        signer = r[1]
+        signer = self.assertOk(admin().call(
+            "POST", "/api/v1/cert-manager/signers",
+            {"name": unique("ip"), "certificateId": cert["certificateId"],
+             "approvalPolicyId": policy["id"]}))
         self.assertEqual(signer["signingPolicyId"], policy["id"])
+        self.assertEqual(signer["approvalPolicyId"], policy["id"])
         add_member(signer["id"], "operator", name="requester")
         self.assertApprovalRequired(sign(F.api, tok("requester"), signer["id"], b"x", ALG))
+        got = self.assertOk(admin().call("GET", "%s/%s" % (SIGNERS, signer["id"])))
+        self.assertEqual(got["approvalPolicyId"], policy["id"])
+
+    def test_both_names_must_agree(self):
+        one = create_policy(steps=[(1, ["lead1"])], max_signings=1)
+        two = create_policy(steps=[(1, ["lead2"])], max_signings=1)
+        cert = issue_certificate(F.api, F.admin_token, F.ca["id"], "EC_prime256v1")
+        name = unique("ip")
+        body = {"name": name, "certificateId": cert["certificateId"],
+                "signingPolicyId": one["id"], "approvalPolicyId": two["id"]}
+        err = self.assertError(admin().call("POST", SIGNERS, body), 400)
+        self.assertIn("signingPolicyId and approvalPolicyId", err["message"])
+        self.assertEqual(list_all(F.api, F.admin_token, SIGNERS, "signers",
+                                  query={"search": name})[0], [])
+        body["approvalPolicyId"] = one["id"]
+        signer = self.assertOk(admin().call("POST", SIGNERS, body))
+        self.assertEqual(signer["approvalPolicyId"], one["id"])
+        path = "%s/%s" % (SIGNERS, signer["id"])
+        self.assertError(admin().call("PATCH", path, {"signingPolicyId": two["id"],
+                                                      "approvalPolicyId": None}), 400)
+        self.assertEqual(admin().ok("GET", path)["signingPolicyId"], one["id"])
+
+    def test_patch_with_approval_policy_id_attaches_and_null_detaches(self):
+        policy = create_policy(steps=[(1, ["lead1"])], max_signings=1)
+        signer = signer_with_policy(None)
+        self.assertIsNone(signer["approvalPolicyId"])
+        path = "/api/v1/cert-manager/signers/%s" % signer["id"]
+        got = self.assertOk(admin().call("PATCH", path, {"approvalPolicyId": policy["id"]}))
+        self.assertEqual((got["signingPolicyId"], got["approvalPolicyId"]),
+                         (policy["id"], policy["id"]))
+        self.assertApprovalRequired(sign(F.api, tok("requester"), signer["id"], b"x", ALG))
+        events = [e for e in audit_events(eventType="signer.update")
+                  if e["target"]["id"] == signer["id"]]
+        self.assertEqual(events[0]["details"].get("signingPolicyId"), policy["id"])
+        got = self.assertOk(admin().call("PATCH", path, {"approvalPolicyId": None}))
+        self.assertIsNone(got["signingPolicyId"])
+        self.assertIsNone(got["approvalPolicyId"])
+        self.assertOk(sign(F.api, tok("requester"), signer["id"], b"x", ALG))
+
+    def test_description_null_clears_it(self):
+        cert = issue_certificate(F.api, F.admin_token, F.ca["id"], "EC_prime256v1")
+        signer = admin().ok("POST", SIGNERS, {"name": unique("d"), "description": "release",
+                                              "certificateId": cert["certificateId"]})
+        path = "%s/%s" % (SIGNERS, signer["id"])
+        got = self.assertOk(admin().call("PATCH", path, {"name": signer["name"]}))
+        self.assertEqual(got["description"], "release")
+        got = self.assertOk(admin().call("PATCH", path, {"description": None}))
+        self.assertEqual(got["description"], "")
+        self.assertEqual(admin().ok("GET", path)["description"], "")
+
+    def test_revocation_reason_is_infisicals_name_of_reason(self):
+        policy = create_policy(steps=[(1, ["lead1"])], max_signings=5)
+        signer = signer_with_policy(policy["id"])
+        grants = []
+        for _ in range(2):
+            req = self.assertOk(request_access(signer["id"], tok("requester"),
+                                               requestedSignings=1))
+            grants.append(self.assertOk(act(req["id"], "approve", tok("lead1")))["grantId"])
+        err = self.assertError(admin().call("POST", "%s/%s/revoke" % (GRANTS, grants[0]),
+                                            {"reason": "a", "revocationReason": "b"}), 400)
+        self.assertIn("reason and revocationReason", err["message"])
+        revoked = self.assertOk(admin().call("POST", "%s/%s/revoke" % (GRANTS, grants[0]),
+                                             {"revocationReason": "leaked runner"}))
+        self.assertEqual((revoked["status"], revoked["revokedReason"]),
+                         ("revoked", "leaked runner"))
+        revoked = self.assertOk(admin().call("POST", "%s/%s/revoke" % (GRANTS, grants[1]),
+                                             {"reason": "done", "revocationReason": "done"}))
+        self.assertEqual(revoked["revokedReason"], "done")
 
 
 class StrictPolicyInputTest(PolicyTestCase):

@@ -129,6 +129,27 @@ TEST(Fields, RefuseNamesTheUnsupportedFieldAndWhatToDoInstead) {
   EXPECT_TRUE(f.Finish());
 }
 
+TEST(Fields, NullableAliasedFieldsAgreeOrFail) {
+  auto read = [](const char* json) {
+    auto o = *ParseObject(json);
+    Fields f(o);
+    auto r = f.OptNullableAliased("signingPolicyId", "approvalPolicyId", 64);
+    EXPECT_TRUE(!r || f.Finish());
+    return r;
+  };
+  EXPECT_FALSE(*read("{}"));
+  EXPECT_EQ(**read(R"({"approvalPolicyId":"p"})"), std::optional<std::string>("p"));
+  EXPECT_EQ(**read(R"({"signingPolicyId":"p"})"), std::optional<std::string>("p"));
+  EXPECT_EQ(**read(R"({"signingPolicyId":"p","approvalPolicyId":"p"})"),
+            std::optional<std::string>("p"));
+  EXPECT_EQ(**read(R"({"approvalPolicyId":null})"), std::optional<std::string>());
+  EXPECT_EQ(read(R"({"signingPolicyId":"p","approvalPolicyId":"q"})").error().message,
+            "signingPolicyId and approvalPolicyId are two names of the same field; give one, or "
+            "the same value in both");
+  EXPECT_FALSE(read(R"({"signingPolicyId":"p","approvalPolicyId":null})"));
+  EXPECT_EQ(read(R"({"approvalPolicyId":7})").error().message, "approvalPolicyId must be a string");
+}
+
 TEST(Fields, UnknownNamesAreQuotedWithoutControlCharacters) {
   auto o = *ParseObject("{\"a\\u0007b\":1}");
   EXPECT_EQ(Fields(o).Finish().error().message, "unknown field 'ab'");
