@@ -4,6 +4,7 @@
 
 #include "api/json.h"
 #include "domain/entities.h"
+#include "domain/read_models.h"
 
 namespace signet::api {
 
@@ -14,6 +15,10 @@ JsonObject EncodeMembership(const domain::ProjectMembership& m);
 JsonObject EncodeCa(const domain::CertificateAuthority& ca);
 JsonObject EncodeCertificate(const domain::Certificate& c);
 JsonObject EncodeSigner(const domain::Signer& s);
+// The signer read model (SPEC §10): EncodeSigner with `status` the effective status, plus
+// Infisical's certificate* fields, approvalPolicyId/approvalPolicyName, and caId, commonName
+// and keyAlgorithm of the certificate.
+JsonObject EncodeSignerDetail(const domain::SignerDetail& d);
 JsonObject EncodeSignerMember(const domain::SignerMember& m);
 JsonObject EncodeOperation(const domain::SigningOperation& op);
 JsonObject EncodeAuditEvent(const domain::AuditEvent& e);
@@ -27,5 +32,16 @@ JsonObject EncodeApproval(const domain::Approval& a);
 JsonObject EncodeSigningRequest(const domain::SigningRequest& r,
                                 const std::vector<domain::Approval>& approvals);
 JsonObject EncodeGrant(const domain::Grant& g);
+// EncodeGrant plus Infisical's grant fields: projectId, type, granteeUserId or
+// granteeMachineIdentityId, revokedAt, revokedByUserId, revocationReason and attributes
+// {signerId, signerName, maxSignings, windowStart, scope}.
+JsonObject EncodeGrantDetail(const domain::GrantDetail& d);
+// EncodeSigningRequest plus Infisical's request fields: policyId, type, requesterName,
+// requesterEmail, machineIdentityId, requestData {version, requestData {signerId,
+// approvalPolicyId, signerName, justification, requestedWindowDuration, requestedSignings,
+// scope}} and steps [{stepNumber, name, requiredApprovals, status, approvers, approvals}].
+JsonObject EncodeSigningRequestDetail(const domain::SigningRequest& r,
+                                      const std::vector<domain::Approval>& approvals,
+                                      const domain::RequestParties& parties);
 
 }  // namespace signet::api

@@ -107,6 +107,12 @@ Status RefuseInfisicalSignerFields(const Fields& f) {
   return Ok();
 }
 
+// Every signer reply carries the read model (SPEC §10).
+Result<Response> SignerReply(service::Service& svc, domain::Signer signer) {
+  SIGNET_ASSIGN_OR_RETURN(auto detail, svc.DescribeSigner(std::move(signer)));
+  return JsonResponse(api::EncodeSignerDetail(detail));
+}
+
 JsonObject LoginBody(const service::LoginResult& r) {
   return JsonObject{{"accessToken", std::string(r.access_token.string_view())},
                     {"expiresIn", r.expires_in.count() / 1000},
@@ -459,17 +465,20 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
       if (policy) in.signing_policy_id = *policy;
       SIGNET_TRY(f.Finish());
       SIGNET_ASSIGN_OR_RETURN(auto signer, svc.CreateSigner(c, in));
-      return JsonResponse(api::EncodeSigner(signer));
+      return SignerReply(svc, std::move(signer));
     }));
     router.Add("GET", base, authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
       SIGNET_ASSIGN_OR_RETURN(auto paging, PagingOf(req));
       SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListSigners(c, QueryOpt(req, "projectId"), QueryOpt(req, "search"), paging));
-      return ListResponse("signers", page, api::EncodeSigner);
+      SIGNET_ASSIGN_OR_RETURN(auto details, svc.DescribeSigners(std::move(page.items)));
+      JsonArray items;
+      for (const auto& d : details) items.emplace_back(api::EncodeSignerDetail(d));
+      return JsonResponse(JsonObject{{"signers", std::move(items)}, {"totalCount", page.total_count}});
     }));
     router.Add("GET", base + "/{id}", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
       SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
       SIGNET_ASSIGN_OR_RETURN(auto signer, svc.GetSigner(c, id));
-      return JsonResponse(api::EncodeSigner(signer));
+      return SignerReply(svc, std::move(signer));
     }));
     router.Add("PATCH", base + "/{id}", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
       SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
@@ -493,13 +502,13 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
                                              "one and PATCH certificateId"));
       SIGNET_TRY(f.Finish());
       SIGNET_ASSIGN_OR_RETURN(auto signer, svc.UpdateSigner(c, id, in));
-      return JsonResponse(api::EncodeSigner(signer));
+      return SignerReply(svc, std::move(signer));
     }));
     router.Add("DELETE", base + "/{id}", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
       SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
       SIGNET_TRY(api::NoFields(req.body));
       SIGNET_ASSIGN_OR_RETURN(auto signer, svc.DeleteSigner(c, id));
-      return JsonResponse(api::EncodeSigner(signer));
+      return SignerReply(svc, std::move(signer));
     }));
     // Answers from the group committer once the attempt is on record (no worker waits).
     router.AddAsync("POST", base + "/{id}/sign", AuthedAsync(svc, [&svc](const Request& req, const PathParams& p, const Caller& c, Reply reply) {

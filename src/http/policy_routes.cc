@@ -141,8 +141,24 @@ Result<service::SigningRequestInput> RequestInputOf(const Fields& f) {
   return in;
 }
 
-JsonObject RequestBody(const service::SigningRequestView& v) {
-  return api::EncodeSigningRequest(v.request, v.approvals);
+// Request and grant replies carry the read model (SPEC §10).
+Result<JsonObject> RequestBody(service::Service& svc, const service::SigningRequestView& v) {
+  SIGNET_ASSIGN_OR_RETURN(auto parties, svc.DescribeRequests({v}));
+  return api::EncodeSigningRequestDetail(v.request, v.approvals, parties.front());
+}
+
+Result<JsonArray> RequestList(service::Service& svc, const std::vector<service::SigningRequestView>& views) {
+  SIGNET_ASSIGN_OR_RETURN(auto parties, svc.DescribeRequests(views));
+  JsonArray items;
+  for (std::size_t i = 0; i < views.size(); ++i) {
+    items.emplace_back(api::EncodeSigningRequestDetail(views[i].request, views[i].approvals, parties[i]));
+  }
+  return items;
+}
+
+Result<JsonObject> GrantBody(service::Service& svc, domain::Grant g) {
+  SIGNET_ASSIGN_OR_RETURN(auto detail, svc.DescribeGrant(std::move(g)));
+  return api::EncodeGrantDetail(detail);
 }
 
 // The one optional text field of a body (approve/reject comment, revoke reason).
@@ -202,7 +218,8 @@ void RegisterPolicyRoutes(Router& router, service::Service& svc) {
       SIGNET_ASSIGN_OR_RETURN(auto in, RequestInputOf(f));
       SIGNET_TRY(f.Finish());
       SIGNET_ASSIGN_OR_RETURN(auto view, svc.CreateSigningRequest(c, id, in));
-      return JsonResponse(RequestBody(view));
+      SIGNET_ASSIGN_OR_RETURN(auto out, RequestBody(svc, view));
+      return JsonResponse(out);
     }));
     router.Add("POST", base + "/{id}/requests/pre-approve", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
       SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
@@ -214,8 +231,9 @@ void RegisterPolicyRoutes(Router& router, service::Service& svc) {
       SIGNET_ASSIGN_OR_RETURN(in.request, RequestInputOf(f));
       SIGNET_TRY(f.Finish());
       SIGNET_ASSIGN_OR_RETURN(auto r, svc.PreApprove(c, id, in));
-      return JsonResponse(JsonObject{{"request", RequestBody(r.request)},
-                                     {"grant", api::EncodeGrant(r.grant)}});
+      SIGNET_ASSIGN_OR_RETURN(auto request, RequestBody(svc, r.request));
+      SIGNET_ASSIGN_OR_RETURN(auto grant, GrantBody(svc, r.grant));
+      return JsonResponse(JsonObject{{"request", std::move(request)}, {"grant", std::move(grant)}});
     }));
   }
 
@@ -231,32 +249,35 @@ void RegisterPolicyRoutes(Router& router, service::Service& svc) {
       SIGNET_ASSIGN_OR_RETURN(q.signer_id, ParseUuid(*s, "signerId"));
     }
     SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListSigningRequests(c, q));
-    JsonArray items;
-    for (const auto& v : page.items) items.emplace_back(RequestBody(v));
+    SIGNET_ASSIGN_OR_RETURN(JsonArray items, RequestList(svc, page.items));
     return JsonResponse(JsonObject{{"requests", std::move(items)}, {"totalCount", page.total_count}});
   }));
   router.Add("GET", requests + "/{id}", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
     SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "requestId"));
     SIGNET_ASSIGN_OR_RETURN(auto view, svc.GetSigningRequest(c, id));
-    return JsonResponse(RequestBody(view));
+    SIGNET_ASSIGN_OR_RETURN(auto out, RequestBody(svc, view));
+    return JsonResponse(out);
   }));
   router.Add("POST", requests + "/{id}/approve", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
     SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "requestId"));
     SIGNET_ASSIGN_OR_RETURN(std::string comment, CommentOf(req, "comment"));
     SIGNET_ASSIGN_OR_RETURN(auto view, svc.ApproveSigningRequest(c, id, comment));
-    return JsonResponse(RequestBody(view));
+    SIGNET_ASSIGN_OR_RETURN(auto out, RequestBody(svc, view));
+    return JsonResponse(out);
   }));
   router.Add("POST", requests + "/{id}/reject", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
     SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "requestId"));
     SIGNET_ASSIGN_OR_RETURN(std::string comment, CommentOf(req, "comment"));
     SIGNET_ASSIGN_OR_RETURN(auto view, svc.RejectSigningRequest(c, id, comment));
-    return JsonResponse(RequestBody(view));
+    SIGNET_ASSIGN_OR_RETURN(auto out, RequestBody(svc, view));
+    return JsonResponse(out);
   }));
   router.Add("POST", requests + "/{id}/cancel", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
     SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "requestId"));
     SIGNET_TRY(api::NoFields(req.body));
     SIGNET_ASSIGN_OR_RETURN(auto view, svc.CancelSigningRequest(c, id));
-    return JsonResponse(RequestBody(view));
+    SIGNET_ASSIGN_OR_RETURN(auto out, RequestBody(svc, view));
+    return JsonResponse(out);
   }));
 
   // ---- grants ----
@@ -271,14 +292,16 @@ void RegisterPolicyRoutes(Router& router, service::Service& svc) {
       SIGNET_ASSIGN_OR_RETURN(q.signer_id, ParseUuid(*s, "signerId"));
     }
     SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListGrants(c, q));
+    SIGNET_ASSIGN_OR_RETURN(auto details, svc.DescribeGrants(std::move(page.items)));
     JsonArray items;
-    for (const auto& g : page.items) items.emplace_back(api::EncodeGrant(g));
+    for (const auto& d : details) items.emplace_back(api::EncodeGrantDetail(d));
     return JsonResponse(JsonObject{{"grants", std::move(items)}, {"totalCount", page.total_count}});
   }));
   router.Add("GET", grants + "/{id}", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
     SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "grantId"));
     SIGNET_ASSIGN_OR_RETURN(auto g, svc.GetGrant(c, id));
-    return JsonResponse(api::EncodeGrant(g));
+    SIGNET_ASSIGN_OR_RETURN(auto out, GrantBody(svc, std::move(g)));
+    return JsonResponse(out);
   }));
   router.Add("POST", grants + "/{id}/revoke", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
     SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "grantId"));
@@ -288,7 +311,8 @@ void RegisterPolicyRoutes(Router& router, service::Service& svc) {
     SIGNET_ASSIGN_OR_RETURN(auto reason, f.OptNullableAliased("reason", "revocationReason", kMaxText));
     SIGNET_TRY(f.Finish());
     SIGNET_ASSIGN_OR_RETURN(auto g, svc.RevokeGrant(c, id, reason ? reason->value_or("") : ""));
-    return JsonResponse(api::EncodeGrant(g));
+    SIGNET_ASSIGN_OR_RETURN(auto out, GrantBody(svc, std::move(g)));
+    return JsonResponse(out);
   }));
 }
 

@@ -18,6 +18,7 @@
 #include "common/secret_bytes.h"
 #include "domain/entities.h"
 #include "domain/principal.h"
+#include "domain/read_models.h"
 #include "keystore/keystore.h"
 #include "service/commit_queue.h"
 #include "service/signer_cache.h"
@@ -315,6 +316,19 @@ class Service {
   // `done` must be quick and must not block.
   using SignDone = std::function<void(Result<SignResult>)>;
   void Sign(const Caller& c, const std::string& signer_id, const SignInput& in, SignDone done);
+
+  // ---- read models (SPEC §10) ----
+  // What replies show around entities the caller has already read through the calls above
+  // (no access check here): a signer's certificate, policy name and effective status; a
+  // grant's signer name and revoker; a request's requester and signer names. One read
+  // transaction per call; entities whose related rows are gone get empty values.
+  [[nodiscard]] Result<std::vector<domain::SignerDetail>> DescribeSigners(std::vector<domain::Signer> signers);
+  [[nodiscard]] Result<domain::SignerDetail> DescribeSigner(domain::Signer signer);
+  [[nodiscard]] Result<std::vector<domain::GrantDetail>> DescribeGrants(std::vector<domain::Grant> grants);
+  [[nodiscard]] Result<domain::GrantDetail> DescribeGrant(domain::Grant grant);
+  // One RequestParties per view, in order.
+  [[nodiscard]] Result<std::vector<domain::RequestParties>> DescribeRequests(
+      const std::vector<SigningRequestView>& views);
 
   // ---- audit ----
   [[nodiscard]] Result<store::Page<domain::AuditEvent>> ListAudit(const Caller& c, const AuditQuery& q);

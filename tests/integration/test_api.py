@@ -15,6 +15,7 @@ import re
 import sys
 import tempfile
 import threading
+import time
 import unittest
 import uuid
 
@@ -26,6 +27,7 @@ from signet_testlib import (  # noqa: E402
     Api, SignetServer, SignetTestCase, add_project_member, b64, bootstrap_admin, create_ca,
     create_code_signer, create_identity, create_signer, create_user, default_project_id,
     issue_certificate, list_all, login, make_expired_cert, make_local_key_and_cert,
+    make_short_lived_cert,
     openssl_verify, read_file,
     run_openssl,
     sha256_hex, sign, signer_public_key_pem, split_algorithm, underscored, unique, unb64,
@@ -1663,6 +1665,125 @@ class StrictInputTest(SignetTestCase):
         self.assertError(sign(admin(), F.admin_token, signer["id"], digest, "ECDSA_SHA256",
                               is_digest=True,
                               client_metadata={"tool": "a", "signingApplication": "b"}), 400)
+
+
+SIGNER_READ_MODEL = ("certificateCommonName", "certificateSerialNumber", "certificateNotBefore",
+                     "certificateNotAfter", "certificateKeyAlgorithm", "certificateStatus",
+                     "certificateCaId", "certificateKeySource", "approvalPolicyId",
+                     "approvalPolicyName")
+
+
+class SignerReadModelTest(SignetTestCase):
+    """Issue 13: signer reads carry Infisical's certificate read model and the effective
+    status, in every reply that carries a signer."""
+
+    def openssl_field(self, pem, flag):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "c.pem")
+            write_file(path, pem)
+            code, out = run_openssl(["x509", "-in", path, "-noout", flag])
+        self.assertEqual(code, 0, out)
+        return out.strip().split("=", 1)[1]
+
+    def test_signer_replies_carry_the_certificate_read_model(self):
+        cn = unique("Read Model")
+        cert = issue_certificate(F.api, F.admin_token, F.ca["id"], "RSA_3072", common_name=cn)
+        name = unique("rm")
+        created = admin().ok("POST", ALIAS, {"name": name, "certificateId": cert["certificateId"]})
+        path = "%s/%s" % (SIGNERS, created["id"])
+        got = admin().ok("GET", path)
+        listed = [s for s in admin().ok("GET", SIGNERS, query={"search": name})["signers"]]
+        patched = admin().ok("PATCH", path, {"description": "read model"})
+        self.assertEqual(len(listed), 1)
+        pem = admin().ok("GET", path + "/certificate")["certificatePem"]
+        serial = self.openssl_field(pem, "-serial").lower()
+        for reply in (created, got, listed[0], patched):
+            for key in SIGNER_READ_MODEL:
+                self.assertIn(key, reply)
+            self.assertEqual(reply["status"], "active")
+            self.assertEqual(reply["certificateCommonName"], cn)
+            self.assertEqual(reply["commonName"], cn)
+            self.assertRegex(reply["certificateSerialNumber"], r"^[0-9a-f]+$")
+            self.assertEqual(reply["certificateSerialNumber"].lstrip("0"), serial.lstrip("0"))
+            self.assertEqual(reply["certificateKeyAlgorithm"], "RSA_3072")
+            self.assertEqual(reply["keyAlgorithm"], "RSA_3072")
+            self.assertEqual(reply["certificateStatus"], "active")
+            self.assertEqual(reply["certificateCaId"], F.ca["id"])
+            self.assertEqual(reply["caId"], F.ca["id"])
+            self.assertEqual(reply["certificateKeySource"], "software")
+            self.assertIsNone(reply["approvalPolicyId"])
+            self.assertIsNone(reply["approvalPolicyName"])
+            self.assertRegex(reply["certificateNotBefore"], r"^\d{4}-\d\d-\d\dT.*Z$")
+        # The validity period is the certificate's (openssl prints it to the second).
+        import email.utils
+        not_after = email.utils.parsedate_to_datetime(
+            self.openssl_field(pem, "-enddate").replace(" GMT", " +0000").replace("  ", " "))
+        self.assertTrue(got["certificateNotAfter"].startswith(
+            not_after.strftime("%Y-%m-%dT%H:%M:%S")), (got["certificateNotAfter"], not_after))
+        deleted = admin().ok("DELETE", path)
+        self.assertEqual(deleted["certificateCommonName"], cn)
+
+    def test_imported_certificates_have_no_ca(self):
+        with tempfile.TemporaryDirectory() as d:
+            key_pem, cert_pem = make_local_key_and_cert(d)
+        cert = admin().ok("POST", "/api/v1/pki/certificates/import",
+                          {"certificatePem": cert_pem, "privateKeyPem": key_pem})
+        signer = admin().ok("POST", SIGNERS, {"name": unique("imp"), "certificateId": cert["id"]})
+        self.assertIsNone(signer["certificateCaId"])
+        self.assertEqual(signer["certificateKeySource"], "software")
+        self.assertEqual(signer["certificateKeyAlgorithm"], "EC_prime256v1")
+
+    def test_revoked_certificate_makes_the_signer_expired_everywhere(self):
+        signer = fresh_ec_signer()
+        path = "%s/%s" % (SIGNERS, signer["id"])
+        admin().ok("POST", "/api/v1/pki/certificates/%s/revoke" % signer["certificateId"])
+        got = admin().ok("GET", path)
+        self.assertEqual((got["status"], got["certificateStatus"]), ("expired", "revoked"))
+        listed = admin().ok("GET", SIGNERS, query={"search": signer["name"]})["signers"]
+        self.assertEqual([s["status"] for s in listed], ["expired"])
+        body = self.assertError(sign(admin(), F.admin_token, signer["id"], b"x", "ECDSA_SHA256"),
+                                400)
+        self.assertIn("revoked", body["message"])
+
+    def test_expiry_in_time_makes_the_signer_expired(self):
+        with tempfile.TemporaryDirectory() as d:
+            key_pem, cert_pem = make_short_lived_cert(d, 4)
+        cert = admin().ok("POST", "/api/v1/pki/certificates/import",
+                          {"certificatePem": cert_pem, "privateKeyPem": key_pem})
+        signer = admin().ok("POST", SIGNERS, {"name": unique("short"),
+                                              "certificateId": cert["id"]})
+        self.assertEqual((signer["status"], signer["certificateStatus"]), ("active", "active"))
+        deadline = time.time() + 30
+        path = "%s/%s" % (SIGNERS, signer["id"])
+        while time.time() < deadline:
+            got = admin().ok("GET", path)
+            if got["status"] == "expired":
+                break
+            time.sleep(0.5)
+        self.assertEqual((got["status"], got["certificateStatus"]), ("expired", "expired"))
+        # A disabled signer whose certificate expired reads as expired too.
+        self.assertEqual(admin().ok("PATCH", path, {"status": "disabled"})["status"], "expired")
+
+    def test_policy_name_is_shown(self):
+        policy = admin().ok("POST", "/api/v1/pki/signing-policies", {
+            "name": unique("rm-policy"),
+            "steps": [{"requiredApprovals": 1, "approvers": [{"type": "user", "id": F.admin["id"]}]}],
+            "constraints": {"maxSignings": 1}})
+        signer = fresh_ec_signer()
+        path = "%s/%s" % (SIGNERS, signer["id"])
+        patched = admin().ok("PATCH", path, {"approvalPolicyId": policy["id"]})
+        self.assertEqual((patched["approvalPolicyId"], patched["approvalPolicyName"]),
+                         (policy["id"], policy["name"]))
+        listed = admin().ok("GET", SIGNERS, query={"search": signer["name"]})["signers"]
+        self.assertEqual(listed[0]["approvalPolicyName"], policy["name"])
+        admin().ok("PATCH", path, {"signingPolicyId": None})
+
+    def test_operations_carry_approval_grant_id(self):
+        self.assertOk(sign(admin(), F.admin_token, F.ec384["id"], b"op", "ECDSA_SHA384"))
+        op = admin().ok("GET", "%s/%s/operations" % (SIGNERS, F.ec384["id"]),
+                        query={"limit": 1})["operations"][0]
+        self.assertIn("approvalGrantId", op)
+        self.assertEqual(op["approvalGrantId"], op["grantId"])
 
 
 class ZzPrivateKeyLeakTest(SignetTestCase):

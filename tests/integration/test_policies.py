@@ -944,6 +944,76 @@ class InfisicalPolicyFieldTest(PolicyTestCase):
         self.assertEqual(revoked["revokedReason"], "done")
 
 
+class RequestAndGrantReadModelTest(PolicyTestCase):
+    """Issue 13: requests and grants carry Infisical's fields next to Signet's own."""
+
+    def test_request_steps_request_data_and_requester(self):
+        policy = create_policy(steps=[(1, ["lead1"]), (1, ["lead2"])], max_signings=2)
+        signer = signer_with_policy(policy["id"])
+        req = self.assertOk(request_access(signer["id"], tok("requester"), requestedSignings=2,
+                                           scope={"hostname": "ci-7"}))
+        email = F.users["requester"][0]["email"]
+        self.assertEqual((req["requesterName"], req["requesterEmail"]), (email, email))
+        self.assertIsNone(req["machineIdentityId"])
+        self.assertEqual((req["policyId"], req["type"]), (policy["id"], "cert-code-signing"))
+        self.assertEqual(req["requestData"], {"version": 1, "requestData": {
+            "signerId": signer["id"], "approvalPolicyId": policy["id"],
+            "signerName": signer["name"], "justification": "release build",
+            "requestedSignings": 2, "scope": {"hostname": "ci-7"}}})
+        self.assertEqual([(st["stepNumber"], st["status"], st["requiredApprovals"])
+                          for st in req["steps"]], [(1, "in-progress", 1), (2, "pending", 1)])
+        self.assertEqual(req["steps"][0]["approvers"], [{"type": "user", "id": uid("lead1")}])
+        one = self.assertOk(act(req["id"], "approve", tok("lead1"), {"comment": "fine"}))
+        self.assertEqual([st["status"] for st in one["steps"]], ["completed", "in-progress"])
+        self.assertEqual([a["comment"] for a in one["steps"][0]["approvals"]], ["fine"])
+        rejected = self.assertOk(act(req["id"], "reject", tok("lead2")))
+        self.assertEqual([st["status"] for st in rejected["steps"]], ["completed", "rejected"])
+        listed = self.assertOk(as_(tok("requester")).call(
+            "GET", REQUESTS, query={"signerId": signer["id"]}))["requests"]
+        self.assertEqual(listed[0]["requesterEmail"], email)
+        self.assertEqual(listed[0]["steps"], rejected["steps"])
+
+    def test_identity_requests_name_the_machine_identity(self):
+        identity, mtoken = F.machine
+        policy = create_policy(steps=[(1, ["lead1"])], max_signings=1)
+        signer = signer_with_policy(policy["id"], operators=(), machine=True)
+        req = self.assertOk(request_access(signer["id"], mtoken, requestedSignings=1))
+        self.assertEqual(req["machineIdentityId"], identity["id"])
+        self.assertEqual((req["requesterName"], req["requesterEmail"]), (identity["name"], ""))
+        approved = self.assertOk(act(req["id"], "approve", tok("lead1")))
+        grant = admin().ok("GET", "%s/%s" % (GRANTS, approved["grantId"]))
+        self.assertEqual(grant["granteeMachineIdentityId"], identity["id"])
+        self.assertIsNone(grant["granteeUserId"])
+
+    def test_grant_attributes_revocation_and_operation_grant_id(self):
+        policy = create_policy(steps=[(1, ["lead1"])], max_signings=3)
+        signer = signer_with_policy(policy["id"])
+        req = self.assertOk(request_access(signer["id"], tok("requester"), requestedSignings=2))
+        grant_id = self.assertOk(act(req["id"], "approve", tok("lead1")))["grantId"]
+        path = "%s/%s" % (GRANTS, grant_id)
+        grant = admin().ok("GET", path)
+        self.assertEqual((grant["granteeUserId"], grant["granteeMachineIdentityId"]),
+                         (uid("requester"), None))
+        self.assertEqual((grant["projectId"], grant["type"]), (F.project_id, "cert-code-signing"))
+        self.assertEqual(grant["attributes"], {"signerId": signer["id"],
+                                               "signerName": signer["name"], "maxSignings": 2,
+                                               "windowStart": grant["windowStart"]})
+        self.assertIsNone(grant["revokedAt"])
+        self.assertIsNone(grant["revokedByUserId"])
+        self.assertIsNone(grant["revocationReason"])
+        self.sign_ok(signer["id"], tok("requester"))
+        op = operations(signer["id"], "success")[0]
+        self.assertEqual((op["grantId"], op["approvalGrantId"]), (grant_id, grant_id))
+        revoked = self.assertOk(admin().call("POST", path + "/revoke",
+                                             {"revocationReason": "rotation"}))
+        for g in (revoked, admin().ok("GET", path),
+                  admin().ok("GET", GRANTS, query={"signerId": signer["id"]})["grants"][0]):
+            self.assertEqual(g["status"], "revoked")
+            self.assertEqual(g["revokedByUserId"], F.admin["id"])
+            self.assertEqual(g["revocationReason"], "rotation")
+            self.assertRegex(g["revokedAt"], r"^\d{4}-\d\d-\d\dT")
+
+
 class StrictPolicyInputTest(PolicyTestCase):
     """Issue 13: policy, request and grant bodies are read strictly, nested objects too."""
 
