@@ -2,6 +2,7 @@
 
 #include "http/route_util.h"
 
+#include "api/client_metadata.h"
 #include "api/encode.h"
 #include "api/error.h"
 #include "api/json.h"
@@ -113,17 +114,21 @@ Result<service::PolicyInput> PolicyInputOf(const JsonObject& body, bool create) 
   return in;
 }
 
-Result<domain::SigningScope> ScopeOf(const Fields& f) {
+// scope: the fields of SPEC §5 with Infisical's limits; the service trims and checks them.
+// `ip_address_null` tells an explicit "ipAddress": null (no address restriction) from an
+// absent one.
+Result<domain::SigningScope> ScopeOf(const Fields& f, bool* ip_address_null) {
   domain::SigningScope scope;
   SIGNET_ASSIGN_OR_RETURN(auto object, f.OptNested("scope"));
   if (!object) return scope;
   const Fields& s = *object;
-  SIGNET_ASSIGN_OR_RETURN(scope.command, s.OptString("command", kMaxText));
-  SIGNET_ASSIGN_OR_RETURN(scope.signing_application, s.OptString("signingApplication", kMaxText));
-  SIGNET_ASSIGN_OR_RETURN(scope.signing_application_hash, s.OptString("signingApplicationHash", kMaxText));
-  SIGNET_ASSIGN_OR_RETURN(scope.hostname, s.OptString("hostname", kMaxText));
-  SIGNET_ASSIGN_OR_RETURN(scope.os_username, s.OptString("osUsername", kMaxText));
-  SIGNET_ASSIGN_OR_RETURN(scope.ip_address, s.OptString("ipAddress", 64));
+  SIGNET_ASSIGN_OR_RETURN(scope.command, s.OptString("command", api::kMaxMetadataCommand));
+  SIGNET_ASSIGN_OR_RETURN(scope.signing_application, s.OptString("signingApplication", 256));
+  SIGNET_ASSIGN_OR_RETURN(scope.signing_application_hash, s.OptString("signingApplicationHash", 64));
+  SIGNET_ASSIGN_OR_RETURN(scope.hostname, s.OptString("hostname", 256));
+  SIGNET_ASSIGN_OR_RETURN(scope.os_username, s.OptString("osUsername", 256));
+  *ip_address_null = s.IsNull("ipAddress");
+  SIGNET_ASSIGN_OR_RETURN(scope.ip_address, s.OptString("ipAddress", 45));
   SIGNET_ASSIGN_OR_RETURN(scope.data_hash, s.OptString("dataHash", 64));
   SIGNET_TRY(s.Finish());
   return scope;
@@ -137,7 +142,7 @@ Result<service::SigningRequestInput> RequestInputOf(const Fields& f) {
   SIGNET_ASSIGN_OR_RETURN(in.requested_window_duration, OptDuration(f, "requestedWindowDuration"));
   SIGNET_ASSIGN_OR_RETURN(in.requested_window_start, OptTime(f, "requestedWindowStart"));
   SIGNET_ASSIGN_OR_RETURN(in.requested_window_end, OptTime(f, "requestedWindowEnd"));
-  SIGNET_ASSIGN_OR_RETURN(in.scope, ScopeOf(f));
+  SIGNET_ASSIGN_OR_RETURN(in.scope, ScopeOf(f, &in.scope_ip_address_null));
   return in;
 }
 

@@ -168,6 +168,9 @@ struct SigningRequestInput {
   std::optional<TimePoint> requested_window_start;
   std::optional<TimePoint> requested_window_end;
   domain::SigningScope scope;
+  // "ipAddress": null was sent: a machine identity's scope is then not bound to the address
+  // it asks from (which it is when ipAddress is left out; SPEC §10, as Infisical).
+  bool scope_ip_address_null = false;
 };
 
 struct PreApproveInput {

@@ -1,6 +1,9 @@
 // Signing policies, approval requests and grants (SPEC §5). The rules themselves live in
 // policy/signing_policy.h; this file loads rows, checks roles, and writes each change with
 // its audit events in one write transaction.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <cctype>
 #include <map>
@@ -61,20 +64,46 @@ std::string GrantDetails(const domain::Grant& g) {
   return w.Finish();
 }
 
-// Scope fields are compared exactly at sign time; dataHash is hex SHA-256, compared in lower
-// case as the server records it.
+// Scope values are trimmed and a blank one declares nothing (as Infisical); the hashes must be
+// hex SHA-256 (dataHash is kept in lower case, as the server records it) and ipAddress an IP
+// address. policy::ScopeMismatch says how each field is compared at sign time.
 Status NormalizeScope(domain::SigningScope& scope) {
+  for (std::optional<std::string>* field :
+       {&scope.command, &scope.signing_application, &scope.signing_application_hash,
+        &scope.hostname, &scope.os_username, &scope.ip_address, &scope.data_hash}) {
+    if (!*field) continue;
+    std::string& v = **field;
+    const auto first = v.find_first_not_of(" \t\r\n\f\v");
+    if (first == std::string::npos) {
+      field->reset();
+      continue;
+    }
+    v = v.substr(first, v.find_last_not_of(" \t\r\n\f\v") - first + 1);
+  }
+  auto is_sha256_hex = [](const std::string& h) {
+    return h.size() == 64 && h.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
+  };
   if (scope.data_hash) {
     std::string& h = *scope.data_hash;
     std::transform(h.begin(), h.end(), h.begin(),
                    [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-    if (h.size() != 64 || h.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    if (!is_sha256_hex(h)) {
       return InvalidArgument("scope.dataHash must be 64 hex characters (SHA-256 of the data)");
+    }
+  }
+  if (scope.signing_application_hash && !is_sha256_hex(*scope.signing_application_hash)) {
+    return InvalidArgument(
+        "scope.signingApplicationHash must be 64 hex characters (SHA-256 of the signing tool)");
+  }
+  if (scope.ip_address) {
+    unsigned char buf[sizeof(struct in6_addr)];
+    const char* ip = scope.ip_address->c_str();
+    if (inet_pton(AF_INET, ip, buf) != 1 && inet_pton(AF_INET6, ip, buf) != 1) {
+      return InvalidArgument("scope.ipAddress '" + *scope.ip_address + "' is not an IP address");
     }
   }
   return Ok();
 }
-
 
 // Approvers must be users who are members of the policy's project (org admins are).
 Status CheckApprovers(store::Tx& tx, const domain::SigningPolicy& p) {
@@ -203,6 +232,16 @@ Status FillAsk(domain::SigningRequest& r, const std::optional<domain::SigningPol
   r.window_end = ask.window_end;
   r.scope = in.scope;
   return NormalizeScope(r.scope);
+}
+
+// A machine identity that declares a scope without ipAddress is bound to the address it asks
+// from (as Infisical); "ipAddress": null leaves the address free.
+void BindMachineScopeToAddress(domain::SigningScope& scope, const Caller& c,
+                               const SigningRequestInput& in) {
+  if (c.principal.is_machine() && !scope.Empty() && !scope.ip_address &&
+      !in.scope_ip_address_null && !c.source_ip.empty()) {
+    scope.ip_address = c.source_ip;
+  }
 }
 
 std::string RequestDetails(const domain::SigningRequest& r, const std::string& signer_name) {
@@ -348,6 +387,7 @@ Result<SigningRequestView> Service::CreateSigningRequest(const Caller& c,
     r.requester_type = c.principal.type;
     r.requester_id = c.principal.id;
     SIGNET_TRY(FillAsk(r, policy, in, now));
+    BindMachineScopeToAddress(r.scope, c, in);
     r.policy_snapshot = policy;
     r.status = RequestStatus::kPending;
     r.current_step = 0;

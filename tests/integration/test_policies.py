@@ -490,6 +490,61 @@ class ScopeTest(PolicyTestCase):
                          message_contains="scope.dataHash")
 
 
+class InfisicalScopeTest(PolicyTestCase):
+    """Issue 13: scope values are normalized and matched as Infisical does."""
+
+    def test_case_whitespace_and_the_signing_application_alias(self):
+        policy = create_policy(steps=[(1, ["lead1"])], max_signings=10)
+        signer = signer_with_policy(policy["id"])
+        sid = signer["id"]
+        scope = {"hostname": " Build-01.Example.com ", "command": "jarsigner  -keystore NONE  app.jar",
+                 "signingApplication": "jarsigner", "osUsername": "   "}
+        grant = self.approved_grant(sid, scope=scope)
+        # Trimmed, blank fields dropped (they declare nothing).
+        self.assertEqual(grant["scope"], {"hostname": "Build-01.Example.com",
+                                          "command": "jarsigner  -keystore NONE  app.jar",
+                                          "signingApplication": "jarsigner"})
+        meta = {"hostname": "build-01.example.COM", "command": "jarsigner -keystore\tNONE app.jar",
+                "signingApplication": "jarsigner"}
+        self.sign_ok(sid, tok("requester"), client_metadata=meta)
+        for field, value in (("command", "jarsigner app.jar -keystore NONE"),
+                             ("signingApplication", "JARSIGNER")):
+            with self.subTest(field=field):
+                self.assertError(sign(F.api, tok("requester"), sid, b"scoped", ALG,
+                                      client_metadata=dict(meta, **{field: value})),
+                                 403, message_contains=field)
+
+    def test_scope_values_are_checked(self):
+        policy = create_policy(steps=[(1, ["lead1"])], max_signings=10)
+        signer = signer_with_policy(policy["id"])
+        for scope, field in (({"ipAddress": "300.1.2.3"}, "scope.ipAddress"),
+                             ({"signingApplicationHash": "abc"}, "scope.signingApplicationHash"),
+                             ({"hostname": "h" * 257}, "scope.hostname")):
+            with self.subTest(field=field):
+                self.assertError(request_access(signer["id"], tok("requester"), scope=scope),
+                                 400, message_contains=field)
+
+    def test_machine_identity_scope_is_bound_to_its_address_unless_null(self):
+        identity, mtoken = F.machine
+        policy = create_policy(steps=[(1, ["lead1"])], max_signings=10)
+        signer = signer_with_policy(policy["id"], operators=(), machine=True)
+        bound = self.assertOk(request_access(signer["id"], mtoken, requestedSignings=1,
+                                             scope={"hostname": "ci-7"}))
+        self.assertEqual(bound["scope"], {"hostname": "ci-7", "ipAddress": "127.0.0.1"})
+        free = self.assertOk(request_access(signer["id"], mtoken, requestedSignings=1,
+                                            scope={"hostname": "ci-7", "ipAddress": None}))
+        self.assertEqual(free["scope"], {"hostname": "ci-7"})
+        unscoped = self.assertOk(request_access(signer["id"], mtoken, requestedSignings=1))
+        self.assertIsNone(unscoped["scope"])
+        # A user's scope is not bound to an address.
+        user_signer = signer_with_policy(policy["id"])
+        mine = self.assertOk(request_access(user_signer["id"], tok("requester"),
+                                            requestedSignings=1, scope={"hostname": "ci-7"}))
+        self.assertEqual(mine["scope"], {"hostname": "ci-7"})
+        for r in (bound, free, unscoped, mine):
+            act(r["id"], "cancel", mtoken if r is not mine else tok("requester"))
+
+
 class RequestValidationTest(PolicyTestCase):
     def test_defaults_are_the_policy_ceilings(self):
         policy = create_policy(steps=[(1, ["lead1"])], max_signings=7, max_window="8h")
