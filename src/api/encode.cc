@@ -282,4 +282,57 @@ JsonObject EncodeSigningRequestDetail(const domain::SigningRequest& r,
   return o;
 }
 
+JsonObject EncodeInfisicalSignerMember(const domain::SignerMember& m) {
+  JsonObject o = EncodeSignerMember(m);
+  const bool user = m.principal_type == domain::PrincipalType::kUser;
+  o["membershipId"] = m.id;
+  o["actorUserId"] = user ? JsonValue(m.principal_id) : JsonValue(nullptr);
+  o["actorIdentityId"] = user ? JsonValue(nullptr) : JsonValue(m.principal_id);
+  o["actorGroupId"] = nullptr;
+  o["customRoleId"] = nullptr;
+  o["updatedAt"] = Time(m.created_at);
+  return o;
+}
+
+JsonObject EncodeSignerApprovalPolicy(const std::string& signer_id,
+                                      const std::optional<domain::SigningPolicy>& policy) {
+  JsonArray steps;
+  JsonObject constraints{{"maxSignings", nullptr}, {"maxWindowDuration", nullptr}};
+  if (policy) {
+    for (std::size_t i = 0; i < policy->steps.size(); ++i) {
+      const auto& step = policy->steps[i];
+      steps.emplace_back(JsonObject{{"stepNumber", static_cast<std::int64_t>(i + 1)},
+                                    {"name", step.name.empty() ? JsonValue(nullptr) : JsonValue(step.name)},
+                                    {"requiredApprovals", step.required_approvals},
+                                    {"approverUserIds", Strings(step.approver_user_ids)},
+                                    {"approverGroupIds", JsonArray{}}});
+    }
+    if (policy->max_signings) constraints["maxSignings"] = *policy->max_signings;
+    if (policy->max_window_duration) {
+      constraints["maxWindowDuration"] = FormatDuration(*policy->max_window_duration);
+    }
+  }
+  const bool has_steps = !steps.empty();
+  return {{"id", policy ? JsonValue(policy->id) : JsonValue(nullptr)},
+          {"signerId", signer_id},
+          {"name", policy ? JsonValue(policy->name) : JsonValue(nullptr)},
+          {"hasSteps", has_steps},
+          {"steps", std::move(steps)},
+          {"constraints", std::move(constraints)}};
+}
+
+JsonObject EncodeApprovalPolicy(const domain::SigningPolicy& p) {
+  JsonObject o = EncodeSigningPolicy(p);
+  JsonObject inner;
+  if (p.max_window_duration) inner["maxWindowDuration"] = FormatDuration(*p.max_window_duration);
+  if (p.max_signings) inner["maxSignings"] = *p.max_signings;
+  o["constraints"] = JsonObject{{"version", 1}, {"constraints", std::move(inner)}};
+  o["conditions"] = JsonObject{{"version", 1}, {"conditions", JsonArray{}}};
+  o["type"] = "cert-code-signing";
+  o["enforcementLevel"] = "hard";
+  o["bypassers"] = JsonArray{};
+  for (auto& step : o["steps"].as_array()) step.as_object()["notifyApprovers"] = false;
+  return o;
+}
+
 }  // namespace signet::api

@@ -44,4 +44,20 @@ JsonObject EncodeSigningRequestDetail(const domain::SigningRequest& r,
                                       const std::vector<domain::Approval>& approvals,
                                       const domain::RequestParties& parties);
 
+// ---- Infisical's shapes for its routes (SPEC §10; docs/infisical.md) ----
+
+// A signer member as Infisical's users/identities routes show it: membershipId, signerId,
+// actorUserId, actorIdentityId, actorGroupId (null), role, createdAt, updatedAt, with
+// Signet's id/userId/identityId too.
+JsonObject EncodeInfisicalSignerMember(const domain::SignerMember& m);
+// GET/PUT …/signers/{id}/approval-policy: {id, signerId, hasSteps, steps:[{stepNumber, name,
+// requiredApprovals, approverUserIds, approverGroupIds}], constraints:{maxSignings,
+// maxWindowDuration}}; id null when the signer has no policy.
+JsonObject EncodeSignerApprovalPolicy(const std::string& signer_id,
+                                      const std::optional<domain::SigningPolicy>& policy);
+// A policy on /api/v1/approval-policies/cert-code-signing: Signet's policy with
+// `constraints` as Infisical nests it ({version:1, constraints:{…}}), plus type, conditions,
+// enforcementLevel and bypassers.
+JsonObject EncodeApprovalPolicy(const domain::SigningPolicy& p);
+
 }  // namespace signet::api

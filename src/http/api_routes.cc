@@ -8,6 +8,7 @@
 #include "api/json.h"
 #include "common/encoding.h"
 #include "common/uuid.h"
+#include "http/infisical_routes.h"
 #include "http/policy_routes.h"
 
 namespace signet::http {
@@ -83,28 +84,6 @@ Result<service::SignInput> DecodeSignInput(const Request& req) {
   SIGNET_TRY(DecodeClientMetadata(f, in));
   SIGNET_TRY(f.Finish());
   return in;
-}
-
-// Fields of Infisical's create-signer body that Signet does not take (SPEC §10; docs/infisical.md).
-Status RefuseInfisicalSignerFields(const Fields& f) {
-  constexpr const char* kIssueFirst =
-      "issue the certificate first (POST /api/v1/pki/certificates/issue with "
-      "extendedKeyUsages [\"codeSigning\"]) and pass its certificateId";
-  for (const char* name : {"caId", "commonName", "keyAlgorithm", "certificateTtlDays"}) {
-    SIGNET_TRY(f.Refuse(name, kIssueFirst));
-  }
-  SIGNET_TRY(f.Refuse("members", "add members with POST /api/v1/pki/signers/{id}/members "
-                                 "{userId|identityId, role}"));
-  SIGNET_TRY(f.Refuse("approvalPolicy", "create a signing policy (POST /api/v1/pki/signing-policies) "
-                                        "and pass its id as signingPolicyId"));
-  SIGNET_TRY(f.Refuse("certificate", "keys are kept by Signet's own key store"));
-  SIGNET_TRY(f.Refuse("externalConfiguration", "external CAs are not supported; import the "
-                                               "certificate (POST /api/v1/pki/certificates/import)"));
-  for (const char* name : {"renewBeforeDays", "certificateRenewBeforeDays"}) {
-    SIGNET_TRY(f.Refuse(name, "Signet does not renew certificates; issue a new one and PATCH "
-                              "certificateId"));
-  }
-  return Ok();
 }
 
 // Every signer reply carries the read model (SPEC §10).
@@ -453,13 +432,16 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
     router.Add("POST", base, authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
       SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
       Fields f(body);
-      SIGNET_TRY(RefuseInfisicalSignerFields(f));
       service::CreateSignerInput in;
       SIGNET_ASSIGN_OR_RETURN(in.project, f.OptString("projectId", 64));
       SIGNET_ASSIGN_OR_RETURN(in.name, f.String("name", 64));
       SIGNET_ASSIGN_OR_RETURN(auto description, f.OptString("description", 256));
       in.description = description.value_or("");
-      SIGNET_ASSIGN_OR_RETURN(in.certificate_id, f.String("certificateId", 64));
+      SIGNET_ASSIGN_OR_RETURN(auto certificate_id, f.OptString("certificateId", 64));
+      in.certificate_id = certificate_id.value_or("");
+      // Infisical's create form: caId (+ commonName, keyAlgorithm, certificateTtlDays), members,
+      // approvalPolicy.
+      SIGNET_TRY(DecodeInfisicalSignerFields(f, in));
       // approvalPolicyId is Infisical's name of signingPolicyId (null: none).
       SIGNET_ASSIGN_OR_RETURN(auto policy, f.OptNullableAliased("signingPolicyId", "approvalPolicyId", 64));
       if (policy) in.signing_policy_id = *policy;
@@ -496,10 +478,10 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
       // approvalPolicyId is Infisical's name of signingPolicyId; null detaches the policy.
       SIGNET_ASSIGN_OR_RETURN(in.signing_policy_id,
                               f.OptNullableAliased("signingPolicyId", "approvalPolicyId", 64));
-      SIGNET_TRY(f.Refuse("certificateRenewBeforeDays", "Signet does not renew certificates; "
-                                                         "issue a new one and PATCH certificateId"));
-      SIGNET_TRY(f.Refuse("renewBeforeDays", "Signet does not renew certificates; issue a new "
-                                             "one and PATCH certificateId"));
+      for (const char* renew : {"certificateRenewBeforeDays", "renewBeforeDays"}) {
+        SIGNET_TRY(f.Refuse(renew, "Signet does not renew certificates; reissue with POST "
+                                   "/api/v1/cert-manager/signers/{id}/certificate/reissue"));
+      }
       SIGNET_TRY(f.Finish());
       SIGNET_ASSIGN_OR_RETURN(auto signer, svc.UpdateSigner(c, id, in));
       return SignerReply(svc, std::move(signer));
@@ -608,6 +590,7 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
   }));
   (void)options;
   RegisterPolicyRoutes(router, svc);
+  RegisterInfisicalRoutes(router, svc);
 }
 
 }  // namespace signet::http

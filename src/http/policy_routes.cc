@@ -1,5 +1,7 @@
 #include "http/policy_routes.h"
 
+#include "http/policy_decode.h"
+
 #include "http/route_util.h"
 
 #include "api/client_metadata.h"
@@ -26,6 +28,8 @@ constexpr Millis kAnyDurationMax{3650LL * 24 * 3600 * 1000};
 // Bounds on what is parsed at all; the service applies the real limits (policy/signing_policy.h).
 constexpr std::size_t kParseMaxItems = 100;
 constexpr std::int64_t kParseMaxCount = 1'000'000'000'000LL;
+
+}  // namespace
 
 Result<std::optional<Millis>> OptDuration(const Fields& f, const char* name) {
   SIGNET_ASSIGN_OR_RETURN(auto text, f.OptString(name, 16));
@@ -57,6 +61,13 @@ Result<std::vector<domain::PolicyStep>> StepsOf(const JsonArray& array) {
     domain::PolicyStep step;
     SIGNET_ASSIGN_OR_RETURN(auto name, s.OptString("name", 64));
     step.name = name.value_or("");
+    // Infisical's per-step switch; Signet sends no notifications.
+    SIGNET_ASSIGN_OR_RETURN(auto notify, s.OptBool("notifyApprovers"));
+    if (notify.value_or(false)) {
+      return InvalidArgument("'" + prefix + "notifyApprovers' is not supported; Signet sends no "
+                             "notifications (approvers see pending requests in GET "
+                             "/api/v1/pki/signing-requests)");
+    }
     SIGNET_ASSIGN_OR_RETURN(step.required_approvals,
                             s.Int("requiredApprovals", 1, kParseMaxCount));
     SIGNET_ASSIGN_OR_RETURN(auto approvers, s.OptArray("approvers"));
@@ -88,8 +99,7 @@ Result<std::vector<domain::PolicyStep>> StepsOf(const JsonArray& array) {
   return steps;
 }
 
-Result<service::PolicyInput> PolicyInputOf(const JsonObject& body, bool create) {
-  Fields f(body);
+Result<service::PolicyInput> PolicyInputOf(const Fields& f, bool create) {
   service::PolicyInput in;
   if (create) {
     SIGNET_ASSIGN_OR_RETURN(in.project, f.OptString("projectId", 64));
@@ -110,7 +120,6 @@ Result<service::PolicyInput> PolicyInputOf(const JsonObject& body, bool create) 
   }
   SIGNET_ASSIGN_OR_RETURN(in.max_request_ttl, OptDuration(f, "maxRequestTtl"));
   SIGNET_ASSIGN_OR_RETURN(in.bypass_for_machine_identities, f.OptBool("bypassForMachineIdentities"));
-  SIGNET_TRY(f.Finish());
   return in;
 }
 
@@ -166,6 +175,8 @@ Result<JsonObject> GrantBody(service::Service& svc, domain::Grant g) {
   return api::EncodeGrantDetail(detail);
 }
 
+namespace {
+
 // The one optional text field of a body (approve/reject comment, revoke reason).
 Result<std::string> CommentOf(const Request& req, const char* name) {
   SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
@@ -184,7 +195,9 @@ void RegisterPolicyRoutes(Router& router, service::Service& svc) {
   const std::string policies = "/api/v1/pki/signing-policies";
   router.Add("POST", policies, authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
     SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-    SIGNET_ASSIGN_OR_RETURN(auto in, PolicyInputOf(body, true));
+    Fields f(body);
+    SIGNET_ASSIGN_OR_RETURN(auto in, PolicyInputOf(f, true));
+    SIGNET_TRY(f.Finish());
     SIGNET_ASSIGN_OR_RETURN(auto p, svc.CreatePolicy(c, in));
     return JsonResponse(api::EncodeSigningPolicy(p));
   }));
@@ -203,7 +216,9 @@ void RegisterPolicyRoutes(Router& router, service::Service& svc) {
   router.Add("PATCH", policies + "/{id}", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
     SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "policyId"));
     SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-    SIGNET_ASSIGN_OR_RETURN(auto in, PolicyInputOf(body, false));
+    Fields f(body);
+    SIGNET_ASSIGN_OR_RETURN(auto in, PolicyInputOf(f, false));
+    SIGNET_TRY(f.Finish());
     SIGNET_ASSIGN_OR_RETURN(auto policy, svc.UpdatePolicy(c, id, in));
     return JsonResponse(api::EncodeSigningPolicy(policy));
   }));

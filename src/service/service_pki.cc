@@ -139,38 +139,47 @@ Result<domain::Certificate> Service::IssueCertificate(const Caller& c, const Iss
                                                  -> Result<domain::Certificate> {
     SIGNET_ASSIGN_OR_RETURN(domain::Project project, ResolveProject(tx, in.project));
     SIGNET_TRY(RequireProjectAdmin(tx, c.principal, project.id));
-    SIGNET_ASSIGN_OR_RETURN(domain::CertificateAuthority ca, LoadCa(tx, in.ca_id));
-    if (ca.project_id != project.id) return NotFound("CA '" + in.ca_id + "' not found");
-    if (ca.status != domain::CaStatus::kActive) return InvalidArgument("CA '" + ca.id + "' is disabled");
-    const TimePoint now = d_.clock.Now();
-    if (now >= ca.not_after) return InvalidArgument("CA '" + ca.id + "' has expired");
-    crypto::IssueParams params;
-    params.subject.common_name = in.common_name;
-    params.not_before = now - Millis(60'000);
-    params.not_after = std::min(now + Millis(in.ttl_days * kDay), ca.not_after);
-    params.key_usages = in.key_usages.empty() ? std::vector<std::string>{"digitalSignature"} : in.key_usages;
-    params.extended_key_usages = in.extended_key_usages;
-    SIGNET_ASSIGN_OR_RETURN(auto ca_key, d_.keys.Get(ca.key_id));
-    SIGNET_ASSIGN_OR_RETURN(auto ca_cert, crypto::Certificate::FromPem(ca.certificate_pem));
-    SIGNET_ASSIGN_OR_RETURN(keystore::StoredKey key, d_.keys.Generate(tx, in.key_algorithm));
-    SIGNET_ASSIGN_OR_RETURN(crypto::PublicKey public_key, crypto::PublicKey::FromSpkiDer(key.public_key_spki));
-    SIGNET_ASSIGN_OR_RETURN(crypto::Certificate cert,
-                            crypto::IssueCertificate(public_key, params, *ca_key, &ca_cert));
-    domain::Certificate row;
-    row.project_id = project.id;
-    row.ca_id = ca.id;
-    row.common_name = in.common_name;
-    row.key_algorithm = in.key_algorithm;
-    row.key_id = key.key_id;
-    row.status = domain::CertificateStatus::kActive;
-    row.certificate_chain_pem = ca.certificate_pem + ca.certificate_chain_pem;
-    SIGNET_TRY(FillFromCertificate(row, cert));
-    SIGNET_ASSIGN_OR_RETURN(row, StoreNewCertificate(tx, std::move(row)));
+    SIGNET_ASSIGN_OR_RETURN(domain::Certificate row, IssueInTx(tx, project, in));
     e = {"certificate.issue", "certificate", row.id,
-         JsonWriter().Add("caId", ca.id).Add("commonName", row.common_name)
+         JsonWriter().Add("caId", row.ca_id.value_or("")).Add("commonName", row.common_name)
              .Add("serialNumber", row.serial_number).Finish()};
     return row;
   });
+}
+
+Result<domain::Certificate> Service::IssueInTx(store::Tx& tx, const domain::Project& project,
+                                               const IssueCertificateInput& in) {
+  SIGNET_TRY(CheckCommonName(in.common_name));
+  if (in.ttl_days < 1 || in.ttl_days > 3650) {
+    return InvalidArgument("ttlDays is " + std::to_string(in.ttl_days) + "; it must be 1–3650");
+  }
+  SIGNET_ASSIGN_OR_RETURN(domain::CertificateAuthority ca, LoadCa(tx, in.ca_id));
+  if (ca.project_id != project.id) return NotFound("CA '" + in.ca_id + "' not found");
+  if (ca.status != domain::CaStatus::kActive) return InvalidArgument("CA '" + ca.id + "' is disabled");
+  const TimePoint now = d_.clock.Now();
+  if (now >= ca.not_after) return InvalidArgument("CA '" + ca.id + "' has expired");
+  crypto::IssueParams params;
+  params.subject.common_name = in.common_name;
+  params.not_before = now - Millis(60'000);
+  params.not_after = std::min(now + Millis(in.ttl_days * kDay), ca.not_after);
+  params.key_usages = in.key_usages.empty() ? std::vector<std::string>{"digitalSignature"} : in.key_usages;
+  params.extended_key_usages = in.extended_key_usages;
+  SIGNET_ASSIGN_OR_RETURN(auto ca_key, d_.keys.Get(ca.key_id));
+  SIGNET_ASSIGN_OR_RETURN(auto ca_cert, crypto::Certificate::FromPem(ca.certificate_pem));
+  SIGNET_ASSIGN_OR_RETURN(keystore::StoredKey key, d_.keys.Generate(tx, in.key_algorithm));
+  SIGNET_ASSIGN_OR_RETURN(crypto::PublicKey public_key, crypto::PublicKey::FromSpkiDer(key.public_key_spki));
+  SIGNET_ASSIGN_OR_RETURN(crypto::Certificate cert,
+                          crypto::IssueCertificate(public_key, params, *ca_key, &ca_cert));
+  domain::Certificate row;
+  row.project_id = project.id;
+  row.ca_id = ca.id;
+  row.common_name = in.common_name;
+  row.key_algorithm = in.key_algorithm;
+  row.key_id = key.key_id;
+  row.status = domain::CertificateStatus::kActive;
+  row.certificate_chain_pem = ca.certificate_pem + ca.certificate_chain_pem;
+  SIGNET_TRY(FillFromCertificate(row, cert));
+  return StoreNewCertificate(tx, std::move(row));
 }
 
 Result<domain::Certificate> Service::ImportCertificate(const Caller& c, ImportCertificateInput in) {

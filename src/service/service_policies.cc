@@ -128,6 +128,18 @@ Status CheckApprovers(store::Tx& tx, const domain::SigningPolicy& p) {
   return Ok();
 }
 
+bool IsSignerPolicy(const domain::SigningPolicy& p) {
+  return std::string_view(p.name).substr(0, kSignerPolicyPrefix.size()) == kSignerPolicyPrefix;
+}
+
+Status CheckNotReserved(const std::string& name) {
+  if (std::string_view(name).substr(0, kSignerPolicyPrefix.size()) == kSignerPolicyPrefix) {
+    return InvalidArgument("policy names starting with '" + std::string(kSignerPolicyPrefix) +
+                           "' are kept for signers' own approval policies");
+  }
+  return Ok();
+}
+
 bool IsApproverOf(const domain::SigningRequest& r, const domain::Principal& p) {
   if (p.type != PrincipalType::kUser || !r.policy_snapshot) return false;
   for (const auto& step : r.policy_snapshot->steps) {
@@ -269,6 +281,7 @@ std::string RequestDetails(const domain::SigningRequest& r, const std::string& s
 
 Result<domain::SigningPolicy> Service::CreatePolicy(const Caller& c, const PolicyInput& in) {
   if (!in.name || IsBlank(*in.name)) return InvalidArgument("name is required");
+  SIGNET_TRY(CheckNotReserved(*in.name));
   if (in.name->size() > kMaxPolicyName) return InvalidArgument("name is too long; the maximum is 64 characters");
   if (!in.steps) return InvalidArgument("steps is required");
   if (!in.constraints) return InvalidArgument("constraints is required");
@@ -315,6 +328,7 @@ Result<domain::SigningPolicy> Service::GetPolicy(const Caller& c, const std::str
 Result<domain::SigningPolicy> Service::UpdatePolicy(const Caller& c, const std::string& id,
                                                     const PolicyInput& in) {
   if (in.name && IsBlank(*in.name)) return InvalidArgument("name must not be empty");
+  if (in.name) SIGNET_TRY(CheckNotReserved(*in.name));
   if (in.name && in.name->size() > kMaxPolicyName) return InvalidArgument("name is too long; the maximum is 64 characters");
   return WriteWithAudit<domain::SigningPolicy>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::SigningPolicy> {
     SIGNET_ASSIGN_OR_RETURN(domain::SigningPolicy p, FindPolicy(tx, id));
@@ -323,6 +337,9 @@ Result<domain::SigningPolicy> Service::UpdatePolicy(const Caller& c, const std::
       return NotFound("signing policy '" + id + "' not found");
     }
     SIGNET_TRY(RequireProjectAdmin(tx, c.principal, p.project_id));
+    if (in.name && IsSignerPolicy(p)) {
+      return InvalidArgument("signing policy '" + p.name + "' belongs to its signer; it keeps its name");
+    }
     if (in.name) p.name = *in.name;
     if (in.steps) p.steps = *in.steps;
     if (in.constraints) {
@@ -470,6 +487,10 @@ Result<store::Page<SigningRequestView>> Service::ListSigningRequests(const Calle
   for (auto& r : all.items) {
     r.status = policy::EffectiveRequestStatus(r, now);
     if (q.status && r.status != *q.status) continue;
+    if (!q.statuses.empty() &&
+        std::find(q.statuses.begin(), q.statuses.end(), r.status) == q.statuses.end()) {
+      continue;
+    }
     SIGNET_ASSIGN_OR_RETURN(bool see, MaySeeRequest(access, r, c.principal));
     if (see) visible.push_back(std::move(r));
   }
@@ -663,6 +684,49 @@ Result<domain::Grant> Service::RevokeGrant(const Caller& c, const std::string& i
              .Add("reason", reason).Finish()};
     return g;
   });
+}
+
+// ---- per-signer policies (Infisical's inline approvalPolicy) ----
+
+Result<domain::SigningPolicy> Service::WriteSignerPolicy(store::Tx& tx, const Caller& c,
+                                                         const std::string& project_id,
+                                                         const std::string& signer_id,
+                                                         const SignerPolicyInput& in,
+                                                         std::optional<domain::SigningPolicy> existing) {
+  const TimePoint now = d_.clock.Now();
+  const bool create = !existing.has_value();
+  domain::SigningPolicy p = existing.value_or(domain::SigningPolicy{});
+  if (create) {
+    p.id = NewUuid();
+    p.project_id = project_id;
+    p.name = std::string(kSignerPolicyPrefix) + signer_id;
+    p.max_request_ttl = policy::kDefaultRequestTtl;
+    p.bypass_for_machine_identities = false;
+    p.created_at = now;
+  }
+  p.steps = in.steps;
+  p.max_window_duration = in.max_window_duration;
+  p.max_signings = in.max_signings;
+  p.updated_at = now;
+  SIGNET_TRY(policy::ValidatePolicy(p));
+  SIGNET_TRY(CheckApprovers(tx, p));
+  SIGNET_TRY(create ? tx.InsertPolicy(p) : tx.UpdatePolicy(p));
+  SIGNET_TRY(AppendAudit(tx, &c.principal,
+                         {create ? "signing-policy.create" : "signing-policy.update", "signing-policy",
+                          p.id, PolicyDetails(p)}));
+  return p;
+}
+
+Status Service::DeleteOwnedPolicy(store::Tx& tx, const Caller& c, const domain::Signer& signer) {
+  if (!signer.signing_policy_id) return Ok();
+  auto p = tx.GetPolicy(*signer.signing_policy_id);
+  if (!p) return p.error().code == ErrorCode::kNotFound ? Ok() : Status(tl::unexpected(p.error()));
+  if (p->name != std::string(kSignerPolicyPrefix) + signer.id) return Ok();
+  SIGNET_ASSIGN_OR_RETURN(std::int64_t users, tx.CountSignersWithPolicy(p->id));
+  if (users > 0) return Ok();
+  SIGNET_TRY(tx.DeletePolicy(p->id));
+  return AppendAudit(tx, &c.principal, {"signing-policy.delete", "signing-policy", p->id,
+                                        JsonWriter().Add("name", p->name).Finish()});
 }
 
 }  // namespace signet::service

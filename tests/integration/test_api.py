@@ -1593,14 +1593,15 @@ class StrictInputTest(SignetTestCase):
             self.assertWrongType(admin().call("POST", path, dict(base, description=5)),
                                  "description", "a string")
         # Fields of Infisical's create form that Signet does not take say what to do.
-        refused = {"members": [{"kind": "user", "id": F.admin["id"], "role": "admin"}],
-                   "approvalPolicy": {"steps": []},
-                   "caId": F.ca["id"],
-                   "certificate": {"keySource": "hsm"},
-                   "externalConfiguration": {"caType": "digicert"}}
+        refused = {"certificate": {"keySource": "hsm"},
+                   "externalConfiguration": {"caType": "digicert"},
+                   "certificateRenewBeforeDays": 7}
         for field, value in refused.items():
             body = self.assertError(admin().call("POST", ALIAS, dict(base, **{field: value})), 400)
             self.assertIn("'%s' is not supported; " % field, body["message"])
+        body = self.assertError(admin().call("POST", ALIAS, dict(base, members=[
+            {"kind": "group", "id": str(uuid.uuid4()), "role": "operator"}])), 400)
+        self.assertIn("'group' is not supported", body["message"])
         self.assertEqual(self.audit_count(), before)
         listed = list_all(admin(), F.admin_token, SIGNERS, "signers", query={"search": name})[0]
         self.assertEqual(listed, [])
