@@ -68,8 +68,31 @@ JsonObject EncodeSigner(const domain::Signer& s) {
   return {{"id", s.id}, {"projectId", s.project_id}, {"name", s.name},
           {"description", s.description}, {"status", domain::SignerStatusName(s.status)},
           {"certificateId", s.certificate_id}, {"signingPolicyId", OptString(s.signing_policy_id)},
+          {"approvalPolicyId", OptString(s.signing_policy_id)},
           {"lastSignedAt", OptTime(s.last_signed_at)},
           {"createdAt", Time(s.created_at)}, {"updatedAt", Time(s.updated_at)}};
+}
+
+JsonObject EncodeSignerDetail(const domain::SignerDetail& d) {
+  JsonObject o = EncodeSigner(d.signer);
+  o["status"] = d.effective_status;
+  o["approvalPolicyName"] = OptString(d.policy_name);
+  const std::optional<domain::Certificate>& c = d.certificate;
+  auto cert_string = [&](auto get) { return c ? JsonValue(get(*c)) : JsonValue(nullptr); };
+  o["certificateCommonName"] = cert_string([](const auto& x) { return x.common_name; });
+  o["certificateSerialNumber"] = cert_string([](const auto& x) { return x.serial_number; });
+  o["certificateNotBefore"] = c ? OptTime(c->not_before) : JsonValue(nullptr);
+  o["certificateNotAfter"] = c ? OptTime(c->not_after) : JsonValue(nullptr);
+  o["certificateKeyAlgorithm"] =
+      cert_string([](const auto& x) { return std::string(domain::KeyAlgorithmName(x.key_algorithm)); });
+  o["certificateStatus"] = c ? JsonValue(d.certificate_status) : JsonValue(nullptr);
+  o["certificateCaId"] = c ? OptString(c->ca_id) : JsonValue(nullptr);
+  // Keys are held by Signet's software key store (SPEC §7).
+  o["certificateKeySource"] = c ? JsonValue("software") : JsonValue(nullptr);
+  o["caId"] = o["certificateCaId"];
+  o["commonName"] = o["certificateCommonName"];
+  o["keyAlgorithm"] = o["certificateKeyAlgorithm"];
+  return o;
 }
 
 JsonObject EncodeSignerMember(const domain::SignerMember& m) {
@@ -85,6 +108,7 @@ JsonObject EncodeOperation(const domain::SigningOperation& op) {
           {"signingAlgorithm", op.signing_algorithm}, {"dataHash", op.data_hash},
           {"actorType", domain::PrincipalTypeName(op.actor_type)}, {"actorId", op.actor_id},
           {"actorName", op.actor_name}, {"grantId", OptString(op.grant_id)},
+          {"approvalGrantId", OptString(op.grant_id)},
           {"clientMetadata", RawJson(op.client_metadata_json)}, {"sourceIp", op.source_ip},
           {"errorMessage", OptString(op.error_message)}, {"createdAt", Time(op.created_at)}};
 }
@@ -177,6 +201,138 @@ JsonObject EncodeGrant(const domain::Grant& g) {
           {"scope", EncodeSigningScope(g.scope)}, {"status", domain::GrantStatusName(g.status)},
           {"revokedReason", g.revoked_reason}, {"createdAt", Time(g.created_at)},
           {"updatedAt", Time(g.updated_at)}};
+}
+
+}  // namespace signet::api
+
+namespace signet::api {
+
+JsonObject EncodeGrantDetail(const domain::GrantDetail& d) {
+  const domain::Grant& g = d.grant;
+  JsonObject o = EncodeGrant(g);
+  const bool user = g.grantee_type == domain::PrincipalType::kUser;
+  const bool revoked = g.status == domain::GrantStatus::kRevoked;
+  o["projectId"] = d.project_id;
+  o["type"] = "cert-code-signing";
+  o["granteeUserId"] = user ? JsonValue(g.grantee_id) : JsonValue(nullptr);
+  o["granteeMachineIdentityId"] = user ? JsonValue(nullptr) : JsonValue(g.grantee_id);
+  o["revokedAt"] = revoked ? Time(g.updated_at) : JsonValue(nullptr);
+  o["revokedByUserId"] = OptString(d.revoked_by_user_id);
+  o["revocationReason"] = revoked ? JsonValue(g.revoked_reason) : JsonValue(nullptr);
+  JsonObject attributes{{"signerId", g.signer_id}, {"signerName", d.signer_name},
+                        {"windowStart", Time(g.window_start)}};
+  if (g.max_signings) attributes["maxSignings"] = *g.max_signings;
+  if (!g.scope.Empty()) attributes["scope"] = EncodeSigningScope(g.scope);
+  o["attributes"] = std::move(attributes);
+  return o;
+}
+
+JsonObject EncodeSigningRequestDetail(const domain::SigningRequest& r,
+                                      const std::vector<domain::Approval>& approvals,
+                                      const domain::RequestParties& parties) {
+  JsonObject o = EncodeSigningRequest(r, approvals);
+  const bool machine = r.requester_type == domain::PrincipalType::kIdentity;
+  const JsonValue policy_id =
+      r.policy_snapshot ? JsonValue(r.policy_snapshot->id) : JsonValue(nullptr);
+  o["policyId"] = policy_id;
+  o["type"] = "cert-code-signing";
+  o["requesterName"] = parties.requester_name;
+  o["requesterEmail"] = parties.requester_email;
+  o["machineIdentityId"] = machine ? JsonValue(r.requester_id) : JsonValue(nullptr);
+  JsonObject data{{"signerId", r.signer_id}, {"approvalPolicyId", policy_id},
+                  {"signerName", parties.signer_name}, {"justification", r.justification}};
+  if (r.requested_window_duration) {
+    data["requestedWindowDuration"] = FormatDuration(*r.requested_window_duration);
+  }
+  if (r.requested_signings) data["requestedSignings"] = *r.requested_signings;
+  if (!r.scope.Empty()) data["scope"] = EncodeSigningScope(r.scope);
+  o["requestData"] = JsonObject{{"version", 1}, {"requestData", std::move(data)}};
+  JsonArray steps;
+  if (r.policy_snapshot) {
+    const auto& policy_steps = r.policy_snapshot->steps;
+    for (std::size_t i = 0; i < policy_steps.size(); ++i) {
+      const auto index = static_cast<std::int64_t>(i);
+      std::string status = "pending";
+      if (index < r.current_step) {
+        status = "completed";
+      } else if (index == r.current_step) {
+        if (r.status == domain::RequestStatus::kRejected) {
+          status = "rejected";
+        } else if (r.status == domain::RequestStatus::kPending) {
+          status = "in-progress";
+        }
+      }
+      JsonArray approvers;
+      for (const auto& id : policy_steps[i].approver_user_ids) {
+        approvers.emplace_back(JsonObject{{"type", "user"}, {"id", id}});
+      }
+      JsonArray decided;
+      for (const auto& a : approvals) {
+        if (a.step == index) decided.emplace_back(EncodeApproval(a));
+      }
+      steps.emplace_back(JsonObject{{"stepNumber", index + 1},
+                                    {"name", policy_steps[i].name},
+                                    {"requiredApprovals", policy_steps[i].required_approvals},
+                                    {"status", status},
+                                    {"approvers", std::move(approvers)},
+                                    {"approvals", std::move(decided)}});
+    }
+  }
+  o["steps"] = std::move(steps);
+  return o;
+}
+
+JsonObject EncodeInfisicalSignerMember(const domain::SignerMember& m) {
+  JsonObject o = EncodeSignerMember(m);
+  const bool user = m.principal_type == domain::PrincipalType::kUser;
+  o["membershipId"] = m.id;
+  o["actorUserId"] = user ? JsonValue(m.principal_id) : JsonValue(nullptr);
+  o["actorIdentityId"] = user ? JsonValue(nullptr) : JsonValue(m.principal_id);
+  o["actorGroupId"] = nullptr;
+  o["customRoleId"] = nullptr;
+  o["updatedAt"] = Time(m.created_at);
+  return o;
+}
+
+JsonObject EncodeSignerApprovalPolicy(const std::string& signer_id,
+                                      const std::optional<domain::SigningPolicy>& policy) {
+  JsonArray steps;
+  JsonObject constraints{{"maxSignings", nullptr}, {"maxWindowDuration", nullptr}};
+  if (policy) {
+    for (std::size_t i = 0; i < policy->steps.size(); ++i) {
+      const auto& step = policy->steps[i];
+      steps.emplace_back(JsonObject{{"stepNumber", static_cast<std::int64_t>(i + 1)},
+                                    {"name", step.name.empty() ? JsonValue(nullptr) : JsonValue(step.name)},
+                                    {"requiredApprovals", step.required_approvals},
+                                    {"approverUserIds", Strings(step.approver_user_ids)},
+                                    {"approverGroupIds", JsonArray{}}});
+    }
+    if (policy->max_signings) constraints["maxSignings"] = *policy->max_signings;
+    if (policy->max_window_duration) {
+      constraints["maxWindowDuration"] = FormatDuration(*policy->max_window_duration);
+    }
+  }
+  const bool has_steps = !steps.empty();
+  return {{"id", policy ? JsonValue(policy->id) : JsonValue(nullptr)},
+          {"signerId", signer_id},
+          {"name", policy ? JsonValue(policy->name) : JsonValue(nullptr)},
+          {"hasSteps", has_steps},
+          {"steps", std::move(steps)},
+          {"constraints", std::move(constraints)}};
+}
+
+JsonObject EncodeApprovalPolicy(const domain::SigningPolicy& p) {
+  JsonObject o = EncodeSigningPolicy(p);
+  JsonObject inner;
+  if (p.max_window_duration) inner["maxWindowDuration"] = FormatDuration(*p.max_window_duration);
+  if (p.max_signings) inner["maxSignings"] = *p.max_signings;
+  o["constraints"] = JsonObject{{"version", 1}, {"constraints", std::move(inner)}};
+  o["conditions"] = JsonObject{{"version", 1}, {"conditions", JsonArray{}}};
+  o["type"] = "cert-code-signing";
+  o["enforcementLevel"] = "hard";
+  o["bypassers"] = JsonArray{};
+  for (auto& step : o["steps"].as_array()) step.as_object()["notifyApprovers"] = false;
+  return o;
 }
 
 }  // namespace signet::api

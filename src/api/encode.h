@@ -4,6 +4,7 @@
 
 #include "api/json.h"
 #include "domain/entities.h"
+#include "domain/read_models.h"
 
 namespace signet::api {
 
@@ -14,6 +15,10 @@ JsonObject EncodeMembership(const domain::ProjectMembership& m);
 JsonObject EncodeCa(const domain::CertificateAuthority& ca);
 JsonObject EncodeCertificate(const domain::Certificate& c);
 JsonObject EncodeSigner(const domain::Signer& s);
+// The signer read model (SPEC §10): EncodeSigner with `status` the effective status, plus
+// Infisical's certificate* fields, approvalPolicyId/approvalPolicyName, and caId, commonName
+// and keyAlgorithm of the certificate.
+JsonObject EncodeSignerDetail(const domain::SignerDetail& d);
 JsonObject EncodeSignerMember(const domain::SignerMember& m);
 JsonObject EncodeOperation(const domain::SigningOperation& op);
 JsonObject EncodeAuditEvent(const domain::AuditEvent& e);
@@ -27,5 +32,32 @@ JsonObject EncodeApproval(const domain::Approval& a);
 JsonObject EncodeSigningRequest(const domain::SigningRequest& r,
                                 const std::vector<domain::Approval>& approvals);
 JsonObject EncodeGrant(const domain::Grant& g);
+// EncodeGrant plus Infisical's grant fields: projectId, type, granteeUserId or
+// granteeMachineIdentityId, revokedAt, revokedByUserId, revocationReason and attributes
+// {signerId, signerName, maxSignings, windowStart, scope}.
+JsonObject EncodeGrantDetail(const domain::GrantDetail& d);
+// EncodeSigningRequest plus Infisical's request fields: policyId, type, requesterName,
+// requesterEmail, machineIdentityId, requestData {version, requestData {signerId,
+// approvalPolicyId, signerName, justification, requestedWindowDuration, requestedSignings,
+// scope}} and steps [{stepNumber, name, requiredApprovals, status, approvers, approvals}].
+JsonObject EncodeSigningRequestDetail(const domain::SigningRequest& r,
+                                      const std::vector<domain::Approval>& approvals,
+                                      const domain::RequestParties& parties);
+
+// ---- Infisical's shapes for its routes (SPEC §10; docs/infisical.md) ----
+
+// A signer member as Infisical's users/identities routes show it: membershipId, signerId,
+// actorUserId, actorIdentityId, actorGroupId (null), role, createdAt, updatedAt, with
+// Signet's id/userId/identityId too.
+JsonObject EncodeInfisicalSignerMember(const domain::SignerMember& m);
+// GET/PUT …/signers/{id}/approval-policy: {id, signerId, hasSteps, steps:[{stepNumber, name,
+// requiredApprovals, approverUserIds, approverGroupIds}], constraints:{maxSignings,
+// maxWindowDuration}}; id null when the signer has no policy.
+JsonObject EncodeSignerApprovalPolicy(const std::string& signer_id,
+                                      const std::optional<domain::SigningPolicy>& policy);
+// A policy on /api/v1/approval-policies/cert-code-signing: Signet's policy with
+// `constraints` as Infisical nests it ({version:1, constraints:{…}}), plus type, conditions,
+// enforcementLevel and bypassers.
+JsonObject EncodeApprovalPolicy(const domain::SigningPolicy& p);
 
 }  // namespace signet::api

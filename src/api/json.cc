@@ -49,12 +49,96 @@ Status CheckText(std::string_view value, std::string_view field, std::size_t max
   return Ok();
 }
 
+void Fields::Mark(std::string_view name) const {
+  for (const auto& r : read_) {
+    if (r == name) return;
+  }
+  read_.emplace_back(name);
+}
+
 const JsonValue* Fields::Get(std::string_view name) const {
-  const JsonValue* v = object_.if_contains(name);
+  Mark(name);
+  const JsonValue* v = object_->if_contains(name);
   return (v == nullptr || v->is_null()) ? nullptr : v;
 }
 
-bool Fields::Has(std::string_view name) const { return Get(name) != nullptr; }
+bool Fields::Has(std::string_view name) const {
+  const JsonValue* v = object_->if_contains(name);
+  return v != nullptr && !v->is_null();
+}
+
+bool Fields::IsNull(std::string_view name) const {
+  Mark(name);
+  const JsonValue* v = object_->if_contains(name);
+  return v != nullptr && v->is_null();
+}
+
+Status Fields::Refuse(std::string_view name, std::string_view instead) const {
+  Mark(name);
+  if (object_->if_contains(name) == nullptr) return Ok();
+  return InvalidArgument("'" + Name(name) + "' is not supported; " + std::string(instead));
+}
+
+namespace {
+
+bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Status Fields::Finish() const {
+  for (const auto& [key, value] : *object_) {
+    const std::string_view name(key.data(), key.size());
+    bool read = false;
+    for (const auto& r : read_) read = read || r == name;
+    if (read) continue;
+    // The name is the client's text: quote it with its control characters left out.
+    std::string shown;
+    for (char c : name.substr(0, 64)) {
+      if (static_cast<unsigned char>(c) >= 0x20) shown.push_back(c);
+    }
+    std::string message = "unknown field '" + prefix_ + shown + "'";
+    for (const auto& r : read_) {
+      if (EqualsIgnoringCase(r, name)) {
+        message += " (did you mean '" + Name(r) + "'?)";
+        break;
+      }
+    }
+    return InvalidArgument(std::move(message));
+  }
+  return Ok();
+}
+
+Error Fields::MissingError(std::string_view name) const {
+  std::string message = Name(name) + " is required";
+  for (const auto& [key, value] : *object_) {
+    if (EqualsIgnoringCase(std::string_view(key.data(), key.size()), name) &&
+        std::string_view(key.data(), key.size()) != name) {
+      message += " (the body has '" + Name(std::string_view(key.data(), key.size()).substr(0, 64)) +
+                 "'; field names are case-sensitive)";
+      break;
+    }
+  }
+  return Error{ErrorCode::kInvalidArgument, std::move(message)};
+}
+
+Status NoFields(std::string_view body) {
+  SIGNET_ASSIGN_OR_RETURN(JsonObject object, ParseObject(body));
+  return Fields(object).Finish();
+}
+
+Result<std::optional<Fields>> Fields::OptNested(std::string_view name) const {
+  const JsonValue* v = Get(name);
+  if (v == nullptr) return std::optional<Fields>();
+  if (!v->is_object()) return InvalidArgument(Name(name) + " must be an object");
+  return std::optional<Fields>(Fields(v->as_object(), Name(name) + "."));
+}
 
 Result<std::optional<std::string>> Fields::OptString(std::string_view name,
                                                      std::size_t max_len) const {
@@ -68,8 +152,28 @@ Result<std::optional<std::string>> Fields::OptString(std::string_view name,
 
 Result<std::string> Fields::String(std::string_view name, std::size_t max_len) const {
   SIGNET_ASSIGN_OR_RETURN(auto s, OptString(name, max_len));
-  if (!s) return InvalidArgument(Name(name) + " is required");
+  if (!s) return Missing(name);
   return std::move(*s);
+}
+
+Result<std::optional<std::optional<std::string>>> Fields::OptNullableString(
+    std::string_view name, std::size_t max_len) const {
+  using Out = std::optional<std::optional<std::string>>;
+  if (IsNull(name)) return Out(std::optional<std::string>());
+  SIGNET_ASSIGN_OR_RETURN(auto s, OptString(name, max_len));
+  if (!s) return Out();
+  return Out(std::move(s));
+}
+
+Result<std::optional<std::optional<std::string>>> Fields::OptNullableAliased(
+    std::string_view name, std::string_view alias, std::size_t max_len) const {
+  SIGNET_ASSIGN_OR_RETURN(auto a, OptNullableString(name, max_len));
+  SIGNET_ASSIGN_OR_RETURN(auto b, OptNullableString(alias, max_len));
+  if (a && b && *a != *b) {
+    return InvalidArgument(Name(name) + " and " + Name(alias) +
+                           " are two names of the same field; give one, or the same value in both");
+  }
+  return a ? a : b;
 }
 
 Result<std::optional<bool>> Fields::OptBool(std::string_view name) const {
@@ -111,7 +215,7 @@ Result<std::optional<std::int64_t>> Fields::OptInt(std::string_view name, std::i
 
 Result<std::int64_t> Fields::Int(std::string_view name, std::int64_t min, std::int64_t max) const {
   SIGNET_ASSIGN_OR_RETURN(auto n, OptInt(name, min, max));
-  if (!n) return InvalidArgument(Name(name) + " is required");
+  if (!n) return Missing(name);
   return *n;
 }
 

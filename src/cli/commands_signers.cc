@@ -10,11 +10,13 @@ namespace {
 
 constexpr char kSigners[] = "/api/v1/pki/signers";
 
+// `status` is the effective one: "expired" once the certificate is revoked or past notAfter.
 const Columns kSignerColumns = {{"NAME", "name"},
                                 {"ID", "id"},
                                 {"STATUS", "status"},
-                                {"CERTIFICATE", "certificateId"},
-                                {"POLICY", "signingPolicyId"},
+                                {"CERTIFICATE", "certificateCommonName"},
+                                {"EXPIRES", "certificateNotAfter"},
+                                {"POLICY", "approvalPolicyName"},
                                 {"LAST SIGNED", "lastSignedAt"}};
 const Columns kSignerFields = {{"Name", "name"},
                                {"ID", "id"},
@@ -22,7 +24,16 @@ const Columns kSignerFields = {{"Name", "name"},
                                {"Description", "description"},
                                {"Status", "status"},
                                {"Certificate", "certificateId"},
+                               {"Common name", "certificateCommonName"},
+                               {"Serial number", "certificateSerialNumber"},
+                               {"Key algorithm", "certificateKeyAlgorithm"},
+                               {"Valid from", "certificateNotBefore"},
+                               {"Valid until", "certificateNotAfter"},
+                               {"Certificate status", "certificateStatus"},
+                               {"Issuing CA", "certificateCaId"},
+                               {"Key source", "certificateKeySource"},
                                {"Signing policy", "signingPolicyId"},
+                               {"Policy name", "approvalPolicyName"},
                                {"Last signed", "lastSignedAt"},
                                {"Created", "createdAt"},
                                {"Updated", "updatedAt"}};

@@ -1,5 +1,7 @@
 #include "client/client.h"
 
+#include "api/client_metadata.h"
+
 #include "common/encoding.h"
 #include "common/uuid.h"
 
@@ -113,15 +115,15 @@ Result<SignerInfo> DecodeSigner(const api::JsonValue& value) {
 
 api::JsonObject EncodeClientMetadata(const ClientMetadata& m) {
   api::JsonObject o;
-  auto put = [&o](const char* key, const std::optional<std::string>& v) {
-    if (v) o[key] = *v;
+  auto put = [&o](const char* key, const std::optional<std::string>& v, std::size_t max_chars) {
+    if (v) o[key] = api::FitText(*v, max_chars);
   };
-  put("tool", m.tool);
-  put("hostname", m.hostname);
-  put("reportedIp", m.reported_ip);
-  put("command", m.command);
-  put("osUsername", m.os_username);
-  put("signingApplicationHash", m.signing_application_hash);
+  put("tool", m.tool, api::kMaxMetadataTool);
+  put("hostname", m.hostname, api::kMaxMetadataHostname);
+  put("reportedIp", m.reported_ip, api::kMaxMetadataReportedIp);
+  put("command", m.command, api::kMaxMetadataCommand);
+  put("osUsername", m.os_username, api::kMaxMetadataOsUsername);
+  put("signingApplicationHash", m.signing_application_hash, api::kMaxMetadataApplicationHash);
   return o;
 }
 

@@ -97,7 +97,8 @@ struct SignerPublicKey {
   std::string algorithm;  // "RSA_2048", "EC_prime256v1", ...
 };
 
-// clientMetadata of SPEC §4; absent fields are not sent.
+// clientMetadata of SPEC §4; absent fields are not sent, and each sent value is fitted to its
+// limit (api/client_metadata.h): made valid text and cut, so the server never refuses it.
 struct ClientMetadata {
   std::optional<std::string> tool;
   std::optional<std::string> hostname;

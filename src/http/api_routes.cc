@@ -2,12 +2,14 @@
 
 #include "http/route_util.h"
 
+#include "api/client_metadata.h"
 #include "api/encode.h"
 #include "api/error.h"
 #include "api/json.h"
 #include "common/encoding.h"
 #include "common/log.h"
 #include "common/uuid.h"
+#include "http/infisical_routes.h"
 #include "http/policy_routes.h"
 
 namespace signet::http {
@@ -27,6 +29,8 @@ Result<service::MembershipInput> MembershipOf(const Fields& f) {
   SIGNET_ASSIGN_OR_RETURN(in.user_id, f.OptString("userId", 64));
   SIGNET_ASSIGN_OR_RETURN(in.identity_id, f.OptString("identityId", 64));
   SIGNET_ASSIGN_OR_RETURN(in.role, f.String("role", 32));
+  SIGNET_TRY(f.Refuse("groupId", "groups are not part of Signet; add each user with userId"));
+  SIGNET_TRY(f.Finish());
   return in;
 }
 
@@ -35,26 +39,37 @@ Result<domain::KeyAlgorithm> KeyAlgorithmOf(const Fields& f) {
   return domain::ParseKeyAlgorithm(name);
 }
 
-// clientMetadata: a flat object of bounded strings; known keys also feed scope matching.
+// clientMetadata (SPEC §4): the documented keys only, each a bounded string (Infisical's
+// limits); an unknown key is refused like an unknown field, so a misspelt scope field
+// ("hostName") fails loudly instead of never matching. `signingApplication` is Infisical's
+// alias of `tool`; the operation records `tool`.
 Status DecodeClientMetadata(const Fields& f, service::SignInput& in) {
-  SIGNET_ASSIGN_OR_RETURN(auto meta, f.OptObject("clientMetadata"));
+  SIGNET_ASSIGN_OR_RETURN(auto meta, f.OptNested("clientMetadata"));
   if (!meta) return Ok();
-  if (meta->size() > 16) return InvalidArgument("clientMetadata has more than 16 fields");
-  JsonObject clean;
-  for (const auto& [key, value] : *meta) {
-    if (!value.is_string()) {
-      return InvalidArgument("clientMetadata." + std::string(key) + " must be a string");
-    }
-    const auto& s = value.as_string();
-    SIGNET_TRY(api::CheckText(std::string_view(s.data(), s.size()), "clientMetadata." + std::string(key), 1024));
-    clean[key] = s;
+  const Fields& m = *meta;
+  SIGNET_ASSIGN_OR_RETURN(auto tool, m.OptString("tool", api::kMaxMetadataTool));
+  SIGNET_ASSIGN_OR_RETURN(auto application, m.OptString("signingApplication", api::kMaxMetadataTool));
+  if (tool && application && *tool != *application) {
+    return InvalidArgument("clientMetadata.tool and clientMetadata.signingApplication name the same "
+                           "thing; give one, or the same value in both");
   }
-  Fields m(clean, "clientMetadata.");
-  SIGNET_ASSIGN_OR_RETURN(in.reported.signing_application, m.OptString("tool", 1024));
-  SIGNET_ASSIGN_OR_RETURN(in.reported.hostname, m.OptString("hostname", 1024));
-  SIGNET_ASSIGN_OR_RETURN(in.reported.command, m.OptString("command", 1024));
-  SIGNET_ASSIGN_OR_RETURN(in.reported.os_username, m.OptString("osUsername", 1024));
-  SIGNET_ASSIGN_OR_RETURN(in.reported.signing_application_hash, m.OptString("signingApplicationHash", 1024));
+  in.reported.signing_application = tool ? tool : application;
+  SIGNET_ASSIGN_OR_RETURN(in.reported.hostname, m.OptString("hostname", api::kMaxMetadataHostname));
+  SIGNET_ASSIGN_OR_RETURN(in.reported.command, m.OptString("command", api::kMaxMetadataCommand));
+  SIGNET_ASSIGN_OR_RETURN(in.reported.os_username, m.OptString("osUsername", api::kMaxMetadataOsUsername));
+  SIGNET_ASSIGN_OR_RETURN(in.reported.signing_application_hash, m.OptString("signingApplicationHash", api::kMaxMetadataApplicationHash));
+  SIGNET_ASSIGN_OR_RETURN(auto reported_ip, m.OptString("reportedIp", api::kMaxMetadataReportedIp));
+  SIGNET_TRY(m.Finish());
+  JsonObject clean;
+  auto put = [&clean](const char* key, const std::optional<std::string>& v) {
+    if (v) clean[key] = *v;
+  };
+  put("tool", in.reported.signing_application);
+  put("hostname", in.reported.hostname);
+  put("reportedIp", reported_ip);
+  put("command", in.reported.command);
+  put("osUsername", in.reported.os_username);
+  put("signingApplicationHash", in.reported.signing_application_hash);
   in.client_metadata_json = api::Serialize(clean);
   return Ok();
 }
@@ -68,6 +83,7 @@ Result<service::SignInput> DecodeSignInput(const Request& req) {
   SIGNET_ASSIGN_OR_RETURN(in.signing_algorithm, f.String("signingAlgorithm", 64));
   SIGNET_ASSIGN_OR_RETURN(in.is_digest, f.Bool("isDigest", false));
   SIGNET_TRY(DecodeClientMetadata(f, in));
+  SIGNET_TRY(f.Finish());
   return in;
 }
 
@@ -120,6 +136,12 @@ Result<audit::Checkpoint> DecodeCheckpoint(const JsonObject& o) {
   return cp;
 }
 
+// Every signer reply carries the read model (SPEC §10).
+Result<Response> SignerReply(service::Service& svc, domain::Signer signer) {
+  SIGNET_ASSIGN_OR_RETURN(auto detail, svc.DescribeSigner(std::move(signer)));
+  return JsonResponse(api::EncodeSignerDetail(detail));
+}
+
 JsonObject LoginBody(const service::LoginResult& r) {
   return JsonObject{{"accessToken", std::string(r.access_token.string_view())},
                     {"expiresIn", r.expires_in.count() / 1000},
@@ -155,6 +177,7 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
     Fields f(body);
     SIGNET_ASSIGN_OR_RETURN(std::string email, f.String("email", 254));
     SIGNET_ASSIGN_OR_RETURN(std::string password, f.String("password", 256));
+    SIGNET_TRY(f.Finish());
     SIGNET_ASSIGN_OR_RETURN(auto r, svc.Bootstrap(email, SecretBytes::FromString(password), req.remote_ip));
     JsonObject out = LoginBody(r);
     out["user"] = api::EncodeUser(*r.user);
@@ -165,6 +188,7 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
     Fields f(body);
     SIGNET_ASSIGN_OR_RETURN(std::string email, f.String("email", 254));
     SIGNET_ASSIGN_OR_RETURN(std::string password, f.String("password", 256));
+    SIGNET_TRY(f.Finish());
     SIGNET_ASSIGN_OR_RETURN(auto r, svc.Login(email, SecretBytes::FromString(password), req.remote_ip));
     return JsonResponse(LoginBody(r));
   }));
@@ -173,10 +197,12 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
     Fields f(body);
     SIGNET_ASSIGN_OR_RETURN(std::string client_id, f.String("clientId", 64));
     SIGNET_ASSIGN_OR_RETURN(std::string secret, f.String("clientSecret", 256));
+    SIGNET_TRY(f.Finish());
     SIGNET_ASSIGN_OR_RETURN(auto r, svc.UniversalAuthLogin(client_id, SecretBytes::FromString(secret), req.remote_ip));
     return JsonResponse(LoginBody(r));
   }));
   router.Add("POST", "/api/v1/auth/logout", authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+    SIGNET_TRY(api::NoFields(req.body));
     SIGNET_TRY(svc.Logout(c, BearerToken(req)));
     return JsonResponse(JsonObject{{"message", "logged out"}});
   }));
@@ -193,6 +219,7 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
     if (role) {
       SIGNET_ASSIGN_OR_RETURN(in.org_role, domain::ParseOrgRole(*role));
     }
+    SIGNET_TRY(f.Finish());
     SIGNET_ASSIGN_OR_RETURN(auto user, svc.CreateUser(c, std::move(in)));
     return JsonResponse(api::EncodeUser(user));
   }));
@@ -219,11 +246,13 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
     if (role) {
       SIGNET_ASSIGN_OR_RETURN(in.org_role, domain::ParseOrgRole(*role));
     }
+    SIGNET_TRY(f.Finish());
     SIGNET_ASSIGN_OR_RETURN(auto user, svc.UpdateUser(c, id, std::move(in)));
     return JsonResponse(api::EncodeUser(user));
   }));
-  router.Add("DELETE", "/api/v1/users/{id}", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+  router.Add("DELETE", "/api/v1/users/{id}", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
     SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "userId"));
+    SIGNET_TRY(api::NoFields(req.body));
     SIGNET_ASSIGN_OR_RETURN(auto user, svc.DeleteUser(c, id));
     return JsonResponse(api::EncodeUser(user));
   }));
@@ -231,7 +260,9 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
   // ---- identities ----
   router.Add("POST", "/api/v1/identities", authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
     SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-    SIGNET_ASSIGN_OR_RETURN(std::string name, Fields(body).String("name", kMaxName));
+    Fields f(body);
+    SIGNET_ASSIGN_OR_RETURN(std::string name, f.String("name", kMaxName));
+    SIGNET_TRY(f.Finish());
     SIGNET_ASSIGN_OR_RETURN(auto identity, svc.CreateIdentity(c, name));
     return JsonResponse(api::EncodeIdentity(identity));
   }));
@@ -240,8 +271,9 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
     SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListIdentities(c, paging));
     return ListResponse("identities", page, api::EncodeIdentity);
   }));
-  router.Add("DELETE", "/api/v1/identities/{id}", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+  router.Add("DELETE", "/api/v1/identities/{id}", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
     SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "identityId"));
+    SIGNET_TRY(api::NoFields(req.body));
     SIGNET_ASSIGN_OR_RETURN(auto identity, svc.DeleteIdentity(c, id));
     return JsonResponse(api::EncodeIdentity(identity));
   }));
@@ -249,7 +281,9 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
              authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
     SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "identityId"));
     SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-    SIGNET_ASSIGN_OR_RETURN(auto description, Fields(body).OptString("description", kMaxName));
+    Fields f(body);
+    SIGNET_ASSIGN_OR_RETURN(auto description, f.OptString("description", kMaxName));
+    SIGNET_TRY(f.Finish());
     SIGNET_ASSIGN_OR_RETURN(auto r, svc.CreateClientSecret(c, id, description.value_or("")));
     return JsonResponse(JsonObject{{"clientId", r.client_id},
                                    {"clientSecret", std::string(r.client_secret.string_view())},
@@ -262,6 +296,7 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
     Fields f(body);
     SIGNET_ASSIGN_OR_RETURN(std::string name, f.String("name", 64));
     SIGNET_ASSIGN_OR_RETURN(auto description, f.OptString("description", kMaxName));
+    SIGNET_TRY(f.Finish());
     SIGNET_ASSIGN_OR_RETURN(auto project, svc.CreateProject(c, name, description.value_or("")));
     return JsonResponse(api::EncodeProject(project));
   }));
@@ -288,8 +323,9 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
     return JsonResponse(api::EncodeMembership(m));
   }));
   router.Add("DELETE", "/api/v1/projects/{id}/memberships/{membershipId}",
-             authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+             authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
     SIGNET_ASSIGN_OR_RETURN(std::string mid, PathId(p, "membershipId", "membershipId"));
+    SIGNET_TRY(api::NoFields(req.body));
     SIGNET_ASSIGN_OR_RETURN(auto m, svc.RemoveProjectMember(c, p.at("id"), mid));
     return JsonResponse(api::EncodeMembership(m));
   }));
@@ -307,6 +343,7 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
     if (parent) {
       SIGNET_ASSIGN_OR_RETURN(in.parent_ca_id, ParseUuid(*parent, "parentCaId"));
     }
+    SIGNET_TRY(f.Finish());
     SIGNET_ASSIGN_OR_RETURN(auto ca, svc.CreateCa(c, in));
     return JsonResponse(api::EncodeCa(ca));
   }));
@@ -343,6 +380,7 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
     if (ku) in.key_usages = *ku;
     SIGNET_ASSIGN_OR_RETURN(auto eku, f.OptStringArray("extendedKeyUsages", 16, 64));
     if (eku) in.extended_key_usages = *eku;
+    SIGNET_TRY(f.Finish());
     SIGNET_ASSIGN_OR_RETURN(auto cert, svc.IssueCertificate(c, in));
     return JsonResponse(JsonObject{{"certificateId", cert.id},
                                    {"certificate", cert.certificate_pem},
@@ -356,18 +394,28 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
     SIGNET_ASSIGN_OR_RETURN(in.project, f.OptString("projectId", 64));
     SIGNET_ASSIGN_OR_RETURN(auto p12, f.OptString("pkcs12", kMaxPem));
     if (p12) {
+      for (const char* pem_field : {"certificatePem", "privateKeyPem", "certificateChainPem"}) {
+        if (f.Has(pem_field)) {
+          return InvalidArgument(std::string("give either pkcs12 (with password) or certificatePem with "
+                                             "privateKeyPem, not both: the body has pkcs12 and ") + pem_field);
+        }
+      }
       auto der = Base64Decode(*p12);
       if (!der) return InvalidArgument("pkcs12 must be base64: " + der.error().message);
       in.pkcs12 = std::move(*der);
       SIGNET_ASSIGN_OR_RETURN(auto password, f.OptString("password", 256));
       in.pkcs12_password = SecretBytes::FromString(password.value_or(""));
     } else {
+      if (f.Has("password")) {
+        return InvalidArgument("password belongs to a pkcs12 import; a PEM key must not be encrypted");
+      }
       SIGNET_ASSIGN_OR_RETURN(in.certificate_pem, f.String("certificatePem", kMaxPem));
       SIGNET_ASSIGN_OR_RETURN(std::string key, f.String("privateKeyPem", kMaxPem));
       in.private_key_pem = SecretBytes::FromString(key);
       SIGNET_ASSIGN_OR_RETURN(auto chain, f.OptString("certificateChainPem", kMaxPem));
       in.certificate_chain_pem = chain.value_or("");
     }
+    SIGNET_TRY(f.Finish());
     SIGNET_ASSIGN_OR_RETURN(auto cert, svc.ImportCertificate(c, std::move(in)));
     JsonObject out = api::EncodeCertificate(cert);
     out["certificateId"] = cert.id;
@@ -380,9 +428,9 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
     SIGNET_ASSIGN_OR_RETURN(in.project, f.OptString("projectId", 64));
     SIGNET_ASSIGN_OR_RETURN(in.common_name, f.String("commonName", 64));
     SIGNET_ASSIGN_OR_RETURN(in.key_algorithm, KeyAlgorithmOf(f));
-    SIGNET_ASSIGN_OR_RETURN(auto subject, f.OptObject("subject"));
+    SIGNET_ASSIGN_OR_RETURN(auto subject, f.OptNested("subject"));
     if (subject) {
-      Fields s(*subject, "subject.");
+      const Fields& s = *subject;
       SIGNET_ASSIGN_OR_RETURN(auto o, s.OptString("organization", 64));
       SIGNET_ASSIGN_OR_RETURN(auto ou, s.OptString("organizationalUnit", 64));
       SIGNET_ASSIGN_OR_RETURN(auto country, s.OptString("country", 2));
@@ -393,7 +441,9 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
       in.country = country.value_or("");
       in.state = st.value_or("");
       in.locality = l.value_or("");
+      SIGNET_TRY(s.Finish());
     }
+    SIGNET_TRY(f.Finish());
     SIGNET_ASSIGN_OR_RETURN(auto cert, svc.CreateCsr(c, in));
     return JsonResponse(JsonObject{{"certificateId", cert.id}, {"csr", cert.csr_pem}, {"status", "pending"}});
   }));
@@ -404,6 +454,7 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
     Fields f(body);
     SIGNET_ASSIGN_OR_RETURN(std::string pem, f.String("certificatePem", kMaxPem));
     SIGNET_ASSIGN_OR_RETURN(auto chain, f.OptString("certificateChainPem", kMaxPem));
+    SIGNET_TRY(f.Finish());
     SIGNET_ASSIGN_OR_RETURN(auto cert, svc.ImportIssuedCertificate(c, id, pem, chain.value_or("")));
     return JsonResponse(api::EncodeCertificate(cert));
   }));
@@ -425,8 +476,9 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
                                    {"certificateChain", cert.certificate_chain_pem},
                                    {"serialNumber", cert.serial_number}});
   }));
-  router.Add("POST", "/api/v1/pki/certificates/{id}/revoke", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+  router.Add("POST", "/api/v1/pki/certificates/{id}/revoke", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
     SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "certificateId"));
+    SIGNET_TRY(api::NoFields(req.body));
     SIGNET_ASSIGN_OR_RETURN(auto cert, svc.RevokeCertificate(c, id));
     return JsonResponse(api::EncodeCertificate(cert));
   }));
@@ -441,20 +493,30 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
       SIGNET_ASSIGN_OR_RETURN(in.name, f.String("name", 64));
       SIGNET_ASSIGN_OR_RETURN(auto description, f.OptString("description", 256));
       in.description = description.value_or("");
-      SIGNET_ASSIGN_OR_RETURN(in.certificate_id, f.String("certificateId", 64));
-      SIGNET_ASSIGN_OR_RETURN(in.signing_policy_id, f.OptString("signingPolicyId", 64));
+      SIGNET_ASSIGN_OR_RETURN(auto certificate_id, f.OptString("certificateId", 64));
+      in.certificate_id = certificate_id.value_or("");
+      // Infisical's create form: caId (+ commonName, keyAlgorithm, certificateTtlDays), members,
+      // approvalPolicy.
+      SIGNET_TRY(DecodeInfisicalSignerFields(f, in));
+      // approvalPolicyId is Infisical's name of signingPolicyId (null: none).
+      SIGNET_ASSIGN_OR_RETURN(auto policy, f.OptNullableAliased("signingPolicyId", "approvalPolicyId", 64));
+      if (policy) in.signing_policy_id = *policy;
+      SIGNET_TRY(f.Finish());
       SIGNET_ASSIGN_OR_RETURN(auto signer, svc.CreateSigner(c, in));
-      return JsonResponse(api::EncodeSigner(signer));
+      return SignerReply(svc, std::move(signer));
     }));
     router.Add("GET", base, authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
       SIGNET_ASSIGN_OR_RETURN(auto paging, PagingOf(req));
       SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListSigners(c, QueryOpt(req, "projectId"), QueryOpt(req, "search"), paging));
-      return ListResponse("signers", page, api::EncodeSigner);
+      SIGNET_ASSIGN_OR_RETURN(auto details, svc.DescribeSigners(std::move(page.items)));
+      JsonArray items;
+      for (const auto& d : details) items.emplace_back(api::EncodeSignerDetail(d));
+      return JsonResponse(JsonObject{{"signers", std::move(items)}, {"totalCount", page.total_count}});
     }));
     router.Add("GET", base + "/{id}", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
       SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
       SIGNET_ASSIGN_OR_RETURN(auto signer, svc.GetSigner(c, id));
-      return JsonResponse(api::EncodeSigner(signer));
+      return SignerReply(svc, std::move(signer));
     }));
     router.Add("PATCH", base + "/{id}", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
       SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
@@ -462,23 +524,29 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
       Fields f(body);
       service::UpdateSignerInput in;
       SIGNET_ASSIGN_OR_RETURN(in.name, f.OptString("name", 64));
-      SIGNET_ASSIGN_OR_RETURN(in.description, f.OptString("description", 256));
+      SIGNET_ASSIGN_OR_RETURN(auto description, f.OptNullableString("description", 256));
+      if (description) in.description = description->value_or("");  // null clears
       SIGNET_ASSIGN_OR_RETURN(auto status, f.OptString("status", 16));
       if (status) {
         SIGNET_ASSIGN_OR_RETURN(in.status, domain::ParseSignerStatus(*status));
       }
       SIGNET_ASSIGN_OR_RETURN(in.certificate_id, f.OptString("certificateId", 64));
-      if (body.contains("signingPolicyId")) {
-        SIGNET_ASSIGN_OR_RETURN(auto policy, f.OptString("signingPolicyId", 64));
-        in.signing_policy_id = policy;
+      // approvalPolicyId is Infisical's name of signingPolicyId; null detaches the policy.
+      SIGNET_ASSIGN_OR_RETURN(in.signing_policy_id,
+                              f.OptNullableAliased("signingPolicyId", "approvalPolicyId", 64));
+      for (const char* renew : {"certificateRenewBeforeDays", "renewBeforeDays"}) {
+        SIGNET_TRY(f.Refuse(renew, "Signet does not renew certificates; reissue with POST "
+                                   "/api/v1/cert-manager/signers/{id}/certificate/reissue"));
       }
+      SIGNET_TRY(f.Finish());
       SIGNET_ASSIGN_OR_RETURN(auto signer, svc.UpdateSigner(c, id, in));
-      return JsonResponse(api::EncodeSigner(signer));
+      return SignerReply(svc, std::move(signer));
     }));
-    router.Add("DELETE", base + "/{id}", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+    router.Add("DELETE", base + "/{id}", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
       SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
+      SIGNET_TRY(api::NoFields(req.body));
       SIGNET_ASSIGN_OR_RETURN(auto signer, svc.DeleteSigner(c, id));
-      return JsonResponse(api::EncodeSigner(signer));
+      return SignerReply(svc, std::move(signer));
     }));
     // Answers from the group committer once the attempt is on record (no worker waits).
     router.AddAsync("POST", base + "/{id}/sign", AuthedAsync(svc, [&svc](const Request& req, const PathParams& p, const Caller& c, Reply reply) {
@@ -537,13 +605,16 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
       SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
       SIGNET_ASSIGN_OR_RETURN(std::string mid, PathId(p, "memberId", "memberId"));
       SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-      SIGNET_ASSIGN_OR_RETURN(std::string role, Fields(body).String("role", 32));
+      Fields f(body);
+      SIGNET_ASSIGN_OR_RETURN(std::string role, f.String("role", 32));
+      SIGNET_TRY(f.Finish());
       SIGNET_ASSIGN_OR_RETURN(auto m, svc.UpdateSignerMember(c, id, mid, role));
       return JsonResponse(api::EncodeSignerMember(m));
     }));
-    router.Add("DELETE", base + "/{id}/members/{memberId}", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+    router.Add("DELETE", base + "/{id}/members/{memberId}", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
       SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
       SIGNET_ASSIGN_OR_RETURN(std::string mid, PathId(p, "memberId", "memberId"));
+      SIGNET_TRY(api::NoFields(req.body));
       SIGNET_ASSIGN_OR_RETURN(auto m, svc.RemoveSignerMember(c, id, mid));
       return JsonResponse(api::EncodeSignerMember(m));
     }));
@@ -605,6 +676,7 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
   }));
   (void)options;
   RegisterPolicyRoutes(router, svc);
+  RegisterInfisicalRoutes(router, svc);
 }
 
 }  // namespace signet::http

@@ -1,7 +1,10 @@
 #include "http/policy_routes.h"
 
+#include "http/policy_decode.h"
+
 #include "http/route_util.h"
 
+#include "api/client_metadata.h"
 #include "api/encode.h"
 #include "api/error.h"
 #include "api/json.h"
@@ -25,6 +28,8 @@ constexpr Millis kAnyDurationMax{3650LL * 24 * 3600 * 1000};
 // Bounds on what is parsed at all; the service applies the real limits (policy/signing_policy.h).
 constexpr std::size_t kParseMaxItems = 100;
 constexpr std::int64_t kParseMaxCount = 1'000'000'000'000LL;
+
+}  // namespace
 
 Result<std::optional<Millis>> OptDuration(const Fields& f, const char* name) {
   SIGNET_ASSIGN_OR_RETURN(auto text, f.OptString(name, 16));
@@ -51,9 +56,18 @@ Result<std::vector<domain::PolicyStep>> StepsOf(const JsonArray& array) {
     const std::string prefix = "steps[" + std::to_string(i) + "].";
     if (!array[i].is_object()) return InvalidArgument("steps[" + std::to_string(i) + "] must be an object");
     Fields s(array[i].as_object(), prefix);
+    SIGNET_TRY(s.Refuse("approverGroupIds", "groups are not part of Signet; list each approver as "
+                                            "{\"type\":\"user\",\"id\":…}"));
     domain::PolicyStep step;
     SIGNET_ASSIGN_OR_RETURN(auto name, s.OptString("name", 64));
     step.name = name.value_or("");
+    // Infisical's per-step switch; Signet sends no notifications.
+    SIGNET_ASSIGN_OR_RETURN(auto notify, s.OptBool("notifyApprovers"));
+    if (notify.value_or(false)) {
+      return InvalidArgument("'" + prefix + "notifyApprovers' is not supported; Signet sends no "
+                             "notifications (approvers see pending requests in GET "
+                             "/api/v1/pki/signing-requests)");
+    }
     SIGNET_ASSIGN_OR_RETURN(step.required_approvals,
                             s.Int("requiredApprovals", 1, kParseMaxCount));
     SIGNET_ASSIGN_OR_RETURN(auto approvers, s.OptArray("approvers"));
@@ -67,20 +81,25 @@ Result<std::vector<domain::PolicyStep>> StepsOf(const JsonArray& array) {
       if (!(*approvers)[j].is_object()) return InvalidArgument(field + " must be an object");
       Fields a((*approvers)[j].as_object(), field + ".");
       SIGNET_ASSIGN_OR_RETURN(std::string type, a.String("type", 16));
+      if (type == "group") {
+        return InvalidArgument(field + ".type is 'group'; groups are not part of Signet: list each "
+                                       "approver as {\"type\":\"user\",\"id\":…}");
+      }
       if (type != "user") {
         return InvalidArgument(field + ".type is '" + type + "'; approvers must be of type user");
       }
       SIGNET_ASSIGN_OR_RETURN(std::string id, a.String("id", 64));
       SIGNET_ASSIGN_OR_RETURN(id, ParseUuid(id, field + ".id"));
+      SIGNET_TRY(a.Finish());
       step.approver_user_ids.push_back(std::move(id));
     }
+    SIGNET_TRY(s.Finish());
     steps.push_back(std::move(step));
   }
   return steps;
 }
 
-Result<service::PolicyInput> PolicyInputOf(const JsonObject& body, bool create) {
-  Fields f(body);
+Result<service::PolicyInput> PolicyInputOf(const Fields& f, bool create) {
   service::PolicyInput in;
   if (create) {
     SIGNET_ASSIGN_OR_RETURN(in.project, f.OptString("projectId", 64));
@@ -90,12 +109,13 @@ Result<service::PolicyInput> PolicyInputOf(const JsonObject& body, bool create) 
   if (steps) {
     SIGNET_ASSIGN_OR_RETURN(in.steps, StepsOf(*steps));
   }
-  SIGNET_ASSIGN_OR_RETURN(auto constraints, f.OptObject("constraints"));
+  SIGNET_ASSIGN_OR_RETURN(auto constraints, f.OptNested("constraints"));
   if (constraints) {
-    Fields c(*constraints, "constraints.");
+    const Fields& c = *constraints;
     service::PolicyConstraintsInput ci;
     SIGNET_ASSIGN_OR_RETURN(ci.max_window_duration, OptDuration(c, "maxWindowDuration"));
     SIGNET_ASSIGN_OR_RETURN(ci.max_signings, c.OptInt("maxSignings", 1, kParseMaxCount));
+    SIGNET_TRY(c.Finish());
     in.constraints = ci;
   }
   SIGNET_ASSIGN_OR_RETURN(in.max_request_ttl, OptDuration(f, "maxRequestTtl"));
@@ -103,18 +123,23 @@ Result<service::PolicyInput> PolicyInputOf(const JsonObject& body, bool create) 
   return in;
 }
 
-Result<domain::SigningScope> ScopeOf(const Fields& f) {
+// scope: the fields of SPEC §5 with Infisical's limits; the service trims and checks them.
+// `ip_address_null` tells an explicit "ipAddress": null (no address restriction) from an
+// absent one.
+Result<domain::SigningScope> ScopeOf(const Fields& f, bool* ip_address_null) {
   domain::SigningScope scope;
-  SIGNET_ASSIGN_OR_RETURN(auto object, f.OptObject("scope"));
+  SIGNET_ASSIGN_OR_RETURN(auto object, f.OptNested("scope"));
   if (!object) return scope;
-  Fields s(*object, "scope.");
-  SIGNET_ASSIGN_OR_RETURN(scope.command, s.OptString("command", kMaxText));
-  SIGNET_ASSIGN_OR_RETURN(scope.signing_application, s.OptString("signingApplication", kMaxText));
-  SIGNET_ASSIGN_OR_RETURN(scope.signing_application_hash, s.OptString("signingApplicationHash", kMaxText));
-  SIGNET_ASSIGN_OR_RETURN(scope.hostname, s.OptString("hostname", kMaxText));
-  SIGNET_ASSIGN_OR_RETURN(scope.os_username, s.OptString("osUsername", kMaxText));
-  SIGNET_ASSIGN_OR_RETURN(scope.ip_address, s.OptString("ipAddress", 64));
+  const Fields& s = *object;
+  SIGNET_ASSIGN_OR_RETURN(scope.command, s.OptString("command", api::kMaxMetadataCommand));
+  SIGNET_ASSIGN_OR_RETURN(scope.signing_application, s.OptString("signingApplication", 256));
+  SIGNET_ASSIGN_OR_RETURN(scope.signing_application_hash, s.OptString("signingApplicationHash", 64));
+  SIGNET_ASSIGN_OR_RETURN(scope.hostname, s.OptString("hostname", 256));
+  SIGNET_ASSIGN_OR_RETURN(scope.os_username, s.OptString("osUsername", 256));
+  *ip_address_null = s.IsNull("ipAddress");
+  SIGNET_ASSIGN_OR_RETURN(scope.ip_address, s.OptString("ipAddress", 45));
   SIGNET_ASSIGN_OR_RETURN(scope.data_hash, s.OptString("dataHash", 64));
+  SIGNET_TRY(s.Finish());
   return scope;
 }
 
@@ -126,17 +151,38 @@ Result<service::SigningRequestInput> RequestInputOf(const Fields& f) {
   SIGNET_ASSIGN_OR_RETURN(in.requested_window_duration, OptDuration(f, "requestedWindowDuration"));
   SIGNET_ASSIGN_OR_RETURN(in.requested_window_start, OptTime(f, "requestedWindowStart"));
   SIGNET_ASSIGN_OR_RETURN(in.requested_window_end, OptTime(f, "requestedWindowEnd"));
-  SIGNET_ASSIGN_OR_RETURN(in.scope, ScopeOf(f));
+  SIGNET_ASSIGN_OR_RETURN(in.scope, ScopeOf(f, &in.scope_ip_address_null));
   return in;
 }
 
-JsonObject RequestBody(const service::SigningRequestView& v) {
-  return api::EncodeSigningRequest(v.request, v.approvals);
+// Request and grant replies carry the read model (SPEC §10).
+Result<JsonObject> RequestBody(service::Service& svc, const service::SigningRequestView& v) {
+  SIGNET_ASSIGN_OR_RETURN(auto parties, svc.DescribeRequests({v}));
+  return api::EncodeSigningRequestDetail(v.request, v.approvals, parties.front());
 }
 
+Result<JsonArray> RequestList(service::Service& svc, const std::vector<service::SigningRequestView>& views) {
+  SIGNET_ASSIGN_OR_RETURN(auto parties, svc.DescribeRequests(views));
+  JsonArray items;
+  for (std::size_t i = 0; i < views.size(); ++i) {
+    items.emplace_back(api::EncodeSigningRequestDetail(views[i].request, views[i].approvals, parties[i]));
+  }
+  return items;
+}
+
+Result<JsonObject> GrantBody(service::Service& svc, domain::Grant g) {
+  SIGNET_ASSIGN_OR_RETURN(auto detail, svc.DescribeGrant(std::move(g)));
+  return api::EncodeGrantDetail(detail);
+}
+
+namespace {
+
+// The one optional text field of a body (approve/reject comment, revoke reason).
 Result<std::string> CommentOf(const Request& req, const char* name) {
   SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-  SIGNET_ASSIGN_OR_RETURN(auto text, Fields(body).OptString(name, kMaxText));
+  Fields f(body);
+  SIGNET_ASSIGN_OR_RETURN(auto text, f.OptString(name, kMaxText));
+  SIGNET_TRY(f.Finish());
   return text.value_or("");
 }
 
@@ -149,7 +195,9 @@ void RegisterPolicyRoutes(Router& router, service::Service& svc) {
   const std::string policies = "/api/v1/pki/signing-policies";
   router.Add("POST", policies, authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
     SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-    SIGNET_ASSIGN_OR_RETURN(auto in, PolicyInputOf(body, true));
+    Fields f(body);
+    SIGNET_ASSIGN_OR_RETURN(auto in, PolicyInputOf(f, true));
+    SIGNET_TRY(f.Finish());
     SIGNET_ASSIGN_OR_RETURN(auto p, svc.CreatePolicy(c, in));
     return JsonResponse(api::EncodeSigningPolicy(p));
   }));
@@ -168,12 +216,15 @@ void RegisterPolicyRoutes(Router& router, service::Service& svc) {
   router.Add("PATCH", policies + "/{id}", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
     SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "policyId"));
     SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-    SIGNET_ASSIGN_OR_RETURN(auto in, PolicyInputOf(body, false));
+    Fields f(body);
+    SIGNET_ASSIGN_OR_RETURN(auto in, PolicyInputOf(f, false));
+    SIGNET_TRY(f.Finish());
     SIGNET_ASSIGN_OR_RETURN(auto policy, svc.UpdatePolicy(c, id, in));
     return JsonResponse(api::EncodeSigningPolicy(policy));
   }));
-  router.Add("DELETE", policies + "/{id}", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+  router.Add("DELETE", policies + "/{id}", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
     SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "policyId"));
+    SIGNET_TRY(api::NoFields(req.body));
     SIGNET_ASSIGN_OR_RETURN(auto policy, svc.DeletePolicy(c, id));
     return JsonResponse(api::EncodeSigningPolicy(policy));
   }));
@@ -183,9 +234,12 @@ void RegisterPolicyRoutes(Router& router, service::Service& svc) {
     router.Add("POST", base + "/{id}/requests", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
       SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
       SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-      SIGNET_ASSIGN_OR_RETURN(auto in, RequestInputOf(Fields(body)));
+      Fields f(body);
+      SIGNET_ASSIGN_OR_RETURN(auto in, RequestInputOf(f));
+      SIGNET_TRY(f.Finish());
       SIGNET_ASSIGN_OR_RETURN(auto view, svc.CreateSigningRequest(c, id, in));
-      return JsonResponse(RequestBody(view));
+      SIGNET_ASSIGN_OR_RETURN(auto out, RequestBody(svc, view));
+      return JsonResponse(out);
     }));
     router.Add("POST", base + "/{id}/requests/pre-approve", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
       SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
@@ -195,9 +249,11 @@ void RegisterPolicyRoutes(Router& router, service::Service& svc) {
       SIGNET_ASSIGN_OR_RETURN(in.grantee_user_id, f.OptString("granteeUserId", 64));
       SIGNET_ASSIGN_OR_RETURN(in.grantee_identity_id, f.OptString("granteeIdentityId", 64));
       SIGNET_ASSIGN_OR_RETURN(in.request, RequestInputOf(f));
+      SIGNET_TRY(f.Finish());
       SIGNET_ASSIGN_OR_RETURN(auto r, svc.PreApprove(c, id, in));
-      return JsonResponse(JsonObject{{"request", RequestBody(r.request)},
-                                     {"grant", api::EncodeGrant(r.grant)}});
+      SIGNET_ASSIGN_OR_RETURN(auto request, RequestBody(svc, r.request));
+      SIGNET_ASSIGN_OR_RETURN(auto grant, GrantBody(svc, r.grant));
+      return JsonResponse(JsonObject{{"request", std::move(request)}, {"grant", std::move(grant)}});
     }));
   }
 
@@ -213,33 +269,35 @@ void RegisterPolicyRoutes(Router& router, service::Service& svc) {
       SIGNET_ASSIGN_OR_RETURN(q.signer_id, ParseUuid(*s, "signerId"));
     }
     SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListSigningRequests(c, q));
-    JsonArray items;
-    for (const auto& v : page.items) items.emplace_back(RequestBody(v));
+    SIGNET_ASSIGN_OR_RETURN(JsonArray items, RequestList(svc, page.items));
     return JsonResponse(JsonObject{{"requests", std::move(items)}, {"totalCount", page.total_count}});
   }));
   router.Add("GET", requests + "/{id}", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
     SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "requestId"));
     SIGNET_ASSIGN_OR_RETURN(auto view, svc.GetSigningRequest(c, id));
-    return JsonResponse(RequestBody(view));
+    SIGNET_ASSIGN_OR_RETURN(auto out, RequestBody(svc, view));
+    return JsonResponse(out);
   }));
   router.Add("POST", requests + "/{id}/approve", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
     SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "requestId"));
     SIGNET_ASSIGN_OR_RETURN(std::string comment, CommentOf(req, "comment"));
     SIGNET_ASSIGN_OR_RETURN(auto view, svc.ApproveSigningRequest(c, id, comment));
-    return JsonResponse(RequestBody(view));
+    SIGNET_ASSIGN_OR_RETURN(auto out, RequestBody(svc, view));
+    return JsonResponse(out);
   }));
   router.Add("POST", requests + "/{id}/reject", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
     SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "requestId"));
     SIGNET_ASSIGN_OR_RETURN(std::string comment, CommentOf(req, "comment"));
     SIGNET_ASSIGN_OR_RETURN(auto view, svc.RejectSigningRequest(c, id, comment));
-    return JsonResponse(RequestBody(view));
+    SIGNET_ASSIGN_OR_RETURN(auto out, RequestBody(svc, view));
+    return JsonResponse(out);
   }));
   router.Add("POST", requests + "/{id}/cancel", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
     SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "requestId"));
-    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-    (void)body;  // no fields; a malformed body is still a 400
+    SIGNET_TRY(api::NoFields(req.body));
     SIGNET_ASSIGN_OR_RETURN(auto view, svc.CancelSigningRequest(c, id));
-    return JsonResponse(RequestBody(view));
+    SIGNET_ASSIGN_OR_RETURN(auto out, RequestBody(svc, view));
+    return JsonResponse(out);
   }));
 
   // ---- grants ----
@@ -254,20 +312,27 @@ void RegisterPolicyRoutes(Router& router, service::Service& svc) {
       SIGNET_ASSIGN_OR_RETURN(q.signer_id, ParseUuid(*s, "signerId"));
     }
     SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListGrants(c, q));
+    SIGNET_ASSIGN_OR_RETURN(auto details, svc.DescribeGrants(std::move(page.items)));
     JsonArray items;
-    for (const auto& g : page.items) items.emplace_back(api::EncodeGrant(g));
+    for (const auto& d : details) items.emplace_back(api::EncodeGrantDetail(d));
     return JsonResponse(JsonObject{{"grants", std::move(items)}, {"totalCount", page.total_count}});
   }));
   router.Add("GET", grants + "/{id}", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
     SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "grantId"));
     SIGNET_ASSIGN_OR_RETURN(auto g, svc.GetGrant(c, id));
-    return JsonResponse(api::EncodeGrant(g));
+    SIGNET_ASSIGN_OR_RETURN(auto out, GrantBody(svc, std::move(g)));
+    return JsonResponse(out);
   }));
   router.Add("POST", grants + "/{id}/revoke", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
     SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "grantId"));
-    SIGNET_ASSIGN_OR_RETURN(std::string reason, CommentOf(req, "reason"));
-    SIGNET_ASSIGN_OR_RETURN(auto g, svc.RevokeGrant(c, id, reason));
-    return JsonResponse(api::EncodeGrant(g));
+    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+    Fields f(body);
+    // revocationReason is Infisical's name of reason.
+    SIGNET_ASSIGN_OR_RETURN(auto reason, f.OptNullableAliased("reason", "revocationReason", kMaxText));
+    SIGNET_TRY(f.Finish());
+    SIGNET_ASSIGN_OR_RETURN(auto g, svc.RevokeGrant(c, id, reason ? reason->value_or("") : ""));
+    SIGNET_ASSIGN_OR_RETURN(auto out, GrantBody(svc, std::move(g)));
+    return JsonResponse(out);
   }));
 }
 

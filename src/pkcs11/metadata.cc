@@ -124,7 +124,7 @@ std::string ToolName(const std::vector<std::string>& argv) {
   if (const std::size_t slash = a0.rfind('/'); slash != std::string_view::npos) {
     a0 = a0.substr(slash + 1);
   }
-  return CutChars(CleanUtf8(a0.empty() ? "unknown" : a0), 256);
+  return CutChars(CleanUtf8(a0.empty() ? "unknown" : a0), api::kMaxMetadataTool);
 }
 
 client::ClientMetadata CollectClientMetadata() {

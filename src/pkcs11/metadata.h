@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "api/client_metadata.h"
 #include "client/client.h"
 
 namespace signet::pkcs11 {
@@ -15,9 +16,11 @@ namespace signet::pkcs11 {
 // ("-storepass x", "--pin=x", "-passin pass:x"), "pass:" password arguments, and the
 // pin-value / pin-source of pkcs11: URIs. Arguments are joined with single spaces; each is
 // made valid UTF-8 and the whole is cut to `max_chars` characters.
-std::string RedactCommandLine(const std::vector<std::string>& argv, std::size_t max_chars = 1024);
+std::string RedactCommandLine(const std::vector<std::string>& argv,
+                              std::size_t max_chars = api::kMaxMetadataCommand);
 
-// The executable name for `tool`: the base name of argv[0].
+// The executable name for `tool`: the base name of argv[0], at most api::kMaxMetadataTool
+// characters.
 std::string ToolName(const std::vector<std::string>& argv);
 
 // Reads /proc/self/cmdline, gethostname() and the effective user's name.

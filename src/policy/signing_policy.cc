@@ -294,19 +294,74 @@ bool GrantUsableAt(const domain::Grant& g, TimePoint now) {
   return EffectiveGrantStatus(g, now) == domain::GrantStatus::kActive && g.window_start <= now;
 }
 
+namespace {
+
+std::string_view Trim(std::string_view s) {
+  const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; };
+  while (!s.empty() && space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// Runs of whitespace become one space; leading and trailing whitespace goes.
+std::string CollapseWhitespace(std::string_view s) {
+  std::string out;
+  bool gap = false;
+  for (char c : Trim(s)) {
+    const bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+    if (space) {
+      gap = true;
+      continue;
+    }
+    if (gap) out.push_back(' ');
+    gap = false;
+    out.push_back(c);
+  }
+  return out;
+}
+
+bool EqualsIgnoringAsciiCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+enum class Compare { kExact, kIgnoreCase, kCommand };
+
+// A declared (non-blank) field restricts; what was seen must be present and equal.
+bool Differs(const std::optional<std::string>& want, const std::optional<std::string>& got,
+             Compare how) {
+  if (!want || Trim(*want).empty()) return false;
+  if (!got || Trim(*got).empty()) return true;
+  switch (how) {
+    case Compare::kCommand:
+      return CollapseWhitespace(*want) != CollapseWhitespace(*got);
+    case Compare::kIgnoreCase:
+      return !EqualsIgnoringAsciiCase(Trim(*want), Trim(*got));
+    case Compare::kExact:
+      break;
+  }
+  return Trim(*want) != Trim(*got);
+}
+
+}  // namespace
+
 std::string ScopeMismatch(const domain::SigningScope& scope, const domain::SigningScope& seen) {
-  auto differs = [](const std::optional<std::string>& want, const std::optional<std::string>& got) {
-    return want && (!got || *want != *got);
-  };
-  if (differs(scope.command, seen.command)) return "command";
-  if (differs(scope.signing_application, seen.signing_application)) return "signingApplication";
-  if (differs(scope.signing_application_hash, seen.signing_application_hash)) {
+  if (Differs(scope.command, seen.command, Compare::kCommand)) return "command";
+  if (Differs(scope.signing_application, seen.signing_application, Compare::kExact)) {
+    return "signingApplication";
+  }
+  if (Differs(scope.signing_application_hash, seen.signing_application_hash, Compare::kIgnoreCase)) {
     return "signingApplicationHash";
   }
-  if (differs(scope.hostname, seen.hostname)) return "hostname";
-  if (differs(scope.os_username, seen.os_username)) return "osUsername";
-  if (differs(scope.ip_address, seen.ip_address)) return "ipAddress";
-  if (differs(scope.data_hash, seen.data_hash)) return "dataHash";
+  if (Differs(scope.hostname, seen.hostname, Compare::kIgnoreCase)) return "hostname";
+  if (Differs(scope.os_username, seen.os_username, Compare::kExact)) return "osUsername";
+  // IPv6 is hex: the same address may be written in either case.
+  if (Differs(scope.ip_address, seen.ip_address, Compare::kIgnoreCase)) return "ipAddress";
+  if (Differs(scope.data_hash, seen.data_hash, Compare::kIgnoreCase)) return "dataHash";
   return {};
 }
 

@@ -96,7 +96,10 @@ bool GrantUsableAt(const domain::Grant& grant, TimePoint now);
 
 // The wire name of the first declared scope field that `seen` (what the sign attempt
 // reported, with the server's source IP and the data hash) does not match; empty when all
-// declared fields match.
+// declared fields match. As Infisical compares them: values are trimmed and a blank one
+// declares nothing; `command` is compared with runs of whitespace collapsed to one space;
+// hostname, signingApplicationHash, dataHash and ipAddress ignore ASCII case; the others
+// are exact.
 std::string ScopeMismatch(const domain::SigningScope& scope, const domain::SigningScope& seen);
 
 }  // namespace signet::policy

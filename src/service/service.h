@@ -18,6 +18,7 @@
 #include "common/secret_bytes.h"
 #include "domain/entities.h"
 #include "domain/principal.h"
+#include "domain/read_models.h"
 #include "keystore/keystore.h"
 #include "service/commit_queue.h"
 #include "service/signer_cache.h"
@@ -100,12 +101,37 @@ struct CsrInput {
   std::string organization, organizational_unit, country, state, locality;
 };
 
+// A per-signer approval policy (Infisical's inline `approvalPolicy`): steps of user
+// approvers and constraints; no steps means signing needs no approval. Signet keeps it as a
+// signing policy named kSignerPolicyPrefix + the signer's id, owned by that signer (deleted
+// with it, replaced by PUT …/approval-policy); the request TTL and machine bypass are the
+// defaults.
+struct SignerPolicyInput {
+  std::vector<domain::PolicyStep> steps;
+  std::optional<Millis> max_window_duration;
+  std::optional<std::int64_t> max_signings;
+};
+inline constexpr std::string_view kSignerPolicyPrefix = "signer:";
+
+// A certificate issued together with its signer (Infisical's create form): codeSigning EKU,
+// digitalSignature, from an internal CA of the signer's project.
+struct SignerCertificateInput {
+  std::string ca_id;
+  std::string common_name;  // default: the signer's name
+  domain::KeyAlgorithm key_algorithm = domain::KeyAlgorithm::kRsa2048;
+  std::int64_t ttl_days = 365;
+};
+
 struct CreateSignerInput {
   std::optional<std::string> project;
   std::string name;
   std::string description;
-  std::string certificate_id;
-  std::optional<std::string> signing_policy_id;
+  std::string certificate_id;  // or `issue`
+  std::optional<std::string> signing_policy_id;  // or `approval_policy`
+  std::optional<SignerCertificateInput> issue;
+  std::optional<SignerPolicyInput> approval_policy;
+  // Members besides the creator (who is the signer's admin); each userId or identityId.
+  std::vector<MembershipInput> members;
 };
 
 struct UpdateSignerInput {
@@ -168,6 +194,9 @@ struct SigningRequestInput {
   std::optional<TimePoint> requested_window_start;
   std::optional<TimePoint> requested_window_end;
   domain::SigningScope scope;
+  // "ipAddress": null was sent: a machine identity's scope is then not bound to the address
+  // it asks from (which it is when ipAddress is left out; SPEC §10, as Infisical).
+  bool scope_ip_address_null = false;
 };
 
 struct PreApproveInput {
@@ -190,8 +219,30 @@ struct PreApproveResult {
 
 struct SigningRequestQuery {
   std::optional<domain::RequestStatus> status;
+  std::vector<domain::RequestStatus> statuses;  // any of these (empty: no filter)
   std::optional<std::string> signer_id;
   Paging paging;
+};
+
+// Per-signer view of a caller's capabilities (GET …/signers/{id}/permissions).
+struct SignerPermissions {
+  std::optional<domain::ProjectRole> project_role;
+  std::optional<domain::SignerRole> signer_role;
+  std::optional<domain::SignerMember> membership;  // the caller's own, when a member
+  bool can_read = false, can_manage = false, can_sign = false, can_list_operations = false;
+};
+
+// POST …/signers/{id}/users: several users by id or email with one role.
+struct AddSignerUsersResult {
+  std::vector<domain::SignerMember> added;
+  std::vector<std::string> skipped;     // ids of users who already were members
+  std::vector<std::string> unresolved;  // emails with no user
+};
+
+// The outcome of Infisical's check-policy-match for the caller and one signer.
+struct PolicyMatch {
+  bool requires_approval = false;
+  bool has_active_grant = false;
 };
 
 struct GrantQuery {
@@ -317,6 +368,50 @@ class Service {
   using SignDone = std::function<void(Result<SignResult>)>;
   void Sign(const Caller& c, const std::string& signer_id, const SignInput& in, SignDone done);
 
+  // ---- Infisical's per-signer routes (SPEC §10), written on the rules above ----
+  // The signer's policy (absent: none). Anyone who may read the signer.
+  [[nodiscard]] Result<std::optional<domain::SigningPolicy>> GetSignerPolicy(const Caller& c,
+                                                                             const std::string& signer_id);
+  // Replaces the signer's approval policy: no steps detaches it; otherwise the signer's own
+  // policy is updated, or one is created and attached (a shared project policy it used is
+  // left unchanged). Project admin, like creating and attaching a policy.
+  [[nodiscard]] Result<std::optional<domain::SigningPolicy>> SetSignerPolicy(
+      const Caller& c, const std::string& signer_id, const SignerPolicyInput& in);
+  [[nodiscard]] Result<AddSignerUsersResult> AddSignerUsers(const Caller& c, const std::string& signer_id,
+                                                            const std::vector<std::string>& user_ids,
+                                                            const std::vector<std::string>& emails,
+                                                            const std::string& role);
+  // The member row of a principal on a signer (NotFound when not a member).
+  [[nodiscard]] Result<domain::SignerMember> FindSignerMember(const Caller& c, const std::string& signer_id,
+                                                              domain::PrincipalType type,
+                                                              const std::string& principal_id);
+  [[nodiscard]] Result<SignerPermissions> GetSignerPermissions(const Caller& c, const std::string& signer_id);
+  // A new key and certificate for the signer from `in.ca_id` (same or another CA of the
+  // project); the old certificate stays valid for what it signed. Signer admin who is also a
+  // project admin (issuing certificates is a project admin's).
+  [[nodiscard]] Result<domain::Signer> ReissueSignerCertificate(const Caller& c, const std::string& signer_id,
+                                                                const SignerCertificateInput& in);
+  // Infisical's revoke of a request: a pending one is cancelled, an approved one's active grant
+  // is revoked. Returns the request.
+  [[nodiscard]] Result<SigningRequestView> RevokeSignerRequest(const Caller& c, const std::string& signer_id,
+                                                               const std::string& request_id,
+                                                               const std::string& reason);
+  // Whether the caller needs approval to sign with the signer now, and has a usable grant.
+  [[nodiscard]] Result<PolicyMatch> CheckPolicyMatch(const Caller& c, const std::string& signer_id);
+
+  // ---- read models (SPEC §10) ----
+  // What replies show around entities the caller has already read through the calls above
+  // (no access check here): a signer's certificate, policy name and effective status; a
+  // grant's signer name and revoker; a request's requester and signer names. One read
+  // transaction per call; entities whose related rows are gone get empty values.
+  [[nodiscard]] Result<std::vector<domain::SignerDetail>> DescribeSigners(std::vector<domain::Signer> signers);
+  [[nodiscard]] Result<domain::SignerDetail> DescribeSigner(domain::Signer signer);
+  [[nodiscard]] Result<std::vector<domain::GrantDetail>> DescribeGrants(std::vector<domain::Grant> grants);
+  [[nodiscard]] Result<domain::GrantDetail> DescribeGrant(domain::Grant grant);
+  // One RequestParties per view, in order.
+  [[nodiscard]] Result<std::vector<domain::RequestParties>> DescribeRequests(
+      const std::vector<SigningRequestView>& views);
+
   // ---- audit ----
   [[nodiscard]] Result<store::Page<domain::AuditEvent>> ListAudit(const Caller& c, const AuditQuery& q);
   // With a checkpoint: its signature is checked first (InvalidArgument when this server did
@@ -408,6 +503,45 @@ class Service {
   Result<domain::Certificate> CheckSigningCertificate(store::Tx& tx, const std::string& project_id,
                                                       const std::string& certificate_id);
   Result<domain::Certificate> StoreNewCertificate(store::Tx& tx, domain::Certificate cert);
+  // Issuing from an internal CA in three steps, so that no key is generated while the write
+  // lock is held: IssuingCa checks the CA (in a read transaction, and again in the write),
+  // IssueInMemory generates the key and signs the certificate outside any transaction
+  // (seconds of CPU for RSA-4096), StoreIssued writes both in the write transaction. No role
+  // check, no audit event.
+  struct IssuedCertificate {
+    keystore::NewKey key;
+    domain::Certificate row;
+  };
+  Result<domain::CertificateAuthority> IssuingCa(store::Tx& tx, const domain::Project& project,
+                                                 const std::string& ca_id);
+  Result<IssuedCertificate> IssueInMemory(const domain::CertificateAuthority& ca,
+                                          const domain::Project& project,
+                                          const IssueCertificateInput& in);
+  Result<domain::Certificate> StoreIssued(store::Tx& tx, const domain::Project& project,
+                                          const IssuedCertificate& issued);
+  // Creates (or, given `existing`, updates) the policy owned by signer `signer_id`, with its
+  // audit event; checks the policy and its approvers.
+  Result<domain::SigningPolicy> WriteSignerPolicy(store::Tx& tx, const Caller& c,
+                                                  const std::string& project_id,
+                                                  const std::string& signer_id,
+                                                  const SignerPolicyInput& in,
+                                                  std::optional<domain::SigningPolicy> existing);
+  // Adds one member and fills its audit event `e` (AlreadyExists when a member).
+  Result<domain::SignerMember> InsertSignerMember(store::Tx& tx, const domain::Signer& signer,
+                                                  const MembershipInput& in, AuditEntry& e);
+  // `signer`'s certificate (codeSigning) from an internal CA: made in memory (read
+  // transaction for the checks, key generation outside any), then stored with its
+  // certificate.issue audit event in the caller's write transaction.
+  Result<IssuedCertificate> PrepareSignerCertificate(const domain::Project& project,
+                                                     const std::string& default_common_name,
+                                                     const SignerCertificateInput& in);
+  Result<domain::Certificate> StoreSignerCertificate(store::Tx& tx, const Caller& c,
+                                                     const domain::Project& project,
+                                                     const domain::Signer& signer,
+                                                     const IssuedCertificate& issued);
+  // Deletes the policy `signer` owns (kSignerPolicyPrefix + its id) once no signer uses it,
+  // with its audit event; nothing for a shared policy.
+  Status DeleteOwnedPolicy(store::Tx& tx, const Caller& c, const domain::Signer& signer);
 
   enum class RequestAction { kApprove, kReject, kCancel };
   // Approve, reject or cancel in one write transaction; a pending request found past its

@@ -156,25 +156,21 @@ Result<domain::Certificate> Service::StoreNewCertificate(store::Tx& tx, domain::
   return cert;
 }
 
-Result<domain::Certificate> Service::IssueCertificate(const Caller& c, const IssueCertificateInput& in) {
+Result<domain::CertificateAuthority> Service::IssuingCa(store::Tx& tx, const domain::Project& project,
+                                                       const std::string& ca_id) {
+  SIGNET_ASSIGN_OR_RETURN(domain::CertificateAuthority ca, LoadCa(tx, ca_id));
+  if (ca.project_id != project.id) return NotFound("CA '" + ca_id + "' not found");
+  if (ca.status != domain::CaStatus::kActive) return InvalidArgument("CA '" + ca.id + "' is disabled");
+  if (d_.clock.Now() >= ca.not_after) return InvalidArgument("CA '" + ca.id + "' has expired");
+  return ca;
+}
+
+Result<Service::IssuedCertificate> Service::IssueInMemory(const domain::CertificateAuthority& ca,
+                                                          const domain::Project& project,
+                                                          const IssueCertificateInput& in) {
   SIGNET_TRY(CheckCommonName(in.common_name));
   if (in.ttl_days < 1 || in.ttl_days > 3650) {
     return InvalidArgument("ttlDays is " + std::to_string(in.ttl_days) + "; it must be 1–3650");
-  }
-  auto check = [&](store::Tx& tx) -> Result<std::pair<domain::Project, domain::CertificateAuthority>> {
-    SIGNET_ASSIGN_OR_RETURN(domain::Project project, ResolveProject(tx, in.project));
-    SIGNET_TRY(RequireProjectAdmin(tx, c.principal, project.id));
-    SIGNET_ASSIGN_OR_RETURN(domain::CertificateAuthority ca, LoadCa(tx, in.ca_id));
-    if (ca.project_id != project.id) return NotFound("CA '" + in.ca_id + "' not found");
-    if (ca.status != domain::CaStatus::kActive) return InvalidArgument("CA '" + ca.id + "' is disabled");
-    if (d_.clock.Now() >= ca.not_after) return InvalidArgument("CA '" + ca.id + "' has expired");
-    return std::make_pair(std::move(project), std::move(ca));
-  };
-  domain::Project project;
-  domain::CertificateAuthority ca;
-  {
-    SIGNET_ASSIGN_OR_RETURN(auto rtx, d_.store.BeginRead());
-    SIGNET_ASSIGN_OR_RETURN(std::tie(project, ca), check(*rtx));
   }
   const TimePoint now = d_.clock.Now();
   crypto::IssueParams params;
@@ -185,25 +181,52 @@ Result<domain::Certificate> Service::IssueCertificate(const Caller& c, const Iss
   params.extended_key_usages = in.extended_key_usages;
   SIGNET_ASSIGN_OR_RETURN(auto ca_key, d_.keys.Get(ca.key_id));
   SIGNET_ASSIGN_OR_RETURN(auto ca_cert, crypto::Certificate::FromPem(ca.certificate_pem));
-  SIGNET_ASSIGN_OR_RETURN(keystore::NewKey key, d_.keys.Create(in.key_algorithm));
-  SIGNET_ASSIGN_OR_RETURN(crypto::PublicKey public_key, crypto::PublicKey::FromSpkiDer(key.stored.public_key_spki));
+  IssuedCertificate out;
+  SIGNET_ASSIGN_OR_RETURN(out.key, d_.keys.Create(in.key_algorithm));
+  SIGNET_ASSIGN_OR_RETURN(crypto::PublicKey public_key, crypto::PublicKey::FromSpkiDer(out.key.stored.public_key_spki));
   SIGNET_ASSIGN_OR_RETURN(crypto::Certificate cert,
                           crypto::IssueCertificate(public_key, params, *ca_key, &ca_cert));
-  domain::Certificate row;
+  domain::Certificate& row = out.row;
   row.project_id = project.id;
   row.ca_id = ca.id;
   row.common_name = in.common_name;
   row.key_algorithm = in.key_algorithm;
-  row.key_id = key.stored.key_id;
+  row.key_id = out.key.stored.key_id;
   row.status = domain::CertificateStatus::kActive;
   row.certificate_chain_pem = ca.certificate_pem + ca.certificate_chain_pem;
   SIGNET_TRY(FillFromCertificate(row, cert));
+  return out;
+}
 
+Result<domain::Certificate> Service::StoreIssued(store::Tx& tx, const domain::Project& project,
+                                                 const IssuedCertificate& issued) {
+  SIGNET_TRY(IssuingCa(tx, project, *issued.row.ca_id));  // still there and usable
+  SIGNET_TRY(d_.keys.Persist(tx, issued.key));
+  return StoreNewCertificate(tx, issued.row);
+}
+
+Result<domain::Certificate> Service::IssueCertificate(const Caller& c, const IssueCertificateInput& in) {
+  SIGNET_TRY(CheckCommonName(in.common_name));
+  if (in.ttl_days < 1 || in.ttl_days > 3650) {
+    return InvalidArgument("ttlDays is " + std::to_string(in.ttl_days) + "; it must be 1–3650");
+  }
+  auto check = [&](store::Tx& tx) -> Result<std::pair<domain::Project, domain::CertificateAuthority>> {
+    SIGNET_ASSIGN_OR_RETURN(domain::Project project, ResolveProject(tx, in.project));
+    SIGNET_TRY(RequireProjectAdmin(tx, c.principal, project.id));
+    SIGNET_ASSIGN_OR_RETURN(domain::CertificateAuthority ca, IssuingCa(tx, project, in.ca_id));
+    return std::make_pair(std::move(project), std::move(ca));
+  };
+  domain::Project project;
+  domain::CertificateAuthority ca;
+  {
+    SIGNET_ASSIGN_OR_RETURN(auto rtx, d_.store.BeginRead());
+    SIGNET_ASSIGN_OR_RETURN(std::tie(project, ca), check(*rtx));
+  }
+  SIGNET_ASSIGN_OR_RETURN(IssuedCertificate issued, IssueInMemory(ca, project, in));
   return WriteWithAudit<domain::Certificate>(&c.principal, [&](store::Tx& tx, AuditEntry& e)
                                                  -> Result<domain::Certificate> {
     SIGNET_TRY(check(tx));
-    SIGNET_TRY(d_.keys.Persist(tx, key));
-    SIGNET_ASSIGN_OR_RETURN(domain::Certificate stored, StoreNewCertificate(tx, row));
+    SIGNET_ASSIGN_OR_RETURN(domain::Certificate stored, StoreIssued(tx, project, issued));
     e = {"certificate.issue", "certificate", stored.id,
          JsonWriter().Add("caId", ca.id).Add("commonName", stored.common_name)
              .Add("serialNumber", stored.serial_number).Finish()};

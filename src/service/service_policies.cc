@@ -1,6 +1,9 @@
 // Signing policies, approval requests and grants (SPEC §5). The rules themselves live in
 // policy/signing_policy.h; this file loads rows, checks roles, and writes each change with
 // its audit events in one write transaction.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <cctype>
 #include <map>
@@ -63,20 +66,46 @@ std::string GrantDetails(const domain::Grant& g) {
   return w.Finish();
 }
 
-// Scope fields are compared exactly at sign time; dataHash is hex SHA-256, compared in lower
-// case as the server records it.
+// Scope values are trimmed and a blank one declares nothing (as Infisical); the hashes must be
+// hex SHA-256 (dataHash is kept in lower case, as the server records it) and ipAddress an IP
+// address. policy::ScopeMismatch says how each field is compared at sign time.
 Status NormalizeScope(domain::SigningScope& scope) {
+  for (std::optional<std::string>* field :
+       {&scope.command, &scope.signing_application, &scope.signing_application_hash,
+        &scope.hostname, &scope.os_username, &scope.ip_address, &scope.data_hash}) {
+    if (!*field) continue;
+    std::string& v = **field;
+    const auto first = v.find_first_not_of(" \t\r\n\f\v");
+    if (first == std::string::npos) {
+      field->reset();
+      continue;
+    }
+    v = v.substr(first, v.find_last_not_of(" \t\r\n\f\v") - first + 1);
+  }
+  auto is_sha256_hex = [](const std::string& h) {
+    return h.size() == 64 && h.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos;
+  };
   if (scope.data_hash) {
     std::string& h = *scope.data_hash;
     std::transform(h.begin(), h.end(), h.begin(),
                    [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-    if (h.size() != 64 || h.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    if (!is_sha256_hex(h)) {
       return InvalidArgument("scope.dataHash must be 64 hex characters (SHA-256 of the data)");
+    }
+  }
+  if (scope.signing_application_hash && !is_sha256_hex(*scope.signing_application_hash)) {
+    return InvalidArgument(
+        "scope.signingApplicationHash must be 64 hex characters (SHA-256 of the signing tool)");
+  }
+  if (scope.ip_address) {
+    unsigned char buf[sizeof(struct in6_addr)];
+    const char* ip = scope.ip_address->c_str();
+    if (inet_pton(AF_INET, ip, buf) != 1 && inet_pton(AF_INET6, ip, buf) != 1) {
+      return InvalidArgument("scope.ipAddress '" + *scope.ip_address + "' is not an IP address");
     }
   }
   return Ok();
 }
-
 
 // Approvers must be users who are members of the policy's project (org admins are).
 Status CheckApprovers(store::Tx& tx, const domain::SigningPolicy& p) {
@@ -97,6 +126,18 @@ Status CheckApprovers(store::Tx& tx, const domain::SigningPolicy& p) {
                                "' is not a member of the policy's project");
       }
     }
+  }
+  return Ok();
+}
+
+bool IsSignerPolicy(const domain::SigningPolicy& p) {
+  return std::string_view(p.name).substr(0, kSignerPolicyPrefix.size()) == kSignerPolicyPrefix;
+}
+
+Status CheckNotReserved(const std::string& name) {
+  if (std::string_view(name).substr(0, kSignerPolicyPrefix.size()) == kSignerPolicyPrefix) {
+    return InvalidArgument("policy names starting with '" + std::string(kSignerPolicyPrefix) +
+                           "' are kept for signers' own approval policies");
   }
   return Ok();
 }
@@ -207,6 +248,16 @@ Status FillAsk(domain::SigningRequest& r, const std::optional<domain::SigningPol
   return NormalizeScope(r.scope);
 }
 
+// A machine identity that declares a scope without ipAddress is bound to the address it asks
+// from (as Infisical); "ipAddress": null leaves the address free.
+void BindMachineScopeToAddress(domain::SigningScope& scope, const Caller& c,
+                               const SigningRequestInput& in) {
+  if (c.principal.is_machine() && !scope.Empty() && !scope.ip_address &&
+      !in.scope_ip_address_null && !c.source_ip.empty()) {
+    scope.ip_address = c.source_ip;
+  }
+}
+
 std::string RequestDetails(const domain::SigningRequest& r, const std::string& signer_name) {
   JsonWriter w;
   w.Add("signerId", r.signer_id).Add("signerName", signer_name)
@@ -232,6 +283,7 @@ std::string RequestDetails(const domain::SigningRequest& r, const std::string& s
 
 Result<domain::SigningPolicy> Service::CreatePolicy(const Caller& c, const PolicyInput& in) {
   if (!in.name || IsBlank(*in.name)) return InvalidArgument("name is required");
+  SIGNET_TRY(CheckNotReserved(*in.name));
   if (in.name->size() > kMaxPolicyName) return InvalidArgument("name is too long; the maximum is 64 characters");
   if (!in.steps) return InvalidArgument("steps is required");
   if (!in.constraints) return InvalidArgument("constraints is required");
@@ -278,6 +330,7 @@ Result<domain::SigningPolicy> Service::GetPolicy(const Caller& c, const std::str
 Result<domain::SigningPolicy> Service::UpdatePolicy(const Caller& c, const std::string& id,
                                                     const PolicyInput& in) {
   if (in.name && IsBlank(*in.name)) return InvalidArgument("name must not be empty");
+  if (in.name) SIGNET_TRY(CheckNotReserved(*in.name));
   if (in.name && in.name->size() > kMaxPolicyName) return InvalidArgument("name is too long; the maximum is 64 characters");
   return WriteWithAudit<domain::SigningPolicy>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::SigningPolicy> {
     SIGNET_ASSIGN_OR_RETURN(domain::SigningPolicy p, FindPolicy(tx, id));
@@ -286,6 +339,9 @@ Result<domain::SigningPolicy> Service::UpdatePolicy(const Caller& c, const std::
       return NotFound("signing policy '" + id + "' not found");
     }
     SIGNET_TRY(RequireProjectAdmin(tx, c.principal, p.project_id));
+    if (in.name && IsSignerPolicy(p)) {
+      return InvalidArgument("signing policy '" + p.name + "' belongs to its signer; it keeps its name");
+    }
     if (in.name) p.name = *in.name;
     if (in.steps) p.steps = *in.steps;
     if (in.constraints) {
@@ -367,6 +423,7 @@ Result<SigningRequestView> Service::CreateSigningRequest(const Caller& c,
     r.requester_type = c.principal.type;
     r.requester_id = c.principal.id;
     SIGNET_TRY(FillAsk(r, policy, in, now));
+    BindMachineScopeToAddress(r.scope, c, in);
     r.policy_snapshot = policy;
     r.status = RequestStatus::kPending;
     r.current_step = 0;
@@ -449,6 +506,10 @@ Result<store::Page<SigningRequestView>> Service::ListSigningRequests(const Calle
   for (auto& r : all.items) {
     r.status = policy::EffectiveRequestStatus(r, now);
     if (q.status && r.status != *q.status) continue;
+    if (!q.statuses.empty() &&
+        std::find(q.statuses.begin(), q.statuses.end(), r.status) == q.statuses.end()) {
+      continue;
+    }
     SIGNET_ASSIGN_OR_RETURN(bool see, MaySeeRequest(access, r, c.principal));
     if (see) visible.push_back(std::move(r));
   }
@@ -642,6 +703,49 @@ Result<domain::Grant> Service::RevokeGrant(const Caller& c, const std::string& i
              .Add("reason", reason).Finish()};
     return g;
   });
+}
+
+// ---- per-signer policies (Infisical's inline approvalPolicy) ----
+
+Result<domain::SigningPolicy> Service::WriteSignerPolicy(store::Tx& tx, const Caller& c,
+                                                         const std::string& project_id,
+                                                         const std::string& signer_id,
+                                                         const SignerPolicyInput& in,
+                                                         std::optional<domain::SigningPolicy> existing) {
+  const TimePoint now = d_.clock.Now();
+  const bool create = !existing.has_value();
+  domain::SigningPolicy p = existing.value_or(domain::SigningPolicy{});
+  if (create) {
+    p.id = NewUuid();
+    p.project_id = project_id;
+    p.name = std::string(kSignerPolicyPrefix) + signer_id;
+    p.max_request_ttl = policy::kDefaultRequestTtl;
+    p.bypass_for_machine_identities = false;
+    p.created_at = now;
+  }
+  p.steps = in.steps;
+  p.max_window_duration = in.max_window_duration;
+  p.max_signings = in.max_signings;
+  p.updated_at = now;
+  SIGNET_TRY(policy::ValidatePolicy(p));
+  SIGNET_TRY(CheckApprovers(tx, p));
+  SIGNET_TRY(create ? tx.InsertPolicy(p) : tx.UpdatePolicy(p));
+  SIGNET_TRY(AppendAudit(tx, &c.principal,
+                         {create ? "signing-policy.create" : "signing-policy.update", "signing-policy",
+                          p.id, PolicyDetails(p)}));
+  return p;
+}
+
+Status Service::DeleteOwnedPolicy(store::Tx& tx, const Caller& c, const domain::Signer& signer) {
+  if (!signer.signing_policy_id) return Ok();
+  auto p = tx.GetPolicy(*signer.signing_policy_id);
+  if (!p) return p.error().code == ErrorCode::kNotFound ? Ok() : Status(tl::unexpected(p.error()));
+  if (p->name != std::string(kSignerPolicyPrefix) + signer.id) return Ok();
+  SIGNET_ASSIGN_OR_RETURN(std::int64_t users, tx.CountSignersWithPolicy(p->id));
+  if (users > 0) return Ok();
+  SIGNET_TRY(tx.DeletePolicy(p->id));
+  return AppendAudit(tx, &c.principal, {"signing-policy.delete", "signing-policy", p->id,
+                                        JsonWriter().Add("name", p->name).Finish()});
 }
 
 }  // namespace signet::service

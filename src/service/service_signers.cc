@@ -25,11 +25,18 @@ Status ValidateSignerFields(const std::string& name, const std::string& descript
   return Ok();
 }
 
-Status CheckPolicyInProject(store::Tx& tx, const std::string& policy_id, const std::string& project_id) {
+Status CheckPolicyInProject(store::Tx& tx, const std::string& policy_id, const std::string& project_id,
+                            const std::string& signer_id) {
   if (!IsUuid(policy_id)) return InvalidArgument("signingPolicyId must be a UUID");
   auto policy = tx.GetPolicy(policy_id);
   if (!policy || policy->project_id != project_id) {
     return InvalidArgument("signing policy '" + policy_id + "' was not found in this project");
+  }
+  // A signer's own approval policy (Infisical's per-signer policy) is not shared.
+  const std::string_view name = policy->name;
+  if (name.substr(0, kSignerPolicyPrefix.size()) == kSignerPolicyPrefix &&
+      name.substr(kSignerPolicyPrefix.size()) != signer_id) {
+    return InvalidArgument("signing policy '" + policy->name + "' is another signer's own approval policy");
   }
   return Ok();
 }
@@ -38,11 +45,29 @@ Status CheckPolicyInProject(store::Tx& tx, const std::string& policy_id, const s
 
 Result<domain::Signer> Service::CreateSigner(const Caller& c, const CreateSignerInput& in) {
   SIGNET_TRY(ValidateSignerFields(in.name, in.description));
+  if (in.issue.has_value() == !in.certificate_id.empty()) {
+    return InvalidArgument(in.issue ? "give either certificateId or caId, not both"
+                                    : "certificateId is required (or caId, to issue the signer's "
+                                      "certificate with it)");
+  }
+  if (in.approval_policy && in.signing_policy_id) {
+    return InvalidArgument("give either signingPolicyId (approvalPolicyId) or approvalPolicy, not both");
+  }
+  // Infisical's create form issues the signer's certificate: its key is generated before the
+  // write transaction, once the caller's rights and the CA are checked.
+  std::optional<IssuedCertificate> issued;
+  if (in.issue) {
+    SIGNET_ASSIGN_OR_RETURN(domain::Project project, [&]() -> Result<domain::Project> {
+      SIGNET_ASSIGN_OR_RETURN(auto rtx, d_.store.BeginRead());
+      SIGNET_ASSIGN_OR_RETURN(domain::Project p, ResolveProject(*rtx, in.project));
+      SIGNET_TRY(RequireProjectAdmin(*rtx, c.principal, p.id));
+      return p;
+    }());
+    SIGNET_ASSIGN_OR_RETURN(issued, PrepareSignerCertificate(project, in.name, *in.issue));
+  }
   return WriteWithAudit<domain::Signer>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Signer> {
     SIGNET_ASSIGN_OR_RETURN(domain::Project project, ResolveProject(tx, in.project));
     SIGNET_TRY(RequireProjectAdmin(tx, c.principal, project.id));
-    SIGNET_TRY(CheckSigningCertificate(tx, project.id, in.certificate_id));
-    if (in.signing_policy_id) SIGNET_TRY(CheckPolicyInProject(tx, *in.signing_policy_id, project.id));
     const TimePoint now = d_.clock.Now();
     domain::Signer s;
     s.id = NewUuid();
@@ -53,6 +78,20 @@ Result<domain::Signer> Service::CreateSigner(const Caller& c, const CreateSigner
     s.certificate_id = in.certificate_id;
     s.signing_policy_id = in.signing_policy_id;
     s.created_at = s.updated_at = now;
+    // Infisical's create form: the certificate is stored and the policy made with the signer,
+    // in this transaction.
+    if (issued) {
+      if (issued->row.project_id != project.id) return FailedPrecondition("the project changed; try again");
+      SIGNET_ASSIGN_OR_RETURN(domain::Certificate cert, StoreSignerCertificate(tx, c, project, s, *issued));
+      s.certificate_id = cert.id;
+    }
+    SIGNET_TRY(CheckSigningCertificate(tx, project.id, s.certificate_id));
+    if (s.signing_policy_id) SIGNET_TRY(CheckPolicyInProject(tx, *s.signing_policy_id, project.id, s.id));
+    if (in.approval_policy && !in.approval_policy->steps.empty()) {
+      SIGNET_ASSIGN_OR_RETURN(domain::SigningPolicy policy,
+                              WriteSignerPolicy(tx, c, project.id, s.id, *in.approval_policy, std::nullopt));
+      s.signing_policy_id = policy.id;
+    }
     auto inserted = tx.InsertSigner(s);
     if (!inserted && inserted.error().code == ErrorCode::kAlreadyExists) {
       return AlreadyExists("a signer named '" + s.name + "' already exists in this project");
@@ -61,11 +100,50 @@ Result<domain::Signer> Service::CreateSigner(const Caller& c, const CreateSigner
     domain::SignerMember creator{NewUuid(), s.id, c.principal.type, c.principal.id,
                                  domain::SignerRole::kAdmin, now};
     SIGNET_TRY(tx.InsertSignerMember(creator));
+    for (const MembershipInput& m : in.members) {
+      // The creator is the signer's admin already.
+      const bool is_creator = m.user_id ? (c.principal.type == domain::PrincipalType::kUser && *m.user_id == c.principal.id)
+                                        : (m.identity_id && c.principal.is_machine() && *m.identity_id == c.principal.id);
+      if (is_creator) continue;
+      AuditEntry added;
+      SIGNET_TRY(InsertSignerMember(tx, s, m, added));
+      SIGNET_TRY(AppendAudit(tx, &c.principal, added));
+    }
     e = {"signer.create", "signer", s.id,
          JsonWriter().Add("name", s.name).Add("certificateId", s.certificate_id)
              .Add("signingPolicyId", s.signing_policy_id.value_or("")).Finish()};
     return s;
   });
+}
+
+Result<Service::IssuedCertificate> Service::PrepareSignerCertificate(
+    const domain::Project& project, const std::string& default_common_name,
+    const SignerCertificateInput& in) {
+  IssueCertificateInput issue;
+  issue.ca_id = in.ca_id;
+  issue.common_name = in.common_name.empty() ? default_common_name : in.common_name;
+  issue.key_algorithm = in.key_algorithm;
+  issue.ttl_days = in.ttl_days;
+  issue.key_usages = {"digitalSignature"};
+  issue.extended_key_usages = {"codeSigning"};
+  SIGNET_ASSIGN_OR_RETURN(domain::CertificateAuthority ca, [&]() -> Result<domain::CertificateAuthority> {
+    SIGNET_ASSIGN_OR_RETURN(auto rtx, d_.store.BeginRead());
+    return IssuingCa(*rtx, project, in.ca_id);
+  }());
+  return IssueInMemory(ca, project, issue);
+}
+
+Result<domain::Certificate> Service::StoreSignerCertificate(store::Tx& tx, const Caller& c,
+                                                            const domain::Project& project,
+                                                            const domain::Signer& signer,
+                                                            const IssuedCertificate& issued) {
+  SIGNET_ASSIGN_OR_RETURN(domain::Certificate cert, StoreIssued(tx, project, issued));
+  SIGNET_TRY(AppendAudit(tx, &c.principal,
+                         {"certificate.issue", "certificate", cert.id,
+                          JsonWriter().Add("caId", cert.ca_id.value_or("")).Add("commonName", cert.common_name)
+                              .Add("serialNumber", cert.serial_number).Add("signerId", signer.id)
+                              .Finish()}));
+  return cert;
 }
 
 Result<store::Page<domain::Signer>> Service::ListSigners(const Caller& c,
@@ -128,7 +206,7 @@ Result<domain::Signer> Service::UpdateSigner(const Caller& c, const std::string&
         return PermissionDenied("attaching, changing or detaching the signing policy of signer '" +
                                 v.signer.name + "' needs the admin role in the project");
       }
-      if (*in.signing_policy_id) SIGNET_TRY(CheckPolicyInProject(tx, **in.signing_policy_id, s.project_id));
+      if (*in.signing_policy_id) SIGNET_TRY(CheckPolicyInProject(tx, **in.signing_policy_id, s.project_id, s.id));
       policy_change = AuditEntry{"signer.policy.update", "signer", s.id,
                                  JsonWriter().Add("signerName", s.name)
                                      .Add("previousSigningPolicyId", s.signing_policy_id.value_or(""))
@@ -155,6 +233,7 @@ Result<domain::Signer> Service::DeleteSigner(const Caller& c, const std::string&
       return PermissionDenied("deleting signer '" + v.signer.name + "' needs the signer admin role");
     }
     SIGNET_TRY(tx.DeleteSigner(id));
+    SIGNET_TRY(DeleteOwnedPolicy(tx, c, v.signer));
     e = {"signer.delete", "signer", id, JsonWriter().Add("name", v.signer.name).Finish()};
     return v.signer;
   });
@@ -193,6 +272,17 @@ Result<store::Page<domain::SigningOperation>> Service::ListOperations(
 
 Result<domain::SignerMember> Service::AddSignerMember(const Caller& c, const std::string& signer_id,
                                                       const MembershipInput& in) {
+  return WriteWithAudit<domain::SignerMember>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::SignerMember> {
+    SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(tx, c.principal, signer_id));
+    if (!policy::CanManageSigner({c.principal, v.project_role, v.signer_role})) {
+      return PermissionDenied("adding members needs the signer admin role");
+    }
+    return InsertSignerMember(tx, v.signer, in, e);
+  });
+}
+
+Result<domain::SignerMember> Service::InsertSignerMember(store::Tx& tx, const domain::Signer& signer,
+                                                         const MembershipInput& in, AuditEntry& e) {
   SIGNET_ASSIGN_OR_RETURN(domain::SignerRole role, domain::ParseSignerRole(in.role));
   if (in.user_id.has_value() == in.identity_id.has_value()) {
     return InvalidArgument("give exactly one of userId and identityId");
@@ -201,23 +291,17 @@ Result<domain::SignerMember> Service::AddSignerMember(const Caller& c, const std
   SIGNET_ASSIGN_OR_RETURN(std::string principal_id,
                           ParseUuid(in.user_id ? *in.user_id : *in.identity_id,
                                     in.user_id ? "userId" : "identityId"));
-  return WriteWithAudit<domain::SignerMember>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::SignerMember> {
-    SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(tx, c.principal, signer_id));
-    if (!policy::CanManageSigner({c.principal, v.project_role, v.signer_role})) {
-      return PermissionDenied("adding members needs the signer admin role");
-    }
-    SIGNET_TRY(auth::LoadPrincipal(tx, type, principal_id));
-    domain::SignerMember m{NewUuid(), signer_id, type, principal_id, role, d_.clock.Now()};
-    auto r = tx.InsertSignerMember(m);
-    if (!r && r.error().code == ErrorCode::kAlreadyExists) {
-      return AlreadyExists("that principal is already a member of signer '" + v.signer.name + "'");
-    }
-    SIGNET_TRY(r);
-    e = {"signer.member.create", "signer", signer_id,
-         JsonWriter().Add("memberId", m.id).Add("principalType", domain::PrincipalTypeName(type))
-             .Add("principalId", principal_id).Add("role", domain::SignerRoleName(role)).Finish()};
-    return m;
-  });
+  SIGNET_TRY(auth::LoadPrincipal(tx, type, principal_id));
+  domain::SignerMember m{NewUuid(), signer.id, type, principal_id, role, d_.clock.Now()};
+  auto r = tx.InsertSignerMember(m);
+  if (!r && r.error().code == ErrorCode::kAlreadyExists) {
+    return AlreadyExists("that principal is already a member of signer '" + signer.name + "'");
+  }
+  SIGNET_TRY(r);
+  e = {"signer.member.create", "signer", signer.id,
+       JsonWriter().Add("memberId", m.id).Add("principalType", domain::PrincipalTypeName(type))
+           .Add("principalId", principal_id).Add("role", domain::SignerRoleName(role)).Finish()};
+  return m;
 }
 
 Result<domain::SignerMember> Service::UpdateSignerMember(const Caller& c, const std::string& signer_id,

@@ -721,6 +721,21 @@ def make_expired_cert(directory, cn=None):
     """A self-signed code-signing certificate valid only in January 2020 (openssl ca).
 
     Returns (key_pem, cert_pem)."""
+    return make_dated_cert(directory, "20200101000000Z", "20200201000000Z", cn)
+
+
+def make_short_lived_cert(directory, seconds, cn=None):
+    """A self-signed code-signing certificate valid from a minute ago for `seconds` more
+    seconds. Returns (key_pem, cert_pem)."""
+    now = time.time()
+    fmt = "%Y%m%d%H%M%SZ"
+    return make_dated_cert(directory, time.strftime(fmt, time.gmtime(now - 60)),
+                           time.strftime(fmt, time.gmtime(now + seconds)), cn)
+
+
+def make_dated_cert(directory, start, end, cn=None):
+    """A self-signed code-signing certificate valid from `start` to `end` (openssl ca dates,
+    YYYYMMDDHHMMSSZ). Returns (key_pem, cert_pem)."""
     work = tempfile.mkdtemp(prefix="expired-", dir=directory)
     write_file(os.path.join(work, "index.txt"), "")
     write_file(os.path.join(work, "serial"), "1000\n")
@@ -734,7 +749,7 @@ def make_expired_cert(directory, cn=None):
              ["req", "-new", "-key", key, "-subj", "/CN=%s" % (cn or unique("expired")),
               "-out", "req.csr"],
              ["ca", "-batch", "-config", "ca.cnf", "-selfsign", "-keyfile", key, "-in", "req.csr",
-              "-startdate", "20200101000000Z", "-enddate", "20200201000000Z", "-extensions", "ext",
+              "-startdate", start, "-enddate", end, "-extensions", "ext",
               "-out", "cert.pem"]]
     for args in steps:
         code, out = run_openssl(args, cwd=work)

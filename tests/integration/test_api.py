@@ -15,6 +15,7 @@ import re
 import sys
 import tempfile
 import threading
+import time
 import unittest
 import uuid
 
@@ -26,6 +27,7 @@ from signet_testlib import (  # noqa: E402
     Api, SignetServer, SignetTestCase, add_project_member, b64, bootstrap_admin, create_ca,
     create_code_signer, create_identity, create_signer, create_user, default_project_id,
     issue_certificate, list_all, login, make_expired_cert, make_local_key_and_cert,
+    make_short_lived_cert,
     openssl_verify, read_file,
     run_openssl,
     sha256_hex, sign, signer_public_key_pem, split_algorithm, underscored, unique, unb64,
@@ -1466,6 +1468,323 @@ class ProtocolErrorsTest(SignetTestCase):
         r = admin().request("GET", "/api/v1/does-not-exist")
         self.assertTrue(r.headers.get("Content-Type", "").startswith("application/json"),
                         r.headers)
+
+
+class StrictInputTest(SignetTestCase):
+    """Issue 13: every JSON body is read strictly. An unknown field is a 400 naming it, a field
+    of the wrong type a 400 naming field and type, an Infisical field Signet does not take a
+    400 saying what to do instead; none of them changes anything."""
+
+    def assertUnknown(self, response, field):
+        body = self.assertError(response, 400, "BadRequest")
+        self.assertTrue(body["message"].startswith("unknown field '%s'" % field), body)
+        return body
+
+    def assertWrongType(self, response, field, kind):
+        body = self.assertError(response, 400, "BadRequest")
+        self.assertIn("%s must be %s" % (field, kind), body["message"])
+        return body
+
+    def audit_count(self):
+        return admin().ok("GET", "/api/v1/audit-logs", query={"limit": 1})["totalCount"]
+
+    def test_auth_bodies(self):
+        # A misspelt field on login is named, not answered with "invalid credentials".
+        self.assertUnknown(api().call("POST", "/api/v1/auth/login",
+                                      {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD,
+                                       "mfaCode": "123456"}, token=""), "mfaCode")
+        self.assertWrongType(api().call("POST", "/api/v1/auth/login",
+                                        {"email": ["a"], "password": "x"}, token=""),
+                             "email", "a string")
+        self.assertUnknown(api().call("POST", "/api/v1/auth/universal-auth/login",
+                                      {"clientId": "a", "clientSecret": "b", "organizationSlug": "x"},
+                                      token=""), "organizationSlug")
+        # Logout takes no fields; the token stays valid after a refused logout.
+        user, token = new_member()
+        self.assertUnknown(api().call("POST", "/api/v1/auth/logout", {"all": True}, token=token),
+                           "all")
+        self.assertOk(api().call("GET", "/api/v1/users/%s" % user["id"], token=token))
+
+    def test_user_and_identity_bodies(self):
+        email = "%s@signet.test" % unique("strict")
+        self.assertUnknown(admin().call("POST", "/api/v1/users",
+                                        {"email": email, "password": USER_PASSWORD,
+                                         "role": "admin"}), "role")
+        self.assertWrongType(admin().call("POST", "/api/v1/users",
+                                          {"email": email, "password": USER_PASSWORD,
+                                           "orgRole": 1}), "orgRole", "a string")
+        users = list_all(admin(), F.admin_token, "/api/v1/users", "users")[0]
+        self.assertNotIn(email, [u["email"] for u in users])
+        user, _ = new_member()
+        before = self.audit_count()
+        self.assertUnknown(admin().call("PATCH", "/api/v1/users/%s" % user["id"],
+                                        {"orgRole": "admin", "firstName": "Ana"}), "firstName")
+        self.assertEqual(admin().ok("GET", "/api/v1/users/%s" % user["id"])["orgRole"], "member")
+        self.assertUnknown(admin().call("POST", "/api/v1/identities",
+                                        {"name": unique("mi"), "role": "member"}), "role")
+        self.assertWrongType(admin().call("POST", "/api/v1/identities", {"name": 5}),
+                             "name", "a string")
+        identity = admin().ok("POST", "/api/v1/identities", {"name": unique("mi")})
+        before = self.audit_count()
+        self.assertUnknown(admin().call(
+            "POST", "/api/v1/identities/%s/universal-auth/client-secrets" % identity["id"],
+            {"description": "ci", "ttl": 3600}), "ttl")
+        self.assertUnknown(admin().call("DELETE", "/api/v1/identities/%s" % identity["id"],
+                                        {"force": True}), "force")
+        self.assertEqual(self.audit_count(), before, "refused calls must not write audit events")
+
+    def test_project_bodies(self):
+        self.assertUnknown(admin().call("POST", "/api/v1/projects",
+                                        {"name": unique("p"), "type": "cert-manager"}), "type")
+        self.assertWrongType(admin().call("POST", "/api/v1/projects",
+                                          {"name": unique("p"), "description": ["x"]}),
+                             "description", "a string")
+        user, _ = new_member(project_member=False)
+        path = "/api/v1/projects/%s/memberships" % F.project_id
+        self.assertUnknown(admin().call("POST", path, {"userId": user["id"], "role": "member",
+                                                       "roles": ["member"]}), "roles")
+        body = self.assertError(admin().call("POST", path, {"groupId": str(uuid.uuid4()),
+                                                            "role": "member"}), 400)
+        self.assertIn("'groupId' is not supported", body["message"])
+        members = list_all(admin(), F.admin_token, path, "memberships")[0]
+        self.assertNotIn(user["id"], [m.get("userId") for m in members])
+
+    def test_pki_bodies(self):
+        self.assertUnknown(admin().call("POST", "/api/v1/pki/ca",
+                                        {"commonName": "x", "keyAlgorithm": "EC_prime256v1",
+                                         "ttlDays": 30, "maxPathLength": 1}), "maxPathLength")
+        self.assertWrongType(admin().call("POST", "/api/v1/pki/ca",
+                                          {"commonName": "x", "keyAlgorithm": "EC_prime256v1",
+                                           "ttlDays": "30"}), "ttlDays", "an integer")
+        issue = {"caId": F.ca["id"], "commonName": unique("cs"), "keyAlgorithm": "EC_prime256v1",
+                 "ttlDays": 30, "extendedKeyUsages": ["codeSigning"]}
+        self.assertUnknown(admin().call("POST", "/api/v1/pki/certificates/issue",
+                                        dict(issue, altNames="a.example")), "altNames")
+        self.assertWrongType(admin().call("POST", "/api/v1/pki/certificates/issue",
+                                          dict(issue, keyUsages="digitalSignature")),
+                             "keyUsages", "an array of strings")
+        certs = list_all(admin(), F.admin_token, "/api/v1/pki/certificates", "certificates")[0]
+        self.assertNotIn(issue["commonName"], [c["commonName"] for c in certs])
+        body = self.assertError(admin().call("POST", "/api/v1/pki/certificates/import",
+                                             {"pkcs12": "AAAA", "password": "x",
+                                              "certificatePem": "x"}), 400)
+        self.assertIn("not both", body["message"])
+        self.assertUnknown(admin().call("POST", "/api/v1/pki/certificates/csr",
+                                        {"commonName": "x", "keyAlgorithm": "EC_prime256v1",
+                                         "subject": {"organization": "o", "email": "a@b"}}),
+                           "subject.email")
+        cert = issue_certificate(F.api, F.admin_token, F.ca["id"])
+        self.assertUnknown(admin().call(
+            "POST", "/api/v1/pki/certificates/%s/revoke" % cert["certificateId"],
+            {"revocationReason": "keyCompromise"}), "revocationReason")
+        got = admin().ok("GET", "/api/v1/pki/certificates/%s" % cert["certificateId"])
+        self.assertEqual(got["status"], "active")
+
+    def test_signer_bodies(self):
+        cert = issue_certificate(F.api, F.admin_token, F.ca["id"])
+        name = unique("strict")
+        base = {"name": name, "certificateId": cert["certificateId"]}
+        before = self.audit_count()
+        for path in (SIGNERS, ALIAS):
+            body = self.assertUnknown(admin().call("POST", path,
+                                                   dict(base, approvalPolicyID=str(uuid.uuid4()))),
+                                      "approvalPolicyID")
+            self.assertIn("did you mean", body["message"])
+            self.assertWrongType(admin().call("POST", path, dict(base, description=5)),
+                                 "description", "a string")
+        # Fields of Infisical's create form that Signet does not take say what to do.
+        refused = {"certificate": {"keySource": "hsm"},
+                   "externalConfiguration": {"caType": "digicert"},
+                   "certificateRenewBeforeDays": 7}
+        for field, value in refused.items():
+            body = self.assertError(admin().call("POST", ALIAS, dict(base, **{field: value})), 400)
+            self.assertIn("'%s' is not supported; " % field, body["message"])
+        body = self.assertError(admin().call("POST", ALIAS, dict(base, members=[
+            {"kind": "group", "id": str(uuid.uuid4()), "role": "operator"}])), 400)
+        self.assertIn("'group' is not supported", body["message"])
+        self.assertEqual(self.audit_count(), before)
+        listed = list_all(admin(), F.admin_token, SIGNERS, "signers", query={"search": name})[0]
+        self.assertEqual(listed, [])
+
+        signer = fresh_ec_signer()
+        path = "%s/%s" % (SIGNERS, signer["id"])
+        self.assertUnknown(admin().call("PATCH", path, {"status": "disabled", "enabled": False}),
+                           "enabled")
+        self.assertWrongType(admin().call("PATCH", path, {"status": False}), "status", "a string")
+        self.assertEqual(admin().ok("GET", path)["status"], "active")
+        self.assertUnknown(admin().call("DELETE", path, {"force": True}), "force")
+        self.assertOk(admin().call("GET", path))
+        user, _ = new_member()
+        self.assertUnknown(admin().call("POST", path + "/members",
+                                        {"userId": user["id"], "role": "operator",
+                                         "kind": "user"}), "kind")
+        self.assertWrongType(admin().call("POST", path + "/members",
+                                          {"userId": user["id"], "role": ["operator"]}),
+                             "role", "a string")
+        members = admin().ok("GET", path + "/members")["members"]
+        self.assertNotIn(user["id"], [m.get("userId") for m in members])
+
+    def test_sign_bodies_are_refused_before_anything_is_recorded(self):
+        signer = F.ec256
+        ops = "%s/%s/operations" % (SIGNERS, signer["id"])
+        before = admin().ok("GET", ops)["totalCount"]
+        digest = hashlib.sha256(b"strict").digest()
+        body = {"data": b64(digest), "signingAlgorithm": "ECDSA_SHA256", "isDigest": True}
+        self.assertUnknown(admin().call("POST", "%s/%s/sign" % (SIGNERS, signer["id"]),
+                                        dict(body, digest=True)), "digest")
+        self.assertWrongType(admin().call("POST", "%s/%s/sign" % (SIGNERS, signer["id"]),
+                                          dict(body, isDigest="true")),
+                             "isDigest", "true or false")
+        # clientMetadata keeps its documented keys: a misspelt scope field fails loudly.
+        self.assertUnknown(sign(admin(), F.admin_token, signer["id"], digest, "ECDSA_SHA256",
+                                is_digest=True, client_metadata={"hostName": "ci-7"}),
+                           "clientMetadata.hostName")
+        self.assertWrongType(sign(admin(), F.admin_token, signer["id"], digest, "ECDSA_SHA256",
+                                  is_digest=True, client_metadata={"tool": 7}),
+                             "clientMetadata.tool", "a string")
+        self.assertEqual(admin().ok("GET", ops)["totalCount"], before)
+
+    def test_client_metadata_limits_are_infisicals(self):
+        signer = F.ec256
+        digest = hashlib.sha256(b"limits").digest()
+        limits = {"tool": 128, "signingApplication": 128, "hostname": 256, "osUsername": 256,
+                  "signingApplicationHash": 64, "command": 32767}
+        for key, limit in limits.items():
+            self.assertOk(sign(admin(), F.admin_token, signer["id"], digest, "ECDSA_SHA256",
+                               is_digest=True, client_metadata={key: "a" * limit}), key)
+            body = self.assertError(sign(admin(), F.admin_token, signer["id"], digest,
+                                         "ECDSA_SHA256", is_digest=True,
+                                         client_metadata={key: "a" * (limit + 1)}), 400)
+            self.assertIn("clientMetadata.%s is %d characters; the maximum is %d"
+                          % (key, limit + 1, limit), body["message"])
+        # signingApplication is Infisical's name for tool: recorded as tool; both must agree.
+        self.assertOk(sign(admin(), F.admin_token, signer["id"], digest, "ECDSA_SHA256",
+                           is_digest=True, client_metadata={"signingApplication": "jsign"}))
+        op = admin().ok("GET", "%s/%s/operations" % (SIGNERS, signer["id"]),
+                        query={"limit": 1})["operations"][0]
+        self.assertEqual(op["clientMetadata"], {"tool": "jsign"})
+        self.assertError(sign(admin(), F.admin_token, signer["id"], digest, "ECDSA_SHA256",
+                              is_digest=True,
+                              client_metadata={"tool": "a", "signingApplication": "b"}), 400)
+
+
+SIGNER_READ_MODEL = ("certificateCommonName", "certificateSerialNumber", "certificateNotBefore",
+                     "certificateNotAfter", "certificateKeyAlgorithm", "certificateStatus",
+                     "certificateCaId", "certificateKeySource", "approvalPolicyId",
+                     "approvalPolicyName")
+
+
+class SignerReadModelTest(SignetTestCase):
+    """Issue 13: signer reads carry Infisical's certificate read model and the effective
+    status, in every reply that carries a signer."""
+
+    def openssl_field(self, pem, flag):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "c.pem")
+            write_file(path, pem)
+            code, out = run_openssl(["x509", "-in", path, "-noout", flag])
+        self.assertEqual(code, 0, out)
+        return out.strip().split("=", 1)[1]
+
+    def test_signer_replies_carry_the_certificate_read_model(self):
+        cn = unique("Read Model")
+        cert = issue_certificate(F.api, F.admin_token, F.ca["id"], "RSA_3072", common_name=cn)
+        name = unique("rm")
+        created = admin().ok("POST", ALIAS, {"name": name, "certificateId": cert["certificateId"]})
+        path = "%s/%s" % (SIGNERS, created["id"])
+        got = admin().ok("GET", path)
+        listed = [s for s in admin().ok("GET", SIGNERS, query={"search": name})["signers"]]
+        patched = admin().ok("PATCH", path, {"description": "read model"})
+        self.assertEqual(len(listed), 1)
+        pem = admin().ok("GET", path + "/certificate")["certificatePem"]
+        serial = self.openssl_field(pem, "-serial").lower()
+        for reply in (created, got, listed[0], patched):
+            for key in SIGNER_READ_MODEL:
+                self.assertIn(key, reply)
+            self.assertEqual(reply["status"], "active")
+            self.assertEqual(reply["certificateCommonName"], cn)
+            self.assertEqual(reply["commonName"], cn)
+            self.assertRegex(reply["certificateSerialNumber"], r"^[0-9a-f]+$")
+            self.assertEqual(reply["certificateSerialNumber"].lstrip("0"), serial.lstrip("0"))
+            self.assertEqual(reply["certificateKeyAlgorithm"], "RSA_3072")
+            self.assertEqual(reply["keyAlgorithm"], "RSA_3072")
+            self.assertEqual(reply["certificateStatus"], "active")
+            self.assertEqual(reply["certificateCaId"], F.ca["id"])
+            self.assertEqual(reply["caId"], F.ca["id"])
+            self.assertEqual(reply["certificateKeySource"], "software")
+            self.assertIsNone(reply["approvalPolicyId"])
+            self.assertIsNone(reply["approvalPolicyName"])
+            self.assertRegex(reply["certificateNotBefore"], r"^\d{4}-\d\d-\d\dT.*Z$")
+        # The validity period is the certificate's (openssl prints it to the second).
+        import email.utils
+        not_after = email.utils.parsedate_to_datetime(
+            self.openssl_field(pem, "-enddate").replace(" GMT", " +0000").replace("  ", " "))
+        self.assertTrue(got["certificateNotAfter"].startswith(
+            not_after.strftime("%Y-%m-%dT%H:%M:%S")), (got["certificateNotAfter"], not_after))
+        deleted = admin().ok("DELETE", path)
+        self.assertEqual(deleted["certificateCommonName"], cn)
+
+    def test_imported_certificates_have_no_ca(self):
+        with tempfile.TemporaryDirectory() as d:
+            key_pem, cert_pem = make_local_key_and_cert(d)
+        cert = admin().ok("POST", "/api/v1/pki/certificates/import",
+                          {"certificatePem": cert_pem, "privateKeyPem": key_pem})
+        signer = admin().ok("POST", SIGNERS, {"name": unique("imp"), "certificateId": cert["id"]})
+        self.assertIsNone(signer["certificateCaId"])
+        self.assertEqual(signer["certificateKeySource"], "software")
+        self.assertEqual(signer["certificateKeyAlgorithm"], "EC_prime256v1")
+
+    def test_revoked_certificate_makes_the_signer_expired_everywhere(self):
+        signer = fresh_ec_signer()
+        path = "%s/%s" % (SIGNERS, signer["id"])
+        admin().ok("POST", "/api/v1/pki/certificates/%s/revoke" % signer["certificateId"])
+        got = admin().ok("GET", path)
+        self.assertEqual((got["status"], got["certificateStatus"]), ("expired", "revoked"))
+        listed = admin().ok("GET", SIGNERS, query={"search": signer["name"]})["signers"]
+        self.assertEqual([s["status"] for s in listed], ["expired"])
+        body = self.assertError(sign(admin(), F.admin_token, signer["id"], b"x", "ECDSA_SHA256"),
+                                400)
+        self.assertIn("revoked", body["message"])
+
+    def test_expiry_in_time_makes_the_signer_expired(self):
+        with tempfile.TemporaryDirectory() as d:
+            key_pem, cert_pem = make_short_lived_cert(d, 4)
+        cert = admin().ok("POST", "/api/v1/pki/certificates/import",
+                          {"certificatePem": cert_pem, "privateKeyPem": key_pem})
+        signer = admin().ok("POST", SIGNERS, {"name": unique("short"),
+                                              "certificateId": cert["id"]})
+        self.assertEqual((signer["status"], signer["certificateStatus"]), ("active", "active"))
+        deadline = time.time() + 30
+        path = "%s/%s" % (SIGNERS, signer["id"])
+        while time.time() < deadline:
+            got = admin().ok("GET", path)
+            if got["status"] == "expired":
+                break
+            time.sleep(0.5)
+        self.assertEqual((got["status"], got["certificateStatus"]), ("expired", "expired"))
+        # A disabled signer whose certificate expired reads as expired too.
+        self.assertEqual(admin().ok("PATCH", path, {"status": "disabled"})["status"], "expired")
+
+    def test_policy_name_is_shown(self):
+        policy = admin().ok("POST", "/api/v1/pki/signing-policies", {
+            "name": unique("rm-policy"),
+            "steps": [{"requiredApprovals": 1, "approvers": [{"type": "user", "id": F.admin["id"]}]}],
+            "constraints": {"maxSignings": 1}})
+        signer = fresh_ec_signer()
+        path = "%s/%s" % (SIGNERS, signer["id"])
+        patched = admin().ok("PATCH", path, {"approvalPolicyId": policy["id"]})
+        self.assertEqual((patched["approvalPolicyId"], patched["approvalPolicyName"]),
+                         (policy["id"], policy["name"]))
+        listed = admin().ok("GET", SIGNERS, query={"search": signer["name"]})["signers"]
+        self.assertEqual(listed[0]["approvalPolicyName"], policy["name"])
+        admin().ok("PATCH", path, {"signingPolicyId": None})
+
+    def test_operations_carry_approval_grant_id(self):
+        self.assertOk(sign(admin(), F.admin_token, F.ec384["id"], b"op", "ECDSA_SHA384"))
+        op = admin().ok("GET", "%s/%s/operations" % (SIGNERS, F.ec384["id"]),
+                        query={"limit": 1})["operations"][0]
+        self.assertIn("approvalGrantId", op)
+        self.assertEqual(op["approvalGrantId"], op["grantId"])
 
 
 class ZzPrivateKeyLeakTest(SignetTestCase):

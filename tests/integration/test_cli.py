@@ -380,6 +380,29 @@ class ManagementTest(CliTestCase):
         self.assertEqual(deleted["id"], sid)
         self.fails(4, "signers", "show", sid)
 
+    def test_signer_read_model_and_expired_status(self):
+        cert = self.issue()
+        name = unique("rm")
+        self.ok("signers", "create", "--name", name, "--certificate", cert["certificateId"])
+        got = self.assertOk(F.api.call("GET", SIGNERS, query={"search": name}))["signers"][0]
+        table = self.ok("signers", "list", "--search", name).out.splitlines()
+        self.assertEqual(table[0].split(), ["NAME", "ID", "STATUS", "CERTIFICATE", "EXPIRES",
+                                            "POLICY", "LAST", "SIGNED"])
+        self.assertIn(got["certificateCommonName"], table[1])
+        self.assertIn(got["certificateNotAfter"], table[1])
+        shown = self.ok("signers", "show", name).out
+        for label, key in (("Common name", "certificateCommonName"),
+                           ("Serial number", "certificateSerialNumber"),
+                           ("Key algorithm", "certificateKeyAlgorithm"),
+                           ("Key source", "certificateKeySource")):
+            self.assertRegex(shown, r"(?m)^%s:\s+%s$" % (label, re.escape(got[key])))
+        self.assertOk(F.api.call("POST", "/api/v1/pki/certificates/%s/revoke"
+                                 % cert["certificateId"], {}))
+        table = self.ok("signers", "list", "--search", name).out.splitlines()
+        self.assertEqual(table[1].split()[2], "expired")
+        self.assertRegex(self.ok("signers", "show", name).out, r"(?m)^Status:\s+expired$")
+        self.assertEqual(self.ok("signers", "show", name, "--json").json()["status"], "expired")
+
     def test_members_and_permission_exit_codes(self):
         signer = create_code_signer(F.api, F.admin_token, F.ca["id"], "EC_prime256v1",
                                     unique("perm"))

@@ -490,6 +490,61 @@ class ScopeTest(PolicyTestCase):
                          message_contains="scope.dataHash")
 
 
+class InfisicalScopeTest(PolicyTestCase):
+    """Issue 13: scope values are normalized and matched as Infisical does."""
+
+    def test_case_whitespace_and_the_signing_application_alias(self):
+        policy = create_policy(steps=[(1, ["lead1"])], max_signings=10)
+        signer = signer_with_policy(policy["id"])
+        sid = signer["id"]
+        scope = {"hostname": " Build-01.Example.com ", "command": "jarsigner  -keystore NONE  app.jar",
+                 "signingApplication": "jarsigner", "osUsername": "   "}
+        grant = self.approved_grant(sid, scope=scope)
+        # Trimmed, blank fields dropped (they declare nothing).
+        self.assertEqual(grant["scope"], {"hostname": "Build-01.Example.com",
+                                          "command": "jarsigner  -keystore NONE  app.jar",
+                                          "signingApplication": "jarsigner"})
+        meta = {"hostname": "build-01.example.COM", "command": "jarsigner -keystore\tNONE app.jar",
+                "signingApplication": "jarsigner"}
+        self.sign_ok(sid, tok("requester"), client_metadata=meta)
+        for field, value in (("command", "jarsigner app.jar -keystore NONE"),
+                             ("signingApplication", "JARSIGNER")):
+            with self.subTest(field=field):
+                self.assertError(sign(F.api, tok("requester"), sid, b"scoped", ALG,
+                                      client_metadata=dict(meta, **{field: value})),
+                                 403, message_contains=field)
+
+    def test_scope_values_are_checked(self):
+        policy = create_policy(steps=[(1, ["lead1"])], max_signings=10)
+        signer = signer_with_policy(policy["id"])
+        for scope, field in (({"ipAddress": "300.1.2.3"}, "scope.ipAddress"),
+                             ({"signingApplicationHash": "abc"}, "scope.signingApplicationHash"),
+                             ({"hostname": "h" * 257}, "scope.hostname")):
+            with self.subTest(field=field):
+                self.assertError(request_access(signer["id"], tok("requester"), scope=scope),
+                                 400, message_contains=field)
+
+    def test_machine_identity_scope_is_bound_to_its_address_unless_null(self):
+        identity, mtoken = F.machine
+        policy = create_policy(steps=[(1, ["lead1"])], max_signings=10)
+        signer = signer_with_policy(policy["id"], operators=(), machine=True)
+        bound = self.assertOk(request_access(signer["id"], mtoken, requestedSignings=1,
+                                             scope={"hostname": "ci-7"}))
+        self.assertEqual(bound["scope"], {"hostname": "ci-7", "ipAddress": "127.0.0.1"})
+        free = self.assertOk(request_access(signer["id"], mtoken, requestedSignings=1,
+                                            scope={"hostname": "ci-7", "ipAddress": None}))
+        self.assertEqual(free["scope"], {"hostname": "ci-7"})
+        unscoped = self.assertOk(request_access(signer["id"], mtoken, requestedSignings=1))
+        self.assertIsNone(unscoped["scope"])
+        # A user's scope is not bound to an address.
+        user_signer = signer_with_policy(policy["id"])
+        mine = self.assertOk(request_access(user_signer["id"], tok("requester"),
+                                            requestedSignings=1, scope={"hostname": "ci-7"}))
+        self.assertEqual(mine["scope"], {"hostname": "ci-7"})
+        for r in (bound, free, unscoped, mine):
+            act(r["id"], "cancel", mtoken if r is not mine else tok("requester"))
+
+
 class RequestValidationTest(PolicyTestCase):
     def test_defaults_are_the_policy_ceilings(self):
         policy = create_policy(steps=[(1, ["lead1"])], max_signings=7, max_window="8h")
@@ -855,6 +910,233 @@ class ConcurrencyTest(PolicyTestCase):
                 grant = self.assertOk(admin().call("GET", "%s/%s" % (GRANTS, grant["id"])))
                 self.assertEqual(grant["usedSignings"], self.GRANTED)
                 self.assertEqual(grant["status"], "expired")
+
+
+class InfisicalPolicyFieldTest(PolicyTestCase):
+    """Issue 13: Infisical's name for the policy field must never be dropped silently."""
+
+    def test_approval_policy_id_on_create_never_leaves_the_signer_without_its_policy(self):
+        # Infisical's create body (POST /api/v1/cert-manager/signers) names the policy
+        # `approvalPolicyId`. A 200 without the policy let every operator sign at once; the
+        # field is Signet's signingPolicyId under its Infisical name.
+        policy = create_policy(steps=[(1, ["lead1"])], max_signings=1)
+        cert = issue_certificate(F.api, F.admin_token, F.ca["id"], "EC_prime256v1")
+        signer = self.assertOk(admin().call(
+            "POST", "/api/v1/cert-manager/signers",
+            {"name": unique("ip"), "certificateId": cert["certificateId"],
+             "approvalPolicyId": policy["id"]}))
+        self.assertEqual(signer["signingPolicyId"], policy["id"])
+        self.assertEqual(signer["approvalPolicyId"], policy["id"])
+        add_member(signer["id"], "operator", name="requester")
+        self.assertApprovalRequired(sign(F.api, tok("requester"), signer["id"], b"x", ALG))
+        got = self.assertOk(admin().call("GET", "%s/%s" % (SIGNERS, signer["id"])))
+        self.assertEqual(got["approvalPolicyId"], policy["id"])
+
+    def test_both_names_must_agree(self):
+        one = create_policy(steps=[(1, ["lead1"])], max_signings=1)
+        two = create_policy(steps=[(1, ["lead2"])], max_signings=1)
+        cert = issue_certificate(F.api, F.admin_token, F.ca["id"], "EC_prime256v1")
+        name = unique("ip")
+        body = {"name": name, "certificateId": cert["certificateId"],
+                "signingPolicyId": one["id"], "approvalPolicyId": two["id"]}
+        err = self.assertError(admin().call("POST", SIGNERS, body), 400)
+        self.assertIn("signingPolicyId and approvalPolicyId", err["message"])
+        self.assertEqual(list_all(F.api, F.admin_token, SIGNERS, "signers",
+                                  query={"search": name})[0], [])
+        body["approvalPolicyId"] = one["id"]
+        signer = self.assertOk(admin().call("POST", SIGNERS, body))
+        self.assertEqual(signer["approvalPolicyId"], one["id"])
+        path = "%s/%s" % (SIGNERS, signer["id"])
+        self.assertError(admin().call("PATCH", path, {"signingPolicyId": two["id"],
+                                                      "approvalPolicyId": None}), 400)
+        self.assertEqual(admin().ok("GET", path)["signingPolicyId"], one["id"])
+
+    def test_patch_with_approval_policy_id_attaches_and_null_detaches(self):
+        policy = create_policy(steps=[(1, ["lead1"])], max_signings=1)
+        signer = signer_with_policy(None)
+        self.assertIsNone(signer["approvalPolicyId"])
+        path = "/api/v1/cert-manager/signers/%s" % signer["id"]
+        got = self.assertOk(admin().call("PATCH", path, {"approvalPolicyId": policy["id"]}))
+        self.assertEqual((got["signingPolicyId"], got["approvalPolicyId"]),
+                         (policy["id"], policy["id"]))
+        self.assertApprovalRequired(sign(F.api, tok("requester"), signer["id"], b"x", ALG))
+        events = [e for e in audit_events(eventType="signer.update")
+                  if e["target"]["id"] == signer["id"]]
+        self.assertEqual(events[0]["details"].get("signingPolicyId"), policy["id"])
+        got = self.assertOk(admin().call("PATCH", path, {"approvalPolicyId": None}))
+        self.assertIsNone(got["signingPolicyId"])
+        self.assertIsNone(got["approvalPolicyId"])
+        self.assertOk(sign(F.api, tok("requester"), signer["id"], b"x", ALG))
+
+    def test_description_null_clears_it(self):
+        cert = issue_certificate(F.api, F.admin_token, F.ca["id"], "EC_prime256v1")
+        signer = admin().ok("POST", SIGNERS, {"name": unique("d"), "description": "release",
+                                              "certificateId": cert["certificateId"]})
+        path = "%s/%s" % (SIGNERS, signer["id"])
+        got = self.assertOk(admin().call("PATCH", path, {"name": signer["name"]}))
+        self.assertEqual(got["description"], "release")
+        got = self.assertOk(admin().call("PATCH", path, {"description": None}))
+        self.assertEqual(got["description"], "")
+        self.assertEqual(admin().ok("GET", path)["description"], "")
+
+    def test_revocation_reason_is_infisicals_name_of_reason(self):
+        policy = create_policy(steps=[(1, ["lead1"])], max_signings=5)
+        signer = signer_with_policy(policy["id"])
+        grants = []
+        for _ in range(2):
+            req = self.assertOk(request_access(signer["id"], tok("requester"),
+                                               requestedSignings=1))
+            grants.append(self.assertOk(act(req["id"], "approve", tok("lead1")))["grantId"])
+        err = self.assertError(admin().call("POST", "%s/%s/revoke" % (GRANTS, grants[0]),
+                                            {"reason": "a", "revocationReason": "b"}), 400)
+        self.assertIn("reason and revocationReason", err["message"])
+        revoked = self.assertOk(admin().call("POST", "%s/%s/revoke" % (GRANTS, grants[0]),
+                                             {"revocationReason": "leaked runner"}))
+        self.assertEqual((revoked["status"], revoked["revokedReason"]),
+                         ("revoked", "leaked runner"))
+        revoked = self.assertOk(admin().call("POST", "%s/%s/revoke" % (GRANTS, grants[1]),
+                                             {"reason": "done", "revocationReason": "done"}))
+        self.assertEqual(revoked["revokedReason"], "done")
+
+
+class RequestAndGrantReadModelTest(PolicyTestCase):
+    """Issue 13: requests and grants carry Infisical's fields next to Signet's own."""
+
+    def test_request_steps_request_data_and_requester(self):
+        policy = create_policy(steps=[(1, ["lead1"]), (1, ["lead2"])], max_signings=2)
+        signer = signer_with_policy(policy["id"])
+        req = self.assertOk(request_access(signer["id"], tok("requester"), requestedSignings=2,
+                                           scope={"hostname": "ci-7"}))
+        email = F.users["requester"][0]["email"]
+        self.assertEqual((req["requesterName"], req["requesterEmail"]), (email, email))
+        self.assertIsNone(req["machineIdentityId"])
+        self.assertEqual((req["policyId"], req["type"]), (policy["id"], "cert-code-signing"))
+        self.assertEqual(req["requestData"], {"version": 1, "requestData": {
+            "signerId": signer["id"], "approvalPolicyId": policy["id"],
+            "signerName": signer["name"], "justification": "release build",
+            "requestedSignings": 2, "scope": {"hostname": "ci-7"}}})
+        self.assertEqual([(st["stepNumber"], st["status"], st["requiredApprovals"])
+                          for st in req["steps"]], [(1, "in-progress", 1), (2, "pending", 1)])
+        self.assertEqual(req["steps"][0]["approvers"], [{"type": "user", "id": uid("lead1")}])
+        one = self.assertOk(act(req["id"], "approve", tok("lead1"), {"comment": "fine"}))
+        self.assertEqual([st["status"] for st in one["steps"]], ["completed", "in-progress"])
+        self.assertEqual([a["comment"] for a in one["steps"][0]["approvals"]], ["fine"])
+        rejected = self.assertOk(act(req["id"], "reject", tok("lead2")))
+        self.assertEqual([st["status"] for st in rejected["steps"]], ["completed", "rejected"])
+        listed = self.assertOk(as_(tok("requester")).call(
+            "GET", REQUESTS, query={"signerId": signer["id"]}))["requests"]
+        self.assertEqual(listed[0]["requesterEmail"], email)
+        self.assertEqual(listed[0]["steps"], rejected["steps"])
+
+    def test_identity_requests_name_the_machine_identity(self):
+        identity, mtoken = F.machine
+        policy = create_policy(steps=[(1, ["lead1"])], max_signings=1)
+        signer = signer_with_policy(policy["id"], operators=(), machine=True)
+        req = self.assertOk(request_access(signer["id"], mtoken, requestedSignings=1))
+        self.assertEqual(req["machineIdentityId"], identity["id"])
+        self.assertEqual((req["requesterName"], req["requesterEmail"]), (identity["name"], ""))
+        approved = self.assertOk(act(req["id"], "approve", tok("lead1")))
+        grant = admin().ok("GET", "%s/%s" % (GRANTS, approved["grantId"]))
+        self.assertEqual(grant["granteeMachineIdentityId"], identity["id"])
+        self.assertIsNone(grant["granteeUserId"])
+
+    def test_grant_attributes_revocation_and_operation_grant_id(self):
+        policy = create_policy(steps=[(1, ["lead1"])], max_signings=3)
+        signer = signer_with_policy(policy["id"])
+        req = self.assertOk(request_access(signer["id"], tok("requester"), requestedSignings=2))
+        grant_id = self.assertOk(act(req["id"], "approve", tok("lead1")))["grantId"]
+        path = "%s/%s" % (GRANTS, grant_id)
+        grant = admin().ok("GET", path)
+        self.assertEqual((grant["granteeUserId"], grant["granteeMachineIdentityId"]),
+                         (uid("requester"), None))
+        self.assertEqual((grant["projectId"], grant["type"]), (F.project_id, "cert-code-signing"))
+        self.assertEqual(grant["attributes"], {"signerId": signer["id"],
+                                               "signerName": signer["name"], "maxSignings": 2,
+                                               "windowStart": grant["windowStart"]})
+        self.assertIsNone(grant["revokedAt"])
+        self.assertIsNone(grant["revokedByUserId"])
+        self.assertIsNone(grant["revocationReason"])
+        self.sign_ok(signer["id"], tok("requester"))
+        op = operations(signer["id"], "success")[0]
+        self.assertEqual((op["grantId"], op["approvalGrantId"]), (grant_id, grant_id))
+        revoked = self.assertOk(admin().call("POST", path + "/revoke",
+                                             {"revocationReason": "rotation"}))
+        for g in (revoked, admin().ok("GET", path),
+                  admin().ok("GET", GRANTS, query={"signerId": signer["id"]})["grants"][0]):
+            self.assertEqual(g["status"], "revoked")
+            self.assertEqual(g["revokedByUserId"], F.admin["id"])
+            self.assertEqual(g["revocationReason"], "rotation")
+            self.assertRegex(g["revokedAt"], r"^\d{4}-\d\d-\d\dT")
+
+
+class StrictPolicyInputTest(PolicyTestCase):
+    """Issue 13: policy, request and grant bodies are read strictly, nested objects too."""
+
+    def assertUnknown(self, response, field):
+        body = self.assertError(response, 400, "BadRequest")
+        self.assertTrue(body["message"].startswith("unknown field '%s'" % field), body)
+
+    def test_policy_bodies(self):
+        name = unique("strict")
+        good = policy_body([(1, ["lead1"])], max_signings=2, name=name)
+        self.assertUnknown(admin().call("POST", POLICIES, dict(good, approvers=[])), "approvers")
+        bad = policy_body([(1, ["lead1"])], max_signings=2, name=name)
+        bad["constraints"]["maxSigning"] = 3
+        self.assertUnknown(admin().call("POST", POLICIES, bad), "constraints.maxSigning")
+        bad = policy_body([(1, ["lead1"])], max_signings=2, name=name)
+        bad["steps"][0]["approvers"][0]["name"] = "lead"
+        self.assertUnknown(admin().call("POST", POLICIES, bad), "steps[0].approvers[0].name")
+        bad = policy_body([(1, ["lead1"])], max_signings=2, name=name)
+        bad["steps"][0]["approverGroupIds"] = [uid("lead1")]
+        body = self.assertError(admin().call("POST", POLICIES, bad), 400)
+        self.assertIn("'steps[0].approverGroupIds' is not supported", body["message"])
+        bad = policy_body([(1, ["lead1"])], max_signings=2, name=name)
+        bad["steps"][0]["approvers"][0]["type"] = "group"
+        body = self.assertError(admin().call("POST", POLICIES, bad), 400)
+        self.assertIn("groups are not part of Signet", body["message"])
+        body = self.assertError(admin().call("POST", POLICIES,
+                                             dict(good, bypassForMachineIdentities="yes")), 400)
+        self.assertIn("bypassForMachineIdentities must be true or false", body["message"])
+        listed = list_all(F.api, F.admin_token, POLICIES, "policies")[0]
+        self.assertNotIn(name, [p["name"] for p in listed])
+        policy = create_policy(steps=[(1, ["lead1"])], max_signings=2)
+        path = "%s/%s" % (POLICIES, policy["id"])
+        self.assertUnknown(admin().call("PATCH", path, {"name": "x", "description": "y"}),
+                           "description")
+        self.assertEqual(admin().ok("GET", path)["name"], policy["name"])
+        self.assertUnknown(admin().call("DELETE", path, {"force": True}), "force")
+        self.assertOk(admin().call("GET", path))
+
+    def test_request_and_grant_bodies(self):
+        policy = create_policy(steps=[(1, ["lead1"])], max_signings=2)
+        signer = signer_with_policy(policy["id"])
+        self.assertUnknown(request_access(signer["id"], tok("requester"), requestedSigning=1),
+                           "requestedSigning")
+        self.assertUnknown(request_access(signer["id"], tok("requester"),
+                                          scope={"hostName": "ci-7"}), "scope.hostName")
+        body = self.assertError(request_access(signer["id"], tok("requester"),
+                                               requestedSignings="2"), 400)
+        self.assertIn("requestedSignings must be an integer", body["message"])
+        listed = as_(tok("requester")).call("GET", REQUESTS, query={"signerId": signer["id"]})
+        self.assertEqual(self.assertOk(listed)["totalCount"], 0)
+        req = self.assertOk(request_access(signer["id"], tok("requester"), requestedSignings=1))
+        self.assertUnknown(act(req["id"], "approve", tok("lead1"),
+                               {"comment": "ok", "decision": "approve"}), "decision")
+        self.assertUnknown(act(req["id"], "cancel", tok("requester"), {"reason": "x"}), "reason")
+        self.assertEqual(self.assertOk(as_(tok("requester")).call(
+            "GET", "%s/%s" % (REQUESTS, req["id"])))["status"], "pending")
+        approved = self.assertOk(act(req["id"], "approve", tok("lead1"), {"comment": "ok"}))
+        grant_path = "%s/%s" % (GRANTS, approved["grantId"])
+        self.assertUnknown(admin().call("POST", grant_path + "/revoke",
+                                        {"reason": "x", "notify": True}), "notify")
+        body = self.assertError(admin().call("POST", grant_path + "/revoke", {"reason": 1}), 400)
+        self.assertIn("reason must be a string", body["message"])
+        self.assertEqual(admin().ok("GET", grant_path)["status"], "active")
+        pre = "%s/%s/requests/pre-approve" % (SIGNERS, signer["id"])
+        self.assertUnknown(admin().call("POST", pre, {"granteeUserId": uid("requester"),
+                                                      "justification": "x", "requestedSignings": 1,
+                                                      "granteeGroupId": uid("lead1")}),
+                           "granteeGroupId")
 
 
 class ZzRequestExpiryTest(PolicyTestCase):

@@ -55,6 +55,114 @@ TEST(Fields, TypeAndRangeErrorsNameTheField) {
   EXPECT_TRUE(*f.Bool("absent", true));
 }
 
+TEST(Fields, FinishRefusesTheFirstFieldNoAccessorRead) {
+  auto o = *ParseObject(R"({"name":"a","approvalPolicyID":"x","other":1})");
+  Fields f(o);
+  ASSERT_TRUE(f.String("name", 10));
+  auto done = f.Finish();
+  ASSERT_FALSE(done);
+  EXPECT_EQ(done.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(done.error().message, "unknown field 'approvalPolicyID'");
+}
+
+TEST(Fields, FinishSuggestsTheFieldThatDiffersOnlyInCase) {
+  auto o = *ParseObject(R"({"approvalPolicyID":"x"})");
+  Fields f(o);
+  ASSERT_TRUE(f.OptString("approvalPolicyId", 64));
+  EXPECT_EQ(f.Finish().error().message,
+            "unknown field 'approvalPolicyID' (did you mean 'approvalPolicyId'?)");
+}
+
+TEST(Fields, FinishPassesWhenEveryFieldWasRead) {
+  auto o = *ParseObject(R"({"a":"x","b":null,"c":true})");
+  Fields f(o);
+  ASSERT_TRUE(f.OptString("a", 5));
+  EXPECT_TRUE(f.IsNull("b"));
+  EXPECT_FALSE(f.IsNull("a"));
+  EXPECT_FALSE(f.Finish());  // c not read yet
+  ASSERT_TRUE(f.OptBool("c"));
+  EXPECT_TRUE(f.Finish());
+  EXPECT_TRUE(Fields(*ParseObject("{}")).Finish());
+}
+
+TEST(Fields, AFieldReadWithTheWrongTypeIsNamedWithItsType) {
+  auto o = *ParseObject(R"({"n":"7","o":[1],"a":{},"s":["x"]})");
+  Fields f(o);
+  EXPECT_EQ(f.OptInt("n", 0, 10).error().message, "n must be an integer");
+  EXPECT_EQ(f.OptObject("o").error().message, "o must be an object");
+  EXPECT_EQ(f.OptArray("a").error().message, "a must be an array");
+  EXPECT_EQ(f.OptString("s", 5).error().message, "s must be a string");
+}
+
+TEST(Fields, RequiredFieldSentInAnotherCaseSaysSo) {
+  auto o = *ParseObject(R"({"Name":"a"})");
+  EXPECT_EQ(Fields(o).String("name", 10).error().message,
+            "name is required (the body has 'Name'; field names are case-sensitive)");
+}
+
+TEST(Fields, NestedObjectsAreStrictWithTheirPathInMessages) {
+  auto o = *ParseObject(R"({"clientMetadata":{"tool":"t","hostName":"h"}})");
+  Fields f(o);
+  auto meta = f.OptNested("clientMetadata");
+  ASSERT_TRUE(meta);
+  ASSERT_TRUE(meta->has_value());
+  ASSERT_TRUE((*meta)->OptString("tool", 5));
+  ASSERT_TRUE((*meta)->OptString("hostname", 5));
+  EXPECT_EQ((*meta)->Finish().error().message,
+            "unknown field 'clientMetadata.hostName' (did you mean 'clientMetadata.hostname'?)");
+  EXPECT_TRUE(f.Finish());  // the parent read clientMetadata
+  auto wrong = *ParseObject(R"({"clientMetadata":"x"})");
+  EXPECT_EQ(Fields(wrong).OptNested("clientMetadata").error().message,
+            "clientMetadata must be an object");
+  EXPECT_FALSE(*Fields(*ParseObject(R"({"clientMetadata":null})")).OptNested("clientMetadata"));
+}
+
+TEST(Fields, RefuseNamesTheUnsupportedFieldAndWhatToDoInstead) {
+  auto o = *ParseObject(R"({"members":[],"x":null})");
+  Fields f(o);
+  auto refused = f.Refuse("members", "add members with POST /members");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(refused.error().message, "'members' is not supported; add members with POST /members");
+  EXPECT_FALSE(f.Refuse("x", "even null is refused"));
+  EXPECT_TRUE(f.Refuse("absent", "not present"));
+  EXPECT_TRUE(f.Finish());
+}
+
+TEST(Fields, NullableAliasedFieldsAgreeOrFail) {
+  auto read = [](const char* json) {
+    auto o = *ParseObject(json);
+    Fields f(o);
+    auto r = f.OptNullableAliased("signingPolicyId", "approvalPolicyId", 64);
+    EXPECT_TRUE(!r || f.Finish());
+    return r;
+  };
+  EXPECT_FALSE(*read("{}"));
+  EXPECT_EQ(**read(R"({"approvalPolicyId":"p"})"), std::optional<std::string>("p"));
+  EXPECT_EQ(**read(R"({"signingPolicyId":"p"})"), std::optional<std::string>("p"));
+  EXPECT_EQ(**read(R"({"signingPolicyId":"p","approvalPolicyId":"p"})"),
+            std::optional<std::string>("p"));
+  EXPECT_EQ(**read(R"({"approvalPolicyId":null})"), std::optional<std::string>());
+  EXPECT_EQ(read(R"({"signingPolicyId":"p","approvalPolicyId":"q"})").error().message,
+            "signingPolicyId and approvalPolicyId are two names of the same field; give one, or "
+            "the same value in both");
+  EXPECT_FALSE(read(R"({"signingPolicyId":"p","approvalPolicyId":null})"));
+  EXPECT_EQ(read(R"({"approvalPolicyId":7})").error().message, "approvalPolicyId must be a string");
+}
+
+TEST(Fields, UnknownNamesAreQuotedWithoutControlCharacters) {
+  auto o = *ParseObject("{\"a\\u0007b\":1}");
+  EXPECT_EQ(Fields(o).Finish().error().message, "unknown field 'ab'");
+}
+
+TEST(NoFields, AcceptsEmptyBodiesOnly) {
+  EXPECT_TRUE(NoFields(""));
+  EXPECT_TRUE(NoFields("{}"));
+  EXPECT_EQ(NoFields(R"({"force":true})").error().message, "unknown field 'force'");
+  EXPECT_FALSE(NoFields("[]"));
+  EXPECT_FALSE(NoFields("{"));
+}
+
 TEST(CheckText, RejectsInvalidUtf8AndControls) {
   EXPECT_FALSE(CheckText("\xff", "f", 10));
   EXPECT_FALSE(CheckText("a\x01", "f", 10));

@@ -7,7 +7,9 @@
 #include <fstream>
 #include <thread>
 
+#include "api/client_metadata.h"
 #include "api/error.h"
+#include "api/json.h"
 #include "client/client.h"
 #include "client/server_url.h"
 #include "common/encoding.h"
@@ -257,6 +259,28 @@ TEST(QueryTest, EncodesAndSkipsEmptyValues) {
             "?limit=20&search=a%20b%2Fc%26d");
   EXPECT_EQ(PercentEncode("AZaz09-._~"), "AZaz09-._~");
   EXPECT_EQ(PercentEncode("\xff"), "%FF");
+}
+
+TEST(ClientMetadataTest, ValuesAreFittedToTheServersLimits) {
+  ClientMetadata m;
+  m.tool = std::string(300, 't');
+  m.hostname = "ci\x01-7\xff";
+  m.command = std::string(40000, 'c');
+  m.os_username = "ana";
+  api::JsonObject o = EncodeClientMetadata(m);
+  EXPECT_EQ(o.at("tool").as_string().size(), api::kMaxMetadataTool);
+  EXPECT_EQ(o.at("hostname").as_string(), "ci?-7?");
+  EXPECT_EQ(o.at("command").as_string().size(), api::kMaxMetadataCommand);
+  EXPECT_EQ(o.at("osUsername").as_string(), "ana");
+  EXPECT_FALSE(o.contains("reportedIp"));
+  // Every value passes the server's check of its field.
+  for (const auto& [key, value] : o) {
+    const auto& s = value.as_string();
+    EXPECT_TRUE(api::CheckText(std::string_view(s.data(), s.size()), key, api::kMaxMetadataCommand));
+  }
+  // Characters, not bytes: a cut never splits a multi-byte character.
+  EXPECT_EQ(api::FitText("\xc3\xa9\xc3\xa9\xc3\xa9", 2), "\xc3\xa9\xc3\xa9");
+  EXPECT_EQ(api::FitText("a\tb\nc", 10), "a\tb\nc");
 }
 
 TEST(ClientCreateTest, RejectsBadOptions) {

@@ -142,7 +142,9 @@ TEST(Pkcs11Metadata, RedactsSecrets) {
             "tool --client-secret *** --access-token=***");
   // Invalid UTF-8 and control characters are replaced; the result is cut to the limit.
   EXPECT_EQ(RedactCommandLine({"a\xff", "b\n"}), "a? b?");
-  EXPECT_EQ(RedactCommandLine({std::string(2000, 'x')}).size(), 1024u);
+  EXPECT_EQ(RedactCommandLine({std::string(2000, 'x')}).size(), 2000u);
+  EXPECT_EQ(RedactCommandLine({std::string(40000, 'x')}).size(), api::kMaxMetadataCommand);
+  EXPECT_EQ(ToolName({std::string(300, 't')}).size(), api::kMaxMetadataTool);
   EXPECT_EQ(ToolName({"/usr/bin/osslsigncode", "sign"}), "osslsigncode");
   EXPECT_EQ(ToolName({}), "unknown");
 }

@@ -455,5 +455,42 @@ TEST(ScopeMismatch, EachDeclaredFieldMustMatch) {
   EXPECT_EQ(ScopeMismatch(scope, seen), "osUsername");
 }
 
+TEST(ScopeMismatch, ComparesAsInfisicalDoes) {
+  domain::SigningScope scope;
+  domain::SigningScope seen;
+  // Command: whitespace collapsed on both sides; anything else (option order) differs.
+  scope.command = "  jarsigner   -keystore NONE\t app.jar ";
+  seen.command = "jarsigner -keystore NONE app.jar";
+  EXPECT_EQ(ScopeMismatch(scope, seen), "");
+  seen.command = "jarsigner app.jar -keystore NONE";
+  EXPECT_EQ(ScopeMismatch(scope, seen), "command");
+  seen.command = "jarsigner -keystore none app.jar";
+  EXPECT_EQ(ScopeMismatch(scope, seen), "command");  // case matters in a command
+  scope.command.reset();
+  // Hostname, hashes and IP addresses ignore case.
+  scope.hostname = "Build-01.Example.COM";
+  seen.hostname = "build-01.example.com";
+  scope.signing_application_hash = std::string(64, 'A');
+  seen.signing_application_hash = std::string(64, 'a');
+  scope.data_hash = std::string(64, 'F');
+  seen.data_hash = std::string(64, 'f');
+  scope.ip_address = "FE80::1";
+  seen.ip_address = "fe80::1";
+  EXPECT_EQ(ScopeMismatch(scope, seen), "");
+  // signingApplication and osUsername are exact.
+  scope.signing_application = "JarSigner";
+  seen.signing_application = "jarsigner";
+  EXPECT_EQ(ScopeMismatch(scope, seen), "signingApplication");
+  seen.signing_application = "JarSigner";
+  scope.os_username = "CI";
+  seen.os_username = "ci";
+  EXPECT_EQ(ScopeMismatch(scope, seen), "osUsername");
+  // A blank declared value restricts nothing; a blank reported one matches nothing.
+  scope.os_username = "  ";
+  EXPECT_EQ(ScopeMismatch(scope, seen), "");
+  seen.hostname = " ";
+  EXPECT_EQ(ScopeMismatch(scope, seen), "hostname");
+}
+
 }  // namespace
 }  // namespace signet::policy
