@@ -155,15 +155,37 @@ Result<store::Page<domain::Signer>> Service::ListSigners(const Caller& c,
   SIGNET_ASSIGN_OR_RETURN(auto project_role, ProjectRoleOf(*tx, c.principal, proj.id));
   const store::SignerFilter filter{proj.id, search};
   if (policy::IsProjectAdmin(c.principal, project_role)) return tx->ListSigners(filter, ToPage(p));
-  // Others see only the signers they are members of.
-  SIGNET_ASSIGN_OR_RETURN(auto all, tx->ListSigners(filter, store::PageRequest{}));
+  // Others see only the signers they are members of: read those, not the project's whole list.
   SIGNET_ASSIGN_OR_RETURN(auto memberships, tx->ListSignerMembershipsOf(c.principal.type, c.principal.id));
+  auto lower = [](std::string text) {
+    for (char& ch : text) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return text;
+  };
+  const std::string needle = search ? lower(*search) : std::string();
+  bool any_in_project = false;
   std::vector<domain::Signer> readable;
-  for (auto& s : all.items) {
-    const bool member = std::any_of(memberships.begin(), memberships.end(),
-                                    [&](const domain::SignerMember& m) { return m.signer_id == s.id; });
-    if (member) readable.push_back(std::move(s));
+  for (const auto& m : memberships) {
+    auto signer = tx->GetSigner(m.signer_id);
+    if (!signer) {
+      if (signer.error().code == ErrorCode::kNotFound) continue;
+      return tl::unexpected(signer.error());
+    }
+    if (signer->project_id != proj.id) continue;
+    any_in_project = true;
+    if (!needle.empty() && lower(signer->name).find(needle) == std::string::npos &&
+        lower(signer->description).find(needle) == std::string::npos) {
+      continue;
+    }
+    readable.push_back(std::move(*signer));
   }
+  // A project the caller has no role in does not exist for them (like every other list); the
+  // default project, which every server has, answers an empty list instead, so that a client
+  // (the PKCS#11 module, `signet whoami`) can list "its signers" before it has any.
+  if (!policy::IsProjectMember(c.principal, project_role) && !any_in_project && project.has_value()) {
+    return NotFound("project '" + proj.id + "' not found");
+  }
+  std::sort(readable.begin(), readable.end(),
+            [](const domain::Signer& x, const domain::Signer& y) { return x.name < y.name; });
   return Paginate(std::move(readable), p);
 }
 

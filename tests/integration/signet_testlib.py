@@ -114,7 +114,8 @@ class SignetServer:
     the process if needed and removes the data directory; tests register it with addCleanup.
     """
 
-    def __init__(self, extra_args=None, env=None, node_id=None, bootstrap_env=False):
+    def __init__(self, extra_args=None, env=None, node_id=None, bootstrap_env=False,
+                 preexec_fn=None):
         if not os.path.exists(SIGNETD):
             if os.environ.get("SIGNET_BUILD_DIR"):
                 # Under ctest the binary belongs to the same build: its absence is a failure.
@@ -134,6 +135,8 @@ class SignetServer:
         if bootstrap_env:
             self.env["SIGNET_BOOTSTRAP_ADMIN_EMAIL"] = ADMIN_EMAIL
             self.env["SIGNET_BOOTSTRAP_ADMIN_PASSWORD"] = ADMIN_PASSWORD
+        # Runs in the child before exec (e.g. to set a umask or a resource limit).
+        self.preexec_fn = preexec_fn
         self.proc = None
         self.port = None
         self.starts = 0
@@ -158,7 +161,7 @@ class SignetServer:
         err.flush()
         try:
             self.proc = subprocess.Popen(self.command(), stdout=out, stderr=err, env=self.env,
-                                         stdin=subprocess.DEVNULL)
+                                         stdin=subprocess.DEVNULL, preexec_fn=self.preexec_fn)
         finally:
             err.close()
             out.close()

@@ -15,6 +15,7 @@ import tempfile
 import threading
 import time
 import unittest
+import urllib.parse
 import uuid
 
 from signet_testlib import (ADMIN_EMAIL, ADMIN_PASSWORD, REPO_DIR, SignetServer, SignetTestCase,
@@ -309,6 +310,15 @@ class MultiNodeTest(SignetTestCase):
             for api in (self.a, self.b):
                 self.assertTrue(wait_for(lambda: api.get("/readyz")[0] == 503, timeout=10),
                                 "/readyz did not answer 503 with the database down")
+                # Anyone may ask: the reply says "not ready" and nothing of the driver's
+                # message (host, port, user, database).
+                status, body = api.get("/readyz")
+                self.assertEqual(status, 503, body)
+                self.assertEqual(set(body), {"statusCode", "error", "message", "reqId"}, body)
+                self.assertEqual(body["message"], "not ready", body)
+                parsed = urllib.parse.urlparse(self.db_url)
+                for detail in (parsed.hostname, ":%d" % parsed.port):
+                    self.assertNotIn(detail, body["message"] + body["error"])
                 status, body = sign(api, self.token, signer["id"], b"while down", "ECDSA_SHA256")
                 self.assertEqual(status, 503, body)
         finally:
