@@ -164,9 +164,9 @@ int AuditVerify(const Config& config) {
     std::printf("audit log valid: %lld events checked\n", static_cast<long long>(report->checked));
     return 0;
   }
-  std::printf("audit log INVALID: first bad event is seq %lld of node %s (%lld events checked)\n",
+  std::printf("audit log INVALID: first bad event is seq %lld of node %s: %s (%lld events checked)\n",
               static_cast<long long>(report->first_bad->seq), report->first_bad->node_id.c_str(),
-              static_cast<long long>(report->checked));
+              report->first_bad->reason.c_str(), static_cast<long long>(report->checked));
   return 2;
 }
 

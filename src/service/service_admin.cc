@@ -247,6 +247,7 @@ Result<domain::User> Service::UpdateUser(const Caller& c, const std::string& id,
         SIGNET_TRY(RecordLoginFailure("user.password.failure", "user", "email", me.email, c.source_ip));
         return PermissionDenied("currentPassword is not your current password");
       }
+      d_.authenticator.throttle().Success(me.email);
     }
     SIGNET_ASSIGN_OR_RETURN(new_hash, d_.authenticator.HashPassword(*in.password));
   }
