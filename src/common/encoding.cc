@@ -117,4 +117,42 @@ Result<Bytes> HexDecode(std::string_view text) {
   return out;
 }
 
+std::string Base32Encode(ByteView data) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  std::string out;
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  for (std::uint8_t byte : data) {
+    buffer = (buffer << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out.push_back(kAlphabet[(buffer >> (bits - 5)) & 31]);
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out.push_back(kAlphabet[(buffer << (5 - bits)) & 31]);
+  return out;
+}
+
+Result<Bytes> Base32Decode(std::string_view text) {
+  Bytes out;
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  for (char c : text) {
+    if (c == ' ' || c == '=' || c == '-') continue;
+    int v = -1;
+    if (c >= 'A' && c <= 'Z') v = c - 'A';
+    if (c >= 'a' && c <= 'z') v = c - 'a';
+    if (c >= '2' && c <= '7') v = c - '2' + 26;
+    if (v < 0) return InvalidArgument("not base32: unexpected character");
+    buffer = (buffer << 5) | static_cast<std::uint32_t>(v);
+    bits += 5;
+    if (bits >= 8) {
+      out.push_back(static_cast<std::uint8_t>(buffer >> (bits - 8)));
+      bits -= 8;
+    }
+  }
+  return out;
+}
+
 }  // namespace signet

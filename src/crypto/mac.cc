@@ -26,6 +26,21 @@ Bytes HmacSha256(ByteView key, ByteView data) {
   return out;
 }
 
+Bytes HmacSha1(ByteView key, ByteView data) {
+  Bytes out(20);
+  unsigned int len = 0;
+  static const std::uint8_t kEmpty = 0;
+  const std::uint8_t* key_data = key.empty() ? &kEmpty : key.data();
+  const std::uint8_t* data_ptr = data.empty() ? &kEmpty : data.data();
+  if (HMAC(EVP_sha1(), key_data, static_cast<int>(key.size()), data_ptr, data.size(), out.data(),
+           &len) == nullptr ||
+      len != out.size()) {
+    log::Error(internal::OpenSslError("HMAC-SHA1 failed").message);
+    return {};
+  }
+  return out;
+}
+
 Result<SecretBytes> HkdfSha256(ByteView ikm, ByteView salt, std::string_view info,
                                std::size_t length) {
   constexpr std::size_t kMax = 255 * 32;

@@ -16,6 +16,10 @@ inline constexpr std::size_t kHmacSha256Length = 32;
 // the OpenSSL error and returns an empty vector.
 Bytes HmacSha256(ByteView key, ByteView data);
 
+// HMAC-SHA1(key, data), 20 bytes — only for TOTP (RFC 6238), whose authenticator apps expect
+// it; never for anything Signet signs or chains. Empty on an OpenSSL failure (logged).
+Bytes HmacSha1(ByteView key, ByteView data);
+
 // HKDF-SHA256 extract-and-expand. `length` must be 1..8160 (255 * 32), else InvalidArgument.
 // An empty salt means the RFC's default (32 zero bytes).
 [[nodiscard]] Result<SecretBytes> HkdfSha256(ByteView ikm, ByteView salt, std::string_view info,

@@ -4,6 +4,8 @@
 
 #include "auth/login_throttle.h"
 #include "auth/password.h"
+#include "auth/totp.h"
+#include "common/encoding.h"
 #include "auth/tokens.h"
 
 namespace signet::auth {
@@ -104,6 +106,59 @@ TEST(LoginThrottle, OffWhenDisabled) {
   const TimePoint now = FromUnixMillis(0);
   for (int i = 0; i < 100; ++i) t.Failure("a@example.com", "1.2.3.4", now);
   EXPECT_FALSE(t.Blocked("a@example.com", "1.2.3.4", now).has_value());
+}
+
+// ---- TOTP (RFC 6238) ----
+
+TEST(Totp, Rfc6238Sha1Vectors) {
+  const std::string text = "12345678901234567890";
+  const Bytes secret(text.begin(), text.end());
+  // Appendix B, SHA1, 8 digits.
+  EXPECT_EQ(TotpCode(secret, 59 / 30, 8), "94287082");
+  EXPECT_EQ(TotpCode(secret, 1111111109 / 30, 8), "07081804");
+  EXPECT_EQ(TotpCode(secret, 1234567890 / 30, 8), "89005924");
+  EXPECT_EQ(TotpCode(secret, 20000000000LL / 30, 8), "65353130");
+  // Six digits are the last six.
+  EXPECT_EQ(TotpCode(secret, 1111111109 / 30), "081804");
+}
+
+TEST(Totp, MatchesNearbyStepsOnceEach) {
+  const std::string text = "12345678901234567890";
+  const Bytes secret(text.begin(), text.end());
+  const TimePoint now = FromUnixMillis(1111111109LL * 1000);
+  const std::int64_t step = TotpStep(now);
+  EXPECT_EQ(MatchTotp(secret, TotpCode(secret, step), now, 0), step);
+  EXPECT_EQ(MatchTotp(secret, TotpCode(secret, step - 1), now, 0), step - 1);  // clock skew
+  EXPECT_EQ(MatchTotp(secret, TotpCode(secret, step + 1), now, 0), step + 1);
+  EXPECT_FALSE(MatchTotp(secret, TotpCode(secret, step - 2), now, 0));
+  // Replay: a step already used (or an earlier one) is refused.
+  EXPECT_FALSE(MatchTotp(secret, TotpCode(secret, step), now, step));
+  EXPECT_FALSE(MatchTotp(secret, "12345", now, 0));
+  EXPECT_FALSE(MatchTotp(secret, "abcdef", now, 0));
+}
+
+TEST(Totp, UriAndRecoveryCodes) {
+  const Bytes secret(20, 0xA5);
+  const std::string uri = OtpauthUri("Signet", "ana@example.com", secret);
+  EXPECT_EQ(uri.rfind("otpauth://totp/Signet:ana@example.com?secret=", 0), 0u) << uri;
+  EXPECT_NE(uri.find("&issuer=Signet&algorithm=SHA1&digits=6&period=30"), std::string::npos);
+  EXPECT_EQ(Base32Decode(uri.substr(uri.find("secret=") + 7, 32)).value(), secret);
+  auto codes = NewRecoveryCodes(10);
+  ASSERT_TRUE(codes);
+  ASSERT_EQ(codes->size(), 10u);
+  std::set<std::string> distinct;
+  for (const auto& c : *codes) {
+    const std::string text(c.string_view());
+    EXPECT_EQ(text.size(), 11u);
+    EXPECT_EQ(text[5], '-');
+    distinct.insert(text);
+  }
+  EXPECT_EQ(distinct.size(), 10u);
+  const std::string first((*codes)[0].string_view());
+  std::string upper = first;
+  for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  EXPECT_EQ(RecoveryCodeHash(first), RecoveryCodeHash(upper));
+  EXPECT_EQ(RecoveryCodeHash(first), RecoveryCodeHash(first.substr(0, 5) + first.substr(6)));
 }
 
 }  // namespace
