@@ -261,6 +261,11 @@ class SignerRoutesTest(InfisicalTestCase):
                "constraints": {"maxSignings": 3}}
         got = self.assertOk(admin().call("PUT", path, put))
         self.assertTrue(got["hasSteps"])
+        # Audited like any policy change of a signer.
+        changes = [e for e in audit_events("signer.policy.update")
+                   if e["target"]["id"] == signer["id"]]
+        self.assertEqual(changes[0]["details"]["signingPolicyId"], got["id"])
+        self.assertEqual(changes[0]["details"]["previousSigningPolicyId"], "")
         self.assertEqual([s["stepNumber"] for s in got["steps"]], [1, 2])
         self.assertEqual(got["constraints"], {"maxSignings": 3, "maxWindowDuration": None})
         self.assertApprovalRequired(sign(F.api, tok("operator"), signer["id"], b"x", ALG))
