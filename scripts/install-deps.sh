@@ -14,7 +14,7 @@ packages=(
 )
 # Extra packages for the integration tests and benchmarks (real tools and services).
 if [[ "${SIGNET_DEPS:-all}" == "all" ]]; then
-  packages+=(opensc libengine-pkcs11-openssl osslsigncode openjdk-17-jdk-headless
+  packages+=(opensc gnutls-bin libengine-pkcs11-openssl osslsigncode openjdk-17-jdk-headless
              postgresql wrk nginx-light)
 fi
 

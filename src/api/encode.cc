@@ -1,6 +1,7 @@
 #include "api/encode.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "common/duration.h"
 #include "common/encoding.h"
@@ -89,6 +90,15 @@ JsonObject EncodeSignerDetail(const domain::SignerDetail& d) {
   o["certificateCaId"] = c ? OptString(c->ca_id) : JsonValue(nullptr);
   // Keys are held by Signet's software key store (SPEC §7).
   o["certificateKeySource"] = c ? JsonValue("software") : JsonValue(nullptr);
+  // Infisical's lifecycle fields: the validity in whole days; no automatic renewal, no
+  // pending issuance (Signet issues at once), no HSM connector.
+  o["certificateTtlDays"] =
+      c && c->not_before && c->not_after
+          ? JsonValue(std::chrono::duration_cast<std::chrono::hours>(*c->not_after - *c->not_before).count() / 24)
+          : JsonValue(nullptr);
+  o["certificateRenewBeforeDays"] = nullptr;
+  o["certificateFailureReason"] = nullptr;
+  o["certificateHsmConnectorId"] = nullptr;
   o["caId"] = o["certificateCaId"];
   o["commonName"] = o["certificateCommonName"];
   o["keyAlgorithm"] = o["certificateKeyAlgorithm"];

@@ -131,8 +131,14 @@ Result<audit::Checkpoint> DecodeCheckpoint(const JsonObject& o) {
     auto bytes = HexDecode(hash);
     if (!bytes || bytes->size() != 32) return InvalidArgument(prefix + "hash must be 64 hex characters");
     head.hash = std::move(*bytes);
+    SIGNET_TRY(h.Finish());
     cp.heads.push_back(std::move(head));
   }
+  // The reader-only fields of GET …/checkpoint may come back with it (they are not trusted).
+  for (const char* reader_only : {"algorithm", "keyId", "publicKey", "payload"}) {
+    SIGNET_TRY(f.OptString(reader_only, 1 << 20));
+  }
+  SIGNET_TRY(f.Finish());
   return cp;
 }
 
@@ -655,7 +661,9 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
   // Verify against a saved checkpoint: does the log still extend it?
   router.Add("POST", "/api/v1/audit-logs/verify", authed([&svc, verify_reply](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
     SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-    SIGNET_ASSIGN_OR_RETURN(auto cp, Fields(body).OptObject("checkpoint"));
+    Fields f(body);
+    SIGNET_ASSIGN_OR_RETURN(auto cp, f.OptObject("checkpoint"));
+    SIGNET_TRY(f.Finish());
     if (!cp) return InvalidArgument("checkpoint is required (the object GET /api/v1/audit-logs/checkpoint returned)");
     SIGNET_ASSIGN_OR_RETURN(audit::Checkpoint checkpoint, DecodeCheckpoint(*cp));
     SIGNET_ASSIGN_OR_RETURN(auto report, svc.VerifyAudit(c, &checkpoint));

@@ -344,6 +344,33 @@ void RegisterSignerRoutes(Router& router, service::Service& svc, const std::stri
     }));
   }
 
+  // Members through groups do not exist in Signet: the effective members are the members.
+  for (const auto& [segment, type] : {std::pair{"effective-users", domain::PrincipalType::kUser},
+                                      std::pair{"effective-identities", domain::PrincipalType::kIdentity}}) {
+    const domain::PrincipalType kind = type;
+    router.Add("GET", base + "/{id}/" + segment, authed([&svc, kind](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+      SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
+      SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListSignerMembers(c, id, kAll));
+      JsonArray members;
+      for (const auto& m : page.items) {
+        if (m.principal_type != kind) continue;
+        const bool user = kind == domain::PrincipalType::kUser;
+        members.emplace_back(JsonObject{
+            {"actorUserId", user ? JsonValue(m.principal_id) : JsonValue(nullptr)},
+            {"actorIdentityId", user ? JsonValue(nullptr) : JsonValue(m.principal_id)},
+            {"role", domain::SignerRoleName(m.role)}, {"viaGroupIds", JsonArray{}}, {"isDirect", true}});
+      }
+      return JsonResponse(JsonObject{{"members", std::move(members)}});
+    }));
+  }
+  // Signet issues a signer's certificate at once; there is never a pending issuance to poll.
+  router.Add("POST", base + "/{id}/issuance/check", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
+    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
+    SIGNET_TRY(api::NoFields(req.body));
+    SIGNET_ASSIGN_OR_RETURN(auto signer, svc.GetSigner(c, id));
+    return SignerReply(svc, std::move(signer));
+  }));
+
   // ---- the caller's permissions ----
   router.Add("GET", base + "/{id}/permissions", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
     SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));

@@ -3,7 +3,8 @@
 // docs/infisical.md has the table):
 //   /api/v1/cert-manager/signers/{id}/status, …/approval-policy, …/requests (GET),
 //   …/requests/{requestId}/revoke, …/users[/{userId}], …/identities[/{identityId}],
-//   …/permissions, …/my-permissions, …/enable, …/disable, …/certificate/reissue
+//   …/permissions, …/my-permissions, …/enable, …/disable, …/certificate/reissue,
+//   …/effective-users, …/effective-identities, …/issuance/check
 //   (all also under /api/v1/pki/signers)
 //   /api/v1/approval-policies/cert-code-signing[/{policyId}], …/requests[/{id}[/approve|
 //   /reject|/cancel]], …/grants[/{id}[/revoke]], …/check-policy-match

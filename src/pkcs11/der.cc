@@ -79,6 +79,7 @@ constexpr std::array<std::uint8_t, 7> kEcPublicKey = {0x2a, 0x86, 0x48, 0xce, 0x
 constexpr std::array<std::uint8_t, 8> kP256 = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07};
 constexpr std::array<std::uint8_t, 5> kP384 = {0x2b, 0x81, 0x04, 0x00, 0x22};
 constexpr std::array<std::uint8_t, 5> kP521 = {0x2b, 0x81, 0x04, 0x00, 0x23};
+constexpr std::array<std::uint8_t, 3> kSubjectKeyIdentifier = {0x55, 0x1d, 0x0e};  // 2.5.29.14
 
 template <std::size_t N>
 bool Is(ByteView v, const std::array<std::uint8_t, N>& oid) {
@@ -106,6 +107,30 @@ Result<CertificateFields> ParseCertificateFields(ByteView certificate_der) {
   SIGNET_ASSIGN_OR_RETURN(Tlv subject, t.Expect(kSequence, "certificate subject"));
   f.issuer_der.assign(issuer.whole.begin(), issuer.whole.end());
   f.subject_der.assign(subject.whole.begin(), subject.whole.end());
+  SIGNET_TRY(t.Expect(kSequence, "certificate subjectPublicKeyInfo"));
+  // [1] issuerUniqueID, [2] subjectUniqueID, [3] EXPLICIT extensions.
+  while (!t.empty()) {
+    SIGNET_ASSIGN_OR_RETURN(Tlv field, t.Next("tbsCertificate"));
+    if (field.tag != 0xa3) continue;
+    Reader wrapper(field.content);
+    SIGNET_ASSIGN_OR_RETURN(Tlv extensions, wrapper.Expect(kSequence, "certificate extensions"));
+    Reader e(extensions.content);
+    while (!e.empty()) {
+      SIGNET_ASSIGN_OR_RETURN(Tlv ext, e.Expect(kSequence, "certificate extension"));
+      Reader x(ext.content);
+      SIGNET_ASSIGN_OR_RETURN(Tlv oid, x.Expect(kOid, "certificate extension id"));
+      SIGNET_ASSIGN_OR_RETURN(Tlv value, x.Next("certificate extension"));
+      if (value.tag == 0x01) {  // critical BOOLEAN
+        SIGNET_ASSIGN_OR_RETURN(value, x.Next("certificate extension"));
+      }
+      if (value.tag != 0x04) return InvalidArgument("certificate extension: value is not an OCTET STRING");
+      if (Is(oid.content, kSubjectKeyIdentifier)) {
+        Reader k(value.content);
+        SIGNET_ASSIGN_OR_RETURN(Tlv id, k.Expect(0x04, "subjectKeyIdentifier"));
+        f.subject_key_id.assign(id.content.begin(), id.content.end());
+      }
+    }
+  }
   return f;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // The little DER the module reads itself: the fields of an X.509 certificate that PKCS#11
-// attributes expose (issuer, subject, serial number as their DER encodings) and the public
+// attributes expose (issuer, subject, serial number as their DER encodings, the subject key
+// identifier) and the public
 // values of a SubjectPublicKeyInfo (RSA modulus and exponent; EC curve OID and point).
 // Pure functions; malformed input is InvalidArgument naming the structure.
 
@@ -16,6 +17,7 @@ struct CertificateFields {
   Bytes issuer_der;   // Name
   Bytes subject_der;  // Name
   Bytes serial_der;   // INTEGER, tag and length included
+  Bytes subject_key_id;  // the subjectKeyIdentifier extension's key id; empty without one
 };
 [[nodiscard]] Result<CertificateFields> ParseCertificateFields(ByteView certificate_der);
 

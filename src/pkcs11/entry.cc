@@ -360,8 +360,14 @@ SIGNET_P11_UNSUPPORTED(C_UnwrapKey, (CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJ
                                      CK_OBJECT_HANDLE_PTR))
 SIGNET_P11_UNSUPPORTED(C_DeriveKey, (CK_SESSION_HANDLE, CK_MECHANISM_PTR, CK_OBJECT_HANDLE,
                                      CK_ATTRIBUTE_PTR, CK_ULONG, CK_OBJECT_HANDLE_PTR))
-SIGNET_P11_UNSUPPORTED(C_SeedRandom, (CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG))
-SIGNET_P11_UNSUPPORTED(C_GenerateRandom, (CK_SESSION_HANDLE, CK_BYTE_PTR, CK_ULONG))
+// The token has no random number generator of its own (and must not pretend to): tools that
+// probe for one (OpenSC's p11test) are told so.
+SIGNET_P11_EXPORT CK_RV C_SeedRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG) {
+  return Guard([&](Module& m) { return m.NoRandom(hSession); });
+}
+SIGNET_P11_EXPORT CK_RV C_GenerateRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR, CK_ULONG) {
+  return Guard([&](Module& m) { return m.NoRandom(hSession); });
+}
 SIGNET_P11_UNSUPPORTED(C_GetFunctionStatus, (CK_SESSION_HANDLE))
 SIGNET_P11_UNSUPPORTED(C_CancelFunction, (CK_SESSION_HANDLE))
 SIGNET_P11_UNSUPPORTED(C_WaitForSlotEvent, (CK_FLAGS, CK_SLOT_ID_PTR, CK_VOID_PTR))

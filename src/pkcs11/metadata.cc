@@ -7,6 +7,10 @@
 #include <cctype>
 #include <fstream>
 #include <iterator>
+#include <vector>
+
+#include "common/encoding.h"
+#include "crypto/digest.h"
 
 namespace signet::pkcs11 {
 namespace {
@@ -127,6 +131,26 @@ std::string ToolName(const std::vector<std::string>& argv) {
   return CutChars(CleanUtf8(a0.empty() ? "unknown" : a0), api::kMaxMetadataTool);
 }
 
+std::optional<std::string> ExecutableSha256(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  auto hasher = crypto::Hasher::Create(domain::HashAlgorithm::kSha256);
+  if (!hasher) return std::nullopt;
+  std::vector<char> buf(1 << 16);
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    const auto n = static_cast<std::size_t>(in.gcount());
+    if (n == 0) break;
+    if (!hasher->Update(ByteView(reinterpret_cast<const std::uint8_t*>(buf.data()), n))) {
+      return std::nullopt;
+    }
+  }
+  if (in.bad()) return std::nullopt;
+  auto digest = hasher->Finish();
+  if (!digest) return std::nullopt;
+  return HexEncode(*digest);
+}
+
 client::ClientMetadata CollectClientMetadata() {
   std::vector<std::string> argv;
   {
@@ -142,6 +166,7 @@ client::ClientMetadata CollectClientMetadata() {
   }
   client::ClientMetadata m;
   m.tool = ToolName(argv);
+  if (auto hash = ExecutableSha256("/proc/self/exe")) m.signing_application_hash = *hash;
   m.command = RedactCommandLine(argv);
   if (m.command->empty()) m.command.reset();
   char host[256] = {};

@@ -2,6 +2,7 @@
 // clientMetadata (SPEC §4) sent with every signature the module requests: the tool (the
 // executable's name), the host name, the OS user and the command line with secrets redacted.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,7 +24,11 @@ std::string RedactCommandLine(const std::vector<std::string>& argv,
 // characters.
 std::string ToolName(const std::vector<std::string>& argv);
 
-// Reads /proc/self/cmdline, gethostname() and the effective user's name.
+// Lower-case hex SHA-256 of a file (the signing tool's executable); nullopt when unreadable.
+std::optional<std::string> ExecutableSha256(const std::string& path);
+
+// Reads /proc/self/cmdline, gethostname(), the effective user's name and the SHA-256 of
+// /proc/self/exe (signingApplicationHash).
 client::ClientMetadata CollectClientMetadata();
 
 }  // namespace signet::pkcs11

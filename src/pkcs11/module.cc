@@ -4,6 +4,10 @@
 #include <cstring>
 #include <span>
 
+#include "api/client_metadata.h"
+#include "common/duration.h"
+#include "common/encoding.h"
+#include "crypto/digest.h"
 #include "crypto/sign.h"
 
 namespace signet::pkcs11 {
@@ -64,7 +68,7 @@ Result<std::unique_ptr<Module>> Module::Create(Config config,
   std::unique_ptr<Module> m(new Module(std::move(config), std::move(client), std::move(metadata)));
   // A configured token is used as long as the server accepts it; the client credentials log
   // in now when there is no token, and again whenever the server answers 401.
-  if (!m->client_id_.empty() && !m->client_->HasToken()) m->Relogin();
+  if (!m->client_id_.empty() && !m->client_->HasToken()) SIGNET_TRY(m->Relogin());
   return m;
 }
 
@@ -79,7 +83,7 @@ Module::Module(Config config, std::unique_ptr<client::Client> client,
   if (!config_.token.empty()) client_->SetToken(config_.token);
 }
 
-bool Module::Relogin() {
+Status Module::Relogin() {
   std::string id;
   SecretBytes secret;
   {
@@ -87,16 +91,20 @@ bool Module::Relogin() {
     id = client_id_;
     secret = client_secret_;
   }
-  if (id.empty()) return false;
+  if (id.empty()) return Unauthenticated("no client credentials to log in with");
   auto r = client_->LoginWithClientSecret(id, secret);
   if (!r) {
-    reporter_.Report("login as client id " + id + " failed: " + DescribeError(r.error(), {}));
-    return false;
+    return MakeError(r.error().code,
+                     "login as client id " + id + " failed: " + DescribeError(r.error(), {}));
   }
   std::lock_guard lock(mu_);
   token_expires_at_.reset();
-  if (r->expires_in.count() > 0) token_expires_at_ = SteadyClock::now() + r->expires_in;
-  return true;
+  std::chrono::seconds lifetime = r->expires_in;
+  if (config_.token_ttl && (lifetime.count() <= 0 || *config_.token_ttl < lifetime)) {
+    lifetime = *config_.token_ttl;  // cache.token_ttl_seconds: log in again sooner
+  }
+  if (lifetime.count() > 0) token_expires_at_ = SteadyClock::now() + lifetime;
+  return Ok();
 }
 
 template <class F>
@@ -108,13 +116,28 @@ auto Module::Authed(F&& call) -> decltype(call()) {
               (!client_->HasToken() ||
                (token_expires_at_ && SteadyClock::now() + kTokenRefreshMargin >= *token_expires_at_));
   }
-  if (refresh) Relogin();
+  if (refresh) {
+    if (Status st = Relogin(); !st) return tl::unexpected(std::move(st).error());
+  }
   auto r = call();
-  if (!r && r.error().code == ErrorCode::kUnauthenticated && Relogin()) r = call();
+  if (!r && r.error().code == ErrorCode::kUnauthenticated) {
+    {
+      std::lock_guard lock(mu_);
+      if (client_id_.empty()) return r;  // only a token: nothing to log in again with
+    }
+    if (Status st = Relogin(); !st) return tl::unexpected(std::move(st).error());
+    r = call();
+  }
   return r;
 }
 
 // ---- slots and tokens ----
+
+bool Module::LoginSlotOpen() const {
+  if (login_slot_logged_in_) return true;
+  return std::any_of(sessions_.begin(), sessions_.end(),
+                     [](const auto& e) { return e.second->slot == kLoginSlot; });
+}
 
 bool Module::IsVisible(CK_SLOT_ID slot) const {
   return std::find(visible_.begin(), visible_.end(), slot) != visible_.end();
@@ -124,7 +147,8 @@ CK_RV Module::RefreshSlots() {
   bool can_list = false;
   {
     std::lock_guard lock(mu_);
-    if (listed_at_ && SteadyClock::now() - *listed_at_ < config_.cache_ttl) return CKR_OK;
+    if (listed_at_ && SteadyClock::now() - *listed_at_ < config_.signer_ttl) return CKR_OK;
+    if (unavailable_until_ && SteadyClock::now() < *unavailable_until_) return CKR_DEVICE_ERROR;
     can_list = client_->HasToken() || !client_id_.empty();
   }
   auto show_login_slot = [this] {
@@ -137,9 +161,13 @@ CK_RV Module::RefreshSlots() {
   auto signers = Authed([&] { return client_->ListSigners(config_.project_id); });
   if (!signers) {
     reporter_.Report("cannot list signers: " + DescribeError(signers.error(), {}));
-    if (signers.error().code == ErrorCode::kUnauthenticated) return show_login_slot();
-    return signers.error().code == ErrorCode::kUnavailable ? CKR_DEVICE_ERROR
-                                                           : CKR_FUNCTION_FAILED;
+    if (signers.error().code == ErrorCode::kUnavailable) {
+      std::lock_guard lock(mu_);
+      unavailable_until_ = SteadyClock::now() + config_.timeout;
+      return CKR_DEVICE_ERROR;
+    }
+    // Credentials the server refuses are an error, not a login slot (that is for none).
+    return CKR_FUNCTION_FAILED;
   }
   std::sort(signers->begin(), signers->end(),
             [](const client::SignerInfo& a, const client::SignerInfo& b) {
@@ -147,6 +175,9 @@ CK_RV Module::RefreshSlots() {
             });
   std::lock_guard lock(mu_);
   visible_.clear();
+  unavailable_until_.reset();
+  // A tool that logged in on the login slot keeps it (it holds every signer's objects).
+  if (LoginSlotOpen()) visible_.push_back(kLoginSlot);
   for (client::SignerInfo& s : *signers) {
     auto [it, added] = slot_of_signer_.try_emplace(s.id, next_slot_);
     if (added) ++next_slot_;
@@ -252,7 +283,7 @@ CkResult<std::shared_ptr<const TokenObjects>> Module::Objects(CK_SLOT_ID slot, b
     auto it = slots_.find(slot);
     if (it == slots_.end()) return CkError(CKR_SLOT_ID_INVALID);
     cached = it->second.objects;
-    if (cached && (allow_stale || SteadyClock::now() - it->second.objects_at < config_.cache_ttl)) {
+    if (cached && (allow_stale || SteadyClock::now() - it->second.objects_at < config_.cert_ttl)) {
       return cached;
     }
     signer = it->second.signer;
@@ -278,19 +309,36 @@ CkResult<std::shared_ptr<const TokenObjects>> Module::Objects(CK_SLOT_ID slot, b
 CK_RV Module::GetMechanismList(CK_SLOT_ID slot, CK_MECHANISM_TYPE* list, CK_ULONG* count) {
   auto signer = SlotSigner(slot);
   if (!signer) return signer.error();
-  std::span<const CK_MECHANISM_TYPE> mechs;
+  std::vector<CK_MECHANISM_TYPE> mechs;
   if (*signer) {
     auto objects = Objects(slot, /*allow_stale=*/true);
     if (!objects) return objects.error();
-    mechs = MechanismsFor((*objects)->key.type);
+    const auto m = MechanismsFor((*objects)->key.type);
+    mechs.assign(m.begin(), m.end());
+  } else {
+    // Logged in, the login token holds keys of both types. Tools read the list before they
+    // log in (Java's SunPKCS11 registers its signature services from it), so it is the list
+    // of what the token will offer.
+    for (domain::KeyType type : {domain::KeyType::kRsa, domain::KeyType::kEc}) {
+      const auto m = MechanismsFor(type);
+      mechs.insert(mechs.end(), m.begin(), m.end());
+    }
   }
-  return CopyList(mechs, list, count);
+  return CopyList(std::span<const CK_MECHANISM_TYPE>(mechs), list, count);
 }
 
 CK_RV Module::GetMechanismInfo(CK_SLOT_ID slot, CK_MECHANISM_TYPE type, CK_MECHANISM_INFO* info) {
   auto signer = SlotSigner(slot);
   if (!signer) return signer.error();
-  if (!*signer) return CKR_MECHANISM_INVALID;
+  if (!*signer) {
+    for (domain::KeyType key_type : {domain::KeyType::kRsa, domain::KeyType::kEc}) {
+      if (auto mech = MechanismInfo(key_type, type)) {
+        *info = *mech;
+        return CKR_OK;
+      }
+    }
+    return CKR_MECHANISM_INVALID;
+  }
   auto objects = Objects(slot, /*allow_stale=*/true);
   if (!objects) return objects.error();
   auto mech = MechanismInfo((*objects)->key.type, type);
@@ -434,6 +482,21 @@ CK_RV Module::Logout(CK_SESSION_HANDLE session) {
 
 // ---- objects ----
 
+CkResult<std::pair<CK_SLOT_ID, std::shared_ptr<const TokenObjects>>> Module::ObjectsOfHandle(
+    CK_SLOT_ID session_slot, CK_OBJECT_HANDLE handle) {
+  const CK_SLOT_ID slot = static_cast<CK_SLOT_ID>(handle >> 8);
+  if (slot == kLoginSlot) return CkError(CKR_OBJECT_HANDLE_INVALID);
+  if (slot != session_slot) {
+    std::lock_guard lock(mu_);
+    if (session_slot != kLoginSlot || !login_slot_logged_in_ || !slots_.contains(slot)) {
+      return CkError(CKR_OBJECT_HANDLE_INVALID);
+    }
+  }
+  auto objects = Objects(slot, /*allow_stale=*/true);
+  if (!objects) return CkError(objects.error());
+  return std::pair{slot, std::move(*objects)};
+}
+
 CkResult<const TokenObject*> Module::ObjectOf(const TokenObjects& objects, CK_SLOT_ID slot,
                                               CK_OBJECT_HANDLE handle) const {
   if ((handle >> 8) != slot) return CkError(CKR_OBJECT_HANDLE_INVALID);
@@ -453,13 +516,29 @@ CK_RV Module::FindObjectsInit(CK_SESSION_HANDLE session, const CK_ATTRIBUTE* tem
     if (templ[i].pValue == nullptr && templ[i].ulValueLen != 0) return CKR_ARGUMENTS_BAD;
   }
   FindOperation op;
+  std::vector<CK_SLOT_ID> slots;
   if (sess.slot != kLoginSlot) {
-    auto objects = Objects(sess.slot, /*allow_stale=*/false);
+    slots.push_back(sess.slot);
+  } else {
+    bool open = false;
+    {
+      std::lock_guard module_lock(mu_);
+      open = login_slot_logged_in_;
+    }
+    if (open) {
+      // Logged in on the login token: every signer's objects, under their own handles.
+      if (CK_RV rv = RefreshSlots(); rv != CKR_OK) return rv;
+      std::lock_guard module_lock(mu_);
+      for (CK_SLOT_ID id : visible_) {
+        if (id != kLoginSlot) slots.push_back(id);
+      }
+    }
+  }
+  for (CK_SLOT_ID slot : slots) {
+    auto objects = Objects(slot, /*allow_stale=*/false);
     if (!objects) return objects.error();
     for (std::size_t i = 0; i < (*objects)->objects.size(); ++i) {
-      if ((*objects)->objects[i].Matches(templ, count)) {
-        op.results.push_back(HandleOf(sess.slot, i));
-      }
+      if ((*objects)->objects[i].Matches(templ, count)) op.results.push_back(HandleOf(slot, i));
     }
   }
   sess.find = std::move(op);
@@ -493,10 +572,9 @@ CK_RV Module::GetAttributeValue(CK_SESSION_HANDLE session, CK_OBJECT_HANDLE obje
                                 CK_ATTRIBUTE* templ, CK_ULONG count) {
   auto s = FindSession(session);
   if (!s) return s.error();
-  if ((*s)->slot == kLoginSlot) return CKR_OBJECT_HANDLE_INVALID;
-  auto objects = Objects((*s)->slot, /*allow_stale=*/true);
+  auto objects = ObjectsOfHandle((*s)->slot, object);
   if (!objects) return objects.error();
-  auto o = ObjectOf(**objects, (*s)->slot, object);
+  auto o = ObjectOf(*objects->second, objects->first, object);
   if (!o) return o.error();
   return (*o)->GetAttributes(templ, count);
 }
@@ -504,15 +582,20 @@ CK_RV Module::GetAttributeValue(CK_SESSION_HANDLE session, CK_OBJECT_HANDLE obje
 CK_RV Module::GetObjectSize(CK_SESSION_HANDLE session, CK_OBJECT_HANDLE object, CK_ULONG* size) {
   auto s = FindSession(session);
   if (!s) return s.error();
-  if ((*s)->slot == kLoginSlot) return CKR_OBJECT_HANDLE_INVALID;
-  auto objects = Objects((*s)->slot, /*allow_stale=*/true);
+  auto objects = ObjectsOfHandle((*s)->slot, object);
   if (!objects) return objects.error();
-  auto o = ObjectOf(**objects, (*s)->slot, object);
+  auto o = ObjectOf(*objects->second, objects->first, object);
   if (!o) return o.error();
   CK_ULONG total = 0;
   for (const auto& [type, value] : (*o)->attributes) total += value.size();
   *size = total;
   return CKR_OK;
+}
+
+CK_RV Module::NoRandom(CK_SESSION_HANDLE session) {
+  auto s = FindSession(session);
+  if (!s) return s.error();
+  return CKR_RANDOM_NO_RNG;
 }
 
 // ---- signing ----
@@ -524,10 +607,13 @@ CK_RV Module::SignInit(CK_SESSION_HANDLE session, const CK_MECHANISM* mechanism,
   Session& sess = **s;
   std::lock_guard lock(sess.mu);
   if (sess.sign) return CKR_OPERATION_ACTIVE;
-  if (sess.slot == kLoginSlot) return CKR_KEY_HANDLE_INVALID;
-  auto objects = Objects(sess.slot, /*allow_stale=*/true);
-  if (!objects) return objects.error();
-  auto o = ObjectOf(**objects, sess.slot, key);
+  auto found = ObjectsOfHandle(sess.slot, key);
+  if (!found) {
+    return found.error() == CKR_OBJECT_HANDLE_INVALID ? CKR_KEY_HANDLE_INVALID : found.error();
+  }
+  const CK_SLOT_ID key_slot = found->first;
+  const std::shared_ptr<const TokenObjects>* objects = &found->second;
+  auto o = ObjectOf(**objects, key_slot, key);
   if (!o) return CKR_KEY_HANDLE_INVALID;
   if ((*o)->object_class == CKO_PUBLIC_KEY) return CKR_KEY_FUNCTION_NOT_PERMITTED;
   if ((*o)->object_class != CKO_PRIVATE_KEY) return CKR_KEY_HANDLE_INVALID;
@@ -538,8 +624,8 @@ CK_RV Module::SignInit(CK_SESSION_HANDLE session, const CK_MECHANISM* mechanism,
   op.signature_size = (*objects)->key.signature_size;
   {
     std::lock_guard module_lock(mu_);
-    op.signer_id = slots_[sess.slot].signer.id;
-    op.signer_name = slots_[sess.slot].signer.name;
+    op.signer_id = slots_[key_slot].signer.id;
+    op.signer_name = slots_[key_slot].signer.name;
   }
   if (plan->input == InputKind::kHashHere) {
     auto hasher = crypto::Hasher::Create(*plan->hash);
@@ -607,6 +693,14 @@ CkResult<Bytes> Module::Complete(SignOperation& op, ByteView single_part_data) {
   });
   if (!signed_) {
     reporter_.Report(DescribeError(signed_.error(), op.signer_name));
+    // No grant, or none whose scope covers this call (the server then names the mismatch):
+    // this call needs an approval of its own.
+    const Error& e = signed_.error();
+    const bool needs_approval =
+        e.code == ErrorCode::kApprovalRequired ||
+        (e.code == ErrorCode::kPermissionDenied &&
+         e.message.find("scope does not match") != std::string::npos);
+    if (needs_approval && config_.approval.enabled()) RequestAccess(op, digest);
     return CkError(CkrFromError(signed_.error().code));
   }
   if (op.plan.scheme == domain::SignatureScheme::kEcdsa) {
@@ -625,6 +719,125 @@ CkResult<Bytes> Module::Complete(SignOperation& op, ByteView single_part_data) {
     return CkError(CKR_DEVICE_ERROR);
   }
   return std::move(signed_->signature);
+}
+
+void Module::RequestAccess(const SignOperation& op, ByteView data) {
+  const ApprovalConfig& a = config_.approval;
+  // The scope of this call, with exactly the values the sign call reports (fitted the same way).
+  const api::JsonObject seen = client::EncodeClientMetadata(metadata_);
+  api::JsonObject scope;
+  auto put = [&](const char* key, const api::JsonValue* value) {
+    if (value != nullptr && value->is_string() && !value->as_string().empty() &&
+        !a.exclude_scope_fields.contains(key)) {
+      scope[key] = *value;
+    }
+  };
+  put("command", seen.if_contains("command"));
+  put("signingApplication", seen.if_contains("tool"));
+  put("signingApplicationHash", seen.if_contains("signingApplicationHash"));
+  put("hostname", seen.if_contains("hostname"));
+  put("osUsername", seen.if_contains("osUsername"));
+  const api::JsonValue data_hash(HexEncode(crypto::Sha256(data)));
+  put("dataHash", &data_hash);
+  if (a.exclude_scope_fields.contains("ipAddress")) {
+    scope["ipAddress"] = nullptr;  // the server then leaves the address free
+  } else if (a.ip_address) {
+    scope["ipAddress"] = *a.ip_address;
+  }
+  const std::string tool = metadata_.tool.value_or("a signing tool");
+  const std::string host = metadata_.hostname.value_or("this host");
+  api::JsonObject body{{"justification", "Requested by the PKCS#11 module for " + tool + " on " + host}};
+  std::string terms;
+  if (a.signing_count) {
+    body["requestedSignings"] = *a.signing_count;
+    terms = std::to_string(*a.signing_count) + " signing" + (*a.signing_count == 1 ? "" : "s");
+  }
+  if (a.signing_duration) {
+    body["requestedWindowDuration"] = FormatDuration(*a.signing_duration);
+    terms += (terms.empty() ? "" : ", ") + FormatDuration(*a.signing_duration);
+  }
+  body["scope"] = scope;
+
+  // A rerun before approval finds its own pending request instead of opening another.
+  auto same_pending = [&]() -> std::optional<std::string> {
+    auto perms = Authed([&] {
+      return client_->Call(client::HttpMethod::kGet,
+                           "/api/v1/cert-manager/signers/" + op.signer_id + "/permissions");
+    });
+    if (!perms || !perms->is_object()) return std::nullopt;
+    std::string me;
+    if (const auto* d = perms->as_object().if_contains("data"); d != nullptr && d->is_object()) {
+      if (const auto* ms = d->as_object().if_contains("memberships"); ms != nullptr && ms->is_array()) {
+        for (const auto& m : ms->as_array()) {
+          for (const char* key : {"actorIdentityId", "actorUserId"}) {
+            const auto* v = m.as_object().if_contains(key);
+            if (v != nullptr && v->is_string()) me = std::string(v->as_string());
+          }
+        }
+      }
+    }
+    if (me.empty()) return std::nullopt;
+    auto list = Authed([&] {
+      return client_->Call(client::HttpMethod::kGet,
+                           "/api/v1/pki/signing-requests" +
+                               client::Query({{"signerId", op.signer_id}, {"status", "pending"},
+                                              {"limit", "100"}}));
+    });
+    if (!list || !list->is_object()) return std::nullopt;
+    const auto* items = list->as_object().if_contains("requests");
+    if (items == nullptr || !items->is_array()) return std::nullopt;
+    for (const auto& item : items->as_array()) {
+      if (!item.is_object()) continue;
+      const auto& r = item.as_object();
+      auto text = [&](const char* key) -> std::string {
+        const auto* v = r.if_contains(key);
+        return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+      };
+      if (text("requesterId") != me) continue;
+      if (a.signing_count) {
+        const auto* n = r.if_contains("requestedSignings");
+        if (n == nullptr || !n->is_number()) continue;
+        boost::system::error_code ec;
+        if (n->to_number<std::int64_t>(ec) != *a.signing_count || ec) continue;
+      }
+      if (a.signing_duration && text("requestedWindowDuration") != FormatDuration(*a.signing_duration)) {
+        continue;
+      }
+      // The stored scope, compared without the address the server may have filled in.
+      api::JsonObject stored;
+      if (const auto* sc = r.if_contains("scope"); sc != nullptr && sc->is_object()) stored = sc->as_object();
+      api::JsonObject wanted = scope;
+      if (!wanted.contains("ipAddress") || wanted.at("ipAddress").is_null()) {
+        stored.erase("ipAddress");
+        wanted.erase("ipAddress");
+      }
+      if (stored == wanted) return text("id");
+    }
+    return std::nullopt;
+  };
+  if (auto pending = same_pending()) {
+    reporter_.Report("access request " + *pending + " for signer " + op.signer_name +
+                     " is waiting for approval; run again once it is approved");
+    return;
+  }
+  auto made = Authed([&] {
+    return client_->Call(client::HttpMethod::kPost,
+                         "/api/v1/pki/signers/" + op.signer_id + "/requests", api::JsonValue(body));
+  });
+  if (!made) {
+    reporter_.Report("could not open an access request for signer " + op.signer_name + ": " +
+                     DescribeError(made.error(), {}));
+    return;
+  }
+  std::string id;
+  if (made->is_object()) {
+    if (const auto* v = made->as_object().if_contains("id"); v != nullptr && v->is_string()) {
+      id = std::string(v->as_string());
+    }
+  }
+  reporter_.Report("opened access request " + id + " for signer " + op.signer_name +
+                   (terms.empty() ? "" : " (" + terms + ")") +
+                   "; run again once it is approved");
 }
 
 CK_RV Module::Sign(CK_SESSION_HANDLE session, const CK_BYTE* data, CK_ULONG data_len,

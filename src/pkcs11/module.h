@@ -7,8 +7,21 @@
 //
 // Slots: ids are assigned per signer on first sight and never reused while the Module lives,
 // so a handle a tool holds stays meaningful when the list refreshes. When the module has no
-// usable credentials, slot 0 is a "log in" token (CKF_LOGIN_REQUIRED, no objects) on which
-// C_Login with the PIN "clientId:clientSecret" logs in; the signers' slots appear afterwards.
+// credentials configured, slot 0 is a "log in" token (CKF_LOGIN_REQUIRED) on which C_Login
+// with the PIN "clientId:clientSecret" logs in; from then on that token holds the objects of
+// every signer (each keeps its own handle, label = signer name), so a tool that logs in on the
+// first slot and then looks for its key (Java's SunPKCS11, pkcs11-tool --login --label) finds
+// it, and the signers' own slots appear in the slot list too.
+//
+// Credentials: configured client credentials log in at Create; a refusal or an unreachable
+// server fails Create (C_Initialize) with one line on stderr. A configured token that the
+// server refuses makes C_GetSlotList fail (CKR_FUNCTION_FAILED), not show the login slot.
+// After a network failure the same answer is given without asking the server again for
+// Config::timeout, so a tool's retries do not wait a timeout each.
+//
+// Access requests: with Config::approval enabled, a sign call refused with ApprovalRequired
+// opens (or finds the same pending) access request scoped to the call and says so on stderr;
+// the call still fails (CKR_FUNCTION_REJECTED) and a rerun after approval signs.
 //
 // Caches: the signer list and each signer's certificate/chain are kept for
 // Config::cache_ttl; the bearer token until shortly before it expires. A call that the
@@ -79,6 +92,9 @@ class Module {
   CK_RV SignUpdate(CK_SESSION_HANDLE session, const CK_BYTE* part, CK_ULONG part_len);
   CK_RV SignFinal(CK_SESSION_HANDLE session, CK_BYTE* signature, CK_ULONG* signature_len);
 
+  // C_GenerateRandom and C_SeedRandom: CKR_SESSION_HANDLE_INVALID or CKR_RANDOM_NO_RNG.
+  CK_RV NoRandom(CK_SESSION_HANDLE session);
+
   // For diagnostics and tests.
   client::ClientStats client_stats() const { return client_->stats(); }
 
@@ -118,9 +134,9 @@ class Module {
 
   Module(Config config, std::unique_ptr<client::Client> client, client::ClientMetadata metadata);
 
-  // Logs in with the stored client credentials; false (after a report) when there are none or
-  // the server refuses.
-  bool Relogin();
+  // Logs in with the stored client credentials; an error ("login as client id X failed: …")
+  // when there are none or the server refuses or cannot be reached.
+  Status Relogin();
   // Runs a client call; on 401 logs in again once and retries. Logs in first when the token
   // is about to expire.
   template <class F>
@@ -138,6 +154,13 @@ class Module {
                                         CK_OBJECT_HANDLE handle) const;
   // Hashes/validates the operation's input, asks the server, converts the signature.
   CkResult<Bytes> Complete(SignOperation& op, ByteView single_part_data);
+  // After ApprovalRequired: opens (or finds) the access request for this call; reports it.
+  void RequestAccess(const SignOperation& op, ByteView data);
+  // The slot an object handle belongs to and its objects: the session's own slot, or, on the
+  // logged-in login slot, any signer slot.
+  CkResult<std::pair<CK_SLOT_ID, std::shared_ptr<const TokenObjects>>> ObjectsOfHandle(
+      CK_SLOT_ID session_slot, CK_OBJECT_HANDLE handle);
+  bool LoginSlotOpen() const;  // mu_ held: logged in on the login slot
 
   const Config config_;
   const std::unique_ptr<client::Client> client_;
@@ -156,6 +179,8 @@ class Module {
   std::string client_id_;                                           // guarded by mu_
   SecretBytes client_secret_;                                       // guarded by mu_
   std::optional<SteadyClock::time_point> token_expires_at_;         // guarded by mu_
+  // A slot refresh that failed on the network: its answer until then.
+  std::optional<SteadyClock::time_point> unavailable_until_;        // guarded by mu_
 };
 
 }  // namespace signet::pkcs11

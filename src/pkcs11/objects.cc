@@ -66,14 +66,27 @@ void KeyCommon(TokenObject& o, const PublicKeyValues& key, const Bytes& subject,
   }
 }
 
+// `id`: the signer's id for its certificate; empty for an issuer, which then gets its subject
+// key identifier (what a child's authority key identifier names), else a digest of its DER.
 Result<TokenObject> CertificateObject(const crypto::Certificate& cert, std::string_view label,
                                       const Bytes& id, bool is_signer) {
   SIGNET_ASSIGN_OR_RETURN(Bytes der, cert.ToDer());
   SIGNET_ASSIGN_OR_RETURN(CertificateFields f, ParseCertificateFields(der));
+  Bytes object_id = id;
+  if (!is_signer) {
+    if (!f.subject_key_id.empty()) {
+      object_id = f.subject_key_id;
+    } else {
+      const Bytes digest = crypto::Digest(domain::HashAlgorithm::kSha256, der);
+      object_id.assign(digest.begin(), digest.begin() + 16);
+    }
+  }
   TokenObject o;
-  Common(o, CKO_CERTIFICATE, label, id);
+  Common(o, CKO_CERTIFICATE, label, object_id);
   o.attributes[CKA_CERTIFICATE_TYPE] = Ulong(CKC_X_509);
-  o.attributes[CKA_TRUSTED] = Bool(false);
+  // The issuers are the chain the server vouches for: trusted, so chain builders that only
+  // follow trusted objects (p11tool --export-chain) find them.
+  o.attributes[CKA_TRUSTED] = Bool(!is_signer);
   // 1: token user, 2: authority (PKCS#11 2.40 §4.6.2).
   o.attributes[CKA_CERTIFICATE_CATEGORY] = Ulong(is_signer ? 1 : 2);
   // CKA_CHECK_VALUE of a certificate: the first 3 bytes of its SHA-1 in the spec; SHA-1 is not
@@ -171,7 +184,9 @@ Result<std::shared_ptr<const TokenObjects>> BuildTokenObjects(
   TokenObject pub;
   Common(pub, CKO_PUBLIC_KEY, signer.name, id);
   KeyCommon(pub, key, fields.subject_der, info.spki_der);
-  for (auto [attr, value] : {std::pair{CKA_VERIFY, false}, {CKA_VERIFY_RECOVER, false},
+  // The public key verifies (tools such as OpenSC's p11test and p11tool check a signature
+  // with it); the verification itself happens in the tool or crypto library, not here.
+  for (auto [attr, value] : {std::pair{CKA_VERIFY, true}, {CKA_VERIFY_RECOVER, false},
                              {CKA_ENCRYPT, false}, {CKA_WRAP, false}, {CKA_TRUSTED, false}}) {
     pub.attributes[attr] = Bool(value);
   }
@@ -184,13 +199,9 @@ Result<std::shared_ptr<const TokenObjects>> BuildTokenObjects(
   for (const crypto::Certificate& issuer : chain) {
     if (issuer.Equals(leaf)) continue;
     SIGNET_ASSIGN_OR_RETURN(crypto::CertificateInfo issuer_info, issuer.Info());
-    SIGNET_ASSIGN_OR_RETURN(Bytes issuer_der, issuer.ToDer());
-    const Bytes digest = crypto::Digest(domain::HashAlgorithm::kSha256, issuer_der);
-    const Bytes issuer_id(digest.begin(), digest.begin() + 16);
     const std::string label =
         issuer_info.common_name.empty() ? issuer_info.subject : issuer_info.common_name;
-    SIGNET_ASSIGN_OR_RETURN(TokenObject o,
-                            CertificateObject(issuer, label, issuer_id, /*is_signer=*/false));
+    SIGNET_ASSIGN_OR_RETURN(TokenObject o, CertificateObject(issuer, label, {}, /*is_signer=*/false));
     out->objects.push_back(std::move(o));
   }
   return std::shared_ptr<const TokenObjects>(std::move(out));

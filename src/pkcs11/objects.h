@@ -4,9 +4,11 @@
 //   1  the public key
 //   2  the signer's certificate (label = signer name)
 //   3… each issuer certificate of the chain, nearest first (label = its common name)
-// The two keys and the signer's certificate share CKA_ID (the signer's id, 16 bytes); each
-// issuer certificate has its own CKA_ID (the first 16 bytes of SHA-256 of its DER), so a tool
-// that pairs a key with "the certificate with the same id" finds the signer's certificate.
+// The two keys and the signer's certificate share CKA_ID (the signer's id, 16 bytes), so a
+// tool that pairs a key with "the certificate with the same id" finds the signer's
+// certificate. Each issuer certificate is CKA_TRUSTED and has its subject key identifier as
+// CKA_ID (the first 16 bytes of SHA-256 of its DER when it has none), so a chain builder that
+// looks an issuer up by the child's authority key identifier finds it.
 // Immutable once built; safe to share between threads.
 
 #include <cstddef>

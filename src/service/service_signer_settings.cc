@@ -60,8 +60,11 @@ Result<std::optional<domain::SigningPolicy>> Service::SetSignerPolicy(const Call
       attached.signing_policy_id = own->id;
       SIGNET_TRY(DeleteOwnedPolicy(tx, c, attached));
     }
-    e = {"signer.update", "signer", s.id,
-         JsonWriter().Add("signingPolicyId", s.signing_policy_id.value_or(""))
+    // Audited like any change of a signer's policy (UpdateSigner).
+    e = {"signer.policy.update", "signer", s.id,
+         JsonWriter().Add("signerName", s.name)
+             .Add("previousSigningPolicyId", v.signer.signing_policy_id.value_or(""))
+             .Add("signingPolicyId", s.signing_policy_id.value_or(""))
              .Add("approvalSteps", static_cast<std::int64_t>(in.steps.size())).Finish()};
     return result;
   });

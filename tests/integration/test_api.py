@@ -1644,6 +1644,20 @@ class StrictInputTest(SignetTestCase):
                              "clientMetadata.tool", "a string")
         self.assertEqual(admin().ok("GET", ops)["totalCount"], before)
 
+    def test_audit_checkpoint_bodies(self):
+        cp = admin().ok("GET", "/api/v1/audit-logs/checkpoint")
+        # The checkpoint comes back as GET returned it; anything else is named.
+        self.assertOk(admin().call("POST", "/api/v1/audit-logs/verify", {"checkpoint": cp}))
+        self.assertUnknown(admin().call("POST", "/api/v1/audit-logs/verify",
+                                        {"checkpoint": cp, "strict": True}), "strict")
+        self.assertUnknown(admin().call("POST", "/api/v1/audit-logs/verify",
+                                        {"checkpoint": dict(cp, signedBy="me")}),
+                           "checkpoint.signedBy")
+        heads = [dict(h, extra=1) for h in cp["heads"]]
+        self.assertUnknown(admin().call("POST", "/api/v1/audit-logs/verify",
+                                        {"checkpoint": dict(cp, heads=heads)}),
+                           "checkpoint.heads[0].extra")
+
     def test_client_metadata_limits_are_infisicals(self):
         signer = F.ec256
         digest = hashlib.sha256(b"limits").digest()

@@ -9,11 +9,13 @@ documentation, the test says so in a comment (the docs: "Code Signing" pages and
 reference under /api-reference/endpoints/code-signing/ and /approval-policies/).
 """
 
+import json
 import os
 import sys
 import tempfile
 import unittest
 import uuid
+from datetime import datetime, timedelta, timezone
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -259,6 +261,11 @@ class SignerRoutesTest(InfisicalTestCase):
                "constraints": {"maxSignings": 3}}
         got = self.assertOk(admin().call("PUT", path, put))
         self.assertTrue(got["hasSteps"])
+        # Audited like any policy change of a signer.
+        changes = [e for e in audit_events("signer.policy.update")
+                   if e["target"]["id"] == signer["id"]]
+        self.assertEqual(changes[0]["details"]["signingPolicyId"], got["id"])
+        self.assertEqual(changes[0]["details"]["previousSigningPolicyId"], "")
         self.assertEqual([s["stepNumber"] for s in got["steps"]], [1, 2])
         self.assertEqual(got["constraints"], {"maxSignings": 3, "maxWindowDuration": None})
         self.assertApprovalRequired(sign(F.api, tok("operator"), signer["id"], b"x", ALG))
@@ -546,6 +553,206 @@ class ApprovalPolicyRoutesTest(InfisicalTestCase):
         both = dict(body, requestDuration="2h")
         self.assertError(op.call("POST", AP + "/requests", both), 400,
                          message_contains="requestDuration")
+
+
+# ---- Infisical's documented reply shapes (API reference, "Code Signing" and "Approval
+# Policies"; response schemas as published). Signet's replies are supersets. ----
+
+# PkiSigners: create, update, delete, status (and list items, with four read-model fields).
+SIGNER_KEYS = {"id", "projectId", "name", "description", "status", "certificateId",
+               "approvalPolicyId", "lastSignedAt", "createdAt", "updatedAt", "caId", "commonName",
+               "certificateTtlDays", "certificateRenewBeforeDays", "certificateFailureReason",
+               "keyAlgorithm"}
+SIGNER_LIST_KEYS = SIGNER_KEYS | {"certificateCommonName", "certificateSerialNumber",
+                                  "certificateNotAfter", "approvalPolicyName"}
+# GET /signers/{id}: the certificate read model.
+SIGNER_GET_KEYS = SIGNER_LIST_KEYS | {"certificateNotBefore", "certificateKeyAlgorithm",
+                                      "certificateKeySource", "certificateHsmConnectorId",
+                                      "certificateStatus", "certificateCaId"}
+SIGN_KEYS = {"signature", "signingAlgorithm", "signerId"}
+PUBLIC_KEY_KEYS = {"publicKey", "algorithm"}
+CERTIFICATE_KEYS = {"certificatePem", "serialNumber", "signerName"}
+OPERATION_KEYS = {"id", "signerId", "projectId", "status", "signingAlgorithm", "dataHash",
+                  "actorType", "actorId", "actorName", "approvalGrantId", "clientMetadata",
+                  "errorMessage", "createdAt"}
+SIGNER_POLICY_KEYS = {"id", "signerId", "hasSteps", "steps", "constraints"}
+MEMBER_KEYS = {"membershipId", "signerId", "actorUserId", "actorIdentityId", "actorGroupId",
+               "role", "customRoleId", "createdAt", "updatedAt"}
+MY_PERMISSIONS_KEYS = {"canRead", "canEdit", "canDelete", "canEnableDisable", "canManageMembers",
+                       "canManagePolicy", "canSign", "canRequestSign", "canPreApprove",
+                       "canReissueCertificate", "canExportCertificate"}
+REQUEST_KEYS = {"id", "projectId", "policyId", "requesterId", "machineIdentityId",
+                "requesterName", "requesterEmail", "type", "status", "justification",
+                "currentStep", "requestData", "expiresAt", "createdAt", "updatedAt", "steps"}
+STEP_KEYS = {"name", "requiredApprovals", "stepNumber", "status", "approvers", "approvals"}
+GRANT_KEYS = {"id", "projectId", "requestId", "granteeUserId", "revokedByUserId",
+              "revocationReason", "status", "type", "attributes", "createdAt", "expiresAt",
+              "revokedAt", "granteeMachineIdentityId"}
+POLICY_KEYS = {"id", "projectId", "name", "type", "maxRequestTtl", "steps", "conditions",
+               "constraints", "bypassForMachineIdentities", "enforcementLevel", "bypassers"}
+
+
+class DocumentedShapesTest(InfisicalTestCase):
+    """Each request as Infisical's API reference documents it, and the documented reply keys."""
+
+    def assertKeys(self, reply, keys, what):
+        self.assertIsInstance(reply, dict, what)
+        missing = keys - set(reply)
+        self.assertFalse(missing, "%s lacks %s: %r" % (what, sorted(missing), reply))
+
+    def test_signer_endpoints(self):
+        # Create Signer — the documented body of the newest form.
+        body = {"name": unique("doc"), "description": "Release builds", "caId": F.ca["id"],
+                "commonName": "Doc Release", "certificateTtlDays": 90,
+                "keyAlgorithm": "EC_prime256v1",
+                "members": [{"kind": "user", "id": uid("operator"), "role": "operator"}],
+                "approvalPolicy": {"steps": [], "constraints": {}}}
+        created = self.assertOk(admin().call("POST", CM, body))
+        self.assertKeys(created, SIGNER_KEYS, "create")
+        self.assertEqual(created["certificateTtlDays"], 90)
+        sid = created["id"]
+        # List Signers (?offset&limit&search), Get Signer.
+        listed = self.assertOk(admin().call("GET", CM, query={"offset": 0, "limit": 20,
+                                                              "search": body["name"]}))
+        self.assertEqual(listed["totalCount"], 1)
+        self.assertKeys(listed["signers"][0], SIGNER_LIST_KEYS, "list item")
+        self.assertKeys(self.assertOk(admin().call("GET", "%s/%s" % (CM, sid))), SIGNER_GET_KEYS,
+                        "get")
+        # Update Signer {name?, description? (nullable)}; Update Signer Status {status}.
+        self.assertKeys(self.assertOk(admin().call("PATCH", "%s/%s" % (CM, sid),
+                                                   {"description": None})), SIGNER_KEYS, "update")
+        self.assertKeys(self.assertOk(admin().call("PATCH", "%s/%s/status" % (CM, sid),
+                                                   {"status": "active"})), SIGNER_KEYS, "status")
+        # Sign: {data (base64), signingAlgorithm, isDigest, clientMetadata{tool, hostname, …}}.
+        digest = os.urandom(32)
+        signed = self.assertOk(admin().call("POST", "%s/%s/sign" % (CM, sid), {
+            "data": b64(digest), "signingAlgorithm": "ECDSA_SHA256", "isDigest": True,
+            "clientMetadata": {"tool": "jarsigner", "hostname": "ci-7", "command": "jarsigner app.jar",
+                               "osUsername": "ci", "signingApplication": "jarsigner",
+                               "signingApplicationHash": "a" * 64}}))
+        self.assertKeys(signed, SIGN_KEYS, "sign")
+        pub = self.assertOk(admin().call("GET", "%s/%s/public-key" % (CM, sid)))
+        self.assertKeys(pub, PUBLIC_KEY_KEYS, "public key")
+        ok, out = openssl_verify(digest, unb64(signed["signature"]), ALG, is_digest=True,
+                                 public_key_pem=signer_public_key_pem(F.api, F.admin_token, sid))
+        self.assertTrue(ok, out)
+        self.assertKeys(self.assertOk(admin().call("GET", "%s/%s/certificate" % (CM, sid))),
+                        CERTIFICATE_KEYS, "certificate")
+        ops = self.assertOk(admin().call("GET", "%s/%s/operations" % (CM, sid),
+                                         query={"offset": 0, "limit": 20, "status": "success"}))
+        self.assertKeys(ops["operations"][0], OPERATION_KEYS, "operation")
+        self.assertEqual(ops["operations"][0]["clientMetadata"]["tool"], "jarsigner")
+        # Members, permissions, approval policy.
+        users = self.assertOk(admin().call("GET", "%s/%s/users" % (CM, sid)))
+        for m in users["memberships"]:
+            self.assertKeys(m, MEMBER_KEYS, "membership")
+        eff = self.assertOk(admin().call("GET", "%s/%s/effective-users" % (CM, sid)))
+        self.assertEqual({m["actorUserId"] for m in eff["members"]},
+                         {m["actorUserId"] for m in users["memberships"]})
+        self.assertKeys(self.assertOk(admin().call("GET", "%s/%s/my-permissions" % (CM, sid))),
+                        MY_PERMISSIONS_KEYS, "my-permissions")
+        perms = self.assertOk(admin().call("GET", "%s/%s/permissions" % (CM, sid)))
+        self.assertKeys(perms["data"], {"permissions", "memberships"}, "permissions")
+        self.assertKeys(self.assertOk(admin().call("GET", "%s/%s/approval-policy" % (CM, sid))),
+                        SIGNER_POLICY_KEYS, "approval policy")
+        self.assertKeys(self.assertOk(admin().call("POST", "%s/%s/issuance/check" % (CM, sid))),
+                        SIGNER_KEYS, "issuance check")
+        # Reissue: {caId, commonName?, certificateTtlDays?, keyAlgorithm?}.
+        self.assertKeys(self.assertOk(admin().call("POST", "%s/%s/certificate/reissue" % (CM, sid),
+                                                   {"caId": F.ca["id"], "certificateTtlDays": 30})),
+                        SIGNER_KEYS, "reissue")
+        self.assertKeys(self.assertOk(admin().call("DELETE", "%s/%s" % (CM, sid))), SIGNER_KEYS,
+                        "delete")
+
+    def test_legacy_create_with_approval_policy_id(self):
+        # Create Signer, the form with a certificate and approvalPolicyId: the policy applies.
+        policy = self.assertOk(admin().call("POST", AP, {
+            "projectId": F.project_id, "name": unique("legacy"),
+            "steps": [{"requiredApprovals": 1, "approvers": [{"type": "user", "id": uid("lead1")}]}],
+            "constraints": {"maxSignings": 1}}))["policy"]
+        cert = issue_certificate(F.api, F.admin_token, F.ca["id"])
+        signer = self.assertOk(admin().call("POST", CM, {
+            "name": unique("legacy"), "certificateId": cert["certificateId"],
+            "approvalPolicyId": policy["id"]}))
+        self.assertKeys(signer, SIGNER_KEYS, "create")
+        self.assertEqual(signer["approvalPolicyId"], policy["id"])
+        self.assertOk(admin().call("POST", "%s/%s/users" % (CM, signer["id"]),
+                                   {"userIds": [uid("operator")], "role": "operator"}))
+        self.assertApprovalRequired(sign(F.api, tok("operator"), signer["id"], b"x", ALG))
+
+    def test_request_and_grant_endpoints(self):
+        signer = self.assertOk(admin().call("POST", CM, infisical_signer(
+            members=[{"kind": "user", "id": uid("operator"), "role": "operator"},
+                     {"kind": "identity", "id": F.machine[0]["id"], "role": "operator"}],
+            approvalPolicy={"steps": [{"stepNumber": 1, "requiredApprovals": 1,
+                                       "approverUserIds": [uid("lead1")]}],
+                            "constraints": {"maxSignings": 5, "maxWindowDuration": "8h"}})))
+        sid = signer["id"]
+        # Request To Sign: {justification, requestedSignings?, requestedWindowStart?, …End?}.
+        start = datetime.now(timezone.utc) + timedelta(seconds=1)
+        end = start + timedelta(hours=2)
+        request = self.assertOk(as_(tok("operator")).call("POST", "%s/%s/requests" % (CM, sid), {
+            "justification": "CI/CD release build", "requestedSignings": 2,
+            "requestedWindowStart": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "requestedWindowEnd": end.strftime("%Y-%m-%dT%H:%M:%SZ")}))
+        self.assertKeys(request, REQUEST_KEYS, "request")
+        self.assertKeys(request["steps"][0], STEP_KEYS, "request step")
+        listed = self.assertOk(admin().call("GET", "%s/%s/requests" % (CM, sid),
+                                            query={"statuses": "pending", "offset": 0, "limit": 25}))
+        self.assertEqual([r["id"] for r in listed["requests"]], [request["id"]])
+        # Pre-approve: {granteeUserId|granteeIdentityId, justification, requestedSignings?}.
+        pre = self.assertOk(admin().call("POST", "%s/%s/requests/pre-approve" % (CM, sid), {
+            "granteeIdentityId": F.machine[0]["id"], "justification": "nightly",
+            "requestedSignings": 3}))
+        self.assertKeys(pre["request"], REQUEST_KEYS, "pre-approved request")
+        self.assertKeys(pre["grant"], GRANT_KEYS, "pre-approved grant")
+        # The generic routes see the same request and grant.
+        got = self.assertOk(admin().call("GET", "%s/requests/%s" % (AP, request["id"])))["request"]
+        self.assertEqual(got["id"], request["id"])
+        grant = self.assertOk(admin().call("GET", "%s/grants/%s" % (AP, pre["grant"]["id"])))["grant"]
+        self.assertKeys(grant, GRANT_KEYS, "grant")
+        self.assertEqual(grant["granteeMachineIdentityId"], F.machine[0]["id"])
+        policies = self.assertOk(admin().call("GET", AP, query={"scope": "project",
+                                                                "id": F.project_id}))
+        for p in policies["policies"]:
+            self.assertKeys(p, POLICY_KEYS, "policy")
+
+
+class ModuleWithInfisicalConfigTest(InfisicalTestCase):
+    """The PKCS#11 module started with only an Infisical configuration file."""
+
+    def test_pkcs11_tool_signs_with_an_infisical_config_file(self):
+        if os.environ.get("SIGNET_SANITIZE"):
+            self.skipTest("the tools cannot load an ASan-built module")
+        import shutil
+        import subprocess
+        tool = shutil.which("pkcs11-tool")
+        if tool is None:
+            raise AssertionError("pkcs11-tool is not installed (scripts/install-deps.sh)")
+        module = os.path.join(os.environ.get("SIGNET_BUILD_DIR", "build"), "lib",
+                              "libsignet-pkcs11.so")
+        signer = self.assertOk(admin().call("POST", CM, infisical_signer(
+            members=[{"kind": "identity", "id": F.machine[0]["id"], "role": "operator"}])))
+        with tempfile.TemporaryDirectory() as d:
+            conf = write_file(os.path.join(d, "pkcs11.conf"), json.dumps({
+                "server_url": F.server.base_url,
+                "auth": {"client_id": F.machine[1], "client_secret": F.machine[2]}}))
+            os.chmod(conf, 0o600)
+            env = {k: v for k, v in os.environ.items()
+                   if not k.startswith(("SIGNET_", "INFISICAL_"))}
+            env["INFISICAL_CONFIG"] = conf
+            data = write_file(os.path.join(d, "data"), os.urandom(500))
+            sig = os.path.join(d, "sig")
+            proc = subprocess.run([tool, "--module", os.path.abspath(module), "--token-label",
+                                   signer["name"], "--sign", "-m", "ECDSA-SHA256",
+                                   "--signature-format", "openssl", "-i", data, "-o", sig],
+                                  env=env, capture_output=True, text=True, timeout=120)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            with open(data, "rb") as f, open(sig, "rb") as g:
+                ok, out = openssl_verify(f.read(), g.read(), ALG,
+                                         public_key_pem=signer_public_key_pem(F.api, F.admin_token,
+                                                                              signer["id"]))
+            self.assertTrue(ok, out)
 
 
 if __name__ == "__main__":

@@ -48,6 +48,8 @@ class F:
     root_pem = None
     client_id = None
     client_secret = None
+    lead_token = None
+    identity = None
 
 
 def need_tool(name):
@@ -82,15 +84,16 @@ def setUpModule():
         F.root_pem = write_file(os.path.join(F.work, "root.pem"), F.api.ok(
             "GET", "/api/v1/pki/ca/%s/certificate" % root["id"])["certificate"])
         identity, F.client_id, F.client_secret, _ = create_identity(F.api, F.admin_token)
+        F.identity = identity
 
         # A policy that needs one approval by a project member; machine identities not exempt.
         project_id = default_project_id(F.api, F.admin_token)
-        lead, _ = create_user(F.api, F.admin_token)
+        lead, F.lead_token = create_user(F.api, F.admin_token)
         add_project_member(F.api, F.admin_token, project_id, user_id=lead["id"])
         policy = F.api.ok("POST", "/api/v1/pki/signing-policies", {
             "name": unique("p11-policy"),
             "steps": [{"requiredApprovals": 1, "approvers": [{"type": "user", "id": lead["id"]}]}],
-            "constraints": {"maxSignings": 3}, "bypassForMachineIdentities": False})
+            "constraints": {"maxSignings": 20}, "bypassForMachineIdentities": False})
 
         for key, algorithm, with_policy in (("rsa", "RSA_2048", False),
                                             ("ec", "EC_prime256v1", False),
@@ -437,6 +440,253 @@ class JarsignerTest(SignetTestCase):
         ops = operations(F.signers[key]["id"])
         self.assertEqual(ops[0]["clientMetadata"]["tool"], "jarsigner")
         self.assertIn("-storepass ***", ops[0]["clientMetadata"]["command"])
+
+
+class InfisicalSetupTest(SignetTestCase):
+    """Issue 13: the module takes an Infisical set-up as it is (its PKCS#11 module README:
+    /etc/infisical/pkcs11.conf or INFISICAL_CONFIG, server_url, auth{…}, cache{…},
+    approval{…}, log_level, log_file; INFISICAL_UNIVERSAL_AUTH_CLIENT_ID/SECRET,
+    INFISICAL_TOKEN, INFISICAL_SERVER_URL)."""
+
+    def setUp(self):
+        self.tool = need_tool("pkcs11-tool")
+
+    def env_with(self, config=None, **variables):
+        env = {k: v for k, v in F.env.items() if k != "SIGNET_PKCS11_CONFIG"}
+        if config is not None:
+            conf = write_file(path(unique("infisical") + ".conf"), json.dumps(config))
+            os.chmod(conf, 0o600)
+            env["INFISICAL_CONFIG"] = conf
+        env.update(variables)
+        return env
+
+    def p11(self, env, *args):
+        return run([self.tool, "--module", MODULE] + list(args), env=env)
+
+    def sign_file(self, env, key, data, *extra):
+        data_file = write_file(path(unique("in")), data)
+        sig_file = path(unique("sig"))
+        code, out, err = self.p11(env, "--token-label", F.signers[key]["name"], "--sign", "-m",
+                                  "ECDSA-SHA256", "--signature-format", "openssl", "-i",
+                                  data_file, "-o", sig_file, *extra)
+        return code, out, err, data_file, sig_file
+
+    def assertVerifies(self, key, data_file, sig_file):
+        code, out = run_openssl(["dgst", "-sha256", "-verify", F.signers[key]["pub"],
+                                 "-signature", sig_file, data_file])
+        self.assertEqual(code, 0, out)
+        self.assertIn("Verified OK", out)
+
+    def test_infisical_config_file_and_environment(self):
+        # The README's full example (paths adjusted), credentials in the file.
+        env = self.env_with({
+            "server_url": F.server.base_url,
+            "auth": {"client_id": F.client_id, "client_secret": F.client_secret},
+            "tls": {"skip_verify": False},
+            "cache": {"token_ttl_seconds": 300, "cert_ttl_seconds": 3600,
+                      "signer_ttl_seconds": 300},
+            "log_level": "info", "log_file": path(unique("module") + ".log")})
+        code, out, err = self.p11(env, "--list-slots")
+        self.assertEqual(code, 0, err)
+        self.assertIn(F.signers["ec"]["name"], out)
+        code, out, err, data_file, sig_file = self.sign_file(env, "ec", b"infisical config")
+        self.assertEqual(code, 0, err)
+        self.assertVerifies("ec", data_file, sig_file)
+        # Only server_url in the file; the credentials from Infisical's variables; the file
+        # named by INFISICAL_PKCS11_CONFIG.
+        env = self.env_with(None, INFISICAL_UNIVERSAL_AUTH_CLIENT_ID=F.client_id,
+                            INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET=F.client_secret)
+        env["INFISICAL_PKCS11_CONFIG"] = write_file(path(unique("p") + ".conf"), json.dumps(
+            {"server_url": "http://127.0.0.1:1"}))
+        env["INFISICAL_PKCS11_SERVER_URL"] = F.server.base_url
+        code, out, err, data_file, sig_file = self.sign_file(env, "ec", b"infisical env")
+        self.assertEqual(code, 0, err)
+        self.assertVerifies("ec", data_file, sig_file)
+
+    def test_unknown_keys_are_a_startup_error(self):
+        for config, key in (({"server_url": F.server.base_url, "serverURL": "x"}, "serverURL"),
+                            ({"server_url": F.server.base_url,
+                              "auth": {"clientId": F.client_id}}, "auth.clientId"),
+                            ({"server_url": F.server.base_url,
+                              "approval": {"exclude_scope_fields": ["dataHash2"]}}, "dataHash2")):
+            with self.subTest(key=key):
+                code, out, err = self.p11(self.env_with(config), "--list-slots")
+                self.assertNotEqual(code, 0, out)
+                self.assertIn(key, err)
+                self.assertIn("CKR_FUNCTION_FAILED", err)
+
+    def test_wrong_credentials_fail_with_one_line(self):
+        env = self.env_with({"server_url": F.server.base_url,
+                             "auth": {"client_id": F.client_id, "client_secret": "wrong"}})
+        code, out, err = self.p11(env, "--list-slots")
+        self.assertNotEqual(code, 0, out)
+        self.assertNotIn("Signet (log in)", out)
+        lines = [l for l in err.splitlines() if l.startswith("signet-pkcs11:")]
+        self.assertEqual(len(lines), 1, err)
+        self.assertIn("login as client id %s failed" % F.client_id, lines[0])
+        # A token the server refuses: the slot list fails, no login slot.
+        env = self.env_with({"server_url": F.server.base_url, "auth": {"token": "sgt_bogus"}})
+        code, out, err = self.p11(env, "--list-slots")
+        self.assertNotEqual(code, 0, out)
+        self.assertNotIn("Signet (log in)", out)
+        self.assertIn("refused", err)
+
+    def test_unresponsive_server_fails_once_within_the_timeout(self):
+        import socket
+        import time
+        silent = socket.socket()
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)  # accepts connections, never answers
+        try:
+            url = "http://127.0.0.1:%d" % silent.getsockname()[1]
+            for config in ({"serverUrl": url, "clientId": "a", "clientSecret": "b",
+                            "timeoutSeconds": 2},
+                           {"serverUrl": url, "token": "t", "timeoutSeconds": 2}):
+                with self.subTest(config=sorted(config)):
+                    conf = write_file(path(unique("silent") + ".json"), json.dumps(config))
+                    env = dict(F.env)
+                    env["SIGNET_PKCS11_CONFIG"] = conf
+                    started = time.monotonic()
+                    code, out, err = run([self.tool, "--module", MODULE, "--list-slots"], env=env)
+                    elapsed = time.monotonic() - started
+                    self.assertNotEqual(code, 0, out)
+                    self.assertIn("timed out after 2s", err)
+                    self.assertEqual(err.count("timed out"), 1, err)
+                    self.assertLess(elapsed, 3.9, "waited %.1fs: more than one timeout" % elapsed)
+        finally:
+            silent.close()
+
+    def test_pin_login_reaches_the_signers_in_the_same_process(self):
+        env = self.env_with({"server_url": F.server.base_url})
+        pin = "%s:%s" % (F.client_id, F.client_secret)
+        data_file = write_file(path(unique("in")), b"pin login")
+        sig_file = path(unique("sig"))
+        # The first slot is the login token; after C_Login it holds every signer's key.
+        code, out, err = self.p11(env, "--login", "--pin", pin, "--label", F.signers["ec"]["name"],
+                                  "--sign", "-m", "ECDSA-SHA256", "--signature-format", "openssl",
+                                  "-i", data_file, "-o", sig_file)
+        self.assertEqual(code, 0, err)
+        self.assertVerifies("ec", data_file, sig_file)
+        code, out, err = self.p11(env, "--login", "--pin", pin, "--list-objects")
+        self.assertEqual(code, 0, err)
+        for key in ("rsa", "ec", "ec384"):
+            self.assertIn("label:      %s" % F.signers[key]["name"], out)
+
+    def test_p11tool_pin_login_test_sign_and_export_chain(self):
+        p11tool = need_tool("p11tool")
+        # Configured credentials: --test-sign signs and verifies with the token's public key;
+        # --export-chain follows the issuers (CKA_TRUSTED, CKA_ID = subject key id) to the root.
+        name = F.signers["rsa"]["name"]
+        code, out, err = run([p11tool, "--provider", MODULE, "--test-sign",
+                              "pkcs11:token=%s;object=%s" % (name, name)])
+        self.assertEqual(code, 0, out + err)
+        self.assertIn("Verifying against public key in the token... ok", out + err)
+        code, out, err = run([p11tool, "--provider", MODULE, "--export-chain",
+                              "pkcs11:token=%s;object=%s;type=cert" % (name, name)])
+        self.assertEqual(code, 0, err)
+        self.assertEqual(out.count("-----BEGIN CERTIFICATE-----"), 3, out)
+        chain = write_file(path(unique("chain") + ".pem"), out)
+        leaf_end = out.index("-----END CERTIFICATE-----") + len("-----END CERTIFICATE-----")
+        leaf = write_file(path(unique("leaf") + ".pem"), out[:leaf_end] + "\n")
+        code, vout = run_openssl(["verify", "-CAfile", F.root_pem, "-untrusted", chain, leaf])
+        self.assertEqual(code, 0, vout)
+        # The PIN clientId:clientSecret logs in on the login token, where p11tool finds the key.
+        env = self.env_with({"server_url": F.server.base_url})
+        code, out, err = run([p11tool, "--provider", MODULE, "--login",
+                              "--set-pin=%s:%s" % (F.client_id, F.client_secret), "--test-sign",
+                              "pkcs11:token=Signet%%20%%28log%%20in%%29;object=%s" % name], env=env)
+        self.assertEqual(code, 0, out + err)
+        self.assertIn("Verifying against public key in the token... ok", out + err)
+
+    def test_jarsigner_logs_in_with_the_pin_on_the_first_slot(self):
+        jarsigner = need_tool("jarsigner")
+        jar = need_tool("jar")
+        d = tempfile.mkdtemp(dir=F.work)
+        write_file(os.path.join(d, "a.txt"), "pin login\n")
+        code, out, err = run([jar, "cf", "app.jar", "a.txt"], cwd=d)
+        self.assertEqual(code, 0, err)
+        cfg = write_file(os.path.join(d, "p.cfg"),
+                         "name = SignetPin\nlibrary = %s\nslotListIndex = 0\n" % MODULE)
+        env = self.env_with({"server_url": F.server.base_url})
+        name = F.signers["ec"]["name"]
+        code, out, err = run([jarsigner, "-keystore", "NONE", "-storetype", "PKCS11",
+                              "-providerClass", "sun.security.pkcs11.SunPKCS11",
+                              "-providerArg", cfg,
+                              "-storepass", "%s:%s" % (F.client_id, F.client_secret),
+                              "-sigalg", "SHA256withECDSA", os.path.join(d, "app.jar"), name],
+                             env=env, cwd=d)
+        self.assertEqual(code, 0, "jarsigner failed:\n%s\n%s" % (out, err))
+        code, out, err = run([jarsigner, "-verify", os.path.join(d, "app.jar")])
+        self.assertEqual(code, 0, out + err)
+        self.assertIn("jar verified", out)
+
+    def test_automatic_access_request_then_signing_after_approval(self):
+        env = self.env_with({
+            "server_url": F.server.base_url,
+            "auth": {"client_id": F.client_id, "client_secret": F.client_secret},
+            "approval": {"signing_duration": "1h", "signing_count": 2}})
+        data = b"needs an approval " + os.urandom(8)
+        data_file = write_file(path(unique("in")), data)
+        sig_file = path(unique("sig"))
+        args = ["--token-label", F.signers["policy"]["name"], "--sign", "-m", "ECDSA-SHA256",
+                "--signature-format", "openssl", "-i", data_file, "-o", sig_file]
+        code, out, err = self.p11(env, *args)
+        self.assertNotEqual(code, 0, out)
+        opened = [l for l in err.splitlines() if "opened access request" in l]
+        self.assertEqual(len(opened), 1, err)
+        request_id = opened[0].split("opened access request ")[1].split()[0]
+        request = F.api.ok("GET", "/api/v1/pki/signing-requests/" + request_id)
+        self.assertEqual(request["status"], "pending")
+        self.assertEqual(request["requesterId"], F.identity["id"])
+        self.assertEqual(request["requestedSignings"], 2)
+        self.assertEqual(request["requestedWindowDuration"], "1h")
+        scope = request["scope"]
+        self.assertEqual(scope["signingApplication"], "pkcs11-tool")
+        with open(os.path.realpath(self.tool), "rb") as f:
+            self.assertEqual(scope["signingApplicationHash"], hashlib.sha256(f.read()).hexdigest())
+        self.assertIn("--token-label", scope["command"])
+        self.assertTrue(scope["hostname"])
+        self.assertTrue(scope["osUsername"])
+        self.assertEqual(scope["ipAddress"], "127.0.0.1")  # filled in by the server
+        self.assertRegex(scope["dataHash"], "^[0-9a-f]{64}$")
+        # A rerun before approval finds the same request.
+        code, out, err = self.p11(env, *args)
+        self.assertNotEqual(code, 0, out)
+        self.assertIn("access request %s" % request_id, err)
+        self.assertNotIn("opened access request", err)
+        pending, _ = list_all(F.api, F.admin_token, "/api/v1/pki/signing-requests", "requests",
+                              {"signerId": F.signers["policy"]["id"], "status": "pending"})
+        self.assertEqual([r["id"] for r in pending if r["requesterId"] == F.identity["id"]],
+                         [request_id])
+        F.api.ok("POST", "/api/v1/pki/signing-requests/%s/approve" % request_id, {},
+                 token=F.lead_token)
+        code, out, err = self.p11(env, *args)
+        self.assertEqual(code, 0, err)
+        self.assertVerifies("policy", data_file, sig_file)
+        # Excluded fields stay out; ip_address pins the address. (Other data: the grant above
+        # still has a signing left for this data and command.)
+        data_file = write_file(path(unique("in")), b"another artifact " + os.urandom(8))
+        args[args.index("-i") + 1] = data_file
+        env = self.env_with({
+            "server_url": F.server.base_url,
+            "auth": {"client_id": F.client_id, "client_secret": F.client_secret},
+            "approval": {"signing_count": 1, "ip_address": "10.9.8.7",
+                         "exclude_scope_fields": ["command", "data_hash", "os_username"]}})
+        code, out, err = self.p11(env, *args)
+        self.assertNotEqual(code, 0, out)
+        self.assertIn("opened access request", err)
+        request_id = [l for l in err.splitlines()
+                      if "opened access request" in l][0].split("request ")[1].split()[0]
+        scope = F.api.ok("GET", "/api/v1/pki/signing-requests/" + request_id)["scope"]
+        self.assertEqual(sorted(scope), ["hostname", "ipAddress", "signingApplication",
+                                         "signingApplicationHash"])
+        self.assertEqual(scope["ipAddress"], "10.9.8.7")
+        # Leave the policy signer without grant or pending request for the other tests.
+        F.api.ok("POST", "/api/v1/pki/signing-requests/%s/cancel" % request_id, {})
+        grants, _ = list_all(F.api, F.admin_token, "/api/v1/pki/signing-grants", "grants",
+                             {"signerId": F.signers["policy"]["id"], "status": "active"})
+        for g in grants:
+            F.api.ok("POST", "/api/v1/pki/signing-grants/%s/revoke" % g["id"], {})
 
 
 if __name__ == "__main__":

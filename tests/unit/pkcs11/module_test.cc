@@ -562,7 +562,12 @@ TEST_F(Pkcs11ModuleTest, SignErrors) {
   EXPECT_EQ(p()->C_EncryptInit(h, &sha256, key), CKR_FUNCTION_NOT_SUPPORTED);
   EXPECT_EQ(p()->C_DecryptInit(h, &sha256, key), CKR_FUNCTION_NOT_SUPPORTED);
   EXPECT_EQ(p()->C_DigestInit(h, &sha256), CKR_FUNCTION_NOT_SUPPORTED);
-  EXPECT_EQ(p()->C_GenerateRandom(h, data, 4), CKR_FUNCTION_NOT_SUPPORTED);
+  // No random number generator on the token (and no pretending to have one).
+  CK_SESSION_HANDLE r = Open("ec");
+  EXPECT_EQ(p()->C_GenerateRandom(r, data, 4), CKR_RANDOM_NO_RNG);
+  EXPECT_EQ(p()->C_SeedRandom(r, data, 4), CKR_RANDOM_NO_RNG);
+  EXPECT_EQ(p()->C_CloseSession(r), CKR_OK);
+  EXPECT_EQ(p()->C_GenerateRandom(r, data, 4), CKR_SESSION_HANDLE_INVALID);
   EXPECT_EQ(p()->C_CreateObject(h, nullptr, 0, nullptr), CKR_FUNCTION_NOT_SUPPORTED);
   EXPECT_EQ(p()->C_DestroyObject(h, key), CKR_FUNCTION_NOT_SUPPORTED);
   EXPECT_EQ(p()->C_GenerateKeyPair(h, nullptr, nullptr, 0, nullptr, 0, nullptr, nullptr),

@@ -3,6 +3,7 @@
 
 #include <cstring>
 #include <map>
+#include <set>
 
 #include <gtest/gtest.h>
 
@@ -48,7 +49,8 @@ TEST(Pkcs11Config, FileThenEnvironmentOverrides) {
   EXPECT_EQ(c->client_id, "id-file");
   EXPECT_EQ(c->client_secret.string_view(), "s-file");
   EXPECT_EQ(c->ca_cert_path, "/ca.pem");
-  EXPECT_EQ(c->cache_ttl, std::chrono::seconds(7));
+  EXPECT_EQ(c->signer_ttl, std::chrono::seconds(7));
+  EXPECT_EQ(c->cert_ttl, std::chrono::seconds(7));
   EXPECT_EQ(c->timeout, std::chrono::seconds(9));
   EXPECT_EQ(c->log_file, "/tmp/l");
   EXPECT_EQ(c->source, "/etc/signet/pkcs11.json");
@@ -64,7 +66,8 @@ TEST(Pkcs11Config, FileThenEnvironmentOverrides) {
   EXPECT_EQ(c->client_id, "id-env");
   EXPECT_EQ(c->client_secret.string_view(), "s-env");
   EXPECT_EQ(c->ca_cert_path, "/env-ca.pem");
-  EXPECT_EQ(c->cache_ttl, std::chrono::seconds(0));
+  EXPECT_EQ(c->signer_ttl, std::chrono::seconds(0));
+  EXPECT_EQ(c->cert_ttl, std::chrono::seconds(0));
 }
 
 TEST(Pkcs11Config, InfisicalFallbacksAndToken) {
@@ -122,6 +125,83 @@ TEST(Pkcs11Config, Errors) {
   c = LoadConfig(f.env(), f.reader());
   ASSERT_FALSE(c.has_value());
   EXPECT_NE(c.error().message.find("SIGNET_PKCS11_TIMEOUT"), std::string::npos);
+}
+
+// Infisical's documented full example (its PKCS#11 module README, "Full config example"),
+// read as it is.
+TEST(Pkcs11Config, InfisicalFileAsItIs) {
+  FakeEnv f;
+  f.files["/etc/infisical/pkcs11.conf"] = R"({
+    "server_url": "https://signet.example",
+    "auth": {"client_id": "your-client-id", "client_secret": "your-client-secret"},
+    "tls": {"ca_cert_path": "/path/to/custom-ca.pem", "skip_verify": false},
+    "cache": {"token_ttl_seconds": 300, "cert_ttl_seconds": 3600, "signer_ttl_seconds": 300},
+    "approval": {"signing_duration": "8h", "signing_count": 10,
+                 "exclude_scope_fields": ["data_hash", "ip_address"], "ip_address": "10.0.0.7"},
+    "log_level": "info",
+    "log_file": "/var/log/infisical-pkcs11.log"})";
+  auto c = LoadConfig(f.env(), f.reader());
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->source, "/etc/infisical/pkcs11.conf");
+  EXPECT_EQ(c->server_url, "https://signet.example");
+  EXPECT_EQ(c->client_id, "your-client-id");
+  EXPECT_EQ(c->client_secret.string_view(), "your-client-secret");
+  EXPECT_EQ(c->ca_cert_path, "/path/to/custom-ca.pem");
+  EXPECT_EQ(c->signer_ttl, std::chrono::seconds(300));
+  EXPECT_EQ(c->cert_ttl, std::chrono::seconds(3600));
+  EXPECT_EQ(c->token_ttl, std::chrono::seconds(300));
+  EXPECT_EQ(c->log_file, "/var/log/infisical-pkcs11.log");
+  EXPECT_EQ(c->log_level, "info");
+  ASSERT_TRUE(c->approval.enabled());
+  EXPECT_EQ(c->approval.signing_duration, Millis(8LL * 3600 * 1000));
+  EXPECT_EQ(c->approval.signing_count, 10);
+  EXPECT_EQ(c->approval.exclude_scope_fields, (std::set<std::string>{"dataHash", "ipAddress"}));
+  EXPECT_EQ(c->approval.ip_address, "10.0.0.7");
+
+  // INFISICAL_PKCS11_CONFIG and INFISICAL_CONFIG name the file; the first set wins.
+  f.files["/a.conf"] = R"({"server_url":"https://a.example"})";
+  f.files["/b.conf"] = R"({"server_url":"https://b.example"})";
+  f.vars["INFISICAL_CONFIG"] = "/b.conf";
+  EXPECT_EQ(LoadConfig(f.env(), f.reader())->server_url, "https://b.example");
+  f.vars["INFISICAL_PKCS11_CONFIG"] = "/a.conf";
+  EXPECT_EQ(LoadConfig(f.env(), f.reader())->server_url, "https://a.example");
+  f.vars["INFISICAL_PKCS11_SERVER_URL"] = "https://env.example";
+  EXPECT_EQ(LoadConfig(f.env(), f.reader())->server_url, "https://env.example");
+  // Token auth.
+  f.files["/a.conf"] = R"({"server_url":"https://a.example","auth":{"method":"token","token":"t"}})";
+  auto t = LoadConfig(f.env(), f.reader());
+  ASSERT_TRUE(t.has_value()) << t.error().message;
+  EXPECT_EQ(t->token.string_view(), "t");
+}
+
+TEST(Pkcs11Config, UnknownKeysAndBadValuesAreStartupErrors) {
+  FakeEnv f;
+  f.vars["INFISICAL_CONFIG"] = "/c.conf";
+  auto fails = [&](const std::string& json, std::string_view expected) {
+    f.files["/c.conf"] = json;
+    auto c = LoadConfig(f.env(), f.reader());
+    ASSERT_FALSE(c.has_value()) << json;
+    EXPECT_NE(c.error().message.find(expected), std::string::npos) << c.error().message;
+    EXPECT_NE(c.error().message.find("/c.conf"), std::string::npos) << c.error().message;
+  };
+  fails(R"({"server_url":"https://x","serverURL":"https://y"})", "unknown field 'serverURL'");
+  fails(R"({"server_url":"https://x","auth":{"clientid":"a"}})", "unknown field 'auth.clientid'");
+  fails(R"({"server_url":"https://x","cache":{"ttl":1}})", "unknown field 'cache.ttl'");
+  fails(R"({"server_url":"https://x","approval":{"signing_counts":1}})",
+        "unknown field 'approval.signing_counts'");
+  fails(R"({"server_url":"https://x","approval":{"exclude_scope_fields":["dataHash2"]}})",
+        "'dataHash2' is not one of");
+  fails(R"({"server_url":"https://x","approval":{"ip_address":"build-agent-02"}})",
+        "not an IP address");
+  fails(R"({"server_url":"https://x","approval":{"signing_duration":"30s"}})", "signing_duration");
+  fails(R"({"server_url":"https://x","approval":{"signing_duration":"60d"}})", "signing_duration");
+  fails(R"({"server_url":"https://x","approval":{"signing_count":-5}})", "signing_count");
+  fails(R"({"server_url":"https://x","log_level":"verbose"})", "log_level");
+  fails(R"({"server_url":"https://x","tls":{"skip_verify":true}})", "skip_verify");
+  fails(R"({"server_url":"https://x","auth":{"method":"oidc"}})", "auth.method");
+  fails(R"({"server_url":"https://x","auth":{"method":"token"}})", "no token");
+  fails(R"({"server_url":"https://x","serverUrl":"https://y"})", "serverUrl and server_url");
+  fails(R"({"server_url":7})", "server_url must be a string");
 }
 
 TEST(Pkcs11Metadata, RedactsSecrets) {
