@@ -119,7 +119,8 @@ int Serve(const Config& config) {
   options.max_connections = ConnectionCap(config);
 
   auto router = std::make_shared<http::Router>();
-  http::RegisterApiRoutes(*router, svc, metrics, http::RouteOptions{config.node_id});
+  http::RegisterApiRoutes(*router, svc, metrics,
+                          http::RouteOptions{config.node_id, config.server.tls.has_value()});
   options.on_complete = [&metrics](const http::Request& req, const std::string& pattern,
                                    const http::Response& resp, std::chrono::steady_clock::duration took) {
     metrics.http_requests.Inc({std::string(HttpMethodLabel(req.method)), pattern.empty() ? "unmatched" : pattern, std::to_string(resp.status)});
