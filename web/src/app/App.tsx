@@ -1,0 +1,93 @@
+// The console: session check, login, then the page the URL names.
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { setSessionEndedHandler } from '../api/client';
+import { currentSession, logOut } from '../api/session';
+import type { Principal, Project } from '../api/types';
+import { ErrorNotice, Loading, Toasts } from '../components/feedback';
+import { matchPattern, navigate, useLocation } from '../lib/router';
+import { Login } from '../pages/Login';
+import { Shell } from '../pages/Shell';
+import { AppProvider, loadProjects } from './state';
+import { routePage } from './pages';
+
+type Phase =
+  | { kind: 'checking' }
+  | { kind: 'failed'; error: unknown }
+  | { kind: 'login'; reason: string | null }
+  | { kind: 'in'; me: Principal; projects: Project[] };
+
+const FALLBACK_PROJECT: Project = { id: 'default', name: 'default', slug: 'default', description: '', createdAt: '' };
+
+export function App() {
+  const [phase, setPhase] = useState<Phase>({ kind: 'checking' });
+  const loc = useLocation();
+
+  const enter = useCallback(async (me: Principal) => {
+    let projects: Project[] = [];
+    try {
+      projects = await loadProjects();
+    } catch {
+      // shown per page: lists name the project they could not read
+    }
+    setPhase({ kind: 'in', me, projects: projects.length ? projects : [FALLBACK_PROJECT] });
+  }, []);
+
+  useEffect(() => {
+    currentSession().then(
+      (s) => (s ? enter(s.principal) : setPhase({ kind: 'login', reason: null })),
+      (error) => setPhase({ kind: 'failed', error }),
+    );
+    setSessionEndedHandler(() => setPhase({ kind: 'login', reason: 'Your session has ended. Log in again to continue.' }));
+    return () => setSessionEndedHandler(null);
+  }, [enter]);
+
+  const logout = useCallback(() => {
+    logOut().finally(() => {
+      setPhase({ kind: 'login', reason: 'You are logged out.' });
+      navigate('/login', { replace: true });
+    });
+  }, []);
+
+  useEffect(() => {
+    const base = 'Signet';
+    document.title = loc.path === '/login' || phase.kind === 'login' ? `Log in · ${base}` : base;
+  }, [loc.path, phase.kind]);
+
+  if (phase.kind === 'checking') return <Loading label="Loading Signet…" />;
+  if (phase.kind === 'failed') {
+    return (
+      <main class="login-wrap">
+        <div class="login">
+          <ErrorNotice error={phase.error} title="Signet did not answer." />
+          <button type="button" class="btn" onClick={() => location.reload()}>
+            Try again
+          </button>
+        </div>
+      </main>
+    );
+  }
+  if (phase.kind === 'login') {
+    return (
+      <>
+        <Login
+          reason={phase.reason}
+          onLoggedIn={(s) => {
+            void enter(s.principal);
+            if (loc.path === '/login' || loc.path === '/') navigate('/signers', { replace: true });
+          }}
+        />
+        <Toasts />
+      </>
+    );
+  }
+  if (loc.path === '/' || loc.path === '/login' || matchPattern('/login', loc.path)) {
+    queueMicrotask(() => navigate('/signers', { replace: true }));
+    return <Loading />;
+  }
+  return (
+    <AppProvider me={phase.me} projects={phase.projects} logout={logout}>
+      <Shell>{routePage(loc.path)}</Shell>
+      <Toasts />
+    </AppProvider>
+  );
+}
