@@ -16,7 +16,8 @@ packages=(
 # Extra packages for the integration tests and benchmarks (real tools and services).
 if [[ "${SIGNET_DEPS:-all}" == "all" ]]; then
   packages+=(opensc libengine-pkcs11-openssl osslsigncode openjdk-17-jdk-headless
-             postgresql wrk nginx-light)
+             postgresql wrk nginx-light
+             chromium)  # the console's browser tests (web/e2e) drive Debian's Chromium
 fi
 
 # npm comes with NodeSource's nodejs package; Debian's own nodejs needs the npm package too.
