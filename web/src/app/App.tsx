@@ -16,6 +16,12 @@ type Phase =
   | { kind: 'login'; reason: string | null }
   | { kind: 'in'; me: Principal; projects: Project[] };
 
+// Started as soon as the script runs, not after the first render, and side by side: with a
+// valid session the projects are there when the session answers; without one they fail
+// quietly (401) and are asked for again after login.
+const sessionCheck = currentSession();
+let earlyProjects: Promise<Project[] | null> | null = loadProjects().catch(() => null);
+
 const FALLBACK_PROJECT: Project = { id: 'default', name: 'default', slug: 'default', description: '', createdAt: '' };
 
 export function App() {
@@ -25,7 +31,9 @@ export function App() {
   const enter = useCallback(async (me: Principal) => {
     let projects: Project[] = [];
     try {
-      projects = await loadProjects();
+      const early = earlyProjects ? await earlyProjects : null;
+      earlyProjects = null;
+      projects = early ?? (await loadProjects());
     } catch {
       // shown per page: lists name the project they could not read
     }
@@ -33,7 +41,7 @@ export function App() {
   }, []);
 
   useEffect(() => {
-    currentSession().then(
+    sessionCheck.then(
       (s) => (s ? enter(s.principal) : setPhase({ kind: 'login', reason: null })),
       (error) => setPhase({ kind: 'failed', error }),
     );

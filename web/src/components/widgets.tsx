@@ -47,7 +47,7 @@ export function DataTable<T>(p: {
             <tr key={p.rowKey(row)}>
               {p.columns.map((c) => (
                 <td class={c.class} data-label={c.header} key={c.header}>
-                  {c.render(row)}
+                  <div class="cell">{c.render(row)}</div>
                 </td>
               ))}
             </tr>

@@ -1,19 +1,28 @@
-// Dates and small formatting helpers. Times come from the API as RFC 3339 UTC.
+// Dates and small formatting helpers. Times come from the API as RFC 3339 UTC and are shown in
+// the browser's time zone, in English like the rest of the console ("Dec 3, 2026, 14:05").
+// Formatted by hand: the first Intl.DateTimeFormat of a page loads locale data (tens of
+// milliseconds on a cold start), and a table formats a few hundred dates.
 
-export function formatDate(iso: string | null | undefined): string {
-  if (!iso) return '—';
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+function parse(iso: string | null | undefined): Date | null {
+  if (!iso) return null;
   const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return d.toLocaleString(undefined, {
-    year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit',
-  });
+  return Number.isNaN(d.getTime()) ? null : d;
 }
 
+const two = (n: number) => (n < 10 ? `0${n}` : String(n));
+
 export function formatDay(iso: string | null | undefined): string {
-  if (!iso) return '—';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return d.toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+  const d = parse(iso);
+  if (!d) return iso || '—';
+  return `${MONTHS[d.getMonth()]} ${d.getDate()}, ${d.getFullYear()}`;
+}
+
+export function formatDate(iso: string | null | undefined): string {
+  const d = parse(iso);
+  if (!d) return iso || '—';
+  return `${formatDay(iso)}, ${two(d.getHours())}:${two(d.getMinutes())}`;
 }
 
 // "in 3 days", "5 minutes ago", "just now".

@@ -8,7 +8,7 @@ import type { Certificate, Principal, Signer, SigningRequest } from '../api/type
 import { certificateState, spkiPem, unusableReason, usableForSigning } from '../lib/certs';
 import { durationProblem, formatDuration, humanDuration, parseDuration } from '../lib/duration';
 import { placeError } from '../lib/errors';
-import { relativeTime } from '../lib/format';
+import { formatDate, formatDay, relativeTime } from '../lib/format';
 import { isWaitingFor, progressSummary, stepProgress } from '../lib/inbox';
 import { matchPattern } from '../lib/router';
 import { PAGE_PATTERNS } from '../lib/routes';
@@ -239,6 +239,16 @@ describe('how-to-sign snippets', () => {
     const s = buildSnippets({ serverUrl: 'http://127.0.0.1:8080', signerId: 'i', signerName: 'ec', keyAlgorithm: 'EC_prime256v1' });
     expect(s.find((x) => x.id === 'pkcs11-tool')!.code).toContain('--signature-format openssl');
     expect(s.find((x) => x.id === 'curl')!.code).toContain('openssl dgst -sha256 -binary');
+  });
+});
+
+describe('dates', () => {
+  it('are short, in local time', () => {
+    const d = new Date(2026, 11, 3, 4, 5); // local time
+    expect(formatDay(d.toISOString())).toBe('Dec 3, 2026');
+    expect(formatDate(d.toISOString())).toBe('Dec 3, 2026, 04:05');
+    expect(formatDate(null)).toBe('—');
+    expect(formatDay('not a date')).toBe('not a date');
   });
 });
 
