@@ -33,7 +33,10 @@ try {
   const project = (await admin.ok('GET', '/api/v1/projects')).projects[0].id;
   const users = {};
   for (const who of ['maria', 'jonas', 'priya']) {
-    users[who] = await admin.ok('POST', '/api/v1/users', { email: `${who}@example.com`, password: PASSWORD });
+    // priya (security) is an org admin, so her inbox names people and signers even on a
+    // server without the request read model.
+    const orgRole = who === 'priya' ? 'admin' : 'member';
+    users[who] = await admin.ok('POST', '/api/v1/users', { email: `${who}@example.com`, password: PASSWORD, orgRole });
     await admin.ok('POST', `/api/v1/projects/${project}/memberships`, { userId: users[who].id, role: 'member' });
   }
   const ca = await admin.ok('POST', '/api/v1/pki/ca', { commonName: 'Example Code Signing Root', keyAlgorithm: 'EC_secp384r1', ttlDays: 3650 });

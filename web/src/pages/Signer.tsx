@@ -13,7 +13,7 @@ import { CopyButton, PageHeader, TabLinks } from '../components/widgets';
 import { certificateState, keyAlgorithmLabel, spkiPem, usableForSigning } from '../lib/certs';
 import { downloadText } from '../lib/download';
 import { placeError, type PlacedError } from '../lib/errors';
-import { formatDate, relativeTime } from '../lib/format';
+import { formatDate, formatDay, relativeTime } from '../lib/format';
 import { useLoad } from '../lib/hooks';
 import { navigate } from '../lib/router';
 import type { SignerTab } from '../lib/routes';
@@ -400,7 +400,7 @@ function CertificateDialog({ ctx, onClose }: { ctx: SignerContext; onClose: () =
         value={choice}
         onChange={setChoice}
         placeholder={certs.loading ? 'Loading…' : options.length ? 'Choose a certificate' : 'No other usable code-signing certificate'}
-        options={options.map((c) => ({ value: c.id, label: `${c.commonName} · ${c.keyAlgorithm} · expires ${formatDate(c.notAfter)}` }))}
+        options={options.map((c) => ({ value: c.id, label: `${c.commonName} · ${keyAlgorithmLabel(c.keyAlgorithm)} · expires ${formatDay(c.notAfter)}` }))}
         error={error?.field === 'certificate' ? error.message : null}
       />
     </Dialog>

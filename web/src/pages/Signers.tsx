@@ -10,7 +10,7 @@ import { Empty, ErrorNotice, Spinner, StatusBadge, toast } from '../components/f
 import { SelectField, TextAreaField, TextField } from '../components/forms';
 import { Link } from '../components/Link';
 import { DataTable, PageHeader, Pagination } from '../components/widgets';
-import { usableForSigning } from '../lib/certs';
+import { keyAlgorithmLabel, usableForSigning } from '../lib/certs';
 import { placeError, type PlacedError } from '../lib/errors';
 import { formatDay, relativeTime } from '../lib/format';
 import { useDebounced, useLoad } from '../lib/hooks';
@@ -246,7 +246,7 @@ export function CreateSignerDialog(p: { onClose: () => void }) {
           if (error?.field === 'certificate') setError(null);
         }}
         placeholder={choices.loading ? 'Loading certificates…' : certs.length ? 'Choose a certificate' : 'No usable code-signing certificate'}
-        options={certs.map((c) => ({ value: c.id, label: `${c.commonName} · ${c.keyAlgorithm} · expires ${formatDay(c.notAfter)}` }))}
+        options={certs.map((c) => ({ value: c.id, label: `${c.commonName} · ${keyAlgorithmLabel(c.keyAlgorithm)} · expires ${formatDay(c.notAfter)}` }))}
         hint={
           <>
             Only active code-signing certificates with a key held by Signet are offered.{' '}
