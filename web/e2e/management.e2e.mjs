@@ -264,6 +264,20 @@ describe('console management screens', { timeout: 600_000 }, () => {
     await page.getByRole('dialog', { name: /Audit event/ }).getByText('outside-signer').first().waitFor();
     await page.keyboard.press('Escape');
 
+    // A signed checkpoint saved from the page, and the log verified against it later.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Save checkpoint' }).click()]);
+    const dir = tempDir('signet-e2e-cp-');
+    const cpPath = join(dir, download.suggestedFilename());
+    await download.saveAs(cpPath);
+    const cp = JSON.parse((await import('node:fs')).readFileSync(cpPath, 'utf8'));
+    assert.ok(cp.signature && cp.heads.length > 0, JSON.stringify(cp));
+    await api.ok('POST', '/api/v1/pki/ca', { commonName: 'After the checkpoint', keyAlgorithm: 'EC_prime256v1', ttlDays: 1 });
+    await page.locator('#checkpoint-file').setInputFiles(cpPath);
+    await page.getByText(/The log still extends the checkpoint of/).waitFor();
+    writeFileSync(join(dir, 'not-json.json'), 'nope');
+    await page.locator('#checkpoint-file').setInputFiles(join(dir, 'not-json.json'));
+    await page.getByText('not-json.json is not a checkpoint (not JSON)').waitFor();
+
     await page.goto(`${server.url}/admin/users`);
     await page.getByRole('button', { name: 'Create user' }).click();
     const d = page.getByRole('dialog', { name: 'Create user' });

@@ -222,4 +222,14 @@ export interface VerifyReport {
   checked: number;
   firstBadSeq?: number;
   firstBadNodeId?: string;
+  reason?: string;
+  extendsCheckpoint?: boolean; // when verified against a saved checkpoint
+  checkpointProblem?: string;
+}
+
+export interface AuditCheckpoint {
+  version: number;
+  time: string;
+  heads: { nodeId: string; seq: number; hash: string }[];
+  signature: string;
 }

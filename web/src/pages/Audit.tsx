@@ -1,13 +1,14 @@
 // Audit Log: filters, the detail of each event, and Verify chain.
 import { useEffect, useState } from 'preact/hooks';
-import { get } from '../api/client';
+import { get, post } from '../api/client';
 import { P } from '../api/lookups';
-import type { AuditEvent, VerifyReport } from '../api/types';
+import type { AuditCheckpoint, AuditEvent, VerifyReport } from '../api/types';
 import { Dialog } from '../components/dialog';
-import { Empty, ErrorNotice, Spinner } from '../components/feedback';
+import { Empty, ErrorNotice, Spinner, toast } from '../components/feedback';
 import { TextField } from '../components/forms';
 import { Link } from '../components/Link';
 import { DataTable, PageHeader, Pagination } from '../components/widgets';
+import { downloadText } from '../lib/download';
 import { formatDate, localInputToIso } from '../lib/format';
 import { useAction, useLoad } from '../lib/hooks';
 import { navigate, setQuery, useLocation } from '../lib/router';
@@ -45,6 +46,24 @@ export function AuditPage(p: { openSeq?: string }) {
   );
   const verify = useAction(() => get<VerifyReport>(`${P.audit}/verify`));
   const [report, setReport] = useState<VerifyReport | null>(null);
+  const [checkpointTime, setCheckpointTime] = useState<string | null>(null);
+  const saveCheckpoint = useAction(async () => {
+    const cp = await get<AuditCheckpoint>(`${P.audit}/checkpoint`);
+    downloadText(`signet-audit-checkpoint-${cp.time.replace(/[:.]/g, '-')}.json`, `${JSON.stringify(cp, null, 2)}\n`, 'application/json');
+    toast('Checkpoint saved: keep it outside this server');
+  });
+  const verifyCheckpoint = useAction(async (file: File) => {
+    let checkpoint: AuditCheckpoint;
+    try {
+      checkpoint = JSON.parse(await file.text());
+    } catch {
+      throw new Error(`${file.name} is not a checkpoint (not JSON)`);
+    }
+    setReport(null);
+    const r = await post<VerifyReport>(`${P.audit}/verify`, { checkpoint });
+    setCheckpointTime(checkpoint.time ?? null);
+    setReport(r);
+  });
   const open = p.openSeq ? events.data?.auditLogs.find((e) => String(e.seq) === p.openSeq) : undefined;
   const back = () => navigate(`/audit${location.search}`);
 
@@ -59,26 +78,49 @@ export function AuditPage(p: { openSeq?: string }) {
         title="Audit Log"
         description="Every state change and every sign attempt, chained per node with an HMAC under a key derived from the root key: rewriting rows without that key is detected."
         actions={
-          <button
-            type="button"
-            class="btn btn-primary"
-            disabled={verify.busy}
-            onClick={async () => {
-              setReport(null);
-              const r = await verify.run();
-              if (r) setReport(r);
-            }}
-          >
-            {verify.busy && <Spinner />} Verify chain
-          </button>
+          <>
+            <button
+              type="button"
+              class="btn btn-primary"
+              disabled={verify.busy}
+              onClick={async () => {
+                setReport(null);
+                setCheckpointTime(null);
+                const r = await verify.run();
+                if (r) setReport(r);
+              }}
+            >
+              {verify.busy && <Spinner />} Verify chain
+            </button>
+            <button type="button" class="btn" disabled={saveCheckpoint.busy} onClick={() => saveCheckpoint.run()}>
+              {saveCheckpoint.busy && <Spinner />} Save checkpoint
+            </button>
+            <input
+              id="checkpoint-file"
+              class="visually-hidden file-trigger"
+              type="file"
+              accept="application/json,.json"
+              onChange={(e) => {
+                const input = e.target as HTMLInputElement;
+                const file = input.files?.[0];
+                input.value = '';
+                if (file) void verifyCheckpoint.run(file);
+              }}
+            />
+            <label class="btn" for="checkpoint-file">
+              {verifyCheckpoint.busy && <Spinner />} Verify against a checkpoint…
+            </label>
+          </>
         }
       />
       <ErrorNotice error={verify.error} title="Verification failed to run." />
+      <ErrorNotice error={saveCheckpoint.error} title="No checkpoint saved." />
+      <ErrorNotice error={verifyCheckpoint.error} title="Not verified against the checkpoint." />
       {report && (
-        <div class={`notice ${report.valid ? 'notice-success' : 'notice-error'}`} role="status" aria-live="polite" id="verify-result">
+        <div class={`notice ${report.valid && report.extendsCheckpoint !== false ? 'notice-success' : 'notice-error'}`} role="status" aria-live="polite" id="verify-result">
           <div class="verify-result">
             <span class="big" aria-hidden="true">
-              {report.valid ? '✓' : '✗'}
+              {report.valid && report.extendsCheckpoint !== false ? '✓' : '✗'}
             </span>
             <div>
               {report.valid ? (
@@ -86,9 +128,16 @@ export function AuditPage(p: { openSeq?: string }) {
               ) : (
                 <>
                   <strong>Chain broken.</strong> The first bad event is seq {report.firstBadSeq}
-                  {report.firstBadNodeId ? ` on node ${report.firstBadNodeId}` : ''} ({report.checked} events checked). Rows were changed outside
-                  Signet.
+                  {report.firstBadNodeId ? ` on node ${report.firstBadNodeId}` : ''} ({report.checked} events checked)
+                  {report.reason ? `: ${report.reason}` : ''}. Rows were changed outside Signet.
                 </>
+              )}
+              {report.extendsCheckpoint !== undefined && (
+                <div>
+                  {report.extendsCheckpoint
+                    ? `The log still extends the checkpoint of ${formatDate(checkpointTime)}: nothing recorded up to then was removed.`
+                    : `The log does not extend the checkpoint of ${formatDate(checkpointTime)}${report.checkpointProblem ? `: ${report.checkpointProblem}` : ''}.`}
+                </div>
               )}
             </div>
           </div>

@@ -164,7 +164,7 @@ function Overview({ ctx, status }: { ctx: SignerContext; status: string }) {
         <div class="card">
           <div class="card-head">
             <h2>Signing policy</h2>
-            {access.canManage && (
+            {access.projectAdmin && (
               <button type="button" class="btn btn-sm" onClick={() => setDialog('policy')}>
                 Change
               </button>
