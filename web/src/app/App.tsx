@@ -4,7 +4,7 @@ import { setSessionEndedHandler } from '../api/client';
 import { currentSession, logOut } from '../api/session';
 import type { Principal, Project } from '../api/types';
 import { ErrorNotice, Loading, Toasts } from '../components/feedback';
-import { matchPattern, navigate, useLocation } from '../lib/router';
+import { navigate, useLocation } from '../lib/router';
 import { Login } from '../pages/Login';
 import { Shell } from '../pages/Shell';
 import { AppProvider, loadProjects } from './state';
@@ -56,6 +56,12 @@ export function App() {
     });
   }, []);
 
+  // Logged in at / or /login: the console starts at Signers.
+  const atEntry = phase.kind === 'in' && (loc.path === '/' || loc.path === '/login');
+  useEffect(() => {
+    if (atEntry) navigate('/signers', { replace: true });
+  }, [atEntry]);
+
   useEffect(() => {
     const base = 'Signet';
     document.title = loc.path === '/login' || phase.kind === 'login' ? `Log in · ${base}` : base;
@@ -88,10 +94,7 @@ export function App() {
       </>
     );
   }
-  if (loc.path === '/' || loc.path === '/login' || matchPattern('/login', loc.path)) {
-    queueMicrotask(() => navigate('/signers', { replace: true }));
-    return <Loading />;
-  }
+  if (atEntry) return <Loading />; // the effect above moves on to /signers
   return (
     <AppProvider me={phase.me} projects={phase.projects} logout={logout}>
       <Shell>{routePage(loc.path)}</Shell>
