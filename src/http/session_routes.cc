@@ -33,13 +33,46 @@ bool IsJsonContentType(std::string_view value) {
   return value.size() == kJson.size() || value[kJson.size()] == ';' || value[kJson.size()] == ' ';
 }
 
-Status OnlyFields(const JsonObject& body, std::initializer_list<std::string_view> known) {
-  for (const auto& field : body) {
-    bool ok = false;
-    for (std::string_view k : known) ok = ok || field.key() == k;
-    if (!ok) return InvalidArgument("unknown field '" + std::string(field.key()) + "'");
+// POST: checks the password like /auth/login (throttled, audited), then sets the cookie.
+Result<Response> LogIn(service::Service& svc, bool tls, const Request& req) {
+  if (!IsJsonContentType(req.Header("content-type"))) {
+    return InvalidArgument("Content-Type must be application/json");
   }
-  return Ok();
+  SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+  Fields f(body);
+  SIGNET_ASSIGN_OR_RETURN(std::string email, f.String("email", 254));
+  SIGNET_ASSIGN_OR_RETURN(std::string password, f.String("password", 256));
+  SIGNET_TRY(f.Finish());
+  SIGNET_ASSIGN_OR_RETURN(auto login,
+                          svc.Login(email, SecretBytes::FromString(password), req.remote_ip));
+  const std::string_view token = login.access_token.string_view();
+  SIGNET_ASSIGN_OR_RETURN(auto principal, svc.Authenticate(token));
+  const auto max_age = std::chrono::duration_cast<std::chrono::seconds>(login.expires_in);
+  Response response = JsonResponse(JsonObject{{"principal", PrincipalJson(principal)},
+                                              {"csrfToken", auth::CsrfTokenFor(token)},
+                                              {"expiresIn", max_age.count()}});
+  response.headers.emplace_back("Set-Cookie",
+                                SessionSetCookie(token, max_age, OverHttps(req, tls)));
+  return response;
+}
+
+// GET: who is calling; the CSRF token only for a cookie session (a bearer client needs none).
+Result<Response> WhoAmI(const Request& req, const service::Caller& c) {
+  const bool by_cookie = BearerToken(req).empty();
+  return JsonResponse(
+      JsonObject{{"principal", PrincipalJson(c.principal)},
+                 {"csrfToken", by_cookie ? api::JsonValue(auth::CsrfTokenFor(SessionCookie(req)))
+                                         : api::JsonValue(nullptr)}});
+}
+
+// DELETE: revokes the token the request came with and clears the cookie.
+Result<Response> LogOut(service::Service& svc, bool tls, const Request& req,
+                        const service::Caller& c) {
+  SIGNET_TRY(api::NoFields(req.body));
+  SIGNET_TRY(svc.Logout(c, PresentedToken(req)));
+  Response response = JsonResponse(JsonObject{{"message", "logged out"}});
+  response.headers.emplace_back("Set-Cookie", SessionClearCookie(OverHttps(req, tls)));
+  return response;
 }
 
 }  // namespace
@@ -47,53 +80,18 @@ Status OnlyFields(const JsonObject& body, std::initializer_list<std::string_view
 void RegisterSessionRoutes(Router& router, service::Service& svc, SessionOptions options) {
   const bool tls = options.tls;
   const std::string path = "/api/v1/auth/session";
-
+  router.Add("POST", path, Open([&svc, tls](const Request& req, const PathParams&) {
+               return LogIn(svc, tls, req);
+             }));
+  router.Add("GET", path,
+             Authed(svc, [](const Request& req, const PathParams&, const service::Caller& c) {
+               return WhoAmI(req, c);
+             }));
   router.Add(
-      "POST", path, Open([&svc, tls](const Request& req, const PathParams&) -> Result<Response> {
-        if (!IsJsonContentType(req.Header("content-type"))) {
-          return InvalidArgument("Content-Type must be application/json");
-        }
-        SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-        SIGNET_TRY(OnlyFields(body, {"email", "password"}));
-        Fields f(body);
-        SIGNET_ASSIGN_OR_RETURN(std::string email, f.String("email", 254));
-        SIGNET_ASSIGN_OR_RETURN(std::string password, f.String("password", 256));
-        SIGNET_ASSIGN_OR_RETURN(auto login,
-                                svc.Login(email, SecretBytes::FromString(password), req.remote_ip));
-        const std::string_view token = login.access_token.string_view();
-        SIGNET_ASSIGN_OR_RETURN(auto principal, svc.Authenticate(token));
-        const auto max_age = std::chrono::duration_cast<std::chrono::seconds>(login.expires_in);
-        Response response = JsonResponse(JsonObject{{"principal", PrincipalJson(principal)},
-                                                    {"csrfToken", auth::CsrfTokenFor(token)},
-                                                    {"expiresIn", max_age.count()}});
-        response.headers.emplace_back("Set-Cookie",
-                                      SessionSetCookie(token, max_age, OverHttps(req, tls)));
-        return response;
+      "DELETE", path,
+      Authed(svc, [&svc, tls](const Request& req, const PathParams&, const service::Caller& c) {
+        return LogOut(svc, tls, req, c);
       }));
-
-  router.Add(
-      "GET", path,
-      Authed(
-          svc,
-          [](const Request& req, const PathParams&, const service::Caller& c) -> Result<Response> {
-            // The CSRF token only for a cookie session: a bearer client needs none.
-            const bool by_cookie = BearerToken(req).empty();
-            return JsonResponse(JsonObject{
-                {"principal", PrincipalJson(c.principal)},
-                {"csrfToken", by_cookie ? api::JsonValue(auth::CsrfTokenFor(SessionCookie(req)))
-                                        : api::JsonValue(nullptr)}});
-          }));
-
-  router.Add("DELETE", path,
-             Authed(svc,
-                    [&svc, tls](const Request& req, const PathParams&,
-                                const service::Caller& c) -> Result<Response> {
-                      SIGNET_TRY(svc.Logout(c, PresentedToken(req)));
-                      Response response = JsonResponse(JsonObject{{"message", "logged out"}});
-                      response.headers.emplace_back("Set-Cookie",
-                                                    SessionClearCookie(OverHttps(req, tls)));
-                      return response;
-                    }));
 }
 
 }  // namespace signet::http

@@ -274,9 +274,9 @@ describe('console flows', { timeout: 600_000 }, () => {
       const link = page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /Approvals/ });
       await link.getByText('1', { exact: true }).waitFor();
       await link.click();
-      // Approvers who are not org admins see the requester's name once the server sends it
-      // with the request (newer read model); the request itself is always there.
-      await page.getByRole('heading', { name: /asks to sign with/ }).waitFor();
+      // Approvers need not be org admins nor members of the signer: the request itself names
+      // the requester and the signer.
+      await page.getByRole('heading', { name: `${USERS.bob} asks to sign with release-signer` }).waitFor();
       await page.getByText('release 1.2.3').first().waitFor();
       if (who === 'carol') await screenshot(page, 'approvals-inbox');
       await page.getByRole('button', { name: 'Approve' }).click();

@@ -127,7 +127,7 @@ function Overview({ ctx, status }: { ctx: SignerContext; status: string }) {
         <div class="card">
           <div class="card-head">
             <h2>Signer</h2>
-            {access.canManage && (
+            {access.canManage && signer.status !== 'expired' && (
               <button type="button" class="btn btn-sm" onClick={() => setDialog('status')}>
                 {enabled ? 'Disable' : 'Enable'}
               </button>
