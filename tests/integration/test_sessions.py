@@ -226,6 +226,19 @@ class BrowserSessions(SignetTestCase):
                             query={"eventType": "auth.login.failure", "limit": 100})["auditLogs"]
         self.assertTrue(failures)
 
+    def test_failed_session_logins_are_throttled_like_bearer_logins(self):
+        user, _ = create_user(F.api, F.admin_token)
+        hdrs = {"Content-Type": "application/json"}
+        for _ in range(6):  # the first five are free; the sixth starts a delay
+            self.assertError(jcall("POST", SESSION, hdrs, {"email": user["email"],
+                                                           "password": "wrong password"}), 401)
+        status, headers, body = raw("POST", SESSION, '{"email":"%s","password":"%s"}'
+                                    % (user["email"], USER_PASSWORD), hdrs)
+        self.assertEqual(status, 429, body)
+        self.assertIn(b"RateLimited", body)
+        self.assertGreaterEqual(int(header(headers, "Retry-After")), 1)
+        self.assertIsNone(header(headers, "Set-Cookie"))
+
     def test_a_member_gets_a_session_with_their_own_rights(self):
         user, _ = create_user(F.api, F.admin_token)
         cookie, csrf, _, data = session_login(user["email"], USER_PASSWORD)
