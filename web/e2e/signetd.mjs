@@ -129,8 +129,17 @@ export function openssl(args, input) {
   return r.stdout;
 }
 
+// A temporary directory, removed when the process exits (unless SIGNET_KEEP_DIRS is set).
+const tempDirs = [];
+process.on('exit', () => {
+  if (process.env.SIGNET_KEEP_DIRS) return;
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+});
+
 export function tempDir(prefix) {
-  return mkdtempSync(join(tmpdir(), prefix));
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(d);
+  return d;
 }
 
 export { writeFileSync, join };
