@@ -11,11 +11,18 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libp11-kit-dev
   curl python3
+  nodejs  # the web console (web/) is built with Vite: Node.js 20.19 or newer, with npm
 )
 # Extra packages for the integration tests and benchmarks (real tools and services).
 if [[ "${SIGNET_DEPS:-all}" == "all" ]]; then
   packages+=(opensc gnutls-bin libengine-pkcs11-openssl osslsigncode openjdk-17-jdk-headless
-             postgresql wrk nginx-light)
+             postgresql wrk nginx-light
+             chromium)  # the console's browser tests (web/e2e) drive Debian's Chromium
+fi
+
+# npm comes with NodeSource's nodejs package; Debian's own nodejs needs the npm package too.
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(npm)
 fi
 
 missing=()

@@ -33,7 +33,9 @@ if [[ $first_start -eq 1 ]]; then
 fi
 cat <<MSG
 
-Log in and sign (see README.md for the whole flow):
+Web console: open $base/ and log in with that email and password (docs/console.md).
+
+Or log in and sign with curl (see README.md for the whole flow):
   TOKEN=\$(curl -s $base/api/v1/auth/login -H 'Content-Type: application/json' \\
     -d '{"email":"${SIGNET_BOOTSTRAP_ADMIN_EMAIL:-admin@signet.local}","password":"<password>"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["accessToken"])')
   curl -s $base/api/v1/pki/signers -H "Authorization: Bearer \$TOKEN"

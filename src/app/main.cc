@@ -23,6 +23,7 @@
 #include "common/log.h"
 #include "common/metrics.h"
 #include "http/api_routes.h"
+#include "http/console.h"
 #include "http/server.h"
 #include "keystore/keystore.h"
 #include "keystore/store_key_blob_repository.h"
@@ -119,7 +120,9 @@ int Serve(const Config& config) {
   options.max_connections = ConnectionCap(config);
 
   auto router = std::make_shared<http::Router>();
-  http::RegisterApiRoutes(*router, svc, metrics, http::RouteOptions{config.node_id});
+  http::RegisterApiRoutes(*router, svc, metrics,
+                          http::RouteOptions{config.node_id, config.server.tls.has_value()});
+  http::RegisterConsoleRoutes(*router);
   options.on_complete = [&metrics](const http::Request& req, const std::string& pattern,
                                    const http::Response& resp, std::chrono::steady_clock::duration took) {
     metrics.http_requests.Inc({std::string(HttpMethodLabel(req.method)), pattern.empty() ? "unmatched" : pattern, std::to_string(resp.status)});

@@ -11,6 +11,7 @@
 #include "common/uuid.h"
 #include "http/infisical_routes.h"
 #include "http/policy_routes.h"
+#include "http/session_routes.h"
 
 namespace signet::http {
 namespace {
@@ -209,7 +210,7 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
   }));
   router.Add("POST", "/api/v1/auth/logout", authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
     SIGNET_TRY(api::NoFields(req.body));
-    SIGNET_TRY(svc.Logout(c, BearerToken(req)));
+    SIGNET_TRY(svc.Logout(c, PresentedToken(req)));
     return JsonResponse(JsonObject{{"message", "logged out"}});
   }));
 
@@ -682,9 +683,9 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
                                    {"publicKeyPem", key.pem},
                                    {"keyId", key.key_id}});
   }));
-  (void)options;
   RegisterPolicyRoutes(router, svc);
   RegisterInfisicalRoutes(router, svc);
+  RegisterSessionRoutes(router, svc, SessionOptions{options.tls});
 }
 
 }  // namespace signet::http

@@ -1,6 +1,7 @@
 #pragma once
 // The routes of SPEC §3 wired to the service: decode the request, call the use case, encode
-// the reply. No business rules live here.
+// the reply. No business rules live here. Also registers the browser session routes
+// (session_routes.h).
 
 #include "common/metrics.h"
 #include "http/router.h"
@@ -10,6 +11,7 @@ namespace signet::http {
 
 struct RouteOptions {
   std::string node_id;
+  bool tls = false;  // signetd serves HTTPS itself (browser session cookies are Secure)
 };
 
 void RegisterApiRoutes(Router& router, service::Service& service, Metrics& metrics,

@@ -1,6 +1,7 @@
 #include "http/route_util.h"
 
 #include "api/error.h"
+#include "http/browser_session.h"
 #include "common/uuid.h"
 
 namespace signet::http {
@@ -26,6 +27,11 @@ std::string_view BearerToken(const Request& req) {
   return {};
 }
 
+std::string_view PresentedToken(const Request& req) {
+  const std::string_view bearer = BearerToken(req);
+  return bearer.empty() ? SessionCookie(req) : bearer;
+}
+
 Handler Open(OpenFn fn) {
   return [fn = std::move(fn)](const Request& req, const PathParams& params) {
     auto r = fn(req, params);
@@ -35,9 +41,17 @@ Handler Open(OpenFn fn) {
 
 namespace {
 
-// The caller of a request from its bearer token (401 otherwise).
+// The caller of a request from its bearer token, or else from the browser session cookie
+// (401 otherwise). A browser sends its cookie with every request to this site, forged ones
+// too, so a call that changes state with the cookie must also prove that the console made it
+// (CSRF header, auth/browser_session.h); the bearer path is untouched.
 Result<service::Caller> CallerOf(service::Service& svc, const Request& req) {
-  SIGNET_ASSIGN_OR_RETURN(auto principal, svc.Authenticate(BearerToken(req)));
+  std::string_view token = BearerToken(req);
+  if (token.empty()) {
+    token = SessionCookie(req);
+    if (!token.empty() && ChangesState(req.method)) SIGNET_TRY(CheckCsrf(req, token));
+  }
+  SIGNET_ASSIGN_OR_RETURN(auto principal, svc.Authenticate(token));
   return service::Caller{std::move(principal), req.remote_ip, req.request_id};
 }
 

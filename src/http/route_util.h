@@ -1,6 +1,6 @@
 #pragma once
-// What every route file shares: JSON replies, the SPEC §3 error reply, bearer-token
-// authentication around a handler, path ids, query paging.
+// What every route file shares: JSON replies, the SPEC §3 error reply, authentication (bearer
+// token or browser session) around a handler, path ids, query paging.
 
 #include <functional>
 #include <optional>
@@ -19,6 +19,9 @@ Response ErrorResponse(const Error& e, const Request& req);
 
 // The token of an "Authorization: Bearer <token>" header, or empty.
 std::string_view BearerToken(const Request& req);
+// The token a request authenticates with: the bearer token, else the browser session cookie
+// (http/browser_session.h), else empty.
+std::string_view PresentedToken(const Request& req);
 
 using AuthedFn =
     std::function<Result<Response>(const Request&, const PathParams&, const service::Caller&)>;
@@ -29,7 +32,8 @@ using AuthedAsyncFn =
 
 // A handler that needs no token; errors become SPEC §3 error replies.
 Handler Open(OpenFn fn);
-// A handler that authenticates the bearer token first (401 otherwise).
+// A handler that authenticates the caller first: the bearer token, or the browser session
+// cookie plus, on calls that change state, its CSRF header (401 / 403 otherwise).
 Handler Authed(service::Service& svc, AuthedFn fn);
 // The same for a handler that replies later (AsyncHandler).
 AsyncHandler AuthedAsync(service::Service& svc, AuthedAsyncFn fn);

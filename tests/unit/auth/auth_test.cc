@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "auth/browser_session.h"
 #include "auth/login_throttle.h"
 #include "auth/password.h"
 #include "auth/totp.h"
@@ -159,6 +160,34 @@ TEST(Totp, UriAndRecoveryCodes) {
   for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
   EXPECT_EQ(RecoveryCodeHash(first), RecoveryCodeHash(upper));
   EXPECT_EQ(RecoveryCodeHash(first), RecoveryCodeHash(first.substr(0, 5) + first.substr(6)));
+}
+
+TEST(BrowserSession, CsrfTokenIsHmacOfTheSessionToken) {
+  // Known answer, cross-checked with
+  // printf 'signet console csrf v1' | openssl dgst -sha256 -hmac 'sgt_0123'
+  EXPECT_EQ(CsrfTokenFor("sgt_0123"),
+            "b5e8142f54be820b8bce2dc773f8ff61fdc53253edddb0a6d2c53c89eafc6a20");
+  // Each session has its own.
+  EXPECT_NE(CsrfTokenFor("sgt_0123"), CsrfTokenFor("sgt_0124"));
+}
+
+TEST(BrowserSession, CsrfTokenMatchesOnlyItsSession) {
+  auto token = NewAccessToken();
+  ASSERT_TRUE(token);
+  const std::string session(token->string_view());
+  const std::string csrf = CsrfTokenFor(session);
+  EXPECT_TRUE(CsrfTokenMatches(session, csrf));
+  EXPECT_FALSE(CsrfTokenMatches(session, ""));
+  EXPECT_FALSE(CsrfTokenMatches(session, csrf.substr(0, 63)));
+  EXPECT_FALSE(CsrfTokenMatches(session, csrf + "0"));
+  std::string flipped = csrf;
+  flipped[10] = flipped[10] == 'a' ? 'b' : 'a';
+  EXPECT_FALSE(CsrfTokenMatches(session, flipped));
+  // Another session's token, and the session token itself, are not accepted.
+  EXPECT_FALSE(CsrfTokenMatches(session, CsrfTokenFor(session + "x")));
+  EXPECT_FALSE(CsrfTokenMatches(session, session));
+  // No session: nothing matches, not even the token of the empty string.
+  EXPECT_FALSE(CsrfTokenMatches("", CsrfTokenFor("")));
 }
 
 }  // namespace

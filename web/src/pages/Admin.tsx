@@ -1,0 +1,541 @@
+// Admin (org admins): users, machine identities (a new client secret is shown once, with a
+// copy button), projects and their memberships.
+import { useState } from 'preact/hooks';
+import { del, get, listAll, patch, post } from '../api/client';
+import { P } from '../api/lookups';
+import type { Identity, Membership, Project, User } from '../api/types';
+import { useApp } from '../app/state';
+import { ConfirmDialog, Dialog } from '../components/dialog';
+import { Empty, ErrorNotice, Notice, Spinner, toast } from '../components/feedback';
+import { Segmented, SelectField, TextField } from '../components/forms';
+import { PrincipalPicker } from '../components/PrincipalPicker';
+import { CopyButton, DataTable, PageHeader, TabLinks } from '../components/widgets';
+import { placeError, type PlacedError } from '../lib/errors';
+import { formatDate } from '../lib/format';
+import { useLoad } from '../lib/hooks';
+import type { ADMIN_TABS } from '../lib/routes';
+
+type Tab = (typeof ADMIN_TABS)[number];
+
+export function AdminPage({ tab }: { tab: Tab }) {
+  const app = useApp();
+  if (!app.isOrgAdmin) {
+    return (
+      <>
+        <PageHeader title="Admin" />
+        <Notice kind="warning">Only org admins manage users, machine identities and projects.</Notice>
+      </>
+    );
+  }
+  return (
+    <>
+      <PageHeader title="Admin" description="People, machine identities for CI and tools, and projects." />
+      <TabLinks
+        label="Admin sections"
+        current={tab}
+        tabs={[
+          { id: 'users', label: 'Users', href: '/admin/users' },
+          { id: 'identities', label: 'Machine identities', href: '/admin/identities' },
+          { id: 'projects', label: 'Projects', href: '/admin/projects' },
+        ]}
+      />
+      <section id="tab-panel" role="tabpanel" aria-labelledby={`tab-${tab}`}>
+        {tab === 'users' && <UsersTab />}
+        {tab === 'identities' && <IdentitiesTab />}
+        {tab === 'projects' && <ProjectsTab />}
+      </section>
+    </>
+  );
+}
+
+function Submit(p: { busy: boolean; label: string; onClose: () => void; danger?: boolean }) {
+  return (
+    <>
+      <button type="button" class="btn" onClick={p.onClose}>
+        Cancel
+      </button>
+      <button type="submit" class={`btn ${p.danger ? 'btn-danger' : 'btn-primary'}`} disabled={p.busy}>
+        {p.busy && <Spinner />} {p.label}
+      </button>
+    </>
+  );
+}
+
+// ---- users ----
+
+function UsersTab() {
+  const app = useApp();
+  const users = useLoad(() => listAll<User>(P.users, 'users'), []);
+  const [creating, setCreating] = useState(false);
+  const [resetting, setResetting] = useState<User | null>(null);
+  const [deleting, setDeleting] = useState<User | null>(null);
+  const [rowError, setRowError] = useState<{ id: string; error: unknown } | null>(null);
+  const reload = () => {
+    users.reload();
+    app.reloadDirectory();
+  };
+  const setRole = async (u: User, orgRole: string) => {
+    setRowError(null);
+    try {
+      await patch(`${P.users}/${u.id}`, { orgRole });
+      toast(`${u.email} is now ${orgRole}`);
+      reload();
+    } catch (e) {
+      setRowError({ id: u.id, error: e });
+    }
+  };
+  return (
+    <div class="card">
+      <div class="card-head">
+        <h2>Users</h2>
+        <button type="button" class="btn btn-primary" onClick={() => setCreating(true)}>
+          Create user
+        </button>
+      </div>
+      <DataTable<User>
+        caption="Users"
+        rows={users.data}
+        loading={users.loading}
+        error={users.error}
+        rowKey={(u) => u.id}
+        empty={<Empty title="No users" />}
+        columns={[
+          {
+            header: 'Email',
+            render: (u) => (
+              <>
+                {u.email}
+                {u.id === app.me.id && <span class="sub">you</span>}
+                <span class="sub mono">{u.id}</span>
+                {rowError?.id === u.id && <ErrorNotice error={rowError.error} />}
+              </>
+            ),
+          },
+          {
+            header: 'Org role',
+            render: (u) => (
+              <select aria-label={`Org role of ${u.email}`} value={u.orgRole} disabled={u.id === app.me.id} onChange={(e) => setRole(u, (e.target as HTMLSelectElement).value)}>
+                <option value="admin">admin</option>
+                <option value="member">member</option>
+              </select>
+            ),
+          },
+          { header: 'Created', render: (u) => formatDate(u.createdAt) },
+          {
+            header: 'Actions',
+            class: 'actions',
+            render: (u) => (
+              <>
+                {u.id !== app.me.id && (
+                  <button type="button" class="btn btn-ghost btn-sm" onClick={() => setResetting(u)}>
+                    Set password
+                  </button>
+                )}
+                {u.id !== app.me.id && (
+                  <button type="button" class="btn btn-ghost danger btn-sm" onClick={() => setDeleting(u)}>
+                    Delete
+                  </button>
+                )}
+              </>
+            ),
+          },
+        ]}
+      />
+      {creating && <CreateUserDialog onClose={() => setCreating(false)} onDone={reload} />}
+      {resetting && <PasswordDialog user={resetting} onClose={() => setResetting(null)} />}
+      {deleting && (
+        <ConfirmDialog
+          title={`Delete ${deleting.email}?`}
+          confirmLabel="Delete user"
+          danger
+          typeToConfirm={deleting.email}
+          onClose={() => setDeleting(null)}
+          onConfirm={async () => {
+            await del(`${P.users}/${deleting.id}`);
+            toast(`${deleting.email} deleted`);
+            reload();
+          }}
+        >
+          <p>Their sessions and tokens stop working at once. What they did stays in the audit log.</p>
+        </ConfirmDialog>
+      )}
+    </div>
+  );
+}
+
+function CreateUserDialog(p: { onClose: () => void; onDone: () => void }) {
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [role, setRole] = useState('member');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<PlacedError | null>(null);
+  const submit = async () => {
+    if (!email.includes('@')) return setError({ field: 'email', message: 'Enter an email address' });
+    if (password.length < 8) return setError({ field: 'password', message: 'The password needs at least 8 characters' });
+    setBusy(true);
+    setError(null);
+    try {
+      await post(P.users, { email: email.trim(), password, orgRole: role });
+      toast(`User ${email.trim()} created`);
+      p.onClose();
+      p.onDone();
+    } catch (e) {
+      setError(placeError(e, { email: ['email', 'a user with email'], password: ['password'], role: ['orgRole'] }));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const fe = (f: string) => (error?.field === f ? error.message : null);
+  return (
+    <Dialog title="Create user" onClose={p.onClose} onSubmit={submit} footer={<Submit busy={busy} label="Create user" onClose={p.onClose} />}>
+      {error?.field === null && <ErrorNotice error={new Error(error.message)} />}
+      <TextField label="Email" type="email" value={email} onInput={setEmail} autoComplete="off" error={fe('email')} />
+      <TextField label="Password" type="password" value={password} onInput={setPassword} autoComplete="new-password" hint="8 to 256 characters. Share it with the person over a safe channel." error={fe('password')} />
+      <SelectField
+        label="Org role"
+        value={role}
+        onChange={setRole}
+        options={[
+          { value: 'member', label: 'Member' },
+          { value: 'admin', label: 'Admin — manages users, identities, projects and everything in them' },
+        ]}
+        error={fe('role')}
+      />
+    </Dialog>
+  );
+}
+
+function PasswordDialog(p: { user: User; onClose: () => void }) {
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const submit = async () => {
+    if (password.length < 8) return setError('The password needs at least 8 characters');
+    setBusy(true);
+    setError(null);
+    try {
+      await patch(`${P.users}/${p.user.id}`, { password });
+      toast(`Password of ${p.user.email} changed`);
+      p.onClose();
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog title={`Set password of ${p.user.email}`} onClose={p.onClose} onSubmit={submit} footer={<Submit busy={busy} label="Set password" onClose={p.onClose} />}>
+      <TextField label="New password" type="password" value={password} onInput={setPassword} autoComplete="new-password" error={error} />
+    </Dialog>
+  );
+}
+
+// ---- machine identities ----
+
+function IdentitiesTab() {
+  const app = useApp();
+  const identities = useLoad(() => listAll<Identity>(P.identities, 'identities'), []);
+  const [creating, setCreating] = useState(false);
+  const [secretFor, setSecretFor] = useState<Identity | null>(null);
+  const [deleting, setDeleting] = useState<Identity | null>(null);
+  const reload = () => {
+    identities.reload();
+    app.reloadDirectory();
+  };
+  return (
+    <div class="card">
+      <div class="card-head">
+        <h2>Machine identities</h2>
+        <button type="button" class="btn btn-primary" onClick={() => setCreating(true)}>
+          Create machine identity
+        </button>
+      </div>
+      <DataTable<Identity>
+        caption="Machine identities"
+        rows={identities.data}
+        loading={identities.loading}
+        error={identities.error}
+        rowKey={(i) => i.id}
+        empty={
+          <Empty title="No machine identities">
+            <p>CI jobs and signing tools log in as machine identities with a client id and secret (Universal Auth).</p>
+          </Empty>
+        }
+        columns={[
+          { header: 'Name', render: (i) => <>{i.name}<span class="sub mono">{i.id}</span></> },
+          { header: 'Client ID', render: (i) => <code>{i.clientId}</code> },
+          { header: 'Created', render: (i) => formatDate(i.createdAt) },
+          {
+            header: 'Actions',
+            class: 'actions',
+            render: (i) => (
+              <>
+                <button type="button" class="btn btn-ghost btn-sm" onClick={() => setSecretFor(i)}>
+                  New client secret
+                </button>
+                <button type="button" class="btn btn-ghost danger btn-sm" onClick={() => setDeleting(i)}>
+                  Delete
+                </button>
+              </>
+            ),
+          },
+        ]}
+      />
+      {creating && (
+        <NameDialog
+          title="Create machine identity"
+          label="Name"
+          hint="For example ci-release. Then create a client secret and make it an operator of the signers it uses."
+          submitLabel="Create"
+          onClose={() => setCreating(false)}
+          onSubmit={async (name) => {
+            const created = await post<Identity>(P.identities, { name });
+            toast(`Machine identity ${created.name} created`);
+            reload();
+            setSecretFor(created);
+          }}
+        />
+      )}
+      {secretFor && <ClientSecretDialog identity={secretFor} onClose={() => setSecretFor(null)} />}
+      {deleting && (
+        <ConfirmDialog
+          title={`Delete ${deleting.name}?`}
+          confirmLabel="Delete machine identity"
+          danger
+          typeToConfirm={deleting.name}
+          onClose={() => setDeleting(null)}
+          onConfirm={async () => {
+            await del(`${P.identities}/${deleting.id}`);
+            toast(`${deleting.name} deleted`);
+            reload();
+          }}
+        >
+          <p>Its client secrets and tokens stop working at once; CI jobs using it will fail to log in.</p>
+        </ConfirmDialog>
+      )}
+    </div>
+  );
+}
+
+function ClientSecretDialog(p: { identity: Identity; onClose: () => void }) {
+  const [result, setResult] = useState<{ clientId: string; clientSecret: string } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const create = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      setResult(await post<{ clientId: string; clientSecret: string }>(`${P.identities}/${p.identity.id}/universal-auth/client-secrets`, {}));
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  if (result) {
+    return (
+      <Dialog title={`Client secret for ${p.identity.name}`} onClose={p.onClose} footer={<button type="button" class="btn btn-primary" onClick={p.onClose}>I have saved the secret</button>}>
+        <Notice kind="warning">This is the only time the secret is shown. Signet keeps only its hash.</Notice>
+        <div class="field">
+          <span class="label">Client ID</span>
+          <div class="secret-box">
+            <code>{result.clientId}</code>
+            <CopyButton text={result.clientId} label="Copy client ID" />
+          </div>
+        </div>
+        <div class="field">
+          <span class="label">Client secret</span>
+          <div class="secret-box">
+            <code id="client-secret">{result.clientSecret}</code>
+            <CopyButton text={result.clientSecret} label="Copy secret" />
+          </div>
+        </div>
+        <p class="muted small">
+          Log in with <code>POST /api/v1/auth/universal-auth/login</code>, <code>signet login --client-id … --client-secret-stdin</code>, or the
+          PKCS#11 module's configuration.
+        </p>
+      </Dialog>
+    );
+  }
+  return (
+    <Dialog
+      title={`New client secret for ${p.identity.name}`}
+      onClose={p.onClose}
+      onSubmit={create}
+      footer={<Submit busy={busy} label="Create client secret" onClose={p.onClose} />}
+    >
+      <ErrorNotice error={error} />
+      <p>A new secret works next to the existing ones. It is shown once, right after it is created.</p>
+    </Dialog>
+  );
+}
+
+function NameDialog(p: { title: string; label: string; hint?: string; submitLabel: string; onClose: () => void; onSubmit: (name: string) => Promise<void>; description?: boolean }) {
+  const [name, setName] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const submit = async () => {
+    if (!name.trim()) return setError(`Enter a ${p.label.toLowerCase()}`);
+    setBusy(true);
+    setError(null);
+    try {
+      await p.onSubmit(name.trim());
+      p.onClose();
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog title={p.title} onClose={p.onClose} onSubmit={submit} footer={<Submit busy={busy} label={p.submitLabel} onClose={p.onClose} />}>
+      <TextField label={p.label} value={name} onInput={setName} maxLength={256} hint={p.hint} error={error} />
+    </Dialog>
+  );
+}
+
+// ---- projects ----
+
+function ProjectsTab() {
+  const app = useApp();
+  const projects = useLoad(() => listAll<Project>(P.projects, 'projects'), []);
+  const [creating, setCreating] = useState(false);
+  const [selected, setSelected] = useState<string>(app.project.id);
+  const current = projects.data?.find((x) => x.id === selected) ?? projects.data?.[0];
+  return (
+    <div class="stack">
+      <div class="card">
+        <div class="card-head">
+          <h2>Projects</h2>
+          <button type="button" class="btn btn-primary" onClick={() => setCreating(true)}>
+            Create project
+          </button>
+        </div>
+        <DataTable<Project>
+          caption="Projects"
+          rows={projects.data}
+          loading={projects.loading}
+          error={projects.error}
+          rowKey={(x) => x.id}
+          empty={<Empty title="No projects" />}
+          columns={[
+            { header: 'Name', render: (x) => <>{x.name}<span class="sub">{x.description}</span></> },
+            { header: 'Slug', render: (x) => <code>{x.slug}</code> },
+            { header: 'Created', render: (x) => formatDate(x.createdAt) },
+            {
+              header: 'Actions',
+              class: 'actions',
+              render: (x) => (
+                <button type="button" class="btn btn-ghost btn-sm" aria-pressed={current?.id === x.id} onClick={() => setSelected(x.id)}>
+                  Members
+                </button>
+              ),
+            },
+          ]}
+        />
+      </div>
+      {current && <ProjectMembers project={current} />}
+      {creating && (
+        <NameDialog
+          title="Create project"
+          label="Name"
+          hint="Lower-case letters, digits and hyphens make the best names: the slug is derived from it."
+          submitLabel="Create project"
+          onClose={() => setCreating(false)}
+          onSubmit={async (name) => {
+            const created = await post<Project>(P.projects, { name });
+            toast(`Project ${created.name} created; reload to see it in the project picker`);
+            projects.reload();
+            setSelected(created.id);
+          }}
+        />
+      )}
+    </div>
+  );
+}
+
+function ProjectMembers({ project }: { project: Project }) {
+  const app = useApp();
+  const members = useLoad(() => get<{ memberships: Membership[] }>(`${P.projects}/${project.id}/memberships`, { limit: 100 }).then((r) => r.memberships), [project.id]);
+  const [kind, setKind] = useState<'user' | 'identity'>('user');
+  const [who, setWho] = useState('');
+  const [role, setRole] = useState('member');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<PlacedError | null>(null);
+  const [removing, setRemoving] = useState<Membership | null>(null);
+  const nameOf = (m: Membership) => (m.userId ? app.nameOf('user', m.userId) : app.nameOf('identity', m.identityId ?? ''));
+  const add = async (e: Event) => {
+    e.preventDefault();
+    if (!who) return setError({ field: 'who', message: 'Choose who to add' });
+    setBusy(true);
+    setError(null);
+    try {
+      await post(`${P.projects}/${project.id}/memberships`, kind === 'user' ? { userId: who, role } : { identityId: who, role });
+      toast('Member added');
+      setWho('');
+      members.reload();
+    } catch (err) {
+      setError(placeError(err, { who: ['userId', 'identityId', 'principal'], role: ['role'] }));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const existing = (members.data ?? []).map((m) => m.userId ?? m.identityId ?? '');
+  return (
+    <div class="card">
+      <div class="card-head">
+        <h2>Members of {project.name}</h2>
+      </div>
+      <form class="card-body" onSubmit={add} noValidate>
+        <Segmented label="Member type" value={kind} onChange={(k) => { setKind(k); setWho(''); }} options={[{ value: 'user', label: 'User' }, { value: 'identity', label: 'Machine identity' }]} />
+        {error?.field === null && <ErrorNotice error={new Error(error.message)} />}
+        <div class="row">
+          <PrincipalPicker kind={kind} value={who} onChange={setWho} exclude={existing} error={error?.field === 'who' ? error.message : null} />
+          <SelectField label="Project role" value={role} onChange={setRole} options={[{ value: 'member', label: 'Member' }, { value: 'admin', label: 'Admin — CAs, certificates, signers, policies' }]} />
+        </div>
+        <div class="form-actions">
+          <button type="submit" class="btn btn-primary" disabled={busy}>
+            {busy && <Spinner />} Add to project
+          </button>
+        </div>
+      </form>
+      <DataTable<Membership>
+        caption={`Members of ${project.name}`}
+        rows={members.data}
+        loading={members.loading}
+        error={members.error}
+        rowKey={(m) => m.id}
+        empty={<Empty title="No members yet">Org admins act as admins of every project.</Empty>}
+        columns={[
+          { header: 'Member', render: (m) => <>{nameOf(m)}<span class="sub">{m.userId ? 'User' : 'Machine identity'}</span></> },
+          { header: 'Role', render: (m) => m.role },
+          { header: 'Added', render: (m) => formatDate(m.createdAt) },
+          {
+            header: 'Actions',
+            class: 'actions',
+            render: (m) => (
+              <button type="button" class="btn btn-ghost danger btn-sm" onClick={() => setRemoving(m)}>
+                Remove
+              </button>
+            ),
+          },
+        ]}
+      />
+      {removing && (
+        <ConfirmDialog
+          title={`Remove ${nameOf(removing)} from ${project.name}?`}
+          confirmLabel="Remove"
+          danger
+          onClose={() => setRemoving(null)}
+          onConfirm={async () => {
+            await del(`${P.projects}/${project.id}/memberships/${removing.id}`);
+            toast('Member removed');
+            members.reload();
+          }}
+        >
+          <p>They lose access to the project's CAs, certificates and policies.</p>
+        </ConfirmDialog>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,68 @@
+// Login: Email, Password, Log in. The session lives in an HttpOnly cookie set by signetd.
+import { useState } from 'preact/hooks';
+import { logIn } from '../api/session';
+import type { SessionInfo } from '../api/types';
+import { Notice, ErrorNotice, Spinner } from '../components/feedback';
+import { TextField } from '../components/forms';
+
+export function Login(p: { onLoggedIn: (s: SessionInfo) => void; reason?: string | null }) {
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [missing, setMissing] = useState<{ email?: string; password?: string }>({});
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const m = {
+      email: email.trim() ? undefined : 'Enter your email',
+      password: password ? undefined : 'Enter your password',
+    };
+    setMissing(m);
+    if (m.email || m.password) return;
+    setBusy(true);
+    setError(null);
+    try {
+      p.onLoggedIn(await logIn(email.trim(), password));
+    } catch (err) {
+      setError(err);
+      setPassword('');
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main class="login-wrap" id="main">
+      <div class="login">
+        <div class="brand">
+          <img src="/favicon.svg" alt="" />
+          <span>Signet</span>
+        </div>
+        <div class="card">
+          <div class="card-body">
+            <h1>Log in to Signet</h1>
+            {p.reason && <Notice kind="info">{p.reason}</Notice>}
+            <ErrorNotice error={error} />
+            <form onSubmit={submit} noValidate>
+              <TextField label="Email" type="email" name="email" value={email} onInput={setEmail} autoComplete="username" autoFocus error={missing.email} />
+              <TextField label="Password" type="password" name="password" value={password} onInput={setPassword} autoComplete="current-password" error={missing.password} />
+              <button type="submit" class="btn btn-primary" disabled={busy}>
+                {busy && <Spinner />} Log in
+              </button>
+            </form>
+            <details class="hint-box">
+              <summary>First time here?</summary>
+              <p>
+                On its first start, <code>make run</code> creates the org admin <code>admin@signet.local</code> and prints a generated
+                password once in its terminal. A server started with <code>SIGNET_BOOTSTRAP_ADMIN_EMAIL</code> and{' '}
+                <code>SIGNET_BOOTSTRAP_ADMIN_PASSWORD</code> uses those instead.
+              </p>
+              <p>Everyone else gets an account from an org admin (Admin → Users).</p>
+            </details>
+          </div>
+        </div>
+      </div>
+    </main>
+  );
+}
