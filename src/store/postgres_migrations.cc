@@ -298,12 +298,12 @@ CREATE TABLE signet_nodes (
 );
 )sql";
 
-constexpr std::array<PostgresMigration, 1> kMigrations{{
+constexpr std::array<sql::Migration, 1> kMigrations{{
     {1, kInit},
 }};
 
 }  // namespace
 
-std::span<const PostgresMigration> PostgresMigrations() { return kMigrations; }
+std::span<const sql::Migration> PostgresMigrations() { return kMigrations; }
 
 }  // namespace signet::store

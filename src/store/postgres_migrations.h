@@ -7,16 +7,12 @@
 
 #include <cstdint>
 #include <span>
-#include <string_view>
+
+#include "store/sql_driver.h"
 
 namespace signet::store {
 
-struct PostgresMigration {
-  int version;           // 1, 2, 3, ... without gaps
-  std::string_view sql;  // one or more statements for PQexec
-};
-
-std::span<const PostgresMigration> PostgresMigrations();
+std::span<const sql::Migration> PostgresMigrations();
 
 // Advisory lock keys (pg_advisory_lock(bigint) / pg_advisory_xact_lock(int, int)) used by
 // the backend. Classes keep the two-integer keys of different purposes apart.

@@ -11,30 +11,23 @@
 // used as the URL asks (sslmode=require|verify-ca|verify-full, sslrootcert=...).
 //
 // Transactions:
-//   BeginRead()  REPEATABLE READ READ ONLY: one snapshot from the first statement on;
-//                writes fail with kFailedPrecondition without reaching the server.
+//   BeginRead()  REPEATABLE READ READ ONLY: one snapshot from the first statement on.
 //   BeginWrite() READ COMMITTED: unlike SQLite, write transactions are NOT serialized
 //                (neither within a process nor across nodes); each statement sees the
-//                latest committed rows, and concurrency is handled where it matters:
-//                - TryUseGrant is one conditional UPDATE (row lock, re-check after wait),
-//                  so concurrent nodes never exceed max_signings;
-//                - LastAuditEvent takes pg_advisory_xact_lock on the node's chain before
-//                  reading, so the appends of one node id (even from two processes) are
-//                  serialized until commit and the chain never forks;
-//                - CountUsers takes a transaction advisory lock, so "count users, then
-//                  insert the first admin" (bootstrap) succeeds exactly once;
-//                - GetProjectBySlug/GetProjectByName take a lock on the looked-up key, so
-//                  "look up, insert when missing" runs once across nodes;
-//                - unique and foreign keys are enforced by the database.
-//                Each write statement runs under a savepoint (pipelined, one round trip),
-//                so a statement failing with kAlreadyExists/kFailedPrecondition leaves
-//                the transaction usable, as the interface requires.
+//                latest committed rows. Where that matters, the shared transaction
+//                (store/sql_store.h) takes transaction advisory locks, pipelined with the
+//                statement they protect: the audit chain of a node id never forks, the
+//                bootstrap admin and a default project are created once across nodes, and
+//                TryUseGrant is one conditional UPDATE (concurrent nodes never exceed
+//                max_signings). Writes that may violate a key run under a savepoint in the
+//                same round trip, so kAlreadyExists/kFailedPrecondition leave the
+//                transaction usable, as the interface requires.
 // Errors (store.h contract): unique violation -> kAlreadyExists (same messages as SQLite);
 // foreign key -> kFailedPrecondition; connection loss, timeouts, serialization failures,
 // deadlocks, too many connections -> kUnavailable; anything else -> kInternal.
 //
-// Migrations run in OpenPostgres under a session advisory lock, each in one transaction with
-// its schema_version row; nodes starting together migrate once.
+// Migrations run in OpenPostgres under a session advisory lock, in one transaction with
+// their schema_version rows; nodes starting together migrate once.
 //
 // Node ids: with options.node_id set, OpenPostgres claims the id: it takes a session
 // advisory lock on a dedicated connection (held for the Store's lifetime, re-taken after a

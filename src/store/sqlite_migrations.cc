@@ -275,12 +275,12 @@ CREATE TABLE settings (
 ) STRICT;
 )sql";
 
-constexpr std::array<SqliteMigration, 1> kMigrations{{
+constexpr std::array<sql::Migration, 1> kMigrations{{
     {1, kInit},
 }};
 
 }  // namespace
 
-std::span<const SqliteMigration> SqliteMigrations() { return kMigrations; }
+std::span<const sql::Migration> SqliteMigrations() { return kMigrations; }
 
 }  // namespace signet::store

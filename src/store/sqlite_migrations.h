@@ -4,15 +4,11 @@
 // Published migrations are never edited; a schema change is a new migration.
 
 #include <span>
-#include <string_view>
+
+#include "store/sql_driver.h"
 
 namespace signet::store {
 
-struct SqliteMigration {
-  int version;           // 1, 2, 3, ... without gaps
-  std::string_view sql;  // one or more statements for sqlite3_exec
-};
-
-std::span<const SqliteMigration> SqliteMigrations();
+std::span<const sql::Migration> SqliteMigrations();
 
 }  // namespace signet::store

@@ -1,6 +1,6 @@
 #pragma once
 // The SQLite backend of store::Store: one database file in WAL mode, shared by one writer
-// connection (write transactions are serialized by a mutex and BEGIN IMMEDIATE) and a small
+// connection (write transactions wait for it, then BEGIN IMMEDIATE) and a small
 // pool of reader connections (read transactions run concurrently with the writer and with
 // each other, each on a stable snapshot). Statements are prepared once per connection and
 // cached. Foreign keys are enforced.

@@ -1,8 +1,8 @@
 #pragma once
 // Persistence of the domain entities behind a backend-neutral interface. A Store hands out
-// transactions (Tx); every read and write goes through one. Implementations: SQLite
-// (store/sqlite_store.h) and, later, PostgreSQL; both must pass the conformance suite in
-// tests/unit/store/store_conformance.h.
+// transactions (Tx); every read and write goes through one. One implementation over SQL
+// drivers (store/sql_store.h): SQLite (store/sqlite_store.h) and PostgreSQL
+// (store/postgres_store.h); both pass the conformance suite of tests/unit/store/.
 //
 // Error contract, for every call below:
 //   kNotFound           the row the call names does not exist (Get*, Update*, Delete*, ...).

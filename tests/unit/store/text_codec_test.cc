@@ -44,6 +44,36 @@ TEST(TextCodec, RejectsMalformedText) {
   EXPECT_ERROR(DecodeStringList(deep), ErrorCode::kInternal);
 }
 
+// The encodings are persistent: rows written by earlier versions must read back.
+TEST(TextCodec, KnownAnswers) {
+  domain::SigningPolicy p;
+  p.id = "p1";
+  p.project_id = "pr\\";
+  p.name = "n\n\x01";
+  p.steps = {{"s", 2, {"u1", "u2"}}};
+  p.max_signings = 3;
+  p.max_request_ttl = Millis(60000);
+  p.created_at = FromUnixMillis(-1);
+  p.updated_at = FromUnixMillis(1767225600000);
+  const std::string text =
+      R"({"id":"p1","projectId":"pr\\","name":"n\n\u0001",)"
+      R"("steps":[{"name":"s","requiredApprovals":2,"approverUserIds":["u1","u2"]}],)"
+      R"("maxWindowDurationMs":null,"maxSignings":3,"maxRequestTtlMs":60000,)"
+      R"("bypassForMachineIdentities":false,"createdAt":-1,"updatedAt":1767225600000})";
+  EXPECT_EQ(EncodePolicy(p), text);
+  ASSERT_OK_AND_ASSIGN(auto back, DecodePolicy(text));
+  EXPECT_EQ(back, p);
+  // Any key order and white space; keys of other versions are skipped.
+  ASSERT_OK_AND_ASSIGN(
+      auto steps,
+      DecodePolicySteps(R"( [ { "approverUserIds" : [ ] , "later" : {"a":[1,null,true,"x"]},)"
+                        R"( "requiredApprovals" : 1 , "name" : "s" } ] )"));
+  EXPECT_EQ(steps, (std::vector<domain::PolicyStep>{{"s", 1, {}}}));
+  EXPECT_ERROR(DecodePolicySteps(R"([{"name":"s","requiredApprovals":1,"approverUserIds":[],)"
+                                 R"("x":[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]}])"),
+               ErrorCode::kInternal);
+}
+
 TEST(TextCodec, PolicyRoundTrips) {
   domain::SigningPolicy p = MakePolicy("project", "two \"person\" rule");
   ASSERT_OK_AND_ASSIGN(auto back, DecodePolicy(EncodePolicy(p)));
