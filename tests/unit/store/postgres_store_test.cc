@@ -140,12 +140,49 @@ class Schema {
   std::string name_;
 };
 
+// "a,b,c" as {"a", "b", "c"}; "" as {}.
+std::vector<std::string> Split(const std::string& text, char separator) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (!text.empty()) {
+    const std::size_t end = text.find(separator, start);
+    out.push_back(text.substr(start, end - start));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return out;
+}
+
 class PostgresHarness final : public StoreHarness {
  public:
   Result<std::unique_ptr<Store>> Open() override {
     PostgresOptions options;
     options.pool_size = 12;
     return OpenPostgres(schema_.Url(), options);
+  }
+
+  // Columns from information_schema; unique keys from pg_constraint (UNIQUE and PRIMARY KEY,
+  // with their names); insertion order from the row_seq identity column.
+  Result<TableShape> Describe(const std::string& table) override {
+    TableShape shape;
+    const std::string columns_sql =
+        "SELECT string_agg(column_name, ',') FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND table_name = '" +
+        table + "'";
+    for (const std::string& c : Split(schema_.Query(columns_sql), ',')) shape.columns.insert(c);
+    if (shape.columns.empty()) return NotFound("no table " + table);
+    const std::string keys_sql =
+        "SELECT string_agg(c.conname || ':' || (SELECT string_agg(a.attname, ',' ORDER BY k.n) "
+        "FROM unnest(c.conkey) WITH ORDINALITY AS k(attnum, n) JOIN pg_attribute a "
+        "ON a.attrelid = c.conrelid AND a.attnum = k.attnum), ';') "
+        "FROM pg_constraint c WHERE c.contype IN ('u', 'p') AND c.conrelid = '" +
+        table + "'::regclass";
+    for (const std::string& key : Split(schema_.Query(keys_sql), ';')) {
+      shape.unique.emplace_back(key.substr(0, key.find(':')),
+                                Split(key.substr(key.find(':') + 1), ','));
+    }
+    shape.insertion_order = shape.columns.count("row_seq") == 1;
+    return shape;
   }
 
  private:

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -21,15 +22,64 @@
 namespace signet::store::testing {
 namespace {
 
+// The rows of a query with one text parameter, on a plain sqlite3 handle outside the store;
+// each row as its columns' text.
+std::vector<std::vector<std::string>> RawRows(const std::string& path, const std::string& sql,
+                                              const std::string& param) {
+  std::vector<std::vector<std::string>> rows;
+  sqlite3* db = nullptr;
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_open(path.c_str(), &db) == SQLITE_OK &&
+      sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK) {
+    sqlite3_bind_text(stmt, 1, param.c_str(), -1, SQLITE_TRANSIENT);
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      rows.emplace_back();
+      for (int c = 0; c < sqlite3_column_count(stmt); ++c) {
+        const auto* text = sqlite3_column_text(stmt, c);
+        rows.back().push_back(text != nullptr ? reinterpret_cast<const char*>(text) : "");
+      }
+    }
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return rows;
+}
+
 class SqliteHarness final : public StoreHarness {
  public:
   Result<std::unique_ptr<Store>> Open() override {
     SqliteOptions options;
     options.busy_timeout = std::chrono::milliseconds(10000);
-    return OpenSqlite(dir_.File("signet.db"), options);
+    return OpenSqlite(path(), options);
+  }
+
+  // SQLite names no constraints; its unique keys are the unique indexes (automatic ones for
+  // UNIQUE and PRIMARY KEY). Every table is a rowid table (none is WITHOUT ROWID).
+  Result<TableShape> Describe(const std::string& table) override {
+    TableShape shape;
+    for (const auto& row : RawRows(path(), "SELECT name FROM pragma_table_info(?1)", table)) {
+      shape.columns.insert(row[0]);
+    }
+    if (shape.columns.empty()) return NotFound("no table " + table);
+    for (const auto& index :
+         RawRows(path(), "SELECT name FROM pragma_index_list(?1) WHERE \"unique\" = 1", table)) {
+      std::vector<std::string> columns;
+      for (const auto& row :
+           RawRows(path(), "SELECT name FROM pragma_index_info(?1) ORDER BY seqno", index[0])) {
+        columns.push_back(row[0]);
+      }
+      shape.unique.emplace_back("", std::move(columns));
+    }
+    shape.insertion_order = RawRows(path(),
+                                    "SELECT COUNT(*) FROM sqlite_schema WHERE name = ?1 AND "
+                                    "sql LIKE '%WITHOUT ROWID%'",
+                                    table)[0][0] == "0";
+    return shape;
   }
 
  private:
+  std::string path() const { return dir_.File("signet.db"); }
+
   TempDir dir_;
 };
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/uuid.h"
+#include "store/tables.h"
 #include "unit/store/store_test_util.h"
 
 namespace signet::store::testing {
@@ -1046,6 +1047,109 @@ TEST_P(StoreConformanceTest, ConcurrentReadersAndWriters) {
   ASSERT_OK_AND_ASSIGN(auto tx, store().BeginRead());
   ASSERT_OK_AND_ASSIGN(auto n, tx->CountUsers());
   EXPECT_EQ(n, kWriters * kPerWriter);
+}
+
+// Every write error names the rule that was broken, in the same words on every backend, and
+// leaves the transaction usable.
+TEST_P(StoreConformanceTest, WriteErrorsNameTheBrokenRule) {
+  Fixture f = SeedProject(store());
+  ASSERT_OK_AND_ASSIGN(auto tx, store().BeginWrite());
+  const auto expect = [](const Status& s, ErrorCode code, const std::string& message) {
+    EXPECT_ERROR(s, code);
+    EXPECT_EQ(ErrorMessage(s), message);
+  };
+  // Unique keys not covered by the tests above.
+  domain::Identity ci = MakeIdentity("ci");
+  ASSERT_OK(tx->InsertIdentity(ci));
+  domain::Identity same_client = MakeIdentity("other");
+  same_client.client_id = ci.client_id;
+  expect(tx->InsertIdentity(same_client), ErrorCode::kAlreadyExists,
+         "an identity with client id '" + ci.client_id + "' already exists");
+  domain::ProjectMembership m{
+      NewUuid(), f.project.id, PrincipalType::kUser, "u-1", domain::ProjectRole::kMember, T()};
+  ASSERT_OK(tx->InsertMembership(m));
+  m.id = NewUuid();
+  expect(tx->InsertMembership(m), ErrorCode::kAlreadyExists,
+         "user 'u-1' is already a member of this project");
+  domain::Signer signer = MakeSigner(f.project.id, f.cert.id, "release");
+  ASSERT_OK(tx->InsertSigner(signer));
+  domain::SignerMember sm{
+      NewUuid(), signer.id, PrincipalType::kIdentity, "i-1", domain::SignerRole::kOperator, T()};
+  ASSERT_OK(tx->InsertSignerMember(sm));
+  sm.id = NewUuid();
+  expect(tx->InsertSignerMember(sm), ErrorCode::kAlreadyExists,
+         "identity 'i-1' is already a member of this signer");
+  domain::WrappedKey key{"k-1", domain::KeyAlgorithm::kEcP256, Bytes{1}, Bytes{2}, Bytes{3}, T()};
+  ASSERT_OK(tx->PutWrappedKey(key));
+  expect(tx->PutWrappedKey(key), ErrorCode::kAlreadyExists, "a key with id 'k-1' already exists");
+  ASSERT_OK(tx->AppendAuditEvent(MakeAuditEvent("node-a", 1, T())));
+  expect(tx->AppendAuditEvent(MakeAuditEvent("node-a", 1, T(1))), ErrorCode::kAlreadyExists,
+         "audit event 1 of node 'node-a' already exists");
+  // Missing references.
+  domain::ProjectMembership nowhere{
+      NewUuid(), "p-x", PrincipalType::kUser, "u-2", domain::ProjectRole::kMember, T()};
+  expect(tx->InsertMembership(nowhere), ErrorCode::kFailedPrecondition,
+         "project 'p-x' does not exist");
+  domain::Grant orphan = MakeGrant("s-x", 1);
+  expect(tx->InsertGrant(orphan), ErrorCode::kFailedPrecondition,
+         "the signer or request of grant '" + orphan.id + "' does not exist");
+  domain::Signer no_cert = MakeSigner(f.project.id, "c-x", "orphan");
+  expect(tx->UpdateSigner(no_cert), ErrorCode::kNotFound, "signer '" + no_cert.id + "' not found");
+  expect(tx->InsertSigner(no_cert), ErrorCode::kFailedPrecondition,
+         "the project, certificate or signing policy of signer 'orphan' does not exist");
+  // Rows still referenced.
+  expect(tx->DeleteCertificate(f.cert.id), ErrorCode::kFailedPrecondition,
+         "certificate '" + f.cert.id + "' is still used by a signer");
+  expect(tx->DeleteProject(f.project.id), ErrorCode::kFailedPrecondition,
+         "project '" + f.project.id +
+             "' still has certificate authorities, certificates, signers or policies");
+  expect(tx->DeleteUser("u-x"), ErrorCode::kNotFound, "user 'u-x' not found");
+  // Everything written around the failures is committed.
+  ASSERT_OK(tx->Commit());
+  ASSERT_OK_AND_ASSIGN(auto read, store().BeginRead());
+  EXPECT_OK(read->GetIdentity(ci.id));
+  EXPECT_OK(read->GetSigner(signer.id));
+  EXPECT_OK(read->GetWrappedKey(key.key_id));
+  ASSERT_OK_AND_ASSIGN(auto last, read->LastAuditEvent("node-a"));
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(last->time, T());
+  ASSERT_OK_AND_ASSIGN(auto members, read->ListSignerMembers(signer.id, {}));
+  EXPECT_EQ(members.total_count, 1);
+}
+
+// The migrated schema has every table, column and unique key the shared SQL code names
+// (store/tables.h), nothing it does not name (but an insertion-order column), and a way to
+// order by insertion where the shared code lists rows so; its messages name its columns.
+TEST_P(StoreConformanceTest, SchemaHasWhatTheSharedCodeNames) {
+  EXPECT_ERROR(harness_->Describe("no_such_table"), ErrorCode::kNotFound);
+  for (const sql::TableInfo* t : sql::AllTables()) {
+    SCOPED_TRACE(std::string(t->name));
+    ASSERT_OK_AND_ASSIGN(TableShape shape, harness_->Describe(std::string(t->name)));
+    const std::set<std::string> named(t->columns.begin(), t->columns.end());
+    for (const std::string& c : named) EXPECT_EQ(shape.columns.count(c), 1u) << "no column " << c;
+    for (const std::string& c : shape.columns) {
+      EXPECT_TRUE(named.count(c) == 1 || c == "row_seq") << "column " << c << " is not named";
+    }
+    EXPECT_TRUE(!t->ordered_by_insertion || shape.insertion_order) << "no insertion order";
+    std::vector<std::string_view> messages = {t->missing_reference};
+    for (const sql::UniqueKey& key : t->unique) {
+      const std::vector<std::string> columns(key.columns.begin(), key.columns.end());
+      bool found = false;
+      for (const auto& [name, key_columns] : shape.unique) {
+        found = found || (key_columns == columns && (name.empty() || name == key.name));
+      }
+      EXPECT_TRUE(found) << "no unique key " << key.name;
+      messages.push_back(key.message);
+    }
+    for (std::string_view message : messages) {
+      for (std::size_t at = message.find('{'); at != std::string_view::npos;
+           at = message.find('{', at + 1)) {
+        const std::string column(message.substr(at + 1, message.find('}', at) - at - 1));
+        EXPECT_EQ(named.count(column), 1u) << "'" << message << "' names no column " << column;
+      }
+    }
+    EXPECT_EQ(std::string(t->still_referenced).find('{'), t->still_referenced.find("{key}"));
+  }
 }
 
 }  // namespace

@@ -12,7 +12,10 @@
 
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -21,12 +24,24 @@
 
 namespace signet::store::testing {
 
+// What a migrated schema holds for one table, as the database itself reports it.
+struct TableShape {
+  std::set<std::string> columns;
+  // Unique keys (the primary key too): the constraint's name ("" where the backend names
+  // none) and its columns in key order.
+  std::vector<std::pair<std::string, std::vector<std::string>>> unique;
+  bool insertion_order = false;  // rows can be ordered by insertion (rowid, row_seq)
+};
+
 // One fresh, empty database for one test. Open() may be called more than once; every Store
 // it returns is a handle on the same database.
 class StoreHarness {
  public:
   virtual ~StoreHarness() = default;
   [[nodiscard]] virtual Result<std::unique_ptr<Store>> Open() = 0;
+  // The shape of `table` in the database (after Open()); kNotFound when there is no such
+  // table.
+  [[nodiscard]] virtual Result<TableShape> Describe(const std::string& table) = 0;
 };
 
 struct StoreBackend {
