@@ -81,7 +81,7 @@ Result<domain::Principal> Authenticator::Authenticate(std::string_view token) {
     if (row.error().code == ErrorCode::kNotFound) return Unauthenticated("invalid or expired token");
     return tl::unexpected(row.error());
   }
-  if (row->revoked || now >= row->expires_at) {
+  if (row->revoked || now >= row->expires_at || row->purpose != kSessionPurpose) {
     Forget(hash);
     return Unauthenticated("invalid or expired token");
   }
@@ -90,6 +90,7 @@ Result<domain::Principal> Authenticator::Authenticate(std::string_view token) {
     if (principal.error().code == ErrorCode::kNotFound) return Unauthenticated("invalid or expired token");
     return tl::unexpected(principal.error());
   }
+  principal->mfa = row->mfa;
   std::unique_lock lock(mutex_);
   if (cache_.size() >= kMaxCacheEntries) cache_.clear();
   cache_[hash] = Entry{*principal, row->expires_at, now + cache_ttl_};
@@ -152,7 +153,7 @@ Result<domain::Principal> Authenticator::CheckClientSecret(std::string_view clie
 }
 
 Result<IssuedToken> Authenticator::IssueToken(store::Tx& tx, const domain::Principal& principal,
-                                              Millis ttl) {
+                                              Millis ttl, std::string_view purpose, bool mfa) {
   SIGNET_ASSIGN_OR_RETURN(SecretBytes token, NewAccessToken());
   const TimePoint now = clock_.Now();
   domain::AccessToken row;
@@ -161,6 +162,8 @@ Result<IssuedToken> Authenticator::IssueToken(store::Tx& tx, const domain::Princ
   row.principal_id = principal.id;
   row.created_at = now;
   row.expires_at = now + ttl;
+  row.purpose = std::string(purpose);
+  row.mfa = mfa;
   SIGNET_TRY(tx.InsertAccessToken(row));
   return IssuedToken{std::move(token), ttl};
 }

@@ -33,6 +33,10 @@
 
 namespace signet::auth {
 
+// What an access token is for (domain::AccessToken::purpose).
+inline constexpr std::string_view kSessionPurpose = "session";
+inline constexpr std::string_view kMfaLoginPurpose = "mfa";
+
 struct IssuedToken {
   SecretBytes token;  // shown once to the caller
   Millis expires_in;
@@ -60,7 +64,9 @@ class Authenticator {
  public:
   Authenticator(store::Store& store, const Clock& clock, AuthOptions options = {});
 
-  // kUnauthenticated for a missing, unknown, expired or revoked token.
+  // kUnauthenticated for a missing, unknown, expired or revoked token, and for a token that
+  // is not a session (an MFA login token waiting for its second factor). The principal's
+  // `mfa` says whether the session passed a second factor.
   [[nodiscard]] Result<domain::Principal> Authenticate(std::string_view token);
   // Counts one request of `p` against its rate; kResourceExhausted (429 with the wait) when
   // it has none left.
@@ -82,9 +88,11 @@ class Authenticator {
   LoginThrottle& throttle() { return throttle_; }
   // argon2id computations finished so far (hashes and checks), for tests and metrics.
   std::uint64_t password_operations() const { return password_operations_.load(); }
-  // Creates and stores a token for `principal`.
+  // Creates and stores a token for `principal`: a session (`mfa`: it passed a second
+  // factor), or with purpose kMfaLoginPurpose a login waiting for its second factor.
   [[nodiscard]] Result<IssuedToken> IssueToken(store::Tx& tx, const domain::Principal& principal,
-                                               Millis ttl);
+                                               Millis ttl, std::string_view purpose = kSessionPurpose,
+                                               bool mfa = false);
 
   // Drops cached tokens: one by its hash, or every token (after a role change or removal).
   void Forget(std::string_view token_hash);

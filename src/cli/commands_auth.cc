@@ -11,6 +11,8 @@ struct LoginOptions {
   bool password_stdin = false;
   std::string client_id;
   bool client_secret_stdin = false;
+  std::string mfa_code;
+  std::string recovery_code;
 };
 
 std::string ExpiresText(std::chrono::seconds s) {
@@ -39,6 +41,12 @@ Status Login(Context& ctx, const LoginOptions& o) {
         "--client-id needs --client-secret-stdin: give the client secret on standard input");
   }
   if (!user && o.password_stdin) return InvalidArgument("--password-stdin needs --email");
+  if (!o.mfa_code.empty() && !o.recovery_code.empty()) {
+    return InvalidArgument("give either --mfa-code or --recovery-code, not both");
+  }
+  if (!user && (!o.mfa_code.empty() || !o.recovery_code.empty())) {
+    return InvalidArgument("--mfa-code and --recovery-code need --email");
+  }
   if (!machine && o.client_secret_stdin) {
     return InvalidArgument("--client-secret-stdin needs --client-id");
   }
@@ -56,6 +64,21 @@ Status Login(Context& ctx, const LoginOptions& o) {
     SIGNET_ASSIGN_OR_RETURN(client::LoginResult r,
                             user ? api->LoginWithPassword(o.email, secret)
                                  : api->LoginWithClientSecret(o.client_id, secret));
+    if (!r.mfa_token.empty()) {
+      // The account has an authenticator: the second login step.
+      std::string code = o.mfa_code;
+      const bool recovery = !o.recovery_code.empty();
+      if (recovery) code = o.recovery_code;
+      if (code.empty()) {
+        if (!ctx.terminal().stdin_is_tty) {
+          return InvalidArgument("this account uses multi-factor authentication: give "
+                                 "--mfa-code CODE (or --recovery-code CODE)");
+        }
+        ctx.err() << "Authentication code: " << std::flush;
+        std::getline(ctx.in(), code);
+      }
+      SIGNET_ASSIGN_OR_RETURN(r, api->VerifyMfa(r.mfa_token, code, recovery));
+    }
     config.token = std::move(r.access_token);
     config.principal_type = user ? "user" : "identity";
     config.principal_name = user ? o.email : o.client_id;
@@ -162,6 +185,11 @@ void AddAuthCommands(CLI::App& app, Context& ctx) {
       "Existing token:   SIGNET_TOKEN=... signet login --server URL");
   login->add_option("--email", o->email, "User e-mail address");
   login->add_flag("--password-stdin", o->password_stdin, "Read the password from standard input");
+  login->add_option("--mfa-code", o->mfa_code,
+                    "The authenticator's current code, for an account with MFA (asked for on a "
+                    "terminal when omitted)");
+  login->add_option("--recovery-code", o->recovery_code,
+                    "One of the account's recovery codes, instead of --mfa-code");
   login->add_option("--client-id", o->client_id, "Machine identity client id (Universal Auth)");
   login->add_flag("--client-secret-stdin", o->client_secret_stdin,
                   "Read the client secret from standard input");

@@ -42,8 +42,16 @@ void WipeField(api::JsonValue& body, std::string_view name) {
 
 Result<LoginResult> DecodeLogin(api::JsonValue& reply) {
   SIGNET_ASSIGN_OR_RETURN(const api::JsonObject* o, AsObject(reply, "login"));
-  SIGNET_ASSIGN_OR_RETURN(std::string token, StringField(*o, "accessToken", "login"));
   LoginResult r;
+  if (const api::JsonValue* m = o->if_contains("mfaRequired"); m != nullptr && m->is_bool() &&
+                                                                 m->as_bool()) {
+    SIGNET_ASSIGN_OR_RETURN(std::string mfa, StringField(*o, "mfaToken", "login"));
+    r.mfa_token = SecretBytes::FromString(mfa);
+    SecureWipe(mfa.data(), mfa.size());
+    WipeField(reply, "mfaToken");
+    return r;
+  }
+  SIGNET_ASSIGN_OR_RETURN(std::string token, StringField(*o, "accessToken", "login"));
   r.access_token = SecretBytes::FromString(token);
   SecureWipe(token.data(), token.size());
   WipeField(reply, "accessToken");
@@ -131,6 +139,18 @@ Result<LoginResult> Client::LoginWithPassword(std::string_view email, const Secr
   api::JsonValue body = api::JsonObject{{"email", email}, {"password", password.string_view()}};
   auto reply = Call(HttpMethod::kPost, "/api/v1/auth/login", body);
   WipeField(body, "password");
+  if (!reply) return tl::unexpected(reply.error());
+  SIGNET_ASSIGN_OR_RETURN(LoginResult r, DecodeLogin(*reply));
+  if (r.mfa_token.empty()) SetToken(r.access_token);
+  return r;
+}
+
+Result<LoginResult> Client::VerifyMfa(const SecretBytes& mfa_token, std::string_view code,
+                                      bool recovery) {
+  api::JsonValue body = api::JsonObject{{"mfaToken", mfa_token.string_view()},
+                                        {recovery ? "recoveryCode" : "code", code}};
+  auto reply = Call(HttpMethod::kPost, "/api/v1/auth/mfa/verify", body);
+  WipeField(body, "mfaToken");
   if (!reply) return tl::unexpected(reply.error());
   SIGNET_ASSIGN_OR_RETURN(LoginResult r, DecodeLogin(*reply));
   SetToken(r.access_token);

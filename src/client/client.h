@@ -72,6 +72,9 @@ std::string PercentEncode(std::string_view text);
 struct LoginResult {
   SecretBytes access_token;
   std::chrono::seconds expires_in{0};
+  // Set instead of access_token when the account has an authenticator: the token for
+  // VerifyMfa (the second login step).
+  SecretBytes mfa_token;
 };
 
 struct SignerInfo {
@@ -141,6 +144,10 @@ class Client {
   // POST /api/v1/auth/login; on success the client uses the new token from then on.
   [[nodiscard]] Result<LoginResult> LoginWithPassword(std::string_view email,
                                                       const SecretBytes& password);
+  // POST /api/v1/auth/mfa/verify with a TOTP code (or, with `recovery`, a recovery code); on
+  // success the client uses the new token.
+  [[nodiscard]] Result<LoginResult> VerifyMfa(const SecretBytes& mfa_token, std::string_view code,
+                                              bool recovery);
   // POST /api/v1/auth/universal-auth/login; on success the client uses the new token.
   [[nodiscard]] Result<LoginResult> LoginWithClientSecret(std::string_view client_id,
                                                           const SecretBytes& client_secret);

@@ -101,7 +101,23 @@ struct AccessToken {
   TimePoint created_at;
   TimePoint expires_at;
   bool revoked = false;
+  // "session": an ordinary token; "mfa": a password-checked login waiting for its second
+  // factor, good only for POST /api/v1/auth/mfa/verify.
+  std::string purpose = "session";
+  bool mfa = false;  // the session passed a second factor
   bool operator==(const AccessToken&) const = default;
+};
+
+// A user's TOTP authenticator (RFC 6238) and recovery codes.
+struct UserMfa {
+  std::string user_id;
+  Bytes totp_secret;   // sealed (AES-256-GCM) under a key derived from the root key
+  bool enabled = false;  // false until the first code confirms the enrolment
+  std::int64_t last_used_step = 0;  // codes of this step and earlier are refused (no replay)
+  std::vector<std::string> recovery_codes;  // hashes of the unused codes
+  TimePoint created_at;
+  TimePoint updated_at;
+  bool operator==(const UserMfa&) const = default;
 };
 
 // ---- Projects -----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ struct Principal {
   std::string id;
   std::string name;                     // email for users, name for identities
   OrgRole org_role = OrgRole::kMember;  // identities are always members
+  bool mfa = false;  // the session's login passed a second factor (users only)
 
   bool is_org_admin() const { return type == PrincipalType::kUser && org_role == OrgRole::kAdmin; }
   bool is_machine() const { return type == PrincipalType::kIdentity; }

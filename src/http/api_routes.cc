@@ -11,6 +11,7 @@
 #include "common/uuid.h"
 #include "http/infisical_routes.h"
 #include "http/policy_routes.h"
+#include "http/mfa_routes.h"
 #include "http/session_routes.h"
 
 namespace signet::http {
@@ -150,6 +151,12 @@ Result<Response> SignerReply(service::Service& svc, domain::Signer signer) {
 }
 
 JsonObject LoginBody(const service::LoginResult& r) {
+  if (r.mfa_required) {
+    // The password was right; POST /api/v1/auth/mfa/verify with this token and a code.
+    return JsonObject{{"mfaRequired", true},
+                      {"mfaToken", std::string(r.access_token.string_view())},
+                      {"expiresIn", r.expires_in.count() / 1000}};
+  }
   return JsonObject{{"accessToken", std::string(r.access_token.string_view())},
                     {"expiresIn", r.expires_in.count() / 1000},
                     {"tokenType", "Bearer"}};
@@ -686,6 +693,7 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
   RegisterPolicyRoutes(router, svc);
   RegisterInfisicalRoutes(router, svc);
   RegisterSessionRoutes(router, svc, SessionOptions{options.tls});
+  RegisterMfaRoutes(router, svc, SessionOptions{options.tls});
 }
 
 }  // namespace signet::http

@@ -52,6 +52,7 @@ Result<service::Caller> CallerOf(service::Service& svc, const Request& req) {
     if (!token.empty() && ChangesState(req.method)) SIGNET_TRY(CheckCsrf(req, token));
   }
   SIGNET_ASSIGN_OR_RETURN(auto principal, svc.Authenticate(token));
+  SIGNET_TRY(svc.CheckMfaGate(principal, req.path));
   return service::Caller{std::move(principal), req.remote_ip, req.request_id};
 }
 

@@ -18,9 +18,14 @@ api::JsonValue PrincipalJson(const domain::Principal& p) {
                {"id", p.id},
                {"name", p.name},
                {"orgRole", domain::OrgRoleName(p.org_role)}};
-  if (p.type == domain::PrincipalType::kUser) o["email"] = p.name;
+  if (p.type == domain::PrincipalType::kUser) {
+    o["email"] = p.name;
+    o["mfa"] = p.mfa;
+  }
   return o;
 }
+
+}  // namespace
 
 // A form on another site can post only form encodings or text/plain; insisting on JSON keeps
 // a cross-site page from logging the browser into an account of its choosing.
@@ -32,6 +37,8 @@ bool IsJsonContentType(std::string_view value) {
   }
   return value.size() == kJson.size() || value[kJson.size()] == ';' || value[kJson.size()] == ' ';
 }
+
+namespace {
 
 // POST: checks the password like /auth/login (throttled, audited), then sets the cookie.
 Result<Response> LogIn(service::Service& svc, bool tls, const Request& req) {
@@ -45,6 +52,19 @@ Result<Response> LogIn(service::Service& svc, bool tls, const Request& req) {
   SIGNET_TRY(f.Finish());
   SIGNET_ASSIGN_OR_RETURN(auto login,
                           svc.Login(email, SecretBytes::FromString(password), req.remote_ip));
+  if (login.mfa_required) {
+    // No cookie yet: the console asks for the code, then POST /api/v1/auth/session/mfa.
+    return JsonResponse(JsonObject{{"mfaRequired", true},
+                                   {"mfaToken", std::string(login.access_token.string_view())},
+                                   {"expiresIn", login.expires_in.count() / 1000}});
+  }
+  return StartSession(svc, tls, req, login);
+}
+
+}  // namespace
+
+Result<Response> StartSession(service::Service& svc, bool tls, const Request& req,
+                              const service::LoginResult& login) {
   const std::string_view token = login.access_token.string_view();
   SIGNET_ASSIGN_OR_RETURN(auto principal, svc.Authenticate(token));
   const auto max_age = std::chrono::duration_cast<std::chrono::seconds>(login.expires_in);
@@ -55,6 +75,8 @@ Result<Response> LogIn(service::Service& svc, bool tls, const Request& req) {
                                 SessionSetCookie(token, max_age, OverHttps(req, tls)));
   return response;
 }
+
+namespace {
 
 // GET: who is calling; the CSRF token only for a cookie session (a bearer client needs none).
 Result<Response> WhoAmI(const Request& req, const service::Caller& c) {

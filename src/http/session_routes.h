@@ -17,4 +17,10 @@ struct SessionOptions {
 
 void RegisterSessionRoutes(Router& router, service::Service& svc, SessionOptions options);
 
+// Sets the session cookie for a finished login and answers {principal, csrfToken, expiresIn}.
+[[nodiscard]] Result<Response> StartSession(service::Service& svc, bool tls, const Request& req,
+                                            const service::LoginResult& login);
+// True for an application/json Content-Type (a cross-site form cannot send one).
+bool IsJsonContentType(std::string_view value);
+
 }  // namespace signet::http

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,6 +43,34 @@ struct LoginResult {
   SecretBytes access_token;
   Millis expires_in;
   std::optional<domain::User> user;  // set by Bootstrap
+  // The password was right and the user has an authenticator: access_token is an MFA login
+  // token, good only for VerifyMfaLogin within expires_in.
+  bool mfa_required = false;
+};
+
+// Whom the organisation asks for a second factor (setting "mfa.required"): nobody (users who
+// enrolled still use theirs), approvers and admins (approving, rejecting, pre-approving,
+// org/project/signer administration), or every user (a session without MFA may only use the
+// /api/v1/auth/ routes, to enrol). Machine identities are never asked.
+enum class MfaRequirement { kNone, kPrivileged, kAll };
+std::string_view MfaRequirementName(MfaRequirement r);
+[[nodiscard]] Result<MfaRequirement> ParseMfaRequirement(std::string_view text);
+
+// A second factor: a current TOTP code or one unused recovery code (exactly one).
+struct MfaProof {
+  std::optional<std::string> code;
+  std::optional<std::string> recovery_code;
+};
+struct TotpEnrolment {
+  std::string secret_base32;  // for typing into an authenticator app
+  std::string otpauth_uri;    // for its QR code
+};
+struct MfaStatus {
+  bool enabled = false;       // an authenticator is confirmed
+  bool pending = false;       // enrolled, waiting for its first code
+  int recovery_codes_left = 0;
+  bool session_verified = false;  // this session passed a second factor
+  MfaRequirement requirement = MfaRequirement::kNone;
 };
 
 struct CreateUserInput {
@@ -287,6 +316,29 @@ class Service {
   [[nodiscard]] Status Logout(const Caller& caller, std::string_view token);
   [[nodiscard]] Result<domain::Principal> Authenticate(std::string_view token);
 
+  // ---- multi-factor authentication (TOTP, RFC 6238; service_mfa.cc) ----
+  // The second login step: the MFA login token from Login plus a code → a session that passed
+  // MFA. Wrong codes are throttled and audited like wrong passwords; a code is good once.
+  [[nodiscard]] Result<LoginResult> VerifyMfaLogin(std::string_view mfa_token, const MfaProof& proof,
+                                                   const std::string& source_ip);
+  [[nodiscard]] Result<MfaStatus> GetMfaStatus(const Caller& c);
+  // A new secret (replacing an unconfirmed one); 409 when an authenticator is confirmed.
+  [[nodiscard]] Result<TotpEnrolment> EnrollTotp(const Caller& c);
+  // The first code confirms the enrolment: MFA is on, the calling session (`token`) counts
+  // as having passed it, and the 10 recovery codes are returned, once.
+  [[nodiscard]] Result<std::vector<SecretBytes>> ConfirmTotp(const Caller& c, std::string_view token,
+                                                             const std::string& code);
+  [[nodiscard]] Status DisableTotp(const Caller& c, const MfaProof& proof);
+  [[nodiscard]] Result<std::vector<SecretBytes>> RegenerateRecoveryCodes(const Caller& c,
+                                                                         const MfaProof& proof);
+  // Org admin: removes a user's authenticator (lost phone) and ends their sessions.
+  [[nodiscard]] Status ResetUserMfa(const Caller& c, const std::string& user_id);
+  [[nodiscard]] Result<MfaRequirement> GetMfaRequirement(const Caller& c);
+  [[nodiscard]] Result<MfaRequirement> SetMfaRequirement(const Caller& c, MfaRequirement r);
+  // 403 for a user session that did not pass MFA on a route outside /api/v1/auth/ while MFA
+  // is required of every user.
+  [[nodiscard]] Status CheckMfaGate(const domain::Principal& p, std::string_view path);
+
   // ---- users and identities (org admin) ----
   [[nodiscard]] Result<domain::User> CreateUser(const Caller& c, CreateUserInput in);
   [[nodiscard]] Result<store::Page<domain::User>> ListUsers(const Caller& c, Paging p);
@@ -493,6 +545,11 @@ class Service {
   Status RequireProjectAdmin(store::Tx& tx, const domain::Principal& p, const std::string& project_id);
   Status RequireProjectMember(store::Tx& tx, const domain::Principal& p, const std::string& project_id);
   Status RequireOrgAdmin(const domain::Principal& p);
+  // 403 naming `what` when the org requires MFA of approvers and admins (or of everyone) and
+  // `p` is a user whose session did not pass it. `tx`, when given, is used to read the
+  // setting (inside a write transaction).
+  Status RequireMfa(const domain::Principal& p, std::string_view what, store::Tx* tx = nullptr);
+  Result<MfaRequirement> CurrentMfaRequirement(store::Tx* tx = nullptr);
   struct SignerView {
     domain::Signer signer;
     std::optional<domain::ProjectRole> project_role;
@@ -564,6 +621,9 @@ class Service {
                          domain::SigningOperation& op);
 
   Deps d_;
+  // The org's MFA requirement as last read (re-read after a second: other nodes may change it).
+  std::mutex mfa_requirement_mutex_;
+  std::optional<std::pair<MfaRequirement, TimePoint>> mfa_requirement_;  // guarded
   SignerCache signer_cache_;              // invalidated by every WriteWithAudit
   std::unique_ptr<CommitQueue> commits_;  // sign records are group-committed
 };

@@ -146,6 +146,16 @@ Result<LoginResult> Service::Login(const std::string& email, const SecretBytes& 
     // Still there (not deleted while the password was checked)?
     SIGNET_ASSIGN_OR_RETURN(domain::Principal current,
                             auth::LoadPrincipal(tx, domain::PrincipalType::kUser, principal->id));
+    auto mfa = tx.GetUserMfa(current.id);
+    if (!mfa && mfa.error().code != ErrorCode::kNotFound) return tl::unexpected(mfa.error());
+    if (mfa && mfa->enabled) {
+      // The password was right; the session waits for the second factor (service_mfa.cc).
+      SIGNET_ASSIGN_OR_RETURN(auto token, d_.authenticator.IssueToken(tx, current, std::chrono::minutes(5),
+                                                                      auth::kMfaLoginPurpose));
+      e = {"auth.login.mfa-required", "user", current.id,
+           JsonWriter().Add("sourceIp", source_ip).Finish()};
+      return LoginResult{std::move(token.token), token.expires_in, std::nullopt, true};
+    }
     SIGNET_ASSIGN_OR_RETURN(auto token, d_.authenticator.IssueToken(tx, current, d_.token_ttl));
     e = {"auth.login", "user", current.id, JsonWriter().Add("sourceIp", source_ip).Finish()};
     return LoginResult{std::move(token.token), token.expires_in, std::nullopt};

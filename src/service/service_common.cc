@@ -35,7 +35,7 @@ Result<domain::Project> Service::ResolveProject(store::Tx& tx,
 
 Status Service::RequireOrgAdmin(const domain::Principal& p) {
   if (!p.is_org_admin()) return PermissionDenied("this action needs the org admin role");
-  return Ok();
+  return RequireMfa(p, "this org admin action");
 }
 
 Result<std::optional<domain::ProjectRole>> ProjectRoleOf(store::Tx& tx, const domain::Principal& p,
@@ -57,7 +57,7 @@ Status Service::RequireProjectAdmin(store::Tx& tx, const domain::Principal& p,
   if (!policy::IsProjectAdmin(p, role)) {
     return PermissionDenied("this action needs the admin role in the project");
   }
-  return Ok();
+  return RequireMfa(p, "this project admin action", &tx);
 }
 
 Status Service::RequireProjectMember(store::Tx& tx, const domain::Principal& p,

@@ -451,6 +451,7 @@ Result<PreApproveResult> Service::PreApprove(const Caller& c, const std::string&
       return PermissionDenied("pre-approving access to signer '" + v.signer.name +
                               "' needs the signer admin role");
     }
+    SIGNET_TRY(RequireMfa(c.principal, "pre-approving access", &tx));
     if (grantee_type == c.principal.type && grantee_id == c.principal.id) {
       return PermissionDenied("you cannot pre-approve access for yourself");
     }
@@ -598,6 +599,8 @@ Result<SigningRequestView> Service::ActOnSigningRequest(const Caller& c, const s
   }
 
   const bool approve = action == RequestAction::kApprove;
+  SIGNET_TRY(RequireMfa(c.principal, approve ? "approving a signing request" : "rejecting a signing request",
+                        tx.get()));
   SIGNET_ASSIGN_OR_RETURN(policy::DecisionOutcome outcome,
                           policy::Decide(r, approvals, c.principal, approve, now));
   // Approvers must still belong to the project when they act.

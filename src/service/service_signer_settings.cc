@@ -82,6 +82,7 @@ Result<AddSignerUsersResult> Service::AddSignerUsers(const Caller& c, const std:
     if (!policy::CanManageSigner({c.principal, v.project_role, v.signer_role})) {
       return PermissionDenied("adding members needs the signer admin role");
     }
+    SIGNET_TRY(RequireMfa(c.principal, "signer administration", &tx));
     AddSignerUsersResult out;
     std::vector<std::string> ids;
     for (const auto& id : user_ids) {
@@ -171,6 +172,7 @@ Result<domain::Signer> Service::ReissueSignerCertificate(const Caller& c, const 
       return PermissionDenied("reissuing the certificate of signer '" + v.signer.name +
                               "' needs the signer admin role");
     }
+    SIGNET_TRY(RequireMfa(c.principal, "signer administration", &tx));
     SIGNET_TRY(RequireProjectAdmin(tx, c.principal, v.signer.project_id));
     return v;
   };

@@ -202,6 +202,7 @@ Result<domain::Signer> Service::UpdateSigner(const Caller& c, const std::string&
     if (!policy::CanManageSigner({c.principal, v.project_role, v.signer_role})) {
       return PermissionDenied("changing signer '" + v.signer.name + "' needs the signer admin role");
     }
+    SIGNET_TRY(RequireMfa(c.principal, "signer administration", &tx));
     domain::Signer s = v.signer;
     JsonWriter details;
     if (in.name) {
@@ -254,6 +255,7 @@ Result<domain::Signer> Service::DeleteSigner(const Caller& c, const std::string&
     if (!policy::CanManageSigner({c.principal, v.project_role, v.signer_role})) {
       return PermissionDenied("deleting signer '" + v.signer.name + "' needs the signer admin role");
     }
+    SIGNET_TRY(RequireMfa(c.principal, "signer administration", &tx));
     SIGNET_TRY(tx.DeleteSigner(id));
     SIGNET_TRY(DeleteOwnedPolicy(tx, c, v.signer));
     e = {"signer.delete", "signer", id, JsonWriter().Add("name", v.signer.name).Finish()};
@@ -299,6 +301,7 @@ Result<domain::SignerMember> Service::AddSignerMember(const Caller& c, const std
     if (!policy::CanManageSigner({c.principal, v.project_role, v.signer_role})) {
       return PermissionDenied("adding members needs the signer admin role");
     }
+    SIGNET_TRY(RequireMfa(c.principal, "signer administration", &tx));
     return InsertSignerMember(tx, v.signer, in, e);
   });
 }
@@ -335,6 +338,7 @@ Result<domain::SignerMember> Service::UpdateSignerMember(const Caller& c, const 
     if (!policy::CanManageSigner({c.principal, v.project_role, v.signer_role})) {
       return PermissionDenied("changing members needs the signer admin role");
     }
+    SIGNET_TRY(RequireMfa(c.principal, "signer administration", &tx));
     auto m = tx.GetSignerMember(member_id);
     if (!m || m->signer_id != signer_id) return NotFound("member '" + member_id + "' not found");
     m->role = role;
@@ -352,6 +356,7 @@ Result<domain::SignerMember> Service::RemoveSignerMember(const Caller& c, const 
     if (!policy::CanManageSigner({c.principal, v.project_role, v.signer_role})) {
       return PermissionDenied("removing members needs the signer admin role");
     }
+    SIGNET_TRY(RequireMfa(c.principal, "signer administration", &tx));
     auto m = tx.GetSignerMember(member_id);
     if (!m || m->signer_id != signer_id) return NotFound("member '" + member_id + "' not found");
     SIGNET_TRY(tx.DeleteSignerMember(member_id));

@@ -298,8 +298,25 @@ CREATE TABLE signet_nodes (
 );
 )sql";
 
-constexpr std::array<sql::Migration, 1> kMigrations{{
+// 2: multi-factor authentication (see the SQLite text).
+constexpr const char* kMfa = R"sql(
+ALTER TABLE access_tokens ADD COLUMN purpose TEXT NOT NULL DEFAULT 'session';
+ALTER TABLE access_tokens ADD COLUMN mfa BOOLEAN NOT NULL DEFAULT FALSE;
+
+CREATE TABLE user_mfa (
+  user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  totp_secret BYTEA NOT NULL,
+  enabled BOOLEAN NOT NULL,
+  last_used_step BIGINT NOT NULL,
+  recovery_codes TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+)sql";
+
+constexpr std::array<sql::Migration, 2> kMigrations{{
     {1, kInit},
+    {2, kMfa},
 }};
 
 }  // namespace

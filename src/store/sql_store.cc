@@ -99,6 +99,17 @@ class SqlTx final : public Tx {
     return ExpectOne(AccessTokens(),
                      "UPDATE access_tokens SET revoked = TRUE WHERE token_hash = ?1", token_hash);
   }
+  Status SetAccessTokenMfa(Key token_hash) override {
+    return ExpectOne(AccessTokens(), "UPDATE access_tokens SET mfa = TRUE WHERE token_hash = ?1",
+                     token_hash);
+  }
+
+  // ---- MFA enrolments ----
+  Status InsertUserMfa(const domain::UserMfa& m) override { return Insert(UserMfas(), m); }
+  Result<domain::UserMfa> GetUserMfa(Key user_id) override { return Get(UserMfas(), user_id); }
+  Status UpdateUserMfa(const domain::UserMfa& m) override { return Update(UserMfas(), m); }
+  Status DeleteUserMfa(Key user_id) override { return Delete(UserMfas(), user_id); }
+
   Result<std::int64_t> RevokeAccessTokensOf(PrincipalType type,
                                             std::string_view principal_id) override {
     return Write("revoke access tokens",

@@ -275,8 +275,26 @@ CREATE TABLE settings (
 ) STRICT;
 )sql";
 
-constexpr std::array<sql::Migration, 1> kMigrations{{
+// 2: multi-factor authentication — what a token is for and whether its session passed MFA;
+// each user's TOTP secret (sealed) and unused recovery codes (hashed).
+constexpr const char* kMfa = R"sql(
+ALTER TABLE access_tokens ADD COLUMN purpose TEXT NOT NULL DEFAULT 'session';
+ALTER TABLE access_tokens ADD COLUMN mfa INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE user_mfa (
+  user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  totp_secret BLOB NOT NULL,
+  enabled INTEGER NOT NULL,
+  last_used_step INTEGER NOT NULL,
+  recovery_codes TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) STRICT;
+)sql";
+
+constexpr std::array<sql::Migration, 2> kMigrations{{
     {1, kInit},
+    {2, kMfa},
 }};
 
 }  // namespace

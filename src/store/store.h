@@ -130,6 +130,14 @@ class Tx {
   // Deletes tokens with expires_at <= now; returns how many.
   [[nodiscard]] virtual Result<std::int64_t> DeleteExpiredAccessTokens(TimePoint now) = 0;
 
+  // ---- MFA enrolments (one per user; deleted with the user) ----
+  [[nodiscard]] virtual Status InsertUserMfa(const domain::UserMfa& mfa) = 0;
+  [[nodiscard]] virtual Result<domain::UserMfa> GetUserMfa(std::string_view user_id) = 0;
+  [[nodiscard]] virtual Status UpdateUserMfa(const domain::UserMfa& mfa) = 0;  // by user_id
+  [[nodiscard]] virtual Status DeleteUserMfa(std::string_view user_id) = 0;
+  // Marks a token's session as having passed a second factor.
+  [[nodiscard]] virtual Status SetAccessTokenMfa(std::string_view token_hash) = 0;
+
   // ---- Projects (name unique, slug unique) and memberships ((project, principal) unique) ----
   [[nodiscard]] virtual Status InsertProject(const domain::Project& project) = 0;
   [[nodiscard]] virtual Result<domain::Project> GetProject(std::string_view id) = 0;

@@ -124,7 +124,18 @@ const Table<ClientSecret>& ClientSecrets() {
 const Table<AccessToken>& AccessTokens() {
   static const Table<AccessToken> t =
       Make<AccessToken>("access token", "access_tokens", COL(token_hash), COL(principal_type),
-                        COL(principal_id), COL(created_at), COL(expires_at), COL(revoked))
+                        COL(principal_id), COL(created_at), COL(expires_at), COL(revoked),
+                        COL(purpose), COL(mfa))
+          .Unordered();
+  return t;
+}
+const Table<domain::UserMfa>& UserMfas() {
+  static const Table<domain::UserMfa> t =
+      Make<domain::UserMfa>("MFA enrolment", "user_mfa", COL(user_id), COL(totp_secret),
+                            COL(enabled), COL(last_used_step), COL(recovery_codes),
+                            COL(created_at), COL(updated_at))
+          .Unique("user_mfa_pkey", {"user_id"}, "user '{user_id}' already has an authenticator")
+          .MissingReference("user '{user_id}' does not exist")
           .Unordered();
   return t;
 }
@@ -281,7 +292,7 @@ const TableInfo& Settings() {
 #undef SCOPE_COLUMNS
 
 std::vector<const TableInfo*> AllTables() {
-  return {&Users(),       &Identities(),  &ClientSecrets(), &AccessTokens(), &Projects(),
+  return {&Users(),       &Identities(),  &ClientSecrets(), &AccessTokens(), &UserMfas(), &Projects(),
           &Memberships(), &Cas(),         &Certificates(),  &Signers(),      &SignerMembers(),
           &Policies(),    &Requests(),    &Approvals(),     &Grants(),       &Operations(),
           &KeyBlobs(),    &AuditEvents(), &Settings()};

@@ -164,6 +164,7 @@ const Table<domain::User>& Users();
 const Table<domain::Identity>& Identities();
 const Table<domain::ClientSecret>& ClientSecrets();
 const Table<domain::AccessToken>& AccessTokens();
+const Table<domain::UserMfa>& UserMfas();
 const Table<domain::Project>& Projects();
 const Table<domain::ProjectMembership>& Memberships();
 const Table<domain::CertificateAuthority>& Cas();

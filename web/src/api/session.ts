@@ -16,8 +16,23 @@ export async function currentSession(): Promise<SessionInfo | null> {
   }
 }
 
-export async function logIn(email: string, password: string): Promise<SessionInfo> {
-  const s = await call<SessionInfo>('POST', SESSION_PATH, { body: { email, password } });
+// The password step's answer for an account with an authenticator.
+export interface MfaChallenge {
+  mfaRequired: true;
+  mfaToken: string;
+  expiresIn: number;
+}
+
+export async function logIn(email: string, password: string): Promise<SessionInfo | MfaChallenge> {
+  const s = await call<SessionInfo | MfaChallenge>('POST', SESSION_PATH, { body: { email, password } });
+  if ('mfaRequired' in s) return s;
+  setCsrfToken(s.csrfToken);
+  return s;
+}
+
+// The second login step: a code from the authenticator, or a recovery code.
+export async function verifyMfa(mfaToken: string, proof: { code: string } | { recoveryCode: string }): Promise<SessionInfo> {
+  const s = await call<SessionInfo>('POST', SESSION_PATH + '/mfa', { body: { mfaToken, ...proof } });
   setCsrfToken(s.csrfToken);
   return s;
 }

@@ -10,6 +10,17 @@ export interface Principal {
   name: string;
   email?: string;
   orgRole: 'admin' | 'member';
+  mfa?: boolean; // the session passed a second factor (users)
+}
+
+export type MfaRequirement = 'none' | 'privileged' | 'all';
+
+export interface MfaStatus {
+  enabled: boolean;
+  pending: boolean;
+  recoveryCodesLeft: number;
+  sessionVerified: boolean;
+  required: MfaRequirement;
 }
 
 export interface SessionInfo {

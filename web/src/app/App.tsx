@@ -1,8 +1,8 @@
 // The console: session check, login, then the page the URL names.
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { setSessionEndedHandler } from '../api/client';
+import { call, setSessionEndedHandler } from '../api/client';
 import { currentSession, logOut } from '../api/session';
-import type { Principal, Project } from '../api/types';
+import type { MfaStatus, Principal, Project } from '../api/types';
 import { ErrorNotice, Loading, Toasts } from '../components/feedback';
 import { navigate, useLocation } from '../lib/router';
 import { Login } from '../pages/Login';
@@ -38,6 +38,12 @@ export function App() {
       // shown per page: lists name the project they could not read
     }
     setPhase({ kind: 'in', me, projects: projects.length ? projects : [FALLBACK_PROJECT] });
+    // A session without a second factor, where the organisation asks everyone for one: only
+    // the account page works until an authenticator is set up.
+    if (me.type === 'user' && !me.mfa) {
+      const status = await call<MfaStatus>('GET', '/api/v1/auth/mfa').catch(() => null);
+      if (status?.required === 'all') navigate('/account', { replace: true });
+    }
   }, []);
 
   useEffect(() => {

@@ -4,6 +4,7 @@ import { Link } from '../components/Link';
 import { Empty } from '../components/feedback';
 import { matchPattern } from '../lib/router';
 import { ADMIN_TABS, SIGNER_TABS, type SignerTab } from '../lib/routes';
+import { AccountPage } from '../pages/Account';
 import { AdminPage } from '../pages/Admin';
 import { ApprovalsPage } from '../pages/Approvals';
 import { AuditPage } from '../pages/Audit';
@@ -32,6 +33,7 @@ export function routePage(path: string): JSX.Element {
   if (matchPattern('/grants', path)) return <GrantsPage />;
   if (matchPattern('/audit', path)) return <AuditPage />;
   if ((m = matchPattern('/audit/{seq}', path))) return <AuditPage openSeq={m.seq} />;
+  if (matchPattern('/account', path)) return <AccountPage />;
   if (matchPattern('/admin', path)) return <AdminPage tab="users" />;
   if ((m = matchPattern('/admin/{tab}', path)) && (ADMIN_TABS as readonly string[]).includes(m.tab)) {
     return <AdminPage tab={m.tab as (typeof ADMIN_TABS)[number]} />;

@@ -19,6 +19,7 @@ export const PAGE_PATTERNS = [
   '/audit/{seq}',
   '/admin',
   '/admin/{tab}',
+  '/account',
 ] as const;
 
 export const SIGNER_TABS = ['overview', 'members', 'approvals', 'activity', 'how-to-sign'] as const;

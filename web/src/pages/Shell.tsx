@@ -62,6 +62,11 @@ export function Shell(p: { children: ComponentChildren }) {
           <div>Logged in as</div>
           <div class="who">{app.me.name}</div>
           <div class="small">{app.isOrgAdmin ? 'Org admin' : 'Member'}</div>
+          {app.me.type === 'user' && (
+            <Link href="/account" current={path === '/account'}>
+              <span>Account security</span>
+            </Link>
+          )}
           <button type="button" class="btn btn-sm btn-menu" onClick={app.logout}>
             Log out
           </button>
