@@ -10,6 +10,10 @@ runs next to it:
   bootstrap  40 parallel loops calling POST /api/v1/admin/bootstrap with 256-char passwords
   keygen     two loops issuing RSA-4096 certificates (key generation)
   conns      as many idle connections as the load generator can open (up to 4,000)
+Then finding 15: with 3,000 signing requests on record (written straight into the SQLite
+file, as many callers would have made them), the latency of listing requests and grants for
+a member who sees none of them; lists are filtered and paged in SQL, so this stays near the
+cost of an empty list.
 For each case: median and p99 sign latency, the ratio to idle, signetd's RSS before and
 after, and the size of /metrics. The targets (docs/security.md): median latency within 2×
 of idle, RSS flat (a few MiB), /metrics bounded.
@@ -111,6 +115,47 @@ def json_post(port, path, body, token=None):
         return 0
     finally:
         conn.close()
+
+
+def list_latencies(port, admin, signer_id, db_path, rows=3000, calls=200):
+    """Median latency of GET signing-requests and grants for a member who sees none, before
+    and after `rows` requests exist."""
+    import sqlite3
+    import uuid
+    email, password = "outsider@signet.test", "outsider password 1"
+    admin.call("POST", "/api/v1/users", {"email": email, "password": password})
+    outsider = bench.Client(port)
+    outsider.token = outsider.call("POST", "/api/v1/auth/login",
+                                   {"email": email, "password": password})["accessToken"]
+
+    def median_ms(path):
+        lat = []
+        for _ in range(calls):
+            t0 = time.perf_counter()
+            outsider.call("GET", path)
+            lat.append((time.perf_counter() - t0) * 1000)
+        return round(statistics.median(lat), 3)
+
+    paths = {"requests": "/api/v1/pki/signing-requests?limit=20",
+             "grants": "/api/v1/pki/signing-grants?limit=20"}
+    out = {"rows": rows, "empty": {k: median_ms(v) for k, v in paths.items()}}
+    project_id = admin.call("GET", "/api/v1/pki/signers/%s" % signer_id)["projectId"]
+    now_ms = int(time.time() * 1000)
+    db = sqlite3.connect(db_path, timeout=30)
+    with db:
+        db.executemany(
+            "INSERT INTO signing_requests (id, signer_id, project_id, requester_type, "
+            "requester_id, justification, status, current_step, expires_at, created_at, "
+            "updated_at) VALUES (?, ?, ?, 'user', ?, 'bench', 'pending', 0, ?, ?, ?)",
+            [(str(uuid.uuid4()), signer_id, project_id, str(uuid.uuid4()),
+              now_ms + 86_400_000, now_ms + i, now_ms + i) for i in range(rows)])
+    db.close()
+    out["filled"] = {k: median_ms(v) for k, v in paths.items()}
+    print("\nLists for a member who sees none (median of %d calls):" % calls)
+    for k in paths:
+        print("  %-9s %7.3f ms empty, %7.3f ms with %d requests on record"
+              % (k, out["empty"][k], out["filled"][k], rows))
+    return out
 
 
 def main():
@@ -228,6 +273,7 @@ def main():
         for name, factory in (("logins", logins), ("methods", methods),
                               ("bootstrap", bootstrap), ("keygen", keygen), ("conns", conns)):
             measure(name, factory)
+        results["lists"] = list_latencies(port, admin, signer, os.path.join(work, "signet.db"))
         idle = results["cases"]["idle"]["p50_ms"]
         print("\nRatio of median latency to idle (target <= 2):")
         for name, row in results["cases"].items():

@@ -498,26 +498,26 @@ Result<store::Page<SigningRequestView>> Service::ListSigningRequests(const Calle
                                                                      const SigningRequestQuery& q) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   const TimePoint now = d_.clock.Now();
+  // Filtered (effective status, what the caller may see: MaySeeRequest's rule) and paged in
+  // SQL, so a caller who sees few requests reads few.
   store::RequestFilter filter;
   filter.signer_id = q.signer_id;
-  // The status filter applies to the effective status, so it is applied here.
-  SIGNET_ASSIGN_OR_RETURN(auto all, tx->ListRequests(filter, store::PageRequest{}));
-  SignerAccessCache access(*tx, c.principal);
-  std::vector<domain::SigningRequest> visible;
-  for (auto& r : all.items) {
-    r.status = policy::EffectiveRequestStatus(r, now);
-    if (q.status && r.status != *q.status) continue;
-    if (!q.statuses.empty() &&
-        std::find(q.statuses.begin(), q.statuses.end(), r.status) == q.statuses.end()) {
-      continue;
-    }
-    SIGNET_ASSIGN_OR_RETURN(bool see, MaySeeRequest(access, r, c.principal));
-    if (see) visible.push_back(std::move(r));
+  filter.now = now;
+  if (q.status) {
+    const bool allowed = q.statuses.empty() ||
+                         std::find(q.statuses.begin(), q.statuses.end(), *q.status) != q.statuses.end();
+    if (!allowed) return store::Page<SigningRequestView>{};
+    filter.effective_statuses = {*q.status};
+  } else {
+    filter.effective_statuses = q.statuses;
   }
-  store::Page<domain::SigningRequest> page = Paginate(std::move(visible), q.paging);
+  if (!c.principal.is_org_admin()) filter.viewer = store::Viewer{c.principal.type, c.principal.id};
+  SIGNET_ASSIGN_OR_RETURN(store::Page<domain::SigningRequest> page,
+                          tx->ListRequests(filter, ToPage(q.paging)));
   store::Page<SigningRequestView> out;
   out.total_count = page.total_count;
   for (auto& r : page.items) {
+    r.status = policy::EffectiveRequestStatus(r, now);
     SIGNET_ASSIGN_OR_RETURN(auto approvals, tx->ListApprovals(r.id));
     out.items.push_back(SigningRequestView{std::move(r), std::move(approvals)});
   }
@@ -653,18 +653,15 @@ Result<SigningRequestView> Service::ActOnSigningRequest(const Caller& c, const s
 Result<store::Page<domain::Grant>> Service::ListGrants(const Caller& c, const GrantQuery& q) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   const TimePoint now = d_.clock.Now();
+  // Filtered (effective status, MaySeeGrant's rule) and paged in SQL.
   store::GrantFilter filter;
   filter.signer_id = q.signer_id;
-  SIGNET_ASSIGN_OR_RETURN(auto all, tx->ListGrants(filter, store::PageRequest{}));
-  SignerAccessCache access(*tx, c.principal);
-  std::vector<domain::Grant> visible;
-  for (auto& g : all.items) {
-    g = Effective(std::move(g), now);
-    if (q.status && g.status != *q.status) continue;
-    SIGNET_ASSIGN_OR_RETURN(bool see, MaySeeGrant(access, g, c.principal));
-    if (see) visible.push_back(std::move(g));
-  }
-  return Paginate(std::move(visible), q.paging);
+  filter.effective_status = q.status;
+  filter.now = now;
+  if (!c.principal.is_org_admin()) filter.viewer = store::Viewer{c.principal.type, c.principal.id};
+  SIGNET_ASSIGN_OR_RETURN(store::Page<domain::Grant> page, tx->ListGrants(filter, ToPage(q.paging)));
+  for (auto& g : page.items) g = Effective(std::move(g), now);
+  return page;
 }
 
 Result<domain::Grant> Service::GetGrant(const Caller& c, const std::string& id) {

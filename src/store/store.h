@@ -54,19 +54,41 @@ struct SignerFilter {
   std::optional<std::string> search;  // case-insensitive substring of the name or description
 };
 
+// Whose view a list is: only the rows that principal may see (service/ decides the rule;
+// the store spells it in SQL so that a caller who sees little reads little).
+struct Viewer {
+  domain::PrincipalType type = domain::PrincipalType::kUser;
+  std::string id;
+};
+
 struct RequestFilter {
   std::optional<std::string> project_id;
   std::optional<std::string> signer_id;
-  std::optional<domain::RequestStatus> status;
+  std::optional<domain::RequestStatus> status;  // the stored status
   std::optional<domain::PrincipalType> requester_type;  // together with requester_id
   std::optional<std::string> requester_id;
+  // Any of these effective statuses at `now` (a pending request past its expiry counts as
+  // expired); empty: no filter.
+  std::vector<domain::RequestStatus> effective_statuses;
+  TimePoint now{};
+  // Only requests `viewer` may see: theirs, those they are an approver of (in the request's
+  // policy snapshot), and those of signers they administer as project admin or hold any
+  // signer role on. nullopt: all (org admins).
+  std::optional<Viewer> viewer;
 };
 
 struct GrantFilter {
   std::optional<std::string> signer_id;
   std::optional<domain::PrincipalType> grantee_type;  // together with grantee_id
   std::optional<std::string> grantee_id;
-  std::optional<domain::GrantStatus> status;
+  std::optional<domain::GrantStatus> status;  // the stored status
+  // The effective status at `now` (an active grant past its expiry or out of signings counts
+  // as expired).
+  std::optional<domain::GrantStatus> effective_status;
+  TimePoint now{};
+  // Only grants `viewer` may see: theirs, and those of signers they administer (project
+  // admin or signer admin). nullopt: all (org admins).
+  std::optional<Viewer> viewer;
 };
 
 struct OperationFilter {

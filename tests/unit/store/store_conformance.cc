@@ -31,6 +31,7 @@ void StoreConformanceTest::TearDown() {
 namespace {
 
 using domain::PrincipalType;
+using domain::RequestStatus;
 using namespace std::chrono_literals;
 
 // A project with one code-signing certificate, committed.
@@ -627,6 +628,122 @@ TEST_P(StoreConformanceTest, RequestsAndApprovals) {
   EXPECT_ERROR(tx->GetRequest(requests[0].id), ErrorCode::kNotFound);
   ASSERT_OK_AND_ASSIGN(approvals, tx->ListApprovals(requests[0].id));
   EXPECT_TRUE(approvals.empty());
+  ASSERT_OK(tx->Commit());
+}
+
+// Lists as a caller sees them: filtered by what they may see and by the effective status,
+// in SQL (security finding 15: a caller who sees nothing reads nothing).
+TEST_P(StoreConformanceTest, RequestsListedForAViewerByEffectiveStatus) {
+  Fixture f = SeedProject(store());
+  domain::SigningPolicy policy = MakePolicy(f.project.id, "p");
+  const std::string approver = policy.steps[1].approver_user_ids[0];
+  domain::Signer mine = MakeSigner(f.project.id, f.cert.id, "mine");
+  domain::Signer admin_of = MakeSigner(f.project.id, f.cert.id, "admin-of");
+  domain::Signer other = MakeSigner(f.project.id, f.cert.id, "other");
+  const std::string viewer = NewUuid();
+  ASSERT_OK_AND_ASSIGN(auto tx, store().BeginWrite());
+  ASSERT_OK(tx->InsertPolicy(policy));
+  for (const auto* s : {&mine, &admin_of, &other}) ASSERT_OK(tx->InsertSigner(*s));
+  ASSERT_OK(tx->InsertSignerMember({NewUuid(), admin_of.id, PrincipalType::kUser, viewer,
+                                    domain::SignerRole::kAuditor, T()}));
+  auto request = [&](const domain::Signer& s, const std::string& requester, RequestStatus status,
+                     std::int64_t expires_ms, bool with_policy) {
+    domain::SigningRequest r;
+    r.id = NewUuid();
+    r.signer_id = s.id;
+    r.project_id = f.project.id;
+    r.requester_id = requester;
+    r.status = status;
+    r.expires_at = T(expires_ms);
+    r.created_at = r.updated_at = T();
+    if (with_policy) r.policy_snapshot = policy;
+    EXPECT_OK(tx->InsertRequest(r));
+    return r.id;
+  };
+  const std::string own_pending = request(mine, viewer, RequestStatus::kPending, 5000, false);
+  const std::string own_lapsed = request(mine, viewer, RequestStatus::kPending, 1000, false);
+  const std::string signer_role = request(admin_of, NewUuid(), RequestStatus::kApproved, 5000, false);
+  request(other, NewUuid(), RequestStatus::kPending, 5000, true);  // approver: `approver`
+  request(other, NewUuid(), RequestStatus::kRejected, 5000, false);  // nobody's business
+
+  auto ids = [&](RequestFilter filter) {
+    auto page = tx->ListRequests(filter, {});
+    EXPECT_OK(page);
+    std::set<std::string> out;
+    if (!page) return out;
+    for (const auto& r : page->items) out.insert(r.id);
+    EXPECT_EQ(page->total_count, static_cast<std::int64_t>(out.size()));
+    return out;
+  };
+  RequestFilter as_viewer;
+  as_viewer.viewer = Viewer{PrincipalType::kUser, viewer};
+  as_viewer.now = T(2000);
+  EXPECT_EQ(ids(as_viewer), (std::set<std::string>{own_pending, own_lapsed, signer_role}));
+  as_viewer.effective_statuses = {RequestStatus::kPending};
+  EXPECT_EQ(ids(as_viewer), (std::set<std::string>{own_pending}));
+  as_viewer.effective_statuses = {RequestStatus::kExpired, RequestStatus::kApproved};
+  EXPECT_EQ(ids(as_viewer), (std::set<std::string>{own_lapsed, signer_role}));
+
+  RequestFilter as_approver;
+  as_approver.viewer = Viewer{PrincipalType::kUser, approver};
+  EXPECT_EQ(ids(as_approver).size(), 1u);
+  RequestFilter as_stranger;
+  as_stranger.viewer = Viewer{PrincipalType::kIdentity, NewUuid()};
+  EXPECT_TRUE(ids(as_stranger).empty());
+  // A project admin sees every request of the project's signers.
+  const std::string lead = NewUuid();
+  ASSERT_OK(tx->InsertMembership({NewUuid(), f.project.id, PrincipalType::kUser, lead,
+                                  domain::ProjectRole::kAdmin, T()}));
+  RequestFilter as_lead;
+  as_lead.viewer = Viewer{PrincipalType::kUser, lead};
+  EXPECT_EQ(ids(as_lead).size(), 5u);
+  ASSERT_OK(tx->Commit());
+}
+
+TEST_P(StoreConformanceTest, GrantsListedForAViewerByEffectiveStatus) {
+  Fixture f = SeedProject(store());
+  domain::Signer managed = MakeSigner(f.project.id, f.cert.id, "managed");
+  domain::Signer other = MakeSigner(f.project.id, f.cert.id, "other");
+  const std::string viewer = NewUuid();
+  ASSERT_OK_AND_ASSIGN(auto tx, store().BeginWrite());
+  ASSERT_OK(tx->InsertSigner(managed));
+  ASSERT_OK(tx->InsertSigner(other));
+  ASSERT_OK(tx->InsertSignerMember({NewUuid(), managed.id, PrincipalType::kUser, viewer,
+                                    domain::SignerRole::kAdmin, T()}));
+  domain::Grant usable = MakeGrant(other.id, 2);  // expires at T(3600 s)
+  usable.grantee_id = viewer;
+  domain::Grant used_up = MakeGrant(other.id, 2);
+  used_up.grantee_id = viewer;
+  used_up.used_signings = 2;
+  domain::Grant lapsed = MakeGrant(managed.id, std::nullopt);
+  lapsed.expires_at = T(1000);
+  domain::Grant revoked = MakeGrant(managed.id, 1);
+  revoked.status = domain::GrantStatus::kRevoked;
+  domain::Grant hidden = MakeGrant(other.id, 1);
+  for (const auto* g : {&usable, &used_up, &lapsed, &revoked, &hidden}) ASSERT_OK(tx->InsertGrant(*g));
+
+  auto ids = [&](GrantFilter filter) {
+    auto page = tx->ListGrants(filter, {});
+    EXPECT_OK(page);
+    std::set<std::string> out;
+    if (!page) return out;
+    for (const auto& g : page->items) out.insert(g.id);
+    EXPECT_EQ(page->total_count, static_cast<std::int64_t>(out.size()));
+    return out;
+  };
+  GrantFilter as_viewer;
+  as_viewer.viewer = Viewer{PrincipalType::kUser, viewer};
+  as_viewer.now = T(2000);
+  EXPECT_EQ(ids(as_viewer), (std::set<std::string>{usable.id, used_up.id, lapsed.id, revoked.id}));
+  as_viewer.effective_status = domain::GrantStatus::kActive;
+  EXPECT_EQ(ids(as_viewer), (std::set<std::string>{usable.id}));
+  as_viewer.effective_status = domain::GrantStatus::kExpired;
+  EXPECT_EQ(ids(as_viewer), (std::set<std::string>{used_up.id, lapsed.id}));
+  as_viewer.effective_status = domain::GrantStatus::kRevoked;
+  EXPECT_EQ(ids(as_viewer), (std::set<std::string>{revoked.id}));
+  GrantFilter as_stranger;
+  as_stranger.viewer = Viewer{PrincipalType::kUser, NewUuid()};
+  EXPECT_TRUE(ids(as_stranger).empty());
   ASSERT_OK(tx->Commit());
 }
 
