@@ -8,6 +8,8 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libssl-dev openssl libsqlite3-dev sqlite3 libpq-dev
   libboost1.81-dev libexpected-dev libargon2-dev libspdlog-dev libcli11-dev
+  libtomlplusplus-dev  # signetd --config
+  libsystemd-dev       # sd_notify: Type=notify readiness and the watchdog
   libgtest-dev libgmock-dev libbenchmark-dev
   libp11-kit-dev
   curl python3

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <span>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -14,7 +16,7 @@
 #include <string>
 
 #include <CLI/CLI.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "app/config.h"
@@ -22,6 +24,7 @@
 #include "auth/authenticator.h"
 #include "common/log.h"
 #include "common/metrics.h"
+#include "http/access_log.h"
 #include "http/api_routes.h"
 #include "http/console.h"
 #include "http/server.h"
@@ -33,25 +36,22 @@
 namespace signet::app {
 namespace {
 
-void InstallLogging(const std::string& level) {
-  auto logger = spdlog::stderr_color_mt("signetd");
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
-  log::SetSink([logger](log::Level l, std::string_view request_id, std::string_view message) {
-    const auto lvl = l == log::Level::kDebug  ? spdlog::level::debug
-                     : l == log::Level::kInfo ? spdlog::level::info
-                     : l == log::Level::kWarn ? spdlog::level::warn
-                                              : spdlog::level::err;
-    if (request_id.empty()) {
-      logger->log(lvl, "{}", message);
-    } else {
-      logger->log(lvl, "req={} {}", request_id, message);
-    }
+// Every line goes through the log facade to stderr (journald under systemd), in the text or
+// JSON format of common/log.h; spdlog only serializes the writes.
+void InstallLogging(const std::string& level, const std::string& format) {
+  auto logger = spdlog::stderr_logger_mt("signetd");
+  logger->set_pattern("%v");
+  logger->set_level(spdlog::level::trace);
+  const bool json = format == "json";
+  log::SetSink([logger, json](log::Level l, std::string_view request_id, std::string_view message,
+                              std::span<const log::Field> fields) {
+    const auto now = std::chrono::system_clock::now();
+    logger->info("{}", json ? log::FormatJson(now, l, request_id, message, fields)
+                            : log::FormatText(now, l, request_id, message, fields));
   });
-  logger->set_level(spdlog::level::debug);
-  log::SetMinLevel(level == "debug" ? log::Level::kDebug
-                   : level == "warn" ? log::Level::kWarn
-                   : level == "error" ? log::Level::kError
-                                      : log::Level::kInfo);
+  log::Level min = log::Level::kInfo;
+  log::ParseLevel(level, min);
+  log::SetMinLevel(min);
 }
 
 // The connection cap: --max-connections, else what the open-file limit allows once raised to
@@ -119,19 +119,22 @@ int Serve(const Config& config) {
   http::ServerOptions options = config.server;
   options.max_connections = ConnectionCap(config);
 
+  auto metrics_token = LoadMetricsToken(config);
+  if (!metrics_token) {
+    std::fprintf(stderr, "signetd: %s\n", metrics_token.error().message.c_str());
+    return 1;
+  }
+  http::RouteOptions route_options;
+  route_options.node_id = config.node_id;
+  route_options.tls = config.server.tls.has_value();
+  route_options.metrics_token = std::make_shared<const SecretBytes>(std::move(*metrics_token));
   auto router = std::make_shared<http::Router>();
-  http::RegisterApiRoutes(*router, svc, metrics,
-                          http::RouteOptions{config.node_id, config.server.tls.has_value()});
+  http::RegisterApiRoutes(*router, svc, metrics, route_options);
   http::RegisterConsoleRoutes(*router);
   options.on_complete = [&metrics](const http::Request& req, const std::string& pattern,
                                    const http::Response& resp, std::chrono::steady_clock::duration took) {
     metrics.http_requests.Inc({std::string(HttpMethodLabel(req.method)), pattern.empty() ? "unmatched" : pattern, std::to_string(resp.status)});
-    const log::Level level = resp.status >= 500 ? log::Level::kWarn : log::Level::kDebug;
-    if (!log::Enabled(level)) return;  // most requests at the default level: build no line
-    const double ms = std::chrono::duration<double, std::milli>(took).count();
-    log::Write(level, req.request_id,
-               req.method.substr(0, 16) + " " + (pattern.empty() ? std::string("-") : pattern) + " " +
-                   std::to_string(resp.status) + " " + std::to_string(ms) + "ms from " + req.remote_ip);
+    http::WriteAccessLog(req, pattern, resp, took);
   };
   auto server = http::Server::Create(options, router);
   if (!server) {
@@ -195,12 +198,24 @@ int Main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return cli.exit(e);
   }
+  if (!flags.config_file.empty()) {
+    auto values = ReadConfigFile(flags.config_file, cli);
+    if (values) {
+      if (auto applied = ApplyConfigValues(cli, flags.config_file, *values); !applied) {
+        values = tl::unexpected(applied.error());
+      }
+    }
+    if (!values) {
+      std::fprintf(stderr, "signetd: %s\n", values.error().message.c_str());
+      return 1;
+    }
+  }
   auto config = BuildConfig(flags);
   if (!config) {
     std::fprintf(stderr, "signetd: %s\n", config.error().message.c_str());
     return 1;
   }
-  InstallLogging(flags.log_level);
+  InstallLogging(flags.log_level, flags.log_format);
   if (verify_cmd->parsed()) {
     config->claim_node_id = false;  // verifying reads every chain and appends to none
     return AuditVerify(*config);

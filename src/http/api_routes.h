@@ -3,7 +3,10 @@
 // the reply. No business rules live here. Also registers the browser session routes
 // (session_routes.h).
 
+#include <memory>
+
 #include "common/metrics.h"
+#include "common/secret_bytes.h"
 #include "http/router.h"
 #include "service/service.h"
 
@@ -12,6 +15,9 @@ namespace signet::http {
 struct RouteOptions {
   std::string node_id;
   bool tls = false;  // signetd serves HTTPS itself (browser session cookies are Secure)
+  // When set and not empty, GET /metrics answers only "Authorization: Bearer <this>" (401
+  // otherwise); compared in constant time.
+  std::shared_ptr<const SecretBytes> metrics_token;
 };
 
 void RegisterApiRoutes(Router& router, service::Service& service, Metrics& metrics,
