@@ -191,6 +191,12 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
     return r;
   }));
 
+  router.Add("GET", "/api/v1/openapi.json", Open([](const Request&, const PathParams&) -> Result<Response> {
+    Response r;
+    r.body = std::string(OpenApiDocument());
+    return r;
+  }));
+
   // ---- auth ----
   router.Add("POST", "/api/v1/admin/bootstrap", Open([&svc](const Request& req, const PathParams&) -> Result<Response> {
     SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));

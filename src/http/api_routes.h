@@ -4,6 +4,7 @@
 // (session_routes.h).
 
 #include <memory>
+#include <string_view>
 
 #include "common/metrics.h"
 #include "common/secret_bytes.h"
@@ -19,6 +20,9 @@ struct RouteOptions {
   // otherwise); compared in constant time.
   std::shared_ptr<const SecretBytes> metrics_token;
 };
+
+// The OpenAPI 3.1 document of these routes (docs/openapi.json, embedded at build time).
+std::string_view OpenApiDocument();
 
 void RegisterApiRoutes(Router& router, service::Service& service, Metrics& metrics,
                        const RouteOptions& options);

@@ -68,6 +68,9 @@ class Router {
   };
   Match Find(std::string_view method, std::string_view path) const;
 
+  // Every route as (method, pattern), in the order added (for the OpenAPI route check).
+  std::vector<std::pair<std::string, std::string>> Routes() const;
+
  private:
   struct Route {
     std::string method;

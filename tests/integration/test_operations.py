@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Operating signetd (issue 19): the configuration file, the access log and its JSON format,
-request ids, the metrics bearer token."""
+request ids, the metrics bearer token, the served OpenAPI document."""
 import json
 import os
 import re
@@ -233,6 +233,23 @@ class MetricsToken(SignetTestCase):
                             "--metrics-token-file", token_file])
         self.assertEqual(proc.returncode, 1)
         self.assertIn("at least 16 characters", proc.stderr)
+
+
+class OpenApiDocument(SignetTestCase):
+    def test_the_served_document_is_docs_openapi_json(self):
+        server = SignetServer()
+        self.addCleanup(server.cleanup)
+        server.start()
+        r = server.api().request("GET", "/api/v1/openapi.json")  # no login needed
+        self.assertEqual(r.status, 200)
+        self.assertTrue(r.headers.get("Content-Type", "").startswith("application/json"), r.headers)
+        repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        with open(os.path.join(repo, "docs", "openapi.json"), encoding="utf-8") as f:
+            self.assertEqual(r.text, f.read())
+        doc = json.loads(r.text)
+        self.assertEqual(doc["openapi"], "3.1.0")
+        self.assertIn("/api/v1/openapi.json", doc["paths"])
+        self.assertIn("post", doc["paths"]["/api/v1/pki/signers/{id}/sign"])
 
 
 if __name__ == "__main__":
