@@ -19,7 +19,8 @@ packages=(
 if [[ "${SIGNET_DEPS:-all}" == "all" ]]; then
   packages+=(opensc gnutls-bin libengine-pkcs11-openssl osslsigncode openjdk-17-jdk-headless
              postgresql wrk nginx-light
-             chromium)  # the console's browser tests (web/e2e) drive Debian's Chromium
+             chromium  # the console's browser tests (web/e2e) drive Debian's Chromium
+             dpkg-dev lintian systemd groff-base)  # make deb and the install tests
 fi
 
 # npm comes with NodeSource's nodejs package; Debian's own nodejs needs the npm package too.

@@ -16,6 +16,7 @@
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include <systemd/sd-daemon.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -150,7 +151,13 @@ int Serve(const Config& config) {
     std::ofstream(tmp) << (*server)->port() << "\n";
     std::filesystem::rename(tmp, config.port_file);
   }
+  // Under systemd (Type=notify, NOTIFY_SOCKET set) the unit is started once signetd listens;
+  // elsewhere sd_notify does nothing.
+  const std::string status = "STATUS=listening on " + scheme + "://" + options.address + ":" +
+                             std::to_string((*server)->port());
+  sd_notify(0, ("READY=1\n" + status).c_str());
   (*server)->RunUntilSignalled();
+  sd_notify(0, "STOPPING=1");
   log::Info("signetd stopped");
   return 0;
 }
