@@ -21,6 +21,8 @@
 #include <spdlog/spdlog.h>
 
 #include "app/config.h"
+#include "app/maintenance.h"
+#include "app/runtime.h"
 #include "audit/audit_log.h"
 #include "auth/authenticator.h"
 #include "common/log.h"
@@ -70,28 +72,6 @@ int ConnectionCap(const Config& config) {
   return static_cast<int>(std::clamp<long long>(files - reserve, 16, 100'000));
 }
 
-struct Runtime {
-  SystemClock clock;
-  std::unique_ptr<store::Store> store;
-  std::unique_ptr<keystore::StoreKeyBlobRepository> key_blobs;
-  std::unique_ptr<keystore::KeyStore> keys;
-  std::unique_ptr<audit::AuditLog> audit;
-};
-
-Result<std::unique_ptr<Runtime>> OpenRuntime(const Config& config) {
-  SIGNET_ASSIGN_OR_RETURN(keystore::RootKey root_key, LoadRootKey(config));
-  auto rt = std::make_unique<Runtime>();
-  SIGNET_ASSIGN_OR_RETURN(rt->store, OpenStore(config));
-  SIGNET_TRY(keystore::CheckRootKey(root_key, *rt->store));
-  SIGNET_ASSIGN_OR_RETURN(SecretBytes audit_key, root_key.DeriveKey("signet audit v1", 32));
-  SIGNET_ASSIGN_OR_RETURN(SecretBytes checkpoint_seed, root_key.DeriveKey("signet audit checkpoint v1", 32));
-  SIGNET_ASSIGN_OR_RETURN(rt->audit, audit::AuditLog::Create(config.node_id, std::move(audit_key),
-                                                             std::move(checkpoint_seed)));
-  rt->key_blobs = std::make_unique<keystore::StoreKeyBlobRepository>(*rt->store);
-  rt->keys = std::make_unique<keystore::KeyStore>(std::move(root_key), *rt->key_blobs, rt->clock);
-  return rt;
-}
-
 int Serve(const Config& config) {
   auto rt = OpenRuntime(config);
   if (!rt) {
@@ -99,6 +79,10 @@ int Serve(const Config& config) {
     return 1;
   }
   Runtime& r = **rt;
+  if (auto held = HoldDatabase(config); !held) {
+    std::fprintf(stderr, "signetd: %s\n", held.error().message.c_str());
+    return 1;
+  }
   Metrics metrics;
   auth::Authenticator authenticator(*r.store, r.clock, config.auth);
   service::Service svc(service::Deps{*r.store, *r.keys, *r.audit, authenticator, r.clock, &metrics});
@@ -115,6 +99,15 @@ int Serve(const Config& config) {
       return 1;
     }
     if (*created) log::Info(std::string("created the first org admin ") + boot_email);
+  }
+  if (auto users = [&]() -> Result<std::int64_t> {
+        SIGNET_ASSIGN_OR_RETURN(auto tx, r.store->BeginRead());
+        return tx->CountUsers();
+      }();
+      users && *users == 0) {
+    log::Info("no user exists yet: create the first org admin with POST /api/v1/admin/bootstrap "
+              "{\"email\":…,\"password\":…}, or restart with SIGNET_BOOTSTRAP_ADMIN_EMAIL and "
+              "SIGNET_BOOTSTRAP_ADMIN_PASSWORD set (docs/operations.md, \"First administrator\")");
   }
 
   http::ServerOptions options = config.server;
@@ -200,6 +193,26 @@ int Main(int argc, char** argv) {
   audit_cmd->require_subcommand(1);
   audit_cmd->fallthrough();  // the server flags (--data-dir, --database, ...) also apply here
   verify_cmd->fallthrough();
+  std::string backup_to;
+  auto* backup_cmd = cli.add_subcommand(
+      "backup", "Write a consistent copy of the SQLite database to a new file while signetd runs (no root key needed)");
+  backup_cmd->add_option("--to", backup_to, "The backup file to create (it must not exist)")->required();
+  backup_cmd->fallthrough();
+  std::string restore_from;
+  auto* restore_cmd = cli.add_subcommand(
+      "restore", "Put a backup in place of the SQLite database (signetd stopped), then verify it with the root key");
+  restore_cmd->add_option("--from", restore_from, "The backup file")->required();
+  restore_cmd->fallthrough();
+  auto* admin_cmd = cli.add_subcommand("admin", "Local administration (needs the root key)");
+  admin_cmd->require_subcommand(1);
+  admin_cmd->fallthrough();
+  std::string reset_email;
+  bool reset_password_stdin = false;
+  auto* reset_cmd = admin_cmd->add_subcommand(
+      "reset-password", "Set a new password for a user (printed once, or read from stdin) and revoke their tokens");
+  reset_cmd->add_option("email", reset_email, "The user's email")->required();
+  reset_cmd->add_flag("--password-stdin", reset_password_stdin, "Read the new password from stdin (one line)");
+  reset_cmd->fallthrough();
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -227,6 +240,9 @@ int Main(int argc, char** argv) {
     config->claim_node_id = false;  // verifying reads every chain and appends to none
     return AuditVerify(*config);
   }
+  if (backup_cmd->parsed()) return Backup(*config, backup_to);
+  if (restore_cmd->parsed()) return Restore(*config, restore_from);
+  if (reset_cmd->parsed()) return ResetPassword(*config, reset_email, reset_password_stdin);
   return Serve(*config);
 }
 

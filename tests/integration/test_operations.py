@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Operating signetd (issue 19): the configuration file, the access log and its JSON format,
-request ids, the metrics bearer token, the served OpenAPI document."""
+request ids, the metrics bearer token, the served OpenAPI document, backup -> restore ->
+verify -> sign, admin reset-password and the first start's hint."""
 import json
 import os
 import re
@@ -11,16 +12,20 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from signet_testlib import (SIGNETD, SignetServer, SignetTestCase,  # noqa: E402
-                            bootstrap_admin, write_file)
+from signet_testlib import (ADMIN_EMAIL, ADMIN_PASSWORD, SIGNETD, SignetServer,  # noqa: E402
+                            SignetTestCase, bootstrap_admin, create_ca, create_code_signer,
+                            list_all, login, openssl_verify, sign, unb64, write_file)
 
 
-def run_signetd(args, env=None, timeout=60):
+def run_signetd(args, env=None, timeout=60, input_text=None):
     e = dict(os.environ)
     e.pop("SIGNET_ROOT_KEY", None)
     e.update(env or {})
+    if input_text is None:
+        return subprocess.run([SIGNETD] + args, capture_output=True, text=True, env=e,
+                              timeout=timeout, stdin=subprocess.DEVNULL)
     return subprocess.run([SIGNETD] + args, capture_output=True, text=True, env=e,
-                          timeout=timeout, stdin=subprocess.DEVNULL)
+                          timeout=timeout, input=input_text)
 
 
 def wait_for(predicate, timeout=10.0):
@@ -250,6 +255,204 @@ class OpenApiDocument(SignetTestCase):
         self.assertEqual(doc["openapi"], "3.1.0")
         self.assertIn("/api/v1/openapi.json", doc["paths"])
         self.assertIn("post", doc["paths"]["/api/v1/pki/signers/{id}/sign"])
+
+
+def file_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+class BackupRestore(SignetTestCase):
+    """signetd backup while serving; restore refused while serving, then done with the server
+    stopped; the audit chain verified; the restored server signs with the same keys."""
+
+    def setUp(self):
+        self.server = SignetServer()
+        self.addCleanup(self.server.cleanup)
+        self.server.start()
+        self.api = self.server.api()
+        _, self.token = bootstrap_admin(self.api)
+        ca = create_ca(self.api, self.token)
+        self.signer = create_code_signer(self.api, self.token, ca["id"], "EC_prime256v1")
+        self.db = os.path.join(self.server.data_dir, "signet.db")
+        self.key_args = ["--data-dir", self.server.data_dir,
+                         "--root-key-file", os.path.join(self.server.data_dir, "root.key")]
+        self.out = tempfile.mkdtemp(prefix="signet-backup-")
+        self.addCleanup(subprocess.run, ["rm", "-rf", self.out])
+
+    def signed(self, data):
+        status, body = sign(self.api, self.token, self.signer["id"], data, "ECDSA_SHA256")
+        self.assertEqual(status, 200, body)
+        ok, out = openssl_verify(data, unb64(body["signature"]), "ECDSA_SHA256", api=self.api,
+                                 token=self.token, signer_id=self.signer["id"])
+        self.assertTrue(ok, out)
+        return body
+
+    def operations(self):
+        items, _ = list_all(self.api, self.token,
+                            "/api/v1/pki/signers/%s/operations" % self.signer["id"], "operations")
+        return items
+
+    def test_backup_restore_verify_sign(self):
+        self.signed(b"before the backup")
+        backup = os.path.join(self.out, "signet-backup.db")
+        # Online: the server keeps serving meanwhile; no root key needed.
+        r = run_signetd(["backup", "--to", backup, "--data-dir", self.server.data_dir])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"backup of .*signet.db written to .*signet-backup.db: \d+ bytes, "
+                                   r"schema version \d+, \d+ audit events")
+        self.assertEqual(os.stat(backup).st_mode & 0o777, 0o600)
+        self.assertEqual(sorted(os.listdir(self.out)), ["signet-backup.db"])  # no -wal, no .tmp
+        check = subprocess.run(["sqlite3", backup, "PRAGMA integrity_check; SELECT COUNT(*) FROM signers;"],
+                               capture_output=True, text=True)
+        self.assertEqual(check.stdout.split(), ["ok", "1"], check.stderr)
+        # Never over an existing file.
+        r = run_signetd(["backup", "--to", backup, "--data-dir", self.server.data_dir])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("already exists", r.stderr)
+
+        self.signed(b"after the backup")  # only in the live database
+        self.assertEqual(len(self.operations()), 2)
+
+        # A live database is never overwritten.
+        before = file_bytes(self.db)
+        r = run_signetd(["restore", "--from", backup] + self.key_args)
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertIn("a signetd is serving it", r.stderr)
+        self.assertTrue(self.server.running())
+        self.assertEqual(len(self.operations()), 2)
+
+        self.assertEqual(self.server.stop(), 0)
+        del before
+        r = run_signetd(["restore", "--from", backup] + self.key_args)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertRegex(r.stdout, r"restored .* audit log valid: \d+ events checked")
+        kept = [f for f in os.listdir(self.server.data_dir) if f.startswith("signet.db.pre-restore-")]
+        self.assertEqual(len(kept), 1, os.listdir(self.server.data_dir))
+        self.assertIn(kept[0], r.stdout)
+        code, out = self.server.audit_verify_cli()
+        self.assertEqual(code, 0, out)
+
+        self.server.start()
+        self.api = self.server.api()
+        self.token = login(self.api, ADMIN_EMAIL, ADMIN_PASSWORD)
+        self.assertEqual(len(self.operations()), 1)  # the state of the backup
+        self.signed(b"after the restore")  # the same key, under the same root key
+        events, _ = list_all(self.api, self.token, "/api/v1/audit-logs", "auditLogs",
+                             query={"eventType": "sign.success"})
+        self.assertEqual(len(events), 2)
+        verify = self.api.ok("GET", "/api/v1/audit-logs/verify", token=self.token)
+        self.assertTrue(verify["valid"], verify)
+
+    def test_a_restore_that_cannot_be_verified_changes_nothing(self):
+        backup = os.path.join(self.out, "b.db")
+        self.assertEqual(run_signetd(["backup", "--to", backup, "--data-dir", self.server.data_dir]).returncode, 0)
+        self.assertEqual(self.server.stop(), 0)
+        before = file_bytes(self.db)
+
+        # Another root key: refused, the database is back in place.
+        other_key = write_file(os.path.join(self.out, "other.key"), base64_key(b"\x01" * 32))
+        os.chmod(other_key, 0o600)
+        r = run_signetd(["restore", "--from", backup, "--data-dir", self.server.data_dir,
+                         "--root-key-file", other_key])
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertIn("root key does not match", r.stderr)
+        self.assertIn("previous database is back in place", r.stderr)
+        self.assertEqual(file_bytes(self.db), before)
+        self.assertFalse([f for f in os.listdir(self.server.data_dir) if "restore" in f])
+
+        # A backup whose audit chain was altered: exit 2, nothing changed.
+        tampered = os.path.join(self.out, "tampered.db")
+        subprocess.run(["cp", backup, tampered], check=True)
+        r = subprocess.run(["sqlite3", tampered,
+                            "UPDATE audit_events SET details = '{\"x\":1}' WHERE seq = "
+                            "(SELECT MIN(seq) FROM audit_events)"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = run_signetd(["restore", "--from", tampered] + self.key_args)
+        self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
+        self.assertIn("INVALID", r.stdout)
+        self.assertEqual(file_bytes(self.db), before)
+
+        # Not a database at all; a missing file; PostgreSQL.
+        r = run_signetd(["restore", "--from", other_key] + self.key_args)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("is not a Signet database", r.stderr)
+        r = run_signetd(["restore", "--from", os.path.join(self.out, "missing.db")] + self.key_args)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("does not exist", r.stderr)
+        r = run_signetd(["backup", "--to", os.path.join(self.out, "pg.db"),
+                         "--database", "postgresql://signet@127.0.0.1:1/signet"])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("pg_dump", r.stderr)
+        self.assertEqual(file_bytes(self.db), before)
+
+
+def base64_key(raw):
+    import base64
+    return base64.b64encode(raw).decode() + "\n"
+
+
+class AdminResetPassword(SignetTestCase):
+    def test_reset_password_locally_revokes_tokens_and_is_audited(self):
+        server = SignetServer()
+        self.addCleanup(server.cleanup)
+        server.start()
+        api = server.api()
+        _, old_token = bootstrap_admin(api)
+        self.assertEqual(server.stop(), 0)
+        key_args = ["--data-dir", server.data_dir,
+                    "--root-key-file", os.path.join(server.data_dir, "root.key")]
+        r = run_signetd(["admin", "reset-password", ADMIN_EMAIL, "--password-stdin"] + key_args,
+                        input_text="a-new-long-password-42\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("password of %s reset" % ADMIN_EMAIL, r.stdout)
+        self.assertNotIn("a-new-long-password-42", r.stdout + r.stderr)
+        # Generated: printed once.
+        r = run_signetd(["admin", "reset-password", ADMIN_EMAIL] + key_args)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        generated = re.search(r"new password: (\S+)", r.stdout).group(1)
+        self.assertGreaterEqual(len(generated), 20)
+        # Errors change nothing.
+        r = run_signetd(["admin", "reset-password", "nobody@example.com"] + key_args)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("no user with the email nobody@example.com", r.stderr)
+        r = run_signetd(["admin", "reset-password", ADMIN_EMAIL, "--password-stdin"] + key_args,
+                        input_text="short\n")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("password", r.stderr)
+        empty = tempfile.mkdtemp(prefix="signet-nokey-")
+        self.addCleanup(subprocess.run, ["rm", "-rf", empty])
+        r = run_signetd(["admin", "reset-password", ADMIN_EMAIL, "--data-dir", empty])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("no root key", r.stderr)
+
+        server.start()
+        api = server.api()
+        self.assertEqual(api.call("GET", "/api/v1/users", token=old_token)[0], 401)
+        self.assertEqual(api.call("POST", "/api/v1/auth/login",
+                                  {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})[0], 401)
+        self.assertEqual(api.call("POST", "/api/v1/auth/login",
+                                  {"email": ADMIN_EMAIL, "password": "a-new-long-password-42"})[0], 401)
+        token = login(api, ADMIN_EMAIL, generated)
+        events, _ = list_all(api, token, "/api/v1/audit-logs", "auditLogs",
+                             query={"eventType": "user.update"})
+        self.assertEqual(len(events), 2, events)
+        for e in events:
+            self.assertEqual(e["actor"]["name"], "signetd admin reset-password", e)
+            self.assertEqual(e["details"].get("passwordChanged"), True, e)
+        self.assertTrue(api.ok("GET", "/api/v1/audit-logs/verify", token=token)["valid"])
+
+
+class FirstStart(SignetTestCase):
+    def test_without_bootstrap_variables_it_says_how_to_create_the_first_admin(self):
+        server = SignetServer()
+        self.addCleanup(server.cleanup)
+        server.start()
+        self.assertIn("no user exists yet: create the first org admin with POST /api/v1/admin/bootstrap",
+                      server.stderr_tail())
+        bootstrap_admin(server.api())
+        server.restart()
+        self.assertEqual(server.stderr_tail().count("no user exists yet"), 1)
 
 
 if __name__ == "__main__":
