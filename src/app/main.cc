@@ -127,7 +127,10 @@ int Serve(const Config& config) {
   http::RegisterConsoleRoutes(*router);
   options.on_complete = [&metrics](const http::Request& req, const std::string& pattern,
                                    const http::Response& resp, std::chrono::steady_clock::duration took) {
-    metrics.http_requests.Inc({std::string(HttpMethodLabel(req.method)), pattern.empty() ? "unmatched" : pattern, std::to_string(resp.status)});
+    std::vector<std::string> labels{std::string(HttpMethodLabel(req.method)),
+                                    pattern.empty() ? "unmatched" : pattern, std::to_string(resp.status)};
+    metrics.http_latency.Observe(labels, std::chrono::duration<double>(took).count());
+    metrics.http_requests.Inc(labels);
     http::WriteAccessLog(req, pattern, resp, took);
   };
   auto server = http::Server::Create(options, router);

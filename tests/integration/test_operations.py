@@ -223,6 +223,36 @@ class MetricsToken(SignetTestCase):
         self.assertIn("signet_http_requests_total", r.text)
         self.assertEqual(api.call("GET", "/healthz")[0], 200)  # only /metrics is guarded
 
+    def test_build_info_process_metrics_and_latency_by_route_and_status(self):
+        server = SignetServer()
+        self.addCleanup(server.cleanup)
+        server.start()
+        api = server.api()
+        self.assertEqual(api.call("GET", "/healthz")[0], 200)
+        self.assertEqual(api.call("GET", "/api/v1/users")[0], 401)
+        text = api.request("GET", "/metrics").text
+        values = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                name, _, value = line.rpartition(" ")
+                values[name] = float(value)
+        version = run_signetd(["--version"]).stdout.split()[-1]
+        self.assertEqual(values.get('signet_build_info{version="%s"}' % version), 1.0, text)
+        self.assertGreater(values["process_resident_memory_bytes"], 1 << 20)
+        self.assertGreater(values["process_virtual_memory_bytes"], values["process_resident_memory_bytes"])
+        self.assertGreater(values["process_cpu_seconds_total"], 0)
+        self.assertGreaterEqual(values["process_open_fds"], 4)  # stdio and the listening socket at least
+        self.assertGreaterEqual(values["process_max_fds"], values["process_open_fds"])
+        self.assertLess(abs(values["process_start_time_seconds"] - time.time()), 120)
+        healthz = '{method="GET",route="/healthz",status="200"}'
+        self.assertGreaterEqual(values["signet_http_requests_total" + healthz], 2)  # start() polls it too
+        self.assertEqual(values["signet_http_request_duration_seconds_count" + healthz],
+                         values["signet_http_requests_total" + healthz])
+        self.assertEqual(values['signet_http_request_duration_seconds_count{method="GET",route="/api/v1/users",status="401"}'], 1)
+        self.assertEqual(values['signet_http_request_duration_seconds_bucket{method="GET",route="/healthz",status="200",le="+Inf"}'],
+                         values["signet_http_requests_total" + healthz])
+        self.assertEqual(values['signet_http_requests_total{method="GET",route="/api/v1/users",status="401"}'], 1)
+
     def test_a_token_file_readable_by_others_is_refused(self):
         d = tempfile.mkdtemp(prefix="signet-mt-")
         self.addCleanup(subprocess.run, ["rm", "-rf", d])
