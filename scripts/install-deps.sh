@@ -12,7 +12,7 @@ packages=(
   libsystemd-dev       # sd_notify: Type=notify readiness and the watchdog
   libgtest-dev libgmock-dev libbenchmark-dev
   libp11-kit-dev
-  curl python3
+  curl python3 jq  # jq: the docs' examples (tests/integration/test_docs.py)
   nodejs  # the web console (web/) is built with Vite: Node.js 20.19 or newer, with npm
 )
 # Extra packages for the integration tests and benchmarks (real tools and services).
