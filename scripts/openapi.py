@@ -297,7 +297,18 @@ SCHEMAS = {
         "attributes": obj({"signerId": UUID, "signerName": string(), "windowStart": TIME},
                           {"maxSignings": integer(1), "scope": ref("Scope")})}),
     "Principal": obj({"type": string(enum=["user", "identity"]), "id": UUID, "name": string(),
-                      "orgRole": string(enum=["admin", "member"])}, {"email": string()}),
+                      "orgRole": string(enum=["admin", "member"])},
+                     {"email": string(), "mfa": BOOL}),
+    "MfaChallenge": obj({"mfaRequired": {"const": True}, "mfaToken": string(minLength=1),
+                         "expiresIn": integer(1)},
+                        description="The password was right and the user has a second factor: "
+                                    "POST /api/v1/auth/mfa/verify with mfaToken and a code."),
+    "MfaStatus": obj({"enabled": BOOL, "pending": BOOL, "recoveryCodesLeft": integer(0),
+                      "sessionVerified": BOOL,
+                      "required": string(enum=["none", "privileged", "all"])}),
+    "MfaPolicy": obj({"required": string(enum=["none", "privileged", "all"])}),
+    "RecoveryCodes": obj({"recoveryCodes": array(string(minLength=1))},
+                         description="One-time recovery codes, shown only in this reply."),
     "Permissions": obj({"data": obj({
         "permissions": array(obj({"subject": {"const": "signer"}, "action": array(string())})),
         "memberships": array(obj({"id": UUID, "actorUserId": nullable(UUID),
@@ -440,6 +451,10 @@ BODIES = {
     "policyMatch": body({"inputs": body({"signerId": UUID}, {"approvalPolicyId": UUID})},
                         {"projectId": PROJECT_REF}),
     "session": body({"email": string(254), "password": string(256)}),
+    "mfaVerify": body({"mfaToken": string(256)}, {"code": string(64), "recoveryCode": string(64)}),
+    "mfaProof": body({}, {"code": string(64), "recoveryCode": string(64)}),
+    "mfaConfirm": body({"code": string(64)}),
+    "mfaPolicy": body({"required": string(16, enum=["none", "privileged", "all"])}),
 }
 
 # ---- operations ----------------------------------------------------------------------------------
@@ -474,15 +489,35 @@ op("GET", "/api/v1/openapi.json", "operations", "This document", reply={"type": 
 op("POST", "/api/v1/admin/bootstrap", "auth", "Create the first org admin (only while no user exists)",
    "bootstrap", obj({"accessToken": string(), "expiresIn": integer(1),
                      "tokenType": {"const": "Bearer"}, "user": ref("User")}), auth=False)
-op("POST", "/api/v1/auth/login", "auth", "Log in with email and password", "login", ref("Login"),
-   auth=False)
+op("POST", "/api/v1/auth/login", "auth",
+   "Log in with email and password (a second step follows when the user has MFA)", "login",
+   {"anyOf": [ref("Login"), ref("MfaChallenge")]}, auth=False)
 op("POST", "/api/v1/auth/universal-auth/login", "auth",
    "Log in a machine identity with its client id and secret", "uaLogin", ref("Login"), auth=False)
 op("POST", "/api/v1/auth/logout", "auth", "Revoke the presented token", "cancel", ref("Message"))
+SESSION_REPLY = obj({"principal": ref("Principal"), "csrfToken": string(), "expiresIn": integer(1)})
 op("POST", "/api/v1/auth/session", "auth",
-   "Browser session: log in and set the session cookie", "session",
-   obj({"principal": ref("Principal"), "csrfToken": string(), "expiresIn": integer(1)}),
+   "Browser session: log in and set the session cookie (or the MFA challenge)", "session",
+   {"anyOf": [SESSION_REPLY, ref("MfaChallenge")]}, auth=False)
+op("POST", "/api/v1/auth/session/mfa", "auth",
+   "Browser session: the second login step, then the session cookie", "mfaVerify", SESSION_REPLY,
    auth=False)
+op("POST", "/api/v1/auth/mfa/verify", "auth", "The second login step: mfaToken and a code",
+   "mfaVerify", ref("Login"), auth=False)
+op("GET", "/api/v1/auth/mfa", "auth", "The caller's second factor and the org requirement",
+   reply=ref("MfaStatus"))
+op("POST", "/api/v1/auth/mfa/totp/enroll", "auth", "Start enrolling a TOTP authenticator", "cancel",
+   obj({"secret": string(minLength=1), "otpauthUri": string(minLength=1)}))
+op("POST", "/api/v1/auth/mfa/totp/confirm", "auth",
+   "Confirm the authenticator with a code; returns recovery codes", "mfaConfirm",
+   ref("RecoveryCodes"))
+op("POST", "/api/v1/auth/mfa/totp/disable", "auth", "Remove one's authenticator (with a code)",
+   "mfaProof", ref("Message"))
+op("POST", "/api/v1/auth/mfa/recovery-codes", "auth", "New recovery codes (with a code)",
+   "mfaProof", ref("RecoveryCodes"))
+op("GET", "/api/v1/admin/mfa-policy", "auth", "Who must use MFA (org admin)", reply=ref("MfaPolicy"))
+op("PUT", "/api/v1/admin/mfa-policy", "auth", "Set who must use MFA (org admin)", "mfaPolicy",
+   ref("MfaPolicy"))
 op("GET", "/api/v1/auth/session", "auth", "Who is calling (and the CSRF token of a cookie session)",
    reply=obj({"principal": ref("Principal"), "csrfToken": nullable(string())}))
 op("DELETE", "/api/v1/auth/session", "auth", "End the browser session and clear the cookie",
@@ -497,6 +532,8 @@ op("GET", "/api/v1/users/{id}", "users", "Get a user (yourself, or anyone as org
 op("PATCH", "/api/v1/users/{id}", "users", "Change a user's password or org role", "updateUser",
    ref("User"))
 op("DELETE", "/api/v1/users/{id}", "users", "Delete a user (org admin)", "cancel", ref("User"))
+op("DELETE", "/api/v1/users/{id}/mfa", "users", "Remove a user's authenticator (org admin)", "cancel",
+   ref("Message"))
 op("POST", "/api/v1/identities", "users", "Create a machine identity (org admin)",
    "createIdentity", ref("Identity"))
 op("GET", "/api/v1/identities", "users", "List machine identities (org admin)",

@@ -239,6 +239,7 @@ int ResetPassword(const Config& config, const std::string& email, bool password_
   operator_caller.principal.type = domain::PrincipalType::kUser;
   operator_caller.principal.name = "signetd admin reset-password";
   operator_caller.principal.org_role = domain::OrgRole::kAdmin;
+  operator_caller.principal.mfa = true;  // holding the root key on the machine is the stronger proof
   operator_caller.source_ip = "local";
   service::UpdateUserInput in;
   in.password = std::move(password);
