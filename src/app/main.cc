@@ -100,15 +100,6 @@ int Serve(const Config& config) {
     }
     if (*created) log::Info(std::string("created the first org admin ") + boot_email);
   }
-  if (auto users = [&]() -> Result<std::int64_t> {
-        SIGNET_ASSIGN_OR_RETURN(auto tx, r.store->BeginRead());
-        return tx->CountUsers();
-      }();
-      users && *users == 0) {
-    log::Info("no user exists yet: create the first org admin with POST /api/v1/admin/bootstrap "
-              "{\"email\":…,\"password\":…}, or restart with SIGNET_BOOTSTRAP_ADMIN_EMAIL and "
-              "SIGNET_BOOTSTRAP_ADMIN_PASSWORD set (docs/operations.md, \"First administrator\")");
-  }
 
   http::ServerOptions options = config.server;
   options.max_connections = ConnectionCap(config);
@@ -142,6 +133,16 @@ int Serve(const Config& config) {
   log::Info("signetd " SIGNET_VERSION " node " + config.node_id + " listening on " + scheme + "://" +
             options.address + ":" + std::to_string((*server)->port()) + " (database " +
             config.database_display + ", at most " + std::to_string(options.max_connections) + " connections)");
+  // Said once the server listens (a start that fails says only why).
+  if (auto users = [&]() -> Result<std::int64_t> {
+        SIGNET_ASSIGN_OR_RETURN(auto tx, r.store->BeginRead());
+        return tx->CountUsers();
+      }();
+      users && *users == 0) {
+    log::Info("no user exists yet: create the first org admin with POST /api/v1/admin/bootstrap "
+              "{\"email\":…,\"password\":…}, or restart with SIGNET_BOOTSTRAP_ADMIN_EMAIL and "
+              "SIGNET_BOOTSTRAP_ADMIN_PASSWORD set (docs/operations.md, \"First administrator\")");
+  }
   if (!config.port_file.empty()) {
     const std::string tmp = config.port_file + ".tmp";
     std::ofstream(tmp) << (*server)->port() << "\n";
