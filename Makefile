@@ -2,8 +2,9 @@
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 ADDR ?= 127.0.0.1:8080
+PREFIX ?= /usr/local
 
-.PHONY: all deps build debug test asan-test run bench format clean
+.PHONY: all deps build debug test asan-test run bench format clean install deb
 
 all: build
 
@@ -14,6 +15,14 @@ deps:
 build: deps
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release -j $(JOBS)
+
+# make install [PREFIX=/usr/local] [DESTDIR=/staging]: see packaging/CMakeLists.txt for the layout.
+install: build
+	@DESTDIR="$(DESTDIR)" cmake --install build --prefix "$(PREFIX)"
+
+# make deb: build/deb/signet_<version>_<arch>.deb (scripts/make-deb.sh).
+deb: build
+	@scripts/make-deb.sh build build/deb
 
 debug: deps
 	@cmake --preset debug >/dev/null

@@ -8,16 +8,19 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libssl-dev openssl libsqlite3-dev sqlite3 libpq-dev
   libboost1.81-dev libexpected-dev libargon2-dev libspdlog-dev libcli11-dev
+  libtomlplusplus-dev  # signetd --config
+  libsystemd-dev       # sd_notify: Type=notify readiness and the watchdog
   libgtest-dev libgmock-dev libbenchmark-dev
   libp11-kit-dev
-  curl python3
+  curl python3 jq  # jq: the docs' examples (tests/integration/test_docs.py)
   nodejs  # the web console (web/) is built with Vite: Node.js 20.19 or newer, with npm
 )
 # Extra packages for the integration tests and benchmarks (real tools and services).
 if [[ "${SIGNET_DEPS:-all}" == "all" ]]; then
   packages+=(opensc gnutls-bin libengine-pkcs11-openssl osslsigncode openjdk-17-jdk-headless
              postgresql wrk nginx-light
-             chromium)  # the console's browser tests (web/e2e) drive Debian's Chromium
+             chromium  # the console's browser tests (web/e2e) drive Debian's Chromium
+             dpkg-dev lintian systemd groff-base)  # make deb and the install tests
 fi
 
 # npm comes with NodeSource's nodejs package; Debian's own nodejs needs the npm package too.

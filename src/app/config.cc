@@ -5,9 +5,14 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <thread>
+
+#include <toml++/toml.h>
 
 #include "common/duration.h"
 #include "store/postgres_store.h"
@@ -42,6 +47,9 @@ std::string HostName() {
 }  // namespace
 
 void AddFlags(CLI::App& app, Flags& f) {
+  app.add_option("--config", f.config_file,
+                 "TOML file of settings: each key is a long flag name without --, e.g. "
+                 "listen = \"0.0.0.0:8443\"; flags given on the command line win");
   app.add_option("--listen", f.listen, "ADDRESS:PORT to listen on (port 0 picks a free one)")
       ->capture_default_str();
   app.add_option("--data-dir", f.data_dir, "Directory for the SQLite database and, with --dev, root.key")
@@ -62,7 +70,10 @@ void AddFlags(CLI::App& app, Flags& f) {
   app.add_option("--sign-threads", f.sign_threads,
                  "Threads for sign calls (0: one per core with SQLite, four per core with PostgreSQL)")
       ->check(CLI::Range(0, 1024));
-  app.add_option("--log-level", f.log_level, "debug, info, warn or error")->capture_default_str();
+  app.add_option("--log-level", f.log_level, "debug, info, warn or error (info logs one line per request)")
+      ->capture_default_str()->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  app.add_option("--log-format", f.log_format, "text or json (one JSON object per line)")
+      ->capture_default_str()->check(CLI::IsMember({"text", "json"}));
   app.add_option("--sqlite-sync", f.sqlite_sync, "SQLite durability: full (default) or normal")
       ->check(CLI::IsMember({"full", "normal"}));
   app.add_option("--db-pool", f.db_pool,
@@ -87,6 +98,77 @@ void AddFlags(CLI::App& app, Flags& f) {
   app.add_option("--max-connections", f.max_connections,
                  "Connections served at once; more wait in the listen queue (0: from the open-file limit)")
       ->check(CLI::Range(0, 1000000));
+  app.add_option("--metrics-token-file", f.metrics_token_file,
+                 "File holding a bearer token that GET /metrics then requires (not readable by others)");
+}
+
+namespace {
+
+std::string Where(const std::string& path, const toml::source_region& source) {
+  return path + ":" + std::to_string(source.begin.line);
+}
+
+// A TOML scalar as the command line would spell it.
+Result<std::string> ScalarText(const std::string& where, const std::string& key, const toml::node& node) {
+  if (const auto* s = node.as_string()) return s->get();
+  if (const auto* i = node.as_integer()) return std::to_string(i->get());
+  if (const auto* d = node.as_floating_point()) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.17g", d->get());
+    return std::string(buf);
+  }
+  if (const auto* b = node.as_boolean()) return std::string(b->get() ? "true" : "false");
+  return InvalidArgument(where + ": " + key + " must be a string, a number or true/false, not a " +
+                         (node.is_table() ? "table" : node.is_array() ? "list" : "date or time"));
+}
+
+}  // namespace
+
+Result<ConfigValues> ReadConfigFile(const std::string& path, const CLI::App& app) {
+  toml::table table;
+  try {
+    table = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    const auto& where = e.source();
+    if (where.begin.line == 0) {
+      // Not a syntax error: the file could not be opened or read.
+      return InvalidArgument("cannot read config file " + path + ": " + std::string(e.description()));
+    }
+    return InvalidArgument("config file " + path + ":" + std::to_string(where.begin.line) + ":" +
+                           std::to_string(where.begin.column) + ": " + std::string(e.description()));
+  }
+  ConfigValues values;
+  for (const auto& [key_node, node] : table) {
+    const std::string key(key_node.str());
+    const std::string where = Where(path, node.source());
+    const bool reserved = key == "config" || key == "help" || key == "version";
+    const CLI::Option* opt = reserved ? nullptr : app.get_option_no_throw("--" + key);
+    if (opt == nullptr) {
+      return InvalidArgument(where + ": unknown key '" + key + "'; the keys are signetd's long flag names "
+                             "without -- (see signetd --help)");
+    }
+    SIGNET_ASSIGN_OR_RETURN(std::string text, ScalarText(where, key, node));
+    if (opt->get_expected_max() == 0 && !node.is_boolean()) {
+      return InvalidArgument(where + ": " + key + " must be true or false");
+    }
+    values.emplace_back(key, std::move(text));
+  }
+  return values;
+}
+
+Status ApplyConfigValues(CLI::App& app, const std::string& path, const ConfigValues& values) {
+  for (const auto& [key, value] : values) {
+    CLI::Option* opt = app.get_option_no_throw("--" + key);
+    if (opt == nullptr) return InvalidArgument(path + ": unknown key '" + key + "'");
+    if (opt->count() > 0) continue;  // given on the command line: the flag wins
+    try {
+      opt->add_result(value);
+      opt->run_callback();
+    } catch (const CLI::Error& e) {
+      return InvalidArgument("config file " + path + ": " + key + " = " + value + ": " + e.what());
+    }
+  }
+  return Ok();
 }
 
 Result<Config> BuildConfig(const Flags& f) {
@@ -120,6 +202,7 @@ Result<Config> BuildConfig(const Flags& f) {
   c.root_key_file = f.root_key_file;
   c.port_file = f.port_file;
   c.sqlite_sync = f.sqlite_sync;
+  c.metrics_token_file = f.metrics_token_file;
   c.database_url = f.database.empty() ? "sqlite://" + (std::filesystem::absolute(c.data_dir) / "signet.db").string()
                                       : f.database;
   // Sign calls never wait for their commit (they are answered from the group committer), so
@@ -158,6 +241,29 @@ Result<keystore::RootKey> LoadRootKey(const Config& config) {
   }
   return InvalidArgument(
       "no root key: set SIGNET_ROOT_KEY (base64 of 32 bytes), give --root-key-file, or run with --dev");
+}
+
+Result<SecretBytes> LoadMetricsToken(const Config& config) {
+  if (config.metrics_token_file.empty()) return SecretBytes();
+  const std::string& path = config.metrics_token_file;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return InvalidArgument("cannot read --metrics-token-file " + path + ": " + std::strerror(errno));
+  }
+  if ((st.st_mode & 0007) != 0) {
+    return InvalidArgument("--metrics-token-file " + path + " is readable by others; chmod o-rwx it");
+  }
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.pop_back();
+  if (!in && !in.eof()) return InvalidArgument("cannot read --metrics-token-file " + path);
+  if (line.size() < 16) {
+    return InvalidArgument("--metrics-token-file " + path + " must hold a token of at least 16 characters");
+  }
+  SecretBytes token = SecretBytes::FromString(line);
+  std::fill(line.begin(), line.end(), '\0');
+  return token;
 }
 
 namespace {

@@ -3,6 +3,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -16,6 +18,7 @@
 namespace signet::app {
 
 struct Flags {
+  std::string config_file;  // --config: a TOML file whose keys are the long flag names
   std::string listen = "127.0.0.1:8080";
   std::string data_dir = "/var/lib/signet";
   std::string database;  // default sqlite://<data-dir>/signet.db
@@ -29,6 +32,7 @@ struct Flags {
   int worker_threads = 0;   // 0: 16 per core, at most 32
   int sign_threads = 0;     // 0: one per core (SQLite), four per core (PostgreSQL)
   std::string log_level = "info";
+  std::string log_format = "text";  // text | json
   std::string sqlite_sync = "full";
   int db_pool = 0;  // PostgreSQL connections; 0: one per worker and sign thread plus two
   double rate_limit = 1000;       // requests per second per caller; 0: off
@@ -38,6 +42,7 @@ struct Flags {
   std::string login_lockout = "15m";
   int login_ip_failures = 50;
   int max_connections = 0;        // 0: from the open-file limit
+  std::string metrics_token_file;  // GET /metrics wants this bearer token when set
 };
 
 struct Config {
@@ -51,15 +56,30 @@ struct Config {
   bool dev = false;
   std::string port_file;
   std::string sqlite_sync;
+  std::string metrics_token_file;
   int db_pool = 0;            // PostgreSQL pool size (resolved, > 0)
   bool claim_node_id = true;  // PostgreSQL: hold node_id while running (false for audit verify)
 };
 
 void AddFlags(CLI::App& app, Flags& flags);
+
+// The settings of a configuration file: key (a long flag name without "--") -> value as a
+// command-line argument would give it ("true"/"false" for switches). Keys are checked
+// against `app`'s options: an unknown key, a key given twice, a table or array where a
+// value belongs, or a switch that is not true/false is an InvalidArgument naming the file,
+// line and key. "config" itself is not a key.
+using ConfigValues = std::vector<std::pair<std::string, std::string>>;
+[[nodiscard]] Result<ConfigValues> ReadConfigFile(const std::string& path, const CLI::App& app);
+// Sets each option of `app` that the command line did not set from `values` (flags win over
+// the file), running the option's own conversion and checks.
+[[nodiscard]] Status ApplyConfigValues(CLI::App& app, const std::string& path, const ConfigValues& values);
 [[nodiscard]] Result<Config> BuildConfig(const Flags& flags);
 
 // SIGNET_ROOT_KEY, else --root-key-file, else <data-dir>/root.key (created 0600 with --dev).
 [[nodiscard]] Result<keystore::RootKey> LoadRootKey(const Config& config);
 [[nodiscard]] Result<std::unique_ptr<store::Store>> OpenStore(const Config& config);
+// The bearer token GET /metrics asks for: the first line of --metrics-token-file, which must
+// not be readable by others; empty when no file is set.
+[[nodiscard]] Result<SecretBytes> LoadMetricsToken(const Config& config);
 
 }  // namespace signet::app

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <span>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -14,14 +16,18 @@
 #include <string>
 
 #include <CLI/CLI.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
+#include <systemd/sd-daemon.h>
+#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "app/config.h"
+#include "app/maintenance.h"
+#include "app/runtime.h"
 #include "audit/audit_log.h"
 #include "auth/authenticator.h"
 #include "common/log.h"
 #include "common/metrics.h"
+#include "http/access_log.h"
 #include "http/api_routes.h"
 #include "http/console.h"
 #include "http/server.h"
@@ -33,25 +39,22 @@
 namespace signet::app {
 namespace {
 
-void InstallLogging(const std::string& level) {
-  auto logger = spdlog::stderr_color_mt("signetd");
-  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ %v", spdlog::pattern_time_type::utc);
-  log::SetSink([logger](log::Level l, std::string_view request_id, std::string_view message) {
-    const auto lvl = l == log::Level::kDebug  ? spdlog::level::debug
-                     : l == log::Level::kInfo ? spdlog::level::info
-                     : l == log::Level::kWarn ? spdlog::level::warn
-                                              : spdlog::level::err;
-    if (request_id.empty()) {
-      logger->log(lvl, "{}", message);
-    } else {
-      logger->log(lvl, "req={} {}", request_id, message);
-    }
+// Every line goes through the log facade to stderr (journald under systemd), in the text or
+// JSON format of common/log.h; spdlog only serializes the writes.
+void InstallLogging(const std::string& level, const std::string& format) {
+  auto logger = spdlog::stderr_logger_mt("signetd");
+  logger->set_pattern("%v");
+  logger->set_level(spdlog::level::trace);
+  const bool json = format == "json";
+  log::SetSink([logger, json](log::Level l, std::string_view request_id, std::string_view message,
+                              std::span<const log::Field> fields) {
+    const auto now = std::chrono::system_clock::now();
+    logger->info("{}", json ? log::FormatJson(now, l, request_id, message, fields)
+                            : log::FormatText(now, l, request_id, message, fields));
   });
-  logger->set_level(spdlog::level::debug);
-  log::SetMinLevel(level == "debug" ? log::Level::kDebug
-                   : level == "warn" ? log::Level::kWarn
-                   : level == "error" ? log::Level::kError
-                                      : log::Level::kInfo);
+  log::Level min = log::Level::kInfo;
+  log::ParseLevel(level, min);
+  log::SetMinLevel(min);
 }
 
 // The connection cap: --max-connections, else what the open-file limit allows once raised to
@@ -69,28 +72,6 @@ int ConnectionCap(const Config& config) {
   return static_cast<int>(std::clamp<long long>(files - reserve, 16, 100'000));
 }
 
-struct Runtime {
-  SystemClock clock;
-  std::unique_ptr<store::Store> store;
-  std::unique_ptr<keystore::StoreKeyBlobRepository> key_blobs;
-  std::unique_ptr<keystore::KeyStore> keys;
-  std::unique_ptr<audit::AuditLog> audit;
-};
-
-Result<std::unique_ptr<Runtime>> OpenRuntime(const Config& config) {
-  SIGNET_ASSIGN_OR_RETURN(keystore::RootKey root_key, LoadRootKey(config));
-  auto rt = std::make_unique<Runtime>();
-  SIGNET_ASSIGN_OR_RETURN(rt->store, OpenStore(config));
-  SIGNET_TRY(keystore::CheckRootKey(root_key, *rt->store));
-  SIGNET_ASSIGN_OR_RETURN(SecretBytes audit_key, root_key.DeriveKey("signet audit v1", 32));
-  SIGNET_ASSIGN_OR_RETURN(SecretBytes checkpoint_seed, root_key.DeriveKey("signet audit checkpoint v1", 32));
-  SIGNET_ASSIGN_OR_RETURN(rt->audit, audit::AuditLog::Create(config.node_id, std::move(audit_key),
-                                                             std::move(checkpoint_seed)));
-  rt->key_blobs = std::make_unique<keystore::StoreKeyBlobRepository>(*rt->store);
-  rt->keys = std::make_unique<keystore::KeyStore>(std::move(root_key), *rt->key_blobs, rt->clock);
-  return rt;
-}
-
 int Serve(const Config& config) {
   auto rt = OpenRuntime(config);
   if (!rt) {
@@ -98,6 +79,10 @@ int Serve(const Config& config) {
     return 1;
   }
   Runtime& r = **rt;
+  if (auto held = HoldDatabase(config); !held) {
+    std::fprintf(stderr, "signetd: %s\n", held.error().message.c_str());
+    return 1;
+  }
   Metrics metrics;
   auth::Authenticator authenticator(*r.store, r.clock, config.auth);
   service::Service svc(service::Deps{*r.store, *r.keys, *r.audit, authenticator, r.clock, &metrics});
@@ -119,19 +104,25 @@ int Serve(const Config& config) {
   http::ServerOptions options = config.server;
   options.max_connections = ConnectionCap(config);
 
+  auto metrics_token = LoadMetricsToken(config);
+  if (!metrics_token) {
+    std::fprintf(stderr, "signetd: %s\n", metrics_token.error().message.c_str());
+    return 1;
+  }
+  http::RouteOptions route_options;
+  route_options.node_id = config.node_id;
+  route_options.tls = config.server.tls.has_value();
+  route_options.metrics_token = std::make_shared<const SecretBytes>(std::move(*metrics_token));
   auto router = std::make_shared<http::Router>();
-  http::RegisterApiRoutes(*router, svc, metrics,
-                          http::RouteOptions{config.node_id, config.server.tls.has_value()});
+  http::RegisterApiRoutes(*router, svc, metrics, route_options);
   http::RegisterConsoleRoutes(*router);
   options.on_complete = [&metrics](const http::Request& req, const std::string& pattern,
                                    const http::Response& resp, std::chrono::steady_clock::duration took) {
-    metrics.http_requests.Inc({std::string(HttpMethodLabel(req.method)), pattern.empty() ? "unmatched" : pattern, std::to_string(resp.status)});
-    const log::Level level = resp.status >= 500 ? log::Level::kWarn : log::Level::kDebug;
-    if (!log::Enabled(level)) return;  // most requests at the default level: build no line
-    const double ms = std::chrono::duration<double, std::milli>(took).count();
-    log::Write(level, req.request_id,
-               req.method.substr(0, 16) + " " + (pattern.empty() ? std::string("-") : pattern) + " " +
-                   std::to_string(resp.status) + " " + std::to_string(ms) + "ms from " + req.remote_ip);
+    std::vector<std::string> labels{std::string(HttpMethodLabel(req.method)),
+                                    pattern.empty() ? "unmatched" : pattern, std::to_string(resp.status)};
+    metrics.http_latency.Observe(labels, std::chrono::duration<double>(took).count());
+    metrics.http_requests.Inc(labels);
+    http::WriteAccessLog(req, pattern, resp, took);
   };
   auto server = http::Server::Create(options, router);
   if (!server) {
@@ -142,12 +133,28 @@ int Serve(const Config& config) {
   log::Info("signetd " SIGNET_VERSION " node " + config.node_id + " listening on " + scheme + "://" +
             options.address + ":" + std::to_string((*server)->port()) + " (database " +
             config.database_display + ", at most " + std::to_string(options.max_connections) + " connections)");
+  // Said once the server listens (a start that fails says only why).
+  if (auto users = [&]() -> Result<std::int64_t> {
+        SIGNET_ASSIGN_OR_RETURN(auto tx, r.store->BeginRead());
+        return tx->CountUsers();
+      }();
+      users && *users == 0) {
+    log::Info("no user exists yet: create the first org admin with POST /api/v1/admin/bootstrap "
+              "{\"email\":…,\"password\":…}, or restart with SIGNET_BOOTSTRAP_ADMIN_EMAIL and "
+              "SIGNET_BOOTSTRAP_ADMIN_PASSWORD set (docs/operations.md, \"First administrator\")");
+  }
   if (!config.port_file.empty()) {
     const std::string tmp = config.port_file + ".tmp";
     std::ofstream(tmp) << (*server)->port() << "\n";
     std::filesystem::rename(tmp, config.port_file);
   }
+  // Under systemd (Type=notify, NOTIFY_SOCKET set) the unit is started once signetd listens;
+  // elsewhere sd_notify does nothing.
+  const std::string status = "STATUS=listening on " + scheme + "://" + options.address + ":" +
+                             std::to_string((*server)->port());
+  sd_notify(0, ("READY=1\n" + status).c_str());
   (*server)->RunUntilSignalled();
+  sd_notify(0, "STOPPING=1");
   log::Info("signetd stopped");
   return 0;
 }
@@ -190,21 +197,56 @@ int Main(int argc, char** argv) {
   audit_cmd->require_subcommand(1);
   audit_cmd->fallthrough();  // the server flags (--data-dir, --database, ...) also apply here
   verify_cmd->fallthrough();
+  std::string backup_to;
+  auto* backup_cmd = cli.add_subcommand(
+      "backup", "Write a consistent copy of the SQLite database to a new file while signetd runs (no root key needed)");
+  backup_cmd->add_option("--to", backup_to, "The backup file to create (it must not exist)")->required();
+  backup_cmd->fallthrough();
+  std::string restore_from;
+  auto* restore_cmd = cli.add_subcommand(
+      "restore", "Put a backup in place of the SQLite database (signetd stopped), then verify it with the root key");
+  restore_cmd->add_option("--from", restore_from, "The backup file")->required();
+  restore_cmd->fallthrough();
+  auto* admin_cmd = cli.add_subcommand("admin", "Local administration (needs the root key)");
+  admin_cmd->require_subcommand(1);
+  admin_cmd->fallthrough();
+  std::string reset_email;
+  bool reset_password_stdin = false;
+  auto* reset_cmd = admin_cmd->add_subcommand(
+      "reset-password", "Set a new password for a user (printed once, or read from stdin) and revoke their tokens");
+  reset_cmd->add_option("email", reset_email, "The user's email")->required();
+  reset_cmd->add_flag("--password-stdin", reset_password_stdin, "Read the new password from stdin (one line)");
+  reset_cmd->fallthrough();
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return cli.exit(e);
+  }
+  if (!flags.config_file.empty()) {
+    auto values = ReadConfigFile(flags.config_file, cli);
+    if (values) {
+      if (auto applied = ApplyConfigValues(cli, flags.config_file, *values); !applied) {
+        values = tl::unexpected(applied.error());
+      }
+    }
+    if (!values) {
+      std::fprintf(stderr, "signetd: %s\n", values.error().message.c_str());
+      return 1;
+    }
   }
   auto config = BuildConfig(flags);
   if (!config) {
     std::fprintf(stderr, "signetd: %s\n", config.error().message.c_str());
     return 1;
   }
-  InstallLogging(flags.log_level);
+  InstallLogging(flags.log_level, flags.log_format);
   if (verify_cmd->parsed()) {
     config->claim_node_id = false;  // verifying reads every chain and appends to none
     return AuditVerify(*config);
   }
+  if (backup_cmd->parsed()) return Backup(*config, backup_to);
+  if (restore_cmd->parsed()) return Restore(*config, restore_from);
+  if (reset_cmd->parsed()) return ResetPassword(*config, reset_email, reset_password_stdin);
   return Serve(*config);
 }
 

@@ -1,5 +1,7 @@
 // login, logout, whoami.
 
+#include <filesystem>
+
 #include "cli/commands.h"
 #include "cli/output.h"
 
@@ -55,6 +57,13 @@ Status Login(Context& ctx, const LoginOptions& o) {
 
   Config config;
   config.server_url = server;
+  // Kept as an absolute path: the CLI runs from other folders later.
+  if (!ca_cert.empty()) {
+    std::error_code ec;
+    const auto absolute = std::filesystem::absolute(ca_cert, ec);
+    if (ec) return InvalidArgument("--ca-cert " + ca_cert + ": " + ec.message());
+    ca_cert = absolute.lexically_normal().string();
+  }
   config.ca_cert_path = ca_cert;
   std::chrono::seconds expires{0};
   if (user || machine) {

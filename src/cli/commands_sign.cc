@@ -1,6 +1,7 @@
 // sign and verify: files are hashed here in a streaming way and only digests travel.
 
 #include <atomic>
+#include <filesystem>
 #include <set>
 #include <thread>
 
@@ -67,6 +68,12 @@ Error Explain(Error e, const std::string& signer) {
   return e;
 }
 
+// DIR/NAME without a doubled slash when DIR ends with one (signatures/ -> signatures/a.sig).
+std::string JoinPath(std::string dir, const std::string& name) {
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  return dir == "/" ? "/" + name : dir + "/" + name;
+}
+
 Status SignFiles(Context& ctx, const SignOptions& o) {
   SIGNET_ASSIGN_OR_RETURN(domain::SigningAlgorithm algorithm,
                           domain::ParseSigningAlgorithm(o.algorithm));
@@ -87,7 +94,7 @@ Status SignFiles(Context& ctx, const SignOptions& o) {
     SIGNET_ASSIGN_OR_RETURN(job.size, FileSize(job.in));
     total += job.size;
     if (!o.out_dir.empty()) {
-      job.out = o.out_dir + "/" + BaseName(job.in) + ".sig";
+      job.out = JoinPath(o.out_dir, BaseName(job.in) + ".sig");
     } else {
       job.out = o.out.empty() ? job.in + ".sig" : o.out;
     }
@@ -96,9 +103,14 @@ Status SignFiles(Context& ctx, const SignOptions& o) {
     }
   }
   if (!o.out_dir.empty()) {
+    // Created when missing (with its parents), like `mkdir -p`: a CI job's fresh folder.
     struct stat st {};
-    if (::stat(o.out_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-      return InvalidArgument("--out-dir " + o.out_dir + " is not a directory");
+    if (::stat(o.out_dir.c_str(), &st) == 0) {
+      if (!S_ISDIR(st.st_mode)) return InvalidArgument("--out-dir " + o.out_dir + " is not a directory");
+    } else {
+      std::error_code ec;
+      std::filesystem::create_directories(o.out_dir, ec);
+      if (ec) return InvalidArgument("--out-dir " + o.out_dir + " cannot be created: " + ec.message());
     }
   }
 

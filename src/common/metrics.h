@@ -57,6 +57,10 @@ std::string_view HttpMethodLabel(std::string_view method);
 struct Metrics {
   CounterFamily http_requests{"signet_http_requests_total", "HTTP requests by route and status",
                               {"method", "route", "status"}};
+  HistogramFamily http_latency{"signet_http_request_duration_seconds",
+                               "Time from a request's last byte to its reply, by route and status",
+                               {"method", "route", "status"},
+                               {0.001, 0.005, 0.025, 0.1, 0.5, 2.5, 10}};
   CounterFamily sign_operations{"signet_sign_operations_total",
                                 "Sign attempts by algorithm and result", {"algorithm", "result"}};
   HistogramFamily sign_latency{"signet_sign_duration_seconds",
@@ -71,7 +75,13 @@ struct Metrics {
   CounterFamily signer_cache_lookups{"signet_signer_cache_lookups_total",
                                      "Sign calls by whether the signer cache answered",
                                      {"result"}};
+  // Everything above, then signet_build_info{version} and the process's own metrics
+  // (process_cpu_seconds_total, process_resident_memory_bytes, process_virtual_memory_bytes,
+  // process_open_fds, process_max_fds, process_start_time_seconds; Linux /proc).
   std::string Render() const;
 };
+
+// Appends the process_* metrics of the calling process (nothing where /proc is missing).
+void RenderProcessMetrics(std::string& out);
 
 }  // namespace signet

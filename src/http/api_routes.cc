@@ -181,8 +181,20 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
     }
     return JsonResponse(JsonObject{{"status", "ready"}});
   }));
-  router.Add("GET", "/metrics", Open([&metrics](const Request&, const PathParams&) -> Result<Response> {
-    return Response{200, metrics.Render(), "text/plain; version=0.0.4", {}};
+  router.Add("GET", "/metrics", Open([&metrics, token = options.metrics_token](const Request& req, const PathParams&) -> Result<Response> {
+    if (token && !token->empty() && !token->Equals(AsBytes(BearerToken(req)))) {
+      return Unauthenticated("GET /metrics needs the metrics bearer token (--metrics-token-file)");
+    }
+    Response r;
+    r.body = metrics.Render();
+    r.content_type = "text/plain; version=0.0.4";
+    return r;
+  }));
+
+  router.Add("GET", "/api/v1/openapi.json", Open([](const Request&, const PathParams&) -> Result<Response> {
+    Response r;
+    r.body = std::string(OpenApiDocument());
+    return r;
   }));
 
   // ---- auth ----

@@ -7,11 +7,16 @@
 namespace signet::http {
 
 Response JsonResponse(api::JsonValue value, int status) {
-  return Response{status, api::Serialize(value), "application/json", {}};
+  Response r;
+  r.status = status;
+  r.body = api::Serialize(value);
+  return r;
 }
 
 Response ErrorResponse(const Error& e, const Request& req) {
-  Response r{api::HttpStatus(e.code), api::ErrorBody(e, req.request_id), "application/json", {}};
+  Response r;
+  r.status = api::HttpStatus(e.code);
+  r.body = api::ErrorBody(e, req.request_id);
   if (e.code == ErrorCode::kResourceExhausted && e.retry_after_seconds > 0) {
     r.headers.emplace_back("Retry-After", std::to_string(e.retry_after_seconds));
   }
@@ -56,6 +61,10 @@ Result<service::Caller> CallerOf(service::Service& svc, const Request& req) {
   return service::Caller{std::move(principal), req.remote_ip, req.request_id};
 }
 
+std::string CallerLabel(const service::Caller& caller) {
+  return std::string(caller.principal.is_machine() ? "identity:" : "user:") + caller.principal.id;
+}
+
 }  // namespace
 
 Handler Authed(service::Service& svc, AuthedFn fn) {
@@ -63,7 +72,9 @@ Handler Authed(service::Service& svc, AuthedFn fn) {
     auto caller = CallerOf(svc, req);
     if (!caller) return ErrorResponse(caller.error(), req);
     auto r = fn(req, params, *caller);
-    return r ? std::move(*r) : ErrorResponse(r.error(), req);
+    Response response = r ? std::move(*r) : ErrorResponse(r.error(), req);
+    response.caller = CallerLabel(*caller);
+    return response;
   };
 }
 
@@ -71,7 +82,10 @@ AsyncHandler AuthedAsync(service::Service& svc, AuthedAsyncFn fn) {
   return [&svc, fn = std::move(fn)](const Request& req, const PathParams& params, Reply reply) {
     auto caller = CallerOf(svc, req);
     if (!caller) return reply(ErrorResponse(caller.error(), req));
-    fn(req, params, *caller, std::move(reply));
+    fn(req, params, *caller, [reply = std::move(reply), who = CallerLabel(*caller)](Response response) {
+      response.caller = who;
+      reply(std::move(response));
+    });
   };
 }
 

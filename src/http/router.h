@@ -38,6 +38,9 @@ struct Response {
   std::string body;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
+  // Who made the request ("user:<id>", "identity:<id>"), set once the caller is
+  // authenticated; for the access log only, never sent.
+  std::string caller{};
 };
 
 // Path parameters captured by {name} segments.
@@ -64,6 +67,9 @@ class Router {
     bool method_not_allowed = false;   // the path exists with another method
   };
   Match Find(std::string_view method, std::string_view path) const;
+
+  // Every route as (method, pattern), in the order added (for the OpenAPI route check).
+  std::vector<std::pair<std::string, std::string>> Routes() const;
 
  private:
   struct Route {

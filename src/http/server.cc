@@ -33,6 +33,18 @@ std::string NewRequestId() {
   return HexEncode(ByteView(b, sizeof b));
 }
 
+// A request id a proxy in front assigned (nginx's $request_id, say) is kept, so that its log
+// and ours name the same request; anything but 1-64 of [A-Za-z0-9._-] is replaced by our own.
+bool UsableRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (const char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 // For errors answered before a request reaches the router (limits, malformed HTTP).
 Response ErrorResponse(ErrorCode code, std::string message, const std::string& request_id) {
   Response r;
@@ -96,6 +108,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void OnRead(beast::error_code ec, std::size_t bytes);
   // A 400 that names the framing problem, then the connection is closed.
   void RejectFraming(std::string why);
+  // Writes a reply to a request refused before routing and closes; reports it to on_complete.
+  void WriteRejected(Response response);
   void Write(Response response, bool keep_alive);
   void OnWrite(bool keep_alive, beast::error_code ec, std::size_t bytes);
   void Close();
@@ -482,7 +496,25 @@ void Session<Stream>::OnHeader(beast::error_code ec) {
 template <class Stream>
 void Session<Stream>::RejectFraming(std::string why) {
   first_request_ = false;
-  Write(ErrorResponse(ErrorCode::kInvalidArgument, "malformed HTTP request: " + why, NewRequestId()), false);
+  WriteRejected(ErrorResponse(ErrorCode::kInvalidArgument, "malformed HTTP request: " + why, NewRequestId()));
+}
+
+template <class Stream>
+void Session<Stream>::WriteRejected(Response response) {
+  // Refused before routing (limits, framing): still one access-log line and one count.
+  if (const auto& on_complete = server_.options().on_complete) {
+    Request request;
+    if (parser_) {  // what the parser got of the start line, if anything
+      request.method = std::string(parser_->get().method_string());
+      request.target = std::string(parser_->get().target());
+    }
+    request.remote_ip = remote_ip_;
+    for (const auto& [name, value] : response.headers) {
+      if (name == "X-Request-Id") request.request_id = value;
+    }
+    on_complete(request, std::string(), response, std::chrono::steady_clock::duration::zero());
+  }
+  Write(std::move(response), false);
 }
 
 template <class Stream>
@@ -502,12 +534,11 @@ void Session<Stream>::OnRead(beast::error_code ec, std::size_t) {
                                    : "request headers are larger than " +
                                          std::to_string(server_.options().max_header_bytes) + " bytes",
                                request_id);
-    return Write(std::move(r), false);
+    return WriteRejected(std::move(r));
   }
   if (ec) {
-    return Write(ErrorResponse(ErrorCode::kInvalidArgument, "malformed HTTP request: " + ec.message(),
-                               request_id),
-                 false);
+    return WriteRejected(ErrorResponse(ErrorCode::kInvalidArgument, "malformed HTTP request: " + ec.message(),
+                                       request_id));
   }
   auto message = parser_->release();
   const bool keep_alive = message.keep_alive() && !server_.stopping();
@@ -521,7 +552,8 @@ void Session<Stream>::OnRead(beast::error_code ec, std::size_t) {
   }
   request->body = std::move(message.body());
   request->remote_ip = remote_ip_;
-  request->request_id = request_id;
+  const std::string_view proxy_id = request->Header("x-request-id");
+  request->request_id = UsableRequestId(proxy_id) ? std::string(proxy_id) : request_id;
   server_.BeginRequest();
   server_.Dispatch(request, [self = this->shared_from_this(), keep_alive](Response response) {
     asio::post(self->stream_.get_executor(), [self, response = std::move(response), keep_alive]() mutable {

@@ -7,6 +7,9 @@ port 0 (loopback), talks JSON to it through `Api`, and verifies every signature 
 Environment:
   SIGNET_BUILD_DIR  build directory holding bin/signetd (default <repo>/build)
   SIGNET_KEEP_DIRS  keep the temporary data directories (for debugging)
+  SIGNET_OPENAPI_RECORD  append every reply of Api to this file, one JSON object a line
+                    (method, path, status, contentType, body), for the OpenAPI checks
+                    (tests/openapi/check.mjs replies)
 """
 
 import base64
@@ -348,6 +351,32 @@ class Response:
             self.json = None
 
 
+_RECORD_LOCK = threading.Lock()
+
+
+def _start_record():
+    """A suite's run starts its $SIGNET_OPENAPI_RECORD afresh (one file per suite)."""
+    target = os.environ.get("SIGNET_OPENAPI_RECORD")
+    if target:
+        os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
+        open(target, "w").close()
+
+
+_start_record()
+
+
+def record_reply(method, path, result):
+    """Appends one reply to $SIGNET_OPENAPI_RECORD (when set) for the OpenAPI checks."""
+    target = os.environ.get("SIGNET_OPENAPI_RECORD")
+    if not target:
+        return
+    line = json.dumps({"method": method, "path": path.split("?", 1)[0], "status": result.status,
+                       "contentType": result.headers.get("Content-Type", ""),
+                       "body": result.text})
+    with _RECORD_LOCK, open(target, "a") as f:
+        f.write(line + "\n")
+
+
 class Api:
     """A small JSON client. call() returns (status, parsed JSON or None)."""
 
@@ -391,6 +420,7 @@ class Api:
             result = Response(resp.status, dict(resp.getheaders()), text)
         finally:
             conn.close()
+        record_reply(method, path, result)
         if "PRIVATE KEY" in result.text:
             with Api.leaks_lock:
                 Api.leaks.append("%s %s -> %s" % (method, path, result.text[:300]))

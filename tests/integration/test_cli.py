@@ -101,10 +101,11 @@ class CliTestCase(SignetTestCase):
         env.update(extra or {})
         return env
 
-    def cli(self, *args, stdin=None, home=None, env=None, timeout=120, prefix=None):
+    def cli(self, *args, stdin=None, home=None, env=None, timeout=120, prefix=None, cwd=None):
         cmd = (prefix or []) + [SIGNET] + [str(a) for a in args]
         proc = subprocess.run(cmd, input=(stdin or "").encode(), stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, env=self.env(home, env), timeout=timeout)
+                              stderr=subprocess.PIPE, env=self.env(home, env), timeout=timeout,
+                              cwd=cwd)
         return Result(proc.returncode, proc.stdout.decode("utf-8", "replace"),
                       proc.stderr.decode("utf-8", "replace"))
 
@@ -170,6 +171,21 @@ class LoginTest(CliTestCase):
         self.assertTrue(data["authenticated"])
         # The token in the file is a working API token.
         self.assertOk(F.api.call("GET", SIGNERS, token=config["token"]))
+
+    def test_a_relative_ca_cert_is_kept_as_an_absolute_path(self):
+        # Issue 19: `signet login --ca-cert ca.pem` stored "ca.pem", and every later command
+        # run from another folder failed to read it.
+        _, ca_pem = make_local_key_and_cert(self.work, ekus=None, ca=True,
+                                            key_usage="critical,keyCertSign")
+        self.write("ca.pem", ca_pem)
+        self.ok("login", "--server", F.server.base_url, "--ca-cert", "ca.pem", "--email",
+                ADMIN_EMAIL, "--password-stdin", stdin=ADMIN_PASSWORD + "\n", cwd=self.work)
+        config = json.loads(read_file(self.config_path()))
+        self.assertEqual(config["caCertPath"], os.path.join(self.work, "ca.pem"))
+        elsewhere = tempfile.mkdtemp(prefix="signet-cli-elsewhere-")
+        self.addCleanup(shutil.rmtree, elsewhere, True)
+        who = self.ok("whoami", "--json", cwd=elsewhere)
+        self.assertTrue(who.json()["authenticated"])
 
     def test_wrong_password_and_missing_stdin_flag(self):
         self.fails(2, "login", "--server", F.server.base_url, "--email", ADMIN_EMAIL,
@@ -580,6 +596,32 @@ class SignTest(CliTestCase):
                    "--out-dir", empty_dir, files[0], os.path.join(self.work, "absent.bin"),
                    contains="absent.bin")
         self.assertEqual(os.listdir(empty_dir), [])
+
+    def test_out_dir_is_created_and_joined_without_a_double_slash(self):
+        # Issue 19: the CI example's `--out-dir signatures/` failed when the folder did not
+        # exist, and reported paths like signatures//a.bin.sig.
+        signer = F.signers["EC_prime256v1"]
+        self.login_admin()
+        os.makedirs(os.path.join(self.work, "dist"))
+        for name in ("a.bin", "b.bin"):
+            self.write(os.path.join("dist", name), os.urandom(300))
+        r = self.ok("sign", "--signer", signer["name"], "--algorithm", "ECDSA_SHA256",
+                    "--out-dir", "signatures/", "--json", "dist/a.bin", "dist/b.bin", cwd=self.work)
+        self.assertNotIn("//", r.out)
+        self.assertEqual(sorted(os.listdir(os.path.join(self.work, "signatures"))),
+                         ["a.bin.sig", "b.bin.sig"])
+        for name in ("a.bin", "b.bin"):
+            self.openssl_check(os.path.join(self.work, "dist", name),
+                               os.path.join(self.work, "signatures", name + ".sig"),
+                               "ECDSA_SHA256", signer["id"])
+        # Nested folders too; a file in the way is an error that signs nothing.
+        self.ok("sign", "--signer", signer["name"], "--algorithm", "ECDSA_SHA256",
+                "--out-dir", "out/nested/", "dist/a.bin", "dist/b.bin", cwd=self.work)
+        self.assertTrue(os.path.isfile(os.path.join(self.work, "out", "nested", "b.bin.sig")))
+        self.write("blocker", "x")
+        self.fails(1, "sign", "--signer", signer["name"], "--algorithm", "ECDSA_SHA256",
+                   "--out-dir", os.path.join(self.work, "blocker"), os.path.join(self.work, "dist", "a.bin"),
+                   os.path.join(self.work, "dist", "b.bin"), contains="not a directory")
 
     def test_sign_errors(self):
         signer = F.signers["EC_prime256v1"]

@@ -198,7 +198,9 @@ namespace {
 
 TEST(Log, MinLevelFiltersLinesBeforeTheSink) {
   std::vector<std::string> lines;
-  log::SetSink([&lines](log::Level, std::string_view, std::string_view m) { lines.emplace_back(m); });
+  log::SetSink([&lines](log::Level, std::string_view, std::string_view m, std::span<const log::Field>) {
+    lines.emplace_back(m);
+  });
   log::SetMinLevel(log::Level::kWarn);
   EXPECT_FALSE(log::Enabled(log::Level::kDebug));
   EXPECT_FALSE(log::Enabled(log::Level::kInfo));
@@ -212,6 +214,37 @@ TEST(Log, MinLevelFiltersLinesBeforeTheSink) {
   log::SetSink(nullptr);
   log::SetMinLevel(log::Level::kInfo);
   EXPECT_EQ(lines, (std::vector<std::string>{"kept", "kept too"}));
+}
+
+TEST(Log, TextLinesCarryRequestIdAndFieldsOnOneLine) {
+  const auto t = std::chrono::system_clock::time_point(std::chrono::milliseconds(1'764'743'171'123));
+  const std::vector<log::Field> fields = {{"method", "GET"}, {"path", "/a b"}, {"status", "200", true}};
+  EXPECT_EQ(log::FormatText(t, log::Level::kInfo, "abc", "request", fields),
+            "2025-12-03T06:26:11.123Z info req=abc request method=GET path=\"/a b\" status=200");
+  EXPECT_EQ(log::FormatText(t, log::Level::kWarn, "", "two\nlines\x01", {}),
+            "2025-12-03T06:26:11.123Z warn two\\nlines\\x01");
+  EXPECT_EQ(log::FormatText(t, log::Level::kInfo, "", "m", std::vector<log::Field>{{"k", ""}, {"q", "a\"b"}}),
+            "2025-12-03T06:26:11.123Z info m k=\"\" q=\"a\\\"b\"");
+}
+
+TEST(Log, JsonLinesAreOneObjectWithTypedFields) {
+  const auto t = std::chrono::system_clock::time_point(std::chrono::milliseconds(1'764'743'171'005));
+  const std::vector<log::Field> fields = {{"path", "/x\"y"}, {"status", "404", true}, {"durationMs", "1.250", true}};
+  EXPECT_EQ(log::FormatJson(t, log::Level::kError, "r1", "line\nbreak", fields),
+            "{\"time\":\"2025-12-03T06:26:11.005Z\",\"level\":\"error\",\"requestId\":\"r1\","
+            "\"msg\":\"line\\nbreak\",\"path\":\"/x\\\"y\",\"status\":404,\"durationMs\":1.250}");
+  EXPECT_EQ(log::FormatJson(t, log::Level::kDebug, "", "m", {}),
+            "{\"time\":\"2025-12-03T06:26:11.005Z\",\"level\":\"debug\",\"msg\":\"m\"}");
+}
+
+TEST(Log, LevelNamesParse) {
+  log::Level l = log::Level::kInfo;
+  EXPECT_TRUE(log::ParseLevel("warning", l));
+  EXPECT_EQ(l, log::Level::kWarn);
+  EXPECT_TRUE(log::ParseLevel("debug", l));
+  EXPECT_EQ(log::LevelName(l), "debug");
+  EXPECT_FALSE(log::ParseLevel("verbose", l));
+  EXPECT_EQ(l, log::Level::kDebug);
 }
 
 // ---- abuse limits (issue 12) ----

@@ -1,0 +1,15 @@
+# cmake -DINPUT=file -DOUTPUT=file.cc -DNAMESPACE=signet::http -DFUNCTION=Name -P embed-text.cmake
+# Writes a C++ source whose function `std::string_view FUNCTION()` returns INPUT's bytes.
+file(READ "${INPUT}" content)
+string(FIND "${content}" ")signet_embed\"" clash)
+if(NOT clash EQUAL -1)
+  message(FATAL_ERROR "${INPUT} contains the raw-string delimiter )signet_embed\"")
+endif()
+set(text "// Generated from ${INPUT} by cmake/embed-text.cmake; do not edit.\n#include <string_view>\n\nnamespace ${NAMESPACE} {\n\nstd::string_view ${FUNCTION}() {\n  static constexpr char kText[] = R\"signet_embed(${content})signet_embed\";\n  return std::string_view(kText, sizeof(kText) - 1);\n}\n\n}  // namespace ${NAMESPACE}\n")
+if(EXISTS "${OUTPUT}")
+  file(READ "${OUTPUT}" old)
+  if(old STREQUAL text)
+    return()
+  endif()
+endif()
+file(WRITE "${OUTPUT}" "${text}")

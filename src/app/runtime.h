@@ -1,0 +1,28 @@
+#pragma once
+// What signetd and its offline commands (audit verify, restore, admin reset-password) open:
+// the store, the key store under the root key, and this node's audit log.
+
+#include <memory>
+
+#include "app/config.h"
+#include "audit/audit_log.h"
+#include "common/clock.h"
+#include "keystore/keystore.h"
+#include "keystore/store_key_blob_repository.h"
+#include "store/store.h"
+
+namespace signet::app {
+
+struct Runtime {
+  SystemClock clock;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<keystore::StoreKeyBlobRepository> key_blobs;
+  std::unique_ptr<keystore::KeyStore> keys;
+  std::unique_ptr<audit::AuditLog> audit;
+};
+
+// Loads the root key, opens (and migrates) the database and checks that the key is the
+// database's ("root key does not match this database" otherwise).
+[[nodiscard]] Result<std::unique_ptr<Runtime>> OpenRuntime(const Config& config);
+
+}  // namespace signet::app

@@ -1,0 +1,275 @@
+#!/usr/bin/env python3
+"""Installing Signet (issue 19): `cmake --install` into a DESTDIR lays out every file, the
+installed signetd, signet and PKCS#11 module work from there, the man pages render without
+warnings, the bash completion completes, the systemd unit verifies (systemd-analyze) and
+signetd reports readiness with sd_notify; `make deb`'s package (scripts/make-deb.sh) lists the
+same files, declares its dependencies and passes lintian without errors."""
+import gzip
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from signet_testlib import (ADMIN_EMAIL, ADMIN_PASSWORD, BUILD_DIR, REPO_DIR, SIGNETD,  # noqa: E402
+                            SignetTestCase)
+
+MULTIARCH = subprocess.run(["gcc", "-print-multiarch"], capture_output=True, text=True).stdout.strip()
+MODULE = "usr/lib/%s/pkcs11/libsignet-pkcs11.so" % MULTIARCH
+FILES = [
+    "usr/bin/signetd", "usr/bin/signet", MODULE, "usr/lib/signet/libsignet-pkcs11.so",
+    "usr/share/man/man8/signetd.8.gz", "usr/share/man/man1/signet.1.gz",
+    "usr/share/bash-completion/completions/signet", "usr/share/zsh/vendor-completions/_signet",
+    "lib/systemd/system/signetd.service", "etc/signet/signetd.conf",
+    "usr/share/doc/signet/README.md", "usr/share/doc/signet/operations.md",
+    "usr/share/doc/signet/openapi.json",
+]
+
+
+def run(cmd, **kw):
+    kw.setdefault("capture_output", True)
+    kw.setdefault("text", True)
+    kw.setdefault("timeout", 300)
+    return subprocess.run(cmd, **kw)
+
+
+def need(tool):
+    path = shutil.which(tool)
+    if not path:
+        raise unittest.SkipTest("%s is not installed (scripts/install-deps.sh)" % tool)
+    return path
+
+
+class Installed(SignetTestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="signet-install-")
+        cls.root = os.path.join(cls.tmp, "root")
+        r = run(["cmake", "--install", BUILD_DIR, "--prefix", "/usr"],
+                env=dict(os.environ, DESTDIR=cls.root))
+        assert r.returncode == 0, r.stdout + r.stderr
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def path(self, rel):
+        return os.path.join(self.root, rel)
+
+    def test_every_file_is_laid_out(self):
+        for rel in FILES:
+            self.assertTrue(os.path.isfile(self.path(rel)), rel)
+        for rel in ("usr/bin/signetd", "usr/bin/signet"):
+            self.assertTrue(os.access(self.path(rel), os.X_OK), rel)
+        link = self.path("usr/lib/signet/libsignet-pkcs11.so")
+        self.assertTrue(os.path.islink(link))
+        self.assertFalse(os.path.isabs(os.readlink(link)))  # works in any DESTDIR
+        self.assertEqual(os.path.realpath(link), os.path.realpath(self.path(MODULE)))
+        with open(self.path("etc/signet/signetd.conf")) as a, \
+                open(os.path.join(REPO_DIR, "packaging", "signetd.conf")) as b:
+            self.assertEqual(a.read(), b.read())
+
+    def test_another_prefix_moves_everything_under_it(self):
+        root = os.path.join(self.tmp, "local")
+        r = run(["cmake", "--install", BUILD_DIR, "--prefix", "/opt/signet"],
+                env=dict(os.environ, DESTDIR=root))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for rel in ("opt/signet/bin/signetd", "opt/signet/etc/signet/signetd.conf",
+                    "opt/signet/lib/systemd/system/signetd.service",
+                    "opt/signet/lib/signet/libsignet-pkcs11.so"):
+            self.assertTrue(os.path.exists(os.path.join(root, rel)), rel)
+        with open(os.path.join(root, "opt/signet/lib/systemd/system/signetd.service")) as f:
+            unit = f.read()
+        self.assertIn("ExecStart=/opt/signet/bin/signetd --config /opt/signet/etc/signet/signetd.conf", unit)
+        self.assertFalse(os.path.exists(os.path.join(root, "etc")))
+        self.assertFalse(os.path.exists(os.path.join(root, "usr")))
+
+    def test_the_installed_programs_work(self):
+        signetd = self.path("usr/bin/signetd")
+        signet = self.path("usr/bin/signet")
+        self.assertIn("signetd ", run([signetd, "--version"]).stdout)
+        self.assertIn("signet ", run([signet, "--version"]).stdout)
+        data = os.path.join(self.tmp, "data")
+        home = os.path.join(self.tmp, "home")
+        os.makedirs(data)
+        os.makedirs(home)
+        port_file = os.path.join(self.tmp, "port")
+        env = dict(os.environ, SIGNET_BOOTSTRAP_ADMIN_EMAIL=ADMIN_EMAIL,
+                   SIGNET_BOOTSTRAP_ADMIN_PASSWORD=ADMIN_PASSWORD)
+        env.pop("SIGNET_ROOT_KEY", None)
+        # The shipped configuration, with the flags that make it a test.
+        log_path = os.path.join(self.tmp, "signetd.log")
+        with open(log_path, "w") as log:
+            server = subprocess.Popen(
+                [signetd, "--config", self.path("etc/signet/signetd.conf"), "--data-dir", data,
+                 "--listen", "127.0.0.1:0", "--port-file", port_file, "--dev"],
+                env=env, stdout=subprocess.DEVNULL, stderr=log)
+        self.addCleanup(server.kill)
+        deadline = time.monotonic() + 30
+        while not os.path.exists(port_file) and server.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with open(log_path) as f:
+            self.assertTrue(os.path.exists(port_file), f.read())
+        with open(port_file) as f:
+            url = "http://127.0.0.1:%d" % int(f.read())
+        cli_env = dict(os.environ, XDG_CONFIG_HOME=home, HOME=home)
+        for k in ("SIGNET_SERVER_URL", "SIGNET_TOKEN", "SIGNET_CA_CERT"):
+            cli_env.pop(k, None)
+        r = run([signet, "login", "--server", url, "--email", ADMIN_EMAIL, "--password-stdin"],
+                input=ADMIN_PASSWORD + "\n", env=cli_env)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        r = run([signet, "whoami", "--json"], env=cli_env)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(ADMIN_EMAIL, r.stdout)
+        # The module by the path the docs use.
+        tool = need("pkcs11-tool")
+        conf = os.path.join(self.tmp, "pkcs11.json")
+        with open(conf, "w") as f:
+            json.dump({"serverUrl": url}, f)
+        r = run([tool, "--module", self.path("usr/lib/signet/libsignet-pkcs11.so"), "--show-info"],
+                env=dict(os.environ, SIGNET_PKCS11_CONFIG=conf))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("Signet", r.stdout)
+        server.send_signal(signal.SIGTERM)
+        self.assertEqual(server.wait(timeout=30), 0)
+
+    def test_man_pages_render_without_warnings(self):
+        need("groff")
+        for rel, name in (("usr/share/man/man8/signetd.8.gz", "signetd"),
+                          ("usr/share/man/man1/signet.1.gz", "signet")):
+            with gzip.open(self.path(rel), "rt") as f:
+                source = f.read()
+            self.assertNotIn("@SIGNET_VERSION@", source)
+            r = run(["groff", "-man", "-ww", "-Tutf8"], input=source)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.stderr, "", rel)
+            text = re.sub(".\b", "", r.stdout)  # no bold and underline overstrikes
+            self.assertIn(name, text)
+            self.assertIn("SYNOPSIS", text)
+
+    def test_bash_completion_completes_commands_and_subcommands(self):
+        script = self.path("usr/share/bash-completion/completions/signet")
+
+        def complete(*words):
+            line = " ".join(words)
+            r = run(["bash", "-c", 'source "$0"; COMP_WORDS=(%s); COMP_CWORD=%d; _signet; '
+                     'printf "%%s\\n" "${COMPREPLY[@]}"' % (line, len(words) - 1), script])
+            self.assertEqual(r.returncode, 0, r.stderr)
+            return set(r.stdout.split())
+
+        self.assertEqual(complete("signet", "sig"), {"signers", "sign"})
+        self.assertEqual(complete("signet", "requests", "a"), {"approve"})
+        self.assertIn("--out-dir", complete("signet", "sign", "--out"))
+        self.assertIn("ECDSA_SHA256", complete("signet", "sign", "--algorithm", "ECDSA"))
+
+    def test_the_unit_verifies_and_is_hardened(self):
+        need("systemd-analyze")
+        with open(self.path("lib/systemd/system/signetd.service")) as f:
+            unit = f.read()
+        for line in ("Type=notify", "User=signet", "StateDirectory=signet", "NoNewPrivileges=yes",
+                     "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes",
+                     "CapabilityBoundingSet=\n", "SystemCallFilter=@system-service",
+                     "MemoryDenyWriteExecute=yes",
+                     "LoadCredential=root-key:/etc/signet/root.key",
+                     "ExecStart=/usr/bin/signetd --config /etc/signet/signetd.conf --root-key-file %d/root-key"):
+            self.assertIn(line, unit)
+        self.assertNotIn("SIGNET_ROOT_KEY", unit)  # never the key in the environment
+        # verify checks that ExecStart's program exists: point it into the DESTDIR.
+        d = os.path.join(self.tmp, "unit")
+        os.makedirs(d, exist_ok=True)
+        copy = os.path.join(d, "signetd.service")
+        with open(copy, "w") as f:
+            f.write(unit.replace("ExecStart=/usr/bin/signetd", "ExecStart=" + self.path("usr/bin/signetd")))
+        r = run(["systemd-analyze", "verify", "--man=no", copy])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stderr.strip(), "")  # unknown keys are only warnings: none at all
+        r = run(["systemd-analyze", "security", "--offline=yes", copy])
+        level = re.search(r"Overall exposure level for signetd.service: ([0-9.]+)", r.stdout)
+        self.assertIsNotNone(level, r.stdout + r.stderr)
+        self.assertLessEqual(float(level.group(1)), 2.0, r.stdout)
+
+
+class Notify(SignetTestCase):
+    def test_readiness_and_stopping_are_reported_to_systemd(self):
+        d = tempfile.mkdtemp(prefix="signet-notify-")
+        self.addCleanup(shutil.rmtree, d, True)
+        sock_path = os.path.join(d, "notify")
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.addCleanup(sock.close)
+        sock.bind(sock_path)
+        sock.settimeout(30)
+        env = dict(os.environ, NOTIFY_SOCKET=sock_path)
+        env.pop("SIGNET_ROOT_KEY", None)
+        proc = subprocess.Popen([SIGNETD, "--listen", "127.0.0.1:0", "--data-dir", d, "--dev"],
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.addCleanup(proc.kill)
+        message = sock.recv(4096).decode()
+        self.assertIn("READY=1", message.splitlines())
+        port = re.search(r"STATUS=listening on http://127.0.0.1:(\d+)", message)
+        self.assertIsNotNone(port, message)
+        with socket.create_connection(("127.0.0.1", int(port.group(1))), timeout=10):
+            pass  # ready means listening
+        proc.send_signal(signal.SIGTERM)
+        self.assertIn("STOPPING=1", sock.recv(4096).decode().splitlines())
+        self.assertEqual(proc.wait(timeout=30), 0)
+
+
+class DebianPackage(SignetTestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="signet-deb-")
+        r = run([os.path.join(REPO_DIR, "scripts", "make-deb.sh"), BUILD_DIR, cls.tmp])
+        assert r.returncode == 0, r.stdout + r.stderr
+        cls.deb = r.stdout.strip().splitlines()[-1]
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def test_the_package_holds_every_file_and_its_scripts(self):
+        self.assertRegex(os.path.basename(self.deb), r"^signet_[0-9.]+_[a-z0-9]+\.deb$")
+        listing = run(["dpkg-deb", "-c", self.deb]).stdout
+        names = {line.split()[5].lstrip(".").lstrip("/") for line in listing.splitlines()}
+        for rel in FILES + ["usr/share/doc/signet/copyright", "usr/share/doc/signet/changelog.gz"]:
+            self.assertIn(rel, names)
+        for line in listing.splitlines():
+            self.assertIn(" root/root ", line)  # owned by root, whoever built it
+        fields = run(["dpkg-deb", "-f", self.deb, "Package", "Depends", "Architecture"]).stdout
+        self.assertIn("Package: signet", fields)
+        for dep in ("adduser", "libsystemd0", "libssl3", "libsqlite3-0"):
+            self.assertIn(dep, fields)
+        ctrl = os.path.join(self.tmp, "control")
+        self.assertEqual(run(["dpkg-deb", "-e", self.deb, ctrl]).returncode, 0)
+        with open(os.path.join(ctrl, "conffiles")) as f:
+            self.assertEqual(f.read().split(), ["/etc/signet/signetd.conf"])
+        with open(os.path.join(ctrl, "postinst")) as f:
+            postinst = f.read()
+        self.assertIn("adduser --system --group --home /var/lib/signet", postinst)
+        self.assertIn("/etc/signet/root.key", postinst)
+        for script in ("postinst", "prerm", "postrm"):
+            self.assertEqual(run(["sh", "-n", os.path.join(ctrl, script)]).returncode, 0, script)
+        # The binaries are stripped.
+        data = os.path.join(self.tmp, "data")
+        self.assertEqual(run(["dpkg-deb", "-x", self.deb, data]).returncode, 0)
+        r = run(["file", "-L", os.path.join(data, "usr/bin/signetd")])
+        if r.returncode == 0:
+            self.assertIn("stripped", r.stdout)
+            self.assertNotIn("not stripped", r.stdout)
+
+    def test_lintian_finds_no_errors(self):
+        need("lintian")
+        r = run(["lintian", "--allow-root", "--no-tag-display-limit", self.deb], timeout=600)
+        errors = [line for line in r.stdout.splitlines() if line.startswith("E:")]
+        self.assertEqual(errors, [], r.stdout)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
