@@ -112,6 +112,7 @@ std::string Metrics::Render() const {
   group_commits.Render(out);
   group_commit_records.Render(out);
   signer_cache_lookups.Render(out);
+  timestamps.Render(out);
   return out;
 }
 

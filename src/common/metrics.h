@@ -71,6 +71,10 @@ struct Metrics {
   CounterFamily signer_cache_lookups{"signet_signer_cache_lookups_total",
                                      "Sign calls by whether the signer cache answered",
                                      {"result"}};
+  // result: granted, error, or the PKIFailureInfo name of a refusal (badAlg, badRequest,
+  // badDataFormat, timeNotAvailable, unacceptedPolicy, unacceptedExtension, systemFailure).
+  CounterFamily timestamps{"signet_timestamps_total", "RFC 3161 timestamp queries by result",
+                           {"result"}};
   std::string Render() const;
 };
 
