@@ -6,6 +6,7 @@ One server is shared by the module (an org admin, a CA, a public default TSA and
 needs a token); tests that need their own server start one.
 """
 
+import hashlib
 import http.client
 import json
 import os
@@ -18,10 +19,13 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from signet_testlib import (  # noqa: E402
-    SignetServer, SignetTestCase, add_project_member, bootstrap_admin, create_ca, create_user,
+    BUILD_DIR, SignetServer, SignetTestCase, add_project_member, bootstrap_admin, create_ca,
+    create_code_signer, create_user,
     default_project_id, list_all, run_openssl, start_module_server, unique, write_file)
 
 TSA = "/api/v1/pki/tsa"
+SIGNET = os.path.join(BUILD_DIR, "bin", "signet")
+EXIT_USAGE, EXIT_AUTH = 1, 2  # src/cli/exit_codes.h
 POLICY = "1.3.6.1.4.1.59327.3161.1"
 
 
@@ -442,6 +446,130 @@ class ClockDiscipline(SignetTestCase):
         status, _, _, headers = post_query("/tsa", make_query("clk2.tsq"), port=server.port)
         self.assertEqual(status, 200)
         self.assertIn("Signet-Timestamp-Serial", headers)
+
+
+def der_elements(data):
+    """The DER elements of `data` as (tag, content, whole) triples."""
+    out, i = [], 0
+    while i < len(data):
+        tag, length, j = data[i], data[i + 1], i + 2
+        if length & 0x80:
+            n = length & 0x7F
+            length, j = int.from_bytes(data[j:j + n], "big"), j + n
+        out.append((tag, data[j:j + length], data[i:j + length]))
+        i = j + length
+    return out
+
+
+def cms_signature_and_token(der):
+    """The SignerInfo's signature value and its id-aa-timeStampToken (whole DER), if any."""
+    (_, content_info, _), = der_elements(der)
+    _, (_, explicit, _) = der_elements(content_info)
+    (_, signed_data, _), = der_elements(explicit)
+    (_, signer_infos, _) = der_elements(signed_data)[-1]
+    (_, signer_info, _), = der_elements(signer_infos)
+    fields = der_elements(signer_info)
+    signature = [c for t, c, _ in fields if t == 0x04][0]
+    token = None
+    for tag, content, _ in fields:
+        if tag == 0xA1:
+            for _, attr, _ in der_elements(content):
+                (_, oid, _), (_, values, _) = der_elements(attr)
+                if oid == bytes.fromhex("2a864886f70d010910020e"):
+                    token = der_elements(values)[0][2]
+    return signature, token
+
+
+class CliSignsCmsAndTimestamps(SignetTestCase):
+    def cli(self, *args, expect=0):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SIGNET_")}
+        env.update({"SIGNET_SERVER_URL": F.server.base_url, "SIGNET_TOKEN": F.admin_token,
+                    "HOME": F.tmp})
+        proc = subprocess.run([SIGNET] + list(args), env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, timeout=120)
+        out = proc.stdout.decode() + proc.stderr.decode()
+        self.assertEqual(proc.returncode, expect, out)
+        return out
+
+    def test_sign_cms_with_timestamp_verifies_with_openssl_cms_and_ts(self):
+        for algorithm, key in (("ECDSA_SHA256", "EC_prime256v1"), ("RSASSA_PKCS1_V1_5_SHA384",
+                                                                     "RSA_2048")):
+            with self.subTest(algorithm=algorithm):
+                signer = create_code_signer(F.api, F.admin_token, F.ca["id"], key)
+                before = F.api.ok("GET", "%s/%s" % (TSA, F.public["id"]))["timestampsIssued"]
+                out = self.cli("sign", "--signer", signer["name"], "--algorithm", algorithm,
+                               "--in", path("data.bin"), "--format", "cms", "--timestamp",
+                               F.server.base_url + "/tsa", "--out", path("data.p7s"))
+                self.assertIn("timestamped", out)
+                self.assertEqual(
+                    F.api.ok("GET", "%s/%s" % (TSA, F.public["id"]))["timestampsIssued"],
+                    before + 1)
+                code, out = run_openssl(["cms", "-verify", "-binary", "-inform", "DER", "-in",
+                                         path("data.p7s"), "-content", path("data.bin"),
+                                         "-CAfile", path("root.pem"), "-purpose", "any",
+                                         "-out", "/dev/null"])
+                self.assertEqual(code, 0, out)
+                self.assertIn("Verification successful", out)
+                with open(path("data.p7s"), "rb") as f:
+                    signature, token = cms_signature_and_token(f.read())
+                self.assertIsNotNone(token)
+                write_file(path("token.der"), token)
+                code, out = run_openssl(["ts", "-verify", "-token_in", "-in", path("token.der"),
+                                         "-digest", hashlib.sha256(signature).hexdigest(),
+                                         "-CAfile", path("root.pem")])
+                self.assertEqual(code, 0, out)
+                self.assertIn("Verification: OK", out)
+
+                out = self.cli("verify", "--in", path("data.bin"), "--sig", path("data.p7s"))
+                self.assertIn("Verified OK", out)
+                self.assertIn("timestamped", out)
+                write_file(path("changed.bin"), b"something else")
+                out = self.cli("verify", "--in", path("changed.bin"), "--sig", path("data.p7s"),
+                               expect=self.verify_failure_code())
+                self.assertIn("does not verify", out)
+
+    def verify_failure_code(self):
+        return EXIT_USAGE
+
+    def test_cms_without_timestamp_and_a_refused_timestamp(self):
+        signer = create_code_signer(F.api, F.admin_token, F.ca["id"], "EC_prime256v1")
+        self.cli("sign", "--signer", signer["name"], "--algorithm", "ECDSA_SHA512", "--in",
+                 path("data.bin"), "--format", "cms", "--out", path("plain.p7s"))
+        code, out = run_openssl(["cms", "-verify", "-binary", "-inform", "DER", "-in",
+                                 path("plain.p7s"), "-content", path("data.bin"), "-CAfile",
+                                 path("root.pem"), "-purpose", "any", "-out", "/dev/null"])
+        self.assertEqual(code, 0, out)
+        with open(path("plain.p7s"), "rb") as f:
+            self.assertIsNone(cms_signature_and_token(f.read())[1])
+        # A TSA that needs a token refuses without --timestamp-auth: nothing is written.
+        out = self.cli("sign", "--signer", signer["name"], "--algorithm", "ECDSA_SHA256", "--in",
+                       path("data.bin"), "--format", "cms", "--timestamp",
+                       F.server.base_url + "/api/v1/pki/tsa/%s/timestamp" % F.private["id"],
+                       "--out", path("refused.p7s"), expect=self.cli_code_for_401())
+        self.assertFalse(os.path.exists(path("refused.p7s")))
+        self.cli("sign", "--signer", signer["name"], "--algorithm", "ECDSA_SHA256", "--in",
+                 path("data.bin"), "--format", "cms", "--timestamp",
+                 F.server.base_url + "/api/v1/pki/tsa/%s/timestamp" % F.private["id"],
+                 "--timestamp-auth", "--out", path("authed.p7s"))
+        self.assertTrue(os.path.exists(path("authed.p7s")))
+        out = self.cli("sign", "--signer", signer["name"], "--algorithm", "RSASSA_PSS_SHA256",
+                       "--in", path("data.bin"), "--format", "cms", expect=EXIT_USAGE)
+        self.assertIn("--format cms", out)
+
+    def cli_code_for_401(self):
+        return EXIT_AUTH
+
+    def test_signet_timestamp_writes_a_reply_openssl_verifies(self):
+        out = self.cli("timestamp", path("data.bin"), "--tsa", F.server.base_url + "/tsa",
+                       "--hash", "SHA384", "--out", path("cli.tsr"))
+        self.assertIn("Timestamped", out)
+        code, out = run_openssl(["ts", "-verify", "-data", path("data.bin"), "-in",
+                                 path("cli.tsr"), "-CAfile", path("root.pem")])
+        self.assertEqual(code, 0, out)
+        out = self.cli("timestamp", path("data.bin"), "--tsa", F.server.base_url + "/tsa",
+                       "--policy", "1.2.3.4", "--out", path("refused.tsr"), expect=EXIT_USAGE)
+        self.assertIn("unacceptedPolicy", out)
+        self.assertFalse(os.path.exists(path("refused.tsr")))
 
 
 class NoDefaultTsa(SignetTestCase):
