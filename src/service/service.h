@@ -548,9 +548,10 @@ class Service {
   [[nodiscard]] Result<CertificateBundle> TsaCertificate(const Caller& c, const std::string& id);
 
   // Answers an RFC 3161 query (DER TimeStampReq) with TSA `tsa_id`, or with the default TSA of
-  // the default project when `tsa_id` is empty. `caller` is null when no token came; a TSA
-  // with requireAuth then answers Unauthenticated (401), and callers with a token must be
-  // members of its project (404 otherwise). Bad queries, a disabled TSA, an expired
+  // the default project when `tsa_id` is empty. `caller` is null when no token came. A TSA
+  // with requireAuth answers Unauthenticated (401) without a token and NotFound (404) to
+  // callers outside its project; a public TSA answers anyone (without a token at most
+  // anonymous_timestamp_rate queries per second per source address, else RateLimited). Bad queries, a disabled TSA, an expired
   // certificate or an unsynchronised clock are refusals inside the reply (nothing issued,
   // nothing recorded); a granted token is on record (serial, imprint, audit event) before
   // `done` gets it. `done` runs exactly once, here or on the group committer's thread.

@@ -307,9 +307,14 @@ void Service::Timestamp(const Caller* caller, const std::string& source_ip,
   std::shared_ptr<const TsaSnapshot> s = std::move(*snapshot);
   const domain::TimestampAuthority& tsa = s->tsa;
 
-  // Who may ask: with a token, members of the TSA's project (others see no such TSA);
-  // without one, only a TSA that needs none, at a bounded rate per source address.
-  if (caller != nullptr) {
+  // Who may ask: a TSA with requireAuth answers members of its project (others see no such
+  // TSA); a public one answers anyone, callers without a token at a bounded rate per source
+  // address (callers with one have their per-caller limit).
+  if (tsa.require_auth) {
+    if (caller == nullptr) {
+      return done(Unauthenticated("time-stamp authority '" + tsa.name +
+                                  "' answers only callers with a token (Authorization: Bearer)"));
+    }
     auto tx = d_.store.BeginRead();
     if (!tx) return done(tl::unexpected(std::move(tx).error()));
     auto role = ProjectRoleOf(**tx, caller->principal, tsa.project_id);
@@ -317,11 +322,7 @@ void Service::Timestamp(const Caller* caller, const std::string& source_ip,
     if (!policy::IsProjectMember(caller->principal, *role)) {
       return done(NotFound("time-stamp authority '" + tsa.id + "' not found"));
     }
-  } else {
-    if (tsa.require_auth) {
-      return done(Unauthenticated("time-stamp authority '" + tsa.name +
-                                  "' answers only callers with a token (Authorization: Bearer)"));
-    }
+  } else if (caller == nullptr) {
     if (auto wait = anonymous_timestamps_.Allow(source_ip, d_.clock.Now())) {
       const auto seconds = std::max<std::int64_t>(1, (wait->count() + 999) / 1000);
       return done(RateLimited("too many timestamp queries from " + source_ip + "; retry in " +

@@ -195,6 +195,17 @@ class TimestampsVerifyWithOpenssl(SignetTestCase):
         events = audit_events("tsa.timestamp", F.private["id"])
         self.assertEqual(events[-1]["actor"]["id"], user["id"])
 
+    def test_public_tsa_answers_any_token_and_records_the_caller(self):
+        outsider_user, outsider = create_user(F.api, F.admin_token)  # in no project
+        status, _, body, headers = post_query("/tsa", make_query("o.tsq", "-cert"),
+                                              token=outsider)
+        self.assertEqual(status, 200, body[:300])
+        self.assertIn("Signet-Timestamp-Serial", headers)
+        events = audit_events("tsa.timestamp", F.public["id"])
+        self.assertEqual(events[-1]["actor"]["id"], outsider_user["id"])
+        status, _, body, _ = post_query("/tsa", make_query("o.tsq"), token="not-a-token")
+        self.assertEqual(status, 401, body)
+
     def test_serials_are_unique_and_increasing_under_concurrency(self):
         query = make_query("c.tsq", "-sha256")
         serials = []
