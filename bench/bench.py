@@ -228,6 +228,9 @@ def main():
                 break
         results["p256_half_load"] = half
 
+        # RFC 3161 timestamps from a P-256 TSA (issue 17: at least 0.6 of the P-256 sign rate).
+        results["timestamps"] = timestamps(admin, url, ca["id"], work, args, p256["rps"])
+
         # Grant-gated signing: a policy on the P-256 signer's certificate and a large grant.
         results["p256_grant_gated"] = grant_gated(admin, url, ca["id"], work, args)
 
@@ -295,6 +298,28 @@ def grant_gated(admin, url, ca_id, work, args):
     lua_script(script, json.dumps(body), token)
     return wrk("%s/api/v1/pki/signers/%s/sign" % (url, signer["id"]), script, args.connections,
                args.seconds)
+
+
+def timestamps(admin, url, ca_id, work, args, p256_rps):
+    tsa = admin.call("POST", "/api/v1/pki/tsa", {"name": "bench-tsa", "caId": ca_id,
+                                                 "keyAlgorithm": "EC_prime256v1",
+                                                 "isDefault": True})
+    data = os.path.join(work, "ts-data")
+    with open(data, "wb") as f:
+        f.write(b"bench")
+    query = subprocess.run(["openssl", "ts", "-query", "-data", data, "-sha256", "-cert"],
+                           check=True, capture_output=True).stdout
+    script = os.path.join(work, "timestamp.lua")
+    with open(script, "w") as f:
+        f.write('wrk.method = "POST"\n')
+        f.write('wrk.body = "%s"\n' % "".join("\\%03d" % b for b in query))
+        f.write('wrk.headers["Content-Type"] = "application/timestamp-query"\n')
+    r = wrk("%s/tsa" % url, script, args.connections, args.seconds)
+    issued = admin.call("GET", "/api/v1/pki/tsa/%s" % tsa["id"])["timestampsIssued"]
+    r["issued"] = issued
+    r["p256_sign_per_s"] = p256_rps
+    r["ratio_to_p256_sign"] = r["rps"] / p256_rps if p256_rps else None
+    return r
 
 
 def admin_id(admin):
@@ -367,6 +392,11 @@ def print_table(r):
     if g:
         print("%-10s %10.0f %10.2f %10.2f %14s %8s %10d" % ("P-256 gate", g["rps"], g["p50_ms"],
                                                             g["p99_ms"], "-", "-", g["non2xx"]))
+    t = r.get("timestamps")
+    if t:
+        print("%-10s %10.0f %10.2f %10.2f %14s %8.2f %10d   (ratio: to the P-256 sign rate; "
+              "%d tokens issued)" % ("timestamp", t["rps"], t["p50_ms"], t["p99_ms"], "-",
+                                     t["ratio_to_p256_sign"] or 0, t["non2xx"], t["issued"]))
     n = r["nginx_fixed_reply"]
     print("nginx fixed reply: %.0f req/s (p99 %.2f ms); P-256 / nginx = %.2f"
           % (n["rps"], n["p99_ms"], r["p256_ratio_to_nginx"]))

@@ -55,6 +55,18 @@ JsonObject EncodeCa(const domain::CertificateAuthority& ca) {
           {"createdAt", Time(ca.created_at)}, {"updatedAt", Time(ca.updated_at)}};
 }
 
+JsonObject EncodeTsa(const domain::TimestampAuthority& t) {
+  return {{"id", t.id}, {"projectId", t.project_id}, {"name", t.name}, {"caId", OptString(t.ca_id)},
+          {"keyAlgorithm", domain::KeyAlgorithmName(t.key_algorithm)},
+          {"policyOid", t.policy_oid}, {"accuracyMs", t.accuracy_ms},
+          {"requireAuth", t.require_auth}, {"isDefault", t.is_default},
+          {"status", domain::CaStatusName(t.status)},
+          {"serialNumber", t.serial_number}, {"notBefore", Time(t.not_before)},
+          {"notAfter", Time(t.not_after)}, {"timestampsIssued", t.last_serial},
+          {"url", "/api/v1/pki/tsa/" + t.id + "/timestamp"},
+          {"createdAt", Time(t.created_at)}, {"updatedAt", Time(t.updated_at)}};
+}
+
 JsonObject EncodeCertificate(const domain::Certificate& c) {
   return {{"id", c.id}, {"projectId", c.project_id}, {"caId", OptString(c.ca_id)},
           {"commonName", c.common_name}, {"keyAlgorithm", domain::KeyAlgorithmName(c.key_algorithm)},

@@ -13,6 +13,8 @@ JsonObject EncodeIdentity(const domain::Identity& i);
 JsonObject EncodeProject(const domain::Project& p);
 JsonObject EncodeMembership(const domain::ProjectMembership& m);
 JsonObject EncodeCa(const domain::CertificateAuthority& ca);
+// A time-stamp authority; `timestampsIssued` is its last serial number.
+JsonObject EncodeTsa(const domain::TimestampAuthority& tsa);
 JsonObject EncodeCertificate(const domain::Certificate& c);
 JsonObject EncodeSigner(const domain::Signer& s);
 // The signer read model (SPEC §10): EncodeSigner with `status` the effective status, plus

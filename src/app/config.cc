@@ -84,6 +84,12 @@ void AddFlags(CLI::App& app, Flags& f) {
       ->capture_default_str()->check(CLI::Range(0.0, 1e9));
   app.add_option("--rate-limit-burst", f.rate_limit_burst, "Requests a caller may make at once (0: twice --rate-limit)")
       ->check(CLI::Range(0.0, 1e9));
+  app.add_flag("--tsa-require-synced-clock", f.tsa_require_synced_clock,
+               "Time-stamp authorities refuse (timeNotAvailable) and /readyz fails while the "
+               "kernel reports the clock unsynchronised");
+  app.add_option("--clock-sync-file", f.clock_sync_file,
+                 "Read the clock's sync state from this file instead of the kernel: "
+                 "'synchronized', or anything else (the reason) for not; for tests and drills");
   app.add_option("--login-free-failures", f.login_free_failures,
                  "Failed logins of one account before each further attempt is delayed (doubling from 1 s)")
       ->capture_default_str()->check(CLI::Range(1, 1000000));
@@ -184,6 +190,9 @@ Result<Config> BuildConfig(const Flags& f) {
   c.server.allow_insecure_http = f.insecure_http;
   c.server.max_connections = f.max_connections;
   c.auth.request_rate = f.rate_limit;
+  c.tsa_require_synced_clock = f.tsa_require_synced_clock;
+  c.clock_sync_file = f.clock_sync_file;
+  c.anonymous_timestamp_rate = f.rate_limit;
   c.auth.request_burst = f.rate_limit_burst > 0 ? f.rate_limit_burst : 2 * f.rate_limit;
   c.auth.throttle.free_failures = f.login_free_failures;
   c.auth.throttle.lockout_failures = f.login_lockout_failures;

@@ -43,6 +43,8 @@ struct Flags {
   int login_ip_failures = 50;
   int max_connections = 0;        // 0: from the open-file limit
   std::string metrics_token_file;  // GET /metrics wants this bearer token when set
+  bool tsa_require_synced_clock = false;
+  std::string clock_sync_file;  // simulate the kernel's sync state (tests, drills)
 };
 
 struct Config {
@@ -59,6 +61,11 @@ struct Config {
   std::string metrics_token_file;
   int db_pool = 0;            // PostgreSQL pool size (resolved, > 0)
   bool claim_node_id = true;  // PostgreSQL: hold node_id while running (false for audit verify)
+  // Time-stamp authorities refuse (timeNotAvailable) and /readyz fails while the clock is not
+  // synchronised; the state comes from adjtimex, or from `clock_sync_file` when set.
+  bool tsa_require_synced_clock = false;
+  std::string clock_sync_file;
+  double anonymous_timestamp_rate = 1000;  // per source IP; 0: off
 };
 
 void AddFlags(CLI::App& app, Flags& flags);

@@ -8,6 +8,9 @@
 #include <algorithm>
 #include <chrono>
 #include <span>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -25,6 +28,7 @@
 #include "app/runtime.h"
 #include "audit/audit_log.h"
 #include "auth/authenticator.h"
+#include "common/clock_sync.h"
 #include "common/log.h"
 #include "common/metrics.h"
 #include "http/access_log.h"
@@ -72,6 +76,56 @@ int ConnectionCap(const Config& config) {
   return static_cast<int>(std::clamp<long long>(files - reserve, 16, 100'000));
 }
 
+// Once a second: a clock step of 1 s or more becomes a clock.step audit event, and a change
+// of the synchronisation state is logged (the TSA and /readyz read the state themselves).
+class ClockWatch {
+ public:
+  ClockWatch(service::Service& svc, const Clock& clock, const ClockSyncSource& source)
+      : svc_(svc), clock_(clock), source_(source), thread_([this] { Loop(); }) {}
+  ~ClockWatch() { Stop(); }
+  void Stop() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void Loop() {
+    ClockStepDetector steps(Millis(1000));
+    std::optional<bool> synchronized;
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+      lock.unlock();
+      if (auto step = steps.Observe(clock_.Now(), std::chrono::steady_clock::now())) {
+        log::Write(log::Level::kWarn, "", "the clock stepped by " + std::to_string(step->count()) + " ms");
+        if (auto recorded = svc_.RecordClockStep(*step); !recorded) {
+          log::Write(log::Level::kError, "", "recording a clock step failed: " + recorded.error().message);
+        }
+      }
+      const ClockSyncReading reading = source_.Read();
+      if (!synchronized || *synchronized != reading.synchronized) {
+        log::Write(reading.synchronized ? log::Level::kInfo : log::Level::kWarn, "",
+                   "clock (" + source_.Describe() + "): " +
+                       (reading.synchronized ? std::string("synchronised") : "not synchronised: " + reading.reason));
+        synchronized = reading.synchronized;
+      }
+      lock.lock();
+      cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
+    }
+  }
+
+  service::Service& svc_;
+  const Clock& clock_;
+  const ClockSyncSource& source_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;  // guarded by mu_
+  std::thread thread_;
+};
+
 int Serve(const Config& config) {
   auto rt = OpenRuntime(config);
   if (!rt) {
@@ -85,7 +139,20 @@ int Serve(const Config& config) {
   }
   Metrics metrics;
   auth::Authenticator authenticator(*r.store, r.clock, config.auth);
-  service::Service svc(service::Deps{*r.store, *r.keys, *r.audit, authenticator, r.clock, &metrics});
+  std::unique_ptr<ClockSyncSource> clock_sync;
+  if (config.clock_sync_file.empty()) {
+    clock_sync = std::make_unique<KernelClockSync>();
+  } else {
+    clock_sync = std::make_unique<FileClockSync>(config.clock_sync_file);
+  }
+  service::Deps deps{*r.store, *r.keys, *r.audit, authenticator, r.clock, &metrics};
+  deps.clock_state = [source = clock_sync.get()] {
+    const ClockSyncReading reading = source->Read();
+    return service::ClockState{reading.synchronized, reading.reason};
+  };
+  deps.tsa_require_synchronized_clock = config.tsa_require_synced_clock;
+  deps.anonymous_timestamp_rate = config.anonymous_timestamp_rate;
+  service::Service svc(deps);
   if (auto s = svc.EnsureDefaultProject(); !s) {
     std::fprintf(stderr, "signetd: cannot create the default project: %s\n", s.error().message.c_str());
     return 1;
@@ -153,7 +220,9 @@ int Serve(const Config& config) {
   const std::string status = "STATUS=listening on " + scheme + "://" + options.address + ":" +
                              std::to_string((*server)->port());
   sd_notify(0, ("READY=1\n" + status).c_str());
+  ClockWatch watch(svc, r.clock, *clock_sync);
   (*server)->RunUntilSignalled();
+  watch.Stop();
   sd_notify(0, "STOPPING=1");
   log::Info("signetd stopped");
   return 0;

@@ -77,6 +77,7 @@ int Main(int argc, const char* const* argv, EnvLookup env, std::ostream& out, st
   AddPolicyCommands(app, ctx);
   AddSignCommands(app, ctx);
   AddAdminCommands(app, ctx);
+  AddTimestampCommands(app, ctx);
 
   int code = kExitOk;
   try {

@@ -13,6 +13,8 @@
 #include "api/json.h"
 #include "cli/context.h"
 #include "client/client.h"
+#include "crypto/timestamp.h"
+#include "domain/algorithms.h"
 
 namespace signet::cli {
 
@@ -22,6 +24,24 @@ void AddPkiCommands(CLI::App& app, Context& ctx);     // ca, certificates
 void AddPolicyCommands(CLI::App& app, Context& ctx);  // policies, request, requests, grants
 void AddSignCommands(CLI::App& app, Context& ctx);    // sign, verify
 void AddAdminCommands(CLI::App& app, Context& ctx);   // users, identities, projects, audit
+void AddTimestampCommands(CLI::App& app, Context& ctx);  // timestamp
+
+// An RFC 3161 timestamp of `imprint` (the `hash` of the data) from the TSA at `url`, with a
+// fresh nonce; `auth` sends the login token. FailedPrecondition naming the PKIFailureInfo
+// when the TSA refuses; InvalidArgument when the token does not answer the query.
+struct TimestampRequest {
+  std::string url;
+  domain::HashAlgorithm hash = domain::HashAlgorithm::kSha256;
+  Bytes imprint;
+  std::string policy_oid;  // empty: the TSA's choice
+  bool cert_req = true;
+  bool auth = false;
+};
+struct TimestampFetch {
+  Bytes reply;  // the DER TimeStampResp as received
+  crypto::TimestampResponse response;
+};
+[[nodiscard]] Result<TimestampFetch> FetchTimestamp(Context& ctx, const TimestampRequest& request);
 
 // Makes `cmd` run `fn` once parsing has succeeded.
 void OnRun(CLI::App* cmd, Context& ctx, std::function<Status()> fn);

@@ -185,4 +185,10 @@ class Client {
 [[nodiscard]] Result<SignerInfo> DecodeSigner(const api::JsonValue& value);
 api::JsonObject EncodeClientMetadata(const ClientMetadata& metadata);
 
+// Sends a DER TimeStampReq (RFC 3161 over HTTP: application/timestamp-query) to the TSA at
+// `options.server_url` (the whole URL, e.g. https://signet.example.com/tsa), with the bearer
+// token when one is set, and returns the body of a 200 reply (a DER TimeStampResp, not checked
+// here). Other statuses are errors as for Client::Call; network failures are kUnavailable.
+[[nodiscard]] Result<Bytes> PostTimestampQuery(const ClientOptions& options, ByteView query);
+
 }  // namespace signet::client

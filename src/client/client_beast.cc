@@ -334,32 +334,83 @@ class BeastClient final : public Client {
 
 }  // namespace
 
+namespace {
+
+// The TLS context for `url` (null for http): `ca_cert_path`, else the system's roots.
+Result<std::unique_ptr<ssl::context>> TlsContext(const ServerUrl& url,
+                                                 const std::string& ca_cert_path) {
+  std::unique_ptr<ssl::context> tls;
+  if (!url.tls) return tls;
+  try {
+    tls = std::make_unique<ssl::context>(ssl::context::tls_client);
+    tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                     ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  } catch (const std::exception& e) {
+    return Internal(std::string("cannot create a TLS context: ") + e.what());
+  }
+  beast::error_code ec;
+  if (!ca_cert_path.empty()) {
+    tls->load_verify_file(ca_cert_path, ec);
+    if (ec) {
+      return InvalidArgument("cannot load CA certificates from " + ca_cert_path + ": " +
+                             ec.message());
+    }
+  } else {
+    tls->set_default_verify_paths(ec);
+    if (ec) return Internal("cannot load the system's CA certificates: " + ec.message());
+  }
+  return tls;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Client>> Client::Create(ClientOptions options) {
   SIGNET_ASSIGN_OR_RETURN(ServerUrl url, ParseServerUrl(options.server_url));
   if (options.timeout.count() <= 0) return InvalidArgument("client timeout must be positive");
-  std::unique_ptr<ssl::context> tls;
-  if (url.tls) {
-    try {
-      tls = std::make_unique<ssl::context>(ssl::context::tls_client);
-      tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-    } catch (const std::exception& e) {
-      return Internal(std::string("cannot create a TLS context: ") + e.what());
-    }
-    beast::error_code ec;
-    if (!options.ca_cert_path.empty()) {
-      tls->load_verify_file(options.ca_cert_path, ec);
-      if (ec) {
-        return InvalidArgument("cannot load CA certificates from " + options.ca_cert_path + ": " +
-                               ec.message());
-      }
-    } else {
-      tls->set_default_verify_paths(ec);
-      if (ec) return Internal("cannot load the system's CA certificates: " + ec.message());
-    }
-  }
+  SIGNET_ASSIGN_OR_RETURN(std::unique_ptr<ssl::context> tls,
+                          TlsContext(url, options.ca_cert_path));
   return std::unique_ptr<Client>(
       std::make_unique<BeastClient>(std::move(options), std::move(url), std::move(tls)));
+}
+
+Result<Bytes> PostTimestampQuery(const ClientOptions& options, ByteView query) {
+  SIGNET_ASSIGN_OR_RETURN(ServerUrl url, ParseServerUrl(options.server_url));
+  if (options.timeout.count() <= 0) return InvalidArgument("client timeout must be positive");
+  SIGNET_ASSIGN_OR_RETURN(std::unique_ptr<ssl::context> tls,
+                          TlsContext(url, options.ca_cert_path));
+  bhttp::request<bhttp::string_body> request{bhttp::verb::post,
+                                             url.prefix.empty() ? "/" : url.prefix, 11};
+  request.set(bhttp::field::host, url.host_header);
+  request.set(bhttp::field::user_agent, options.user_agent);
+  request.set(bhttp::field::accept, "application/timestamp-reply");
+  request.set(bhttp::field::content_type, "application/timestamp-query");
+  if (!options.token.empty()) {
+    std::string header = "Bearer " + std::string(options.token.string_view());
+    request.set(bhttp::field::authorization, header);
+    SecureWipe(header.data(), header.size());
+  }
+  request.keep_alive(false);
+  request.body().assign(reinterpret_cast<const char*>(query.data()), query.size());
+  request.prepare_payload();
+  Connection conn(url, tls.get());
+  SIGNET_TRY(conn.Open(options.timeout));
+  auto reply = conn.Exchange(request, options.timeout, options.max_response_bytes);
+  if (!reply) return Unavailable(url.canonical + ": " + reply.error().message);
+  const int status = reply->result_int();
+  const std::string& text = reply->body();
+  if (status == 200) return Bytes(text.begin(), text.end());
+  auto parsed = api::ParseJson(text);
+  if (parsed && parsed->is_object()) {
+    const auto& o = parsed->as_object();
+    const api::JsonValue* name = o.if_contains("error");
+    const api::JsonValue* message = o.if_contains("message");
+    if (name != nullptr && name->is_string() && message != nullptr && message->is_string()) {
+      return MakeError(api::CodeFromHttp(status, std::string_view(name->as_string())),
+                       url.canonical + ": " + std::string(message->as_string()));
+    }
+  }
+  return MakeError(api::CodeFromHttp(status, ""),
+                   url.canonical + " answered HTTP " + std::to_string(status));
 }
 
 }  // namespace signet::client

@@ -173,6 +173,7 @@ std::string Metrics::Render() const {
   group_commits.Render(out);
   group_commit_records.Render(out);
   signer_cache_lookups.Render(out);
+  timestamps.Render(out);
   out += "# HELP signet_build_info The version of this signetd (the value is always 1)\n"
          "# TYPE signet_build_info gauge\nsignet_build_info{version=\"" SIGNET_VERSION "\"} 1\n";
   RenderProcessMetrics(out);

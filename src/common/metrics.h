@@ -75,6 +75,10 @@ struct Metrics {
   CounterFamily signer_cache_lookups{"signet_signer_cache_lookups_total",
                                      "Sign calls by whether the signer cache answered",
                                      {"result"}};
+  // result: granted, error, or the PKIFailureInfo name of a refusal (badAlg, badRequest,
+  // badDataFormat, timeNotAvailable, unacceptedPolicy, unacceptedExtension, systemFailure).
+  CounterFamily timestamps{"signet_timestamps_total", "RFC 3161 timestamp queries by result",
+                           {"result"}};
   // Everything above, then signet_build_info{version} and the process's own metrics
   // (process_cpu_seconds_total, process_resident_memory_bytes, process_virtual_memory_bytes,
   // process_open_fds, process_max_fds, process_start_time_seconds; Linux /proc).

@@ -63,6 +63,30 @@ const EVP_MD* Md(domain::HashAlgorithm hash) {
   return EVP_sha256();
 }
 
+std::optional<domain::HashAlgorithm> HashOfNid(int nid) {
+  switch (nid) {
+    case NID_sha256:
+      return domain::HashAlgorithm::kSha256;
+    case NID_sha384:
+      return domain::HashAlgorithm::kSha384;
+    case NID_sha512:
+      return domain::HashAlgorithm::kSha512;
+    default:
+      return std::nullopt;
+  }
+}
+
+std::string NameToString(const X509_NAME* name) {
+  BioPtr bio(BIO_new(BIO_s_mem()));
+  if (!bio) return {};
+  // RFC 2253 order and escaping, but UTF-8 left readable.
+  if (X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0) {
+    ClearOpenSslErrors();
+    return {};
+  }
+  return BioToString(bio.get());
+}
+
 BioPtr ReadBio(std::string_view data) {
   return BioPtr(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
 }

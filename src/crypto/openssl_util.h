@@ -3,6 +3,8 @@
 // Other modules never include this header (they never see OpenSSL).
 
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include <openssl/bio.h>
@@ -80,6 +82,12 @@ void ClearOpenSslErrors();
 const EVP_MD* Md(domain::HashAlgorithm hash);
 // OpenSSL's name of a hash: "SHA256", "SHA384", "SHA512".
 const char* MdName(domain::HashAlgorithm hash);
+
+// The hash of a digest algorithm's NID, for SHA-256/384/512; nullopt for any other.
+std::optional<domain::HashAlgorithm> HashOfNid(int nid);
+
+// A name in RFC 2253 order and escaping, UTF-8 left readable ("CN=Build,O=Example").
+std::string NameToString(const X509_NAME* name);
 
 // A memory BIO reading `data` (not copied; `data` must outlive the BIO).
 BioPtr ReadBio(std::string_view data);

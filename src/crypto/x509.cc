@@ -61,16 +61,7 @@ constexpr std::array<EkuName, 8> kExtendedKeyUsages{{
     {"anyExtendedKeyUsage", "anyExtendedKeyUsage", NID_anyExtendedKeyUsage},
 }};
 
-std::string NameToString(const X509_NAME* name) {
-  internal::BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio) return {};
-  // RFC 2253 order and escaping, but UTF-8 left readable.
-  if (X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) < 0) {
-    internal::ClearOpenSslErrors();
-    return {};
-  }
-  return internal::BioToString(bio.get());
-}
+using internal::NameToString;
 
 std::string CommonNameOf(const X509_NAME* name) {
   const int index = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
@@ -234,6 +225,9 @@ Result<std::string> ExtendedKeyUsageConf(const std::vector<std::string>& names) 
     if (!conf.empty()) conf += ",";
     conf += found->conf;
   }
+  // RFC 3161 §2.3: a time-stamping certificate has timeStamping as its only extended key
+  // usage, in a critical extension; verifiers (openssl ts, Java, Authenticode) insist on it.
+  if (seen.size() == 1 && seen.front() == "timeStamping") conf = "critical," + conf;
   return conf;
 }
 
@@ -328,6 +322,7 @@ Result<CertificateInfo> Certificate::Info() const {
   }
   if (internal::EkuPtr eku{static_cast<EXTENDED_KEY_USAGE*>(
           X509_get_ext_d2i(x, NID_ext_key_usage, &crit, nullptr))}) {
+    info.extended_key_usage_critical = crit == 1;
     for (int i = 0; i < sk_ASN1_OBJECT_num(eku.get()); ++i) {
       const ASN1_OBJECT* obj = sk_ASN1_OBJECT_value(eku.get(), i);
       const int nid = OBJ_obj2nid(obj);

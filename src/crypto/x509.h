@@ -34,6 +34,7 @@ struct CertificateInfo {
   TimePoint not_after;
   std::vector<std::string> key_usages;           // empty when the extension is absent
   std::vector<std::string> extended_key_usages;  // empty when the extension is absent
+  bool extended_key_usage_critical = false;      // the extension is marked critical
   bool is_ca = false;                            // basicConstraints CA:TRUE
   Bytes spki_der;
   std::string common_name;  // empty when the subject has none
@@ -125,7 +126,8 @@ struct IssueParams {
 // `issuer_key` must be the subject's key). Random positive 128-bit serial; subject and authority
 // key identifiers; critical basicConstraints and keyUsage; EKU when given. InvalidArgument for
 // unknown usage names (named in the message), not_after <= not_before, an issuer that is not a
-// CA, an issuer key that does not match the issuer certificate, or path_len on a leaf.
+// CA, an issuer key that does not match the issuer certificate, or path_len on a leaf. An
+// extended key usage of timeStamping alone is marked critical (RFC 3161 §2.3); others are not.
 [[nodiscard]] Result<Certificate> IssueCertificate(const crypto::PublicKey& subject_key,
                                                    const IssueParams& params,
                                                    const PrivateKey& issuer_key,

@@ -162,6 +162,33 @@ struct CertificateAuthority {
   bool operator==(const CertificateAuthority&) const = default;
 };
 
+// An RFC 3161 time-stamp authority: a key held here with a certificate whose only, critical,
+// extended key usage is timeStamping (from an internal CA of the project), the policy its
+// tokens name and the accuracy they claim. `last_serial` is the last serial number issued
+// (serials are 1, 2, 3, … per TSA, taken in the transaction that records each timestamp).
+struct TimestampAuthority {
+  std::string id;
+  std::string project_id;
+  std::string name;                  // slug, unique per project
+  std::optional<std::string> ca_id;  // the internal CA that issued its certificate
+  KeyAlgorithm key_algorithm = KeyAlgorithm::kEcP256;
+  std::string key_id;
+  std::string certificate_pem;
+  std::string certificate_chain_pem;  // issuers of the certificate, nearest first
+  std::string serial_number;          // of the certificate, lower-case hex
+  TimePoint not_before;
+  TimePoint not_after;
+  std::string policy_oid;  // dotted
+  std::int64_t accuracy_ms = 1000;
+  bool require_auth = false;  // whether timestamp queries need a token
+  bool is_default = false;    // answers POST /tsa for its project
+  CaStatus status = CaStatus::kActive;
+  std::int64_t last_serial = 0;
+  TimePoint created_at;
+  TimePoint updated_at;
+  bool operator==(const TimestampAuthority&) const = default;
+};
+
 struct Certificate {
   std::string id;
   std::string project_id;

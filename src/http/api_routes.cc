@@ -13,6 +13,7 @@
 #include "http/policy_routes.h"
 #include "http/mfa_routes.h"
 #include "http/session_routes.h"
+#include "http/tsa_routes.h"
 
 namespace signet::http {
 namespace {
@@ -174,6 +175,11 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
   }));
   router.Add("GET", "/readyz", Open([&svc](const Request& req, const PathParams&) -> Result<Response> {
     auto ready = svc.Ready();
+    if (!ready && ready.error().code == ErrorCode::kFailedPrecondition) {
+      // A reason meant for everyone (the clock's state), not a driver message.
+      log::Write(log::Level::kWarn, req.request_id, "not ready: " + ready.error().message);
+      return Unavailable("not ready: " + ready.error().message);
+    }
     if (!ready) {
       // The reason (driver messages name hosts and ports) goes to the operator's log only.
       log::Write(log::Level::kWarn, req.request_id, "not ready: " + ready.error().message);
@@ -703,6 +709,7 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
                                    {"keyId", key.key_id}});
   }));
   RegisterPolicyRoutes(router, svc);
+  RegisterTsaRoutes(router, svc);
   RegisterInfisicalRoutes(router, svc);
   RegisterSessionRoutes(router, svc, SessionOptions{options.tls});
   RegisterMfaRoutes(router, svc, SessionOptions{options.tls});

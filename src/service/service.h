@@ -5,6 +5,8 @@
 // Thread-safe: handlers on the worker pool call it concurrently.
 
 #include <functional>
+#include <map>
+#include <mutex>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -15,6 +17,7 @@
 #include "auth/authenticator.h"
 #include "common/clock.h"
 #include "common/metrics.h"
+#include "common/rate_limiter.h"
 #include "common/result.h"
 #include "common/secret_bytes.h"
 #include "domain/entities.h"
@@ -280,6 +283,47 @@ struct GrantQuery {
   Paging paging;
 };
 
+// ---- time-stamp authorities (RFC 3161) ----
+
+// The OID a TSA's tokens name when its creator gives none (under Signet's test arc; operators
+// with their own policy give theirs).
+inline constexpr std::string_view kDefaultTsaPolicyOid = "1.3.6.1.4.1.59327.3161.1";
+
+struct CreateTsaInput {
+  std::optional<std::string> project;  // id or slug; default project when absent
+  std::string name;                    // slug, unique per project
+  std::string ca_id;                   // the internal CA that issues the TSA's certificate
+  domain::KeyAlgorithm key_algorithm = domain::KeyAlgorithm::kEcP256;
+  std::int64_t ttl_days = 1825;
+  std::string policy_oid = std::string(kDefaultTsaPolicyOid);
+  std::int64_t accuracy_ms = 1000;
+  bool require_auth = false;
+  std::optional<bool> is_default;  // default: true for the project's first TSA
+};
+
+struct UpdateTsaInput {
+  std::optional<std::string> name;
+  std::optional<std::string> policy_oid;
+  std::optional<std::int64_t> accuracy_ms;
+  std::optional<bool> require_auth;
+  std::optional<bool> is_default;  // true moves the default here; false leaves none
+  std::optional<domain::CaStatus> status;
+};
+
+// Whether the TSA may issue now, given the clock (service/clock_discipline.h).
+struct ClockState {
+  bool synchronized = true;
+  std::string reason;  // why not, for refusals and /readyz
+};
+using ClockStateFn = std::function<ClockState()>;
+
+// What the timestamp routes answer: always an RFC 3161 TimeStampResp (granted or refused).
+struct TimestampResult {
+  Bytes reply;
+  bool granted = false;
+  std::string serial;  // decimal, when granted
+};
+
 struct Deps {
   store::Store& store;
   keystore::KeyStore& keys;
@@ -290,6 +334,13 @@ struct Deps {
   Millis token_ttl = std::chrono::hours(8);
   // How long this node may reuse what it read about a signer for signing (signer_cache.h).
   Millis cache_ttl = std::chrono::milliseconds(500);
+  // Timestamp queries without a token: at most this many per second per source IP (bursts of
+  // twice as many); 0: no limit.
+  double anonymous_timestamp_rate = 1000;
+  // The clock's synchronisation state (absent: assumed synchronised), and whether TSAs refuse
+  // (timeNotAvailable) while it is not synchronised.
+  ClockStateFn clock_state;
+  bool tsa_require_synchronized_clock = false;
 };
 
 class Service {
@@ -297,7 +348,8 @@ class Service {
   explicit Service(Deps deps)
       : d_(deps),
         signer_cache_(deps.clock, deps.cache_ttl),
-        commits_(std::make_unique<CommitQueue>(deps.store, deps.metrics)) {}
+        commits_(std::make_unique<CommitQueue>(deps.store, deps.metrics)),
+        anonymous_timestamps_(deps.anonymous_timestamp_rate, 2 * deps.anonymous_timestamp_rate) {}
 
   // ---- start-up ----
   // Creates the `default` project when missing. Idempotent.
@@ -480,7 +532,35 @@ class Service {
     std::string key_id;
   };
   [[nodiscard]] Result<PublicKeyInfo> AuditPublicKey() const;
-  [[nodiscard]] Status Ready();  // the database answers
+  // The database answers, and (with tsa_require_synchronized_clock) the clock is
+  // synchronised; Unavailable naming the reason otherwise.
+  [[nodiscard]] Status Ready();
+
+  // ---- time-stamp authorities (project admins manage; project members read) ----
+  [[nodiscard]] Result<domain::TimestampAuthority> CreateTsa(const Caller& c, const CreateTsaInput& in);
+  [[nodiscard]] Result<store::Page<domain::TimestampAuthority>> ListTsas(
+      const Caller& c, const std::optional<std::string>& project, Paging p);
+  [[nodiscard]] Result<domain::TimestampAuthority> GetTsa(const Caller& c, const std::string& id);
+  [[nodiscard]] Result<domain::TimestampAuthority> UpdateTsa(const Caller& c, const std::string& id,
+                                                             const UpdateTsaInput& in);
+  // Deletes the TSA and its key; its tokens stay verifiable with its certificate.
+  [[nodiscard]] Result<domain::TimestampAuthority> DeleteTsa(const Caller& c, const std::string& id);
+  [[nodiscard]] Result<CertificateBundle> TsaCertificate(const Caller& c, const std::string& id);
+
+  // Answers an RFC 3161 query (DER TimeStampReq) with TSA `tsa_id`, or with the default TSA of
+  // the default project when `tsa_id` is empty. `caller` is null when no token came. A TSA
+  // with requireAuth answers Unauthenticated (401) without a token and NotFound (404) to
+  // callers outside its project; a public TSA answers anyone (without a token at most
+  // anonymous_timestamp_rate queries per second per source address, else RateLimited). Bad queries, a disabled TSA, an expired
+  // certificate or an unsynchronised clock are refusals inside the reply (nothing issued,
+  // nothing recorded); a granted token is on record (serial, imprint, audit event) before
+  // `done` gets it. `done` runs exactly once, here or on the group committer's thread.
+  using TimestampDone = std::function<void(Result<TimestampResult>)>;
+  // The wall clock moved by `step` more than the monotonic clock (1 s or more): a
+  // clock.step audit event (actor system), with the clock's synchronisation state.
+  [[nodiscard]] Status RecordClockStep(Millis step);
+  void Timestamp(const Caller* caller, const std::string& source_ip, const std::string& tsa_id,
+                 ByteView query, TimestampDone done);
 
   // ---- signing policies (project admin writes; project members read) ----
   [[nodiscard]] Result<domain::SigningPolicy> CreatePolicy(const Caller& c, const PolicyInput& in);
@@ -620,12 +700,23 @@ class Service {
   Status RecordOperation(store::Tx& tx, const domain::Principal& actor, const domain::Signer& signer,
                          domain::SigningOperation& op);
 
+  struct TsaSnapshot;
+  // The TSA (by id, or the default project's default for an empty id) with its parsed
+  // certificate and key: cached until the next write or cache_ttl.
+  Result<std::shared_ptr<const TsaSnapshot>> TsaFor(const std::string& tsa_id);
+  Result<domain::TimestampAuthority> LoadTsa(store::Tx& tx, const domain::Principal& p,
+                                             const std::string& id, bool manage);
+
   Deps d_;
   // The org's MFA requirement as last read (re-read after a second: other nodes may change it).
   std::mutex mfa_requirement_mutex_;
   std::optional<std::pair<MfaRequirement, TimePoint>> mfa_requirement_;  // guarded
   SignerCache signer_cache_;              // invalidated by every WriteWithAudit
   std::unique_ptr<CommitQueue> commits_;  // sign records are group-committed
+  RateLimiter anonymous_timestamps_;
+  std::mutex tsa_cache_mu_;
+  // guarded by tsa_cache_mu_: by TSA id ("" for the default TSA)
+  std::map<std::string, std::shared_ptr<const TsaSnapshot>> tsa_cache_;
 };
 
 }  // namespace signet::service

@@ -102,6 +102,12 @@ Status Service::Ready() {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   SIGNET_ASSIGN_OR_RETURN(auto n, tx->CountUsers());
   (void)n;
+  if (d_.tsa_require_synchronized_clock && d_.clock_state) {
+    if (ClockState clock = d_.clock_state(); !clock.synchronized) {
+      return FailedPrecondition("the clock is not synchronised (" + clock.reason +
+                         "); time-stamp authorities refuse until it is");
+    }
+  }
   return Ok();
 }
 

@@ -314,9 +314,40 @@ CREATE TABLE user_mfa (
 );
 )sql";
 
-constexpr std::array<sql::Migration, 2> kMigrations{{
+// 3: time-stamp authorities (RFC 3161): one row per TSA; last_serial is the last serial number
+// issued, advanced (under the row's lock) in the transaction that records each timestamp, so
+// serials are unique and increasing across nodes.
+constexpr const char* kTimestampAuthorities = R"sql(
+CREATE TABLE timestamp_authorities (
+  row_seq BIGINT GENERATED ALWAYS AS IDENTITY,
+  id TEXT PRIMARY KEY,
+  project_id TEXT NOT NULL REFERENCES projects(id),
+  name TEXT NOT NULL,
+  ca_id TEXT REFERENCES certificate_authorities(id),
+  key_algorithm TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  certificate_pem TEXT NOT NULL,
+  certificate_chain_pem TEXT NOT NULL,
+  serial_number TEXT NOT NULL,
+  not_before BIGINT NOT NULL,
+  not_after BIGINT NOT NULL,
+  policy_oid TEXT NOT NULL,
+  accuracy_ms BIGINT NOT NULL,
+  require_auth BOOLEAN NOT NULL,
+  is_default BOOLEAN NOT NULL,
+  status TEXT NOT NULL,
+  last_serial BIGINT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  CONSTRAINT timestamp_authorities_project_name_key UNIQUE (project_id, name)
+);
+CREATE INDEX timestamp_authorities_by_ca ON timestamp_authorities(ca_id);
+)sql";
+
+constexpr std::array<sql::Migration, 3> kMigrations{{
     {1, kInit},
     {2, kMfa},
+    {3, kTimestampAuthorities},
 }};
 
 }  // namespace

@@ -18,7 +18,7 @@ namespace sql {
 namespace {
 
 using domain::PrincipalType, domain::Approval, domain::AccessToken, domain::AuditEvent,
-    domain::Certificate, domain::CertificateAuthority, domain::ClientSecret, domain::Grant,
+    domain::Certificate, domain::CertificateAuthority, domain::TimestampAuthority, domain::ClientSecret, domain::Grant,
     domain::Identity, domain::Project, domain::ProjectMembership, domain::Signer,
     domain::SignerMember, domain::SigningOperation, domain::SigningPolicy, domain::SigningRequest,
     domain::User, domain::WrappedKey;
@@ -166,6 +166,33 @@ class SqlTx final : public Tx {
   Result<Page<CertificateAuthority>> ListCas(std::string_view project_id,
                                              PageRequest page) override {
     return List(Cas(), "WHERE project_id = ?1", "created_at, {seq}", page, project_id);
+  }
+
+  // ---- Time-stamp authorities ----
+  Status InsertTsa(const TimestampAuthority& t) override {
+    return Insert(TimestampAuthorities(), t);
+  }
+  Result<TimestampAuthority> GetTsa(Key id) override { return Get(TimestampAuthorities(), id); }
+  Result<TimestampAuthority> GetDefaultTsa(std::string_view project_id) override {
+    return One(TimestampAuthorities(), "WHERE project_id = ?1 AND is_default",
+               "this project has no default time-stamp authority", project_id);
+  }
+  Status UpdateTsa(const TimestampAuthority& t) override {
+    return Update(TimestampAuthorities(), t);
+  }
+  Status DeleteTsa(Key id) override { return Delete(TimestampAuthorities(), id); }
+  Result<Page<TimestampAuthority>> ListTsas(std::string_view project_id,
+                                            PageRequest page) override {
+    return List(TimestampAuthorities(), "WHERE project_id = ?1", "created_at, {seq}", page,
+                project_id);
+  }
+  Result<std::int64_t> NextTsaSerial(Key id) override {
+    SIGNET_ASSIGN_OR_RETURN(
+        std::int64_t changed,
+        Write("advance the serial of time-stamp authority",
+              "UPDATE timestamp_authorities SET last_serial = last_serial + 1 WHERE id = ?1", id));
+    if (changed != 1) return NotFound("time-stamp authority '" + std::string(id) + "' not found");
+    return Scalar("SELECT last_serial FROM timestamp_authorities WHERE id = ?1", id);
   }
 
   // ---- Certificates ----

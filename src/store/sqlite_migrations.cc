@@ -292,9 +292,38 @@ CREATE TABLE user_mfa (
 ) STRICT;
 )sql";
 
-constexpr std::array<sql::Migration, 2> kMigrations{{
+// 3: time-stamp authorities (RFC 3161): one row per TSA; last_serial is the last serial number
+// issued, advanced in the transaction that records each timestamp.
+constexpr const char* kTimestampAuthorities = R"sql(
+CREATE TABLE timestamp_authorities (
+  id TEXT PRIMARY KEY,
+  project_id TEXT NOT NULL REFERENCES projects(id),
+  name TEXT NOT NULL,
+  ca_id TEXT REFERENCES certificate_authorities(id),
+  key_algorithm TEXT NOT NULL,
+  key_id TEXT NOT NULL,
+  certificate_pem TEXT NOT NULL,
+  certificate_chain_pem TEXT NOT NULL,
+  serial_number TEXT NOT NULL,
+  not_before INTEGER NOT NULL,
+  not_after INTEGER NOT NULL,
+  policy_oid TEXT NOT NULL,
+  accuracy_ms INTEGER NOT NULL,
+  require_auth INTEGER NOT NULL,
+  is_default INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  last_serial INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (project_id, name)
+) STRICT;
+CREATE INDEX timestamp_authorities_by_ca ON timestamp_authorities(ca_id);
+)sql";
+
+constexpr std::array<sql::Migration, 3> kMigrations{{
     {1, kInit},
     {2, kMfa},
+    {3, kTimestampAuthorities},
 }};
 
 }  // namespace

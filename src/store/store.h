@@ -191,6 +191,21 @@ class Tx {
   [[nodiscard]] virtual Result<Page<domain::CertificateAuthority>> ListCas(
       std::string_view project_id, PageRequest page) = 0;
 
+  // ---- Time-stamp authorities ((project, name) unique) ----
+  [[nodiscard]] virtual Status InsertTsa(const domain::TimestampAuthority& tsa) = 0;
+  [[nodiscard]] virtual Result<domain::TimestampAuthority> GetTsa(std::string_view id) = 0;
+  // The project's TSA marked default (NotFound when none is).
+  [[nodiscard]] virtual Result<domain::TimestampAuthority> GetDefaultTsa(
+      std::string_view project_id) = 0;
+  [[nodiscard]] virtual Status UpdateTsa(const domain::TimestampAuthority& tsa) = 0;
+  [[nodiscard]] virtual Status DeleteTsa(std::string_view id) = 0;
+  [[nodiscard]] virtual Result<Page<domain::TimestampAuthority>> ListTsas(
+      std::string_view project_id, PageRequest page) = 0;
+  // Advances the TSA's last_serial by one and returns it (write transactions; the row stays
+  // locked until commit, so concurrent transactions, also on other nodes, get the next ones).
+  // NotFound when the TSA is gone.
+  [[nodiscard]] virtual Result<std::int64_t> NextTsaSerial(std::string_view id) = 0;
+
   // ---- Certificates ----
   [[nodiscard]] virtual Status InsertCertificate(const domain::Certificate& cert) = 0;
   [[nodiscard]] virtual Result<domain::Certificate> GetCertificate(std::string_view id) = 0;

@@ -94,6 +94,7 @@ TableInfo::TableInfo(std::string_view entity_name, std::string_view table,
 // ---- The tables ----
 
 using domain::AccessToken, domain::Approval, domain::AuditEvent, domain::Certificate,
+    domain::TimestampAuthority,
     domain::CertificateAuthority, domain::ClientSecret, domain::Grant, domain::Identity,
     domain::Project, domain::ProjectMembership, domain::Signer, domain::SignerMember,
     domain::SigningOperation, domain::SigningPolicy, domain::SigningRequest, domain::User,
@@ -172,6 +173,20 @@ const Table<CertificateAuthority>& Cas() {
               "the project or parent CA of certificate authority '{id}' does not exist")
           .StillReferenced(
               "certificate authority '{key}' still has issued certificates or intermediate CAs");
+  return t;
+}
+const Table<TimestampAuthority>& TimestampAuthorities() {
+  static const Table<TimestampAuthority> t =
+      Make<TimestampAuthority>("time-stamp authority", "timestamp_authorities", COL(id),
+                               COL(project_id), COL(name), COL(ca_id), COL(key_algorithm),
+                               COL(key_id), COL(certificate_pem), COL(certificate_chain_pem),
+                               COL(serial_number), COL(not_before), COL(not_after),
+                               COL(policy_oid), COL(accuracy_ms), COL(require_auth),
+                               COL(is_default), COL(status), COL(last_serial), COL(created_at),
+                               COL(updated_at))
+          .Unique("timestamp_authorities_project_name_key", {"project_id", "name"},
+                  "a time-stamp authority named '{name}' already exists in this project")
+          .MissingReference("the project or CA of time-stamp authority '{name}' does not exist");
   return t;
 }
 const Table<Certificate>& Certificates() {
@@ -295,7 +310,7 @@ std::vector<const TableInfo*> AllTables() {
   return {&Users(),       &Identities(),  &ClientSecrets(), &AccessTokens(), &UserMfas(), &Projects(),
           &Memberships(), &Cas(),         &Certificates(),  &Signers(),      &SignerMembers(),
           &Policies(),    &Requests(),    &Approvals(),     &Grants(),       &Operations(),
-          &KeyBlobs(),    &AuditEvents(), &Settings()};
+          &KeyBlobs(),    &AuditEvents(), &Settings(),      &TimestampAuthorities()};
 }
 
 }  // namespace signet::store::sql

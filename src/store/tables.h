@@ -168,6 +168,7 @@ const Table<domain::UserMfa>& UserMfas();
 const Table<domain::Project>& Projects();
 const Table<domain::ProjectMembership>& Memberships();
 const Table<domain::CertificateAuthority>& Cas();
+const Table<domain::TimestampAuthority>& TimestampAuthorities();
 const Table<domain::Certificate>& Certificates();
 const Table<domain::Signer>& Signers();
 const Table<domain::SignerMember>& SignerMembers();

@@ -18,6 +18,7 @@ import glob
 import hashlib
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -46,6 +47,9 @@ class F:
     env = None
     signers = {}  # key -> {"id", "name", "pub" (PEM path)}
     root_pem = None
+    chain_pem = None
+    tsa = None      # a time-stamp authority under the issuing CA (issue 17)
+    tsa_url = None
     client_id = None
     client_secret = None
     lead_token = None
@@ -83,6 +87,13 @@ def setUpModule():
                             ttl_days=3000, parent_ca_id=root["id"])
         F.root_pem = write_file(os.path.join(F.work, "root.pem"), F.api.ok(
             "GET", "/api/v1/pki/ca/%s/certificate" % root["id"])["certificate"])
+        # The signer's chain for verifiers of signatures made without -ac (root + issuing).
+        F.chain_pem = write_file(os.path.join(F.work, "chain.pem"), F.api.ok(
+            "GET", "/api/v1/pki/ca/%s/certificate" % issuing["id"])["certificate"] + open(
+                F.root_pem).read())
+        F.tsa = F.api.ok("POST", "/api/v1/pki/tsa", {"name": unique("p11-tsa"),
+                                                     "caId": issuing["id"]})
+        F.tsa_url = "%s/api/v1/pki/tsa/%s/timestamp" % (F.server.base_url, F.tsa["id"])
         identity, F.client_id, F.client_secret, _ = create_identity(F.api, F.admin_token)
         F.identity = identity
 
@@ -389,6 +400,32 @@ class OsslsigncodeTest(SignetTestCase):
         self.assertEqual(ops[0]["clientMetadata"]["tool"], "osslsigncode")
 
 
+    def test_timestamp_from_signets_tsa_verifies(self):
+        tool = need_tool("osslsigncode")
+        engine = libp11_engine()
+        exe = minimal_pe(path(unique("app") + ".exe"))
+        signed = path(unique("signed-ts") + ".exe")
+        name = F.signers["ec"]["name"]
+        before = tsa_issued()
+        code, out, err = run([tool, "sign", "-pkcs11engine", engine, "-pkcs11module", MODULE,
+                              "-pkcs11cert", "pkcs11:token=%s;object=%s;type=cert" % (name, name),
+                              "-key", "pkcs11:token=%s;object=%s;type=private" % (name, name),
+                              "-h", "sha256", "-n", "Signet IT", "-ts", F.tsa_url,
+                              "-in", exe, "-out", signed])
+        self.assertEqual(code, 0, "osslsigncode sign -ts failed:\n%s\n%s" % (out, err))
+        self.assertEqual(tsa_issued(), before + 1)
+        code, out, err = run([tool, "verify", "-CAfile", F.chain_pem, "-TSA-CAfile", F.root_pem,
+                              "-in", signed])
+        self.assertEqual(code, 0, "osslsigncode verify failed:\n%s\n%s" % (out, err))
+        self.assertIn("Signature verification: ok", out)
+        self.assertIn("Timestamp Server Signature verification: ok", out)
+        self.assertIn("CN=%s" % F.tsa["name"], out)
+
+
+def tsa_issued():
+    return F.api.ok("GET", "/api/v1/pki/tsa/%s" % F.tsa["id"])["timestampsIssued"]
+
+
 class JarsignerTest(SignetTestCase):
     def test_signs_a_jar_with_the_chain(self):
         jarsigner = need_tool("jarsigner")
@@ -398,7 +435,12 @@ class JarsignerTest(SignetTestCase):
             with self.subTest(key=key):
                 self.sign_and_verify(jarsigner, jar, keytool, key)
 
-    def sign_and_verify(self, jarsigner, jar, keytool, key):
+    def test_tsa_timestamps_the_jar(self):
+        jarsigner = need_tool("jarsigner")
+        self.sign_and_verify(jarsigner, need_tool("jar"), need_tool("keytool"), "ec",
+                             tsa=True)
+
+    def sign_and_verify(self, jarsigner, jar, keytool, key, tsa=False):
         d = tempfile.mkdtemp(prefix="jar-", dir=F.work)
         write_file(os.path.join(d, "hello.txt"), "hello from Signet\n")
         code, out, err = run([jar, "cf", "app.jar", "hello.txt"], cwd=d)
@@ -412,8 +454,9 @@ class JarsignerTest(SignetTestCase):
         code, out, err = run([jarsigner, "-keystore", "NONE", "-storetype", "PKCS11",
                               "-providerClass", "sun.security.pkcs11.SunPKCS11",
                               "-providerArg", cfg, "-storepass", "ignored-store-pass",
-                              "-sigalg", "SHA256withRSA" if key == "rsa" else "SHA256withECDSA",
-                              os.path.join(d, "app.jar"), name], cwd=d)
+                              "-sigalg", "SHA256withRSA" if key == "rsa" else "SHA256withECDSA"]
+                             + (["-tsa", F.tsa_url] if tsa else [])
+                             + [os.path.join(d, "app.jar"), name], cwd=d)
         self.assertEqual(code, 0, "jarsigner failed:\n%s\n%s" % (out, err))
         trust = os.path.join(d, "trust.p12")
         code, out, err = run([keytool, "-importcert", "-noprompt", "-alias", "root", "-file",
@@ -425,6 +468,14 @@ class JarsignerTest(SignetTestCase):
                               os.path.join(d, "app.jar")])
         self.assertEqual(code, 0, "jarsigner -verify failed:\n%s\n%s" % (out, err))
         self.assertIn("jar verified", out)
+        if tsa:
+            self.assertNotIn("no -tsa or -tsacert is provided", out + err)
+            code, out, err = run([jarsigner, "-verify", "-verbose", "-certs", "-strict",
+                                  "-keystore", trust, "-storetype", "PKCS12", "-storepass",
+                                  "changeit", os.path.join(d, "app.jar")])
+            self.assertEqual(code, 0, "jarsigner -verify failed:\n%s\n%s" % (out, err))
+            self.assertRegex(out, r"(?i)timestamped by \"?CN=%s" % re.escape(F.tsa["name"]))
+            return
         # The signature block embeds the whole chain: signer, issuing CA and root.
         with zipfile.ZipFile(os.path.join(d, "app.jar")) as z:
             blocks = [n for n in z.namelist()

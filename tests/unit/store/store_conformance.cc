@@ -1,6 +1,7 @@
 #include "unit/store/store_conformance.h"
 
 #include <atomic>
+#include <mutex>
 #include <set>
 #include <thread>
 #include <vector>
@@ -917,6 +918,115 @@ TEST_P(StoreConformanceTest, TryUseGrantIsExactUnderConcurrency) {
   ASSERT_OK_AND_ASSIGN(auto tx, store().BeginRead());
   ASSERT_OK_AND_ASSIGN(auto got, tx->GetGrant(g.id));
   EXPECT_EQ(got.used_signings, kMax);
+}
+
+domain::TimestampAuthority MakeTsa(const std::string& project_id, const std::string& ca_id,
+                                   const std::string& name) {
+  domain::TimestampAuthority t;
+  t.id = NewUuid();
+  t.project_id = project_id;
+  t.name = name;
+  t.ca_id = ca_id;
+  t.key_id = NewUuid();
+  t.certificate_pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+  t.serial_number = "02cd";
+  t.not_before = T();
+  t.not_after = T(3600 * 1000);
+  t.policy_oid = "1.3.6.1.4.1.99999.1";
+  t.accuracy_ms = 250;
+  t.created_at = t.updated_at = T();
+  return t;
+}
+
+TEST_P(StoreConformanceTest, TimestampAuthoritiesCrudDefaultAndSerials) {
+  domain::Project p = MakeProject("time");
+  domain::CertificateAuthority ca = MakeCa(p.id);
+  domain::TimestampAuthority first = MakeTsa(p.id, ca.id, "first");
+  first.is_default = true;
+  first.require_auth = true;
+  domain::TimestampAuthority second = MakeTsa(p.id, ca.id, "second");
+  second.created_at = T(1);
+  {
+    ASSERT_OK_AND_ASSIGN(auto tx, store().BeginWrite());
+    ASSERT_OK(tx->InsertProject(p));
+    ASSERT_OK(tx->InsertCa(ca));
+    ASSERT_OK(tx->InsertTsa(first));
+    ASSERT_OK(tx->InsertTsa(second));
+    domain::TimestampAuthority same_name = MakeTsa(p.id, ca.id, "first");
+    auto dup = tx->InsertTsa(same_name);
+    ASSERT_FALSE(dup);
+    EXPECT_EQ(dup.error().code, ErrorCode::kAlreadyExists);
+    EXPECT_NE(dup.error().message.find("named 'first'"), std::string::npos);
+    domain::TimestampAuthority orphan = MakeTsa(p.id, NewUuid(), "orphan");
+    EXPECT_ERROR(tx->InsertTsa(orphan), ErrorCode::kFailedPrecondition);
+    ASSERT_OK(tx->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(auto tx, store().BeginWrite());
+  ASSERT_OK_AND_ASSIGN(auto got, tx->GetTsa(first.id));
+  EXPECT_EQ(got, first);
+  ASSERT_OK_AND_ASSIGN(got, tx->GetDefaultTsa(p.id));
+  EXPECT_EQ(got.id, first.id);
+  ASSERT_OK_AND_ASSIGN(auto page, tx->ListTsas(p.id, {0, 1}));
+  EXPECT_EQ(page.total_count, 2);
+  ASSERT_EQ(page.items.size(), 1u);
+  EXPECT_EQ(page.items[0], first);
+  ASSERT_OK_AND_ASSIGN(auto one, tx->NextTsaSerial(second.id));
+  ASSERT_OK_AND_ASSIGN(auto two, tx->NextTsaSerial(second.id));
+  EXPECT_EQ(one, 1);
+  EXPECT_EQ(two, 2);
+  EXPECT_ERROR(tx->NextTsaSerial(NewUuid()), ErrorCode::kNotFound);
+  first.is_default = false;
+  ASSERT_OK(tx->UpdateTsa(first));
+  EXPECT_ERROR(tx->GetDefaultTsa(p.id), ErrorCode::kNotFound);
+  EXPECT_ERROR(tx->DeleteCa(ca.id), ErrorCode::kFailedPrecondition);  // its TSAs use it
+  ASSERT_OK(tx->DeleteTsa(first.id));
+  EXPECT_ERROR(tx->GetTsa(first.id), ErrorCode::kNotFound);
+  ASSERT_OK_AND_ASSIGN(got, tx->GetTsa(second.id));
+  EXPECT_EQ(got.last_serial, 2);
+  ASSERT_OK(tx->Commit());
+}
+
+// Serials stay unique and gapless under concurrent writers (nodes share the row's lock).
+TEST_P(StoreConformanceTest, TsaSerialsAreUniqueUnderConcurrency) {
+  constexpr int kThreads = 6;
+  constexpr int kPerThread = 40;
+  domain::Project p = MakeProject("time");
+  domain::CertificateAuthority ca = MakeCa(p.id);
+  domain::TimestampAuthority t = MakeTsa(p.id, ca.id, "tsa");
+  {
+    ASSERT_OK_AND_ASSIGN(auto tx, store().BeginWrite());
+    ASSERT_OK(tx->InsertProject(p));
+    ASSERT_OK(tx->InsertCa(ca));
+    ASSERT_OK(tx->InsertTsa(t));
+    ASSERT_OK(tx->Commit());
+  }
+  std::mutex mu;
+  std::set<std::int64_t> serials;
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&] {
+      for (int j = 0; j < kPerThread; ++j) {
+        auto tx = store().BeginWrite();
+        if (!tx) {
+          ++errors;
+          continue;
+        }
+        auto serial = (*tx)->NextTsaSerial(t.id);
+        if (!serial || !(*tx)->Commit()) {
+          ++errors;
+          continue;
+        }
+        std::lock_guard lock(mu);
+        serials.insert(*serial);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(serials.size(), static_cast<std::size_t>(kThreads * kPerThread));
+  EXPECT_EQ(*serials.begin(), 1);
+  EXPECT_EQ(*serials.rbegin(), kThreads * kPerThread);
 }
 
 TEST_P(StoreConformanceTest, OperationsNewestFirstWithFilterAndPaging) {

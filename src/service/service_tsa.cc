@@ -1,0 +1,434 @@
+// Time-stamp authorities (RFC 3161). A TSA's key is made like any other key here (key store,
+// generated outside the write transaction); its certificate comes from an internal CA of its
+// project with timeStamping as the only, critical, extended key usage. Timestamps go through
+// the group committer: the serial is taken, the token signed and its audit event appended in
+// one write transaction shared with concurrent sign and timestamp records, and no token
+// leaves before that transaction has committed.
+#include <algorithm>
+#include <tuple>
+
+#include "common/encoding.h"
+#include "common/names.h"
+#include "crypto/sign.h"
+#include "crypto/timestamp.h"
+#include "crypto/x509.h"
+#include "service/service_internal.h"
+
+namespace signet::service {
+
+struct Service::TsaSnapshot {
+  domain::TimestampAuthority tsa;
+  crypto::Certificate certificate;
+  std::vector<crypto::Certificate> chain;
+  std::shared_ptr<const crypto::PrivateKey> key;
+  std::uint64_t generation = 0;
+  TimePoint loaded_at;
+};
+
+namespace {
+
+constexpr std::int64_t kMaxAccuracyMs = 60'000;
+
+Status CheckPolicyOid(const std::string& oid) {
+  if (!crypto::IsDottedOid(oid)) {
+    return InvalidArgument("policyOid '" + oid.substr(0, 64) +
+                           "' is not a dotted object identifier such as 1.3.6.1.4.1.99999.1");
+  }
+  return Ok();
+}
+
+Status CheckAccuracy(std::int64_t ms) {
+  if (ms < 0 || ms > kMaxAccuracyMs) {
+    return InvalidArgument("accuracyMs is " + std::to_string(ms) + "; it must be 0–" +
+                           std::to_string(kMaxAccuracyMs));
+  }
+  return Ok();
+}
+
+std::string Details(const domain::TimestampAuthority& t) {
+  return JsonWriter()
+      .Add("name", t.name)
+      .Add("policyOid", t.policy_oid)
+      .Add("accuracyMs", t.accuracy_ms)
+      .Add("requireAuth", t.require_auth)
+      .Add("isDefault", t.is_default)
+      .Add("status", domain::CaStatusName(t.status))
+      .Finish();
+}
+
+// Big-endian bytes of a positive serial, as DER INTEGER content needs them (no leading
+// zero byte unless the top bit would be set).
+Bytes SerialBytes(std::int64_t serial) {
+  Bytes out;
+  for (auto v = static_cast<std::uint64_t>(serial); v > 0; v >>= 8) {
+    out.insert(out.begin(), static_cast<std::uint8_t>(v & 0xff));
+  }
+  if (out.empty() || (out[0] & 0x80) != 0) out.insert(out.begin(), 0);
+  return out;
+}
+
+crypto::DigestSigner KeySigner(std::shared_ptr<const crypto::PrivateKey> key) {
+  return [key = std::move(key)](domain::HashAlgorithm hash, ByteView digest) -> Result<Bytes> {
+    const auto scheme = key->type() == domain::KeyType::kEc ? domain::SignatureScheme::kEcdsa
+                                                            : domain::SignatureScheme::kRsaPkcs1v15;
+    return crypto::Sign(*key, {scheme, hash}, digest, /*is_digest=*/true);
+  };
+}
+
+// The hash of a TSA's SignerInfo: as strong as its key.
+domain::HashAlgorithm TokenHash(domain::KeyAlgorithm key) {
+  switch (key) {
+    case domain::KeyAlgorithm::kEcP384:
+      return domain::HashAlgorithm::kSha384;
+    case domain::KeyAlgorithm::kEcP521:
+      return domain::HashAlgorithm::kSha512;
+    default:
+      return domain::HashAlgorithm::kSha256;
+  }
+}
+
+}  // namespace
+
+Result<domain::TimestampAuthority> Service::LoadTsa(store::Tx& tx, const domain::Principal& p,
+                                                    const std::string& id, bool manage) {
+  SIGNET_ASSIGN_OR_RETURN(domain::TimestampAuthority tsa,
+                          FindById(id, "time-stamp authority", [&] { return tx.GetTsa(id); }));
+  // Outside the caller's projects a TSA does not exist (docs/security.md).
+  auto role = ProjectRoleOf(tx, p, tsa.project_id);
+  if (!role) return tl::unexpected(role.error());
+  if (!policy::IsProjectMember(p, *role)) {
+    return NotFound("time-stamp authority '" + id + "' not found");
+  }
+  if (manage) SIGNET_TRY(RequireProjectAdmin(tx, p, tsa.project_id));
+  return tsa;
+}
+
+Result<domain::TimestampAuthority> Service::CreateTsa(const Caller& c, const CreateTsaInput& in) {
+  SIGNET_TRY(ValidateSlug(in.name, "name"));
+  SIGNET_TRY(CheckPolicyOid(in.policy_oid));
+  SIGNET_TRY(CheckAccuracy(in.accuracy_ms));
+  auto check =
+      [&](store::Tx& tx) -> Result<std::pair<domain::Project, domain::CertificateAuthority>> {
+    SIGNET_ASSIGN_OR_RETURN(domain::Project project, ResolveProject(tx, in.project));
+    SIGNET_TRY(RequireProjectAdmin(tx, c.principal, project.id));
+    SIGNET_ASSIGN_OR_RETURN(domain::CertificateAuthority ca, IssuingCa(tx, project, in.ca_id));
+    return std::make_pair(std::move(project), std::move(ca));
+  };
+  domain::Project project;
+  domain::CertificateAuthority ca;
+  {
+    SIGNET_ASSIGN_OR_RETURN(auto rtx, d_.store.BeginRead());
+    SIGNET_ASSIGN_OR_RETURN(std::tie(project, ca), check(*rtx));
+  }
+  IssueCertificateInput issue;
+  issue.ca_id = ca.id;
+  issue.common_name = in.name;
+  issue.key_algorithm = in.key_algorithm;
+  issue.ttl_days = in.ttl_days;
+  issue.key_usages = {"digitalSignature"};
+  issue.extended_key_usages = {"timeStamping"};  // critical, alone (crypto/x509.h)
+  SIGNET_ASSIGN_OR_RETURN(IssuedCertificate issued, IssueInMemory(ca, project, issue));
+
+  const TimePoint now = d_.clock.Now();
+  domain::TimestampAuthority tsa;
+  tsa.id = NewUuid();
+  tsa.project_id = project.id;
+  tsa.name = in.name;
+  tsa.ca_id = ca.id;
+  tsa.key_algorithm = in.key_algorithm;
+  tsa.key_id = issued.key.stored.key_id;
+  tsa.certificate_pem = issued.row.certificate_pem;
+  tsa.certificate_chain_pem = issued.row.certificate_chain_pem;
+  tsa.serial_number = issued.row.serial_number;
+  tsa.not_before = issued.row.not_before.value_or(now);
+  tsa.not_after = issued.row.not_after.value_or(now);
+  tsa.policy_oid = in.policy_oid;
+  tsa.accuracy_ms = in.accuracy_ms;
+  tsa.require_auth = in.require_auth;
+  tsa.status = domain::CaStatus::kActive;
+  tsa.created_at = tsa.updated_at = now;
+
+  return WriteWithAudit<domain::TimestampAuthority>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::TimestampAuthority> {
+        SIGNET_TRY(check(tx));
+        auto current_default = tx.GetDefaultTsa(project.id);
+        if (!current_default && current_default.error().code != ErrorCode::kNotFound) {
+          return tl::unexpected(current_default.error());
+        }
+        tsa.is_default = in.is_default.value_or(!current_default.has_value());
+        if (tsa.is_default && current_default) {
+          current_default->is_default = false;
+          current_default->updated_at = now;
+          SIGNET_TRY(tx.UpdateTsa(*current_default));
+        }
+        SIGNET_TRY(d_.keys.Persist(tx, issued.key));
+        SIGNET_TRY(tx.InsertTsa(tsa));
+        e = {"tsa.create", "tsa", tsa.id,
+             JsonWriter()
+                 .AddRaw("tsa", Details(tsa))
+                 .Add("caId", ca.id)
+                 .Add("keyAlgorithm", domain::KeyAlgorithmName(tsa.key_algorithm))
+                 .Add("certificateSerialNumber", tsa.serial_number)
+                 .Finish()};
+        return tsa;
+      });
+}
+
+Result<store::Page<domain::TimestampAuthority>> Service::ListTsas(
+    const Caller& c, const std::optional<std::string>& project, Paging p) {
+  SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
+  SIGNET_ASSIGN_OR_RETURN(domain::Project proj, ResolveProject(*tx, project));
+  SIGNET_TRY(RequireProjectMember(*tx, c.principal, proj.id));
+  return tx->ListTsas(proj.id, ToPage(p));
+}
+
+Result<domain::TimestampAuthority> Service::GetTsa(const Caller& c, const std::string& id) {
+  SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
+  return LoadTsa(*tx, c.principal, id, /*manage=*/false);
+}
+
+Result<CertificateBundle> Service::TsaCertificate(const Caller& c, const std::string& id) {
+  SIGNET_ASSIGN_OR_RETURN(domain::TimestampAuthority tsa, GetTsa(c, id));
+  return CertificateBundle{tsa.certificate_pem, tsa.certificate_chain_pem, tsa.serial_number};
+}
+
+Result<domain::TimestampAuthority> Service::UpdateTsa(const Caller& c, const std::string& id,
+                                                      const UpdateTsaInput& in) {
+  if (in.name) SIGNET_TRY(ValidateSlug(*in.name, "name"));
+  if (in.policy_oid) SIGNET_TRY(CheckPolicyOid(*in.policy_oid));
+  if (in.accuracy_ms) SIGNET_TRY(CheckAccuracy(*in.accuracy_ms));
+  return WriteWithAudit<domain::TimestampAuthority>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::TimestampAuthority> {
+        SIGNET_ASSIGN_OR_RETURN(domain::TimestampAuthority tsa,
+                                LoadTsa(tx, c.principal, id, /*manage=*/true));
+        const domain::TimestampAuthority before = tsa;
+        const TimePoint now = d_.clock.Now();
+        if (in.name) tsa.name = *in.name;
+        if (in.policy_oid) tsa.policy_oid = *in.policy_oid;
+        if (in.accuracy_ms) tsa.accuracy_ms = *in.accuracy_ms;
+        if (in.require_auth) tsa.require_auth = *in.require_auth;
+        if (in.status) tsa.status = *in.status;
+        if (in.is_default) {
+          if (*in.is_default && !before.is_default) {
+            auto current = tx.GetDefaultTsa(tsa.project_id);
+            if (current) {
+              current->is_default = false;
+              current->updated_at = now;
+              SIGNET_TRY(tx.UpdateTsa(*current));
+            } else if (current.error().code != ErrorCode::kNotFound) {
+              return tl::unexpected(current.error());
+            }
+          }
+          tsa.is_default = *in.is_default;
+        }
+        tsa.updated_at = now;
+        SIGNET_TRY(tx.UpdateTsa(tsa));
+        e = {"tsa.update", "tsa", tsa.id,
+             JsonWriter().AddRaw("before", Details(before)).AddRaw("after", Details(tsa)).Finish()};
+        return tsa;
+      });
+}
+
+Result<domain::TimestampAuthority> Service::DeleteTsa(const Caller& c, const std::string& id) {
+  auto deleted = WriteWithAudit<domain::TimestampAuthority>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::TimestampAuthority> {
+        SIGNET_ASSIGN_OR_RETURN(domain::TimestampAuthority tsa,
+                                LoadTsa(tx, c.principal, id, /*manage=*/true));
+        SIGNET_TRY(tx.DeleteTsa(tsa.id));
+        SIGNET_TRY(tx.DeleteWrappedKey(tsa.key_id));
+        e = {"tsa.delete", "tsa", tsa.id,
+             JsonWriter()
+                 .AddRaw("tsa", Details(tsa))
+                 .Add("lastSerial", tsa.last_serial)
+                 .Add("certificateSerialNumber", tsa.serial_number)
+                 .Finish()};
+        return tsa;
+      });
+  if (deleted) {
+    d_.keys.Evict(deleted->key_id);
+    std::lock_guard lock(tsa_cache_mu_);
+    tsa_cache_.clear();
+  }
+  return deleted;
+}
+
+Result<std::shared_ptr<const Service::TsaSnapshot>> Service::TsaFor(const std::string& tsa_id) {
+  const std::uint64_t generation = signer_cache_.generation();
+  const TimePoint now = d_.clock.Now();
+  {
+    std::lock_guard lock(tsa_cache_mu_);
+    auto it = tsa_cache_.find(tsa_id);
+    if (it != tsa_cache_.end() && it->second->generation == generation &&
+        now - it->second->loaded_at < d_.cache_ttl) {
+      return it->second;
+    }
+  }
+  domain::TimestampAuthority tsa;
+  {
+    SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
+    if (tsa_id.empty()) {
+      SIGNET_ASSIGN_OR_RETURN(domain::Project project, ResolveProject(*tx, std::nullopt));
+      auto found = tx->GetDefaultTsa(project.id);
+      if (!found && found.error().code == ErrorCode::kNotFound) {
+        return NotFound(
+            "this server has no default time-stamp authority; create one with POST "
+            "/api/v1/pki/tsa in the default project");
+      }
+      SIGNET_ASSIGN_OR_RETURN(tsa, std::move(found));
+    } else {
+      SIGNET_ASSIGN_OR_RETURN(
+          tsa, FindById(tsa_id, "time-stamp authority", [&] { return tx->GetTsa(tsa_id); }));
+    }
+  }
+  SIGNET_ASSIGN_OR_RETURN(crypto::Certificate certificate,
+                          crypto::Certificate::FromPem(tsa.certificate_pem));
+  SIGNET_ASSIGN_OR_RETURN(std::vector<crypto::Certificate> chain,
+                          crypto::ParseCertificateChainPem(tsa.certificate_chain_pem));
+  SIGNET_ASSIGN_OR_RETURN(auto key, d_.keys.Get(tsa.key_id));
+  auto snapshot = std::make_shared<TsaSnapshot>(TsaSnapshot{
+      std::move(tsa), std::move(certificate), std::move(chain), std::move(key), generation, now});
+  std::lock_guard lock(tsa_cache_mu_);
+  if (signer_cache_.generation() == generation) tsa_cache_[tsa_id] = snapshot;
+  return std::shared_ptr<const TsaSnapshot>(std::move(snapshot));
+}
+
+void Service::Timestamp(const Caller* caller, const std::string& source_ip,
+                        const std::string& tsa_id, ByteView query_der, TimestampDone done) {
+  auto count = [this](std::string_view result) {
+    if (d_.metrics != nullptr) d_.metrics->timestamps.Inc({std::string(result)});
+  };
+  auto refuse = [&](crypto::TsaFailure failure, const std::string& text) {
+    count(crypto::TsaFailureName(failure));
+    done(TimestampResult{crypto::TimestampRejection(failure, text), false, ""});
+  };
+
+  auto snapshot = TsaFor(tsa_id);
+  if (!snapshot) return done(tl::unexpected(std::move(snapshot).error()));
+  std::shared_ptr<const TsaSnapshot> s = std::move(*snapshot);
+  const domain::TimestampAuthority& tsa = s->tsa;
+
+  // Who may ask: a TSA with requireAuth answers members of its project (others see no such
+  // TSA); a public one answers anyone, callers without a token at a bounded rate per source
+  // address (callers with one have their per-caller limit).
+  if (tsa.require_auth) {
+    if (caller == nullptr) {
+      return done(Unauthenticated("time-stamp authority '" + tsa.name +
+                                  "' answers only callers with a token (Authorization: Bearer)"));
+    }
+    auto tx = d_.store.BeginRead();
+    if (!tx) return done(tl::unexpected(std::move(tx).error()));
+    auto role = ProjectRoleOf(**tx, caller->principal, tsa.project_id);
+    if (!role) return done(tl::unexpected(std::move(role).error()));
+    if (!policy::IsProjectMember(caller->principal, *role)) {
+      return done(NotFound("time-stamp authority '" + tsa.id + "' not found"));
+    }
+  } else if (caller == nullptr) {
+    if (auto wait = anonymous_timestamps_.Allow(source_ip, d_.clock.Now())) {
+      const auto seconds = std::max<std::int64_t>(1, (wait->count() + 999) / 1000);
+      return done(RateLimited("too many timestamp queries from " + source_ip + "; retry in " +
+                                  std::to_string(seconds) + " s",
+                              seconds));
+    }
+  }
+
+  auto parsed = crypto::ParseTimestampQuery(query_der);
+  if (!parsed) return refuse(parsed.error().failure, parsed.error().text);
+  if (parsed->policy_oid && *parsed->policy_oid != tsa.policy_oid) {
+    return refuse(
+        crypto::TsaFailure::kUnacceptedPolicy,
+        "policy " + *parsed->policy_oid + " is not this TSA's; it issues under " + tsa.policy_oid);
+  }
+  if (tsa.status != domain::CaStatus::kActive) {
+    return refuse(crypto::TsaFailure::kSystemFailure,
+                  "time-stamp authority '" + tsa.name + "' is disabled");
+  }
+  const TimePoint now = d_.clock.Now();
+  if (now < tsa.not_before || now >= tsa.not_after) {
+    return refuse(crypto::TsaFailure::kSystemFailure, "the certificate of time-stamp authority '" +
+                                                          tsa.name +
+                                                          "' is not valid now; it needs a new one");
+  }
+  if (d_.tsa_require_synchronized_clock && d_.clock_state) {
+    if (ClockState clock = d_.clock_state(); !clock.synchronized) {
+      return refuse(crypto::TsaFailure::kTimeNotAvailable,
+                    "the server's clock is not synchronised: " + clock.reason);
+    }
+  }
+
+  struct Work {
+    crypto::TimestampQuery query;
+    std::optional<domain::Principal> actor;
+    Bytes reply;
+    std::int64_t serial = 0;
+  };
+  auto w = std::make_shared<Work>();
+  w->query = std::move(*parsed);
+  if (caller != nullptr) w->actor = caller->principal;
+  // Runs in the group commit's transaction (again, alone, if its batch fails): the serial,
+  // genTime, the signed token and the audit event are all made in there, so serial order is
+  // commit order and nothing is issued that is not on record.
+  commits_->Submit(
+      [this, s, w, source_ip](store::Tx& tx) -> Status {
+        const domain::TimestampAuthority& t = s->tsa;
+        SIGNET_ASSIGN_OR_RETURN(w->serial, tx.NextTsaSerial(t.id));
+        const Bytes serial = SerialBytes(w->serial);
+        crypto::TimestampIssue issue;
+        issue.query = &w->query;
+        issue.policy_oid = t.policy_oid;
+        issue.serial = serial;
+        issue.gen_time = d_.clock.Now();
+        if (t.accuracy_ms > 0) issue.accuracy = Millis(t.accuracy_ms);
+        issue.tsa_certificate = &s->certificate;
+        for (const crypto::Certificate& c : s->chain) issue.chain.push_back(&c);
+        issue.hash = TokenHash(t.key_algorithm);
+        SIGNET_ASSIGN_OR_RETURN(w->reply, crypto::IssueTimestamp(issue, KeySigner(s->key)));
+        audit::AuditEventInput e;
+        e.event_type = "tsa.timestamp";
+        if (w->actor) {
+          e.actor_type = std::string(domain::PrincipalTypeName(w->actor->type));
+          e.actor_id = w->actor->id;
+          e.actor_name = w->actor->name;
+        } else {
+          e.actor_type = "anonymous";
+        }
+        e.target_type = "tsa";
+        e.target_id = t.id;
+        e.details_json = JsonWriter()
+                             .Add("serial", w->serial)
+                             .Add("hashAlgorithm", domain::HashName(w->query.hash))
+                             .Add("messageImprint", HexEncode(w->query.imprint))
+                             .Add("nonce", crypto::NonceHex(w->query.nonce_der))
+                             .Add("certReq", w->query.cert_req)
+                             .Add("policyOid", t.policy_oid)
+                             .Add("genTime", FormatTime(issue.gen_time))
+                             .Add("sourceIp", source_ip)
+                             .Finish();
+        return d_.audit.Append(tx, e, issue.gen_time);
+      },
+      [this, w, done = std::move(done)](Status committed) {
+        if (!committed) {
+          if (d_.metrics != nullptr) d_.metrics->timestamps.Inc({"error"});
+          return done(tl::unexpected(std::move(committed).error()));
+        }
+        if (d_.metrics != nullptr) d_.metrics->timestamps.Inc({"granted"});
+        done(TimestampResult{std::move(w->reply), true, std::to_string(w->serial)});
+      });
+}
+
+Status Service::RecordClockStep(Millis step) {
+  ClockState state;
+  if (d_.clock_state) state = d_.clock_state();
+  return WriteWithAudit<bool>(nullptr,
+                              [&](store::Tx&, AuditEntry& e) -> Result<bool> {
+                                e = {"clock.step", "clock", "",
+                                     JsonWriter()
+                                         .Add("stepMs", static_cast<std::int64_t>(step.count()))
+                                         .Add("synchronized", state.synchronized)
+                                         .Add("reason", state.reason)
+                                         .Finish()};
+                                return true;
+                              })
+      .map([](bool) {});
+}
+
+}  // namespace signet::service
