@@ -144,6 +144,14 @@ SCHEMAS = {
                "keyAlgorithm": string(enum=KEY_ALGORITHMS), "serialNumber": string(),
                "notBefore": TIME, "notAfter": TIME, "status": string(enum=["active", "disabled"]),
                "createdAt": TIME, "updatedAt": TIME}),
+    "Tsa": obj({"id": UUID, "projectId": UUID, "name": string(), "caId": nullable(UUID),
+                "keyAlgorithm": string(enum=KEY_ALGORITHMS), "policyOid": string(),
+                "accuracyMs": integer(0), "requireAuth": BOOL, "isDefault": BOOL,
+                "status": string(enum=["active", "disabled"]), "serialNumber": string(),
+                "notBefore": TIME, "notAfter": TIME, "timestampsIssued": integer(0),
+                "url": string(), "createdAt": TIME, "updatedAt": TIME}),
+    "TsaCertificate": obj({"certificatePem": string(), "certificateChainPem": string(),
+                           "serialNumber": string()}),
     "PemBundle": obj({"certificate": string(), "certificateChain": string(),
                       "serialNumber": string()}),
     "Certificate": obj({"id": UUID, "projectId": UUID, "caId": nullable(UUID),
@@ -377,6 +385,13 @@ BODIES = {
     "createSecret": body({}, {"description": string(256)}),
     "createProject": body({"name": string(64)}, {"description": string(256)}),
     "member": MEMBER_IN,
+    "createTsa": body({"name": string(64), "caId": string(64)},
+                      {"projectId": string(64), "keyAlgorithm": string(32, enum=KEY_ALGORITHMS),
+                       "ttlDays": integer(1, 3650), "policyOid": string(200),
+                       "accuracyMs": integer(0, 60000), "requireAuth": BOOL, "isDefault": BOOL}),
+    "updateTsa": body({}, {"name": string(64), "policyOid": string(200),
+                           "accuracyMs": integer(0, 60000), "requireAuth": BOOL,
+                           "isDefault": BOOL, "status": string(16, enum=["active", "disabled"])}),
     "createCa": body({"commonName": string(64), "keyAlgorithm": string(enum=KEY_ALGORITHMS),
                       "ttlDays": integer(1, 36500)},
                      {"projectId": PROJECT_REF, "parentCaId": UUID}),
@@ -559,6 +574,27 @@ op("DELETE", "/api/v1/projects/{id}/memberships/{membershipId}", "projects",
 
 # PKI.
 PROJECT_QUERY = ("projectId", string(64), "project id or slug; default: `default`")
+op("POST", "/api/v1/pki/tsa", "timestamping", "Create a time-stamp authority (key and certificate made now)",
+   "createTsa", ref("Tsa"))
+op("GET", "/api/v1/pki/tsa", "timestamping", "List time-stamp authorities",
+   reply=list_of("tsas", ref("Tsa")),
+   query=[PROJECT_QUERY] + PAGING)
+op("GET", "/api/v1/pki/tsa/{id}", "timestamping", "One time-stamp authority", reply=ref("Tsa"))
+op("PATCH", "/api/v1/pki/tsa/{id}", "timestamping", "Change a time-stamp authority", "updateTsa",
+   ref("Tsa"))
+op("DELETE", "/api/v1/pki/tsa/{id}", "timestamping", "Delete a time-stamp authority", "cancel",
+   ref("Tsa"))
+op("GET", "/api/v1/pki/tsa/{id}/certificate", "timestamping",
+   "The TSA's certificate and chain (PEM)", reply=ref("TsaCertificate"))
+TIMESTAMP_QUERY = {"content_type": "application/timestamp-query",
+                   "description": "an RFC 3161 TimeStampReq (DER)"}
+TIMESTAMP_REPLY = text_reply("application/timestamp-reply",
+                             "an RFC 3161 TimeStampResp (DER): granted, or a refusal with its "
+                             "PKIFailureInfo")
+op("POST", "/api/v1/pki/tsa/{id}/timestamp", "timestamping", "RFC 3161: timestamp a digest",
+   TIMESTAMP_QUERY, TIMESTAMP_REPLY)
+op("POST", "/tsa", "timestamping", "RFC 3161 at the default project's default TSA",
+   TIMESTAMP_QUERY, TIMESTAMP_REPLY)
 op("POST", "/api/v1/pki/ca", "pki", "Create a root or intermediate CA", "createCa", ref("Ca"))
 op("GET", "/api/v1/pki/ca", "pki", "List CAs", reply=list_of("cas", ref("Ca")),
    query=[PROJECT_QUERY] + PAGING)
@@ -768,7 +804,12 @@ def build():
         operation = {"tags": [o["tag"]], "summary": o["summary"], "operationId": oid}
         if params:
             operation["parameters"] = params
-        if o["request"]:
+        if isinstance(o["request"], dict):  # a non-JSON body, e.g. a timestamp query
+            operation["requestBody"] = {
+                "required": True, "description": o["request"]["description"],
+                "content": {o["request"]["content_type"]: {"schema": {"type": "string",
+                                                                      "contentEncoding": "binary"}}}}
+        elif o["request"]:
             schema = EMPTY if o["request"] == "cancel" else BODIES[o["request"]]
             operation["requestBody"] = {
                 "required": o["request"] != "cancel",
