@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "auth/authenticator.h"
+#include "auth/oidc.h"
 #include "common/result.h"
 #include "common/secret_bytes.h"
 #include "http/server.h"
@@ -38,11 +39,14 @@ struct Flags {
   std::string login_lockout = "15m";
   int login_ip_failures = 50;
   int max_connections = 0;        // 0: from the open-file limit
+  std::string oidc_leeway = "60s";        // clock skew allowed on exp/nbf/iat of OIDC tokens
+  std::string oidc_jwks_refresh = "30s";  // at most one key fetch per issuer this often
 };
 
 struct Config {
   http::ServerOptions server;
   auth::AuthOptions auth;
+  auth::OidcOptions oidc;
   std::string data_dir;
   std::string database_url;
   std::string database_display;  // without credentials

@@ -24,6 +24,7 @@
 #include "common/metrics.h"
 #include "http/api_routes.h"
 #include "http/console.h"
+#include "http/oidc_http.h"
 #include "http/server.h"
 #include "keystore/keystore.h"
 #include "keystore/store_key_blob_repository.h"
@@ -100,7 +101,12 @@ int Serve(const Config& config) {
   Runtime& r = **rt;
   Metrics metrics;
   auth::Authenticator authenticator(*r.store, r.clock, config.auth);
-  service::Service svc(service::Deps{*r.store, *r.keys, *r.audit, authenticator, r.clock, &metrics});
+  http::JsonJoseDecoder jose_decoder;
+  http::BeastOidcFetcher oidc_fetcher;
+  auth::OidcVerifier oidc(oidc_fetcher, jose_decoder, r.clock, config.oidc);
+  service::Deps deps{*r.store, *r.keys, *r.audit, authenticator, r.clock, &metrics};
+  deps.oidc = &oidc;
+  service::Service svc(deps);
   if (auto s = svc.EnsureDefaultProject(); !s) {
     std::fprintf(stderr, "signetd: cannot create the default project: %s\n", s.error().message.c_str());
     return 1;
