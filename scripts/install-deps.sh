@@ -13,6 +13,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libp11-kit-dev
   curl python3 jq  # jq: the docs' examples (tests/integration/test_docs.py)
+  python3-cryptography  # the OIDC tests' issuer mints RS256/ES256 tokens (tests/integration/test_oidc.py)
   nodejs  # the web console (web/) is built with Vite: Node.js 20.19 or newer, with npm
 )
 # Extra packages for the integration tests and benchmarks (real tools and services).

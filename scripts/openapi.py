@@ -127,6 +127,15 @@ SCHEMAS = {
     "Login": obj({"accessToken": string(minLength=1), "expiresIn": integer(1),
                   "tokenType": string(enum=["Bearer"])}),
     "Message": obj({"message": string()}),
+    "OidcLogin": obj({"accessToken": string(minLength=1), "expiresIn": integer(1),
+                      "accessTokenMaxTTL": integer(1), "tokenType": string(enum=["Bearer"])}),
+    "IdentityOidcAuth": obj({"identityOidcAuth": obj({
+        "id": UUID, "identityId": UUID, "oidcDiscoveryUrl": string(), "boundIssuer": string(),
+        "boundAudiences": string(), "boundClaims": {"type": "object",
+                                                    "additionalProperties": string()},
+        "boundSubject": string(), "caCert": string(), "jwks": string(),
+        "accessTokenTTL": integer(1), "accessTokenMaxTTL": integer(1),
+        "accessTokenNumUsesLimit": integer(0, 0), "createdAt": TIME, "updatedAt": TIME})}),
     "User": obj({"id": UUID, "email": string(254), "orgRole": string(enum=["admin", "member"]),
                  "createdAt": TIME, "updatedAt": TIME}),
     "Identity": obj({"id": UUID, "name": string(256), "clientId": string(), "createdAt": TIME,
@@ -385,6 +394,17 @@ BODIES = {
     "createSecret": body({}, {"description": string(256)}),
     "createProject": body({"name": string(64)}, {"description": string(256)}),
     "member": MEMBER_IN,
+    "oidcAuth": body({}, {"oidcDiscoveryUrl": string(2048), "boundIssuer": string(1024),
+                          "boundAudiences": string(2048, description="comma-separated"),
+                          "boundClaims": {"type": "object",
+                                          "additionalProperties": string(),
+                                          "description": "claim name: exact value or glob"},
+                          "boundSubject": string(1024), "caCert": string(65536),
+                          "jwks": string(65536, description="an inline JSON Web Key Set"),
+                          "accessTokenTTL": integer(1, 86400),
+                          "accessTokenMaxTTL": integer(1, 86400),
+                          "accessTokenNumUsesLimit": integer(0, 0)}),
+    "oidcLogin": body({"identityId": string(64), "jwt": string()}),
     "createTsa": body({"name": string(64), "caId": string(64)},
                       {"projectId": string(64), "keyAlgorithm": string(32, enum=KEY_ALGORITHMS),
                        "ttlDays": integer(1, 3650), "policyOid": string(200),
@@ -517,6 +537,16 @@ op("POST", "/api/v1/auth/session", "auth",
 op("POST", "/api/v1/auth/session/mfa", "auth",
    "Browser session: the second login step, then the session cookie", "mfaVerify", SESSION_REPLY,
    auth=False)
+OIDC_PATH = "/api/v1/auth/oidc-auth/identities/{id}"
+op("POST", OIDC_PATH, "auth", "Attach OIDC auth to a machine identity (org admin)", "oidcAuth",
+   ref("IdentityOidcAuth"))
+op("GET", OIDC_PATH, "auth", "A machine identity's OIDC auth", reply=ref("IdentityOidcAuth"))
+op("PATCH", OIDC_PATH, "auth", "Change a machine identity's OIDC auth", "oidcAuth",
+   ref("IdentityOidcAuth"))
+op("DELETE", OIDC_PATH, "auth", "Remove OIDC auth (ends the identity's OIDC sessions)", "cancel",
+   ref("IdentityOidcAuth"))
+op("POST", "/api/v1/auth/oidc-auth/login", "auth", "Log in as a machine identity with an OIDC token",
+   "oidcLogin", ref("OidcLogin"), auth=False)
 op("POST", "/api/v1/auth/mfa/verify", "auth", "The second login step: mfaToken and a code",
    "mfaVerify", ref("Login"), auth=False)
 op("GET", "/api/v1/auth/mfa", "auth", "The caller's second factor and the org requirement",

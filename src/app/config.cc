@@ -106,6 +106,12 @@ void AddFlags(CLI::App& app, Flags& f) {
       ->check(CLI::Range(0, 1000000));
   app.add_option("--metrics-token-file", f.metrics_token_file,
                  "File holding a bearer token that GET /metrics then requires (not readable by others)");
+  app.add_option("--oidc-leeway", f.oidc_leeway,
+                 "Clock skew allowed on the exp, nbf and iat of OIDC tokens (at most 5m)")
+      ->capture_default_str();
+  app.add_option("--oidc-jwks-refresh", f.oidc_jwks_refresh,
+                 "Fetch an OIDC issuer's keys again (after an unknown kid) at most this often")
+      ->capture_default_str();
 }
 
 namespace {
@@ -201,6 +207,15 @@ Result<Config> BuildConfig(const Flags& f) {
     auto lockout = ParseDuration(f.login_lockout, "--login-lockout", std::chrono::seconds(1), std::chrono::hours(24 * 30));
     if (!lockout) return tl::unexpected(lockout.error());
     c.auth.throttle.lockout = *lockout;
+  }
+  {
+    auto leeway = ParseDuration(f.oidc_leeway, "--oidc-leeway", std::chrono::seconds(0), std::chrono::minutes(5));
+    if (!leeway) return tl::unexpected(leeway.error());
+    c.oidc.times.leeway = *leeway;
+    auto refresh = ParseDuration(f.oidc_jwks_refresh, "--oidc-jwks-refresh", std::chrono::seconds(1),
+                                 std::chrono::hours(24));
+    if (!refresh) return tl::unexpected(refresh.error());
+    c.oidc.min_refresh_interval = *refresh;
   }
   if (f.tls_cert.empty() != f.tls_key.empty()) {
     return InvalidArgument("give both --tls-cert and --tls-key, or neither");

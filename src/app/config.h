@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "auth/authenticator.h"
+#include "auth/oidc.h"
 #include "common/result.h"
 #include "common/secret_bytes.h"
 #include "http/server.h"
@@ -45,11 +46,14 @@ struct Flags {
   std::string metrics_token_file;  // GET /metrics wants this bearer token when set
   bool tsa_require_synced_clock = false;
   std::string clock_sync_file;  // simulate the kernel's sync state (tests, drills)
+  std::string oidc_leeway = "60s";        // clock skew allowed on exp/nbf/iat of OIDC tokens
+  std::string oidc_jwks_refresh = "30s";  // at most one key fetch per issuer this often
 };
 
 struct Config {
   http::ServerOptions server;
   auth::AuthOptions auth;
+  auth::OidcOptions oidc;
   std::string data_dir;
   std::string database_url;
   std::string database_display;  // without credentials

@@ -34,6 +34,7 @@
 #include "http/access_log.h"
 #include "http/api_routes.h"
 #include "http/console.h"
+#include "http/oidc_http.h"
 #include "http/server.h"
 #include "keystore/keystore.h"
 #include "keystore/store_key_blob_repository.h"
@@ -145,7 +146,11 @@ int Serve(const Config& config) {
   } else {
     clock_sync = std::make_unique<FileClockSync>(config.clock_sync_file);
   }
+  http::JsonJoseDecoder jose_decoder;
+  http::BeastOidcFetcher oidc_fetcher;
+  auth::OidcVerifier oidc(oidc_fetcher, jose_decoder, r.clock, config.oidc);
   service::Deps deps{*r.store, *r.keys, *r.audit, authenticator, r.clock, &metrics};
+  deps.oidc = &oidc;
   deps.clock_state = [source = clock_sync.get()] {
     const ClockSyncReading reading = source->Read();
     return service::ClockState{reading.synchronized, reading.reason};

@@ -91,6 +91,7 @@ Result<domain::Principal> Authenticator::Authenticate(std::string_view token) {
     return tl::unexpected(principal.error());
   }
   principal->mfa = row->mfa;
+  principal->auth_claims = row->auth_claims;
   std::unique_lock lock(mutex_);
   if (cache_.size() >= kMaxCacheEntries) cache_.clear();
   cache_[hash] = Entry{*principal, row->expires_at, now + cache_ttl_};
@@ -153,7 +154,8 @@ Result<domain::Principal> Authenticator::CheckClientSecret(std::string_view clie
 }
 
 Result<IssuedToken> Authenticator::IssueToken(store::Tx& tx, const domain::Principal& principal,
-                                              Millis ttl, std::string_view purpose, bool mfa) {
+                                              Millis ttl, std::string_view purpose, bool mfa,
+                                              std::string auth_claims) {
   SIGNET_ASSIGN_OR_RETURN(SecretBytes token, NewAccessToken());
   const TimePoint now = clock_.Now();
   domain::AccessToken row;
@@ -164,6 +166,7 @@ Result<IssuedToken> Authenticator::IssueToken(store::Tx& tx, const domain::Princ
   row.expires_at = now + ttl;
   row.purpose = std::string(purpose);
   row.mfa = mfa;
+  row.auth_claims = std::move(auth_claims);
   SIGNET_TRY(tx.InsertAccessToken(row));
   return IssuedToken{std::move(token), ttl};
 }

@@ -90,9 +90,11 @@ class Authenticator {
   std::uint64_t password_operations() const { return password_operations_.load(); }
   // Creates and stores a token for `principal`: a session (`mfa`: it passed a second
   // factor), or with purpose kMfaLoginPurpose a login waiting for its second factor.
+  // `auth_claims` (a JSON object text, or empty) is what the login proved, given back as
+  // Principal::auth_claims by Authenticate (the claims an OIDC login matched).
   [[nodiscard]] Result<IssuedToken> IssueToken(store::Tx& tx, const domain::Principal& principal,
                                                Millis ttl, std::string_view purpose = kSessionPurpose,
-                                               bool mfa = false);
+                                               bool mfa = false, std::string auth_claims = {});
 
   // Drops cached tokens: one by its hash, or every token (after a role change or removal).
   void Forget(std::string_view token_hash);

@@ -15,7 +15,43 @@ struct LoginOptions {
   bool client_secret_stdin = false;
   std::string mfa_code;
   std::string recovery_code;
+  std::string identity_id;
+  std::string oidc_token_file;  // "-": standard input
 };
+
+constexpr std::size_t kMaxOidcToken = 16 * 1024;
+
+// The OIDC identity token: from --oidc-token-file (or "-" for standard input), else from
+// SIGNET_OIDC_TOKEN or INFISICAL_OIDC_AUTH_JWT. White space around it is dropped.
+Result<SecretBytes> OidcToken(Context& ctx, const LoginOptions& o) {
+  std::string text;
+  if (o.oidc_token_file == "-") {
+    SIGNET_ASSIGN_OR_RETURN(SecretBytes s, ReadSecret(ctx, "OIDC token"));
+    text.assign(s.string_view());
+  } else if (!o.oidc_token_file.empty()) {
+    SIGNET_ASSIGN_OR_RETURN(text, ReadTextFile(o.oidc_token_file, kMaxOidcToken));
+  } else {
+    for (const char* name : {"SIGNET_OIDC_TOKEN", "INFISICAL_OIDC_AUTH_JWT"}) {
+      if (auto env = ctx.env()(name); env && !env->empty()) {
+        text = *env;
+        break;
+      }
+    }
+  }
+  const std::size_t begin = text.find_first_not_of(" \t\r\n");
+  const std::size_t end = text.find_last_not_of(" \t\r\n");
+  std::string token = begin == std::string::npos ? "" : text.substr(begin, end - begin + 1);
+  SecureWipe(text.data(), text.size());
+  if (token.empty()) {
+    return InvalidArgument(o.oidc_token_file.empty() || o.oidc_token_file == "-"
+                               ? "no OIDC token: give --oidc-token-file FILE (- for standard input) "
+                                 "or set SIGNET_OIDC_TOKEN"
+                               : "the OIDC token file " + o.oidc_token_file + " is empty");
+  }
+  SecretBytes secret = SecretBytes::FromString(token);
+  SecureWipe(token.data(), token.size());
+  return secret;
+}
 
 std::string ExpiresText(std::chrono::seconds s) {
   if (s.count() <= 0) return "";
@@ -31,7 +67,57 @@ Status CheckToken(client::Client& api) {
   return Ok();
 }
 
-Status Login(Context& ctx, const LoginOptions& o) {
+// signet login --identity-id ID --oidc-token-file F: OIDC auth of a machine identity.
+Status OidcLogin(Context& ctx, LoginOptions o) {
+  if (!o.email.empty() || !o.client_id.empty() || o.password_stdin || o.client_secret_stdin ||
+      !o.mfa_code.empty() || !o.recovery_code.empty()) {
+    return InvalidArgument("--identity-id (OIDC auth) goes without --email and --client-id");
+  }
+  SIGNET_ASSIGN_OR_RETURN(std::string server, ctx.ServerUrl());
+  SIGNET_ASSIGN_OR_RETURN(std::string ca_cert, ctx.CaCert());
+  SIGNET_ASSIGN_OR_RETURN(SecretBytes jwt, OidcToken(ctx, o));
+  SIGNET_ASSIGN_OR_RETURN(client::Client * api, ctx.AnonymousApi());
+  SIGNET_ASSIGN_OR_RETURN(client::LoginResult r, api->LoginWithOidcToken(o.identity_id, jwt));
+  Config config;
+  config.server_url = server;
+  config.ca_cert_path = ca_cert;
+  config.token = std::move(r.access_token);
+  config.principal_type = "identity";
+  config.principal_name = o.identity_id;
+  SIGNET_TRY(ctx.Save(config));
+  SIGNET_ASSIGN_OR_RETURN(std::string path, ctx.ConfigFile());
+  api::JsonObject summary{{"serverUrl", server},
+                          {"configFile", path},
+                          {"principal", api::JsonObject{{"type", "identity"}, {"name", o.identity_id}}},
+                          {"authMethod", "oidc-auth"},
+                          {"expiresIn", r.expires_in.count()}};
+  ctx.Show(summary, [&](const api::JsonValue&) {
+    ctx.out() << "Logged in to " << server << " as machine identity " << o.identity_id
+              << " (OIDC auth); the token expires in " << ExpiresText(r.expires_in) << ".\n";
+  });
+  return Ok();
+}
+
+Status Login(Context& ctx, const LoginOptions& o_in) {
+  LoginOptions o = o_in;
+  auto env_set = [&ctx](const char* name) {
+    auto v = ctx.env()(name);
+    return v && !v->empty();
+  };
+  const bool oidc_token_given = !o.oidc_token_file.empty() || env_set("SIGNET_OIDC_TOKEN") ||
+                                env_set("INFISICAL_OIDC_AUTH_JWT");
+  if (o.identity_id.empty() && o.email.empty() && o.client_id.empty() && oidc_token_given) {
+    for (const char* name : {"SIGNET_IDENTITY_ID", "INFISICAL_MACHINE_IDENTITY_ID"}) {
+      if (auto env = ctx.env()(name); env && !env->empty()) {
+        o.identity_id = *env;
+        break;
+      }
+    }
+    if (o.identity_id.empty()) {
+      return InvalidArgument("an OIDC token needs --identity-id (or SIGNET_IDENTITY_ID)");
+    }
+  }
+  if (!o.identity_id.empty()) return OidcLogin(ctx, o);
   const bool user = !o.email.empty();
   const bool machine = !o.client_id.empty();
   if (user && machine) return InvalidArgument("give either --email or --client-id, not both");
@@ -191,6 +277,7 @@ void AddAuthCommands(CLI::App& app, Context& ctx) {
       "Log in and keep the server URL and token in the config file (mode 0600).\n"
       "User:             signet login --server URL --email E --password-stdin < password.txt\n"
       "Machine identity: signet login --server URL --client-id ID --client-secret-stdin\n"
+      "CI job (OIDC):    signet login --server URL --identity-id ID --oidc-token-file F\n"
       "Existing token:   SIGNET_TOKEN=... signet login --server URL");
   login->add_option("--email", o->email, "User e-mail address");
   login->add_flag("--password-stdin", o->password_stdin, "Read the password from standard input");
@@ -202,6 +289,11 @@ void AddAuthCommands(CLI::App& app, Context& ctx) {
   login->add_option("--client-id", o->client_id, "Machine identity client id (Universal Auth)");
   login->add_flag("--client-secret-stdin", o->client_secret_stdin,
                   "Read the client secret from standard input");
+  login->add_option("--identity-id,--identity", o->identity_id,
+                    "Machine identity id (OIDC auth; or SIGNET_IDENTITY_ID)");
+  login->add_option("--oidc-token-file", o->oidc_token_file,
+                    "File with the CI job's OIDC identity token, - for standard input (or "
+                    "SIGNET_OIDC_TOKEN)");
   OnRun(login, ctx, [&ctx, o] { return Login(ctx, *o); });
 
   CLI::App* logout = app.add_subcommand("logout", "Revoke the token and forget it");

@@ -169,6 +169,16 @@ Result<LoginResult> Client::LoginWithClientSecret(std::string_view client_id,
   return r;
 }
 
+Result<LoginResult> Client::LoginWithOidcToken(std::string_view identity_id, const SecretBytes& jwt) {
+  api::JsonValue body = api::JsonObject{{"identityId", identity_id}, {"jwt", jwt.string_view()}};
+  auto reply = Call(HttpMethod::kPost, "/api/v1/auth/oidc-auth/login", body);
+  WipeField(body, "jwt");
+  if (!reply) return tl::unexpected(reply.error());
+  SIGNET_ASSIGN_OR_RETURN(LoginResult r, DecodeLogin(*reply));
+  SetToken(r.access_token);
+  return r;
+}
+
 Status Client::Logout() {
   SIGNET_TRY(Call(HttpMethod::kPost, "/api/v1/auth/logout", api::JsonValue(api::JsonObject{})));
   SetToken(SecretBytes());

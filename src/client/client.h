@@ -151,6 +151,10 @@ class Client {
   // POST /api/v1/auth/universal-auth/login; on success the client uses the new token.
   [[nodiscard]] Result<LoginResult> LoginWithClientSecret(std::string_view client_id,
                                                           const SecretBytes& client_secret);
+  // POST /api/v1/auth/oidc-auth/login with a workload's OIDC identity token (a JWT); on
+  // success the client uses the new token.
+  [[nodiscard]] Result<LoginResult> LoginWithOidcToken(std::string_view identity_id,
+                                                       const SecretBytes& jwt);
   // POST /api/v1/auth/logout (revokes the current token), then forgets the token.
   [[nodiscard]] Status Logout();
 

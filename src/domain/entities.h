@@ -9,6 +9,7 @@
 // threads as long as no thread mutates a shared instance.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -94,6 +95,24 @@ struct ClientSecret {
   bool operator==(const ClientSecret&) const = default;
 };
 
+// An identity's OIDC auth method (Infisical's identityOidcAuth; docs/ci-identities.md): which
+// tokens of which issuer may log in as the identity. One per identity; the key is identity_id.
+struct OidcAuth {
+  std::string identity_id;
+  std::string discovery_url;    // the issuer's URL (…/.well-known/openid-configuration added)
+  std::string bound_issuer;     // `iss` must equal it
+  std::string bound_audiences;  // comma-separated; `aud` must hold one of them
+  std::map<std::string, std::string> bound_claims;  // claim → comma-separated exact values or globs
+  std::string bound_subject;    // a glob `sub` must match; empty: any
+  std::string ca_cert;          // PEM certificates trusted for the discovery URL; empty: the system's
+  std::string jwks;             // an inline JSON Web Key Set (air-gapped); empty: from discovery
+  Millis access_token_ttl{0};
+  Millis access_token_max_ttl{0};
+  TimePoint created_at;
+  TimePoint updated_at;
+  bool operator==(const OidcAuth&) const = default;
+};
+
 struct AccessToken {
   std::string token_hash;  // lower-case hex SHA-256 of the bearer token; the key of the row
   PrincipalType principal_type = PrincipalType::kUser;
@@ -105,6 +124,9 @@ struct AccessToken {
   // factor, good only for POST /api/v1/auth/mfa/verify.
   std::string purpose = "session";
   bool mfa = false;  // the session passed a second factor
+  // What the login proved beyond the principal: for an OIDC login the claims that matched
+  // (JSON object text, e.g. {"iss":…,"sub":…,"repository":…}); empty otherwise.
+  std::string auth_claims{};
   bool operator==(const AccessToken&) const = default;
 };
 

@@ -20,6 +20,14 @@ Status Service::AppendAudit(store::Tx& tx, const domain::Principal* actor, const
   in.target_type = e.target_type;
   in.target_id = e.target_id;
   in.details_json = e.details_json;
+  if (actor != nullptr && !actor->auth_claims.empty()) {
+    // The session's OIDC claims go with everything it does ({…} → {…,"actorClaims":{…}}).
+    const std::size_t close = in.details_json.rfind('}');
+    if (close != std::string::npos) {
+      const bool empty = in.details_json.find_first_not_of(" \t\n{", 0) == close;
+      in.details_json.insert(close, std::string(empty ? "" : ",") + "\"actorClaims\":" + actor->auth_claims);
+    }
+  }
   return d_.audit.Append(tx, in, d_.clock.Now());
 }
 

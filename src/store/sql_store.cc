@@ -92,6 +92,14 @@ class SqlTx final : public Tx {
   }
   Status DeleteClientSecret(Key id) override { return Delete(ClientSecrets(), id); }
 
+  // ---- OIDC auth of identities ----
+  Status InsertOidcAuth(const domain::OidcAuth& a) override { return Insert(OidcAuths(), a); }
+  Result<domain::OidcAuth> GetOidcAuth(Key identity_id) override {
+    return Get(OidcAuths(), identity_id);
+  }
+  Status UpdateOidcAuth(const domain::OidcAuth& a) override { return Update(OidcAuths(), a); }
+  Status DeleteOidcAuth(Key identity_id) override { return Delete(OidcAuths(), identity_id); }
+
   // ---- Access tokens ----
   Status InsertAccessToken(const AccessToken& t) override { return Insert(AccessTokens(), t); }
   Result<AccessToken> GetAccessToken(Key token_hash) override {

@@ -318,12 +318,33 @@ CREATE TABLE timestamp_authorities (
   UNIQUE (project_id, name)
 ) STRICT;
 CREATE INDEX timestamp_authorities_by_ca ON timestamp_authorities(ca_id);
+
+// 4: OIDC auth for machine identities (docs/ci-identities.md); the claims an OIDC login
+// matched, kept with the access token it issued (JSON object text, '' for other logins).
+constexpr const char* kOidcAuth = R"sql(
+CREATE TABLE identity_oidc_auths (
+  identity_id TEXT PRIMARY KEY REFERENCES identities(id) ON DELETE CASCADE,
+  discovery_url TEXT NOT NULL,
+  bound_issuer TEXT NOT NULL,
+  bound_audiences TEXT NOT NULL,
+  bound_claims TEXT NOT NULL,
+  bound_subject TEXT NOT NULL,
+  ca_cert TEXT NOT NULL,
+  jwks TEXT NOT NULL,
+  access_token_ttl INTEGER NOT NULL,
+  access_token_max_ttl INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) STRICT;
+
+ALTER TABLE access_tokens ADD COLUMN auth_claims TEXT NOT NULL DEFAULT '';
 )sql";
 
-constexpr std::array<sql::Migration, 3> kMigrations{{
+constexpr std::array<sql::Migration, 4> kMigrations{{
     {1, kInit},
     {2, kMfa},
     {3, kTimestampAuthorities},
+    {4, kOidcAuth},
 }};
 
 }  // namespace

@@ -142,6 +142,13 @@ class Tx {
   [[nodiscard]] virtual Status RevokeClientSecret(std::string_view id) = 0;
   [[nodiscard]] virtual Status DeleteClientSecret(std::string_view id) = 0;
 
+  // ---- OIDC auth of machine identities (one per identity, keyed by identity id; deleted
+  // with the identity) ----
+  [[nodiscard]] virtual Status InsertOidcAuth(const domain::OidcAuth& auth) = 0;
+  [[nodiscard]] virtual Result<domain::OidcAuth> GetOidcAuth(std::string_view identity_id) = 0;
+  [[nodiscard]] virtual Status UpdateOidcAuth(const domain::OidcAuth& auth) = 0;
+  [[nodiscard]] virtual Status DeleteOidcAuth(std::string_view identity_id) = 0;
+
   // ---- Access tokens (keyed by token hash) ----
   [[nodiscard]] virtual Status InsertAccessToken(const domain::AccessToken& token) = 0;
   [[nodiscard]] virtual Result<domain::AccessToken> GetAccessToken(std::string_view token_hash) = 0;

@@ -9,6 +9,9 @@ namespace signet::store::sql {
 // ---- Lists and structs are stored as JSON text (store/text_codec.h) ----
 
 void Bind(Statement& s, const std::vector<std::string>& v) { s.BindText(EncodeStringList(v)); }
+void Bind(Statement& s, const std::map<std::string, std::string>& v) {
+  s.BindText(EncodeStringMap(v));
+}
 void Bind(Statement& s, const std::vector<domain::PolicyStep>& v) {
   s.BindText(EncodePolicySteps(v));
 }
@@ -16,6 +19,10 @@ void Bind(Statement& s, const domain::SigningPolicy& v) { s.BindText(EncodePolic
 
 Status Read(const Row& r, int c, std::vector<std::string>& v) {
   SIGNET_ASSIGN_OR_RETURN(v, DecodeStringList(r.Text(c)));
+  return Ok();
+}
+Status Read(const Row& r, int c, std::map<std::string, std::string>& v) {
+  SIGNET_ASSIGN_OR_RETURN(v, DecodeStringMap(r.Text(c)));
   return Ok();
 }
 Status Read(const Row& r, int c, std::vector<domain::PolicyStep>& v) {
@@ -122,11 +129,24 @@ const Table<ClientSecret>& ClientSecrets() {
           .MissingReference("identity '{identity_id}' does not exist");
   return t;
 }
+const Table<domain::OidcAuth>& OidcAuths() {
+  static const Table<domain::OidcAuth> t =
+      Make<domain::OidcAuth>("OIDC auth", "identity_oidc_auths", COL(identity_id),
+                             COL(discovery_url), COL(bound_issuer), COL(bound_audiences),
+                             COL(bound_claims), COL(bound_subject), COL(ca_cert), COL(jwks),
+                             COL(access_token_ttl), COL(access_token_max_ttl), COL(created_at),
+                             COL(updated_at))
+          .Unique("identity_oidc_auths_pkey", {"identity_id"},
+                  "identity '{identity_id}' already has an OIDC auth method")
+          .MissingReference("identity '{identity_id}' does not exist")
+          .Unordered();
+  return t;
+}
 const Table<AccessToken>& AccessTokens() {
   static const Table<AccessToken> t =
       Make<AccessToken>("access token", "access_tokens", COL(token_hash), COL(principal_type),
                         COL(principal_id), COL(created_at), COL(expires_at), COL(revoked),
-                        COL(purpose), COL(mfa))
+                        COL(purpose), COL(mfa), COL(auth_claims))
           .Unordered();
   return t;
 }
@@ -310,7 +330,8 @@ std::vector<const TableInfo*> AllTables() {
   return {&Users(),       &Identities(),  &ClientSecrets(), &AccessTokens(), &UserMfas(), &Projects(),
           &Memberships(), &Cas(),         &Certificates(),  &Signers(),      &SignerMembers(),
           &Policies(),    &Requests(),    &Approvals(),     &Grants(),       &Operations(),
-          &KeyBlobs(),    &AuditEvents(), &Settings(),      &TimestampAuthorities()};
+          &KeyBlobs(),    &AuditEvents(), &Settings(),      &TimestampAuthorities(),
+          &OidcAuths()};
 }
 
 }  // namespace signet::store::sql

@@ -165,6 +165,7 @@ const Table<domain::Identity>& Identities();
 const Table<domain::ClientSecret>& ClientSecrets();
 const Table<domain::AccessToken>& AccessTokens();
 const Table<domain::UserMfa>& UserMfas();
+const Table<domain::OidcAuth>& OidcAuths();
 const Table<domain::Project>& Projects();
 const Table<domain::ProjectMembership>& Memberships();
 const Table<domain::CertificateAuthority>& Cas();

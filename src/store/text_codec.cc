@@ -115,6 +115,20 @@ class Reader {
     return Ok();
   }
 
+  // An object with any keys, each value a string: `field(key, value)` takes each pair.
+  Status StringMap(const std::function<Status(std::string, std::string)>& field) {
+    if (!Consume("{")) return Fail("expected an object");
+    if (Consume("}")) return Ok();
+    do {
+      SIGNET_ASSIGN_OR_RETURN(std::string key, String());
+      if (!Consume(":")) return Fail("expected ':'");
+      SIGNET_ASSIGN_OR_RETURN(std::string value, String());
+      SIGNET_TRY(field(std::move(key), std::move(value)));
+    } while (Consume(","));
+    if (!Consume("}")) return Fail("expected ',' or '}'");
+    return Ok();
+  }
+
  private:
   static constexpr int kMaxDepth = 16;
 
@@ -240,6 +254,24 @@ std::string EncodeStringList(const std::vector<std::string>& items) {
 
 Result<std::vector<std::string>> DecodeStringList(std::string_view text) {
   return Reader(text).Document<std::vector<std::string>>(ReadStringList);
+}
+
+std::string EncodeStringMap(const std::map<std::string, std::string>& items) {
+  JsonWriter w;
+  for (const auto& [key, value] : items) w.Add(key, value);
+  return w.Finish();
+}
+
+Result<std::map<std::string, std::string>> DecodeStringMap(std::string_view text) {
+  return Reader(text).Document<std::map<std::string, std::string>>(
+      [](Reader& r) -> Result<std::map<std::string, std::string>> {
+        std::map<std::string, std::string> out;
+        SIGNET_TRY(r.StringMap([&](std::string key, std::string value) -> Status {
+          out[std::move(key)] = std::move(value);
+          return Ok();
+        }));
+        return out;
+      });
 }
 
 std::string EncodePolicySteps(const std::vector<domain::PolicyStep>& steps) {

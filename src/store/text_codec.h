@@ -4,6 +4,7 @@
 // operators can read it with the database's own JSON functions (SQLite json_each, PostgreSQL
 // jsonb). Shared by every backend; pure functions, thread-safe.
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +17,10 @@ namespace signet::store {
 // ["a","b"]
 std::string EncodeStringList(const std::vector<std::string>& items);
 [[nodiscard]] Result<std::vector<std::string>> DecodeStringList(std::string_view text);
+
+// {"name":"value",…}
+std::string EncodeStringMap(const std::map<std::string, std::string>& items);
+[[nodiscard]] Result<std::map<std::string, std::string>> DecodeStringMap(std::string_view text);
 
 // [{"name":"…","requiredApprovals":1,"approverUserIds":["…"]}]
 std::string EncodePolicySteps(const std::vector<domain::PolicyStep>& steps);

@@ -81,6 +81,43 @@ describe('console management screens', { timeout: 600_000 }, () => {
     state.identity = (await api.ok('GET', '/api/v1/identities?limit=100')).identities.find((i) => i.name === 'ci-release');
   });
 
+  step('a machine identity gets OIDC auth: attached, refused with the field named, changed, removed', async () => {
+    const { page } = ui;
+    const path = `/api/v1/auth/oidc-auth/identities/${state.identity.id}`;
+    await page.goto(`${server.url}/admin/identities`);
+    const row = page.getByRole('row').filter({ hasText: 'ci-release' });
+    await row.getByRole('button', { name: 'OIDC auth' }).click();
+    const dialog = page.getByRole('dialog', { name: 'OIDC auth for ci-release' });
+    await dialog.getByLabel('Bound audiences').fill('https://signet.example.com');
+    await dialog.getByLabel('Bound claims').fill('repository=octo-org/app\nref=refs/tags/v*');
+    // Plain http to a host that is not loopback: the server's refusal shows under the URL.
+    await dialog.getByLabel('Discovery URL').fill('http://issuer.example.com');
+    await dialog.getByRole('button', { name: 'Attach OIDC auth' }).click();
+    await dialog.getByText('must use https').waitFor();
+    assert.equal((await api.call('GET', path)).status, 404);
+    await dialog.getByLabel('Discovery URL').fill('https://token.actions.githubusercontent.com');
+    await dialog.getByRole('button', { name: 'Attach OIDC auth' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    let saved = (await api.ok('GET', path)).identityOidcAuth;
+    assert.equal(saved.boundIssuer, 'https://token.actions.githubusercontent.com');
+    assert.deepEqual(saved.boundClaims, { repository: 'octo-org/app', ref: 'refs/tags/v*' });
+    assert.equal(saved.accessTokenTTL, 3600);
+
+    await row.getByRole('button', { name: 'OIDC auth' }).click();
+    await dialog.getByLabel('Bound subject').waitFor();
+    assert.equal(await dialog.getByLabel('Bound claims').inputValue(), 'ref=refs/tags/v*\nrepository=octo-org/app');
+    await dialog.getByLabel('Access token TTL (seconds)').fill('600');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    saved = (await api.ok('GET', path)).identityOidcAuth;
+    assert.equal(saved.accessTokenTTL, 600);
+
+    await row.getByRole('button', { name: 'OIDC auth' }).click();
+    await dialog.getByRole('button', { name: 'Remove OIDC auth' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    assert.equal((await api.call('GET', path)).status, 404);
+  });
+
   step('members: add a machine identity, change its role, remove it', async () => {
     const { page } = ui;
     await page.goto(`${server.url}/signers/${state.signer.id}/members`);

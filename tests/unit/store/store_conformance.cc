@@ -153,6 +153,52 @@ TEST_P(StoreConformanceTest, IdentitiesAndClientSecrets) {
   ASSERT_OK(tx->Commit());
 }
 
+TEST_P(StoreConformanceTest, OidcAuthOfIdentities) {
+  domain::Identity ci = MakeIdentity("ci");
+  domain::OidcAuth auth;
+  auth.identity_id = ci.id;
+  auth.discovery_url = "https://token.actions.githubusercontent.com";
+  auth.bound_issuer = "https://token.actions.githubusercontent.com";
+  auth.bound_audiences = "signet, https://github.com/octo";
+  auth.bound_claims = {{"repository", "octo/app"}, {"ref", "refs/heads/*, refs/tags/v\"*\""}};
+  auth.bound_subject = "repo:octo/app:*";
+  auth.access_token_ttl = std::chrono::minutes(10);
+  auth.access_token_max_ttl = std::chrono::hours(1);
+  auth.created_at = T(1);
+  auth.updated_at = T(1);
+  ASSERT_OK_AND_ASSIGN(auto tx, store().BeginWrite());
+  ASSERT_OK(tx->InsertIdentity(ci));
+  EXPECT_ERROR(tx->GetOidcAuth(ci.id), ErrorCode::kNotFound);
+  ASSERT_OK(tx->InsertOidcAuth(auth));
+  ASSERT_OK_AND_ASSIGN(auto got, tx->GetOidcAuth(ci.id));
+  EXPECT_EQ(got, auth);
+
+  auth.bound_claims.clear();
+  auth.discovery_url.clear();
+  auth.jwks = R"({"keys":[]})";
+  auth.ca_cert = "-----BEGIN CERTIFICATE-----\n…";
+  auth.updated_at = T(5);
+  ASSERT_OK(tx->UpdateOidcAuth(auth));
+  ASSERT_OK_AND_ASSIGN(got, tx->GetOidcAuth(ci.id));
+  EXPECT_EQ(got, auth);
+
+  domain::OidcAuth orphan = auth;
+  orphan.identity_id = NewUuid();
+  EXPECT_ERROR(tx->InsertOidcAuth(orphan), ErrorCode::kFailedPrecondition);
+  auto twice = tx->InsertOidcAuth(auth);
+  EXPECT_ERROR(twice, ErrorCode::kAlreadyExists);
+  EXPECT_EQ(ErrorMessage(twice), "identity '" + ci.id + "' already has an OIDC auth method");
+  EXPECT_ERROR(tx->UpdateOidcAuth(orphan), ErrorCode::kNotFound);
+  EXPECT_ERROR(tx->DeleteOidcAuth(orphan.identity_id), ErrorCode::kNotFound);
+
+  ASSERT_OK(tx->DeleteOidcAuth(ci.id));
+  EXPECT_ERROR(tx->GetOidcAuth(ci.id), ErrorCode::kNotFound);
+  ASSERT_OK(tx->InsertOidcAuth(auth));
+  ASSERT_OK(tx->DeleteIdentity(ci.id));  // cascades to its OIDC auth
+  EXPECT_ERROR(tx->GetOidcAuth(ci.id), ErrorCode::kNotFound);
+  ASSERT_OK(tx->Commit());
+}
+
 TEST_P(StoreConformanceTest, AccessTokens) {
   const std::string user_id = NewUuid();
   domain::AccessToken live{
@@ -160,10 +206,13 @@ TEST_P(StoreConformanceTest, AccessTokens) {
   domain::AccessToken old{std::string(64, '2'), PrincipalType::kUser, user_id, T(), T(-1), false};
   domain::AccessToken machine{
       std::string(64, '3'), PrincipalType::kIdentity, NewUuid(), T(), T(5000), false};
+  machine.auth_claims = R"({"iss":"https://issuer.example","sub":"repo:octo/app:ref:refs/heads/main"})";
   ASSERT_OK_AND_ASSIGN(auto tx, store().BeginWrite());
   ASSERT_OK(tx->InsertAccessToken(live));
   ASSERT_OK(tx->InsertAccessToken(old));
   ASSERT_OK(tx->InsertAccessToken(machine));
+  ASSERT_OK_AND_ASSIGN(auto read_back, tx->GetAccessToken(machine.token_hash));
+  EXPECT_EQ(read_back, machine);
   EXPECT_ERROR(tx->InsertAccessToken(live), ErrorCode::kAlreadyExists);
 
   ASSERT_OK_AND_ASSIGN(auto got, tx->GetAccessToken(live.token_hash));

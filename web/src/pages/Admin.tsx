@@ -1,13 +1,13 @@
 // Admin (org admins): users, machine identities (a new client secret is shown once, with a
 // copy button), projects and their memberships.
 import { useState } from 'preact/hooks';
-import { del, get, listAll, patch, post } from '../api/client';
+import { ApiError, del, get, listAll, patch, post } from '../api/client';
 import { P } from '../api/lookups';
 import type { Identity, Membership, Project, User } from '../api/types';
 import { useApp } from '../app/state';
 import { ConfirmDialog, Dialog } from '../components/dialog';
 import { Empty, ErrorNotice, Notice, Spinner, toast } from '../components/feedback';
-import { Segmented, SelectField, TextField } from '../components/forms';
+import { Segmented, SelectField, TextAreaField, TextField } from '../components/forms';
 import { PrincipalPicker } from '../components/PrincipalPicker';
 import { CopyButton, DataTable, PageHeader, TabLinks } from '../components/widgets';
 import { placeError, type PlacedError } from '../lib/errors';
@@ -237,6 +237,7 @@ function IdentitiesTab() {
   const identities = useLoad(() => listAll<Identity>(P.identities, 'identities'), []);
   const [creating, setCreating] = useState(false);
   const [secretFor, setSecretFor] = useState<Identity | null>(null);
+  const [oidcFor, setOidcFor] = useState<Identity | null>(null);
   const [deleting, setDeleting] = useState<Identity | null>(null);
   const reload = () => {
     identities.reload();
@@ -273,6 +274,9 @@ function IdentitiesTab() {
                 <button type="button" class="btn btn-ghost btn-sm" onClick={() => setSecretFor(i)}>
                   New client secret
                 </button>
+                <button type="button" class="btn btn-ghost btn-sm" onClick={() => setOidcFor(i)}>
+                  OIDC auth
+                </button>
                 <button type="button" class="btn btn-ghost danger btn-sm" onClick={() => setDeleting(i)}>
                   Delete
                 </button>
@@ -297,6 +301,7 @@ function IdentitiesTab() {
         />
       )}
       {secretFor && <ClientSecretDialog identity={secretFor} onClose={() => setSecretFor(null)} />}
+      {oidcFor && <OidcAuthDialog identity={oidcFor} onClose={() => setOidcFor(null)} />}
       {deleting && (
         <ConfirmDialog
           title={`Delete ${deleting.name}?`}
@@ -314,6 +319,121 @@ function IdentitiesTab() {
         </ConfirmDialog>
       )}
     </div>
+  );
+}
+
+// An identity's OIDC auth method (docs/ci-identities.md): CI jobs log in with their OIDC
+// identity token instead of a client secret.
+interface OidcAuth {
+  identityId: string;
+  oidcDiscoveryUrl: string;
+  boundIssuer: string;
+  boundAudiences: string;
+  boundClaims: Record<string, string>;
+  boundSubject: string;
+  accessTokenTTL: number;
+}
+
+// "name=value" lines ↔ boundClaims.
+function claimsText(claims: Record<string, string>): string {
+  return Object.entries(claims)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('\n');
+}
+function parseClaims(text: string): Record<string, string> | string {
+  const out: Record<string, string> = {};
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line) continue;
+    const eq = line.indexOf('=');
+    if (eq <= 0) return `"${line}" is not claim=value`;
+    out[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+function OidcAuthDialog(p: { identity: Identity; onClose: () => void }) {
+  const path = `/api/v1/auth/oidc-auth/identities/${p.identity.id}`;
+  const [form, setForm] = useState<{ url: string; issuer: string; audiences: string; subject: string; claims: string; ttl: string } | null>(null);
+  const [exists, setExists] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<PlacedError | null>(null);
+  const current = useLoad(async (signal) => {
+    try {
+      const a = (await get<{ identityOidcAuth: OidcAuth }>(path, undefined, signal)).identityOidcAuth;
+      setExists(true);
+      setForm({ url: a.oidcDiscoveryUrl, issuer: a.boundIssuer, audiences: a.boundAudiences, subject: a.boundSubject, claims: claimsText(a.boundClaims), ttl: String(a.accessTokenTTL) });
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status !== 404) throw e;
+      setForm({ url: 'https://token.actions.githubusercontent.com', issuer: 'https://token.actions.githubusercontent.com', audiences: window.location.origin, subject: '', claims: 'repository=', ttl: '3600' });
+    }
+    return true;
+  }, [path]);
+  const set = (k: keyof NonNullable<typeof form>) => (v: string) => setForm((f) => (f ? { ...f, [k]: v } : f));
+  const save = async () => {
+    if (!form) return;
+    const claims = parseClaims(form.claims);
+    if (typeof claims === 'string') return setError({ field: 'claims', message: claims });
+    setBusy(true);
+    setError(null);
+    try {
+      const body = { oidcDiscoveryUrl: form.url.trim(), boundIssuer: form.issuer.trim(), boundAudiences: form.audiences, boundSubject: form.subject.trim(), boundClaims: claims, accessTokenTTL: Number(form.ttl) };
+      await (exists ? patch(path, body) : post(path, body));
+      toast(`OIDC auth of ${p.identity.name} saved`);
+      p.onClose();
+    } catch (e) {
+      setError(placeError(e, { url: ['oidcDiscoveryUrl'], issuer: ['boundIssuer'], audiences: ['boundAudiences'], subject: ['boundSubject'], claims: ['boundClaims'], ttl: ['accessTokenTTL', 'accessTokenMaxTTL'] }));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const remove = async () => {
+    setBusy(true);
+    try {
+      await del(path);
+      toast(`OIDC auth of ${p.identity.name} removed`);
+      p.onClose();
+    } catch (e) {
+      setError(placeError(e, {}));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const err = (k: string) => (error?.field === k ? error.message : null);
+  return (
+    <Dialog
+      title={`OIDC auth for ${p.identity.name}`}
+      wide
+      onClose={p.onClose}
+      onSubmit={save}
+      footer={
+        <>
+          {exists && (
+            <button type="button" class="btn btn-ghost danger" disabled={busy} onClick={remove}>
+              Remove OIDC auth
+            </button>
+          )}
+          <Submit busy={busy} label={exists ? 'Save' : 'Attach OIDC auth'} onClose={p.onClose} />
+        </>
+      }
+    >
+      {current.loading && <Spinner />}
+      <ErrorNotice error={current.error} />
+      {error && !error.field && <Notice kind="error">{error.message}</Notice>}
+      {form && (
+        <>
+          <p class="muted small">
+            CI jobs log in with their OIDC identity token (<code>signet login --identity-id {p.identity.id} --oidc-token-file FILE</code>); no secret is stored.
+          </p>
+          <TextField label="Discovery URL" value={form.url} onInput={set('url')} mono error={err('url')} hint="The issuer's URL; https, or http to loopback." />
+          <TextField label="Bound issuer" value={form.issuer} onInput={set('issuer')} mono error={err('issuer')} hint="The token's iss, exactly." />
+          <TextField label="Bound audiences" value={form.audiences} onInput={set('audiences')} mono error={err('audiences')} hint="Comma-separated; the token's aud must be one of them." />
+          <TextField label="Bound subject" optional value={form.subject} onInput={set('subject')} mono error={err('subject')} hint="A glob, e.g. repo:octo-org/app:ref:refs/tags/v*" />
+          <TextAreaField label="Bound claims" value={form.claims} onInput={set('claims')} mono rows={4} error={err('claims')} placeholder={'repository=octo-org/app\nref=refs/heads/main, refs/tags/v*'} />
+          <TextField label="Access token TTL (seconds)" type="number" min={1} max={86400} value={form.ttl} onInput={set('ttl')} error={err('ttl')} />
+        </>
+      )}
+    </Dialog>
   );
 }
 
