@@ -87,6 +87,9 @@ void AddFlags(CLI::App& app, Flags& f) {
   app.add_option("--max-connections", f.max_connections,
                  "Connections served at once; more wait in the listen queue (0: from the open-file limit)")
       ->check(CLI::Range(0, 1000000));
+  app.add_option("--max-batch-items", f.max_batch_items,
+                 "Items one sign-batch request may carry (each signed and recorded)")
+      ->capture_default_str()->check(CLI::Range(1, 100000));
 }
 
 Result<Config> BuildConfig(const Flags& f) {
@@ -101,6 +104,7 @@ Result<Config> BuildConfig(const Flags& f) {
   c.server.worker_threads = f.worker_threads > 0 ? f.worker_threads : std::min(32, 16 * cores);
   c.server.allow_insecure_http = f.insecure_http;
   c.server.max_connections = f.max_connections;
+  c.max_batch_items = f.max_batch_items;
   c.auth.request_rate = f.rate_limit;
   c.auth.request_burst = f.rate_limit_burst > 0 ? f.rate_limit_burst : 2 * f.rate_limit;
   c.auth.throttle.free_failures = f.login_free_failures;

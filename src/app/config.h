@@ -38,6 +38,7 @@ struct Flags {
   std::string login_lockout = "15m";
   int login_ip_failures = 50;
   int max_connections = 0;        // 0: from the open-file limit
+  int max_batch_items = 1000;     // items one POST …/sign-batch may carry
 };
 
 struct Config {
@@ -52,6 +53,7 @@ struct Config {
   std::string port_file;
   std::string sqlite_sync;
   int db_pool = 0;            // PostgreSQL pool size (resolved, > 0)
+  int max_batch_items = 1000;
   bool claim_node_id = true;  // PostgreSQL: hold node_id while running (false for audit verify)
 };
 

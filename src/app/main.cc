@@ -100,7 +100,9 @@ int Serve(const Config& config) {
   Runtime& r = **rt;
   Metrics metrics;
   auth::Authenticator authenticator(*r.store, r.clock, config.auth);
-  service::Service svc(service::Deps{*r.store, *r.keys, *r.audit, authenticator, r.clock, &metrics});
+  service::Deps deps{*r.store, *r.keys, *r.audit, authenticator, r.clock, &metrics};
+  deps.max_batch_items = static_cast<std::size_t>(config.max_batch_items);
+  service::Service svc(deps);
   if (auto s = svc.EnsureDefaultProject(); !s) {
     std::fprintf(stderr, "signetd: cannot create the default project: %s\n", s.error().message.c_str());
     return 1;

@@ -185,6 +185,21 @@ struct SignResult {
   std::string signer_id;
 };
 
+// One item's outcome in a batch (POST …/sign-batch): a signature, or the refusal that was
+// recorded for it. Every item has its operation record.
+struct SignBatchItemResult {
+  std::string operation_id;
+  domain::OperationStatus status = domain::OperationStatus::kSuccess;
+  std::string signing_algorithm;  // as sent (the item's, else the batch's)
+  Bytes signature;                // success only
+  std::optional<Error> error;     // the refusal, when not a success
+};
+
+struct SignBatchResult {
+  std::string signer_id;
+  std::vector<SignBatchItemResult> items;  // in the order sent
+};
+
 struct CertificateBundle {
   std::string certificate_pem;
   std::string certificate_chain_pem;
@@ -290,6 +305,8 @@ struct Deps {
   Millis token_ttl = std::chrono::hours(8);
   // How long this node may reuse what it read about a signer for signing (signer_cache.h).
   Millis cache_ttl = std::chrono::milliseconds(500);
+  // The most items one POST …/sign-batch may carry (--max-batch-items).
+  std::size_t max_batch_items = 1000;
 };
 
 class Service {
@@ -419,6 +436,21 @@ class Service {
   // `done` must be quick and must not block.
   using SignDone = std::function<void(Result<SignResult>)>;
   void Sign(const Caller& c, const std::string& signer_id, const SignInput& in, SignDone done);
+
+  // Signs 1 to max_batch_items() items with one signer (SPEC-like description in
+  // docs/batch-signing.md): one read of the signer, the caller's rights and the policy for
+  // the whole batch; then one operation record (and audit event) per item, all in one
+  // group-committed transaction before `done`, each approved item using its grant once (so a
+  // grant with 3 signings left signs the first 3 approved items and the rest are recorded as
+  // denied). A bad item (undecodable data, unknown algorithm, wrong key type or digest
+  // length) fails the whole batch with InvalidArgument naming `items[i]`, and nothing is
+  // recorded. A refusal of the whole batch (the caller may not sign, the signer is disabled,
+  // its certificate is unusable) is recorded for every item, then answered as the error.
+  // `done` is called like Sign's.
+  using SignBatchDone = std::function<void(Result<SignBatchResult>)>;
+  void SignBatch(const Caller& c, const std::string& signer_id, std::vector<SignInput> items,
+                 SignBatchDone done);
+  std::size_t max_batch_items() const { return d_.max_batch_items; }
 
   // ---- Infisical's per-signer routes (SPEC §10), written on the rules above ----
   // The signer's policy (absent: none). Anyone who may read the signer.
@@ -606,6 +638,12 @@ class Service {
   Result<SigningRequestView> ActOnSigningRequest(const Caller& c, const std::string& id,
                                                  RequestAction action, const std::string& comment);
   struct SignAttempt;
+  struct BatchAttempt;
+  // What refuses every attempt on the signer by this caller now (no sign right, disabled
+  // signer, unusable certificate): the status to record and the error; nullopt when none.
+  std::optional<std::pair<domain::OperationStatus, Error>> SignerRefusal(const Caller& c,
+                                                                        const SignerSnapshot& v,
+                                                                        TimePoint now) const;
   // The signer, the caller's roles on it and its certificate: cached, else read (404 unless
   // the caller may read the signer).
   Result<std::shared_ptr<const SignerSnapshot>> SignerFor(const domain::Principal& p,
