@@ -5,6 +5,7 @@
 // Thread-safe: handlers on the worker pool call it concurrently.
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -314,7 +315,10 @@ class Service {
   explicit Service(Deps deps)
       : d_(deps),
         signer_cache_(deps.clock, deps.cache_ttl),
-        commits_(std::make_unique<CommitQueue>(deps.store, deps.metrics)) {}
+        commits_(std::make_unique<CommitQueue>(
+            deps.store, deps.metrics, 512,
+            CommitQueue::Hooks{[this] { last_signed_.clear(); },
+                               [this](store::Tx& tx) { return TouchLastSigned(tx); }})) {}
 
   // ---- start-up ----
   // Creates the `default` project when missing. Idempotent.
@@ -652,17 +656,24 @@ class Service {
   // written (a signature or a refusal). An error means the attempt ends unrecorded.
   Status PrepareSign(const Caller& c, const std::string& signer_id, const SignInput& in,
                      SignAttempt& a);
-  // Writes a sign attempt: counts the grant use (turning the attempt into a denial when the
-  // grant has run out), inserts the operation, moves the signer's lastSignedAt, appends the
-  // audit event.
+  // Writes a sign attempt inside the group commit: counts the grant use (turning the attempt
+  // into a denial when the grant has run out), inserts the operation, appends the audit
+  // event, and notes a success for the signer's lastSignedAt (written once per signer by
+  // TouchLastSigned before the commit).
   Status RecordOperation(store::Tx& tx, const domain::Principal& actor, const domain::Signer& signer,
                          domain::SigningOperation& op);
+
+  // Moves each signer's lastSignedAt once per group commit, to the latest success that the
+  // transaction recorded for it (RecordOperation collects them in last_signed_).
+  Status TouchLastSigned(store::Tx& tx);
 
   Deps d_;
   // The org's MFA requirement as last read (re-read after a second: other nodes may change it).
   std::mutex mfa_requirement_mutex_;
   std::optional<std::pair<MfaRequirement, TimePoint>> mfa_requirement_;  // guarded
-  SignerCache signer_cache_;              // invalidated by every WriteWithAudit
+  SignerCache signer_cache_;  // invalidated by every WriteWithAudit
+  // Signer id → latest success recorded by the group commit under way; committer thread only.
+  std::map<std::string, TimePoint> last_signed_;
   std::unique_ptr<CommitQueue> commits_;  // sign records are group-committed
 };
 

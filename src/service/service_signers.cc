@@ -402,7 +402,8 @@ Status Service::RecordOperation(store::Tx& tx, const domain::Principal& actor,
   op.created_at = d_.clock.Now();
   SIGNET_TRY(tx.InsertOperation(op));
   if (op.status == domain::OperationStatus::kSuccess) {
-    SIGNET_TRY(tx.TouchSignerLastSignedAt(signer.id, op.created_at));
+    auto [it, inserted] = last_signed_.try_emplace(signer.id, op.created_at);
+    if (!inserted && it->second < op.created_at) it->second = op.created_at;
   }
   JsonWriter details;
   details.Add("operationId", op.id).Add("signerName", signer.name)
@@ -413,6 +414,12 @@ Status Service::RecordOperation(store::Tx& tx, const domain::Principal& actor,
   return AppendAudit(tx, &actor,
                      {"sign." + std::string(domain::OperationStatusName(op.status)), "signer",
                       signer.id, details.Finish()});
+}
+
+Status Service::TouchLastSigned(store::Tx& tx) {
+  for (const auto& [signer_id, at] : last_signed_) SIGNET_TRY(tx.TouchSignerLastSignedAt(signer_id, at));
+  last_signed_.clear();
+  return Ok();
 }
 
 // One sign attempt between its checks and its committed record.
