@@ -315,10 +315,17 @@ class Service {
   explicit Service(Deps deps)
       : d_(deps),
         signer_cache_(deps.clock, deps.cache_ttl),
+        commit_audit_(deps.audit),
         commits_(std::make_unique<CommitQueue>(
             deps.store, deps.metrics, 512,
-            CommitQueue::Hooks{[this] { last_signed_.clear(); },
-                               [this](store::Tx& tx) { return TouchLastSigned(tx); }})) {}
+            CommitQueue::Hooks{[this] {
+                                 last_signed_.clear();
+                                 commit_audit_.Reset();
+                               },
+                               [this](store::Tx& tx) -> Status {
+                                 SIGNET_TRY(TouchLastSigned(tx));
+                                 return commit_audit_.Finish(tx);
+                               }})) {}
 
   // ---- start-up ----
   // Creates the `default` project when missing. Idempotent.
@@ -569,6 +576,10 @@ class Service {
   template <class T, class Fn>
   Result<T> WriteWithAudit(const domain::Principal* actor, Fn&& fn);
   Status AppendAudit(store::Tx& tx, const domain::Principal* actor, const AuditEntry& entry);
+  // The same inside the group commit (RecordOperation): through commit_audit_, which reads
+  // the chain head once per transaction and writes it once (CommitQueue hooks).
+  Status AppendCommitAudit(store::Tx& tx, const domain::Principal* actor, const AuditEntry& entry);
+  static audit::AuditEventInput AuditInput(const domain::Principal* actor, const AuditEntry& entry);
 
   // 429 while login attempts for `account` or from `source_ip` are throttled.
   Status ThrottleLogin(const std::string& account, const std::string& source_ip);
@@ -674,6 +685,8 @@ class Service {
   SignerCache signer_cache_;  // invalidated by every WriteWithAudit
   // Signer id → latest success recorded by the group commit under way; committer thread only.
   std::map<std::string, TimePoint> last_signed_;
+  // The audit chain appender of the group commit under way; committer thread only.
+  audit::AuditLog::Appender commit_audit_;
   std::unique_ptr<CommitQueue> commits_;  // sign records are group-committed
 };
 

@@ -7,7 +7,7 @@
 
 namespace signet::service {
 
-Status Service::AppendAudit(store::Tx& tx, const domain::Principal* actor, const AuditEntry& e) {
+audit::AuditEventInput Service::AuditInput(const domain::Principal* actor, const AuditEntry& e) {
   audit::AuditEventInput in;
   in.event_type = e.event_type;
   if (actor != nullptr) {
@@ -20,7 +20,15 @@ Status Service::AppendAudit(store::Tx& tx, const domain::Principal* actor, const
   in.target_type = e.target_type;
   in.target_id = e.target_id;
   in.details_json = e.details_json;
-  return d_.audit.Append(tx, in, d_.clock.Now());
+  return in;
+}
+
+Status Service::AppendAudit(store::Tx& tx, const domain::Principal* actor, const AuditEntry& e) {
+  return d_.audit.Append(tx, AuditInput(actor, e), d_.clock.Now());
+}
+
+Status Service::AppendCommitAudit(store::Tx& tx, const domain::Principal* actor, const AuditEntry& e) {
+  return commit_audit_.Append(tx, AuditInput(actor, e), d_.clock.Now());
 }
 
 Result<domain::Project> Service::ResolveProject(store::Tx& tx,

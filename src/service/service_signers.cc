@@ -393,7 +393,7 @@ Status Service::RecordOperation(store::Tx& tx, const domain::Principal& actor,
       grant.status = domain::GrantStatus::kExpired;
       grant.updated_at = now;
       SIGNET_TRY(tx.UpdateGrant(grant));
-      SIGNET_TRY(AppendAudit(tx, nullptr,
+      SIGNET_TRY(AppendCommitAudit(tx, nullptr,
                              {"grant.expire", "grant", grant.id,
                               JsonWriter().Add("signerId", grant.signer_id)
                                   .Add("usedSignings", grant.used_signings).Finish()}));
@@ -411,7 +411,7 @@ Status Service::RecordOperation(store::Tx& tx, const domain::Principal& actor,
       .Add("sourceIp", op.source_ip);
   if (op.grant_id) details.Add("grantId", *op.grant_id);
   if (op.error_message) details.Add("error", *op.error_message);
-  return AppendAudit(tx, &actor,
+  return AppendCommitAudit(tx, &actor,
                      {"sign." + std::string(domain::OperationStatusName(op.status)), "signer",
                       signer.id, details.Finish()});
 }
