@@ -203,6 +203,14 @@ SCHEMAS = {
         "createdAt": TIME, "updatedAt": TIME}, ACTOR_ID_PAIR),
     "SignResult": obj({"signature": string(contentEncoding="base64"),
                        "signingAlgorithm": string(), "signerId": UUID}),
+    "SignBatchResult": obj({"signerId": UUID, "signedCount": integer(0), "refusedCount": integer(0),
+                            "results": array(obj(
+                                {"index": integer(0), "status": string(enum=["success", "failed", "denied"]),
+                                 "operationId": string(), "signingAlgorithm": string()},
+                                {"signature": string(contentEncoding="base64"),
+                                 "error": obj({"statusCode": integer(400, 599), "error": string(),
+                                               "message": string()})}))},
+                           description="per-item results in the order of the items"),
     "PublicKey": obj({"publicKey": string(contentEncoding="base64",
                                           description="DER SubjectPublicKeyInfo"),
                       "algorithm": string(enum=KEY_ALGORITHMS)}),
@@ -450,6 +458,12 @@ BODIES = {
     "sign": body({"data": string(1024, contentEncoding="base64"),
                   "signingAlgorithm": string(64)},
                  {"isDigest": BOOL, "clientMetadata": CLIENT_METADATA_IN}),
+    "signBatch": body({"items": array(body({"data": string(1024, contentEncoding="base64")},
+                                           {"signingAlgorithm": string(64), "isDigest": BOOL,
+                                            "clientMetadata": CLIENT_METADATA_IN}),
+                                      max_items=100000)},
+                      {"signingAlgorithm": string(64, description="for items without their own")},
+                      description="1 to --max-batch-items (default 1,000) items"),
     "role": body({"role": string(32)}),
     "verifyCheckpoint": body({"checkpoint": CHECKPOINT_IN}),
     "createPolicy": body({"name": string(64), "steps": POLICY_FIELDS["steps"],
@@ -661,6 +675,9 @@ for base, tag in (("/api/v1/pki/signers", "signers"),
     op("DELETE", base + "/{id}", tag, "Delete a signer", "cancel", ref("Signer"))
     op("POST", base + "/{id}/sign", tag, "Sign data or a digest (SPEC §4)", "sign",
        ref("SignResult"))
+    op("POST", base + "/{id}/sign-batch", tag,
+       "Sign many digests or data items with one decision (docs/batch-signing.md)", "signBatch",
+       ref("SignBatchResult"))
     op("GET", base + "/{id}/public-key", tag, "The signer's public key", reply=ref("PublicKey"))
     op("GET", base + "/{id}/certificate", tag, "The signer's certificate and chain",
        reply=ref("SignerCertificate"))

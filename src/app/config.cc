@@ -112,6 +112,9 @@ void AddFlags(CLI::App& app, Flags& f) {
   app.add_option("--oidc-jwks-refresh", f.oidc_jwks_refresh,
                  "Fetch an OIDC issuer's keys again (after an unknown kid) at most this often")
       ->capture_default_str();
+  app.add_option("--max-batch-items", f.max_batch_items,
+                 "Items one sign-batch request may carry (each signed and recorded)")
+      ->capture_default_str()->check(CLI::Range(1, 100000));
 }
 
 namespace {
@@ -195,6 +198,7 @@ Result<Config> BuildConfig(const Flags& f) {
   c.server.worker_threads = f.worker_threads > 0 ? f.worker_threads : std::min(32, 16 * cores);
   c.server.allow_insecure_http = f.insecure_http;
   c.server.max_connections = f.max_connections;
+  c.max_batch_items = f.max_batch_items;
   c.auth.request_rate = f.rate_limit;
   c.tsa_require_synced_clock = f.tsa_require_synced_clock;
   c.clock_sync_file = f.clock_sync_file;

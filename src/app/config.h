@@ -48,6 +48,7 @@ struct Flags {
   std::string clock_sync_file;  // simulate the kernel's sync state (tests, drills)
   std::string oidc_leeway = "60s";        // clock skew allowed on exp/nbf/iat of OIDC tokens
   std::string oidc_jwks_refresh = "30s";  // at most one key fetch per issuer this often
+  int max_batch_items = 1000;     // items one POST …/sign-batch may carry
 };
 
 struct Config {
@@ -64,6 +65,7 @@ struct Config {
   std::string sqlite_sync;
   std::string metrics_token_file;
   int db_pool = 0;            // PostgreSQL pool size (resolved, > 0)
+  int max_batch_items = 1000;
   bool claim_node_id = true;  // PostgreSQL: hold node_id while running (false for audit verify)
   // Time-stamp authorities refuse (timeNotAvailable) and /readyz fails while the clock is not
   // synchronised; the state comes from adjtimex, or from `clock_sync_file` when set.

@@ -122,28 +122,27 @@ Result<std::unique_ptr<AuditLog>> AuditLog::Create(std::string node_id, SecretBy
                                                 std::move(checkpoint_seed), std::move(public_key)));
 }
 
-Status AuditLog::Append(store::Tx& tx, AuditEventInput in, TimePoint now) const {
-  if (in.event_type.empty()) return InvalidArgument("audit event type must not be empty");
+Result<std::pair<std::int64_t, Bytes>> AuditLog::NextPosition(store::Tx& tx) const {
   SIGNET_ASSIGN_OR_RETURN(std::optional<domain::AuditEvent> last, tx.LastAuditEvent(node_id_));
   SIGNET_ASSIGN_OR_RETURN(std::optional<ChainHead> head, ReadHead(tx, node_id_));
-  domain::AuditEvent e;
-  e.node_id = node_id_;
   if (last && last->hash.size() != kAuditHashLength) {
     return Internal("audit event " + std::to_string(last->seq) + " of node '" + node_id_ +
                     "' has a malformed hash");
   }
   // Continue from the recorded head when it is ahead of the newest event (events were
   // removed): their numbers are never given out again, and the gap stays visible.
-  if (head && (!last || head->seq > last->seq)) {
-    e.seq = head->seq + 1;
-    e.prev_hash = head->hash;
-  } else if (last) {
-    e.seq = last->seq + 1;
-    e.prev_hash = last->hash;
-  } else {
-    e.seq = 1;
-    e.prev_hash = Bytes(kAuditHashLength, 0);
-  }
+  if (head && (!last || head->seq > last->seq)) return std::pair{head->seq + 1, head->hash};
+  if (last) return std::pair{last->seq + 1, last->hash};
+  return std::pair{std::int64_t{1}, Bytes(kAuditHashLength, 0)};
+}
+
+Result<domain::AuditEvent> AuditLog::MakeEvent(std::int64_t seq, Bytes prev_hash, AuditEventInput in,
+                                               TimePoint now) const {
+  if (in.event_type.empty()) return InvalidArgument("audit event type must not be empty");
+  domain::AuditEvent e;
+  e.node_id = node_id_;
+  e.seq = seq;
+  e.prev_hash = std::move(prev_hash);
   e.time = now;
   e.event_type = std::move(in.event_type);
   e.actor_type = std::move(in.actor_type);
@@ -154,8 +153,35 @@ Status AuditLog::Append(store::Tx& tx, AuditEventInput in, TimePoint now) const 
   e.details_json = std::move(in.details_json);
   e.hash = ComputeEventHash(audit_key_.view(), e);
   if (e.hash.size() != kAuditHashLength) return Internal("HMAC-SHA256 failed");
+  return e;
+}
+
+Status AuditLog::Append(store::Tx& tx, AuditEventInput in, TimePoint now) const {
+  if (in.event_type.empty()) return InvalidArgument("audit event type must not be empty");
+  SIGNET_ASSIGN_OR_RETURN(auto next, NextPosition(tx));
+  SIGNET_ASSIGN_OR_RETURN(domain::AuditEvent e, MakeEvent(next.first, std::move(next.second), std::move(in), now));
   SIGNET_TRY(tx.AppendAuditEvent(e));
   return tx.PutSetting(HeadSettingKey(node_id_), EncodeHead(e.seq, e.hash));
+}
+
+Status AuditLog::Appender::Append(store::Tx& tx, AuditEventInput in, TimePoint now) {
+  if (in.event_type.empty()) return InvalidArgument("audit event type must not be empty");
+  if (!next_) {
+    SIGNET_ASSIGN_OR_RETURN(next_, log_->NextPosition(tx));
+  }
+  SIGNET_ASSIGN_OR_RETURN(domain::AuditEvent e, log_->MakeEvent(next_->first, next_->second, std::move(in), now));
+  SIGNET_TRY(tx.AppendAuditEvent(e));
+  next_ = std::pair{e.seq + 1, std::move(e.hash)};
+  appended_ = true;
+  return Ok();
+}
+
+Status AuditLog::Appender::Finish(store::Tx& tx) {
+  if (appended_) {
+    SIGNET_TRY(tx.PutSetting(HeadSettingKey(log_->node_id_), EncodeHead(next_->first - 1, next_->second)));
+  }
+  Reset();
+  return Ok();
 }
 
 Result<Checkpoint> AuditLog::MakeCheckpoint(store::Store& store, TimePoint now) const {

@@ -130,6 +130,28 @@ class AuditLog {
   // when the stored last event is malformed.
   [[nodiscard]] Status Append(store::Tx& tx, AuditEventInput in, TimePoint now) const;
 
+  // Many appends in one write transaction (the group committer's): the first Append reads
+  // the chain's position as Append does (taking the node's chain lock on a shared database),
+  // later ones continue from the event before, and Finish writes the recorded head once —
+  // two statements per event instead of four. Every append of the transaction must go
+  // through the one Appender, and Finish must run before the commit. Reset() starts over
+  // (a new transaction, or after a rollback). Not thread-safe.
+  class Appender {
+   public:
+    explicit Appender(const AuditLog& log) : log_(&log) {}
+    [[nodiscard]] Status Append(store::Tx& tx, AuditEventInput in, TimePoint now);
+    [[nodiscard]] Status Finish(store::Tx& tx);
+    void Reset() {
+      next_.reset();
+      appended_ = false;
+    }
+
+   private:
+    const AuditLog* log_;
+    std::optional<std::pair<std::int64_t, Bytes>> next_;  // seq and prev_hash of the next event
+    bool appended_ = false;
+  };
+
   // The heads of every chain now, signed. FailedPrecondition without a checkpoint key.
   [[nodiscard]] Result<Checkpoint> MakeCheckpoint(store::Store& store, TimePoint now) const;
   // The raw 32-byte Ed25519 public key that verifies this server's checkpoints (empty
@@ -147,6 +169,14 @@ class AuditLog {
   // `checkpoint` (whose signature the caller checked) it also reports whether the log
   // extends it.
   [[nodiscard]] Result<VerifyReport> Verify(store::Tx& tx, const Checkpoint* checkpoint = nullptr) const;
+
+ private:
+  // Where the next event of this node's chain goes (seq, prev_hash), read in `tx`.
+  Result<std::pair<std::int64_t, Bytes>> NextPosition(store::Tx& tx) const;
+  // The event at that position, with its hash.
+  Result<domain::AuditEvent> MakeEvent(std::int64_t seq, Bytes prev_hash, AuditEventInput in,
+                                       TimePoint now) const;
+ public:
   // The same in a read transaction of its own.
   [[nodiscard]] Result<VerifyReport> Verify(store::Store& store,
                                             const Checkpoint* checkpoint = nullptr) const;

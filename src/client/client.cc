@@ -1,6 +1,7 @@
 #include "client/client.h"
 
 #include "api/client_metadata.h"
+#include "api/error.h"
 
 #include "common/encoding.h"
 #include "common/uuid.h"
@@ -295,6 +296,55 @@ Result<SignResult> Client::Sign(std::string_view signer_id, std::string_view sig
   r.signer_id = OptStringField(*o, "signerId").value_or(std::string(signer_id));
   r.raw = *o;
   return r;
+}
+
+Result<std::vector<BatchItemResult>> Client::SignDigestBatch(std::string_view signer_id,
+                                                             std::string_view signing_algorithm,
+                                                             const std::vector<Bytes>& digests,
+                                                             const ClientMetadata& metadata) {
+  api::JsonObject meta = EncodeClientMetadata(metadata);
+  api::JsonArray items;
+  items.reserve(digests.size());
+  for (const Bytes& digest : digests) {
+    api::JsonObject item{{"data", Base64Encode(digest)}, {"isDigest", true}};
+    if (!meta.empty()) item["clientMetadata"] = meta;
+    items.emplace_back(std::move(item));
+  }
+  api::JsonObject body{{"signingAlgorithm", signing_algorithm}, {"items", std::move(items)}};
+  SIGNET_ASSIGN_OR_RETURN(
+      api::JsonValue reply,
+      Call(HttpMethod::kPost, std::string(kSigners) + "/" + PercentEncode(signer_id) + "/sign-batch",
+           api::JsonValue(std::move(body))));
+  SIGNET_ASSIGN_OR_RETURN(const api::JsonObject* o, AsObject(reply, "sign-batch"));
+  const auto* results = o->if_contains("results");
+  if (results == nullptr || !results->is_array() || results->as_array().size() != digests.size()) {
+    return Internal("sign-batch: the reply has no results array of " + std::to_string(digests.size()) +
+                    " entries");
+  }
+  const std::string returned_signer = OptStringField(*o, "signerId").value_or(std::string(signer_id));
+  std::vector<BatchItemResult> out(digests.size());
+  for (std::size_t i = 0; i < digests.size(); ++i) {
+    SIGNET_ASSIGN_OR_RETURN(const api::JsonObject* r, AsObject(results->as_array()[i], "sign-batch result"));
+    out[i].operation_id = OptStringField(*r, "operationId").value_or("");
+    if (const auto* err = r->if_contains("error"); err != nullptr && err->is_object()) {
+      const auto& e = err->as_object();
+      const auto* status = e.if_contains("statusCode");
+      const int code = status != nullptr && status->is_int64() ? static_cast<int>(status->as_int64()) : 500;
+      out[i].result = MakeError(api::CodeFromHttp(code, OptStringField(e, "error").value_or("")),
+                                OptStringField(e, "message").value_or("refused"));
+      continue;
+    }
+    SIGNET_ASSIGN_OR_RETURN(std::string sig_b64, StringField(*r, "signature", "sign-batch result"));
+    auto sig = Base64Decode(sig_b64);
+    if (!sig) return Internal("sign-batch: signature is not base64: " + sig.error().message);
+    SignResult s;
+    s.signature = std::move(*sig);
+    s.signing_algorithm = OptStringField(*r, "signingAlgorithm").value_or(std::string(signing_algorithm));
+    s.signer_id = returned_signer;
+    s.raw = *r;
+    out[i].result = std::move(s);
+  }
+  return out;
 }
 
 }  // namespace signet::client

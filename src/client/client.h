@@ -118,6 +118,13 @@ struct SignResult {
   api::JsonObject raw;  // the reply as received
 };
 
+// One item of POST …/sign-batch's reply, in the order sent: the signature, or the refusal
+// that the server recorded for that item.
+struct BatchItemResult {
+  Result<SignResult> result = tl::unexpected(Error{ErrorCode::kInternal, "no result"});
+  std::string operation_id;
+};
+
 class Client {
  public:
   // The Beast implementation: validates the URL and loads the CA file (InvalidArgument when
@@ -179,6 +186,12 @@ class Client {
   [[nodiscard]] Result<SignResult> Sign(std::string_view signer_id,
                                         std::string_view signing_algorithm, ByteView data,
                                         bool is_digest, const ClientMetadata& metadata);
+  // POST /api/v1/pki/signers/{id}/sign-batch with isDigest:true: one request for several
+  // digests (at most the server's --max-batch-items, 1,000 by default). The error is the
+  // whole batch's (nothing signed); otherwise one result per digest, in order.
+  [[nodiscard]] Result<std::vector<BatchItemResult>> SignDigestBatch(
+      std::string_view signer_id, std::string_view signing_algorithm,
+      const std::vector<Bytes>& digests, const ClientMetadata& metadata);
 
  protected:
   Client() = default;

@@ -34,6 +34,7 @@ using EvpCipherCtxPtr =
     std::unique_ptr<EVP_CIPHER_CTX, FreeFn<EVP_CIPHER_CTX, EVP_CIPHER_CTX_free>>;
 using EvpKdfPtr = std::unique_ptr<EVP_KDF, FreeFn<EVP_KDF, EVP_KDF_free>>;
 using EvpKdfCtxPtr = std::unique_ptr<EVP_KDF_CTX, FreeFn<EVP_KDF_CTX, EVP_KDF_CTX_free>>;
+using EvpMacCtxPtr = std::unique_ptr<EVP_MAC_CTX, FreeFn<EVP_MAC_CTX, EVP_MAC_CTX_free>>;
 using EvpMdCtxPtr = std::unique_ptr<EVP_MD_CTX, FreeFn<EVP_MD_CTX, EVP_MD_CTX_free>>;
 using EvpPkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, FreeFn<EVP_PKEY_CTX, EVP_PKEY_CTX_free>>;
 using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, FreeFn<EVP_PKEY, EVP_PKEY_free>>;

@@ -76,16 +76,51 @@ struct SignParams {
   OSSL_PARAM params[5];
 };
 
-Result<Bytes> SignDigest(const PrivateKey& key, SigningAlgorithm algorithm, ByteView digest) {
-  internal::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key.native(), nullptr));
-  if (!ctx) return OpenSslFailure("EVP_PKEY_CTX_new_from_pkey failed");
-  SignParams params(algorithm);
-  if (EVP_PKEY_sign_init_ex(ctx.get(), params.params) != 1) {
-    return OpenSslFailure("initialising the signature failed");
+// Signing contexts initialised for one key and algorithm, kept per thread and reused: a new
+// context fetches the signature implementation and parses its parameters on every call
+// (OpenSSL 3), which costs a sign call more than the signature itself for P-256. A context
+// holds a reference to its key, so a key's address cannot be reused while it is cached; the
+// few entries bound what a thread keeps (the least recently added goes first).
+class ThreadSignContexts {
+ public:
+  EVP_PKEY_CTX* Get(EVP_PKEY* key, SigningAlgorithm algorithm) {
+    for (Entry& e : entries_) {
+      if (e.ctx && e.key == key && e.algorithm == algorithm) return e.ctx.get();
+    }
+    internal::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+    if (!ctx) return nullptr;
+    SignParams params(algorithm);
+    if (EVP_PKEY_sign_init_ex(ctx.get(), params.params) != 1) return nullptr;
+    Entry& slot = entries_[next_];
+    next_ = (next_ + 1) % entries_.size();
+    slot = Entry{key, algorithm, std::move(ctx)};
+    return slot.ctx.get();
   }
+  // Drops a context after a failure, so that the next call starts from a fresh one.
+  void Forget(EVP_PKEY_CTX* ctx) {
+    for (Entry& e : entries_) {
+      if (e.ctx.get() == ctx) e = Entry{};
+    }
+  }
+
+ private:
+  struct Entry {
+    EVP_PKEY* key = nullptr;
+    SigningAlgorithm algorithm{};
+    internal::EvpPkeyCtxPtr ctx;
+  };
+  std::array<Entry, 4> entries_;
+  std::size_t next_ = 0;
+};
+
+Result<Bytes> SignDigest(const PrivateKey& key, SigningAlgorithm algorithm, ByteView digest) {
+  thread_local ThreadSignContexts contexts;
+  EVP_PKEY_CTX* ctx = contexts.Get(key.native(), algorithm);
+  if (ctx == nullptr) return OpenSslFailure("initialising the signature failed");
   std::size_t len = key.SignatureSize();
   Bytes signature(len);
-  if (EVP_PKEY_sign(ctx.get(), signature.data(), &len, digest.data(), digest.size()) != 1) {
+  if (EVP_PKEY_sign(ctx, signature.data(), &len, digest.data(), digest.size()) != 1) {
+    contexts.Forget(ctx);
     return OpenSslFailure("signing failed");
   }
   signature.resize(len);

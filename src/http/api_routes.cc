@@ -91,6 +91,58 @@ Result<service::SignInput> DecodeSignInput(const Request& req) {
   return in;
 }
 
+// The body of POST /signers/{id}/sign-batch: {"items": [{data, signingAlgorithm?, isDigest,
+// clientMetadata?}, …], "signingAlgorithm"?}; an item without its own signingAlgorithm uses
+// the batch's. Errors name the item ("items[3].data is required").
+Result<std::vector<service::SignInput>> DecodeSignBatch(const Request& req, std::size_t max_items) {
+  SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+  Fields f(body);
+  SIGNET_ASSIGN_OR_RETURN(auto default_algorithm, f.OptString("signingAlgorithm", 64));
+  SIGNET_ASSIGN_OR_RETURN(auto items, f.OptArray("items"));
+  SIGNET_TRY(f.Finish());
+  if (!items) return InvalidArgument("items is required (1 to " + std::to_string(max_items) + " items to sign)");
+  if (items->empty()) {
+    return InvalidArgument("items is empty; give 1 to " + std::to_string(max_items) + " items to sign");
+  }
+  if (items->size() > max_items) {
+    return InvalidArgument("items has " + std::to_string(items->size()) + " entries; the maximum is " +
+                           std::to_string(max_items) + " (signetd --max-batch-items)");
+  }
+  std::vector<service::SignInput> out(items->size());
+  for (std::size_t i = 0; i < items->size(); ++i) {
+    const std::string prefix = "items[" + std::to_string(i) + "].";
+    const JsonObject* item = (*items)[i].if_object();
+    if (item == nullptr) return InvalidArgument("items[" + std::to_string(i) + "] must be an object");
+    Fields itf(*item, prefix);
+    service::SignInput& in = out[i];
+    SIGNET_ASSIGN_OR_RETURN(in.data_base64, itf.String("data", 1024));
+    SIGNET_ASSIGN_OR_RETURN(auto algorithm, itf.OptString("signingAlgorithm", 64));
+    if (!algorithm && !default_algorithm) {
+      return InvalidArgument(prefix + "signingAlgorithm is required (or give signingAlgorithm for the whole batch)");
+    }
+    in.signing_algorithm = algorithm ? *algorithm : *default_algorithm;
+    SIGNET_ASSIGN_OR_RETURN(in.is_digest, itf.Bool("isDigest", false));
+    SIGNET_TRY(DecodeClientMetadata(itf, in));
+    SIGNET_TRY(itf.Finish());
+  }
+  return out;
+}
+
+JsonObject EncodeBatchItem(std::size_t index, service::SignBatchItemResult& r) {
+  JsonObject o{{"index", index},
+               {"status", domain::OperationStatusName(r.status)},
+               {"operationId", r.operation_id},
+               {"signingAlgorithm", r.signing_algorithm}};
+  if (r.error) {
+    o["error"] = JsonObject{{"statusCode", api::HttpStatus(r.error->code)},
+                            {"error", api::ErrorName(r.error->code)},
+                            {"message", r.error->message}};
+  } else {
+    o["signature"] = Base64Encode(r.signature);
+  }
+  return o;
+}
+
 // A checkpoint as GET /api/v1/audit-logs/checkpoint returns it. `payload` is the exact text
 // signed, so that `openssl pkeyutl -verify -rawin` can check it without Signet.
 JsonObject EncodeCheckpoint(const audit::Checkpoint& cp, const service::Service::PublicKeyInfo& key) {
@@ -593,6 +645,28 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
         reply(JsonResponse(JsonObject{{"signature", Base64Encode(r->signature)},
                                       {"signingAlgorithm", r->signing_algorithm},
                                       {"signerId", r->signer_id}}));
+      });
+    }));
+    // One decision and one group-committed set of records for up to max_batch_items()
+    // items; answered from the group committer like /sign.
+    router.AddAsync("POST", base + "/{id}/sign-batch", AuthedAsync(svc, [&svc](const Request& req, const PathParams& p, const Caller& c, Reply reply) {
+      auto id = PathId(p, "id", "signerId");
+      if (!id) return reply(ErrorResponse(id.error(), req));
+      auto items = DecodeSignBatch(req, svc.max_batch_items());
+      if (!items) return reply(ErrorResponse(items.error(), req));
+      svc.SignBatch(c, *id, std::move(*items), [&req, reply = std::move(reply)](Result<service::SignBatchResult> r) {
+        if (!r) return reply(ErrorResponse(r.error(), req));
+        JsonArray results;
+        results.reserve(r->items.size());
+        std::size_t signed_count = 0;
+        for (std::size_t i = 0; i < r->items.size(); ++i) {
+          if (!r->items[i].error) ++signed_count;
+          results.emplace_back(EncodeBatchItem(i, r->items[i]));
+        }
+        reply(JsonResponse(JsonObject{{"signerId", r->signer_id},
+                                      {"signedCount", signed_count},
+                                      {"refusedCount", r->items.size() - signed_count},
+                                      {"results", std::move(results)}}));
       });
     }));
     router.Add("GET", base + "/{id}/public-key", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {

@@ -2,8 +2,9 @@
 
 namespace signet::service {
 
-CommitQueue::CommitQueue(store::Store& store, Metrics* metrics, std::size_t max_batch)
-    : store_(store), metrics_(metrics), max_batch_(max_batch), thread_([this] { Loop(); }) {}
+CommitQueue::CommitQueue(store::Store& store, Metrics* metrics, std::size_t max_batch, Hooks hooks)
+    : store_(store), metrics_(metrics), max_batch_(max_batch), hooks_(std::move(hooks)),
+      thread_([this] { Loop(); }) {}
 
 CommitQueue::~CommitQueue() {
   {
@@ -55,17 +56,28 @@ void CommitQueue::Loop() {
 
 Status CommitQueue::RunBatch(std::deque<Item>& batch) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, store_.BeginWrite());
+  SIGNET_TRY(Begin());
   for (Item& item : batch) SIGNET_TRY(item.work(*tx));
+  SIGNET_TRY(Finish(*tx));
   return tx->Commit();
 }
 
 Status CommitQueue::RunAlone(Item& item) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, store_.BeginWrite());
+  SIGNET_TRY(Begin());
   SIGNET_TRY(item.work(*tx));
+  SIGNET_TRY(Finish(*tx));
   SIGNET_TRY(tx->Commit());
   Count(1);
   return Ok();
 }
+
+Status CommitQueue::Begin() {
+  if (hooks_.begin) hooks_.begin();
+  return Ok();
+}
+
+Status CommitQueue::Finish(store::Tx& tx) { return hooks_.finish ? hooks_.finish(tx) : Ok(); }
 
 void CommitQueue::Count(std::size_t records) {
   if (metrics_ == nullptr) return;

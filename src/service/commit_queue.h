@@ -29,8 +29,18 @@ class CommitQueue {
   using Work = std::function<Status(store::Tx&)>;
   using Done = std::function<void(Status)>;
 
+  // Runs around each transaction's work items, on the committer thread: `begin` before the
+  // first item (state that the items accumulate starts empty, also after a rollback), and
+  // `finish` after the last one, inside the same transaction before its commit — for writes
+  // that one transaction needs once however many items it carries (a signer's lastSignedAt).
+  struct Hooks {
+    std::function<void()> begin;
+    Work finish;
+  };
+
   // `metrics` (optional) counts commits and the records they carried.
-  explicit CommitQueue(store::Store& store, Metrics* metrics = nullptr, std::size_t max_batch = 512);
+  explicit CommitQueue(store::Store& store, Metrics* metrics = nullptr, std::size_t max_batch = 512,
+                       Hooks hooks = {});
   ~CommitQueue();
   CommitQueue(const CommitQueue&) = delete;
   CommitQueue& operator=(const CommitQueue&) = delete;
@@ -49,12 +59,15 @@ class CommitQueue {
   void Loop();
   Status RunBatch(std::deque<Item>& batch);
   Status RunAlone(Item& item);
+  Status Begin();
+  Status Finish(store::Tx& tx);
 
   void Count(std::size_t records);
 
   store::Store& store_;
   Metrics* const metrics_;
   const std::size_t max_batch_;
+  const Hooks hooks_;
   std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<Item> queue_;  // guarded by mutex_

@@ -189,6 +189,21 @@ struct SignResult {
   std::string signer_id;
 };
 
+// One item's outcome in a batch (POST …/sign-batch): a signature, or the refusal that was
+// recorded for it. Every item has its operation record.
+struct SignBatchItemResult {
+  std::string operation_id;
+  domain::OperationStatus status = domain::OperationStatus::kSuccess;
+  std::string signing_algorithm;  // as sent (the item's, else the batch's)
+  Bytes signature;                // success only
+  std::optional<Error> error;     // the refusal, when not a success
+};
+
+struct SignBatchResult {
+  std::string signer_id;
+  std::vector<SignBatchItemResult> items;  // in the order sent
+};
+
 struct CertificateBundle {
   std::string certificate_pem;
   std::string certificate_chain_pem;
@@ -361,6 +376,8 @@ struct Deps {
   bool tsa_require_synchronized_clock = false;
   // Verifies OIDC tokens of identities (auth/oidc.h); without it OIDC login is unavailable.
   auth::OidcVerifier* oidc = nullptr;
+  // The most items one POST …/sign-batch may carry (--max-batch-items).
+  std::size_t max_batch_items = 1000;
 };
 
 class Service {
@@ -368,7 +385,17 @@ class Service {
   explicit Service(Deps deps)
       : d_(deps),
         signer_cache_(deps.clock, deps.cache_ttl),
-        commits_(std::make_unique<CommitQueue>(deps.store, deps.metrics)),
+        commit_audit_(deps.audit),
+        commits_(std::make_unique<CommitQueue>(
+            deps.store, deps.metrics, 512,
+            CommitQueue::Hooks{[this] {
+                                 last_signed_.clear();
+                                 commit_audit_.Reset();
+                               },
+                               [this](store::Tx& tx) -> Status {
+                                 SIGNET_TRY(TouchLastSigned(tx));
+                                 return commit_audit_.Finish(tx);
+                               }})),
         anonymous_timestamps_(deps.anonymous_timestamp_rate, 2 * deps.anonymous_timestamp_rate) {}
 
   // ---- start-up ----
@@ -506,6 +533,21 @@ class Service {
   // `done` must be quick and must not block.
   using SignDone = std::function<void(Result<SignResult>)>;
   void Sign(const Caller& c, const std::string& signer_id, const SignInput& in, SignDone done);
+
+  // Signs 1 to max_batch_items() items with one signer (SPEC-like description in
+  // docs/batch-signing.md): one read of the signer, the caller's rights and the policy for
+  // the whole batch; then one operation record (and audit event) per item, all in one
+  // group-committed transaction before `done`, each approved item using its grant once (so a
+  // grant with 3 signings left signs the first 3 approved items and the rest are recorded as
+  // denied). A bad item (undecodable data, unknown algorithm, wrong key type or digest
+  // length) fails the whole batch with InvalidArgument naming `items[i]`, and nothing is
+  // recorded. A refusal of the whole batch (the caller may not sign, the signer is disabled,
+  // its certificate is unusable) is recorded for every item, then answered as the error.
+  // `done` is called like Sign's.
+  using SignBatchDone = std::function<void(Result<SignBatchResult>)>;
+  void SignBatch(const Caller& c, const std::string& signer_id, std::vector<SignInput> items,
+                 SignBatchDone done);
+  std::size_t max_batch_items() const { return d_.max_batch_items; }
 
   // ---- Infisical's per-signer routes (SPEC §10), written on the rules above ----
   // The signer's policy (absent: none). Anyone who may read the signer.
@@ -648,6 +690,10 @@ class Service {
   template <class T, class Fn>
   Result<T> WriteWithAudit(const domain::Principal* actor, Fn&& fn);
   Status AppendAudit(store::Tx& tx, const domain::Principal* actor, const AuditEntry& entry);
+  // The same inside the group commit (RecordOperation): through commit_audit_, which reads
+  // the chain head once per transaction and writes it once (CommitQueue hooks).
+  Status AppendCommitAudit(store::Tx& tx, const domain::Principal* actor, const AuditEntry& entry);
+  static audit::AuditEventInput AuditInput(const domain::Principal* actor, const AuditEntry& entry);
 
   // 429 while login attempts for `account` or from `source_ip` are throttled.
   Status ThrottleLogin(const std::string& account, const std::string& source_ip);
@@ -721,6 +767,12 @@ class Service {
   Result<SigningRequestView> ActOnSigningRequest(const Caller& c, const std::string& id,
                                                  RequestAction action, const std::string& comment);
   struct SignAttempt;
+  struct BatchAttempt;
+  // What refuses every attempt on the signer by this caller now (no sign right, disabled
+  // signer, unusable certificate): the status to record and the error; nullopt when none.
+  std::optional<std::pair<domain::OperationStatus, Error>> SignerRefusal(const Caller& c,
+                                                                        const SignerSnapshot& v,
+                                                                        TimePoint now) const;
   // The signer, the caller's roles on it and its certificate: cached, else read (404 unless
   // the caller may read the signer).
   Result<std::shared_ptr<const SignerSnapshot>> SignerFor(const domain::Principal& p,
@@ -729,9 +781,10 @@ class Service {
   // written (a signature or a refusal). An error means the attempt ends unrecorded.
   Status PrepareSign(const Caller& c, const std::string& signer_id, const SignInput& in,
                      SignAttempt& a);
-  // Writes a sign attempt: counts the grant use (turning the attempt into a denial when the
-  // grant has run out), inserts the operation, moves the signer's lastSignedAt, appends the
-  // audit event.
+  // Writes a sign attempt inside the group commit: counts the grant use (turning the attempt
+  // into a denial when the grant has run out), inserts the operation, appends the audit
+  // event, and notes a success for the signer's lastSignedAt (written once per signer by
+  // TouchLastSigned before the commit).
   Status RecordOperation(store::Tx& tx, const domain::Principal& actor, const domain::Signer& signer,
                          domain::SigningOperation& op);
 
@@ -741,12 +794,19 @@ class Service {
   Result<std::shared_ptr<const TsaSnapshot>> TsaFor(const std::string& tsa_id);
   Result<domain::TimestampAuthority> LoadTsa(store::Tx& tx, const domain::Principal& p,
                                              const std::string& id, bool manage);
+  // Moves each signer's lastSignedAt once per group commit, to the latest success that the
+  // transaction recorded for it (RecordOperation collects them in last_signed_).
+  Status TouchLastSigned(store::Tx& tx);
 
   Deps d_;
   // The org's MFA requirement as last read (re-read after a second: other nodes may change it).
   std::mutex mfa_requirement_mutex_;
   std::optional<std::pair<MfaRequirement, TimePoint>> mfa_requirement_;  // guarded
-  SignerCache signer_cache_;              // invalidated by every WriteWithAudit
+  SignerCache signer_cache_;  // invalidated by every WriteWithAudit
+  // Signer id → latest success recorded by the group commit under way; committer thread only.
+  std::map<std::string, TimePoint> last_signed_;
+  // The audit chain appender of the group commit under way; committer thread only.
+  audit::AuditLog::Appender commit_audit_;
   std::unique_ptr<CommitQueue> commits_;  // sign records are group-committed
   RateLimiter anonymous_timestamps_;
   std::mutex tsa_cache_mu_;

@@ -7,7 +7,7 @@
 
 namespace signet::service {
 
-Status Service::AppendAudit(store::Tx& tx, const domain::Principal* actor, const AuditEntry& e) {
+audit::AuditEventInput Service::AuditInput(const domain::Principal* actor, const AuditEntry& e) {
   audit::AuditEventInput in;
   in.event_type = e.event_type;
   if (actor != nullptr) {
@@ -28,7 +28,15 @@ Status Service::AppendAudit(store::Tx& tx, const domain::Principal* actor, const
       in.details_json.insert(close, std::string(empty ? "" : ",") + "\"actorClaims\":" + actor->auth_claims);
     }
   }
-  return d_.audit.Append(tx, in, d_.clock.Now());
+  return in;
+}
+
+Status Service::AppendAudit(store::Tx& tx, const domain::Principal* actor, const AuditEntry& e) {
+  return d_.audit.Append(tx, AuditInput(actor, e), d_.clock.Now());
+}
+
+Status Service::AppendCommitAudit(store::Tx& tx, const domain::Principal* actor, const AuditEntry& e) {
+  return commit_audit_.Append(tx, AuditInput(actor, e), d_.clock.Now());
 }
 
 Result<domain::Project> Service::ResolveProject(store::Tx& tx,

@@ -1,5 +1,6 @@
 // Signers, their members, and the sign path (SPEC §4–§5).
 #include <chrono>
+#include <map>
 
 #include "common/encoding.h"
 #include "common/names.h"
@@ -392,7 +393,7 @@ Status Service::RecordOperation(store::Tx& tx, const domain::Principal& actor,
       grant.status = domain::GrantStatus::kExpired;
       grant.updated_at = now;
       SIGNET_TRY(tx.UpdateGrant(grant));
-      SIGNET_TRY(AppendAudit(tx, nullptr,
+      SIGNET_TRY(AppendCommitAudit(tx, nullptr,
                              {"grant.expire", "grant", grant.id,
                               JsonWriter().Add("signerId", grant.signer_id)
                                   .Add("usedSignings", grant.used_signings).Finish()}));
@@ -401,7 +402,8 @@ Status Service::RecordOperation(store::Tx& tx, const domain::Principal& actor,
   op.created_at = d_.clock.Now();
   SIGNET_TRY(tx.InsertOperation(op));
   if (op.status == domain::OperationStatus::kSuccess) {
-    SIGNET_TRY(tx.TouchSignerLastSignedAt(signer.id, op.created_at));
+    auto [it, inserted] = last_signed_.try_emplace(signer.id, op.created_at);
+    if (!inserted && it->second < op.created_at) it->second = op.created_at;
   }
   JsonWriter details;
   details.Add("operationId", op.id).Add("signerName", signer.name)
@@ -409,9 +411,15 @@ Status Service::RecordOperation(store::Tx& tx, const domain::Principal& actor,
       .Add("sourceIp", op.source_ip);
   if (op.grant_id) details.Add("grantId", *op.grant_id);
   if (op.error_message) details.Add("error", *op.error_message);
-  return AppendAudit(tx, &actor,
+  return AppendCommitAudit(tx, &actor,
                      {"sign." + std::string(domain::OperationStatusName(op.status)), "signer",
                       signer.id, details.Finish()});
+}
+
+Status Service::TouchLastSigned(store::Tx& tx) {
+  for (const auto& [signer_id, at] : last_signed_) SIGNET_TRY(tx.TouchSignerLastSignedAt(signer_id, at));
+  last_signed_.clear();
+  return Ok();
 }
 
 // One sign attempt between its checks and its committed record.
@@ -484,6 +492,109 @@ Result<std::shared_ptr<const SignerSnapshot>> Service::SignerFor(const domain::P
   return std::shared_ptr<const SignerSnapshot>(std::move(snapshot));
 }
 
+namespace {
+
+// The checks of one attempt's input against the signer's key: the decoded data, the parsed
+// algorithm, the key type and the digest length. `cert` may be absent (the attempt is then
+// refused for the certificate; the key type is not checked).
+Status CheckSignData(const Result<Bytes>& data, const Result<domain::SigningAlgorithm>& algorithm,
+                     bool is_digest, const domain::Certificate* cert, const std::string& signer_name) {
+  if (!data) return InvalidArgument("data is not valid base64: " + data.error().message);
+  if (data->empty() || data->size() > kMaxSignData) {
+    return InvalidArgument("data is " + std::to_string(data->size()) + " bytes; it must be 1 to 128 bytes");
+  }
+  if (!algorithm) return tl::unexpected(algorithm.error());
+  if (cert != nullptr && domain::RequiredKeyType(*algorithm) != domain::KeyTypeOf(cert->key_algorithm)) {
+    return InvalidArgument(std::string(domain::SigningAlgorithmName(*algorithm)) + " needs an " +
+                           std::string(domain::KeyTypeName(domain::RequiredKeyType(*algorithm))) +
+                           " key; signer '" + signer_name + "' has an " +
+                           std::string(domain::KeyTypeName(domain::KeyTypeOf(cert->key_algorithm))) + " key");
+  }
+  if (is_digest && data->size() != domain::HashLength(algorithm->hash)) {
+    return InvalidArgument("digest is " + std::to_string(data->size()) + " bytes; " +
+                           std::string(domain::HashName(algorithm->hash)) + " needs " +
+                           std::to_string(domain::HashLength(algorithm->hash)));
+  }
+  return Ok();
+}
+
+// The signer's policy as it applies to the caller, read once: whether a grant is needed and
+// the caller's active grants on the signer.
+struct PolicyGrants {
+  bool grant_required = false;
+  std::vector<domain::Grant> grants;
+};
+
+Result<PolicyGrants> LoadPolicyGrants(store::Store& store, const domain::Principal& p,
+                                      const domain::Signer& signer) {
+  PolicyGrants out;
+  if (!signer.signing_policy_id) return out;
+  SIGNET_ASSIGN_OR_RETURN(auto rtx, store.BeginRead());
+  SIGNET_ASSIGN_OR_RETURN(domain::SigningPolicy policy, rtx->GetPolicy(*signer.signing_policy_id));
+  if (p.is_machine() && policy.bypass_for_machine_identities) return out;
+  out.grant_required = true;
+  SIGNET_ASSIGN_OR_RETURN(auto grants,
+                          rtx->ListGrants(store::GrantFilter{signer.id, p.type, p.id, domain::GrantStatus::kActive},
+                                          store::PageRequest{}));
+  out.grants = std::move(grants.items);
+  return out;
+}
+
+// The first grant usable at `now` whose scope matches `seen`, skipping those whose count in
+// `remaining` (grant id → signings left, for count-limited grants; may be null) is used up;
+// else the refusal: a scope mismatch, or approval required.
+Result<std::string> ChooseGrant(const std::vector<domain::Grant>& grants, const domain::SigningScope& seen,
+                                TimePoint now, const std::map<std::string, std::int64_t>* remaining) {
+  std::string mismatch;
+  bool used_up = false;
+  for (const auto& g : grants) {
+    if (!policy::GrantUsableAt(g, now)) continue;
+    const std::string m = policy::ScopeMismatch(g.scope, seen);
+    if (!m.empty()) {
+      mismatch = m;
+      continue;
+    }
+    if (remaining != nullptr) {
+      auto left = remaining->find(g.id);
+      if (left != remaining->end() && left->second <= 0) {
+        used_up = true;
+        continue;
+      }
+    }
+    return g.id;
+  }
+  if (!mismatch.empty() && !used_up) {
+    return MakeError(ErrorCode::kPermissionDenied,
+                     "the signing grant's scope does not match this attempt (" + mismatch + ")");
+  }
+  return MakeError(ErrorCode::kApprovalRequired, "Signing requires approval. Get approval before signing.");
+}
+
+}  // namespace
+
+std::optional<std::pair<domain::OperationStatus, Error>> Service::SignerRefusal(const Caller& c,
+                                                                               const SignerSnapshot& v,
+                                                                               TimePoint now) const {
+  const domain::Signer& signer = v.signer;
+  if (!policy::CanSign({c.principal, v.project_role, v.signer_role})) {
+    return std::pair{domain::OperationStatus::kDenied,
+                     Error{ErrorCode::kPermissionDenied, "you may not sign with signer '" + signer.name + "'"}};
+  }
+  if (signer.status != domain::SignerStatus::kActive) {
+    return std::pair{domain::OperationStatus::kFailed,
+                     Error{ErrorCode::kInvalidArgument, "signer '" + signer.name + "' is disabled"}};
+  }
+  if (!v.certificate) {
+    return std::pair{domain::OperationStatus::kFailed,
+                     Error{ErrorCode::kInvalidArgument, "the certificate of signer '" + signer.name + "' is not usable"}};
+  }
+  if (const std::string why = CertificateUnusableReason(*v.certificate, now); !why.empty()) {
+    return std::pair{domain::OperationStatus::kFailed,
+                     Error{ErrorCode::kInvalidArgument, "the certificate of signer '" + signer.name + "' " + why}};
+  }
+  return std::nullopt;
+}
+
 Status Service::PrepareSign(const Caller& c, const std::string& signer_id, const SignInput& in,
                             SignAttempt& a) {
   SIGNET_ASSIGN_OR_RETURN(a.view, SignerFor(c.principal, signer_id));
@@ -514,93 +625,26 @@ Status Service::PrepareSign(const Caller& c, const std::string& signer_id, const
     a.refusal = std::move(error);
     return Ok();
   };
-  if (!policy::CanSign({c.principal, v.project_role, v.signer_role})) {
-    return refuse(domain::OperationStatus::kDenied,
-                  Error{ErrorCode::kPermissionDenied, "you may not sign with signer '" + signer.name + "'"});
-  }
-  if (signer.status != domain::SignerStatus::kActive) {
-    return refuse(domain::OperationStatus::kFailed,
-                  Error{ErrorCode::kInvalidArgument, "signer '" + signer.name + "' is disabled"});
-  }
-  const std::optional<domain::Certificate>& cert = v.certificate;
   const TimePoint now = d_.clock.Now();
-  if (!cert) {
-    return refuse(domain::OperationStatus::kFailed,
-                  Error{ErrorCode::kInvalidArgument,
-                        "the certificate of signer '" + signer.name + "' is not usable"});
-  }
-  if (const std::string why = CertificateUnusableReason(*cert, now); !why.empty()) {
-    return refuse(domain::OperationStatus::kFailed,
-                  Error{ErrorCode::kInvalidArgument,
-                        "the certificate of signer '" + signer.name + "' " + why});
-  }
-
-  // Input checks.
-  if (!data) {
-    return refuse(domain::OperationStatus::kFailed,
-                  Error{ErrorCode::kInvalidArgument, "data is not valid base64: " + data.error().message});
-  }
-  if (data->empty() || data->size() > kMaxSignData) {
-    return refuse(domain::OperationStatus::kFailed,
-                  Error{ErrorCode::kInvalidArgument, "data is " + std::to_string(data->size()) +
-                                                         " bytes; it must be 1 to 128 bytes"});
-  }
-  if (!algorithm) return refuse(domain::OperationStatus::kFailed, algorithm.error());
-  if (domain::RequiredKeyType(*algorithm) != domain::KeyTypeOf(cert->key_algorithm)) {
-    return refuse(domain::OperationStatus::kFailed,
-                  Error{ErrorCode::kInvalidArgument,
-                        std::string(domain::SigningAlgorithmName(*algorithm)) + " needs an " +
-                            std::string(domain::KeyTypeName(domain::RequiredKeyType(*algorithm))) +
-                            " key; signer '" + signer.name + "' has an " +
-                            std::string(domain::KeyTypeName(domain::KeyTypeOf(cert->key_algorithm))) + " key"});
-  }
-  if (in.is_digest && data->size() != domain::HashLength(algorithm->hash)) {
-    return refuse(domain::OperationStatus::kFailed,
-                  Error{ErrorCode::kInvalidArgument,
-                        "digest is " + std::to_string(data->size()) + " bytes; " +
-                            std::string(domain::HashName(algorithm->hash)) + " needs " +
-                            std::to_string(domain::HashLength(algorithm->hash))});
+  if (auto refusal = SignerRefusal(c, v, now)) return refuse(refusal->first, std::move(refusal->second));
+  const domain::Certificate& cert = *v.certificate;
+  if (Status checked = CheckSignData(data, algorithm, in.is_digest, &cert, signer.name); !checked) {
+    return refuse(domain::OperationStatus::kFailed, std::move(checked).error());
   }
 
   // Policy (SPEC §5): read on every call, like the grants.
-  if (signer.signing_policy_id) {
-    SIGNET_ASSIGN_OR_RETURN(auto rtx, d_.store.BeginRead());
-    auto policy = rtx->GetPolicy(*signer.signing_policy_id);
-    if (!policy) return tl::unexpected(policy.error());
-    const bool bypass = c.principal.is_machine() && policy->bypass_for_machine_identities;
-    if (!bypass) {
-      SIGNET_ASSIGN_OR_RETURN(auto grants,
-                              rtx->ListGrants(store::GrantFilter{signer.id, c.principal.type, c.principal.id,
-                                                                 domain::GrantStatus::kActive},
-                                              store::PageRequest{}));
-      domain::SigningScope seen = in.reported;
-      seen.ip_address = c.source_ip;
-      seen.data_hash = op.data_hash;
-      std::string mismatch;
-      for (const auto& g : grants.items) {
-        if (!policy::GrantUsableAt(g, now)) continue;
-        const std::string m = policy::ScopeMismatch(g.scope, seen);
-        if (m.empty()) {
-          op.grant_id = g.id;
-          break;
-        }
-        mismatch = m;
-      }
-      if (!op.grant_id) {
-        if (!mismatch.empty()) {
-          return refuse(domain::OperationStatus::kDenied,
-                        Error{ErrorCode::kPermissionDenied,
-                              "the signing grant's scope does not match this attempt (" + mismatch + ")"});
-        }
-        return refuse(domain::OperationStatus::kDenied,
-                      Error{ErrorCode::kApprovalRequired,
-                            "Signing requires approval. Get approval before signing."});
-      }
-    }
+  SIGNET_ASSIGN_OR_RETURN(PolicyGrants pg, LoadPolicyGrants(d_.store, c.principal, signer));
+  if (pg.grant_required) {
+    domain::SigningScope seen = in.reported;
+    seen.ip_address = c.source_ip;
+    seen.data_hash = op.data_hash;
+    auto grant = ChooseGrant(pg.grants, seen, now, nullptr);
+    if (!grant) return refuse(domain::OperationStatus::kDenied, std::move(grant).error());
+    op.grant_id = std::move(*grant);
   }
 
   // Sign; the signature leaves only after the record has committed (Sign above).
-  auto key = d_.keys.Get(cert->key_id);
+  auto key = d_.keys.Get(cert.key_id);
   if (!key) {
     return refuse(domain::OperationStatus::kFailed,
                   Error{ErrorCode::kInternal, "the key of signer '" + signer.name + "' is not usable"});
@@ -610,6 +654,164 @@ Status Service::PrepareSign(const Caller& c, const std::string& signer_id, const
   op.status = domain::OperationStatus::kSuccess;
   a.signature = std::move(*signature);
   return Ok();
+}
+
+// ---- batch signing ----
+
+// A batch between its checks and its committed records; one entry per item in each vector.
+struct Service::BatchAttempt {
+  domain::Principal actor;
+  std::shared_ptr<const SignerSnapshot> view;
+  std::vector<domain::SigningOperation> ops;       // what to record
+  std::vector<domain::SigningOperation> recorded;  // what was recorded
+  std::vector<std::optional<Error>> refusals;      // recorded, then answered per item
+  std::vector<Bytes> signatures;
+  std::vector<std::string> labels;     // metric labels (canonical algorithm names)
+  std::optional<Error> batch_refusal;  // recorded for every item, then answered as the reply
+};
+
+void Service::SignBatch(const Caller& c, const std::string& signer_id, std::vector<SignInput> items,
+                        SignBatchDone done) {
+  const std::size_t n = items.size();
+  if (n == 0) {
+    return done(InvalidArgument("items is empty; give 1 to " + std::to_string(d_.max_batch_items) +
+                                " items to sign"));
+  }
+  if (n > d_.max_batch_items) {
+    return done(InvalidArgument("items has " + std::to_string(n) + " entries; the maximum is " +
+                                std::to_string(d_.max_batch_items) + " (signetd --max-batch-items)"));
+  }
+  auto view = SignerFor(c.principal, signer_id);
+  if (!view) return done(tl::unexpected(view.error()));
+  auto a = std::make_shared<BatchAttempt>();
+  a->actor = c.principal;
+  a->view = std::move(*view);
+  const SignerSnapshot& v = *a->view;
+  const domain::Signer& signer = v.signer;
+  const domain::Certificate* cert = v.certificate ? &*v.certificate : nullptr;
+
+  // Every item's input first: a bad item fails the batch before anything is recorded.
+  std::vector<Bytes> data(n);
+  std::vector<domain::SigningAlgorithm> algorithms(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    auto decoded = Base64Decode(items[i].data_base64);
+    auto algorithm = domain::ParseSigningAlgorithm(items[i].signing_algorithm);
+    if (Status checked = CheckSignData(decoded, algorithm, items[i].is_digest, cert, signer.name); !checked) {
+      return done(InvalidArgument("items[" + std::to_string(i) + "]: " + checked.error().message));
+    }
+    data[i] = std::move(*decoded);
+    algorithms[i] = *algorithm;
+  }
+
+  a->ops.resize(n);
+  a->refusals.resize(n);
+  a->signatures.resize(n);
+  a->labels.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    domain::SigningOperation& op = a->ops[i];
+    op.id = NewTimeOrderedUuid();
+    op.signer_id = signer.id;
+    op.project_id = signer.project_id;
+    op.signing_algorithm = items[i].signing_algorithm.substr(0, 64);
+    op.actor_type = c.principal.type;
+    op.actor_id = c.principal.id;
+    op.actor_name = c.principal.name;
+    op.client_metadata_json = std::move(items[i].client_metadata_json);
+    op.source_ip = c.source_ip;
+    op.data_hash = HexEncode(crypto::Sha256(data[i]));
+    a->labels[i] = std::string(domain::SigningAlgorithmName(algorithms[i]));
+  }
+  auto refuse = [&a](std::size_t i, domain::OperationStatus status, Error error) {
+    a->ops[i].status = status;
+    a->ops[i].error_message = error.message;
+    a->refusals[i] = std::move(error);
+  };
+
+  // One decision for the whole batch: the caller's right, the signer, its certificate ...
+  const TimePoint now = d_.clock.Now();
+  if (auto refusal = SignerRefusal(c, v, now)) {
+    for (std::size_t i = 0; i < n; ++i) refuse(i, refusal->first, refusal->second);
+    a->batch_refusal = std::move(refusal->second);
+  } else {
+    // ... and the policy with the caller's grants, read once. Each item takes the first
+    // grant that matches its scope and, by what was read, still has signings left; the
+    // commit then counts each use and refuses the items of a grant that ran out meanwhile.
+    auto pg = LoadPolicyGrants(d_.store, c.principal, signer);
+    if (!pg) return done(tl::unexpected(pg.error()));
+    if (pg->grant_required) {
+      std::map<std::string, std::int64_t> remaining;
+      for (const auto& g : pg->grants) {
+        if (g.max_signings) remaining[g.id] = *g.max_signings - g.used_signings;
+      }
+      for (std::size_t i = 0; i < n; ++i) {
+        domain::SigningScope seen = items[i].reported;
+        seen.ip_address = c.source_ip;
+        seen.data_hash = a->ops[i].data_hash;
+        auto grant = ChooseGrant(pg->grants, seen, now, &remaining);
+        if (!grant) {
+          refuse(i, domain::OperationStatus::kDenied, std::move(grant).error());
+          continue;
+        }
+        if (auto left = remaining.find(*grant); left != remaining.end()) --left->second;
+        a->ops[i].grant_id = std::move(*grant);
+      }
+    }
+    auto key = d_.keys.Get(cert->key_id);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (a->refusals[i]) continue;
+      if (!key) {
+        refuse(i, domain::OperationStatus::kFailed,
+               Error{ErrorCode::kInternal, "the key of signer '" + signer.name + "' is not usable"});
+        continue;
+      }
+      auto signature = crypto::Sign(**key, algorithms[i], data[i], items[i].is_digest);
+      if (!signature) {
+        refuse(i, domain::OperationStatus::kFailed, signature.error());
+        continue;
+      }
+      a->ops[i].status = domain::OperationStatus::kSuccess;
+      a->signatures[i] = std::move(*signature);
+    }
+  }
+
+  // One unit of work: every record of the batch commits together, before the reply.
+  commits_->Submit(
+      [this, a](store::Tx& tx) -> Status {
+        a->recorded = a->ops;
+        for (domain::SigningOperation& op : a->recorded) {
+          SIGNET_TRY(RecordOperation(tx, a->actor, a->view->signer, op));
+        }
+        return Ok();
+      },
+      [this, a, done = std::move(done)](Status committed) {
+        if (!committed) return done(tl::unexpected(std::move(committed).error()));
+        if (d_.metrics != nullptr) {
+          for (std::size_t i = 0; i < a->recorded.size(); ++i) {
+            d_.metrics->sign_operations.Inc(
+                {a->labels[i], std::string(domain::OperationStatusName(a->recorded[i].status))});
+          }
+        }
+        if (a->batch_refusal) return done(tl::unexpected(std::move(*a->batch_refusal)));
+        SignBatchResult result;
+        result.signer_id = a->view->signer.id;
+        result.items.resize(a->recorded.size());
+        for (std::size_t i = 0; i < a->recorded.size(); ++i) {
+          const domain::SigningOperation& op = a->recorded[i];
+          SignBatchItemResult& r = result.items[i];
+          r.operation_id = op.id;
+          r.status = op.status;
+          r.signing_algorithm = op.signing_algorithm;
+          if (a->refusals[i]) {
+            r.error = std::move(a->refusals[i]);
+          } else if (op.status != domain::OperationStatus::kSuccess) {
+            // The grant ran out between the decision and the commit; the refusal is on record.
+            r.error = Error{ErrorCode::kApprovalRequired, "Signing requires approval. Get approval before signing."};
+          } else {
+            r.signature = std::move(a->signatures[i]);
+          }
+        }
+        done(std::move(result));
+      });
 }
 
 }  // namespace signet::service

@@ -403,7 +403,8 @@ void Service::Timestamp(const Caller* caller, const std::string& source_ip,
                              .Add("genTime", FormatTime(issue.gen_time))
                              .Add("sourceIp", source_ip)
                              .Finish();
-        return d_.audit.Append(tx, e, issue.gen_time);
+        // Through the group commit's appender, like the sign records that share the transaction.
+        return commit_audit_.Append(tx, e, issue.gen_time);
       },
       [this, w, done = std::move(done)](Status committed) {
         if (!committed) {

@@ -376,6 +376,60 @@ TEST_F(AuditLogTest, RemovingTheNewestEventsIsDetectedThroughTheRecordedHead) {
   EXPECT_NE(r.first_bad->reason.find("event 4 is missing"), std::string::npos) << r.first_bad->reason;
 }
 
+// The group commit's appender: many events in one transaction, the head read once and
+// written once; the chain it writes is the one Append writes (it verifies, continues from
+// and into single appends, and the recorded head catches a removed tail as before).
+TEST_F(AuditLogTest, AppenderWritesTheSameChainInOneTransaction) {
+  auto log = MakeLog("node-a");
+  AppendEvents(*log, 2);
+  AuditLog::Appender appender(*log);
+  {
+    ASSERT_OK_AND_ASSIGN(auto tx, store_->BeginWrite());
+    for (int i = 0; i < 5; ++i) ASSERT_OK(appender.Append(*tx, Event(10 + i), T(1000 * (++clock_))));
+    ASSERT_OK(appender.Finish(*tx));
+    ASSERT_OK(tx->Commit());
+  }
+  // A rolled-back transaction of the appender leaves no gap; Reset starts over.
+  {
+    ASSERT_OK_AND_ASSIGN(auto tx, store_->BeginWrite());
+    ASSERT_OK(appender.Append(*tx, Event(20), T(1000 * (++clock_))));
+    tx.reset();  // rolled back
+    appender.Reset();
+  }
+  {
+    ASSERT_OK_AND_ASSIGN(auto tx, store_->BeginWrite());
+    ASSERT_OK(appender.Append(*tx, Event(21), T(1000 * (++clock_))));
+    ASSERT_OK(appender.Append(*tx, Event(22), T(1000 * (++clock_))));
+    ASSERT_OK(appender.Finish(*tx));
+    ASSERT_OK(tx->Commit());
+  }
+  AppendEvents(*log, 1);
+  {
+    ASSERT_OK_AND_ASSIGN(auto tx, store_->BeginRead());
+    ASSERT_OK_AND_ASSIGN(auto last, tx->LastAuditEvent("node-a"));
+    EXPECT_EQ(last->seq, 10);  // 2 + 5 + 2 + 1
+    ASSERT_OK_AND_ASSIGN(auto page, tx->ListAuditEvents(store::AuditFilter{}, store::PageRequest{0, 100}));
+    EXPECT_EQ(page.total_count, 10);
+  }
+  VerifyReport r = VerifyWith(*log);
+  EXPECT_TRUE(r.valid) << (r.first_bad ? r.first_bad->reason : "");
+  // The head written by Finish: removing the appender's last events is caught.
+  auto again = MakeLog("node-b");
+  {
+    ASSERT_OK_AND_ASSIGN(auto tx, store_->BeginWrite());
+    AuditLog::Appender b(*again);
+    for (int i = 0; i < 3; ++i) ASSERT_OK(b.Append(*tx, Event(i), T(1000 * (++clock_))));
+    ASSERT_OK(b.Finish(*tx));
+    ASSERT_OK(tx->Commit());
+  }
+  RawExec(path_, "DELETE FROM audit_events WHERE node_id = 'node-b' AND seq = 3");
+  r = VerifyWith(*log);
+  EXPECT_FALSE(r.valid);
+  ASSERT_TRUE(r.first_bad.has_value());
+  EXPECT_EQ(r.first_bad->node_id, "node-b");
+  EXPECT_EQ(r.first_bad->seq, 3);
+}
+
 TEST_F(AuditLogTest, RemovingTheTailAndTheHeadIsCaughtByASavedCheckpoint) {
   auto log = MakeLog("node-a");
   AppendEvents(*log, 5);

@@ -1,5 +1,7 @@
 #include <string>
 
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "common/encoding.h"
@@ -90,6 +92,22 @@ TEST(Hmac, EmptyKeyAndData) {
   // HMAC-SHA256("", "") is a well-known constant.
   EXPECT_EQ(HexEncode(HmacSha256({}, {})),
             "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+}
+
+// The per-thread HMAC context is re-keyed on each call: alternating keys give each key's own
+// value (RFC 4231 test case 2 and the empty-key constant), on this thread and on another.
+TEST(Hmac, AlternatingKeysOnOneThreadAndAnother) {
+  auto check = [] {
+    for (int i = 0; i < 3; ++i) {
+      EXPECT_EQ(HexEncode(HmacSha256(AsBytes("Jefe"), AsBytes("what do ya want for nothing?"))),
+                "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+      EXPECT_EQ(HexEncode(HmacSha256({}, {})),
+                "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+    }
+  };
+  check();
+  std::thread other(check);
+  other.join();
 }
 
 TEST(Hkdf, Rfc5869TestCase1) {

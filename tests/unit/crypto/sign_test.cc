@@ -171,6 +171,51 @@ TEST(Sign, ConcurrentSigningWithOneKey) {
   EXPECT_EQ(failures.load(), 0);
 }
 
+// Each thread keeps a few signing contexts (key, algorithm) and reuses them: alternating
+// keys and algorithms on one thread, more of them than it keeps, must always sign with the
+// key and algorithm asked for — each signature verifies with exactly that key and algorithm.
+TEST(Sign, ReusedContextsFollowTheKeyAndAlgorithm) {
+  std::vector<const PrivateKey*> keys;
+  for (KeyAlgorithm a : {KeyAlgorithm::kEcP256, KeyAlgorithm::kEcP384, KeyAlgorithm::kRsa2048}) {
+    keys.push_back(&TestKey(a));
+  }
+  auto other_p256 = PrivateKey::Generate(KeyAlgorithm::kEcP256);
+  ASSERT_TRUE(other_p256) << other_p256.error().message;
+  keys.push_back(&*other_p256);
+  for (int round = 0; round < 3; ++round) {
+    for (const PrivateKey* key : keys) {
+      auto pub = key->GetPublicKey();
+      ASSERT_TRUE(pub);
+      const bool rsa = key->type() == KeyType::kRsa;
+      for (HashAlgorithm hash : kAllHashes) {
+        for (SignatureScheme scheme : rsa ? std::vector{SignatureScheme::kRsaPkcs1v15, SignatureScheme::kRsaPss}
+                                          : std::vector{SignatureScheme::kEcdsa}) {
+          const SigningAlgorithm alg{scheme, hash};
+          const std::string msg = "round " + std::to_string(round);
+          auto sig = Sign(*key, alg, AsBytes(msg), false);
+          ASSERT_TRUE(sig) << sig.error().message;
+          EXPECT_TRUE(Verify(*pub, alg, AsBytes(msg), false, *sig));
+          // The same bytes under another hash do not verify: the context used this one.
+          const SigningAlgorithm other{scheme, hash == HashAlgorithm::kSha256 ? HashAlgorithm::kSha384
+                                                                             : HashAlgorithm::kSha256};
+          EXPECT_FALSE(Verify(*pub, other, AsBytes(msg), false, *sig));
+          if (rsa) {
+            const SigningAlgorithm other_pad{scheme == SignatureScheme::kRsaPss ? SignatureScheme::kRsaPkcs1v15
+                                                                                 : SignatureScheme::kRsaPss,
+                                             hash};
+            EXPECT_FALSE(Verify(*pub, other_pad, AsBytes(msg), false, *sig));
+          }
+        }
+      }
+    }
+  }
+  // A signature by one P-256 key never verifies with the other.
+  const SigningAlgorithm es256{SignatureScheme::kEcdsa, HashAlgorithm::kSha256};
+  auto sig = Sign(*other_p256, es256, AsBytes("whose"), false);
+  ASSERT_TRUE(sig);
+  EXPECT_FALSE(Verify(*TestKey(KeyAlgorithm::kEcP256).GetPublicKey(), es256, AsBytes("whose"), false, *sig));
+}
+
 TEST(Ecdsa, DerRawRoundTrip) {
   for (KeyAlgorithm alg : {KeyAlgorithm::kEcP256, KeyAlgorithm::kEcP384, KeyAlgorithm::kEcP521}) {
     const PrivateKey& key = TestKey(alg);

@@ -60,6 +60,48 @@ TEST_F(CommitQueueTest, DoneGetsTheCommitOrTheWorksError) {
   EXPECT_EQ(CountProjects(), 1);
 }
 
+// The hooks: `begin` starts each transaction's state afresh (also for the items re-run alone
+// after a failed batch), `finish` writes inside the transaction, so its rows commit with the
+// items — and roll back with them.
+TEST_F(CommitQueueTest, HooksRunAroundEachTransaction) {
+  std::vector<std::string> collected;  // committer thread only
+  int begins = 0;
+  CommitQueue::Hooks hooks{[&] {
+                             ++begins;
+                             collected.clear();
+                           },
+                           [&](store::Tx& tx) -> Status {
+                             if (collected.empty()) return Ok();
+                             std::string slug;
+                             for (const auto& c : collected) slug += c;
+                             return tx.InsertProject(MakeProject("sum-" + slug));
+                           }};
+  CommitQueue queue(*store_, nullptr, 512, hooks);
+  auto note = [&](std::string name) {
+    return [&collected, name](store::Tx&) -> Status {
+      collected.push_back(name);
+      return Ok();
+    };
+  };
+  EXPECT_TRUE(Run(queue, note("a")).has_value());
+  EXPECT_TRUE(Run(queue, note("b")).has_value());
+  EXPECT_EQ(begins, 2);
+  EXPECT_EQ(CountProjects(), 2);  // "sum-a" and "sum-b": nothing carried over
+  {
+    auto tx = store_->BeginRead();
+    ASSERT_TRUE(tx.has_value());
+    EXPECT_TRUE((*tx)->GetProjectBySlug("sum-b").has_value());
+    EXPECT_FALSE((*tx)->GetProjectBySlug("sum-ab").has_value());
+  }
+  // A failing item: nothing of its transaction (the finish hook's row included) commits.
+  Status failed = Run(queue, [&collected](store::Tx&) -> Status {
+    collected.push_back("c");
+    return Internal("boom");
+  });
+  EXPECT_FALSE(failed.has_value());
+  EXPECT_EQ(CountProjects(), 2);
+}
+
 TEST_F(CommitQueueTest, SubmitCallsDoneAfterTheCommitWithoutBlockingTheCaller) {
   CommitQueue queue(*store_);
   std::promise<std::int64_t> seen;
