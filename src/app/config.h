@@ -10,6 +10,7 @@
 #include "common/result.h"
 #include "common/secret_bytes.h"
 #include "http/server.h"
+#include "keystore/pkcs11_key_source.h"
 #include "keystore/root_key.h"
 #include "store/store.h"
 
@@ -38,6 +39,15 @@ struct Flags {
   std::string login_lockout = "15m";
   int login_ip_failures = 50;
   int max_connections = 0;        // 0: from the open-file limit
+  // A hardware security module (docs/hsm.md).
+  std::string hsm_module;
+  std::string hsm_token_label;
+  long hsm_slot = -1;             // -1: not given
+  std::string hsm_pin_file;       // else SIGNET_HSM_PIN, else no PIN (protected auth path)
+  int hsm_max_sessions = 8;
+  std::string default_key_source;  // "software" | "hsm"; default: hsm when an HSM is configured
+  bool hsm_root_key = false;       // the root key sealed by an AES key in the token
+  std::string hsm_root_key_label = "signet-root-key";
 };
 
 struct Config {
@@ -53,6 +63,9 @@ struct Config {
   std::string sqlite_sync;
   int db_pool = 0;            // PostgreSQL pool size (resolved, > 0)
   bool claim_node_id = true;  // PostgreSQL: hold node_id while running (false for audit verify)
+  std::optional<keystore::HsmConfig> hsm;  // --hsm-module given
+  domain::KeySourceType default_key_source = domain::KeySourceType::kSoftware;
+  std::optional<std::string> hsm_root_key_label;  // --hsm-root-key
 };
 
 void AddFlags(CLI::App& app, Flags& flags);
@@ -61,5 +74,8 @@ void AddFlags(CLI::App& app, Flags& flags);
 // SIGNET_ROOT_KEY, else --root-key-file, else <data-dir>/root.key (created 0600 with --dev).
 [[nodiscard]] Result<keystore::RootKey> LoadRootKey(const Config& config);
 [[nodiscard]] Result<std::unique_ptr<store::Store>> OpenStore(const Config& config);
+// The HSM PIN: SIGNET_HSM_PIN, else the --hsm-pin-file (mode 0600 or stricter, one line), else
+// none. Exposed for tests.
+[[nodiscard]] Result<std::optional<SecretBytes>> LoadHsmPin(const std::string& pin_file);
 
 }  // namespace signet::app

@@ -74,13 +74,27 @@ struct Runtime {
   std::unique_ptr<store::Store> store;
   std::unique_ptr<keystore::StoreKeyBlobRepository> key_blobs;
   std::unique_ptr<keystore::KeyStore> keys;
+  std::unique_ptr<keystore::Pkcs11KeySource> hsm;  // --hsm-module
   std::unique_ptr<audit::AuditLog> audit;
 };
 
 Result<std::unique_ptr<Runtime>> OpenRuntime(const Config& config) {
-  SIGNET_ASSIGN_OR_RETURN(keystore::RootKey root_key, LoadRootKey(config));
   auto rt = std::make_unique<Runtime>();
+  std::optional<keystore::RootKey> root_from_file;
+  if (!config.hsm_root_key_label) {
+    SIGNET_ASSIGN_OR_RETURN(root_from_file, LoadRootKey(config));
+  }
   SIGNET_ASSIGN_OR_RETURN(rt->store, OpenStore(config));
+  if (config.hsm) {
+    SIGNET_ASSIGN_OR_RETURN(rt->hsm, keystore::Pkcs11KeySource::Create(*config.hsm, *rt->store, rt->clock));
+    log::Info("keys in " + rt->hsm->Describe());
+  }
+  std::optional<keystore::RootKey> root_from_hsm;
+  if (config.hsm_root_key_label) {
+    SIGNET_ASSIGN_OR_RETURN(root_from_hsm, keystore::HsmRootKey(*rt->hsm, *rt->store, *config.hsm_root_key_label));
+    log::Info("the root key is sealed by the HSM key '" + *config.hsm_root_key_label + "'");
+  }
+  keystore::RootKey root_key = root_from_hsm ? std::move(*root_from_hsm) : std::move(*root_from_file);
   SIGNET_TRY(keystore::CheckRootKey(root_key, *rt->store));
   SIGNET_ASSIGN_OR_RETURN(SecretBytes audit_key, root_key.DeriveKey("signet audit v1", 32));
   SIGNET_ASSIGN_OR_RETURN(SecretBytes checkpoint_seed, root_key.DeriveKey("signet audit checkpoint v1", 32));
@@ -100,7 +114,10 @@ int Serve(const Config& config) {
   Runtime& r = **rt;
   Metrics metrics;
   auth::Authenticator authenticator(*r.store, r.clock, config.auth);
-  service::Service svc(service::Deps{*r.store, *r.keys, *r.audit, authenticator, r.clock, &metrics});
+  service::Deps deps{*r.store, *r.keys, *r.audit, authenticator, r.clock, &metrics};
+  deps.hsm = r.hsm.get();
+  deps.default_key_source = config.default_key_source;
+  service::Service svc(deps);
   if (auto s = svc.EnsureDefaultProject(); !s) {
     std::fprintf(stderr, "signetd: cannot create the default project: %s\n", s.error().message.c_str());
     return 1;

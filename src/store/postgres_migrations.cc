@@ -314,9 +314,30 @@ CREATE TABLE user_mfa (
 );
 )sql";
 
-constexpr std::array<sql::Migration, 2> kMigrations{{
+// 3: keys in a hardware security module: where each CA's and certificate's key is, and the
+// references to token objects.
+constexpr const char* kHsmKeys = R"sql(
+ALTER TABLE certificate_authorities ADD COLUMN key_source TEXT NOT NULL DEFAULT 'software';
+ALTER TABLE certificates ADD COLUMN key_source TEXT NOT NULL DEFAULT 'software';
+
+CREATE TABLE hsm_keys (
+  key_id TEXT NOT NULL,
+  algorithm TEXT NOT NULL,
+  token_label TEXT NOT NULL,
+  token_serial TEXT NOT NULL,
+  object_label TEXT NOT NULL,
+  object_id BYTEA NOT NULL,
+  public_key_spki BYTEA NOT NULL,
+  adopted BOOLEAN NOT NULL,
+  created_at BIGINT NOT NULL,
+  CONSTRAINT hsm_keys_pkey PRIMARY KEY (key_id)
+);
+)sql";
+
+constexpr std::array<sql::Migration, 3> kMigrations{{
     {1, kInit},
     {2, kMfa},
+    {3, kHsmKeys},
 }};
 
 }  // namespace
