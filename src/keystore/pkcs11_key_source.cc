@@ -1173,6 +1173,12 @@ Result<RootKey> HsmRootKey(Pkcs11KeySource& hsm, store::Store& store, std::strin
   SIGNET_ASSIGN_OR_RETURN(Bytes sealed, hsm.Seal(label, key.view()));
   {
     SIGNET_ASSIGN_OR_RETURN(auto tx, store.BeginWrite());
+    // Another node starting at the same time may have sealed one first: that one wins.
+    SIGNET_ASSIGN_OR_RETURN(auto raced, tx->GetSetting(kHsmRootKeySetting));
+    if (raced) {
+      tx.reset();
+      return HsmRootKey(hsm, store, label);
+    }
     SIGNET_TRY(tx->PutSetting(kHsmRootKeySetting, Base64Encode(sealed)));
     SIGNET_TRY(tx->Commit());
   }
