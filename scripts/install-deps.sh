@@ -20,6 +20,7 @@ packages=(
 if [[ "${SIGNET_DEPS:-all}" == "all" ]]; then
   packages+=(opensc gnutls-bin libengine-pkcs11-openssl osslsigncode openjdk-17-jdk-headless
              postgresql wrk nginx-light
+             softhsm2  # a PKCS#11 token for the HSM key source tests (tests/integration/test_hsm.py)
              chromium  # the console's browser tests (web/e2e) drive Debian's Chromium
              dpkg-dev lintian systemd groff-base)  # make deb and the install tests
 fi

@@ -115,6 +115,12 @@ def list_of(key, item):
 
 ACTOR_ID_PAIR = {"userId": UUID, "identityId": UUID}
 
+KEY_SOURCE = string(enum=["software", "hsm"],
+                    description="where the private key is: Signet's key store or the HSM")
+KEY_CHOICE = {"keySource": KEY_SOURCE,
+              "hsmKeyLabel": string(128, description="adopt this existing HSM key (CKA_LABEL)"),
+              "hsmKeyId": string(256, description="adopt this existing HSM key (CKA_ID, hex)")}
+
 SCHEMAS = {
     "Error": obj({
         "statusCode": integer(400, 599),
@@ -152,7 +158,7 @@ SCHEMAS = {
                "type": string(enum=["root", "intermediate"]), "commonName": string(),
                "keyAlgorithm": string(enum=KEY_ALGORITHMS), "serialNumber": string(),
                "notBefore": TIME, "notAfter": TIME, "status": string(enum=["active", "disabled"]),
-               "createdAt": TIME, "updatedAt": TIME}),
+               "keySource": KEY_SOURCE, "createdAt": TIME, "updatedAt": TIME}),
     "Tsa": obj({"id": UUID, "projectId": UUID, "name": string(), "caId": nullable(UUID),
                 "keyAlgorithm": string(enum=KEY_ALGORITHMS), "policyOid": string(),
                 "accuracyMs": integer(0), "requireAuth": BOOL, "isDefault": BOOL,
@@ -169,10 +175,29 @@ SCHEMAS = {
                         "serialNumber": string(), "notBefore": nullable(TIME),
                         "notAfter": nullable(TIME), "keyUsages": array(string()),
                         "extendedKeyUsages": array(string()), "revokedAt": nullable(TIME),
-                        "createdAt": TIME, "updatedAt": TIME}),
+                        "keySource": KEY_SOURCE, "createdAt": TIME, "updatedAt": TIME}),
     "IssuedCertificate": obj({"certificateId": UUID, "certificate": string(),
-                              "certificateChain": string(), "serialNumber": string()}),
-    "Csr": obj({"certificateId": UUID, "csr": string(), "status": string(enum=["pending"])}),
+                              "certificateChain": string(), "serialNumber": string(),
+                              "keySource": KEY_SOURCE}),
+    "Csr": obj({"certificateId": UUID, "csr": string(), "status": string(enum=["pending"]),
+                "keySource": KEY_SOURCE}),
+    "KeyEvidence": obj({"signerId": UUID, "certificateId": UUID, "keySource": KEY_SOURCE,
+                        "keyAlgorithm": string(enum=KEY_ALGORITHMS),
+                        "publicKey": string(contentEncoding="base64"), "adopted": BOOL,
+                        "module": nullable(obj({k: string() for k in [
+                            "libraryManufacturer", "libraryDescription", "libraryVersion",
+                            "cryptokiVersion", "tokenLabel", "manufacturer", "model",
+                            "serialNumber", "hardwareVersion", "firmwareVersion"]})),
+                        "attributes": nullable(obj(dict({"label": string(), "id": string()},
+                                                        **{k: BOOL for k in [
+                                                            "token", "private", "sensitive",
+                                                            "extractable", "sign", "local",
+                                                            "neverExtractable",
+                                                            "alwaysSensitive"]}))),
+                        "generated": nullable(obj({"at": TIME, "eventType": string(),
+                                                   "actorType": string(), "actorId": string(),
+                                                   "actorName": string()}))},
+                       description="What a CA asks a signing service for about a key (docs/hsm.md)"),
     "Signer": obj({
         "id": UUID, "projectId": UUID, "name": string(64), "description": string(256),
         "status": string(enum=["active", "disabled", "expired"],
@@ -422,20 +447,22 @@ BODIES = {
                            "isDefault": BOOL, "status": string(16, enum=["active", "disabled"])}),
     "createCa": body({"commonName": string(64), "keyAlgorithm": string(enum=KEY_ALGORITHMS),
                       "ttlDays": integer(1, 36500)},
-                     {"projectId": PROJECT_REF, "parentCaId": UUID}),
+                     dict({"projectId": PROJECT_REF, "parentCaId": UUID}, **KEY_CHOICE)),
     "issue": body({"caId": UUID, "commonName": string(64),
                    "keyAlgorithm": string(enum=KEY_ALGORITHMS), "ttlDays": integer(1, 3650)},
-                  {"projectId": PROJECT_REF, "keyUsages": array(string(64), 16),
-                   "extendedKeyUsages": array(string(64), 16)}),
+                  dict({"projectId": PROJECT_REF, "keyUsages": array(string(64), 16),
+                        "extendedKeyUsages": array(string(64), 16)}, **KEY_CHOICE)),
     "import": {"oneOf": [
         body({"certificatePem": string(65536), "privateKeyPem": string(65536)},
-             {"projectId": PROJECT_REF, "certificateChainPem": string(65536)}),
+             {"projectId": PROJECT_REF, "certificateChainPem": string(65536),
+              "allowSoftwareKey": BOOL}),
         body({"pkcs12": string(65536, contentEncoding="base64")},
-             {"projectId": PROJECT_REF, "password": string(256)})]},
+             {"projectId": PROJECT_REF, "password": string(256), "allowSoftwareKey": BOOL})]},
     "csr": body({"commonName": string(64), "keyAlgorithm": string(enum=KEY_ALGORITHMS)},
-                {"projectId": PROJECT_REF, "subject": body({}, {
+                dict({"projectId": PROJECT_REF, "subject": body({}, {
                     "organization": string(64), "organizationalUnit": string(64),
-                    "country": string(2), "state": string(64), "locality": string(64)})}),
+                    "country": string(2), "state": string(64), "locality": string(64)})},
+                     **KEY_CHOICE)),
     "importIssued": body({"certificatePem": string(65536)},
                          {"certificateChainPem": string(65536)}),
     "createSigner": body({"name": string(64)}, {
@@ -445,7 +472,9 @@ BODIES = {
         "certificateTtlDays": integer(1, 3650),
         "members": array(body({"kind": string(enum=["user", "identity"]), "id": UUID,
                                "role": string(32)})),
-        "approvalPolicy": SIGNER_POLICY_IN},
+        "approvalPolicy": SIGNER_POLICY_IN,
+        "certificate": body({}, {"keySource": KEY_SOURCE},
+                            description="Infisical's key placement of the issued certificate")},
         description="certificateId, or caId (+ commonName, keyAlgorithm, certificateTtlDays) "
                     "to issue the signer's certificate with it; approvalPolicyId is an alias "
                     "of signingPolicyId"),
@@ -679,6 +708,9 @@ for base, tag in (("/api/v1/pki/signers", "signers"),
        "Sign many digests or data items with one decision (docs/batch-signing.md)", "signBatch",
        ref("SignBatchResult"))
     op("GET", base + "/{id}/public-key", tag, "The signer's public key", reply=ref("PublicKey"))
+    op("GET", base + "/{id}/key-evidence", tag,
+       "Key evidence: the module and the key's attributes read back from it, and its creation",
+       reply=ref("KeyEvidence"))
     op("GET", base + "/{id}/certificate", tag, "The signer's certificate and chain",
        reply=ref("SignerCertificate"))
     op("GET", base + "/{id}/operations", tag, "Sign attempts, newest first",

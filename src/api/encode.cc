@@ -50,6 +50,7 @@ JsonObject EncodeCa(const domain::CertificateAuthority& ca) {
   return {{"id", ca.id}, {"projectId", ca.project_id}, {"parentCaId", OptString(ca.parent_ca_id)},
           {"type", ca.parent_ca_id ? "intermediate" : "root"},
           {"commonName", ca.common_name}, {"keyAlgorithm", domain::KeyAlgorithmName(ca.key_algorithm)},
+          {"keySource", domain::KeySourceTypeName(ca.key_source)},
           {"serialNumber", ca.serial_number}, {"notBefore", Time(ca.not_before)},
           {"notAfter", Time(ca.not_after)}, {"status", domain::CaStatusName(ca.status)},
           {"createdAt", Time(ca.created_at)}, {"updatedAt", Time(ca.updated_at)}};
@@ -70,6 +71,7 @@ JsonObject EncodeTsa(const domain::TimestampAuthority& t) {
 JsonObject EncodeCertificate(const domain::Certificate& c) {
   return {{"id", c.id}, {"projectId", c.project_id}, {"caId", OptString(c.ca_id)},
           {"commonName", c.common_name}, {"keyAlgorithm", domain::KeyAlgorithmName(c.key_algorithm)},
+          {"keySource", domain::KeySourceTypeName(c.key_source)},
           {"status", domain::CertificateStatusName(c.status)}, {"serialNumber", c.serial_number},
           {"notBefore", OptTime(c.not_before)}, {"notAfter", OptTime(c.not_after)},
           {"keyUsages", Strings(c.key_usages)}, {"extendedKeyUsages", Strings(c.extended_key_usages)},
@@ -100,10 +102,11 @@ JsonObject EncodeSignerDetail(const domain::SignerDetail& d) {
       cert_string([](const auto& x) { return std::string(domain::KeyAlgorithmName(x.key_algorithm)); });
   o["certificateStatus"] = c ? JsonValue(d.certificate_status) : JsonValue(nullptr);
   o["certificateCaId"] = c ? OptString(c->ca_id) : JsonValue(nullptr);
-  // Keys are held by Signet's software key store (SPEC §7).
-  o["certificateKeySource"] = c ? JsonValue("software") : JsonValue(nullptr);
+  // "software" (Signet's key store, SPEC §7) or "hsm" (a PKCS#11 token, docs/hsm.md).
+  o["certificateKeySource"] =
+      cert_string([](const auto& x) { return std::string(domain::KeySourceTypeName(x.key_source)); });
   // Infisical's lifecycle fields: the validity in whole days; no automatic renewal, no
-  // pending issuance (Signet issues at once), no HSM connector.
+  // pending issuance (Signet issues at once), no HSM connector (one HSM per server).
   o["certificateTtlDays"] =
       c && c->not_before && c->not_after
           ? JsonValue(std::chrono::duration_cast<std::chrono::hours>(*c->not_after - *c->not_before).count() / 24)

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <thread>
 
 #include <toml++/toml.h>
@@ -59,6 +60,18 @@ void AddFlags(CLI::App& app, Flags& f) {
                  "postgresql://user:password@host:5432/db?sslmode=verify-full");
   app.add_option("--node-id", f.node_id, "This node's id in the audit log (default: host name)");
   app.add_option("--root-key-file", f.root_key_file, "File with the 32-byte root key (raw or base64), mode 0600");
+  app.add_option("--hsm-module", f.hsm_module, "PKCS#11 library of a hardware security module (docs/hsm.md)");
+  app.add_option("--hsm-token-label", f.hsm_token_label, "The HSM token, by label");
+  app.add_option("--hsm-slot", f.hsm_slot, "The HSM token, by slot id (instead of --hsm-token-label)");
+  app.add_option("--hsm-pin-file", f.hsm_pin_file,
+                 "File with the HSM user PIN, mode 0600 (else SIGNET_HSM_PIN; neither: protected authentication path)");
+  app.add_option("--hsm-max-sessions", f.hsm_max_sessions, "At most this many HSM sessions at once")
+      ->check(CLI::Range(1, 1024));
+  app.add_flag("--hsm-root-key", f.hsm_root_key,
+               "Keep the root key sealed by an AES key in the HSM (no SIGNET_ROOT_KEY, no key file)");
+  app.add_option("--hsm-root-key-label", f.hsm_root_key_label, "Label of that AES key in the token");
+  app.add_option("--default-key-source", f.default_key_source,
+                 "Where new keys go when a request names no keySource: software | hsm (default: hsm when --hsm-module is given)");
   app.add_flag("--dev", f.dev, "Development mode: create <data-dir>/root.key when missing");
   app.add_option("--tls-cert", f.tls_cert, "PEM certificate chain for HTTPS");
   app.add_option("--tls-key", f.tls_key, "PEM private key for HTTPS");
@@ -243,6 +256,41 @@ Result<Config> BuildConfig(const Flags& f) {
   c.db_pool = f.db_pool > 0 ? f.db_pool
                             : std::min(40 + c.server.compute_threads,
                                        c.server.worker_threads + c.server.compute_threads + 2);
+  if (!f.hsm_module.empty()) {
+    keystore::HsmConfig hsm;
+    hsm.module_path = f.hsm_module;
+    if (f.hsm_token_label.empty() == (f.hsm_slot < 0)) {
+      return InvalidArgument("--hsm-module needs exactly one of --hsm-token-label and --hsm-slot");
+    }
+    if (!f.hsm_token_label.empty()) hsm.token_label = f.hsm_token_label;
+    if (f.hsm_slot >= 0) hsm.slot_id = static_cast<unsigned long>(f.hsm_slot);
+    SIGNET_ASSIGN_OR_RETURN(hsm.pin, LoadHsmPin(f.hsm_pin_file));
+    hsm.max_sessions = static_cast<std::size_t>(f.hsm_max_sessions);
+    c.hsm = std::move(hsm);
+  } else if (!f.hsm_token_label.empty() || f.hsm_slot >= 0 || !f.hsm_pin_file.empty()) {
+    return InvalidArgument("--hsm-token-label, --hsm-slot and --hsm-pin-file need --hsm-module");
+  }
+  if (f.default_key_source.empty()) {
+    c.default_key_source = c.hsm ? domain::KeySourceType::kHsm : domain::KeySourceType::kSoftware;
+  } else {
+    auto source = domain::ParseKeySourceType(f.default_key_source);
+    if (!source) return InvalidArgument("--default-key-source '" + f.default_key_source + "' is not one of software, hsm");
+    if (*source == domain::KeySourceType::kHsm && !c.hsm) {
+      return InvalidArgument("--default-key-source hsm needs --hsm-module");
+    }
+    c.default_key_source = *source;
+  }
+  if (f.hsm_root_key) {
+    if (!c.hsm) return InvalidArgument("--hsm-root-key needs --hsm-module");
+    if (!f.root_key_file.empty()) return InvalidArgument("give --hsm-root-key or --root-key-file, not both");
+    if (const char* env = std::getenv("SIGNET_ROOT_KEY"); env != nullptr && *env != '\0') {
+      return InvalidArgument("--hsm-root-key keeps the root key in the HSM; unset SIGNET_ROOT_KEY");
+    }
+    if (f.hsm_root_key_label.empty() || f.hsm_root_key_label.size() > 64) {
+      return InvalidArgument("--hsm-root-key-label must be 1–64 characters");
+    }
+    c.hsm_root_key_label = f.hsm_root_key_label;
+  }
   c.node_id = f.node_id.empty() ? HostName() : f.node_id;
   if (c.node_id.size() > 64) return InvalidArgument("--node-id is longer than 64 characters");
   c.database_display = c.database_url.substr(0, c.database_url.find('@') == std::string::npos
@@ -292,6 +340,31 @@ Result<SecretBytes> LoadMetricsToken(const Config& config) {
   SecretBytes token = SecretBytes::FromString(line);
   std::fill(line.begin(), line.end(), '\0');
   return token;
+}
+
+Result<std::optional<SecretBytes>> LoadHsmPin(const std::string& pin_file) {
+  if (const char* env = std::getenv("SIGNET_HSM_PIN"); env != nullptr && *env != '\0') {
+    return std::optional<SecretBytes>(SecretBytes::FromString(env));
+  }
+  if (pin_file.empty()) return std::optional<SecretBytes>();
+  struct stat st {};
+  if (::stat(pin_file.c_str(), &st) != 0) {
+    return InvalidArgument("HSM PIN file " + pin_file + ": " + std::strerror(errno));
+  }
+  if (!S_ISREG(st.st_mode)) return InvalidArgument("HSM PIN file " + pin_file + " is not a regular file");
+  if ((st.st_mode & 077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return PermissionDenied("HSM PIN file " + pin_file + " has mode " + mode +
+                            "; it must not be readable by group or others (chmod 600)");
+  }
+  std::ifstream in(pin_file, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  SecretBytes pin = SecretBytes::FromString(text);
+  std::fill(text.begin(), text.end(), '\0');
+  if (pin.empty()) return InvalidArgument("HSM PIN file " + pin_file + " is empty");
+  return std::optional<SecretBytes>(std::move(pin));
 }
 
 namespace {

@@ -13,6 +13,7 @@
 #include "common/result.h"
 #include "common/secret_bytes.h"
 #include "http/server.h"
+#include "keystore/pkcs11_key_source.h"
 #include "keystore/root_key.h"
 #include "store/store.h"
 
@@ -49,6 +50,15 @@ struct Flags {
   std::string oidc_leeway = "60s";        // clock skew allowed on exp/nbf/iat of OIDC tokens
   std::string oidc_jwks_refresh = "30s";  // at most one key fetch per issuer this often
   int max_batch_items = 1000;     // items one POST …/sign-batch may carry
+  // A hardware security module (docs/hsm.md).
+  std::string hsm_module;
+  std::string hsm_token_label;
+  long hsm_slot = -1;             // -1: not given
+  std::string hsm_pin_file;       // else SIGNET_HSM_PIN, else no PIN (protected auth path)
+  int hsm_max_sessions = 8;
+  std::string default_key_source;  // "software" | "hsm"; default: hsm when an HSM is configured
+  bool hsm_root_key = false;       // the root key sealed by an AES key in the token
+  std::string hsm_root_key_label = "signet-root-key";
 };
 
 struct Config {
@@ -72,6 +82,9 @@ struct Config {
   bool tsa_require_synced_clock = false;
   std::string clock_sync_file;
   double anonymous_timestamp_rate = 1000;  // per source IP; 0: off
+  std::optional<keystore::HsmConfig> hsm;  // --hsm-module given
+  domain::KeySourceType default_key_source = domain::KeySourceType::kSoftware;
+  std::optional<std::string> hsm_root_key_label;  // --hsm-root-key
 };
 
 void AddFlags(CLI::App& app, Flags& flags);
@@ -94,5 +107,8 @@ using ConfigValues = std::vector<std::pair<std::string, std::string>>;
 // The bearer token GET /metrics asks for: the first line of --metrics-token-file, which must
 // not be readable by others; empty when no file is set.
 [[nodiscard]] Result<SecretBytes> LoadMetricsToken(const Config& config);
+// The HSM PIN: SIGNET_HSM_PIN, else the --hsm-pin-file (mode 0600 or stricter, one line), else
+// none. Exposed for tests.
+[[nodiscard]] Result<std::optional<SecretBytes>> LoadHsmPin(const std::string& pin_file);
 
 }  // namespace signet::app

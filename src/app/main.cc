@@ -158,6 +158,8 @@ int Serve(const Config& config) {
   deps.tsa_require_synchronized_clock = config.tsa_require_synced_clock;
   deps.anonymous_timestamp_rate = config.anonymous_timestamp_rate;
   deps.max_batch_items = static_cast<std::size_t>(config.max_batch_items);
+  deps.hsm = r.hsm.get();
+  deps.default_key_source = config.default_key_source;
   service::Service svc(deps);
   if (auto s = svc.EnsureDefaultProject(); !s) {
     std::fprintf(stderr, "signetd: cannot create the default project: %s\n", s.error().message.c_str());

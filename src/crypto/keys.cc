@@ -5,6 +5,7 @@
 #include <string>
 
 #include <openssl/core_names.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 
 #include "crypto/openssl_util.h"
@@ -239,6 +240,88 @@ Result<PublicKey> PublicKey::FromPem(std::string_view pem) {
   return AdoptPublicKey(pkey);
 }
 
+namespace {
+
+Result<PublicKey> PublicKeyFromData(const char* type, OSSL_PARAM_BLD* bld, std::string_view what) {
+  std::unique_ptr<OSSL_PARAM, internal::FreeFn<OSSL_PARAM, OSSL_PARAM_free>> params(
+      OSSL_PARAM_BLD_to_param(bld));
+  if (!params) return OpenSslFailure(std::string("building the ") + std::string(what) + " failed");
+  internal::EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
+  EVP_PKEY* pkey = nullptr;
+  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &pkey, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
+    return OpenSslFailure(ErrorCode::kInvalidArgument, std::string(what) + " is not valid");
+  }
+  return AdoptPublicKey(pkey);
+}
+
+const char* CurveName(KeyAlgorithm algorithm) {
+  switch (algorithm) {
+    case KeyAlgorithm::kEcP256:
+      return "prime256v1";
+    case KeyAlgorithm::kEcP384:
+      return "secp384r1";
+    case KeyAlgorithm::kEcP521:
+      return "secp521r1";
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace
+
+Result<PublicKey> PublicKey::FromRsaComponents(ByteView modulus, ByteView exponent) {
+  if (modulus.empty() || exponent.empty() || modulus.size() > 2048 || exponent.size() > 64) {
+    return InvalidArgument("RSA modulus of " + std::to_string(modulus.size()) +
+                           " bytes and exponent of " + std::to_string(exponent.size()) +
+                           " bytes are not a usable public key");
+  }
+  internal::BignumPtr n(BN_bin2bn(modulus.data(), static_cast<int>(modulus.size()), nullptr));
+  internal::BignumPtr e(BN_bin2bn(exponent.data(), static_cast<int>(exponent.size()), nullptr));
+  std::unique_ptr<OSSL_PARAM_BLD, internal::FreeFn<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>> bld(
+      OSSL_PARAM_BLD_new());
+  if (!n || !e || !bld || OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) != 1 ||
+      OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, e.get()) != 1) {
+    return OpenSslFailure("building the RSA public key failed");
+  }
+  SIGNET_ASSIGN_OR_RETURN(PublicKey key, PublicKeyFromData("RSA", bld.get(), "RSA public key"));
+  SIGNET_TRY(key.algorithm());  // 2048, 3072 or 4096 bits
+  return key;
+}
+
+Result<PublicKey> PublicKey::FromEcPoint(KeyAlgorithm algorithm, ByteView point) {
+  const char* curve = CurveName(algorithm);
+  if (curve == nullptr) {
+    return InvalidArgument(std::string(domain::KeyAlgorithmName(algorithm)) + " is not an EC algorithm");
+  }
+  const std::size_t field = EcFieldLength(algorithm);
+  const std::size_t raw_len = 1 + 2 * field;
+  // CKA_EC_POINT is DER OCTET STRING (04 len point) in PKCS#11 2.40; some modules give the
+  // bare point.
+  ByteView raw = point;
+  if (point.size() != raw_len && point.size() > 2 && point[0] == 0x04) {
+    std::size_t header = 2;
+    std::size_t len = point[1];
+    if (len == 0x81 && point.size() > 3) {
+      len = point[2];
+      header = 3;
+    }
+    if (header + len == point.size()) raw = point.subspan(header);
+  }
+  if (raw.size() != raw_len || raw[0] != 0x04) {
+    return InvalidArgument("EC point of " + std::to_string(point.size()) + " bytes is not an uncompressed " +
+                           std::string(domain::KeyAlgorithmName(algorithm)) + " point");
+  }
+  std::unique_ptr<OSSL_PARAM_BLD, internal::FreeFn<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>> bld(
+      OSSL_PARAM_BLD_new());
+  if (!bld ||
+      OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve, 0) != 1 ||
+      OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, raw.data(), raw.size()) != 1) {
+    return OpenSslFailure("building the EC public key failed");
+  }
+  return PublicKeyFromData("EC", bld.get(), "EC public key");
+}
+
 Result<KeyAlgorithm> PublicKey::algorithm() const { return AlgorithmOf(pkey_.get(), type_); }
 
 Result<Bytes> PublicKey::SpkiDer() const { return SpkiOf(pkey_.get()); }
@@ -256,6 +339,30 @@ bool Matches(const PrivateKey& private_key, const PublicKey& public_key) {
   const int eq = EVP_PKEY_eq(private_key.native(), public_key.native());
   internal::ClearOpenSslErrors();  // a type mismatch leaves an entry behind
   return eq == 1;
+}
+
+Bytes EcParametersDer(KeyAlgorithm algorithm) {
+  const char* curve = CurveName(algorithm);
+  if (curve == nullptr) return {};
+  internal::AsnObjectPtr oid(OBJ_txt2obj(curve, 0));
+  const int len = oid ? i2d_ASN1_OBJECT(oid.get(), nullptr) : 0;
+  if (len <= 0) {
+    internal::ClearOpenSslErrors();
+    return {};
+  }
+  Bytes out(static_cast<std::size_t>(len));
+  std::uint8_t* p = out.data();
+  i2d_ASN1_OBJECT(oid.get(), &p);
+  return out;
+}
+
+Result<KeyAlgorithm> EcAlgorithmFromParameters(ByteView der) {
+  for (KeyAlgorithm a : {KeyAlgorithm::kEcP256, KeyAlgorithm::kEcP384, KeyAlgorithm::kEcP521}) {
+    if (!der.empty() && EcParametersDer(a) == Bytes(der.begin(), der.end())) return a;
+  }
+  return InvalidArgument(
+      "EC parameters name no supported curve; supported curves are prime256v1, secp384r1 and "
+      "secp521r1");
 }
 
 std::size_t EcFieldLength(KeyAlgorithm algorithm) {

@@ -75,6 +75,12 @@ class PublicKey {
   [[nodiscard]] static Result<PublicKey> FromSpkiDer(ByteView der);
   // PEM "PUBLIC KEY" (SubjectPublicKeyInfo).
   [[nodiscard]] static Result<PublicKey> FromPem(std::string_view pem);
+  // The public half of a key held in a device, from the parts PKCS#11 reads back: an RSA
+  // modulus and public exponent (big-endian unsigned), or an EC point on the curve of
+  // `algorithm` (uncompressed 04||x||y, bare or wrapped in a DER OCTET STRING as CKA_EC_POINT
+  // holds it). InvalidArgument for anything else.
+  [[nodiscard]] static Result<PublicKey> FromRsaComponents(ByteView modulus, ByteView exponent);
+  [[nodiscard]] static Result<PublicKey> FromEcPoint(domain::KeyAlgorithm algorithm, ByteView point);
 
   PublicKey(PublicKey&&) noexcept = default;
   PublicKey& operator=(PublicKey&&) noexcept = default;
@@ -101,6 +107,12 @@ bool Matches(const PrivateKey& private_key, const PublicKey& public_key);
 
 // ECDSA field length in bytes for an EC algorithm (32, 48, 66); 0 for RSA.
 std::size_t EcFieldLength(domain::KeyAlgorithm algorithm);
+
+// The DER of an EC algorithm's named-curve OID (PKCS#11 CKA_EC_PARAMS); empty for RSA.
+Bytes EcParametersDer(domain::KeyAlgorithm algorithm);
+// The EC algorithm whose named-curve OID `der` is; InvalidArgument for other curves and for
+// explicit parameters.
+[[nodiscard]] Result<domain::KeyAlgorithm> EcAlgorithmFromParameters(ByteView der);
 
 // For crypto/ internals: take ownership of `pkey` (already counted for the caller).
 // InvalidArgument when it is neither RSA nor EC; `pkey` is freed then too.

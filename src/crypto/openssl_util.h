@@ -47,6 +47,7 @@ using X509NamePtr = std::unique_ptr<X509_NAME, FreeFn<X509_NAME, X509_NAME_free>
 using X509Ptr = std::unique_ptr<X509, FreeFn<X509, X509_free>>;
 using X509ReqPtr = std::unique_ptr<X509_REQ, FreeFn<X509_REQ, X509_REQ_free>>;
 using AsnIntegerPtr = std::unique_ptr<ASN1_INTEGER, FreeFn<ASN1_INTEGER, ASN1_INTEGER_free>>;
+using AsnObjectPtr = std::unique_ptr<ASN1_OBJECT, FreeFn<ASN1_OBJECT, ASN1_OBJECT_free>>;
 using EkuPtr =
     std::unique_ptr<EXTENDED_KEY_USAGE, FreeFn<EXTENDED_KEY_USAGE, EXTENDED_KEY_USAGE_free>>;
 

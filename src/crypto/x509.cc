@@ -14,6 +14,7 @@
 
 #include "crypto/openssl_util.h"
 #include "crypto/random.h"
+#include "crypto/sign.h"
 
 namespace signet::crypto {
 
@@ -141,18 +142,108 @@ Result<internal::X509NamePtr> BuildName(const SubjectName& s) {
   return name;
 }
 
-// The hash that signs certificates and CSRs made with `key`.
-Result<const EVP_MD*> SignatureMdFor(const PrivateKey& key) {
-  SIGNET_ASSIGN_OR_RETURN(domain::KeyAlgorithm algorithm, key.algorithm());
-  switch (algorithm) {
-    case domain::KeyAlgorithm::kEcP384:
-      return internal::Md(domain::HashAlgorithm::kSha384);
-    case domain::KeyAlgorithm::kEcP521:
-      return internal::Md(domain::HashAlgorithm::kSha512);
+// The signatureAlgorithm of certificates and CSRs signed with `algorithm`.
+int SignatureNid(domain::SigningAlgorithm algorithm) {
+  using domain::HashAlgorithm;
+  if (algorithm.scheme == domain::SignatureScheme::kEcdsa) {
+    switch (algorithm.hash) {
+      case HashAlgorithm::kSha384:
+        return NID_ecdsa_with_SHA384;
+      case HashAlgorithm::kSha512:
+        return NID_ecdsa_with_SHA512;
+      default:
+        return NID_ecdsa_with_SHA256;
+    }
+  }
+  switch (algorithm.hash) {
+    case HashAlgorithm::kSha384:
+      return NID_sha384WithRSAEncryption;
+    case HashAlgorithm::kSha512:
+      return NID_sha512WithRSAEncryption;
     default:
-      return internal::Md(domain::HashAlgorithm::kSha256);
+      return NID_sha256WithRSAEncryption;
   }
 }
+
+// Fills `alg` with the AlgorithmIdentifier of `algorithm`: NULL parameters for RSA (RFC 4055
+// §5), none for ECDSA (RFC 5758 §3.2).
+Status SetSignatureAlgorithm(X509_ALGOR* alg, domain::SigningAlgorithm algorithm) {
+  const bool rsa = algorithm.scheme != domain::SignatureScheme::kEcdsa;
+  if (X509_ALGOR_set0(alg, OBJ_nid2obj(SignatureNid(algorithm)), rsa ? V_ASN1_NULL : V_ASN1_UNDEF,
+                      nullptr) != 1) {
+    return OpenSslFailure("setting the signature algorithm failed");
+  }
+  return Ok();
+}
+
+void AppendDerLength(Bytes& out, std::size_t length) {
+  if (length < 0x80) {
+    out.push_back(static_cast<std::uint8_t>(length));
+    return;
+  }
+  std::uint8_t bytes[sizeof(std::size_t)];
+  int n = 0;
+  for (std::size_t v = length; v != 0; v >>= 8) bytes[n++] = static_cast<std::uint8_t>(v & 0xff);
+  out.push_back(static_cast<std::uint8_t>(0x80 | n));
+  while (n > 0) out.push_back(bytes[--n]);
+}
+
+// SIGNED{ToBeSigned} of RFC 5280 §4.1 and RFC 2986 §4.2: SEQUENCE { tbs, signatureAlgorithm,
+// BIT STRING signature }, with the signature made by `key` over the hash of `tbs`.
+Result<Bytes> SignStructure(ByteView tbs, const X509_ALGOR* alg, domain::SigningAlgorithm algorithm,
+                            const SigningKey& key) {
+  SIGNET_ASSIGN_OR_RETURN(Bytes signature, key.Sign(algorithm, tbs, false));
+  const int alg_len = i2d_X509_ALGOR(alg, nullptr);
+  if (alg_len <= 0) return OpenSslFailure("encoding the signature algorithm failed");
+  Bytes alg_der(static_cast<std::size_t>(alg_len));
+  std::uint8_t* p = alg_der.data();
+  if (i2d_X509_ALGOR(alg, &p) != alg_len) {
+    return OpenSslFailure("encoding the signature algorithm failed");
+  }
+  Bytes bits;
+  bits.push_back(0x03);
+  AppendDerLength(bits, signature.size() + 1);
+  bits.push_back(0x00);  // no unused bits
+  bits.insert(bits.end(), signature.begin(), signature.end());
+  Bytes out;
+  out.push_back(0x30);
+  AppendDerLength(out, tbs.size() + alg_der.size() + bits.size());
+  out.insert(out.end(), tbs.begin(), tbs.end());
+  out.insert(out.end(), alg_der.begin(), alg_der.end());
+  out.insert(out.end(), bits.begin(), bits.end());
+  return out;
+}
+
+bool SameKey(EVP_PKEY* a, EVP_PKEY* b) {
+  const int eq = EVP_PKEY_eq(a, b);
+  internal::ClearOpenSslErrors();  // a type mismatch leaves an entry behind
+  return eq == 1;
+}
+
+// A PrivateKey the caller owns, as a SigningKey, for the PrivateKey overloads.
+class BorrowedKey final : public SigningKey {
+ public:
+  static Result<BorrowedKey> Of(const PrivateKey& key) {
+    SIGNET_ASSIGN_OR_RETURN(domain::KeyAlgorithm algorithm, key.algorithm());
+    SIGNET_ASSIGN_OR_RETURN(Bytes spki, key.PublicKeySpkiDer());
+    return BorrowedKey(key, algorithm, std::move(spki));
+  }
+  domain::KeyAlgorithm algorithm() const override { return algorithm_; }
+  const Bytes& public_key_spki() const override { return spki_; }
+  Result<Bytes> Sign(domain::SigningAlgorithm algorithm, ByteView data,
+                     bool is_digest) const override {
+    return crypto::Sign(key_, algorithm, data, is_digest);
+  }
+
+ private:
+  BorrowedKey(const PrivateKey& key, domain::KeyAlgorithm algorithm, Bytes spki)
+      : key_(key), algorithm_(algorithm), spki_(std::move(spki)) {}
+  const PrivateKey& key_;
+  domain::KeyAlgorithm algorithm_;
+  Bytes spki_;
+};
+
+using X509AlgorPtr = std::unique_ptr<X509_ALGOR, internal::FreeFn<X509_ALGOR, X509_ALGOR_free>>;
 
 bool IsSelfIssuedBy(X509* subject, X509* issuer) {
   if (X509_NAME_cmp(X509_get_issuer_name(subject), X509_get_subject_name(issuer)) != 0) {
@@ -341,8 +432,23 @@ Result<CertificateInfo> Certificate::Info() const {
       info.extended_key_usages.push_back(std::move(name));
     }
   }
+  if (auto* policies = static_cast<CERTIFICATEPOLICIES*>(
+          X509_get_ext_d2i(x, NID_certificate_policies, &crit, nullptr))) {
+    for (int i = 0; i < sk_POLICYINFO_num(policies); ++i) {
+      char buf[128] = {};
+      OBJ_obj2txt(buf, sizeof(buf), sk_POLICYINFO_value(policies, i)->policyid, 1);
+      info.policy_oids.emplace_back(buf);
+    }
+    CERTIFICATEPOLICIES_free(policies);
+  }
   internal::ClearOpenSslErrors();  // X509_get_ext_d2i leaves nothing useful on absence
   info.is_ca = (X509_get_extension_flags(x) & EXFLAG_CA) != 0;
+  if (const char* name = OBJ_nid2ln(X509_get_signature_nid(x))) info.signature_algorithm = name;
+  int md_nid = NID_undef;
+  if (X509_get_signature_info(x, &md_nid, nullptr, nullptr, nullptr) == 1 && md_nid != NID_undef) {
+    if (const char* name = OBJ_nid2sn(md_nid)) info.signature_hash = name;
+  }
+  internal::ClearOpenSslErrors();
   SIGNET_ASSIGN_OR_RETURN(info.spki_der, SpkiDerOf(X509_get_X509_PUBKEY(x)));
   return info;
 }
@@ -415,25 +521,43 @@ Result<std::vector<Certificate>> OrderChain(const Certificate& leaf,
 // ---------------------------------------------------------------------------------------------
 // CSR
 
-Result<std::string> CreateCsrPem(const PrivateKey& key, const SubjectName& subject) {
+Result<std::string> CreateCsrPem(const SigningKey& key, const SubjectName& subject) {
   SIGNET_ASSIGN_OR_RETURN(internal::X509NamePtr name, BuildName(subject));
-  SIGNET_ASSIGN_OR_RETURN(const EVP_MD* md, SignatureMdFor(key));
+  SIGNET_ASSIGN_OR_RETURN(crypto::PublicKey public_key, PublicKey::FromSpkiDer(key.public_key_spki()));
   internal::X509ReqPtr req(X509_REQ_new());
   if (!req) return OpenSslFailure("X509_REQ_new failed");
   if (X509_REQ_set_version(req.get(), 0) != 1 ||
       X509_REQ_set_subject_name(req.get(), name.get()) != 1 ||
-      X509_REQ_set_pubkey(req.get(), key.native()) != 1) {
+      X509_REQ_set_pubkey(req.get(), public_key.native()) != 1) {
     return OpenSslFailure("building the CSR failed");
   }
-  if (X509_REQ_sign(req.get(), key.native(), md) <= 0) {
-    return OpenSslFailure("signing the CSR failed");
+  const domain::SigningAlgorithm algorithm = CertificateSigningAlgorithm(key.algorithm());
+  X509AlgorPtr alg(X509_ALGOR_new());
+  if (!alg) return OpenSslFailure("X509_ALGOR_new failed");
+  SIGNET_TRY(SetSignatureAlgorithm(alg.get(), algorithm));
+  const int info_len = i2d_re_X509_REQ_tbs(req.get(), nullptr);
+  if (info_len <= 0) return OpenSslFailure("encoding the CSR failed");
+  Bytes info(static_cast<std::size_t>(info_len));
+  std::uint8_t* p = info.data();
+  if (i2d_re_X509_REQ_tbs(req.get(), &p) != info_len) return OpenSslFailure("encoding the CSR failed");
+  SIGNET_ASSIGN_OR_RETURN(Bytes der, SignStructure(info, alg.get(), algorithm, key));
+  const std::uint8_t* in = der.data();
+  internal::X509ReqPtr signed_req(d2i_X509_REQ(nullptr, &in, static_cast<long>(der.size())));
+  if (!signed_req) return OpenSslFailure("decoding the signed CSR failed");
+  if (X509_REQ_verify(signed_req.get(), public_key.native()) != 1) {
+    return OpenSslFailure("the CSR signature made by the key does not verify with its public key");
   }
   internal::BioPtr bio(BIO_new(BIO_s_mem()));
   if (!bio) return OpenSslFailure("BIO_new failed");
-  if (PEM_write_bio_X509_REQ(bio.get(), req.get()) != 1) {
+  if (PEM_write_bio_X509_REQ(bio.get(), signed_req.get()) != 1) {
     return OpenSslFailure("writing the CSR PEM failed");
   }
   return internal::BioToString(bio.get());
+}
+
+Result<std::string> CreateCsrPem(const PrivateKey& key, const SubjectName& subject) {
+  SIGNET_ASSIGN_OR_RETURN(BorrowedKey borrowed, BorrowedKey::Of(key));
+  return CreateCsrPem(static_cast<const SigningKey&>(borrowed), subject);
 }
 
 Result<CsrInfo> ParseCsrPem(std::string_view pem) {
@@ -458,7 +582,7 @@ Result<CsrInfo> ParseCsrPem(std::string_view pem) {
 // Issuance
 
 Result<Certificate> IssueCertificate(const crypto::PublicKey& subject_key,
-                                     const IssueParams& params, const PrivateKey& issuer_key,
+                                     const IssueParams& params, const SigningKey& issuer_key,
                                      const Certificate* issuer_cert) {
   if (params.not_after <= params.not_before) {
     return InvalidArgument("notAfter " + FormatTime(params.not_after) + " is not after notBefore " +
@@ -474,18 +598,42 @@ Result<Certificate> IssueCertificate(const crypto::PublicKey& subject_key,
   SIGNET_ASSIGN_OR_RETURN(std::string ku_conf, KeyUsageConf(params));
   SIGNET_ASSIGN_OR_RETURN(std::string eku_conf, ExtendedKeyUsageConf(params.extended_key_usages));
   SIGNET_ASSIGN_OR_RETURN(internal::X509NamePtr subject, BuildName(params.subject));
-  SIGNET_ASSIGN_OR_RETURN(const EVP_MD* md, SignatureMdFor(issuer_key));
+  std::unique_ptr<CERTIFICATEPOLICIES, internal::FreeFn<CERTIFICATEPOLICIES, CERTIFICATEPOLICIES_free>>
+      policies(sk_POLICYINFO_new_null());
+  if (!policies) return OpenSslFailure("allocating the certificate policies failed");
+  for (const std::string& oid : params.policy_oids) {
+    ASN1_OBJECT* obj = OBJ_txt2obj(oid.c_str(), 1);
+    if (obj == nullptr) {
+      internal::ClearOpenSslErrors();
+      return InvalidArgument("certificate policy '" + oid + "' is not a dotted object identifier");
+    }
+    POLICYINFO* info = POLICYINFO_new();
+    if (info == nullptr) {
+      ASN1_OBJECT_free(obj);
+      return OpenSslFailure("allocating a certificate policy failed");
+    }
+    ASN1_OBJECT_free(info->policyid);
+    info->policyid = obj;
+    if (sk_POLICYINFO_push(policies.get(), info) <= 0) {
+      POLICYINFO_free(info);
+      return OpenSslFailure("adding a certificate policy failed");
+    }
+  }
+  SIGNET_ASSIGN_OR_RETURN(crypto::PublicKey issuer_public,
+                          PublicKey::FromSpkiDer(issuer_key.public_key_spki()));
   if (issuer_cert == nullptr) {
-    if (!Matches(issuer_key, subject_key)) {
+    if (!SameKey(issuer_public.native(), subject_key.native())) {
       return InvalidArgument("a self-signed certificate must be signed with the subject's key");
     }
   } else {
     if ((X509_get_extension_flags(issuer_cert->native()) & EXFLAG_CA) == 0) {
       return InvalidArgument("issuer certificate is not a CA certificate");
     }
-    const bool match = X509_check_private_key(issuer_cert->native(), issuer_key.native()) == 1;
-    internal::ClearOpenSslErrors();
-    if (!match) return InvalidArgument("issuer key does not match the issuer certificate");
+    EVP_PKEY* cert_key = X509_get0_pubkey(issuer_cert->native());
+    if (cert_key == nullptr || !SameKey(cert_key, issuer_public.native())) {
+      internal::ClearOpenSslErrors();
+      return InvalidArgument("issuer key does not match the issuer certificate");
+    }
   }
 
   internal::X509Ptr x(X509_new());
@@ -518,7 +666,7 @@ Result<Certificate> IssueCertificate(const crypto::PublicKey& subject_key,
   X509V3_CTX ctx;
   X509V3_set_ctx(&ctx, issuer_cert != nullptr ? issuer_cert->native() : x.get(), x.get(), nullptr,
                  nullptr, 0);
-  if (X509V3_set_issuer_pkey(&ctx, issuer_key.native()) != 1) {
+  if (X509V3_set_issuer_pkey(&ctx, issuer_public.native()) != 1) {
     return OpenSslFailure("X509V3_set_issuer_pkey failed");
   }
   std::string bc = params.is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE";
@@ -529,10 +677,36 @@ Result<Certificate> IssueCertificate(const crypto::PublicKey& subject_key,
   SIGNET_TRY(AddExtension(x.get(), &ctx, NID_subject_key_identifier, "hash"));
   SIGNET_TRY(AddExtension(x.get(), &ctx, NID_authority_key_identifier, "keyid:always"));
 
-  if (X509_sign(x.get(), issuer_key.native(), md) <= 0) {
-    return OpenSslFailure("signing the certificate failed");
+  if (sk_POLICYINFO_num(policies.get()) > 0 &&
+      X509_add1_ext_i2d(x.get(), NID_certificate_policies, policies.get(), 0, X509V3_ADD_DEFAULT) != 1) {
+    return OpenSslFailure("adding the certificate policies extension failed");
   }
-  return AdoptCertificate(x.release());
+
+  // The issuer key may be held elsewhere (a hardware module), so the certificate is signed
+  // here rather than by X509_sign: the to-be-signed part names the algorithm, is encoded, and
+  // the key signs its hash. OpenSSL offers no setter for the TBS signature field; the pointer
+  // it returns is into `x`, which this function owns.
+  const domain::SigningAlgorithm algorithm = CertificateSigningAlgorithm(issuer_key.algorithm());
+  SIGNET_TRY(SetSignatureAlgorithm(const_cast<X509_ALGOR*>(X509_get0_tbs_sigalg(x.get())), algorithm));
+  const int tbs_len = i2d_re_X509_tbs(x.get(), nullptr);
+  if (tbs_len <= 0) return OpenSslFailure("encoding the certificate failed");
+  Bytes tbs(static_cast<std::size_t>(tbs_len));
+  std::uint8_t* p = tbs.data();
+  if (i2d_re_X509_tbs(x.get(), &p) != tbs_len) return OpenSslFailure("encoding the certificate failed");
+  SIGNET_ASSIGN_OR_RETURN(Bytes der,
+                          SignStructure(tbs, X509_get0_tbs_sigalg(x.get()), algorithm, issuer_key));
+  SIGNET_ASSIGN_OR_RETURN(Certificate cert, Certificate::FromDer(der));
+  if (X509_verify(cert.native(), issuer_public.native()) != 1) {
+    return OpenSslFailure("the certificate signature made by the issuer key does not verify");
+  }
+  return cert;
+}
+
+Result<Certificate> IssueCertificate(const crypto::PublicKey& subject_key,
+                                     const IssueParams& params, const PrivateKey& issuer_key,
+                                     const Certificate* issuer_cert) {
+  SIGNET_ASSIGN_OR_RETURN(BorrowedKey borrowed, BorrowedKey::Of(issuer_key));
+  return IssueCertificate(subject_key, params, static_cast<const SigningKey&>(borrowed), issuer_cert);
 }
 
 // ---------------------------------------------------------------------------------------------

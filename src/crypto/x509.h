@@ -16,6 +16,7 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "crypto/keys.h"
+#include "crypto/signing_key.h"
 
 struct x509_st;  // OpenSSL's X509, opaque outside crypto/.
 
@@ -38,6 +39,10 @@ struct CertificateInfo {
   bool is_ca = false;                            // basicConstraints CA:TRUE
   Bytes spki_der;
   std::string common_name;  // empty when the subject has none
+  // certificatePolicies policy identifiers in dotted form; empty when the extension is absent.
+  std::vector<std::string> policy_oids;
+  std::string signature_algorithm;  // OpenSSL's long name, "sha256WithRSAEncryption"
+  std::string signature_hash;       // "SHA1", "SHA256", ...; empty when unknown
 };
 
 class Certificate {
@@ -98,8 +103,10 @@ struct SubjectName {
   std::string locality;
 };
 
-// A PKCS#10 request for `key` signed with it (SHA-256 for RSA and P-256, SHA-384 for P-384,
-// SHA-512 for P-521).
+// A PKCS#10 request for `key` signed with it (CertificateSigningAlgorithm of
+// crypto/signing_key.h: SHA-256 for RSA and P-256, SHA-384 for P-384, SHA-512 for P-521). The
+// request is checked against the key's public half before it is returned.
+[[nodiscard]] Result<std::string> CreateCsrPem(const SigningKey& key, const SubjectName& subject);
 [[nodiscard]] Result<std::string> CreateCsrPem(const PrivateKey& key, const SubjectName& subject);
 
 struct CsrInfo {
@@ -119,15 +126,25 @@ struct IssueParams {
   // Empty: CA -> keyCertSign, cRLSign, digitalSignature; leaf -> digitalSignature.
   std::vector<std::string> key_usages;
   std::vector<std::string> extended_key_usages;
+  // certificatePolicies (non-critical) with these policy identifiers, dotted form, e.g.
+  // "2.23.140.1.4.1"; none when empty.
+  std::vector<std::string> policy_oids;
 };
 
-// Issues an X.509 v3 certificate for `subject_key`, signed by `issuer_key` (SHA-256 for RSA and
-// P-256, SHA-384 for P-384, SHA-512 for P-521). `issuer_cert` null means self-signed (then
-// `issuer_key` must be the subject's key). Random positive 128-bit serial; subject and authority
-// key identifiers; critical basicConstraints and keyUsage; EKU when given. InvalidArgument for
-// unknown usage names (named in the message), not_after <= not_before, an issuer that is not a
-// CA, an issuer key that does not match the issuer certificate, or path_len on a leaf. An
-// extended key usage of timeStamping alone is marked critical (RFC 3161 §2.3); others are not.
+// Issues an X.509 v3 certificate for `subject_key`, signed by `issuer_key` with
+// CertificateSigningAlgorithm of its key (crypto/signing_key.h). `issuer_cert` null means
+// self-signed (then `issuer_key` must be the subject's key). Random positive 128-bit serial;
+// subject and authority key identifiers; critical basicConstraints and keyUsage; EKU and
+// certificatePolicies when given. The signature is checked with the issuer's public key before
+// the certificate is returned. InvalidArgument for unknown usage names (named in the message),
+// malformed policy identifiers, not_after <= not_before, an issuer that is not a CA, an issuer
+// key that does not match the issuer certificate, or path_len on a leaf; `issuer_key`'s own
+// errors (an unreachable device: Unavailable) as they are. An extended key usage of
+// timeStamping alone is marked critical (RFC 3161 §2.3); others are not.
+[[nodiscard]] Result<Certificate> IssueCertificate(const crypto::PublicKey& subject_key,
+                                                   const IssueParams& params,
+                                                   const SigningKey& issuer_key,
+                                                   const Certificate* issuer_cert);
 [[nodiscard]] Result<Certificate> IssueCertificate(const crypto::PublicKey& subject_key,
                                                    const IssueParams& params,
                                                    const PrivateKey& issuer_key,

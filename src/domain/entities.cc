@@ -60,6 +60,10 @@ constexpr NameTable<GrantStatus, 3> kGrantStatuses{{{GrantStatus::kActive, "acti
 constexpr NameTable<OperationStatus, 3> kOperationStatuses{{{OperationStatus::kSuccess, "success"},
                                                             {OperationStatus::kFailed, "failed"},
                                                             {OperationStatus::kDenied, "denied"}}};
+constexpr NameTable<KeySourceType, 2> kKeySourceTypes{
+    {{KeySourceType::kSoftware, "software"}, {KeySourceType::kHsm, "hsm"}}};
+constexpr NameTable<ComplianceProfile, 2> kComplianceProfiles{
+    {{ComplianceProfile::kNone, "none"}, {ComplianceProfile::kCsbr, "csbr"}}};
 
 }  // namespace
 
@@ -76,6 +80,8 @@ std::string_view RequestStatusName(RequestStatus v) { return NameOf(kRequestStat
 std::string_view ApprovalDecisionName(ApprovalDecision v) { return NameOf(kApprovalDecisions, v); }
 std::string_view GrantStatusName(GrantStatus v) { return NameOf(kGrantStatuses, v); }
 std::string_view OperationStatusName(OperationStatus v) { return NameOf(kOperationStatuses, v); }
+std::string_view KeySourceTypeName(KeySourceType v) { return NameOf(kKeySourceTypes, v); }
+std::string_view ComplianceProfileName(ComplianceProfile v) { return NameOf(kComplianceProfiles, v); }
 
 Result<OrgRole> ParseOrgRole(std::string_view text) { return ParseWith(kOrgRoles, "role", text); }
 Result<PrincipalType> ParsePrincipalType(std::string_view text) {
@@ -107,6 +113,13 @@ Result<GrantStatus> ParseGrantStatus(std::string_view text) {
 }
 Result<OperationStatus> ParseOperationStatus(std::string_view text) {
   return ParseWith(kOperationStatuses, "status", text);
+}
+
+Result<KeySourceType> ParseKeySourceType(std::string_view text) {
+  return ParseWith(kKeySourceTypes, "keySource", text);
+}
+Result<ComplianceProfile> ParseComplianceProfile(std::string_view text) {
+  return ParseWith(kComplianceProfiles, "complianceProfile", text);
 }
 
 }  // namespace signet::domain

@@ -43,6 +43,80 @@ Result<domain::KeyAlgorithm> KeyAlgorithmOf(const Fields& f) {
   return domain::ParseKeyAlgorithm(name);
 }
 
+// keySource ("software" | "hsm"; the server's default when absent), or an existing HSM key
+// to adopt: hsmKeyLabel (CKA_LABEL) or hsmKeyId (CKA_ID, hex).
+Result<service::KeyChoice> KeyChoiceOf(const Fields& f) {
+  service::KeyChoice k;
+  SIGNET_ASSIGN_OR_RETURN(auto source, f.OptString("keySource", 16));
+  if (source) {
+    SIGNET_ASSIGN_OR_RETURN(k.source, domain::ParseKeySourceType(*source));
+  }
+  SIGNET_ASSIGN_OR_RETURN(k.hsm_key_label, f.OptString("hsmKeyLabel", 128));
+  SIGNET_ASSIGN_OR_RETURN(auto id, f.OptString("hsmKeyId", 256));
+  if (id) {
+    auto bytes = HexDecode(*id);
+    if (!bytes || bytes->empty()) {
+      return InvalidArgument("hsmKeyId must be the key object's CKA_ID in hex, e.g. \"a1b2\"");
+    }
+    k.hsm_key_id = std::move(*bytes);
+  }
+  if (k.hsm_key_label && k.hsm_key_id) {
+    return InvalidArgument("give hsmKeyLabel or hsmKeyId, not both");
+  }
+  return k;
+}
+
+JsonObject EncodeKeyEvidence(const service::KeyEvidence& ev) {
+  const keystore::KeyDescription& k = ev.key;
+  JsonObject o{{"signerId", ev.signer_id},
+               {"certificateId", ev.certificate.id},
+               {"keySource", domain::KeySourceTypeName(k.source)},
+               {"keyAlgorithm", domain::KeyAlgorithmName(k.algorithm)},
+               {"publicKey", Base64Encode(k.public_key_spki)},
+               {"adopted", k.adopted}};
+  if (k.module) {
+    const keystore::HsmModuleInfo& m = *k.module;
+    o["module"] = JsonObject{{"libraryManufacturer", m.library_manufacturer},
+                             {"libraryDescription", m.library_description},
+                             {"libraryVersion", m.library_version},
+                             {"cryptokiVersion", m.cryptoki_version},
+                             {"tokenLabel", m.token_label},
+                             {"manufacturer", m.manufacturer},
+                             {"model", m.model},
+                             {"serialNumber", m.serial_number},
+                             {"hardwareVersion", m.hardware_version},
+                             {"firmwareVersion", m.firmware_version}};
+  } else {
+    o["module"] = nullptr;
+  }
+  if (k.attributes) {
+    const keystore::HsmKeyAttributes& a = *k.attributes;
+    o["attributes"] = JsonObject{{"label", a.label},
+                                 {"id", HexEncode(a.id)},
+                                 {"token", a.token},
+                                 {"private", a.is_private},
+                                 {"sensitive", a.sensitive},
+                                 {"extractable", a.extractable},
+                                 {"sign", a.sign},
+                                 {"local", a.local},
+                                 {"neverExtractable", a.never_extractable},
+                                 {"alwaysSensitive", a.always_sensitive}};
+  } else {
+    o["attributes"] = nullptr;
+  }
+  if (ev.generated) {
+    const domain::AuditEvent& e = *ev.generated;
+    o["generated"] = JsonObject{{"at", FormatTime(e.time)},
+                                {"eventType", e.event_type},
+                                {"actorType", e.actor_type},
+                                {"actorId", e.actor_id},
+                                {"actorName", e.actor_name}};
+  } else {
+    o["generated"] = nullptr;
+  }
+  return o;
+}
+
 // clientMetadata (SPEC §4): the documented keys only, each a bounded string (Infisical's
 // limits); an unknown key is refused like an unknown field, so a misspelt scope field
 // ("hostName") fails loudly instead of never matching. `signingApplication` is Infisical's
@@ -428,6 +502,7 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
     if (parent) {
       SIGNET_ASSIGN_OR_RETURN(in.parent_ca_id, ParseUuid(*parent, "parentCaId"));
     }
+    SIGNET_ASSIGN_OR_RETURN(in.key, KeyChoiceOf(f));
     SIGNET_TRY(f.Finish());
     SIGNET_ASSIGN_OR_RETURN(auto ca, svc.CreateCa(c, in));
     return JsonResponse(api::EncodeCa(ca));
@@ -465,12 +540,14 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
     if (ku) in.key_usages = *ku;
     SIGNET_ASSIGN_OR_RETURN(auto eku, f.OptStringArray("extendedKeyUsages", 16, 64));
     if (eku) in.extended_key_usages = *eku;
+    SIGNET_ASSIGN_OR_RETURN(in.key, KeyChoiceOf(f));
     SIGNET_TRY(f.Finish());
     SIGNET_ASSIGN_OR_RETURN(auto cert, svc.IssueCertificate(c, in));
     return JsonResponse(JsonObject{{"certificateId", cert.id},
                                    {"certificate", cert.certificate_pem},
                                    {"certificateChain", cert.certificate_chain_pem},
-                                   {"serialNumber", cert.serial_number}});
+                                   {"serialNumber", cert.serial_number},
+                                   {"keySource", domain::KeySourceTypeName(cert.key_source)}});
   }));
   router.Add("POST", "/api/v1/pki/certificates/import", authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
     SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
@@ -500,6 +577,8 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
       SIGNET_ASSIGN_OR_RETURN(auto chain, f.OptString("certificateChainPem", kMaxPem));
       in.certificate_chain_pem = chain.value_or("");
     }
+    SIGNET_ASSIGN_OR_RETURN(auto allow, f.OptBool("allowSoftwareKey"));
+    in.allow_software_key = allow.value_or(false);
     SIGNET_TRY(f.Finish());
     SIGNET_ASSIGN_OR_RETURN(auto cert, svc.ImportCertificate(c, std::move(in)));
     JsonObject out = api::EncodeCertificate(cert);
@@ -528,9 +607,11 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
       in.locality = l.value_or("");
       SIGNET_TRY(s.Finish());
     }
+    SIGNET_ASSIGN_OR_RETURN(in.key, KeyChoiceOf(f));
     SIGNET_TRY(f.Finish());
     SIGNET_ASSIGN_OR_RETURN(auto cert, svc.CreateCsr(c, in));
-    return JsonResponse(JsonObject{{"certificateId", cert.id}, {"csr", cert.csr_pem}, {"status", "pending"}});
+    return JsonResponse(JsonObject{{"certificateId", cert.id}, {"csr", cert.csr_pem}, {"status", "pending"},
+                                   {"keySource", domain::KeySourceTypeName(cert.key_source)}});
   }));
   router.Add("POST", "/api/v1/pki/certificates/{id}/import-certificate",
              authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
@@ -675,6 +756,11 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
       SIGNET_ASSIGN_OR_RETURN(Bytes spki, svc.SignerPublicKey(c, id, &algorithm));
       return JsonResponse(JsonObject{{"publicKey", Base64Encode(spki)},
                                      {"algorithm", domain::KeyAlgorithmName(algorithm)}});
+    }));
+    router.Add("GET", base + "/{id}/key-evidence", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+      SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
+      SIGNET_ASSIGN_OR_RETURN(service::KeyEvidence ev, svc.SignerKeyEvidence(c, id));
+      return JsonResponse(EncodeKeyEvidence(ev));
     }));
     router.Add("GET", base + "/{id}/certificate", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
       SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));

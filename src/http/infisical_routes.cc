@@ -93,7 +93,19 @@ Result<service::SignerCertificateInput> CertificateFieldsOf(const Fields& f, std
   }
   SIGNET_ASSIGN_OR_RETURN(auto ttl, f.OptInt("certificateTtlDays", 1, 3650));
   in.ttl_days = ttl.value_or(365);
-  SIGNET_TRY(f.Refuse("certificate", "keys are generated and kept by Signet's own key store"));
+  // Infisical's certificate: {keySource, hsmConnectorId}; Signet has at most one HSM, the one
+  // signetd was started with (--hsm-module), so there is no connector to name.
+  SIGNET_ASSIGN_OR_RETURN(auto key, f.OptNested("certificate"));
+  if (key) {
+    SIGNET_ASSIGN_OR_RETURN(auto source, key->OptString("keySource", 16));
+    if (source) {
+      SIGNET_ASSIGN_OR_RETURN(in.key.source, domain::ParseKeySourceType(*source));
+    }
+    SIGNET_TRY(key->Refuse("hsmConnectorId",
+                           "Signet uses the one HSM signetd was started with (--hsm-module); "
+                           "leave hsmConnectorId out"));
+    SIGNET_TRY(key->Finish());
+  }
   SIGNET_TRY(f.Refuse("externalConfiguration",
                       "external CAs are not supported; import the certificate "
                       "(POST /api/v1/pki/certificates/import) and pass its certificateId"));
@@ -628,7 +640,7 @@ Status DecodeInfisicalSignerFields(const Fields& f, service::CreateSignerInput& 
                                "signer and needs caId (the internal CA to issue it from)");
       }
     }
-    SIGNET_TRY(f.Refuse("certificate", "keys are generated and kept by Signet's own key store"));
+    SIGNET_TRY(f.Refuse("certificate", "it describes the certificate issued with the signer and needs caId"));
     SIGNET_TRY(f.Refuse("externalConfiguration",
                         "external CAs are not supported; import the certificate "
                         "(POST /api/v1/pki/certificates/import) and pass its certificateId"));

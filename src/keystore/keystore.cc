@@ -61,9 +61,11 @@ KeyStore::KeyStore(RootKey root, KeyBlobRepository& repository, const Clock& clo
 Result<NewKey> KeyStore::Wrap(crypto::PrivateKey key) const {
   const std::string key_id = NewUuid();
   NewKey out;
-  SIGNET_ASSIGN_OR_RETURN(out.wrapped, WrapPrivateKey(root_, key_id, key, clock_.Now()));
-  out.stored = StoredKey{key_id, out.wrapped.algorithm, out.wrapped.public_key_spki};
-  out.key = std::make_shared<const crypto::PrivateKey>(std::move(key));
+  out.source = domain::KeySourceType::kSoftware;
+  SIGNET_ASSIGN_OR_RETURN(WrappedKey wrapped, WrapPrivateKey(root_, key_id, key, clock_.Now()));
+  out.stored = StoredKey{key_id, wrapped.algorithm, wrapped.public_key_spki};
+  out.wrapped = std::move(wrapped);
+  SIGNET_ASSIGN_OR_RETURN(out.key, crypto::LocalSigningKey::Create(std::move(key)));
   return out;
 }
 
@@ -80,23 +82,31 @@ Result<NewKey> KeyStore::Adopt(const crypto::PrivateKey& key) const {
   return Wrap(std::move(copy));
 }
 
+Result<NewKey> KeyStore::AdoptExisting(const ExistingKeyRef&) const {
+  return InvalidArgument(
+      "hsmKeyLabel and hsmKeyId name a key already in the HSM; they need keySource 'hsm'");
+}
+
 Status KeyStore::Persist(store::Tx& tx, const NewKey& key) const {
-  return tx.PutWrappedKey(key.wrapped);
+  if (!key.wrapped || key.source != domain::KeySourceType::kSoftware) {
+    return Internal("key " + key.stored.key_id + " was not made by the software key store");
+  }
+  return tx.PutWrappedKey(*key.wrapped);
 }
 
 Result<StoredKey> KeyStore::Generate(domain::KeyAlgorithm algorithm) {
   SIGNET_ASSIGN_OR_RETURN(NewKey key, Create(algorithm));
-  SIGNET_TRY(repository_.Put(key.wrapped));
+  SIGNET_TRY(repository_.Put(*key.wrapped));
   return key.stored;
 }
 
 Result<StoredKey> KeyStore::Import(const crypto::PrivateKey& key) {
   SIGNET_ASSIGN_OR_RETURN(NewKey adopted, Adopt(key));
-  SIGNET_TRY(repository_.Put(adopted.wrapped));
+  SIGNET_TRY(repository_.Put(*adopted.wrapped));
   return adopted.stored;
 }
 
-Result<std::shared_ptr<const crypto::PrivateKey>> KeyStore::Get(std::string_view key_id) {
+Result<std::shared_ptr<const crypto::LocalSigningKey>> KeyStore::Unwrapped(std::string_view key_id) {
   const std::string id(key_id);
   {
     std::shared_lock lock(cache_mu_);
@@ -107,15 +117,68 @@ Result<std::shared_ptr<const crypto::PrivateKey>> KeyStore::Get(std::string_view
   SIGNET_ASSIGN_OR_RETURN(WrappedKey wrapped, repository_.Get(id));
   if (wrapped.key_id != id) return tl::unexpected(UnwrapError(id));
   SIGNET_ASSIGN_OR_RETURN(crypto::PrivateKey key, UnwrapPrivateKey(root_, wrapped));
-  auto shared = std::make_shared<const crypto::PrivateKey>(std::move(key));
+  SIGNET_ASSIGN_OR_RETURN(auto shared, crypto::LocalSigningKey::Create(std::move(key)));
   std::unique_lock lock(cache_mu_);
   return cache_.emplace(id, std::move(shared)).first->second;
 }
 
+Result<std::shared_ptr<const crypto::PrivateKey>> KeyStore::Get(std::string_view key_id) {
+  SIGNET_ASSIGN_OR_RETURN(auto key, Unwrapped(key_id));
+  const crypto::PrivateKey* raw = &key->private_key();
+  return std::shared_ptr<const crypto::PrivateKey>(std::move(key), raw);
+}
+
+Result<std::shared_ptr<const crypto::SigningKey>> KeyStore::Load(std::string_view key_id) {
+  SIGNET_ASSIGN_OR_RETURN(auto key, Unwrapped(key_id));
+  return std::shared_ptr<const crypto::SigningKey>(std::move(key));
+}
+
 Result<Bytes> KeyStore::Sign(std::string_view key_id, domain::SigningAlgorithm algorithm,
                              ByteView data, bool is_digest) {
-  SIGNET_ASSIGN_OR_RETURN(std::shared_ptr<const crypto::PrivateKey> key, Get(key_id));
-  return crypto::Sign(*key, algorithm, data, is_digest);
+  SIGNET_ASSIGN_OR_RETURN(auto key, Unwrapped(key_id));
+  return key->Sign(algorithm, data, is_digest);
+}
+
+Result<KeyDescription> KeyStore::DescribeKey(std::string_view key_id) {
+  // From the stored record, without unwrapping: describing a key is no reason to decrypt it.
+  SIGNET_ASSIGN_OR_RETURN(WrappedKey wrapped, repository_.Get(key_id));
+  KeyDescription d;
+  d.source = domain::KeySourceType::kSoftware;
+  d.key_id = wrapped.key_id;
+  d.algorithm = wrapped.algorithm;
+  d.public_key_spki = wrapped.public_key_spki;
+  return d;
+}
+
+Result<KeySource*> KeySources::For(domain::KeySourceType type) const {
+  if (type == domain::KeySourceType::kSoftware) return &software_;
+  if (hsm_ == nullptr) {
+    return InvalidArgument(
+        "keySource 'hsm' needs an HSM, and this server has none (start signetd with "
+        "--hsm-module and --hsm-token-label or --hsm-slot)");
+  }
+  return hsm_;
+}
+
+Result<std::shared_ptr<const crypto::SigningKey>> KeySources::Load(domain::KeySourceType type,
+                                                                   std::string_view key_id) const {
+  SIGNET_ASSIGN_OR_RETURN(KeySource * source, For(type));
+  return source->Load(key_id);
+}
+
+Status KeySources::Persist(store::Tx& tx, const NewKey& key) const {
+  SIGNET_ASSIGN_OR_RETURN(KeySource * source, For(key.source));
+  return source->Persist(tx, key);
+}
+
+void KeySources::Abandon(const NewKey& key) const {
+  if (auto source = For(key.source)) (*source)->Abandon(key);
+}
+
+Status KeySources::Health() const {
+  SIGNET_TRY(software_.Health());
+  if (hsm_ != nullptr) SIGNET_TRY(hsm_->Health());
+  return Ok();
 }
 
 Status KeyStore::Delete(std::string_view key_id) {

@@ -100,12 +100,29 @@ struct MembershipInput {
   std::string role;  // validated per kind (project: admin|member; signer: admin|operator|auditor)
 };
 
+// Where a new private key comes from: `source` (the server's default when absent), or an
+// existing HSM object adopted by CKA_LABEL / CKA_ID (then the source is the HSM).
+struct KeyChoice {
+  std::optional<domain::KeySourceType> source;
+  std::optional<std::string> hsm_key_label;
+  std::optional<Bytes> hsm_key_id;
+  bool adopts() const { return hsm_key_label.has_value() || hsm_key_id.has_value(); }
+};
+
+struct KeyEvidence {
+  std::string signer_id;
+  domain::Certificate certificate;
+  keystore::KeyDescription key;
+  std::optional<domain::AuditEvent> generated;  // the event that created the key, if kept
+};
+
 struct CreateCaInput {
   std::optional<std::string> project;  // id or slug; default project when absent
   std::string common_name;
   domain::KeyAlgorithm key_algorithm = domain::KeyAlgorithm::kEcP256;
   std::int64_t ttl_days = 3650;
   std::optional<std::string> parent_ca_id;
+  KeyChoice key;
 };
 
 struct IssueCertificateInput {
@@ -116,6 +133,7 @@ struct IssueCertificateInput {
   std::int64_t ttl_days = 365;
   std::vector<std::string> key_usages;           // default digitalSignature
   std::vector<std::string> extended_key_usages;  // e.g. codeSigning
+  KeyChoice key;
 };
 
 struct ImportCertificateInput {
@@ -125,6 +143,9 @@ struct ImportCertificateInput {
   std::string certificate_chain_pem;
   std::optional<Bytes> pkcs12;  // instead of the PEM pair
   SecretBytes pkcs12_password;
+  // An imported key was not generated in a hardware module; when the server's default key
+  // source is the HSM, imports are refused unless this is set.
+  bool allow_software_key = false;
 };
 
 struct CsrInput {
@@ -132,6 +153,7 @@ struct CsrInput {
   std::string common_name;
   domain::KeyAlgorithm key_algorithm = domain::KeyAlgorithm::kEcP256;
   std::string organization, organizational_unit, country, state, locality;
+  KeyChoice key;
 };
 
 // A per-signer approval policy (Infisical's inline `approvalPolicy`): steps of user
@@ -153,6 +175,7 @@ struct SignerCertificateInput {
   std::string common_name;  // default: the signer's name
   domain::KeyAlgorithm key_algorithm = domain::KeyAlgorithm::kRsa2048;
   std::int64_t ttl_days = 365;
+  KeyChoice key;
 };
 
 struct CreateSignerInput {
@@ -378,12 +401,16 @@ struct Deps {
   auth::OidcVerifier* oidc = nullptr;
   // The most items one POST …/sign-batch may carry (--max-batch-items).
   std::size_t max_batch_items = 1000;
+  // The HSM key source (null: none configured) and where new keys come from by default.
+  keystore::KeySource* hsm = nullptr;
+  domain::KeySourceType default_key_source = domain::KeySourceType::kSoftware;
 };
 
 class Service {
  public:
   explicit Service(Deps deps)
       : d_(deps),
+        key_sources_(deps.keys, deps.hsm, deps.default_key_source),
         signer_cache_(deps.clock, deps.cache_ttl),
         commit_audit_(deps.audit),
         commits_(std::make_unique<CommitQueue>(
@@ -508,6 +535,11 @@ class Service {
   [[nodiscard]] Result<domain::Signer> UpdateSigner(const Caller& c, const std::string& id,
                                                     const UpdateSignerInput& in);
   [[nodiscard]] Result<domain::Signer> DeleteSigner(const Caller& c, const std::string& id);
+  // What a CA asks of a signing service about a signer's key (GET …/key-evidence): where the
+  // key is, the module and the key's attributes read back from the token now (HSM keys), and
+  // the audit event that made the key. 404 unless the caller may read the signer; Unavailable
+  // while the HSM token is unreachable.
+  [[nodiscard]] Result<KeyEvidence> SignerKeyEvidence(const Caller& c, const std::string& id);
   [[nodiscard]] Result<Bytes> SignerPublicKey(const Caller& c, const std::string& id,
                                               domain::KeyAlgorithm* algorithm);
   [[nodiscard]] Result<CertificateBundle> SignerCertificate(const Caller& c, const std::string& id,
@@ -737,6 +769,16 @@ class Service {
                                           const IssueCertificateInput& in);
   Result<domain::Certificate> StoreIssued(store::Tx& tx, const domain::Project& project,
                                           const IssuedCertificate& issued);
+  // A new key as `choice` says (Create, or AdoptExisting in the HSM), outside any transaction.
+  Result<keystore::NewKey> MakeKey(const KeyChoice& choice, domain::KeyAlgorithm algorithm);
+  // WriteWithAudit for a use case that made `key`: when the write does not commit, the key's
+  // source is told (an HSM object made for it is destroyed).
+  template <class T, class Fn>
+  Result<T> WriteWithNewKey(const domain::Principal* actor, const keystore::NewKey& key, Fn&& fn) {
+    Result<T> r = WriteWithAudit<T>(actor, std::forward<Fn>(fn));
+    if (!r) key_sources_.Abandon(key);
+    return r;
+  }
   // Creates (or, given `existing`, updates) the policy owned by signer `signer_id`, with its
   // audit event; checks the policy and its approvers.
   Result<domain::SigningPolicy> WriteSignerPolicy(store::Tx& tx, const Caller& c,
@@ -802,6 +844,7 @@ class Service {
   // The org's MFA requirement as last read (re-read after a second: other nodes may change it).
   std::mutex mfa_requirement_mutex_;
   std::optional<std::pair<MfaRequirement, TimePoint>> mfa_requirement_;  // guarded
+  keystore::KeySources key_sources_;
   SignerCache signer_cache_;  // invalidated by every WriteWithAudit
   // Signer id → latest success recorded by the group commit under way; committer thread only.
   std::map<std::string, TimePoint> last_signed_;

@@ -118,6 +118,8 @@ Status Service::Ready() {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   SIGNET_ASSIGN_OR_RETURN(auto n, tx->CountUsers());
   (void)n;
+  tx.reset();
+  SIGNET_TRY(key_sources_.Health());  // an unreachable HSM token: not ready
   if (d_.tsa_require_synchronized_clock && d_.clock_state) {
     if (ClockState clock = d_.clock_state(); !clock.synchronized) {
       return FailedPrecondition("the clock is not synchronised (" + clock.reason +

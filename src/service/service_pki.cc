@@ -52,6 +52,25 @@ Status CheckCommonName(const std::string& cn) {
 
 }  // namespace
 
+Result<keystore::NewKey> Service::MakeKey(const KeyChoice& choice, domain::KeyAlgorithm algorithm) {
+  if (choice.adopts()) {
+    if (choice.source && *choice.source != domain::KeySourceType::kHsm) {
+      return InvalidArgument("hsmKeyLabel and hsmKeyId name a key already in the HSM; they need keySource 'hsm'");
+    }
+    SIGNET_ASSIGN_OR_RETURN(keystore::KeySource * hsm, key_sources_.For(domain::KeySourceType::kHsm));
+    keystore::ExistingKeyRef ref{choice.hsm_key_label, choice.hsm_key_id};
+    SIGNET_ASSIGN_OR_RETURN(keystore::NewKey key, hsm->AdoptExisting(ref));
+    if (key.stored.algorithm != algorithm) {
+      return InvalidArgument("the HSM key is " + std::string(domain::KeyAlgorithmName(key.stored.algorithm)) +
+                             ", not keyAlgorithm " + std::string(domain::KeyAlgorithmName(algorithm)));
+    }
+    return key;
+  }
+  SIGNET_ASSIGN_OR_RETURN(keystore::KeySource * source,
+                          key_sources_.For(choice.source.value_or(key_sources_.default_type())));
+  return source->Create(algorithm);
+}
+
 // The PKI use cases that make keys run in three steps: the caller's rights and the inputs are
 // checked in a read transaction (so a refused call costs no key generation and never waits
 // for the write lock); the key is generated and the certificate signed outside any
@@ -92,7 +111,16 @@ Result<domain::CertificateAuthority> Service::CreateCa(const Caller& c, const Cr
   params.not_before = now - Millis(60'000);
   params.not_after = now + Millis(in.ttl_days * kDay);
   params.is_ca = true;
-  SIGNET_ASSIGN_OR_RETURN(keystore::NewKey key, d_.keys.Create(in.key_algorithm));
+  SIGNET_ASSIGN_OR_RETURN(keystore::NewKey key, MakeKey(in.key, in.key_algorithm));
+  // Until the write commits, a key made in an HSM is destroyed on any early return.
+  struct AbandonUnlessStored {
+    const keystore::KeySources& sources;
+    const keystore::NewKey& key;
+    bool stored = false;
+    ~AbandonUnlessStored() {
+      if (!stored) sources.Abandon(key);
+    }
+  } guard{key_sources_, key};
   SIGNET_ASSIGN_OR_RETURN(crypto::PublicKey public_key, crypto::PublicKey::FromSpkiDer(key.stored.public_key_spki));
   domain::CertificateAuthority ca;
   ca.id = NewUuid();
@@ -100,10 +128,11 @@ Result<domain::CertificateAuthority> Service::CreateCa(const Caller& c, const Cr
   ca.common_name = in.common_name;
   ca.key_algorithm = in.key_algorithm;
   ca.key_id = key.stored.key_id;
+  ca.key_source = key.source;
   std::optional<crypto::Certificate> cert;
   if (parent) {
     if (params.not_after > parent->not_after) params.not_after = parent->not_after;
-    SIGNET_ASSIGN_OR_RETURN(auto parent_key, d_.keys.Get(parent->key_id));
+    SIGNET_ASSIGN_OR_RETURN(auto parent_key, key_sources_.Load(parent->key_source, parent->key_id));
     SIGNET_ASSIGN_OR_RETURN(auto parent_cert, crypto::Certificate::FromPem(parent->certificate_pem));
     params.path_len = 0;
     SIGNET_ASSIGN_OR_RETURN(cert, crypto::IssueCertificate(public_key, params, *parent_key, &parent_cert));
@@ -120,14 +149,17 @@ Result<domain::CertificateAuthority> Service::CreateCa(const Caller& c, const Cr
   ca.status = domain::CaStatus::kActive;
   ca.created_at = ca.updated_at = now;
 
-  return WriteWithAudit<domain::CertificateAuthority>(&c.principal, [&](store::Tx& tx, AuditEntry& e)
+  guard.stored = true;  // from here WriteWithNewKey abandons the key on failure
+  return WriteWithNewKey<domain::CertificateAuthority>(&c.principal, key, [&](store::Tx& tx, AuditEntry& e)
                                                           -> Result<domain::CertificateAuthority> {
     SIGNET_TRY(check(tx));
-    SIGNET_TRY(d_.keys.Persist(tx, key));
+    SIGNET_TRY(key_sources_.Persist(tx, key));
     SIGNET_TRY(tx.InsertCa(ca));
     e = {"ca.create", "ca", ca.id,
          JsonWriter().Add("commonName", ca.common_name)
              .Add("keyAlgorithm", domain::KeyAlgorithmName(ca.key_algorithm))
+             .Add("keySource", domain::KeySourceTypeName(ca.key_source))
+             .Add("keyId", ca.key_id)
              .Add("parentCaId", ca.parent_ca_id.value_or("")).Finish()};
     return ca;
   });
@@ -179,19 +211,27 @@ Result<Service::IssuedCertificate> Service::IssueInMemory(const domain::Certific
   params.not_after = std::min(now + Millis(in.ttl_days * kDay), ca.not_after);
   params.key_usages = in.key_usages.empty() ? std::vector<std::string>{"digitalSignature"} : in.key_usages;
   params.extended_key_usages = in.extended_key_usages;
-  SIGNET_ASSIGN_OR_RETURN(auto ca_key, d_.keys.Get(ca.key_id));
+  SIGNET_ASSIGN_OR_RETURN(auto ca_key, key_sources_.Load(ca.key_source, ca.key_id));
   SIGNET_ASSIGN_OR_RETURN(auto ca_cert, crypto::Certificate::FromPem(ca.certificate_pem));
   IssuedCertificate out;
-  SIGNET_ASSIGN_OR_RETURN(out.key, d_.keys.Create(in.key_algorithm));
-  SIGNET_ASSIGN_OR_RETURN(crypto::PublicKey public_key, crypto::PublicKey::FromSpkiDer(out.key.stored.public_key_spki));
-  SIGNET_ASSIGN_OR_RETURN(crypto::Certificate cert,
-                          crypto::IssueCertificate(public_key, params, *ca_key, &ca_cert));
+  SIGNET_ASSIGN_OR_RETURN(out.key, MakeKey(in.key, in.key_algorithm));
+  auto issued = [&]() -> Result<crypto::Certificate> {
+    SIGNET_ASSIGN_OR_RETURN(crypto::PublicKey public_key,
+                            crypto::PublicKey::FromSpkiDer(out.key.stored.public_key_spki));
+    return crypto::IssueCertificate(public_key, params, *ca_key, &ca_cert);
+  }();
+  if (!issued) {
+    key_sources_.Abandon(out.key);
+    return tl::unexpected(issued.error());
+  }
+  const crypto::Certificate& cert = *issued;
   domain::Certificate& row = out.row;
   row.project_id = project.id;
   row.ca_id = ca.id;
   row.common_name = in.common_name;
   row.key_algorithm = in.key_algorithm;
   row.key_id = out.key.stored.key_id;
+  row.key_source = out.key.source;
   row.status = domain::CertificateStatus::kActive;
   row.certificate_chain_pem = ca.certificate_pem + ca.certificate_chain_pem;
   SIGNET_TRY(FillFromCertificate(row, cert));
@@ -201,7 +241,7 @@ Result<Service::IssuedCertificate> Service::IssueInMemory(const domain::Certific
 Result<domain::Certificate> Service::StoreIssued(store::Tx& tx, const domain::Project& project,
                                                  const IssuedCertificate& issued) {
   SIGNET_TRY(IssuingCa(tx, project, *issued.row.ca_id));  // still there and usable
-  SIGNET_TRY(d_.keys.Persist(tx, issued.key));
+  SIGNET_TRY(key_sources_.Persist(tx, issued.key));
   return StoreNewCertificate(tx, issued.row);
 }
 
@@ -223,13 +263,15 @@ Result<domain::Certificate> Service::IssueCertificate(const Caller& c, const Iss
     SIGNET_ASSIGN_OR_RETURN(std::tie(project, ca), check(*rtx));
   }
   SIGNET_ASSIGN_OR_RETURN(IssuedCertificate issued, IssueInMemory(ca, project, in));
-  return WriteWithAudit<domain::Certificate>(&c.principal, [&](store::Tx& tx, AuditEntry& e)
+  return WriteWithNewKey<domain::Certificate>(&c.principal, issued.key, [&](store::Tx& tx, AuditEntry& e)
                                                  -> Result<domain::Certificate> {
     SIGNET_TRY(check(tx));
     SIGNET_ASSIGN_OR_RETURN(domain::Certificate stored, StoreIssued(tx, project, issued));
     e = {"certificate.issue", "certificate", stored.id,
          JsonWriter().Add("caId", ca.id).Add("commonName", stored.common_name)
-             .Add("serialNumber", stored.serial_number).Finish()};
+             .Add("serialNumber", stored.serial_number)
+             .Add("keySource", domain::KeySourceTypeName(stored.key_source))
+             .Add("keyId", stored.key_id).Finish()};
     return stored;
   });
 }
@@ -247,13 +289,18 @@ Result<domain::Certificate> Service::ImportCertificate(const Caller& c, ImportCe
     SIGNET_ASSIGN_OR_RETURN(auto rtx, d_.store.BeginRead());
     SIGNET_ASSIGN_OR_RETURN(project, check(*rtx));
   }
+  if (key_sources_.default_type() == domain::KeySourceType::kHsm && !in.allow_software_key) {
+    return InvalidArgument(
+        "this server keeps keys in an HSM, and an imported key was not generated in it; set "
+        "allowSoftwareKey to import it into the software key store anyway");
+  }
   Result<crypto::ImportedKeyPair> imported =
       in.pkcs12 ? crypto::ImportPkcs12(*in.pkcs12, in.pkcs12_password.string_view())
                 : crypto::ImportPem(in.certificate_pem, in.private_key_pem.string_view(),
                                     in.certificate_chain_pem);
   if (!imported) return InvalidArgument(imported.error().message);
   SIGNET_ASSIGN_OR_RETURN(domain::KeyAlgorithm algorithm, imported->key.algorithm());
-  SIGNET_ASSIGN_OR_RETURN(keystore::NewKey key, d_.keys.Adopt(imported->key));
+  SIGNET_ASSIGN_OR_RETURN(keystore::NewKey key, key_sources_.software().Adopt(imported->key));
   domain::Certificate row;
   row.project_id = project.id;
   row.key_algorithm = algorithm;
@@ -265,7 +312,7 @@ Result<domain::Certificate> Service::ImportCertificate(const Caller& c, ImportCe
   return WriteWithAudit<domain::Certificate>(&c.principal, [&](store::Tx& tx, AuditEntry& e)
                                                  -> Result<domain::Certificate> {
     SIGNET_TRY(check(tx));
-    SIGNET_TRY(d_.keys.Persist(tx, key));
+    SIGNET_TRY(key_sources_.Persist(tx, key));
     SIGNET_ASSIGN_OR_RETURN(domain::Certificate stored, StoreNewCertificate(tx, row));
     e = {"certificate.import", "certificate", stored.id,
          JsonWriter().Add("commonName", stored.common_name).Add("serialNumber", stored.serial_number)
@@ -286,24 +333,33 @@ Result<domain::Certificate> Service::CreateCsr(const Caller& c, const CsrInput& 
     SIGNET_ASSIGN_OR_RETURN(auto rtx, d_.store.BeginRead());
     SIGNET_ASSIGN_OR_RETURN(project, check(*rtx));
   }
-  SIGNET_ASSIGN_OR_RETURN(keystore::NewKey key, d_.keys.Create(in.key_algorithm));
+  SIGNET_ASSIGN_OR_RETURN(keystore::NewKey key, MakeKey(in.key, in.key_algorithm));
   crypto::SubjectName subject{in.common_name, in.organization, in.organizational_unit,
                               in.country, in.state, in.locality};
-  SIGNET_ASSIGN_OR_RETURN(std::string csr, crypto::CreateCsrPem(*key.key, subject));
+  auto made = crypto::CreateCsrPem(*key.key, subject);
+  if (!made) {
+    key_sources_.Abandon(key);
+    return tl::unexpected(made.error());
+  }
+  const std::string& csr = *made;
   domain::Certificate row;
   row.project_id = project.id;
   row.common_name = in.common_name;
   row.key_algorithm = in.key_algorithm;
   row.key_id = key.stored.key_id;
+  row.key_source = key.source;
   row.status = domain::CertificateStatus::kPending;
   row.csr_pem = csr;
 
-  return WriteWithAudit<domain::Certificate>(&c.principal, [&](store::Tx& tx, AuditEntry& e)
+  return WriteWithNewKey<domain::Certificate>(&c.principal, key, [&](store::Tx& tx, AuditEntry& e)
                                                  -> Result<domain::Certificate> {
     SIGNET_TRY(check(tx));
-    SIGNET_TRY(d_.keys.Persist(tx, key));
+    SIGNET_TRY(key_sources_.Persist(tx, key));
     SIGNET_ASSIGN_OR_RETURN(domain::Certificate stored, StoreNewCertificate(tx, row));
-    e = {"certificate.csr", "certificate", stored.id, JsonWriter().Add("commonName", stored.common_name).Finish()};
+    e = {"certificate.csr", "certificate", stored.id,
+         JsonWriter().Add("commonName", stored.common_name)
+             .Add("keySource", domain::KeySourceTypeName(stored.key_source))
+             .Add("keyId", stored.key_id).Finish()};
     return stored;
   });
 }
@@ -326,8 +382,8 @@ Result<domain::Certificate> Service::ImportIssuedCertificate(const Caller& c, co
     if (row.status != domain::CertificateStatus::kPending) {
       return FailedPrecondition("certificate '" + id + "' is not waiting for an issued certificate");
     }
-    SIGNET_ASSIGN_OR_RETURN(auto key, d_.keys.Get(row.key_id));
-    SIGNET_ASSIGN_OR_RETURN(Bytes key_spki, key->PublicKeySpkiDer());
+    SIGNET_ASSIGN_OR_RETURN(auto key, key_sources_.Load(row.key_source, row.key_id));
+    const Bytes& key_spki = key->public_key_spki();
     SIGNET_ASSIGN_OR_RETURN(crypto::CertificateInfo info, parsed->Info());
     if (info.spki_der != key_spki) {
       return InvalidArgument("the certificate's public key does not match the key of this CSR");

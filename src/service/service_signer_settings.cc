@@ -190,7 +190,7 @@ Result<domain::Signer> Service::ReissueSignerCertificate(const Caller& c, const 
   SignerCertificateInput issue = in;
   issue.common_name = common_name;
   SIGNET_ASSIGN_OR_RETURN(IssuedCertificate issued, PrepareSignerCertificate(project, common_name, issue));
-  return WriteWithAudit<domain::Signer>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Signer> {
+  return WriteWithNewKey<domain::Signer>(&c.principal, issued.key, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Signer> {
     SIGNET_ASSIGN_OR_RETURN(SignerView v, check(tx));
     domain::Signer s = v.signer;
     SIGNET_ASSIGN_OR_RETURN(domain::Certificate cert, StoreSignerCertificate(tx, c, project, s, issued));

@@ -66,7 +66,7 @@ Result<domain::Signer> Service::CreateSigner(const Caller& c, const CreateSigner
     }());
     SIGNET_ASSIGN_OR_RETURN(issued, PrepareSignerCertificate(project, in.name, *in.issue));
   }
-  return WriteWithAudit<domain::Signer>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Signer> {
+  auto written = WriteWithAudit<domain::Signer>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Signer> {
     SIGNET_ASSIGN_OR_RETURN(domain::Project project, ResolveProject(tx, in.project));
     SIGNET_TRY(RequireProjectAdmin(tx, c.principal, project.id));
     const TimePoint now = d_.clock.Now();
@@ -115,6 +115,8 @@ Result<domain::Signer> Service::CreateSigner(const Caller& c, const CreateSigner
              .Add("signingPolicyId", s.signing_policy_id.value_or("")).Finish()};
     return s;
   });
+  if (!written && issued) key_sources_.Abandon(issued->key);
+  return written;
 }
 
 Result<Service::IssuedCertificate> Service::PrepareSignerCertificate(
@@ -127,6 +129,7 @@ Result<Service::IssuedCertificate> Service::PrepareSignerCertificate(
   issue.ttl_days = in.ttl_days;
   issue.key_usages = {"digitalSignature"};
   issue.extended_key_usages = {"codeSigning"};
+  issue.key = in.key;
   SIGNET_ASSIGN_OR_RETURN(domain::CertificateAuthority ca, [&]() -> Result<domain::CertificateAuthority> {
     SIGNET_ASSIGN_OR_RETURN(auto rtx, d_.store.BeginRead());
     return IssuingCa(*rtx, project, in.ca_id);
@@ -273,6 +276,29 @@ Result<Bytes> Service::SignerPublicKey(const Caller& c, const std::string& id,
   SIGNET_ASSIGN_OR_RETURN(crypto::CertificateInfo info, x509.Info());
   if (algorithm != nullptr) *algorithm = cert.key_algorithm;
   return info.spki_der;
+}
+
+Result<KeyEvidence> Service::SignerKeyEvidence(const Caller& c, const std::string& id) {
+  KeyEvidence out;
+  {
+    SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
+    SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(*tx, c.principal, id));
+    out.signer_id = v.signer.id;
+    SIGNET_ASSIGN_OR_RETURN(out.certificate, tx->GetCertificate(v.signer.certificate_id));
+    // The certificate's creation (issue, CSR, import) is the key's: the oldest such event.
+    store::AuditFilter filter;
+    filter.target_id = out.certificate.id;
+    SIGNET_ASSIGN_OR_RETURN(auto events, tx->ListAuditEvents(filter, store::PageRequest{0, 100}));
+    for (const domain::AuditEvent& e : events.items) {
+      if (e.event_type == "certificate.issue" || e.event_type == "certificate.csr" ||
+          e.event_type == "certificate.import") {
+        out.generated = e;  // newest first: the last match is the oldest
+      }
+    }
+  }
+  SIGNET_ASSIGN_OR_RETURN(keystore::KeySource * source, key_sources_.For(out.certificate.key_source));
+  SIGNET_ASSIGN_OR_RETURN(out.key, source->DescribeKey(out.certificate.key_id));
+  return out;
 }
 
 Result<CertificateBundle> Service::SignerCertificate(const Caller& c, const std::string& id,
@@ -644,12 +670,13 @@ Status Service::PrepareSign(const Caller& c, const std::string& signer_id, const
   }
 
   // Sign; the signature leaves only after the record has committed (Sign above).
-  auto key = d_.keys.Get(cert.key_id);
+  auto key = key_sources_.Load(cert->key_source, cert->key_id);
   if (!key) {
     return refuse(domain::OperationStatus::kFailed,
                   Error{ErrorCode::kInternal, "the key of signer '" + signer.name + "' is not usable"});
   }
-  auto signature = crypto::Sign(**key, *algorithm, *data, in.is_digest);
+  // A key in an unreachable HSM fails with Unavailable (503) and the module's reason.
+  auto signature = (*key)->Sign(*algorithm, *data, in.is_digest);
   if (!signature) return refuse(domain::OperationStatus::kFailed, signature.error());
   op.status = domain::OperationStatus::kSuccess;
   a.signature = std::move(*signature);

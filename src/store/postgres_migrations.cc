@@ -342,6 +342,7 @@ CREATE TABLE timestamp_authorities (
   CONSTRAINT timestamp_authorities_project_name_key UNIQUE (project_id, name)
 );
 CREATE INDEX timestamp_authorities_by_ca ON timestamp_authorities(ca_id);
+)sql";
 
 // 4: OIDC auth for machine identities (docs/ci-identities.md); the claims an OIDC login
 // matched, kept with the access token it issued (JSON object text, '' for other logins).
@@ -364,11 +365,32 @@ CREATE TABLE identity_oidc_auths (
 ALTER TABLE access_tokens ADD COLUMN auth_claims TEXT NOT NULL DEFAULT '';
 )sql";
 
-constexpr std::array<sql::Migration, 4> kMigrations{{
+// 5: keys in a hardware security module: where each CA's and certificate's key is, and the
+// references to token objects.
+constexpr const char* kHsmKeys = R"sql(
+ALTER TABLE certificate_authorities ADD COLUMN key_source TEXT NOT NULL DEFAULT 'software';
+ALTER TABLE certificates ADD COLUMN key_source TEXT NOT NULL DEFAULT 'software';
+
+CREATE TABLE hsm_keys (
+  key_id TEXT NOT NULL,
+  algorithm TEXT NOT NULL,
+  token_label TEXT NOT NULL,
+  token_serial TEXT NOT NULL,
+  object_label TEXT NOT NULL,
+  object_id BYTEA NOT NULL,
+  public_key_spki BYTEA NOT NULL,
+  adopted BOOLEAN NOT NULL,
+  created_at BIGINT NOT NULL,
+  CONSTRAINT hsm_keys_pkey PRIMARY KEY (key_id)
+);
+)sql";
+
+constexpr std::array<sql::Migration, 5> kMigrations{{
     {1, kInit},
     {2, kMfa},
     {3, kTimestampAuthorities},
     {4, kOidcAuth},
+    {5, kHsmKeys},
 }};
 
 }  // namespace

@@ -21,7 +21,7 @@ using domain::PrincipalType, domain::Approval, domain::AccessToken, domain::Audi
     domain::Certificate, domain::CertificateAuthority, domain::TimestampAuthority, domain::ClientSecret, domain::Grant,
     domain::Identity, domain::Project, domain::ProjectMembership, domain::Signer,
     domain::SignerMember, domain::SigningOperation, domain::SigningPolicy, domain::SigningRequest,
-    domain::User, domain::WrappedKey;
+    domain::User, domain::WrappedKey, domain::HsmKey;
 
 std::string Quote(std::string_view s) { return "'" + std::string(s) + "'"; }
 
@@ -382,6 +382,8 @@ class SqlTx final : public Tx {
   Status PutWrappedKey(const WrappedKey& k) override { return Insert(KeyBlobs(), k); }
   Result<WrappedKey> GetWrappedKey(Key key_id) override { return Get(KeyBlobs(), key_id); }
   Status DeleteWrappedKey(Key key_id) override { return Delete(KeyBlobs(), key_id); }
+  Status PutHsmKey(const HsmKey& k) override { return Insert(HsmKeys(), k); }
+  Result<HsmKey> GetHsmKey(Key key_id) override { return Get(HsmKeys(), key_id); }
 
   // ---- Audit ----
   Status AppendAuditEvent(const AuditEvent& e) override { return Insert(AuditEvents(), e); }
@@ -398,9 +400,9 @@ class SqlTx final : public Tx {
     return List(AuditEvents(),
                 "WHERE (?1 IS NULL OR node_id = ?1) AND (?2 IS NULL OR event_type = ?2) "
                 "AND (?3 IS NULL OR actor_id = ?3) AND (?4 IS NULL OR time >= ?4) "
-                "AND (?5 IS NULL OR time < ?5)",
+                "AND (?5 IS NULL OR time < ?5) AND (?6 IS NULL OR target_id = ?6)",
                 "time DESC, seq DESC, node_id{bytewise}", page, f.node_id, f.event_type, f.actor_id,
-                f.since, f.until);
+                f.since, f.until, f.target_id);
   }
   // Reads the chain in batches by seq, so that it need not fit in memory; in a read
   // transaction every batch comes from the same snapshot.

@@ -318,6 +318,7 @@ CREATE TABLE timestamp_authorities (
   UNIQUE (project_id, name)
 ) STRICT;
 CREATE INDEX timestamp_authorities_by_ca ON timestamp_authorities(ca_id);
+)sql";
 
 // 4: OIDC auth for machine identities (docs/ci-identities.md); the claims an OIDC login
 // matched, kept with the access token it issued (JSON object text, '' for other logins).
@@ -340,11 +341,31 @@ CREATE TABLE identity_oidc_auths (
 ALTER TABLE access_tokens ADD COLUMN auth_claims TEXT NOT NULL DEFAULT '';
 )sql";
 
-constexpr std::array<sql::Migration, 4> kMigrations{{
+// 5: keys in a hardware security module: where each CA's and certificate's key is, and the
+// references to token objects.
+constexpr const char* kHsmKeys = R"sql(
+ALTER TABLE certificate_authorities ADD COLUMN key_source TEXT NOT NULL DEFAULT 'software';
+ALTER TABLE certificates ADD COLUMN key_source TEXT NOT NULL DEFAULT 'software';
+
+CREATE TABLE hsm_keys (
+  key_id TEXT PRIMARY KEY,
+  algorithm TEXT NOT NULL,
+  token_label TEXT NOT NULL,
+  token_serial TEXT NOT NULL,
+  object_label TEXT NOT NULL,
+  object_id BLOB NOT NULL,
+  public_key_spki BLOB NOT NULL,
+  adopted INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+) STRICT;
+)sql";
+
+constexpr std::array<sql::Migration, 5> kMigrations{{
     {1, kInit},
     {2, kMfa},
     {3, kTimestampAuthorities},
     {4, kOidcAuth},
+    {5, kHsmKeys},
 }};
 
 }  // namespace

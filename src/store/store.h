@@ -102,6 +102,7 @@ struct AuditFilter {
   std::optional<std::string> actor_id;
   std::optional<TimePoint> since;  // inclusive
   std::optional<TimePoint> until;  // exclusive
+  std::optional<std::string> target_id;
 };
 
 // One database transaction. Not thread-safe: use it from one thread at a time. It must not
@@ -301,6 +302,11 @@ class Tx {
   [[nodiscard]] virtual Status PutWrappedKey(const domain::WrappedKey& key) = 0;
   [[nodiscard]] virtual Result<domain::WrappedKey> GetWrappedKey(std::string_view key_id) = 0;
   [[nodiscard]] virtual Status DeleteWrappedKey(std::string_view key_id) = 0;
+
+  // ---- References to private keys kept in an HSM (key_id unique) ----
+  [[nodiscard]] virtual Status PutHsmKey(const domain::HsmKey& key) = 0;
+  // NotFound when no HSM key has this id.
+  [[nodiscard]] virtual Result<domain::HsmKey> GetHsmKey(std::string_view key_id) = 0;
 
   // ---- Audit events ((node_id, seq) unique; never updated or deleted) ----
   // Inserts the event as given; chaining is audit/'s job. A duplicate (node_id, seq) is

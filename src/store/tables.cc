@@ -105,7 +105,7 @@ using domain::AccessToken, domain::Approval, domain::AuditEvent, domain::Certifi
     domain::CertificateAuthority, domain::ClientSecret, domain::Grant, domain::Identity,
     domain::Project, domain::ProjectMembership, domain::Signer, domain::SignerMember,
     domain::SigningOperation, domain::SigningPolicy, domain::SigningRequest, domain::User,
-    domain::WrappedKey;
+    domain::WrappedKey, domain::HsmKey;
 
 const Table<User>& Users() {
   static const Table<User> t =
@@ -186,7 +186,8 @@ const Table<CertificateAuthority>& Cas() {
   static const Table<CertificateAuthority> t =
       Make<CertificateAuthority>("certificate authority", "certificate_authorities", COL(id),
                                  COL(project_id), COL(parent_ca_id), COL(common_name),
-                                 COL(key_algorithm), COL(key_id), COL(certificate_pem),
+                                 COL(key_algorithm), COL(key_id), COL(key_source),
+                                 COL(certificate_pem),
                                  COL(certificate_chain_pem), COL(serial_number), COL(not_before),
                                  COL(not_after), COL(status), COL(created_at), COL(updated_at))
           .MissingReference(
@@ -212,7 +213,8 @@ const Table<TimestampAuthority>& TimestampAuthorities() {
 const Table<Certificate>& Certificates() {
   static const Table<Certificate> t =
       Make<Certificate>("certificate", "certificates", COL(id), COL(project_id), COL(ca_id),
-                        COL(common_name), COL(key_algorithm), COL(key_id), COL(status),
+                        COL(common_name), COL(key_algorithm), COL(key_id), COL(key_source),
+                        COL(status),
                         COL(certificate_pem), COL(certificate_chain_pem), COL(csr_pem),
                         COL(serial_number), COL(not_before), COL(not_after), COL(key_usages),
                         COL(extended_key_usages), COL(revoked_at), COL(created_at), COL(updated_at))
@@ -302,6 +304,15 @@ const Table<WrappedKey>& KeyBlobs() {
           .Unordered();
   return t;
 }
+const Table<HsmKey>& HsmKeys() {
+  static const Table<HsmKey> t =
+      Make<HsmKey>("HSM key", "hsm_keys", COL(key_id), COL(algorithm), COL(token_label),
+                   COL(token_serial), COL(object_label), COL(object_id), COL(public_key_spki),
+                   COL(adopted), COL(created_at))
+          .Unique("hsm_keys_pkey", {"key_id"}, "a key with id '{key_id}' already exists")
+          .Unordered();
+  return t;
+}
 const Table<AuditEvent>& AuditEvents() {
   static const Table<AuditEvent> t =
       Make<AuditEvent>("audit event", "audit_events", COL(node_id), COL(seq), COL(time),
@@ -330,7 +341,7 @@ std::vector<const TableInfo*> AllTables() {
   return {&Users(),       &Identities(),  &ClientSecrets(), &AccessTokens(), &UserMfas(), &Projects(),
           &Memberships(), &Cas(),         &Certificates(),  &Signers(),      &SignerMembers(),
           &Policies(),    &Requests(),    &Approvals(),     &Grants(),       &Operations(),
-          &KeyBlobs(),    &AuditEvents(), &Settings(),      &TimestampAuthorities(),
+          &KeyBlobs(),    &HsmKeys(),     &AuditEvents(), &Settings(),      &TimestampAuthorities(),
           &OidcAuths()};
 }
 

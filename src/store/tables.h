@@ -39,6 +39,7 @@ SIGNET_STORED_ENUM(ApprovalDecision);
 SIGNET_STORED_ENUM(GrantStatus);
 SIGNET_STORED_ENUM(OperationStatus);
 SIGNET_STORED_ENUM(KeyAlgorithm);
+SIGNET_STORED_ENUM(KeySourceType);
 #undef SIGNET_STORED_ENUM
 
 template <class E>
@@ -179,6 +180,7 @@ const Table<domain::Approval>& Approvals();
 const Table<domain::Grant>& Grants();
 const Table<domain::SigningOperation>& Operations();
 const Table<domain::WrappedKey>& KeyBlobs();
+const Table<domain::HsmKey>& HsmKeys();
 const Table<domain::AuditEvent>& AuditEvents();
 const TableInfo& Settings();  // key, value: text
 

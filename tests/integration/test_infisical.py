@@ -437,7 +437,7 @@ class SignerRoutesTest(InfisicalTestCase):
         self.assertError(admin().call("POST", "%s/%s/certificate/reissue" % (CM, signer["id"]),
                                       {"caId": other_ca["id"],
                                        "certificate": {"keySource": "hsm"}}), 400,
-                         message_contains="not supported")
+                         message_contains="keySource 'hsm' needs an HSM")
 
 
 class ApprovalPolicyRoutesTest(InfisicalTestCase):

@@ -356,6 +356,7 @@ TEST_P(StoreConformanceTest, CertificateAuthoritiesAndCertificates) {
   pending.csr_pem = "-----BEGIN CERTIFICATE REQUEST-----\n...\n";
   pending.key_usages.clear();
   pending.created_at = T(2);
+  signing.key_source = domain::KeySourceType::kHsm;  // the column round-trips
   ASSERT_OK(tx->InsertCertificate(signing));
   ASSERT_OK(tx->InsertCertificate(tls));
   ASSERT_OK(tx->InsertCertificate(pending));
@@ -1141,6 +1142,28 @@ TEST_P(StoreConformanceTest, WrappedKeys) {
   EXPECT_ERROR(tx->GetWrappedKey(NewUuid()), ErrorCode::kNotFound);
   ASSERT_OK(tx->DeleteWrappedKey(k.key_id));
   EXPECT_ERROR(tx->DeleteWrappedKey(k.key_id), ErrorCode::kNotFound);
+  ASSERT_OK(tx->Commit());
+}
+
+TEST_P(StoreConformanceTest, HsmKeys) {
+  domain::HsmKey k;
+  k.key_id = NewUuid();
+  k.algorithm = domain::KeyAlgorithm::kRsa3072;
+  k.token_label = "signet";
+  k.token_serial = "0123abcd";
+  k.object_label = "signet-" + k.key_id;
+  k.object_id = Bytes{0, 1, 0xfe, 0xff};
+  k.public_key_spki = Bytes(400, 9);
+  k.adopted = true;
+  k.created_at = T(4);
+  ASSERT_OK_AND_ASSIGN(auto tx, store().BeginWrite());
+  ASSERT_OK(tx->PutHsmKey(k));
+  ASSERT_OK_AND_ASSIGN(auto got, tx->GetHsmKey(k.key_id));
+  EXPECT_EQ(got, k);
+  EXPECT_ERROR(tx->PutHsmKey(k), ErrorCode::kAlreadyExists);
+  EXPECT_ERROR(tx->GetHsmKey(NewUuid()), ErrorCode::kNotFound);
+  // An HSM key is not a wrapped key.
+  EXPECT_ERROR(tx->GetWrappedKey(k.key_id), ErrorCode::kNotFound);
   ASSERT_OK(tx->Commit());
 }
 
