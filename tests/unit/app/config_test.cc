@@ -73,6 +73,19 @@ const std::map<std::string, std::string>& SampleValues() {
       {"login-ip-failures", "40"},
       {"max-connections", "300"},
       {"metrics-token-file", "\"/etc/signet/metrics.token\""},
+      {"tsa-require-synced-clock", "true"},
+      {"clock-sync-file", "\"/run/signet/clock\""},
+      {"oidc-leeway", "\"30s\""},
+      {"oidc-jwks-refresh", "\"1m\""},
+      {"max-batch-items", "500"},
+      {"hsm-module", "\"/usr/lib/softhsm/libsofthsm2.so\""},
+      {"hsm-token-label", "\"signet\""},
+      {"hsm-slot", "2"},
+      {"hsm-pin-file", "\"/etc/signet/hsm.pin\""},
+      {"hsm-max-sessions", "6"},
+      {"default-key-source", "\"software\""},
+      {"hsm-root-key", "true"},
+      {"hsm-root-key-label", "\"signet-root\""},
   };
   return values;
 }
