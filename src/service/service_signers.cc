@@ -670,7 +670,7 @@ Status Service::PrepareSign(const Caller& c, const std::string& signer_id, const
   }
 
   // Sign; the signature leaves only after the record has committed (Sign above).
-  auto key = key_sources_.Load(cert->key_source, cert->key_id);
+  auto key = key_sources_.Load(cert.key_source, cert.key_id);
   if (!key) {
     return refuse(domain::OperationStatus::kFailed,
                   Error{ErrorCode::kInternal, "the key of signer '" + signer.name + "' is not usable"});
