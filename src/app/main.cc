@@ -218,6 +218,9 @@ int Serve(const Config& config) {
               "{\"email\":…,\"password\":…}, or restart with SIGNET_BOOTSTRAP_ADMIN_EMAIL and "
               "SIGNET_BOOTSTRAP_ADMIN_PASSWORD set (docs/operations.md, \"First administrator\")");
   }
+  // Started before readiness is announced (port file, READY=1), so that nothing lies between
+  // the announcement and the signal handling that RunUntilSignalled sets up.
+  ClockWatch watch(svc, r.clock, *clock_sync);
   if (!config.port_file.empty()) {
     const std::string tmp = config.port_file + ".tmp";
     std::ofstream(tmp) << (*server)->port() << "\n";
@@ -228,7 +231,6 @@ int Serve(const Config& config) {
   const std::string status = "STATUS=listening on " + scheme + "://" + options.address + ":" +
                              std::to_string((*server)->port());
   sd_notify(0, ("READY=1\n" + status).c_str());
-  ClockWatch watch(svc, r.clock, *clock_sync);
   (*server)->RunUntilSignalled();
   watch.Stop();
   sd_notify(0, "STOPPING=1");
