@@ -6,6 +6,7 @@ signetd reports readiness with sd_notify; `make deb`'s package (scripts/make-deb
 same files, declares its dependencies and passes lintian without errors."""
 import gzip
 import json
+import http.client
 import os
 import re
 import shutil
@@ -216,6 +217,11 @@ class Notify(SignetTestCase):
         self.assertIsNotNone(port, message)
         with socket.create_connection(("127.0.0.1", int(port.group(1))), timeout=10):
             pass  # ready means listening
+        # An answered request: the server loop (and its signal handling) runs.
+        conn = http.client.HTTPConnection("127.0.0.1", int(port.group(1)), timeout=30)
+        conn.request("GET", "/healthz")
+        self.assertEqual(conn.getresponse().status, 200)
+        conn.close()
         proc.send_signal(signal.SIGTERM)
         self.assertIn("STOPPING=1", sock.recv(4096).decode().splitlines())
         self.assertEqual(proc.wait(timeout=30), 0)
