@@ -35,7 +35,8 @@ void Check(CK_RV rv, const char* what) {
 
 int main(int argc, char** argv) {
   if (argc != 7) {
-    std::fprintf(stderr, "usage: %s MODULE TOKEN_LABEL PIN p256|rsa3072 THREADS SECONDS\n", argv[0]);
+    std::fprintf(stderr, "usage: %s MODULE TOKEN_LABEL PIN p256|rsa3072 THREADS SECONDS\n",
+                 argv[0]);
     return 2;
   }
   const std::string label = argv[2];
@@ -75,8 +76,8 @@ int main(int argc, char** argv) {
   CK_SESSION_HANDLE admin = 0;
   Check(f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, nullptr, nullptr, &admin),
         "C_OpenSession");
-  Check(f->C_Login(admin, CKU_USER, reinterpret_cast<CK_UTF8CHAR_PTR>(const_cast<char*>(pin.data())),
-                   pin.size()),
+  Check(f->C_Login(admin, CKU_USER,
+                   reinterpret_cast<CK_UTF8CHAR_PTR>(const_cast<char*>(pin.data())), pin.size()),
         "C_Login");
 
   CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
@@ -134,7 +135,8 @@ int main(int argc, char** argv) {
   std::this_thread::sleep_for(std::chrono::seconds(seconds));
   stop = true;
   for (auto& w : workers) w.join();
-  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("{\"mechanism\": \"%s\", \"threads\": %d, \"signs\": %ld, \"per_s\": %.1f}\n",
               rsa ? "CKM_RSA_PKCS (RSA-3072)" : "CKM_ECDSA (P-256)", threads, signs.load(),
               signs.load() / took);

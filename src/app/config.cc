@@ -3,11 +3,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstdlib>
-#include <cstdio>
-#include <cstring>
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -28,7 +28,8 @@ Result<std::pair<std::string, std::uint16_t>> ParseListen(const std::string& lis
     return InvalidArgument("--listen must be ADDRESS:PORT, e.g. 127.0.0.1:8080");
   }
   std::string host = listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   const std::string port_text = listen.substr(colon + 1);
   if (port_text.find_first_not_of("0123456789") != std::string::npos || port_text.size() > 5) {
     return InvalidArgument("--listen port '" + port_text + "' is not a number");
@@ -53,40 +54,54 @@ void AddFlags(CLI::App& app, Flags& f) {
                  "listen = \"0.0.0.0:8443\"; flags given on the command line win");
   app.add_option("--listen", f.listen, "ADDRESS:PORT to listen on (port 0 picks a free one)")
       ->capture_default_str();
-  app.add_option("--data-dir", f.data_dir, "Directory for the SQLite database and, with --dev, root.key")
+  app.add_option("--data-dir", f.data_dir,
+                 "Directory for the SQLite database and, with --dev, root.key")
       ->capture_default_str();
   app.add_option("--database", f.database,
                  "sqlite:///path/signet.db (default <data-dir>/signet.db) or "
                  "postgresql://user:password@host:5432/db?sslmode=verify-full");
   app.add_option("--node-id", f.node_id, "This node's id in the audit log (default: host name)");
-  app.add_option("--root-key-file", f.root_key_file, "File with the 32-byte root key (raw or base64), mode 0600");
-  app.add_option("--hsm-module", f.hsm_module, "PKCS#11 library of a hardware security module (docs/hsm.md)");
+  app.add_option("--root-key-file", f.root_key_file,
+                 "File with the 32-byte root key (raw or base64), mode 0600");
+  app.add_option("--hsm-module", f.hsm_module,
+                 "PKCS#11 library of a hardware security module (docs/hsm.md)");
   app.add_option("--hsm-token-label", f.hsm_token_label, "The HSM token, by label");
-  app.add_option("--hsm-slot", f.hsm_slot, "The HSM token, by slot id (instead of --hsm-token-label)");
+  app.add_option("--hsm-slot", f.hsm_slot,
+                 "The HSM token, by slot id (instead of --hsm-token-label)");
   app.add_option("--hsm-pin-file", f.hsm_pin_file,
-                 "File with the HSM user PIN, mode 0600 (else SIGNET_HSM_PIN; neither: protected authentication path)");
+                 "File with the HSM user PIN, mode 0600 (else SIGNET_HSM_PIN; neither: protected "
+                 "authentication path)");
   app.add_option("--hsm-max-sessions", f.hsm_max_sessions, "At most this many HSM sessions at once")
       ->check(CLI::Range(1, 1024));
-  app.add_flag("--hsm-root-key", f.hsm_root_key,
-               "Keep the root key sealed by an AES key in the HSM (no SIGNET_ROOT_KEY, no key file)");
-  app.add_option("--hsm-root-key-label", f.hsm_root_key_label, "Label of that AES key in the token");
+  app.add_flag(
+      "--hsm-root-key", f.hsm_root_key,
+      "Keep the root key sealed by an AES key in the HSM (no SIGNET_ROOT_KEY, no key file)");
+  app.add_option("--hsm-root-key-label", f.hsm_root_key_label,
+                 "Label of that AES key in the token");
   app.add_option("--default-key-source", f.default_key_source,
-                 "Where new keys go when a request names no keySource: software | hsm (default: hsm when --hsm-module is given)");
+                 "Where new keys go when a request names no keySource: software | hsm (default: "
+                 "hsm when --hsm-module is given)");
   app.add_flag("--dev", f.dev, "Development mode: create <data-dir>/root.key when missing");
   app.add_option("--tls-cert", f.tls_cert, "PEM certificate chain for HTTPS");
   app.add_option("--tls-key", f.tls_key, "PEM private key for HTTPS");
-  app.add_flag("--insecure-http", f.insecure_http, "Allow plain HTTP on a non-loopback address (behind a TLS proxy)");
+  app.add_flag("--insecure-http", f.insecure_http,
+               "Allow plain HTTP on a non-loopback address (behind a TLS proxy)");
   app.add_option("--port-file", f.port_file, "Write the bound port to this file once listening");
   app.add_option("--io-threads", f.io_threads, "I/O threads (0: one per core)");
-  app.add_option("--workers", f.worker_threads, "Worker threads for requests other than sign calls (0: 16 per core, at most 32)")
+  app.add_option("--workers", f.worker_threads,
+                 "Worker threads for requests other than sign calls (0: 16 per core, at most 32)")
       ->check(CLI::Range(0, 1024));
-  app.add_option("--sign-threads", f.sign_threads,
-                 "Threads for sign calls (0: one per core with SQLite, four per core with PostgreSQL)")
+  app.add_option(
+         "--sign-threads", f.sign_threads,
+         "Threads for sign calls (0: one per core with SQLite, four per core with PostgreSQL)")
       ->check(CLI::Range(0, 1024));
-  app.add_option("--log-level", f.log_level, "debug, info, warn or error (info logs one line per request)")
-      ->capture_default_str()->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  app.add_option("--log-level", f.log_level,
+                 "debug, info, warn or error (info logs one line per request)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
   app.add_option("--log-format", f.log_format, "text or json (one JSON object per line)")
-      ->capture_default_str()->check(CLI::IsMember({"text", "json"}));
+      ->capture_default_str()
+      ->check(CLI::IsMember({"text", "json"}));
   app.add_option("--sqlite-sync", f.sqlite_sync, "SQLite durability: full (default) or normal")
       ->check(CLI::IsMember({"full", "normal"}));
   app.add_option("--db-pool", f.db_pool,
@@ -94,8 +109,10 @@ void AddFlags(CLI::App& app, Flags& f) {
       ->check(CLI::Range(0, 1000));
   app.add_option("--rate-limit", f.rate_limit,
                  "Requests per second each user or machine identity may make (0: no limit)")
-      ->capture_default_str()->check(CLI::Range(0.0, 1e9));
-  app.add_option("--rate-limit-burst", f.rate_limit_burst, "Requests a caller may make at once (0: twice --rate-limit)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e9));
+  app.add_option("--rate-limit-burst", f.rate_limit_burst,
+                 "Requests a caller may make at once (0: twice --rate-limit)")
       ->check(CLI::Range(0.0, 1e9));
   app.add_flag("--tsa-require-synced-clock", f.tsa_require_synced_clock,
                "Time-stamp authorities refuse (timeNotAvailable) and /readyz fails while the "
@@ -103,22 +120,29 @@ void AddFlags(CLI::App& app, Flags& f) {
   app.add_option("--clock-sync-file", f.clock_sync_file,
                  "Read the clock's sync state from this file instead of the kernel: "
                  "'synchronized', or anything else (the reason) for not; for tests and drills");
-  app.add_option("--login-free-failures", f.login_free_failures,
-                 "Failed logins of one account before each further attempt is delayed (doubling from 1 s)")
-      ->capture_default_str()->check(CLI::Range(1, 1000000));
+  app.add_option(
+         "--login-free-failures", f.login_free_failures,
+         "Failed logins of one account before each further attempt is delayed (doubling from 1 s)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
   app.add_option("--login-lockout-failures", f.login_lockout_failures,
                  "Failed logins of one account that lock it for --login-lockout (0: no lockout)")
-      ->capture_default_str()->check(CLI::Range(0, 1000000));
-  app.add_option("--login-lockout", f.login_lockout, "How long a locked account or source IP stays locked")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000000));
+  app.add_option("--login-lockout", f.login_lockout,
+                 "How long a locked account or source IP stays locked")
       ->capture_default_str();
   app.add_option("--login-ip-failures", f.login_ip_failures,
                  "Failed logins from one source IP (any account) that lock it out (0: no limit)")
-      ->capture_default_str()->check(CLI::Range(0, 1000000));
-  app.add_option("--max-connections", f.max_connections,
-                 "Connections served at once; more wait in the listen queue (0: from the open-file limit)")
+      ->capture_default_str()
       ->check(CLI::Range(0, 1000000));
-  app.add_option("--metrics-token-file", f.metrics_token_file,
-                 "File holding a bearer token that GET /metrics then requires (not readable by others)");
+  app.add_option(
+         "--max-connections", f.max_connections,
+         "Connections served at once; more wait in the listen queue (0: from the open-file limit)")
+      ->check(CLI::Range(0, 1000000));
+  app.add_option(
+      "--metrics-token-file", f.metrics_token_file,
+      "File holding a bearer token that GET /metrics then requires (not readable by others)");
   app.add_option("--oidc-leeway", f.oidc_leeway,
                  "Clock skew allowed on the exp, nbf and iat of OIDC tokens (at most 5m)")
       ->capture_default_str();
@@ -127,7 +151,8 @@ void AddFlags(CLI::App& app, Flags& f) {
       ->capture_default_str();
   app.add_option("--max-batch-items", f.max_batch_items,
                  "Items one sign-batch request may carry (each signed and recorded)")
-      ->capture_default_str()->check(CLI::Range(1, 100000));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
 }
 
 namespace {
@@ -137,7 +162,8 @@ std::string Where(const std::string& path, const toml::source_region& source) {
 }
 
 // A TOML scalar as the command line would spell it.
-Result<std::string> ScalarText(const std::string& where, const std::string& key, const toml::node& node) {
+Result<std::string> ScalarText(const std::string& where, const std::string& key,
+                               const toml::node& node) {
   if (const auto* s = node.as_string()) return s->get();
   if (const auto* i = node.as_integer()) return std::to_string(i->get());
   if (const auto* d = node.as_floating_point()) {
@@ -147,7 +173,9 @@ Result<std::string> ScalarText(const std::string& where, const std::string& key,
   }
   if (const auto* b = node.as_boolean()) return std::string(b->get() ? "true" : "false");
   return InvalidArgument(where + ": " + key + " must be a string, a number or true/false, not a " +
-                         (node.is_table() ? "table" : node.is_array() ? "list" : "date or time"));
+                         (node.is_table()   ? "table"
+                          : node.is_array() ? "list"
+                                            : "date or time"));
 }
 
 }  // namespace
@@ -160,10 +188,12 @@ Result<ConfigValues> ReadConfigFile(const std::string& path, const CLI::App& app
     const auto& where = e.source();
     if (where.begin.line == 0) {
       // Not a syntax error: the file could not be opened or read.
-      return InvalidArgument("cannot read config file " + path + ": " + std::string(e.description()));
+      return InvalidArgument("cannot read config file " + path + ": " +
+                             std::string(e.description()));
     }
     return InvalidArgument("config file " + path + ":" + std::to_string(where.begin.line) + ":" +
-                           std::to_string(where.begin.column) + ": " + std::string(e.description()));
+                           std::to_string(where.begin.column) + ": " +
+                           std::string(e.description()));
   }
   ConfigValues values;
   for (const auto& [key_node, node] : table) {
@@ -172,7 +202,8 @@ Result<ConfigValues> ReadConfigFile(const std::string& path, const CLI::App& app
     const bool reserved = key == "config" || key == "help" || key == "version";
     const CLI::Option* opt = reserved ? nullptr : app.get_option_no_throw("--" + key);
     if (opt == nullptr) {
-      return InvalidArgument(where + ": unknown key '" + key + "'; the keys are signetd's long flag names "
+      return InvalidArgument(where + ": unknown key '" + key +
+                             "'; the keys are signetd's long flag names "
                              "without -- (see signetd --help)");
     }
     SIGNET_ASSIGN_OR_RETURN(std::string text, ScalarText(where, key, node));
@@ -221,16 +252,18 @@ Result<Config> BuildConfig(const Flags& f) {
   c.auth.throttle.lockout_failures = f.login_lockout_failures;
   c.auth.throttle.ip_failures = f.login_ip_failures;
   {
-    auto lockout = ParseDuration(f.login_lockout, "--login-lockout", std::chrono::seconds(1), std::chrono::hours(24 * 30));
+    auto lockout = ParseDuration(f.login_lockout, "--login-lockout", std::chrono::seconds(1),
+                                 std::chrono::hours(24 * 30));
     if (!lockout) return tl::unexpected(lockout.error());
     c.auth.throttle.lockout = *lockout;
   }
   {
-    auto leeway = ParseDuration(f.oidc_leeway, "--oidc-leeway", std::chrono::seconds(0), std::chrono::minutes(5));
+    auto leeway = ParseDuration(f.oidc_leeway, "--oidc-leeway", std::chrono::seconds(0),
+                                std::chrono::minutes(5));
     if (!leeway) return tl::unexpected(leeway.error());
     c.oidc.times.leeway = *leeway;
-    auto refresh = ParseDuration(f.oidc_jwks_refresh, "--oidc-jwks-refresh", std::chrono::seconds(1),
-                                 std::chrono::hours(24));
+    auto refresh = ParseDuration(f.oidc_jwks_refresh, "--oidc-jwks-refresh",
+                                 std::chrono::seconds(1), std::chrono::hours(24));
     if (!refresh) return tl::unexpected(refresh.error());
     c.oidc.min_refresh_interval = *refresh;
   }
@@ -244,8 +277,10 @@ Result<Config> BuildConfig(const Flags& f) {
   c.port_file = f.port_file;
   c.sqlite_sync = f.sqlite_sync;
   c.metrics_token_file = f.metrics_token_file;
-  c.database_url = f.database.empty() ? "sqlite://" + (std::filesystem::absolute(c.data_dir) / "signet.db").string()
-                                      : f.database;
+  c.database_url =
+      f.database.empty()
+          ? "sqlite://" + (std::filesystem::absolute(c.data_dir) / "signet.db").string()
+          : f.database;
   // Sign calls never wait for their commit (they are answered from the group committer), so
   // with SQLite one thread per core keeps the cores busy without switching between many
   // threads. With PostgreSQL a cache miss or a policy check waits for the network: more.
@@ -274,7 +309,9 @@ Result<Config> BuildConfig(const Flags& f) {
     c.default_key_source = c.hsm ? domain::KeySourceType::kHsm : domain::KeySourceType::kSoftware;
   } else {
     auto source = domain::ParseKeySourceType(f.default_key_source);
-    if (!source) return InvalidArgument("--default-key-source '" + f.default_key_source + "' is not one of software, hsm");
+    if (!source)
+      return InvalidArgument("--default-key-source '" + f.default_key_source +
+                             "' is not one of software, hsm");
     if (*source == domain::KeySourceType::kHsm && !c.hsm) {
       return InvalidArgument("--default-key-source hsm needs --hsm-module");
     }
@@ -282,7 +319,8 @@ Result<Config> BuildConfig(const Flags& f) {
   }
   if (f.hsm_root_key) {
     if (!c.hsm) return InvalidArgument("--hsm-root-key needs --hsm-module");
-    if (!f.root_key_file.empty()) return InvalidArgument("give --hsm-root-key or --root-key-file, not both");
+    if (!f.root_key_file.empty())
+      return InvalidArgument("give --hsm-root-key or --root-key-file, not both");
     if (const char* env = std::getenv("SIGNET_ROOT_KEY"); env != nullptr && *env != '\0') {
       return InvalidArgument("--hsm-root-key keeps the root key in the HSM; unset SIGNET_ROOT_KEY");
     }
@@ -296,7 +334,9 @@ Result<Config> BuildConfig(const Flags& f) {
   c.database_display = c.database_url.substr(0, c.database_url.find('@') == std::string::npos
                                                     ? std::string::npos
                                                     : c.database_url.find("://") + 3) +
-                       (c.database_url.find('@') == std::string::npos ? "" : "…" + c.database_url.substr(c.database_url.find('@')));
+                       (c.database_url.find('@') == std::string::npos
+                            ? ""
+                            : "…" + c.database_url.substr(c.database_url.find('@')));
   return c;
 }
 
@@ -311,12 +351,15 @@ Result<keystore::RootKey> LoadRootKey(const Config& config) {
   if (config.dev) {
     std::error_code ec;
     std::filesystem::create_directories(config.data_dir, ec);
-    if (ec) return InvalidArgument("cannot create data directory " + config.data_dir + ": " + ec.message());
+    if (ec)
+      return InvalidArgument("cannot create data directory " + config.data_dir + ": " +
+                             ec.message());
     ::chmod(config.data_dir.c_str(), 0700);
     return keystore::RootKey::CreateIfMissing(dev_key);
   }
   return InvalidArgument(
-      "no root key: set SIGNET_ROOT_KEY (base64 of 32 bytes), give --root-key-file, or run with --dev");
+      "no root key: set SIGNET_ROOT_KEY (base64 of 32 bytes), give --root-key-file, or run with "
+      "--dev");
 }
 
 Result<SecretBytes> LoadMetricsToken(const Config& config) {
@@ -324,18 +367,22 @@ Result<SecretBytes> LoadMetricsToken(const Config& config) {
   const std::string& path = config.metrics_token_file;
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
-    return InvalidArgument("cannot read --metrics-token-file " + path + ": " + std::strerror(errno));
+    return InvalidArgument("cannot read --metrics-token-file " + path + ": " +
+                           std::strerror(errno));
   }
   if ((st.st_mode & 0007) != 0) {
-    return InvalidArgument("--metrics-token-file " + path + " is readable by others; chmod o-rwx it");
+    return InvalidArgument("--metrics-token-file " + path +
+                           " is readable by others; chmod o-rwx it");
   }
   std::ifstream in(path);
   std::string line;
   std::getline(in, line);
-  while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.pop_back();
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t'))
+    line.pop_back();
   if (!in && !in.eof()) return InvalidArgument("cannot read --metrics-token-file " + path);
   if (line.size() < 16) {
-    return InvalidArgument("--metrics-token-file " + path + " must hold a token of at least 16 characters");
+    return InvalidArgument("--metrics-token-file " + path +
+                           " must hold a token of at least 16 characters");
   }
   SecretBytes token = SecretBytes::FromString(line);
   std::fill(line.begin(), line.end(), '\0');
@@ -351,7 +398,8 @@ Result<std::optional<SecretBytes>> LoadHsmPin(const std::string& pin_file) {
   if (::stat(pin_file.c_str(), &st) != 0) {
     return InvalidArgument("HSM PIN file " + pin_file + ": " + std::strerror(errno));
   }
-  if (!S_ISREG(st.st_mode)) return InvalidArgument("HSM PIN file " + pin_file + " is not a regular file");
+  if (!S_ISREG(st.st_mode))
+    return InvalidArgument("HSM PIN file " + pin_file + " is not a regular file");
   if ((st.st_mode & 077) != 0) {
     char mode[8];
     std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
@@ -378,7 +426,8 @@ Status RestrictToOwner(const std::filesystem::path& path, mode_t mode) {
   if (st.st_uid != ::geteuid() || S_ISLNK(st.st_mode)) return Ok();
   if ((st.st_mode & 07777) == mode) return Ok();
   if (::chmod(path.c_str(), mode) != 0) {
-    return InvalidArgument("cannot restrict " + path.string() + " to its owner: " + std::strerror(errno));
+    return InvalidArgument("cannot restrict " + path.string() +
+                           " to its owner: " + std::strerror(errno));
   }
   return Ok();
 }
@@ -397,7 +446,8 @@ Result<std::unique_ptr<store::Store>> OpenStore(const Config& config) {
       if (dir == std::filesystem::path(config.data_dir)) SIGNET_TRY(RestrictToOwner(dir, 0700));
     }
     store::SqliteOptions options;
-    options.synchronous = config.sqlite_sync == "full" ? store::SqliteSync::kFull : store::SqliteSync::kNormal;
+    options.synchronous =
+        config.sqlite_sync == "full" ? store::SqliteSync::kFull : store::SqliteSync::kNormal;
     SIGNET_ASSIGN_OR_RETURN(auto store, store::OpenSqlite(path, options));
     for (const char* suffix : {"", "-wal", "-shm"}) {
       SIGNET_TRY(RestrictToOwner(path + suffix, 0600));

@@ -30,31 +30,31 @@ struct Flags {
   std::string tls_cert, tls_key;
   bool insecure_http = false;
   std::string port_file;
-  int io_threads = 0;       // 0: one per core
-  int worker_threads = 0;   // 0: 16 per core, at most 32
-  int sign_threads = 0;     // 0: one per core (SQLite), four per core (PostgreSQL)
+  int io_threads = 0;      // 0: one per core
+  int worker_threads = 0;  // 0: 16 per core, at most 32
+  int sign_threads = 0;    // 0: one per core (SQLite), four per core (PostgreSQL)
   std::string log_level = "info";
   std::string log_format = "text";  // text | json
   std::string sqlite_sync = "full";
-  int db_pool = 0;  // PostgreSQL connections; 0: one per worker and sign thread plus two
-  double rate_limit = 1000;       // requests per second per caller; 0: off
-  double rate_limit_burst = 0;    // 0: twice the rate
+  int db_pool = 0;           // PostgreSQL connections; 0: one per worker and sign thread plus two
+  double rate_limit = 1000;  // requests per second per caller; 0: off
+  double rate_limit_burst = 0;  // 0: twice the rate
   int login_free_failures = 5;
   int login_lockout_failures = 10;
   std::string login_lockout = "15m";
   int login_ip_failures = 50;
-  int max_connections = 0;        // 0: from the open-file limit
+  int max_connections = 0;         // 0: from the open-file limit
   std::string metrics_token_file;  // GET /metrics wants this bearer token when set
   bool tsa_require_synced_clock = false;
-  std::string clock_sync_file;  // simulate the kernel's sync state (tests, drills)
+  std::string clock_sync_file;            // simulate the kernel's sync state (tests, drills)
   std::string oidc_leeway = "60s";        // clock skew allowed on exp/nbf/iat of OIDC tokens
   std::string oidc_jwks_refresh = "30s";  // at most one key fetch per issuer this often
-  int max_batch_items = 1000;     // items one POST …/sign-batch may carry
+  int max_batch_items = 1000;             // items one POST …/sign-batch may carry
   // A hardware security module (docs/hsm.md).
   std::string hsm_module;
   std::string hsm_token_label;
-  long hsm_slot = -1;             // -1: not given
-  std::string hsm_pin_file;       // else SIGNET_HSM_PIN, else no PIN (protected auth path)
+  long hsm_slot = -1;        // -1: not given
+  std::string hsm_pin_file;  // else SIGNET_HSM_PIN, else no PIN (protected auth path)
   int hsm_max_sessions = 8;
   std::string default_key_source;  // "software" | "hsm"; default: hsm when an HSM is configured
   bool hsm_root_key = false;       // the root key sealed by an AES key in the token
@@ -74,7 +74,7 @@ struct Config {
   std::string port_file;
   std::string sqlite_sync;
   std::string metrics_token_file;
-  int db_pool = 0;            // PostgreSQL pool size (resolved, > 0)
+  int db_pool = 0;  // PostgreSQL pool size (resolved, > 0)
   int max_batch_items = 1000;
   bool claim_node_id = true;  // PostgreSQL: hold node_id while running (false for audit verify)
   // Time-stamp authorities refuse (timeNotAvailable) and /readyz fails while the clock is not
@@ -98,7 +98,8 @@ using ConfigValues = std::vector<std::pair<std::string, std::string>>;
 [[nodiscard]] Result<ConfigValues> ReadConfigFile(const std::string& path, const CLI::App& app);
 // Sets each option of `app` that the command line did not set from `values` (flags win over
 // the file), running the option's own conversion and checks.
-[[nodiscard]] Status ApplyConfigValues(CLI::App& app, const std::string& path, const ConfigValues& values);
+[[nodiscard]] Status ApplyConfigValues(CLI::App& app, const std::string& path,
+                                       const ConfigValues& values);
 [[nodiscard]] Result<Config> BuildConfig(const Flags& flags);
 
 // SIGNET_ROOT_KEY, else --root-key-file, else <data-dir>/root.key (created 0600 with --dev).

@@ -7,21 +7,21 @@
 
 #include <algorithm>
 #include <chrono>
-#include <span>
 #include <condition_variable>
-#include <mutex>
-#include <thread>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
+#include <span>
 #include <string>
+#include <thread>
 
-#include <CLI/CLI.hpp>
-#include <systemd/sd-daemon.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <systemd/sd-daemon.h>
+#include <CLI/CLI.hpp>
 
 #include "app/config.h"
 #include "app/maintenance.h"
@@ -72,7 +72,8 @@ int ConnectionCap(const Config& config) {
     if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) rl = raised;
   }
   if (config.server.max_connections > 0) return config.server.max_connections;
-  const long long files = rl.rlim_cur == RLIM_INFINITY ? 1'000'000 : static_cast<long long>(rl.rlim_cur);
+  const long long files =
+      rl.rlim_cur == RLIM_INFINITY ? 1'000'000 : static_cast<long long>(rl.rlim_cur);
   const long long reserve = 64 + config.db_pool;
   return static_cast<int>(std::clamp<long long>(files - reserve, 16, 100'000));
 }
@@ -101,16 +102,19 @@ class ClockWatch {
     while (!stopping_) {
       lock.unlock();
       if (auto step = steps.Observe(clock_.Now(), std::chrono::steady_clock::now())) {
-        log::Write(log::Level::kWarn, "", "the clock stepped by " + std::to_string(step->count()) + " ms");
+        log::Write(log::Level::kWarn, "",
+                   "the clock stepped by " + std::to_string(step->count()) + " ms");
         if (auto recorded = svc_.RecordClockStep(*step); !recorded) {
-          log::Write(log::Level::kError, "", "recording a clock step failed: " + recorded.error().message);
+          log::Write(log::Level::kError, "",
+                     "recording a clock step failed: " + recorded.error().message);
         }
       }
       const ClockSyncReading reading = source_.Read();
       if (!synchronized || *synchronized != reading.synchronized) {
         log::Write(reading.synchronized ? log::Level::kInfo : log::Level::kWarn, "",
                    "clock (" + source_.Describe() + "): " +
-                       (reading.synchronized ? std::string("synchronised") : "not synchronised: " + reading.reason));
+                       (reading.synchronized ? std::string("synchronised")
+                                             : "not synchronised: " + reading.reason));
         synchronized = reading.synchronized;
       }
       lock.lock();
@@ -162,7 +166,8 @@ int Serve(const Config& config) {
   deps.default_key_source = config.default_key_source;
   service::Service svc(deps);
   if (auto s = svc.EnsureDefaultProject(); !s) {
-    std::fprintf(stderr, "signetd: cannot create the default project: %s\n", s.error().message.c_str());
+    std::fprintf(stderr, "signetd: cannot create the default project: %s\n",
+                 s.error().message.c_str());
     return 1;
   }
   const char* boot_email = std::getenv("SIGNET_BOOTSTRAP_ADMIN_EMAIL");
@@ -192,9 +197,11 @@ int Serve(const Config& config) {
   http::RegisterApiRoutes(*router, svc, metrics, route_options);
   http::RegisterConsoleRoutes(*router);
   options.on_complete = [&metrics](const http::Request& req, const std::string& pattern,
-                                   const http::Response& resp, std::chrono::steady_clock::duration took) {
+                                   const http::Response& resp,
+                                   std::chrono::steady_clock::duration took) {
     std::vector<std::string> labels{std::string(HttpMethodLabel(req.method)),
-                                    pattern.empty() ? "unmatched" : pattern, std::to_string(resp.status)};
+                                    pattern.empty() ? "unmatched" : pattern,
+                                    std::to_string(resp.status)};
     metrics.http_latency.Observe(labels, std::chrono::duration<double>(took).count());
     metrics.http_requests.Inc(labels);
     http::WriteAccessLog(req, pattern, resp, took);
@@ -205,18 +212,20 @@ int Serve(const Config& config) {
     return 1;
   }
   const std::string scheme = options.tls ? "https" : "http";
-  log::Info("signetd " SIGNET_VERSION " node " + config.node_id + " listening on " + scheme + "://" +
-            options.address + ":" + std::to_string((*server)->port()) + " (database " +
-            config.database_display + ", at most " + std::to_string(options.max_connections) + " connections)");
+  log::Info("signetd " SIGNET_VERSION " node " + config.node_id + " listening on " + scheme +
+            "://" + options.address + ":" + std::to_string((*server)->port()) + " (database " +
+            config.database_display + ", at most " + std::to_string(options.max_connections) +
+            " connections)");
   // Said once the server listens (a start that fails says only why).
   if (auto users = [&]() -> Result<std::int64_t> {
         SIGNET_ASSIGN_OR_RETURN(auto tx, r.store->BeginRead());
         return tx->CountUsers();
       }();
       users && *users == 0) {
-    log::Info("no user exists yet: create the first org admin with POST /api/v1/admin/bootstrap "
-              "{\"email\":…,\"password\":…}, or restart with SIGNET_BOOTSTRAP_ADMIN_EMAIL and "
-              "SIGNET_BOOTSTRAP_ADMIN_PASSWORD set (docs/operations.md, \"First administrator\")");
+    log::Info(
+        "no user exists yet: create the first org admin with POST /api/v1/admin/bootstrap "
+        "{\"email\":…,\"password\":…}, or restart with SIGNET_BOOTSTRAP_ADMIN_EMAIL and "
+        "SIGNET_BOOTSTRAP_ADMIN_PASSWORD set (docs/operations.md, \"First administrator\")");
   }
   // Started before readiness is announced (port file, READY=1), so that nothing lies between
   // the announcement and the signal handling that RunUntilSignalled sets up.
@@ -253,9 +262,10 @@ int AuditVerify(const Config& config) {
     std::printf("audit log valid: %lld events checked\n", static_cast<long long>(report->checked));
     return 0;
   }
-  std::printf("audit log INVALID: first bad event is seq %lld of node %s: %s (%lld events checked)\n",
-              static_cast<long long>(report->first_bad->seq), report->first_bad->node_id.c_str(),
-              report->first_bad->reason.c_str(), static_cast<long long>(report->checked));
+  std::printf(
+      "audit log INVALID: first bad event is seq %lld of node %s: %s (%lld events checked)\n",
+      static_cast<long long>(report->first_bad->seq), report->first_bad->node_id.c_str(),
+      report->first_bad->reason.c_str(), static_cast<long long>(report->checked));
   return 2;
 }
 
@@ -272,18 +282,22 @@ int Main(int argc, char** argv) {
   Flags flags;
   AddFlags(cli, flags);
   auto* audit_cmd = cli.add_subcommand("audit", "Audit log tools");
-  auto* verify_cmd = audit_cmd->add_subcommand("verify", "Walk every node's audit chain and report the first broken link");
+  auto* verify_cmd = audit_cmd->add_subcommand(
+      "verify", "Walk every node's audit chain and report the first broken link");
   audit_cmd->require_subcommand(1);
   audit_cmd->fallthrough();  // the server flags (--data-dir, --database, ...) also apply here
   verify_cmd->fallthrough();
   std::string backup_to;
-  auto* backup_cmd = cli.add_subcommand(
-      "backup", "Write a consistent copy of the SQLite database to a new file while signetd runs (no root key needed)");
-  backup_cmd->add_option("--to", backup_to, "The backup file to create (it must not exist)")->required();
+  auto* backup_cmd = cli.add_subcommand("backup",
+                                        "Write a consistent copy of the SQLite database to a new "
+                                        "file while signetd runs (no root key needed)");
+  backup_cmd->add_option("--to", backup_to, "The backup file to create (it must not exist)")
+      ->required();
   backup_cmd->fallthrough();
   std::string restore_from;
-  auto* restore_cmd = cli.add_subcommand(
-      "restore", "Put a backup in place of the SQLite database (signetd stopped), then verify it with the root key");
+  auto* restore_cmd = cli.add_subcommand("restore",
+                                         "Put a backup in place of the SQLite database (signetd "
+                                         "stopped), then verify it with the root key");
   restore_cmd->add_option("--from", restore_from, "The backup file")->required();
   restore_cmd->fallthrough();
   auto* admin_cmd = cli.add_subcommand("admin", "Local administration (needs the root key)");
@@ -292,9 +306,11 @@ int Main(int argc, char** argv) {
   std::string reset_email;
   bool reset_password_stdin = false;
   auto* reset_cmd = admin_cmd->add_subcommand(
-      "reset-password", "Set a new password for a user (printed once, or read from stdin) and revoke their tokens");
+      "reset-password",
+      "Set a new password for a user (printed once, or read from stdin) and revoke their tokens");
   reset_cmd->add_option("email", reset_email, "The user's email")->required();
-  reset_cmd->add_flag("--password-stdin", reset_password_stdin, "Read the new password from stdin (one line)");
+  reset_cmd->add_flag("--password-stdin", reset_password_stdin,
+                      "Read the new password from stdin (one line)");
   reset_cmd->fallthrough();
   try {
     cli.parse(argc, argv);

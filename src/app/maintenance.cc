@@ -41,7 +41,7 @@ bool Exists(const std::string& path) {
 
 std::string UtcStamp() {
   const std::time_t now = std::time(nullptr);
-  std::tm tm {};
+  std::tm tm{};
   gmtime_r(&now, &tm);
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
@@ -70,13 +70,15 @@ void RemoveDatabase(const std::string& path) {
 void GiveToFolderOwner(const std::string& path) {
   if (::geteuid() != 0) return;
   const auto slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+  const std::string dir =
+      slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0) return;
   for (const char* suffix : {"", "-wal", "-shm"}) {
     const std::string f = path + suffix;
     if (Exists(f) && ::chown(f.c_str(), st.st_uid, st.st_gid) != 0) {
-      std::fprintf(stderr, "signetd: warning: cannot chown %s: %s\n", f.c_str(), std::strerror(errno));
+      std::fprintf(stderr, "signetd: warning: cannot chown %s: %s\n", f.c_str(),
+                   std::strerror(errno));
     }
   }
 }
@@ -95,7 +97,8 @@ Status HoldDatabase(const Config& config) {
   if (fd < 0) return Unavailable("cannot open " + path + ": " + std::strerror(errno));
   if (::flock(fd, LOCK_SH | LOCK_NB) != 0) {
     ::close(fd);
-    return FailedPrecondition("database " + path + " is being restored; start signetd again when that is done");
+    return FailedPrecondition("database " + path +
+                              " is being restored; start signetd again when that is done");
   }
   return {};  // the descriptor, and with it the lock, lives as long as the process
 }
@@ -151,8 +154,8 @@ int Restore(const Config& config, const std::string& from) {
     RemoveDatabase(path);
     if (!aside.empty()) {
       if (auto back = MoveDatabase(aside, path); !back) {
-        std::fprintf(stderr, "signetd: %s; the previous database is %s\n", back.error().message.c_str(),
-                     aside.c_str());
+        std::fprintf(stderr, "signetd: %s; the previous database is %s\n",
+                     back.error().message.c_str(), aside.c_str());
       }
     }
   };
@@ -176,14 +179,16 @@ int Restore(const Config& config, const std::string& from) {
     } else {
       auto report = (*rt)->audit->Verify(*(*rt)->store);
       if (!report) {
-        std::fprintf(stderr, "signetd: restore: audit verify: %s; the previous database is back in place\n",
+        std::fprintf(stderr,
+                     "signetd: restore: audit verify: %s; the previous database is back in place\n",
                      report.error().message.c_str());
         status = 1;
       } else if (!report->valid) {
-        std::printf("audit log of %s INVALID: first bad event is seq %lld of node %s: %s; the previous "
-                    "database is back in place\n",
-                    from.c_str(), static_cast<long long>(report->first_bad->seq),
-                    report->first_bad->node_id.c_str(), report->first_bad->reason.c_str());
+        std::printf(
+            "audit log of %s INVALID: first bad event is seq %lld of node %s: %s; the previous "
+            "database is back in place\n",
+            from.c_str(), static_cast<long long>(report->first_bad->seq),
+            report->first_bad->node_id.c_str(), report->first_bad->reason.c_str());
         status = 2;
       } else {
         std::printf("restored %s to %s: schema version %d, audit log valid: %lld events checked\n",
@@ -197,8 +202,9 @@ int Restore(const Config& config, const std::string& from) {
   } else {
     GiveToFolderOwner(path);
     if (!aside.empty()) {
-      std::printf("the previous database is kept as %s; delete it once the restored one is in use\n",
-                  aside.c_str());
+      std::printf(
+          "the previous database is kept as %s; delete it once the restored one is in use\n",
+          aside.c_str());
     }
   }
   if (lock_fd >= 0) ::close(lock_fd);
@@ -239,7 +245,8 @@ int ResetPassword(const Config& config, const std::string& email, bool password_
   operator_caller.principal.type = domain::PrincipalType::kUser;
   operator_caller.principal.name = "signetd admin reset-password";
   operator_caller.principal.org_role = domain::OrgRole::kAdmin;
-  operator_caller.principal.mfa = true;  // holding the root key on the machine is the stronger proof
+  operator_caller.principal.mfa =
+      true;  // holding the root key on the machine is the stronger proof
   operator_caller.source_ip = "local";
   service::UpdateUserInput in;
   in.password = std::move(password);

@@ -42,8 +42,10 @@ Result<std::optional<ChainHead>> ReadHead(store::Tx& tx, const std::string& node
   ChainHead head{node_id, 0, {}};
   const char* end = text->data() + (space == std::string::npos ? text->size() : space);
   auto [ptr, ec] = std::from_chars(text->data(), end, head.seq);
-  auto hash = space == std::string::npos ? Result<Bytes>(Bytes()) : HexDecode(text->substr(space + 1));
-  if (ec != std::errc() || ptr != end || head.seq < 1 || !hash || hash->size() != kAuditHashLength) {
+  auto hash =
+      space == std::string::npos ? Result<Bytes>(Bytes()) : HexDecode(text->substr(space + 1));
+  if (ec != std::errc() || ptr != end || head.seq < 1 || !hash ||
+      hash->size() != kAuditHashLength) {
     return Internal("the recorded audit chain head of node '" + node_id + "' is malformed");
   }
   head.hash = std::move(*hash);
@@ -136,8 +138,8 @@ Result<std::pair<std::int64_t, Bytes>> AuditLog::NextPosition(store::Tx& tx) con
   return std::pair{std::int64_t{1}, Bytes(kAuditHashLength, 0)};
 }
 
-Result<domain::AuditEvent> AuditLog::MakeEvent(std::int64_t seq, Bytes prev_hash, AuditEventInput in,
-                                               TimePoint now) const {
+Result<domain::AuditEvent> AuditLog::MakeEvent(std::int64_t seq, Bytes prev_hash,
+                                               AuditEventInput in, TimePoint now) const {
   if (in.event_type.empty()) return InvalidArgument("audit event type must not be empty");
   domain::AuditEvent e;
   e.node_id = node_id_;
@@ -159,7 +161,8 @@ Result<domain::AuditEvent> AuditLog::MakeEvent(std::int64_t seq, Bytes prev_hash
 Status AuditLog::Append(store::Tx& tx, AuditEventInput in, TimePoint now) const {
   if (in.event_type.empty()) return InvalidArgument("audit event type must not be empty");
   SIGNET_ASSIGN_OR_RETURN(auto next, NextPosition(tx));
-  SIGNET_ASSIGN_OR_RETURN(domain::AuditEvent e, MakeEvent(next.first, std::move(next.second), std::move(in), now));
+  SIGNET_ASSIGN_OR_RETURN(domain::AuditEvent e,
+                          MakeEvent(next.first, std::move(next.second), std::move(in), now));
   SIGNET_TRY(tx.AppendAuditEvent(e));
   return tx.PutSetting(HeadSettingKey(node_id_), EncodeHead(e.seq, e.hash));
 }
@@ -169,7 +172,8 @@ Status AuditLog::Appender::Append(store::Tx& tx, AuditEventInput in, TimePoint n
   if (!next_) {
     SIGNET_ASSIGN_OR_RETURN(next_, log_->NextPosition(tx));
   }
-  SIGNET_ASSIGN_OR_RETURN(domain::AuditEvent e, log_->MakeEvent(next_->first, next_->second, std::move(in), now));
+  SIGNET_ASSIGN_OR_RETURN(domain::AuditEvent e,
+                          log_->MakeEvent(next_->first, next_->second, std::move(in), now));
   SIGNET_TRY(tx.AppendAuditEvent(e));
   next_ = std::pair{e.seq + 1, std::move(e.hash)};
   appended_ = true;
@@ -178,7 +182,8 @@ Status AuditLog::Appender::Append(store::Tx& tx, AuditEventInput in, TimePoint n
 
 Status AuditLog::Appender::Finish(store::Tx& tx) {
   if (appended_) {
-    SIGNET_TRY(tx.PutSetting(HeadSettingKey(log_->node_id_), EncodeHead(next_->first - 1, next_->second)));
+    SIGNET_TRY(
+        tx.PutSetting(HeadSettingKey(log_->node_id_), EncodeHead(next_->first - 1, next_->second)));
   }
   Reset();
   return Ok();
@@ -198,16 +203,18 @@ Result<Checkpoint> AuditLog::MakeCheckpoint(store::Store& store, TimePoint now) 
   }
   std::sort(cp.heads.begin(), cp.heads.end(),
             [](const ChainHead& a, const ChainHead& b) { return a.node_id < b.node_id; });
-  SIGNET_ASSIGN_OR_RETURN(cp.signature,
-                          crypto::Ed25519Sign(checkpoint_seed_.view(), AsBytes(CheckpointPayload(cp))));
+  SIGNET_ASSIGN_OR_RETURN(
+      cp.signature, crypto::Ed25519Sign(checkpoint_seed_.view(), AsBytes(CheckpointPayload(cp))));
   return cp;
 }
 
 Status AuditLog::CheckCheckpointSignature(const Checkpoint& checkpoint) const {
-  if (checkpoint_public_key_.empty()) return FailedPrecondition("this audit log has no checkpoint key");
+  if (checkpoint_public_key_.empty())
+    return FailedPrecondition("this audit log has no checkpoint key");
   auto ok = crypto::Ed25519Verify(checkpoint_public_key_, AsBytes(CheckpointPayload(checkpoint)),
                                   checkpoint.signature);
-  if (!ok) return InvalidArgument("the checkpoint's signature does not verify with this server's key");
+  if (!ok)
+    return InvalidArgument("the checkpoint's signature does not verify with this server's key");
   return Ok();
 }
 
@@ -265,15 +272,16 @@ Result<VerifyReport> AuditLog::Verify(store::Tx& tx, const Checkpoint* checkpoin
     const std::int64_t last_seq = expected_seq - 1;
     if (head && head->seq > last_seq) {
       report.valid = false;
-      report.first_bad = ChainBreak{node, last_seq + 1,
-                                    "events " + std::to_string(last_seq + 1) + "–" +
-                                        std::to_string(head->seq) +
-                                        " are missing: the newest events were removed"};
+      report.first_bad =
+          ChainBreak{node, last_seq + 1,
+                     "events " + std::to_string(last_seq + 1) + "–" + std::to_string(head->seq) +
+                         " are missing: the newest events were removed"};
       break;
     }
     if (head && head->seq == last_seq && !ConstantTimeEquals(head->hash, prev)) {
       report.valid = false;
-      report.first_bad = ChainBreak{node, last_seq, "the newest event is not the one recorded as the chain's head"};
+      report.first_bad = ChainBreak{node, last_seq,
+                                    "the newest event is not the one recorded as the chain's head"};
       break;
     }
   }

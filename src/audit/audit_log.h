@@ -168,7 +168,8 @@ class AuditLog {
   // Also reports a recorded head that the events no longer reach (a removed tail). With a
   // `checkpoint` (whose signature the caller checked) it also reports whether the log
   // extends it.
-  [[nodiscard]] Result<VerifyReport> Verify(store::Tx& tx, const Checkpoint* checkpoint = nullptr) const;
+  [[nodiscard]] Result<VerifyReport> Verify(store::Tx& tx,
+                                            const Checkpoint* checkpoint = nullptr) const;
 
  private:
   // Where the next event of this node's chain goes (seq, prev_hash), read in `tx`.
@@ -176,6 +177,7 @@ class AuditLog {
   // The event at that position, with its hash.
   Result<domain::AuditEvent> MakeEvent(std::int64_t seq, Bytes prev_hash, AuditEventInput in,
                                        TimePoint now) const;
+
  public:
   // The same in a read transaction of its own.
   [[nodiscard]] Result<VerifyReport> Verify(store::Store& store,

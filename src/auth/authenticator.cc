@@ -25,8 +25,9 @@ Authenticator::Authenticator(store::Store& store, const Clock& clock, AuthOption
     : store_(store),
       clock_(clock),
       cache_ttl_(options.cache_ttl),
-      password_work_(options.password_threads > 0 ? options.password_threads : DefaultPasswordThreads(),
-                     options.password_queue),
+      password_work_(
+          options.password_threads > 0 ? options.password_threads : DefaultPasswordThreads(),
+          options.password_queue),
       throttle_(options.throttle),
       request_rate_(options.request_rate, options.request_burst) {
   auto dummy = auth::HashPassword(SecretBytes::FromString("signet-dummy-password"));
@@ -78,7 +79,8 @@ Result<domain::Principal> Authenticator::Authenticate(std::string_view token) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, store_.BeginRead());
   auto row = tx->GetAccessToken(hash);
   if (!row) {
-    if (row.error().code == ErrorCode::kNotFound) return Unauthenticated("invalid or expired token");
+    if (row.error().code == ErrorCode::kNotFound)
+      return Unauthenticated("invalid or expired token");
     return tl::unexpected(row.error());
   }
   if (row->revoked || now >= row->expires_at || row->purpose != kSessionPurpose) {
@@ -87,7 +89,8 @@ Result<domain::Principal> Authenticator::Authenticate(std::string_view token) {
   }
   auto principal = LoadPrincipal(*tx, row->principal_type, row->principal_id);
   if (!principal) {
-    if (principal.error().code == ErrorCode::kNotFound) return Unauthenticated("invalid or expired token");
+    if (principal.error().code == ErrorCode::kNotFound)
+      return Unauthenticated("invalid or expired token");
     return tl::unexpected(principal.error());
   }
   principal->mfa = row->mfa;
@@ -103,7 +106,8 @@ Result<domain::Principal> LoadPrincipal(store::Tx& tx, domain::PrincipalType typ
   const std::string key(id);
   if (type == domain::PrincipalType::kUser) {
     auto user = tx.GetUser(id);
-    if (!user && user.error().code == ErrorCode::kNotFound) return NotFound("user '" + key + "' not found");
+    if (!user && user.error().code == ErrorCode::kNotFound)
+      return NotFound("user '" + key + "' not found");
     if (!user) return tl::unexpected(user.error());
     return domain::Principal{type, user->id, user->email, user->org_role};
   }

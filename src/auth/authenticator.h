@@ -93,7 +93,8 @@ class Authenticator {
   // `auth_claims` (a JSON object text, or empty) is what the login proved, given back as
   // Principal::auth_claims by Authenticate (the claims an OIDC login matched).
   [[nodiscard]] Result<IssuedToken> IssueToken(store::Tx& tx, const domain::Principal& principal,
-                                               Millis ttl, std::string_view purpose = kSessionPurpose,
+                                               Millis ttl,
+                                               std::string_view purpose = kSessionPurpose,
                                                bool mfa = false, std::string auth_claims = {});
 
   // Drops cached tokens: one by its hash, or every token (after a role change or removal).

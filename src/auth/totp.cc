@@ -27,9 +27,7 @@ std::string PercentEncode(std::string_view text) {
 
 }  // namespace
 
-std::int64_t TotpStep(TimePoint now) {
-  return ToUnixMillis(now) / 1000 / kTotpStepSeconds;
-}
+std::int64_t TotpStep(TimePoint now) { return ToUnixMillis(now) / 1000 / kTotpStepSeconds; }
 
 std::string TotpCode(ByteView secret, std::int64_t step, int digits) {
   std::uint8_t counter[8];

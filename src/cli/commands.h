@@ -18,12 +18,12 @@
 
 namespace signet::cli {
 
-void AddAuthCommands(CLI::App& app, Context& ctx);    // login, logout, whoami
-void AddSignerCommands(CLI::App& app, Context& ctx);  // signers, operations
-void AddPkiCommands(CLI::App& app, Context& ctx);     // ca, certificates
-void AddPolicyCommands(CLI::App& app, Context& ctx);  // policies, request, requests, grants
-void AddSignCommands(CLI::App& app, Context& ctx);    // sign, verify
-void AddAdminCommands(CLI::App& app, Context& ctx);   // users, identities, projects, audit
+void AddAuthCommands(CLI::App& app, Context& ctx);       // login, logout, whoami
+void AddSignerCommands(CLI::App& app, Context& ctx);     // signers, operations
+void AddPkiCommands(CLI::App& app, Context& ctx);        // ca, certificates
+void AddPolicyCommands(CLI::App& app, Context& ctx);     // policies, request, requests, grants
+void AddSignCommands(CLI::App& app, Context& ctx);       // sign, verify
+void AddAdminCommands(CLI::App& app, Context& ctx);      // users, identities, projects, audit
 void AddTimestampCommands(CLI::App& app, Context& ctx);  // timestamp
 
 // An RFC 3161 timestamp of `imprint` (the `hash` of the data) from the TSA at `url`, with a

@@ -43,10 +43,11 @@ Result<SecretBytes> OidcToken(Context& ctx, const LoginOptions& o) {
   std::string token = begin == std::string::npos ? "" : text.substr(begin, end - begin + 1);
   SecureWipe(text.data(), text.size());
   if (token.empty()) {
-    return InvalidArgument(o.oidc_token_file.empty() || o.oidc_token_file == "-"
-                               ? "no OIDC token: give --oidc-token-file FILE (- for standard input) "
-                                 "or set SIGNET_OIDC_TOKEN"
-                               : "the OIDC token file " + o.oidc_token_file + " is empty");
+    return InvalidArgument(
+        o.oidc_token_file.empty() || o.oidc_token_file == "-"
+            ? "no OIDC token: give --oidc-token-file FILE (- for standard input) "
+              "or set SIGNET_OIDC_TOKEN"
+            : "the OIDC token file " + o.oidc_token_file + " is empty");
   }
   SecretBytes secret = SecretBytes::FromString(token);
   SecureWipe(token.data(), token.size());
@@ -86,11 +87,12 @@ Status OidcLogin(Context& ctx, LoginOptions o) {
   config.principal_name = o.identity_id;
   SIGNET_TRY(ctx.Save(config));
   SIGNET_ASSIGN_OR_RETURN(std::string path, ctx.ConfigFile());
-  api::JsonObject summary{{"serverUrl", server},
-                          {"configFile", path},
-                          {"principal", api::JsonObject{{"type", "identity"}, {"name", o.identity_id}}},
-                          {"authMethod", "oidc-auth"},
-                          {"expiresIn", r.expires_in.count()}};
+  api::JsonObject summary{
+      {"serverUrl", server},
+      {"configFile", path},
+      {"principal", api::JsonObject{{"type", "identity"}, {"name", o.identity_id}}},
+      {"authMethod", "oidc-auth"},
+      {"expiresIn", r.expires_in.count()}};
   ctx.Show(summary, [&](const api::JsonValue&) {
     ctx.out() << "Logged in to " << server << " as machine identity " << o.identity_id
               << " (OIDC auth); the token expires in " << ExpiresText(r.expires_in) << ".\n";
@@ -166,8 +168,9 @@ Status Login(Context& ctx, const LoginOptions& o_in) {
       if (recovery) code = o.recovery_code;
       if (code.empty()) {
         if (!ctx.terminal().stdin_is_tty) {
-          return InvalidArgument("this account uses multi-factor authentication: give "
-                                 "--mfa-code CODE (or --recovery-code CODE)");
+          return InvalidArgument(
+              "this account uses multi-factor authentication: give "
+              "--mfa-code CODE (or --recovery-code CODE)");
         }
         ctx.err() << "Authentication code: " << std::flush;
         std::getline(ctx.in(), code);

@@ -125,13 +125,19 @@ Status SignCmsFiles(Context& ctx, const SignOptions& o, domain::SigningAlgorithm
       return std::move(r->signature);
     };
     SIGNET_ASSIGN_OR_RETURN(Bytes cms, crypto::SignCms(params, sign));
-    api::JsonObject result{{"file", in}, {"out", out}, {"format", "cms"},
-                           {"signingAlgorithm", o.algorithm}, {"signerId", signer.id}};
+    api::JsonObject result{{"file", in},
+                           {"out", out},
+                           {"format", "cms"},
+                           {"signingAlgorithm", o.algorithm},
+                           {"signerId", signer.id}};
     if (!o.timestamp_url.empty()) {
       SIGNET_ASSIGN_OR_RETURN(crypto::CmsSignatureInfo info, crypto::InspectCms(cms));
-      TimestampRequest request{o.timestamp_url, domain::HashAlgorithm::kSha256,
+      TimestampRequest request{o.timestamp_url,
+                               domain::HashAlgorithm::kSha256,
                                crypto::Digest(domain::HashAlgorithm::kSha256, info.signature),
-                               "", true, o.timestamp_auth};
+                               "",
+                               true,
+                               o.timestamp_auth};
       SIGNET_ASSIGN_OR_RETURN(TimestampFetch fetched, FetchTimestamp(ctx, request));
       SIGNET_ASSIGN_OR_RETURN(cms, crypto::AddCmsTimestamp(cms, fetched.response.token));
       result["timestampGenTime"] = FormatTime(fetched.response.info->gen_time);
@@ -196,11 +202,13 @@ Status SignFiles(Context& ctx, const SignOptions& o) {
     // Created when missing (with its parents), like `mkdir -p`: a CI job's fresh folder.
     struct stat st {};
     if (::stat(o.out_dir.c_str(), &st) == 0) {
-      if (!S_ISDIR(st.st_mode)) return InvalidArgument("--out-dir " + o.out_dir + " is not a directory");
+      if (!S_ISDIR(st.st_mode))
+        return InvalidArgument("--out-dir " + o.out_dir + " is not a directory");
     } else {
       std::error_code ec;
       std::filesystem::create_directories(o.out_dir, ec);
-      if (ec) return InvalidArgument("--out-dir " + o.out_dir + " cannot be created: " + ec.message());
+      if (ec)
+        return InvalidArgument("--out-dir " + o.out_dir + " cannot be created: " + ec.message());
     }
   }
 
@@ -254,9 +262,10 @@ Status SignFiles(Context& ctx, const SignOptions& o) {
   if (batch) {
     // Batches stay within the server's item limit and well within its 1 MiB request body:
     // each item carries the client metadata (the command line may be long).
-    const std::size_t item_bytes = 160 + api::Serialize(client::EncodeClientMetadata(metadata)).size();
-    const std::size_t per_batch =
-        std::clamp<std::size_t>((768u << 10) / item_bytes, 1, static_cast<std::size_t>(o.batch_size));
+    const std::size_t item_bytes =
+        160 + api::Serialize(client::EncodeClientMetadata(metadata)).size();
+    const std::size_t per_batch = std::clamp<std::size_t>((768u << 10) / item_bytes, 1,
+                                                          static_cast<std::size_t>(o.batch_size));
     std::vector<std::size_t> pending;
     for (std::size_t i = 0; i < jobs.size(); ++i) {
       if (!jobs[i].error) pending.push_back(i);
@@ -336,7 +345,8 @@ Status VerifyCmsFile(Context& ctx, const SignOptions& o, ByteView der) {
     SIGNET_ASSIGN_OR_RETURN(expected, crypto::Certificate::FromPem(cert.certificate_pem));
   }
   if (!expected && !info.signer) {
-    return InvalidArgument(o.sig + " carries no signer certificate; give --signer or --certificate");
+    return InvalidArgument(o.sig +
+                           " carries no signer certificate; give --signer or --certificate");
   }
   const crypto::Certificate& who = expected ? *expected : *info.signer;
   SIGNET_ASSIGN_OR_RETURN(FileDigests digests, HashFile(o.in, {info.hash}, nullptr));
@@ -344,14 +354,18 @@ Status VerifyCmsFile(Context& ctx, const SignOptions& o, ByteView der) {
     return InvalidArgument("signature does not verify: " + ok.error().message);
   }
   SIGNET_ASSIGN_OR_RETURN(crypto::CertificateInfo cert_info, who.Info());
-  api::JsonObject out{{"verified", true}, {"file", o.in}, {"signature", o.sig}, {"format", "cms"},
+  api::JsonObject out{{"verified", true},
+                      {"file", o.in},
+                      {"signature", o.sig},
+                      {"format", "cms"},
                       {"certificateSubject", cert_info.subject},
                       {"certificateSerialNumber", cert_info.serial_hex}};
   std::string stamp;
   if (info.timestamp_token) {
     auto ts = crypto::VerifyTimestampToken(*info.timestamp_token, info.signature, nullptr,
                                            info.certificates);
-    if (!ts) return InvalidArgument("the signature's timestamp does not verify: " + ts.error().message);
+    if (!ts)
+      return InvalidArgument("the signature's timestamp does not verify: " + ts.error().message);
     out["timestampGenTime"] = FormatTime(ts->info.gen_time);
     out["timestampSerialNumber"] = ts->info.serial_hex;
     out["timestampAuthority"] = ts->info.tsa_name;

@@ -44,8 +44,8 @@ void WipeField(api::JsonValue& body, std::string_view name) {
 Result<LoginResult> DecodeLogin(api::JsonValue& reply) {
   SIGNET_ASSIGN_OR_RETURN(const api::JsonObject* o, AsObject(reply, "login"));
   LoginResult r;
-  if (const api::JsonValue* m = o->if_contains("mfaRequired"); m != nullptr && m->is_bool() &&
-                                                                 m->as_bool()) {
+  if (const api::JsonValue* m = o->if_contains("mfaRequired");
+      m != nullptr && m->is_bool() && m->as_bool()) {
     SIGNET_ASSIGN_OR_RETURN(std::string mfa, StringField(*o, "mfaToken", "login"));
     r.mfa_token = SecretBytes::FromString(mfa);
     SecureWipe(mfa.data(), mfa.size());
@@ -170,7 +170,8 @@ Result<LoginResult> Client::LoginWithClientSecret(std::string_view client_id,
   return r;
 }
 
-Result<LoginResult> Client::LoginWithOidcToken(std::string_view identity_id, const SecretBytes& jwt) {
+Result<LoginResult> Client::LoginWithOidcToken(std::string_view identity_id,
+                                               const SecretBytes& jwt) {
   api::JsonValue body = api::JsonObject{{"identityId", identity_id}, {"jwt", jwt.string_view()}};
   auto reply = Call(HttpMethod::kPost, "/api/v1/auth/oidc-auth/login", body);
   WipeField(body, "jwt");
@@ -311,25 +312,28 @@ Result<std::vector<BatchItemResult>> Client::SignDigestBatch(std::string_view si
     items.emplace_back(std::move(item));
   }
   api::JsonObject body{{"signingAlgorithm", signing_algorithm}, {"items", std::move(items)}};
-  SIGNET_ASSIGN_OR_RETURN(
-      api::JsonValue reply,
-      Call(HttpMethod::kPost, std::string(kSigners) + "/" + PercentEncode(signer_id) + "/sign-batch",
-           api::JsonValue(std::move(body))));
+  SIGNET_ASSIGN_OR_RETURN(api::JsonValue reply, Call(HttpMethod::kPost,
+                                                     std::string(kSigners) + "/" +
+                                                         PercentEncode(signer_id) + "/sign-batch",
+                                                     api::JsonValue(std::move(body))));
   SIGNET_ASSIGN_OR_RETURN(const api::JsonObject* o, AsObject(reply, "sign-batch"));
   const auto* results = o->if_contains("results");
   if (results == nullptr || !results->is_array() || results->as_array().size() != digests.size()) {
-    return Internal("sign-batch: the reply has no results array of " + std::to_string(digests.size()) +
-                    " entries");
+    return Internal("sign-batch: the reply has no results array of " +
+                    std::to_string(digests.size()) + " entries");
   }
-  const std::string returned_signer = OptStringField(*o, "signerId").value_or(std::string(signer_id));
+  const std::string returned_signer =
+      OptStringField(*o, "signerId").value_or(std::string(signer_id));
   std::vector<BatchItemResult> out(digests.size());
   for (std::size_t i = 0; i < digests.size(); ++i) {
-    SIGNET_ASSIGN_OR_RETURN(const api::JsonObject* r, AsObject(results->as_array()[i], "sign-batch result"));
+    SIGNET_ASSIGN_OR_RETURN(const api::JsonObject* r,
+                            AsObject(results->as_array()[i], "sign-batch result"));
     out[i].operation_id = OptStringField(*r, "operationId").value_or("");
     if (const auto* err = r->if_contains("error"); err != nullptr && err->is_object()) {
       const auto& e = err->as_object();
       const auto* status = e.if_contains("statusCode");
-      const int code = status != nullptr && status->is_int64() ? static_cast<int>(status->as_int64()) : 500;
+      const int code =
+          status != nullptr && status->is_int64() ? static_cast<int>(status->as_int64()) : 500;
       out[i].result = MakeError(api::CodeFromHttp(code, OptStringField(e, "error").value_or("")),
                                 OptStringField(e, "message").value_or("refused"));
       continue;
@@ -339,7 +343,8 @@ Result<std::vector<BatchItemResult>> Client::SignDigestBatch(std::string_view si
     if (!sig) return Internal("sign-batch: signature is not base64: " + sig.error().message);
     SignResult s;
     s.signature = std::move(*sig);
-    s.signing_algorithm = OptStringField(*r, "signingAlgorithm").value_or(std::string(signing_algorithm));
+    s.signing_algorithm =
+        OptStringField(*r, "signingAlgorithm").value_or(std::string(signing_algorithm));
     s.signer_id = returned_signer;
     s.raw = *r;
     out[i].result = std::move(s);

@@ -367,8 +367,7 @@ Result<std::unique_ptr<ssl::context>> TlsContext(const ServerUrl& url,
 Result<std::unique_ptr<Client>> Client::Create(ClientOptions options) {
   SIGNET_ASSIGN_OR_RETURN(ServerUrl url, ParseServerUrl(options.server_url));
   if (options.timeout.count() <= 0) return InvalidArgument("client timeout must be positive");
-  SIGNET_ASSIGN_OR_RETURN(std::unique_ptr<ssl::context> tls,
-                          TlsContext(url, options.ca_cert_path));
+  SIGNET_ASSIGN_OR_RETURN(std::unique_ptr<ssl::context> tls, TlsContext(url, options.ca_cert_path));
   return std::unique_ptr<Client>(
       std::make_unique<BeastClient>(std::move(options), std::move(url), std::move(tls)));
 }
@@ -376,8 +375,7 @@ Result<std::unique_ptr<Client>> Client::Create(ClientOptions options) {
 Result<Bytes> PostTimestampQuery(const ClientOptions& options, ByteView query) {
   SIGNET_ASSIGN_OR_RETURN(ServerUrl url, ParseServerUrl(options.server_url));
   if (options.timeout.count() <= 0) return InvalidArgument("client timeout must be positive");
-  SIGNET_ASSIGN_OR_RETURN(std::unique_ptr<ssl::context> tls,
-                          TlsContext(url, options.ca_cert_path));
+  SIGNET_ASSIGN_OR_RETURN(std::unique_ptr<ssl::context> tls, TlsContext(url, options.ca_cert_path));
   bhttp::request<bhttp::string_body> request{bhttp::verb::post,
                                              url.prefix.empty() ? "/" : url.prefix, 11};
   request.set(bhttp::field::host, url.host_header);

@@ -19,13 +19,15 @@ std::atomic<Level> g_min_level{Level::kInfo};
 std::string Timestamp(std::chrono::system_clock::time_point time) {
   const auto since_epoch = time.time_since_epoch();
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since_epoch);
-  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch - seconds).count();
+  const auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch - seconds).count();
   const std::time_t t = static_cast<std::time_t>(seconds.count());
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(millis));
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(millis));
   return buf;
 }
 
@@ -68,7 +70,8 @@ Level MinLevel() { return g_min_level.load(std::memory_order_relaxed); }
 
 bool Enabled(Level level) { return level >= g_min_level.load(std::memory_order_relaxed); }
 
-void Write(Level level, std::string_view request_id, std::string_view message, std::span<const Field> fields) {
+void Write(Level level, std::string_view request_id, std::string_view message,
+           std::span<const Field> fields) {
   if (!Enabled(level)) return;
   if (const Sink& sink = GlobalSink()) {
     sink(level, request_id, message, fields);
@@ -81,25 +84,35 @@ void Write(Level level, std::string_view request_id, std::string_view message, s
 
 std::string_view LevelName(Level level) {
   switch (level) {
-    case Level::kDebug: return "debug";
-    case Level::kInfo: return "info";
-    case Level::kWarn: return "warn";
-    case Level::kError: return "error";
+    case Level::kDebug:
+      return "debug";
+    case Level::kInfo:
+      return "info";
+    case Level::kWarn:
+      return "warn";
+    case Level::kError:
+      return "error";
   }
   return "info";
 }
 
 bool ParseLevel(std::string_view name, Level& out) {
-  if (name == "debug") out = Level::kDebug;
-  else if (name == "info") out = Level::kInfo;
-  else if (name == "warn" || name == "warning") out = Level::kWarn;
-  else if (name == "error") out = Level::kError;
-  else return false;
+  if (name == "debug")
+    out = Level::kDebug;
+  else if (name == "info")
+    out = Level::kInfo;
+  else if (name == "warn" || name == "warning")
+    out = Level::kWarn;
+  else if (name == "error")
+    out = Level::kError;
+  else
+    return false;
   return true;
 }
 
-std::string FormatText(std::chrono::system_clock::time_point time, Level level, std::string_view request_id,
-                       std::string_view message, std::span<const Field> fields) {
+std::string FormatText(std::chrono::system_clock::time_point time, Level level,
+                       std::string_view request_id, std::string_view message,
+                       std::span<const Field> fields) {
   std::string out = Timestamp(time);
   out.push_back(' ');
   out += LevelName(level);
@@ -118,8 +131,9 @@ std::string FormatText(std::chrono::system_clock::time_point time, Level level, 
   return out;
 }
 
-std::string FormatJson(std::chrono::system_clock::time_point time, Level level, std::string_view request_id,
-                       std::string_view message, std::span<const Field> fields) {
+std::string FormatJson(std::chrono::system_clock::time_point time, Level level,
+                       std::string_view request_id, std::string_view message,
+                       std::span<const Field> fields) {
   JsonWriter w;
   w.Add("time", Timestamp(time));
   w.Add("level", LevelName(level));

@@ -48,7 +48,8 @@ bool ParseLevel(std::string_view name, Level& out);
 
 // The two line formats of signetd (--log-format):
 // text: `2026-12-03T06:26:11.123Z info req=3f0c… message key=value key="two words"`
-// json: `{"time":"2026-12-03T06:26:11.123Z","level":"info","requestId":"3f0c…","msg":"message","key":"value"}`
+// json:
+// `{"time":"2026-12-03T06:26:11.123Z","level":"info","requestId":"3f0c…","msg":"message","key":"value"}`
 // Both are one line: control characters in the message and values are escaped.
 std::string FormatText(std::chrono::system_clock::time_point time, Level level,
                        std::string_view request_id, std::string_view message,

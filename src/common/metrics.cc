@@ -102,8 +102,9 @@ void HistogramFamily::Render(std::string& out) const {
     unsigned long long cumulative = 0;
     for (std::size_t i = 0; i < buckets_.size(); ++i) {
       cumulative += s.counts[i];
-      out += name_ + "_bucket" + Labels(label_names_, labels, "le=\"" + Number(buckets_[i]) + "\"") +
-             " " + std::to_string(cumulative) + "\n";
+      out += name_ + "_bucket" +
+             Labels(label_names_, labels, "le=\"" + Number(buckets_[i]) + "\"") + " " +
+             std::to_string(cumulative) + "\n";
     }
     out += name_ + "_bucket" + Labels(label_names_, labels, "le=\"+Inf\"") + " " +
            std::to_string(s.count) + "\n";
@@ -117,8 +118,8 @@ namespace {
 void Gauge(std::string& out, const char* name, const char* type, const char* help, double value) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.17g", value);
-  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name +
-         " " + buf + "\n";
+  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+         name + " " + buf + "\n";
 }
 
 }  // namespace
@@ -134,7 +135,9 @@ void RenderProcessMetrics(std::string& out) {
   std::vector<std::string> f;
   for (std::string word; fields >> word;) f.push_back(word);
   if (f.size() < 22) return;
-  auto field = [&f](int n) { return std::strtod(f[static_cast<std::size_t>(n - 3)].c_str(), nullptr); };
+  auto field = [&f](int n) {
+    return std::strtod(f[static_cast<std::size_t>(n - 3)].c_str(), nullptr);
+  };
   const double ticks = static_cast<double>(::sysconf(_SC_CLK_TCK));
   const double page = static_cast<double>(::sysconf(_SC_PAGESIZE));
   double boot_time = 0;
@@ -144,10 +147,11 @@ void RenderProcessMetrics(std::string& out) {
   }
   Gauge(out, "process_cpu_seconds_total", "counter", "User and system CPU time spent in seconds",
         (field(14) + field(15)) / ticks);
-  Gauge(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes", field(24) * page);
+  Gauge(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes",
+        field(24) * page);
   Gauge(out, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes", field(23));
-  Gauge(out, "process_start_time_seconds", "gauge", "Start time of the process since the epoch in seconds",
-        boot_time + field(22) / ticks);
+  Gauge(out, "process_start_time_seconds", "gauge",
+        "Start time of the process since the epoch in seconds", boot_time + field(22) / ticks);
   double fds = 0;
   if (DIR* dir = ::opendir("/proc/self/fd")) {
     while (const dirent* e = ::readdir(dir)) {
@@ -174,8 +178,9 @@ std::string Metrics::Render() const {
   group_commit_records.Render(out);
   signer_cache_lookups.Render(out);
   timestamps.Render(out);
-  out += "# HELP signet_build_info The version of this signetd (the value is always 1)\n"
-         "# TYPE signet_build_info gauge\nsignet_build_info{version=\"" SIGNET_VERSION "\"} 1\n";
+  out +=
+      "# HELP signet_build_info The version of this signetd (the value is always 1)\n"
+      "# TYPE signet_build_info gauge\nsignet_build_info{version=\"" SIGNET_VERSION "\"} 1\n";
   RenderProcessMetrics(out);
   return out;
 }

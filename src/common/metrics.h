@@ -55,30 +55,33 @@ std::string_view HttpMethodLabel(std::string_view method);
 // route patterns, status codes, canonical algorithm names or "unknown", results): nothing a
 // client sends becomes a label value as sent.
 struct Metrics {
-  CounterFamily http_requests{"signet_http_requests_total", "HTTP requests by route and status",
+  CounterFamily http_requests{"signet_http_requests_total",
+                              "HTTP requests by route and status",
                               {"method", "route", "status"}};
   HistogramFamily http_latency{"signet_http_request_duration_seconds",
                                "Time from a request's last byte to its reply, by route and status",
                                {"method", "route", "status"},
                                {0.001, 0.005, 0.025, 0.1, 0.5, 2.5, 10}};
   CounterFamily sign_operations{"signet_sign_operations_total",
-                                "Sign attempts by algorithm and result", {"algorithm", "result"}};
+                                "Sign attempts by algorithm and result",
+                                {"algorithm", "result"}};
   HistogramFamily sign_latency{"signet_sign_duration_seconds",
                                "Time from request decode to reply for sign calls",
                                {},
                                {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1}};
   // records / commits is the mean group-commit batch: how many sign records share an fsync.
   CounterFamily group_commits{"signet_group_commits_total",
-                              "Group-commit transactions of sign records (one fsync each)", {}};
-  CounterFamily group_commit_records{"signet_group_commit_records_total",
-                                     "Sign records written by group commits", {}};
+                              "Group-commit transactions of sign records (one fsync each)",
+                              {}};
+  CounterFamily group_commit_records{
+      "signet_group_commit_records_total", "Sign records written by group commits", {}};
   CounterFamily signer_cache_lookups{"signet_signer_cache_lookups_total",
                                      "Sign calls by whether the signer cache answered",
                                      {"result"}};
   // result: granted, error, or the PKIFailureInfo name of a refusal (badAlg, badRequest,
   // badDataFormat, timeNotAvailable, unacceptedPolicy, unacceptedExtension, systemFailure).
-  CounterFamily timestamps{"signet_timestamps_total", "RFC 3161 timestamp queries by result",
-                           {"result"}};
+  CounterFamily timestamps{
+      "signet_timestamps_total", "RFC 3161 timestamp queries by result", {"result"}};
   // Everything above, then signet_build_info{version} and the process's own metrics
   // (process_cpu_seconds_total, process_resident_memory_bytes, process_virtual_memory_bytes,
   // process_open_fds, process_max_fds, process_start_time_seconds; Linux /proc).

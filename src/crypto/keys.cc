@@ -292,7 +292,8 @@ Result<PublicKey> PublicKey::FromRsaComponents(ByteView modulus, ByteView expone
 Result<PublicKey> PublicKey::FromEcPoint(KeyAlgorithm algorithm, ByteView point) {
   const char* curve = CurveName(algorithm);
   if (curve == nullptr) {
-    return InvalidArgument(std::string(domain::KeyAlgorithmName(algorithm)) + " is not an EC algorithm");
+    return InvalidArgument(std::string(domain::KeyAlgorithmName(algorithm)) +
+                           " is not an EC algorithm");
   }
   const std::size_t field = EcFieldLength(algorithm);
   const std::size_t raw_len = 1 + 2 * field;
@@ -309,14 +310,16 @@ Result<PublicKey> PublicKey::FromEcPoint(KeyAlgorithm algorithm, ByteView point)
     if (header + len == point.size()) raw = point.subspan(header);
   }
   if (raw.size() != raw_len || raw[0] != 0x04) {
-    return InvalidArgument("EC point of " + std::to_string(point.size()) + " bytes is not an uncompressed " +
+    return InvalidArgument("EC point of " + std::to_string(point.size()) +
+                           " bytes is not an uncompressed " +
                            std::string(domain::KeyAlgorithmName(algorithm)) + " point");
   }
   std::unique_ptr<OSSL_PARAM_BLD, internal::FreeFn<OSSL_PARAM_BLD, OSSL_PARAM_BLD_free>> bld(
       OSSL_PARAM_BLD_new());
   if (!bld ||
       OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve, 0) != 1 ||
-      OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, raw.data(), raw.size()) != 1) {
+      OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, raw.data(),
+                                       raw.size()) != 1) {
     return OpenSslFailure("building the EC public key failed");
   }
   return PublicKeyFromData("EC", bld.get(), "EC public key");

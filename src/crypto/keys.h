@@ -80,7 +80,8 @@ class PublicKey {
   // `algorithm` (uncompressed 04||x||y, bare or wrapped in a DER OCTET STRING as CKA_EC_POINT
   // holds it). InvalidArgument for anything else.
   [[nodiscard]] static Result<PublicKey> FromRsaComponents(ByteView modulus, ByteView exponent);
-  [[nodiscard]] static Result<PublicKey> FromEcPoint(domain::KeyAlgorithm algorithm, ByteView point);
+  [[nodiscard]] static Result<PublicKey> FromEcPoint(domain::KeyAlgorithm algorithm,
+                                                     ByteView point);
 
   PublicKey(PublicKey&&) noexcept = default;
   PublicKey& operator=(PublicKey&&) noexcept = default;

@@ -55,8 +55,9 @@ class LocalSigningKey final : public SigningKey {
 // For implementations that sign elsewhere: checks the algorithm against the key type and the
 // digest length exactly as crypto::Sign does, and returns the digest to sign (`data` itself
 // when `is_digest`, else its hash). InvalidArgument with crypto::Sign's messages.
-[[nodiscard]] Result<Bytes> DigestToSign(domain::KeyAlgorithm key, domain::SigningAlgorithm algorithm,
-                                         ByteView data, bool is_digest);
+[[nodiscard]] Result<Bytes> DigestToSign(domain::KeyAlgorithm key,
+                                         domain::SigningAlgorithm algorithm, ByteView data,
+                                         bool is_digest);
 
 // The algorithm that signs certificates and CSRs made with a key of `key`: RSASSA-PKCS1-v1_5
 // with SHA-256 for RSA, ECDSA with SHA-256 for P-256, SHA-384 for P-384, SHA-512 for P-521.

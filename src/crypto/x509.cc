@@ -523,7 +523,8 @@ Result<std::vector<Certificate>> OrderChain(const Certificate& leaf,
 
 Result<std::string> CreateCsrPem(const SigningKey& key, const SubjectName& subject) {
   SIGNET_ASSIGN_OR_RETURN(internal::X509NamePtr name, BuildName(subject));
-  SIGNET_ASSIGN_OR_RETURN(crypto::PublicKey public_key, PublicKey::FromSpkiDer(key.public_key_spki()));
+  SIGNET_ASSIGN_OR_RETURN(crypto::PublicKey public_key,
+                          PublicKey::FromSpkiDer(key.public_key_spki()));
   internal::X509ReqPtr req(X509_REQ_new());
   if (!req) return OpenSslFailure("X509_REQ_new failed");
   if (X509_REQ_set_version(req.get(), 0) != 1 ||
@@ -539,7 +540,8 @@ Result<std::string> CreateCsrPem(const SigningKey& key, const SubjectName& subje
   if (info_len <= 0) return OpenSslFailure("encoding the CSR failed");
   Bytes info(static_cast<std::size_t>(info_len));
   std::uint8_t* p = info.data();
-  if (i2d_re_X509_REQ_tbs(req.get(), &p) != info_len) return OpenSslFailure("encoding the CSR failed");
+  if (i2d_re_X509_REQ_tbs(req.get(), &p) != info_len)
+    return OpenSslFailure("encoding the CSR failed");
   SIGNET_ASSIGN_OR_RETURN(Bytes der, SignStructure(info, alg.get(), algorithm, key));
   const std::uint8_t* in = der.data();
   internal::X509ReqPtr signed_req(d2i_X509_REQ(nullptr, &in, static_cast<long>(der.size())));
@@ -598,7 +600,8 @@ Result<Certificate> IssueCertificate(const crypto::PublicKey& subject_key,
   SIGNET_ASSIGN_OR_RETURN(std::string ku_conf, KeyUsageConf(params));
   SIGNET_ASSIGN_OR_RETURN(std::string eku_conf, ExtendedKeyUsageConf(params.extended_key_usages));
   SIGNET_ASSIGN_OR_RETURN(internal::X509NamePtr subject, BuildName(params.subject));
-  std::unique_ptr<CERTIFICATEPOLICIES, internal::FreeFn<CERTIFICATEPOLICIES, CERTIFICATEPOLICIES_free>>
+  std::unique_ptr<CERTIFICATEPOLICIES,
+                  internal::FreeFn<CERTIFICATEPOLICIES, CERTIFICATEPOLICIES_free>>
       policies(sk_POLICYINFO_new_null());
   if (!policies) return OpenSslFailure("allocating the certificate policies failed");
   for (const std::string& oid : params.policy_oids) {
@@ -678,7 +681,8 @@ Result<Certificate> IssueCertificate(const crypto::PublicKey& subject_key,
   SIGNET_TRY(AddExtension(x.get(), &ctx, NID_authority_key_identifier, "keyid:always"));
 
   if (sk_POLICYINFO_num(policies.get()) > 0 &&
-      X509_add1_ext_i2d(x.get(), NID_certificate_policies, policies.get(), 0, X509V3_ADD_DEFAULT) != 1) {
+      X509_add1_ext_i2d(x.get(), NID_certificate_policies, policies.get(), 0, X509V3_ADD_DEFAULT) !=
+          1) {
     return OpenSslFailure("adding the certificate policies extension failed");
   }
 
@@ -687,12 +691,14 @@ Result<Certificate> IssueCertificate(const crypto::PublicKey& subject_key,
   // the key signs its hash. OpenSSL offers no setter for the TBS signature field; the pointer
   // it returns is into `x`, which this function owns.
   const domain::SigningAlgorithm algorithm = CertificateSigningAlgorithm(issuer_key.algorithm());
-  SIGNET_TRY(SetSignatureAlgorithm(const_cast<X509_ALGOR*>(X509_get0_tbs_sigalg(x.get())), algorithm));
+  SIGNET_TRY(
+      SetSignatureAlgorithm(const_cast<X509_ALGOR*>(X509_get0_tbs_sigalg(x.get())), algorithm));
   const int tbs_len = i2d_re_X509_tbs(x.get(), nullptr);
   if (tbs_len <= 0) return OpenSslFailure("encoding the certificate failed");
   Bytes tbs(static_cast<std::size_t>(tbs_len));
   std::uint8_t* p = tbs.data();
-  if (i2d_re_X509_tbs(x.get(), &p) != tbs_len) return OpenSslFailure("encoding the certificate failed");
+  if (i2d_re_X509_tbs(x.get(), &p) != tbs_len)
+    return OpenSslFailure("encoding the certificate failed");
   SIGNET_ASSIGN_OR_RETURN(Bytes der,
                           SignStructure(tbs, X509_get0_tbs_sigalg(x.get()), algorithm, issuer_key));
   SIGNET_ASSIGN_OR_RETURN(Certificate cert, Certificate::FromDer(der));
@@ -706,7 +712,8 @@ Result<Certificate> IssueCertificate(const crypto::PublicKey& subject_key,
                                      const IssueParams& params, const PrivateKey& issuer_key,
                                      const Certificate* issuer_cert) {
   SIGNET_ASSIGN_OR_RETURN(BorrowedKey borrowed, BorrowedKey::Of(issuer_key));
-  return IssueCertificate(subject_key, params, static_cast<const SigningKey&>(borrowed), issuer_cert);
+  return IssueCertificate(subject_key, params, static_cast<const SigningKey&>(borrowed),
+                          issuer_cert);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -747,7 +754,8 @@ Status CheckIterations(const ASN1_INTEGER* iter, std::string_view what) {
   std::int64_t n = 1;  // absent means 1 (RFC 7292)
   if (iter != nullptr && ASN1_INTEGER_get_int64(&n, iter) != 1) {
     internal::ClearOpenSslErrors();
-    return InvalidArgument("PKCS#12 file: the " + std::string(what) + " iteration count is unreadable");
+    return InvalidArgument("PKCS#12 file: the " + std::string(what) +
+                           " iteration count is unreadable");
   }
   if (n < 1 || n > kMaxPkcs12Iterations) {
     return InvalidArgument("PKCS#12 file: the " + std::string(what) + " iteration count is " +
@@ -766,26 +774,29 @@ Status CheckPbeIterations(const X509_ALGOR* alg, std::string_view what) {
   const void* pval = nullptr;
   X509_ALGOR_get0(&oid, &ptype, &pval, alg);
   if (ptype != V_ASN1_SEQUENCE || pval == nullptr) {
-    return InvalidArgument("PKCS#12 file: the " + std::string(what) + " encryption has no parameters");
+    return InvalidArgument("PKCS#12 file: the " + std::string(what) +
+                           " encryption has no parameters");
   }
   const ASN1_TYPE* params = alg->parameter;
   if (OBJ_obj2nid(oid) == NID_pbes2) {
     std::unique_ptr<PBE2PARAM, decltype(&PBE2PARAM_free)> pbe2(
         static_cast<PBE2PARAM*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), params)),
         &PBE2PARAM_free);
-    if (!pbe2 || pbe2->keyfunc == nullptr || OBJ_obj2nid(pbe2->keyfunc->algorithm) != NID_id_pbkdf2 ||
+    if (!pbe2 || pbe2->keyfunc == nullptr ||
+        OBJ_obj2nid(pbe2->keyfunc->algorithm) != NID_id_pbkdf2 ||
         pbe2->keyfunc->parameter == nullptr) {
       internal::ClearOpenSslErrors();
       return InvalidArgument("PKCS#12 file: the " + std::string(what) +
                              " encryption uses a key derivation other than PBKDF2");
     }
     std::unique_ptr<PBKDF2PARAM, decltype(&PBKDF2PARAM_free)> kdf(
-        static_cast<PBKDF2PARAM*>(ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM),
-                                                            pbe2->keyfunc->parameter)),
+        static_cast<PBKDF2PARAM*>(
+            ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM), pbe2->keyfunc->parameter)),
         &PBKDF2PARAM_free);
     if (!kdf) {
       internal::ClearOpenSslErrors();
-      return InvalidArgument("PKCS#12 file: the " + std::string(what) + " PBKDF2 parameters are malformed");
+      return InvalidArgument("PKCS#12 file: the " + std::string(what) +
+                             " PBKDF2 parameters are malformed");
     }
     return CheckIterations(kdf->iter, what);
   }
@@ -794,7 +805,8 @@ Status CheckPbeIterations(const X509_ALGOR* alg, std::string_view what) {
       &PBEPARAM_free);
   if (!pbe) {
     internal::ClearOpenSslErrors();
-    return InvalidArgument("PKCS#12 file: the " + std::string(what) + " encryption parameters are malformed");
+    return InvalidArgument("PKCS#12 file: the " + std::string(what) +
+                           " encryption parameters are malformed");
   }
   return CheckIterations(pbe->iter, what);
 }
@@ -809,7 +821,7 @@ Status CheckPkcs12Work(const PKCS12* p12) {
     SIGNET_TRY(CheckIterations(iter, "MAC"));
   }
   std::unique_ptr<STACK_OF(PKCS7), void (*)(STACK_OF(PKCS7)*)> safes(
-      PKCS12_unpack_authsafes(p12), [](STACK_OF(PKCS7)* s) { sk_PKCS7_pop_free(s, PKCS7_free); });
+      PKCS12_unpack_authsafes(p12), [](STACK_OF(PKCS7) * s) { sk_PKCS7_pop_free(s, PKCS7_free); });
   if (!safes) {
     internal::ClearOpenSslErrors();
     return InvalidArgument("PKCS#12 file: its contents are malformed");
@@ -826,7 +838,7 @@ Status CheckPkcs12Work(const PKCS12* p12) {
     } else if (type == NID_pkcs7_data) {
       std::unique_ptr<STACK_OF(PKCS12_SAFEBAG), void (*)(STACK_OF(PKCS12_SAFEBAG)*)> bags(
           PKCS12_unpack_p7data(p7),
-          [](STACK_OF(PKCS12_SAFEBAG)* b) { sk_PKCS12_SAFEBAG_pop_free(b, PKCS12_SAFEBAG_free); });
+          [](STACK_OF(PKCS12_SAFEBAG) * b) { sk_PKCS12_SAFEBAG_pop_free(b, PKCS12_SAFEBAG_free); });
       if (!bags) {
         internal::ClearOpenSslErrors();
         return InvalidArgument("PKCS#12 file: a content is malformed");

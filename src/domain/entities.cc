@@ -81,7 +81,9 @@ std::string_view ApprovalDecisionName(ApprovalDecision v) { return NameOf(kAppro
 std::string_view GrantStatusName(GrantStatus v) { return NameOf(kGrantStatuses, v); }
 std::string_view OperationStatusName(OperationStatus v) { return NameOf(kOperationStatuses, v); }
 std::string_view KeySourceTypeName(KeySourceType v) { return NameOf(kKeySourceTypes, v); }
-std::string_view ComplianceProfileName(ComplianceProfile v) { return NameOf(kComplianceProfiles, v); }
+std::string_view ComplianceProfileName(ComplianceProfile v) {
+  return NameOf(kComplianceProfiles, v);
+}
 
 Result<OrgRole> ParseOrgRole(std::string_view text) { return ParseWith(kOrgRoles, "role", text); }
 Result<PrincipalType> ParsePrincipalType(std::string_view text) {

@@ -114,9 +114,9 @@ struct OidcAuth {
   std::string bound_issuer;     // `iss` must equal it
   std::string bound_audiences;  // comma-separated; `aud` must hold one of them
   std::map<std::string, std::string> bound_claims;  // claim → comma-separated exact values or globs
-  std::string bound_subject;    // a glob `sub` must match; empty: any
-  std::string ca_cert;          // PEM certificates trusted for the discovery URL; empty: the system's
-  std::string jwks;             // an inline JSON Web Key Set (air-gapped); empty: from discovery
+  std::string bound_subject;                        // a glob `sub` must match; empty: any
+  std::string ca_cert;  // PEM certificates trusted for the discovery URL; empty: the system's
+  std::string jwks;     // an inline JSON Web Key Set (air-gapped); empty: from discovery
   Millis access_token_ttl{0};
   Millis access_token_max_ttl{0};
   TimePoint created_at;
@@ -144,8 +144,8 @@ struct AccessToken {
 // A user's TOTP authenticator (RFC 6238) and recovery codes.
 struct UserMfa {
   std::string user_id;
-  Bytes totp_secret;   // sealed (AES-256-GCM) under a key derived from the root key
-  bool enabled = false;  // false until the first code confirms the enrolment
+  Bytes totp_secret;                // sealed (AES-256-GCM) under a key derived from the root key
+  bool enabled = false;             // false until the first code confirms the enrolment
   std::int64_t last_used_step = 0;  // codes of this step and earlier are refused (no replay)
   std::vector<std::string> recovery_codes;  // hashes of the unused codes
   TimePoint created_at;
@@ -401,7 +401,7 @@ struct WrappedKey {
 struct HsmKey {
   std::string key_id;
   KeyAlgorithm algorithm = KeyAlgorithm::kEcP256;
-  std::string token_label;   // the token it was made in or adopted from
+  std::string token_label;  // the token it was made in or adopted from
   std::string token_serial;
   std::string object_label;  // CKA_LABEL of the private key object
   Bytes object_id;           // CKA_ID shared by the private and public key objects; may be empty

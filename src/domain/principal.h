@@ -12,7 +12,7 @@ struct Principal {
   std::string id;
   std::string name;                     // email for users, name for identities
   OrgRole org_role = OrgRole::kMember;  // identities are always members
-  bool mfa = false;  // the session's login passed a second factor (users only)
+  bool mfa = false;                     // the session's login passed a second factor (users only)
   // What the session's login proved beyond the principal: for an OIDC login the claims that
   // matched, as a JSON object text; recorded with every audit event of the session.
   std::string auth_claims{};

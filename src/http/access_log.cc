@@ -21,8 +21,8 @@ void AppendSafe(std::string& out, std::string_view s) {
 bool SecretName(std::string_view name) {
   std::string lower(name);
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (const char* word : {"token", "secret", "password", "passwd", "key", "code", "jwt", "signature",
-                           "session", "credential", "otp", "auth"}) {
+  for (const char* word : {"token", "secret", "password", "passwd", "key", "code", "jwt",
+                           "signature", "session", "credential", "otp", "auth"}) {
     if (lower.find(word) != std::string::npos) return true;
   }
   return false;
@@ -60,7 +60,8 @@ std::string RedactedTarget(std::string_view target) {
 }
 
 std::vector<log::Field> AccessLogFields(const Request& request, const std::string& pattern,
-                                        const Response& response, std::chrono::steady_clock::duration took) {
+                                        const Response& response,
+                                        std::chrono::steady_clock::duration took) {
   char ms[32];
   std::snprintf(ms, sizeof ms, "%.3f", std::chrono::duration<double, std::milli>(took).count());
   std::string method;

@@ -10,9 +10,9 @@
 #include "common/log.h"
 #include "common/uuid.h"
 #include "http/infisical_routes.h"
+#include "http/mfa_routes.h"
 #include "http/oidc_routes.h"
 #include "http/policy_routes.h"
-#include "http/mfa_routes.h"
 #include "http/session_routes.h"
 #include "http/tsa_routes.h"
 
@@ -126,16 +126,20 @@ Status DecodeClientMetadata(const Fields& f, service::SignInput& in) {
   if (!meta) return Ok();
   const Fields& m = *meta;
   SIGNET_ASSIGN_OR_RETURN(auto tool, m.OptString("tool", api::kMaxMetadataTool));
-  SIGNET_ASSIGN_OR_RETURN(auto application, m.OptString("signingApplication", api::kMaxMetadataTool));
+  SIGNET_ASSIGN_OR_RETURN(auto application,
+                          m.OptString("signingApplication", api::kMaxMetadataTool));
   if (tool && application && *tool != *application) {
-    return InvalidArgument("clientMetadata.tool and clientMetadata.signingApplication name the same "
-                           "thing; give one, or the same value in both");
+    return InvalidArgument(
+        "clientMetadata.tool and clientMetadata.signingApplication name the same "
+        "thing; give one, or the same value in both");
   }
   in.reported.signing_application = tool ? tool : application;
   SIGNET_ASSIGN_OR_RETURN(in.reported.hostname, m.OptString("hostname", api::kMaxMetadataHostname));
   SIGNET_ASSIGN_OR_RETURN(in.reported.command, m.OptString("command", api::kMaxMetadataCommand));
-  SIGNET_ASSIGN_OR_RETURN(in.reported.os_username, m.OptString("osUsername", api::kMaxMetadataOsUsername));
-  SIGNET_ASSIGN_OR_RETURN(in.reported.signing_application_hash, m.OptString("signingApplicationHash", api::kMaxMetadataApplicationHash));
+  SIGNET_ASSIGN_OR_RETURN(in.reported.os_username,
+                          m.OptString("osUsername", api::kMaxMetadataOsUsername));
+  SIGNET_ASSIGN_OR_RETURN(in.reported.signing_application_hash,
+                          m.OptString("signingApplicationHash", api::kMaxMetadataApplicationHash));
   SIGNET_ASSIGN_OR_RETURN(auto reported_ip, m.OptString("reportedIp", api::kMaxMetadataReportedIp));
   SIGNET_TRY(m.Finish());
   JsonObject clean;
@@ -174,25 +178,31 @@ Result<std::vector<service::SignInput>> DecodeSignBatch(const Request& req, std:
   SIGNET_ASSIGN_OR_RETURN(auto default_algorithm, f.OptString("signingAlgorithm", 64));
   SIGNET_ASSIGN_OR_RETURN(auto items, f.OptArray("items"));
   SIGNET_TRY(f.Finish());
-  if (!items) return InvalidArgument("items is required (1 to " + std::to_string(max_items) + " items to sign)");
+  if (!items)
+    return InvalidArgument("items is required (1 to " + std::to_string(max_items) +
+                           " items to sign)");
   if (items->empty()) {
-    return InvalidArgument("items is empty; give 1 to " + std::to_string(max_items) + " items to sign");
+    return InvalidArgument("items is empty; give 1 to " + std::to_string(max_items) +
+                           " items to sign");
   }
   if (items->size() > max_items) {
-    return InvalidArgument("items has " + std::to_string(items->size()) + " entries; the maximum is " +
-                           std::to_string(max_items) + " (signetd --max-batch-items)");
+    return InvalidArgument("items has " + std::to_string(items->size()) +
+                           " entries; the maximum is " + std::to_string(max_items) +
+                           " (signetd --max-batch-items)");
   }
   std::vector<service::SignInput> out(items->size());
   for (std::size_t i = 0; i < items->size(); ++i) {
     const std::string prefix = "items[" + std::to_string(i) + "].";
     const JsonObject* item = (*items)[i].if_object();
-    if (item == nullptr) return InvalidArgument("items[" + std::to_string(i) + "] must be an object");
+    if (item == nullptr)
+      return InvalidArgument("items[" + std::to_string(i) + "] must be an object");
     Fields itf(*item, prefix);
     service::SignInput& in = out[i];
     SIGNET_ASSIGN_OR_RETURN(in.data_base64, itf.String("data", 1024));
     SIGNET_ASSIGN_OR_RETURN(auto algorithm, itf.OptString("signingAlgorithm", 64));
     if (!algorithm && !default_algorithm) {
-      return InvalidArgument(prefix + "signingAlgorithm is required (or give signingAlgorithm for the whole batch)");
+      return InvalidArgument(
+          prefix + "signingAlgorithm is required (or give signingAlgorithm for the whole batch)");
     }
     in.signing_algorithm = algorithm ? *algorithm : *default_algorithm;
     SIGNET_ASSIGN_OR_RETURN(in.is_digest, itf.Bool("isDigest", false));
@@ -219,10 +229,12 @@ JsonObject EncodeBatchItem(std::size_t index, service::SignBatchItemResult& r) {
 
 // A checkpoint as GET /api/v1/audit-logs/checkpoint returns it. `payload` is the exact text
 // signed, so that `openssl pkeyutl -verify -rawin` can check it without Signet.
-JsonObject EncodeCheckpoint(const audit::Checkpoint& cp, const service::Service::PublicKeyInfo& key) {
+JsonObject EncodeCheckpoint(const audit::Checkpoint& cp,
+                            const service::Service::PublicKeyInfo& key) {
   JsonArray heads;
   for (const auto& h : cp.heads) {
-    heads.emplace_back(JsonObject{{"nodeId", h.node_id}, {"seq", h.seq}, {"hash", HexEncode(h.hash)}});
+    heads.emplace_back(
+        JsonObject{{"nodeId", h.node_id}, {"seq", h.seq}, {"hash", HexEncode(h.hash)}});
   }
   return JsonObject{{"version", 1},
                     {"time", FormatTime(cp.time)},
@@ -252,14 +264,16 @@ Result<audit::Checkpoint> DecodeCheckpoint(const JsonObject& o) {
   if (heads->size() > 10'000) return InvalidArgument("checkpoint.heads has too many items");
   for (std::size_t i = 0; i < heads->size(); ++i) {
     const std::string prefix = "checkpoint.heads[" + std::to_string(i) + "].";
-    if (!(*heads)[i].is_object()) return InvalidArgument(prefix.substr(0, prefix.size() - 1) + " must be an object");
+    if (!(*heads)[i].is_object())
+      return InvalidArgument(prefix.substr(0, prefix.size() - 1) + " must be an object");
     Fields h((*heads)[i].as_object(), prefix);
     audit::ChainHead head;
     SIGNET_ASSIGN_OR_RETURN(head.node_id, h.String("nodeId", 128));
     SIGNET_ASSIGN_OR_RETURN(head.seq, h.Int("seq", 1, INT64_MAX));
     SIGNET_ASSIGN_OR_RETURN(std::string hash, h.String("hash", 64));
     auto bytes = HexDecode(hash);
-    if (!bytes || bytes->size() != 32) return InvalidArgument(prefix + "hash must be 64 hex characters");
+    if (!bytes || bytes->size() != 32)
+      return InvalidArgument(prefix + "hash must be 64 hex characters");
     head.hash = std::move(*bytes);
     SIGNET_TRY(h.Finish());
     cp.heads.push_back(std::move(head));
@@ -298,536 +312,649 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
 
   // ---- health ----
   router.Add("GET", "/healthz", Open([](const Request&, const PathParams&) -> Result<Response> {
-    return JsonResponse(JsonObject{{"status", "ok"}});
-  }));
-  router.Add("GET", "/readyz", Open([&svc](const Request& req, const PathParams&) -> Result<Response> {
-    auto ready = svc.Ready();
-    if (!ready && ready.error().code == ErrorCode::kFailedPrecondition) {
-      // A reason meant for everyone (the clock's state), not a driver message.
-      log::Write(log::Level::kWarn, req.request_id, "not ready: " + ready.error().message);
-      return Unavailable("not ready: " + ready.error().message);
-    }
-    if (!ready) {
-      // The reason (driver messages name hosts and ports) goes to the operator's log only.
-      log::Write(log::Level::kWarn, req.request_id, "not ready: " + ready.error().message);
-      return Unavailable("not ready");
-    }
-    return JsonResponse(JsonObject{{"status", "ready"}});
-  }));
-  router.Add("GET", "/metrics", Open([&metrics, token = options.metrics_token](const Request& req, const PathParams&) -> Result<Response> {
-    if (token && !token->empty() && !token->Equals(AsBytes(BearerToken(req)))) {
-      return Unauthenticated("GET /metrics needs the metrics bearer token (--metrics-token-file)");
-    }
-    Response r;
-    r.body = metrics.Render();
-    r.content_type = "text/plain; version=0.0.4";
-    return r;
-  }));
+               return JsonResponse(JsonObject{{"status", "ok"}});
+             }));
+  router.Add(
+      "GET", "/readyz", Open([&svc](const Request& req, const PathParams&) -> Result<Response> {
+        auto ready = svc.Ready();
+        if (!ready && ready.error().code == ErrorCode::kFailedPrecondition) {
+          // A reason meant for everyone (the clock's state), not a driver message.
+          log::Write(log::Level::kWarn, req.request_id, "not ready: " + ready.error().message);
+          return Unavailable("not ready: " + ready.error().message);
+        }
+        if (!ready) {
+          // The reason (driver messages name hosts and ports) goes to the operator's log only.
+          log::Write(log::Level::kWarn, req.request_id, "not ready: " + ready.error().message);
+          return Unavailable("not ready");
+        }
+        return JsonResponse(JsonObject{{"status", "ready"}});
+      }));
+  router.Add("GET", "/metrics",
+             Open([&metrics, token = options.metrics_token](const Request& req,
+                                                            const PathParams&) -> Result<Response> {
+               if (token && !token->empty() && !token->Equals(AsBytes(BearerToken(req)))) {
+                 return Unauthenticated(
+                     "GET /metrics needs the metrics bearer token (--metrics-token-file)");
+               }
+               Response r;
+               r.body = metrics.Render();
+               r.content_type = "text/plain; version=0.0.4";
+               return r;
+             }));
 
-  router.Add("GET", "/api/v1/openapi.json", Open([](const Request&, const PathParams&) -> Result<Response> {
-    Response r;
-    r.body = std::string(OpenApiDocument());
-    return r;
-  }));
+  router.Add("GET", "/api/v1/openapi.json",
+             Open([](const Request&, const PathParams&) -> Result<Response> {
+               Response r;
+               r.body = std::string(OpenApiDocument());
+               return r;
+             }));
 
   // ---- auth ----
-  router.Add("POST", "/api/v1/admin/bootstrap", Open([&svc](const Request& req, const PathParams&) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-    Fields f(body);
-    SIGNET_ASSIGN_OR_RETURN(std::string email, f.String("email", 254));
-    SIGNET_ASSIGN_OR_RETURN(std::string password, f.String("password", 256));
-    SIGNET_TRY(f.Finish());
-    SIGNET_ASSIGN_OR_RETURN(auto r, svc.Bootstrap(email, SecretBytes::FromString(password), req.remote_ip));
-    JsonObject out = LoginBody(r);
-    out["user"] = api::EncodeUser(*r.user);
-    return JsonResponse(out);
-  }));
-  router.Add("POST", "/api/v1/auth/login", Open([&svc](const Request& req, const PathParams&) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-    Fields f(body);
-    SIGNET_ASSIGN_OR_RETURN(std::string email, f.String("email", 254));
-    SIGNET_ASSIGN_OR_RETURN(std::string password, f.String("password", 256));
-    SIGNET_TRY(f.Finish());
-    SIGNET_ASSIGN_OR_RETURN(auto r, svc.Login(email, SecretBytes::FromString(password), req.remote_ip));
-    return JsonResponse(LoginBody(r));
-  }));
-  router.Add("POST", "/api/v1/auth/universal-auth/login", Open([&svc](const Request& req, const PathParams&) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-    Fields f(body);
-    SIGNET_ASSIGN_OR_RETURN(std::string client_id, f.String("clientId", 64));
-    SIGNET_ASSIGN_OR_RETURN(std::string secret, f.String("clientSecret", 256));
-    SIGNET_TRY(f.Finish());
-    SIGNET_ASSIGN_OR_RETURN(auto r, svc.UniversalAuthLogin(client_id, SecretBytes::FromString(secret), req.remote_ip));
-    return JsonResponse(LoginBody(r));
-  }));
-  router.Add("POST", "/api/v1/auth/logout", authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
-    SIGNET_TRY(api::NoFields(req.body));
-    SIGNET_TRY(svc.Logout(c, PresentedToken(req)));
-    return JsonResponse(JsonObject{{"message", "logged out"}});
-  }));
+  router.Add("POST", "/api/v1/admin/bootstrap",
+             Open([&svc](const Request& req, const PathParams&) -> Result<Response> {
+               SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+               Fields f(body);
+               SIGNET_ASSIGN_OR_RETURN(std::string email, f.String("email", 254));
+               SIGNET_ASSIGN_OR_RETURN(std::string password, f.String("password", 256));
+               SIGNET_TRY(f.Finish());
+               SIGNET_ASSIGN_OR_RETURN(
+                   auto r, svc.Bootstrap(email, SecretBytes::FromString(password), req.remote_ip));
+               JsonObject out = LoginBody(r);
+               out["user"] = api::EncodeUser(*r.user);
+               return JsonResponse(out);
+             }));
+  router.Add("POST", "/api/v1/auth/login",
+             Open([&svc](const Request& req, const PathParams&) -> Result<Response> {
+               SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+               Fields f(body);
+               SIGNET_ASSIGN_OR_RETURN(std::string email, f.String("email", 254));
+               SIGNET_ASSIGN_OR_RETURN(std::string password, f.String("password", 256));
+               SIGNET_TRY(f.Finish());
+               SIGNET_ASSIGN_OR_RETURN(
+                   auto r, svc.Login(email, SecretBytes::FromString(password), req.remote_ip));
+               return JsonResponse(LoginBody(r));
+             }));
+  router.Add("POST", "/api/v1/auth/universal-auth/login",
+             Open([&svc](const Request& req, const PathParams&) -> Result<Response> {
+               SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+               Fields f(body);
+               SIGNET_ASSIGN_OR_RETURN(std::string client_id, f.String("clientId", 64));
+               SIGNET_ASSIGN_OR_RETURN(std::string secret, f.String("clientSecret", 256));
+               SIGNET_TRY(f.Finish());
+               SIGNET_ASSIGN_OR_RETURN(
+                   auto r, svc.UniversalAuthLogin(client_id, SecretBytes::FromString(secret),
+                                                  req.remote_ip));
+               return JsonResponse(LoginBody(r));
+             }));
+  router.Add(
+      "POST", "/api/v1/auth/logout",
+      authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+        SIGNET_TRY(api::NoFields(req.body));
+        SIGNET_TRY(svc.Logout(c, PresentedToken(req)));
+        return JsonResponse(JsonObject{{"message", "logged out"}});
+      }));
 
   // ---- users ----
-  router.Add("POST", "/api/v1/users", authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-    Fields f(body);
-    service::CreateUserInput in;
-    SIGNET_ASSIGN_OR_RETURN(in.email, f.String("email", 254));
-    SIGNET_ASSIGN_OR_RETURN(std::string password, f.String("password", 256));
-    in.password = SecretBytes::FromString(password);
-    SIGNET_ASSIGN_OR_RETURN(auto role, f.OptString("orgRole", 16));
-    if (role) {
-      SIGNET_ASSIGN_OR_RETURN(in.org_role, domain::ParseOrgRole(*role));
-    }
-    SIGNET_TRY(f.Finish());
-    SIGNET_ASSIGN_OR_RETURN(auto user, svc.CreateUser(c, std::move(in)));
-    return JsonResponse(api::EncodeUser(user));
-  }));
-  router.Add("GET", "/api/v1/users", authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(auto paging, PagingOf(req));
-    SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListUsers(c, paging));
-    return ListResponse("users", page, api::EncodeUser);
-  }));
-  router.Add("GET", "/api/v1/users/{id}", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "userId"));
-    SIGNET_ASSIGN_OR_RETURN(auto user, svc.GetUser(c, id));
-    return JsonResponse(api::EncodeUser(user));
-  }));
-  router.Add("PATCH", "/api/v1/users/{id}", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "userId"));
-    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-    Fields f(body);
-    service::UpdateUserInput in;
-    SIGNET_ASSIGN_OR_RETURN(auto password, f.OptString("password", 256));
-    if (password) in.password = SecretBytes::FromString(*password);
-    SIGNET_ASSIGN_OR_RETURN(auto current, f.OptString("currentPassword", 256));
-    if (current) in.current_password = SecretBytes::FromString(*current);
-    SIGNET_ASSIGN_OR_RETURN(auto role, f.OptString("orgRole", 16));
-    if (role) {
-      SIGNET_ASSIGN_OR_RETURN(in.org_role, domain::ParseOrgRole(*role));
-    }
-    SIGNET_TRY(f.Finish());
-    SIGNET_ASSIGN_OR_RETURN(auto user, svc.UpdateUser(c, id, std::move(in)));
-    return JsonResponse(api::EncodeUser(user));
-  }));
-  router.Add("DELETE", "/api/v1/users/{id}", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "userId"));
-    SIGNET_TRY(api::NoFields(req.body));
-    SIGNET_ASSIGN_OR_RETURN(auto user, svc.DeleteUser(c, id));
-    return JsonResponse(api::EncodeUser(user));
-  }));
+  router.Add(
+      "POST", "/api/v1/users",
+      authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+        Fields f(body);
+        service::CreateUserInput in;
+        SIGNET_ASSIGN_OR_RETURN(in.email, f.String("email", 254));
+        SIGNET_ASSIGN_OR_RETURN(std::string password, f.String("password", 256));
+        in.password = SecretBytes::FromString(password);
+        SIGNET_ASSIGN_OR_RETURN(auto role, f.OptString("orgRole", 16));
+        if (role) {
+          SIGNET_ASSIGN_OR_RETURN(in.org_role, domain::ParseOrgRole(*role));
+        }
+        SIGNET_TRY(f.Finish());
+        SIGNET_ASSIGN_OR_RETURN(auto user, svc.CreateUser(c, std::move(in)));
+        return JsonResponse(api::EncodeUser(user));
+      }));
+  router.Add(
+      "GET", "/api/v1/users",
+      authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(auto paging, PagingOf(req));
+        SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListUsers(c, paging));
+        return ListResponse("users", page, api::EncodeUser);
+      }));
+  router.Add(
+      "GET", "/api/v1/users/{id}",
+      authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "userId"));
+        SIGNET_ASSIGN_OR_RETURN(auto user, svc.GetUser(c, id));
+        return JsonResponse(api::EncodeUser(user));
+      }));
+  router.Add(
+      "PATCH", "/api/v1/users/{id}",
+      authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "userId"));
+        SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+        Fields f(body);
+        service::UpdateUserInput in;
+        SIGNET_ASSIGN_OR_RETURN(auto password, f.OptString("password", 256));
+        if (password) in.password = SecretBytes::FromString(*password);
+        SIGNET_ASSIGN_OR_RETURN(auto current, f.OptString("currentPassword", 256));
+        if (current) in.current_password = SecretBytes::FromString(*current);
+        SIGNET_ASSIGN_OR_RETURN(auto role, f.OptString("orgRole", 16));
+        if (role) {
+          SIGNET_ASSIGN_OR_RETURN(in.org_role, domain::ParseOrgRole(*role));
+        }
+        SIGNET_TRY(f.Finish());
+        SIGNET_ASSIGN_OR_RETURN(auto user, svc.UpdateUser(c, id, std::move(in)));
+        return JsonResponse(api::EncodeUser(user));
+      }));
+  router.Add(
+      "DELETE", "/api/v1/users/{id}",
+      authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "userId"));
+        SIGNET_TRY(api::NoFields(req.body));
+        SIGNET_ASSIGN_OR_RETURN(auto user, svc.DeleteUser(c, id));
+        return JsonResponse(api::EncodeUser(user));
+      }));
 
   // ---- identities ----
-  router.Add("POST", "/api/v1/identities", authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-    Fields f(body);
-    SIGNET_ASSIGN_OR_RETURN(std::string name, f.String("name", kMaxName));
-    SIGNET_TRY(f.Finish());
-    SIGNET_ASSIGN_OR_RETURN(auto identity, svc.CreateIdentity(c, name));
-    return JsonResponse(api::EncodeIdentity(identity));
-  }));
-  router.Add("GET", "/api/v1/identities", authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(auto paging, PagingOf(req));
-    SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListIdentities(c, paging));
-    return ListResponse("identities", page, api::EncodeIdentity);
-  }));
-  router.Add("DELETE", "/api/v1/identities/{id}", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "identityId"));
-    SIGNET_TRY(api::NoFields(req.body));
-    SIGNET_ASSIGN_OR_RETURN(auto identity, svc.DeleteIdentity(c, id));
-    return JsonResponse(api::EncodeIdentity(identity));
-  }));
-  router.Add("POST", "/api/v1/identities/{id}/universal-auth/client-secrets",
-             authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "identityId"));
-    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-    Fields f(body);
-    SIGNET_ASSIGN_OR_RETURN(auto description, f.OptString("description", kMaxName));
-    SIGNET_TRY(f.Finish());
-    SIGNET_ASSIGN_OR_RETURN(auto r, svc.CreateClientSecret(c, id, description.value_or("")));
-    return JsonResponse(JsonObject{{"clientId", r.client_id},
-                                   {"clientSecret", std::string(r.client_secret.string_view())},
-                                   {"clientSecretId", r.secret.id}});
-  }));
+  router.Add(
+      "POST", "/api/v1/identities",
+      authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+        Fields f(body);
+        SIGNET_ASSIGN_OR_RETURN(std::string name, f.String("name", kMaxName));
+        SIGNET_TRY(f.Finish());
+        SIGNET_ASSIGN_OR_RETURN(auto identity, svc.CreateIdentity(c, name));
+        return JsonResponse(api::EncodeIdentity(identity));
+      }));
+  router.Add(
+      "GET", "/api/v1/identities",
+      authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(auto paging, PagingOf(req));
+        SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListIdentities(c, paging));
+        return ListResponse("identities", page, api::EncodeIdentity);
+      }));
+  router.Add(
+      "DELETE", "/api/v1/identities/{id}",
+      authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "identityId"));
+        SIGNET_TRY(api::NoFields(req.body));
+        SIGNET_ASSIGN_OR_RETURN(auto identity, svc.DeleteIdentity(c, id));
+        return JsonResponse(api::EncodeIdentity(identity));
+      }));
+  router.Add(
+      "POST", "/api/v1/identities/{id}/universal-auth/client-secrets",
+      authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "identityId"));
+        SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+        Fields f(body);
+        SIGNET_ASSIGN_OR_RETURN(auto description, f.OptString("description", kMaxName));
+        SIGNET_TRY(f.Finish());
+        SIGNET_ASSIGN_OR_RETURN(auto r, svc.CreateClientSecret(c, id, description.value_or("")));
+        return JsonResponse(JsonObject{{"clientId", r.client_id},
+                                       {"clientSecret", std::string(r.client_secret.string_view())},
+                                       {"clientSecretId", r.secret.id}});
+      }));
 
   // ---- projects ----
-  router.Add("POST", "/api/v1/projects", authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-    Fields f(body);
-    SIGNET_ASSIGN_OR_RETURN(std::string name, f.String("name", 64));
-    SIGNET_ASSIGN_OR_RETURN(auto description, f.OptString("description", kMaxName));
-    SIGNET_TRY(f.Finish());
-    SIGNET_ASSIGN_OR_RETURN(auto project, svc.CreateProject(c, name, description.value_or("")));
-    return JsonResponse(api::EncodeProject(project));
-  }));
-  router.Add("GET", "/api/v1/projects", authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(auto paging, PagingOf(req));
-    SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListProjects(c, paging));
-    return ListResponse("projects", page, api::EncodeProject);
-  }));
-  router.Add("POST", "/api/v1/projects/{id}/memberships", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-    SIGNET_ASSIGN_OR_RETURN(auto in, MembershipOf(Fields(body)));
-    SIGNET_ASSIGN_OR_RETURN(auto m, svc.AddProjectMember(c, p.at("id"), in));
-    return JsonResponse(api::EncodeMembership(m));
-  }));
-  router.Add("GET", "/api/v1/projects/{id}/memberships", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(auto paging, PagingOf(req));
-    SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListProjectMembers(c, p.at("id"), paging));
-    return ListResponse("memberships", page, api::EncodeMembership);
-  }));
-  router.Add("GET", "/api/v1/projects/{id}/memberships/{membershipId}",
-             authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(std::string mid, PathId(p, "membershipId", "membershipId"));
-    SIGNET_ASSIGN_OR_RETURN(auto m, svc.GetProjectMember(c, p.at("id"), mid));
-    return JsonResponse(api::EncodeMembership(m));
-  }));
-  router.Add("DELETE", "/api/v1/projects/{id}/memberships/{membershipId}",
-             authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(std::string mid, PathId(p, "membershipId", "membershipId"));
-    SIGNET_TRY(api::NoFields(req.body));
-    SIGNET_ASSIGN_OR_RETURN(auto m, svc.RemoveProjectMember(c, p.at("id"), mid));
-    return JsonResponse(api::EncodeMembership(m));
-  }));
+  router.Add(
+      "POST", "/api/v1/projects",
+      authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+        Fields f(body);
+        SIGNET_ASSIGN_OR_RETURN(std::string name, f.String("name", 64));
+        SIGNET_ASSIGN_OR_RETURN(auto description, f.OptString("description", kMaxName));
+        SIGNET_TRY(f.Finish());
+        SIGNET_ASSIGN_OR_RETURN(auto project, svc.CreateProject(c, name, description.value_or("")));
+        return JsonResponse(api::EncodeProject(project));
+      }));
+  router.Add(
+      "GET", "/api/v1/projects",
+      authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(auto paging, PagingOf(req));
+        SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListProjects(c, paging));
+        return ListResponse("projects", page, api::EncodeProject);
+      }));
+  router.Add(
+      "POST", "/api/v1/projects/{id}/memberships",
+      authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+        SIGNET_ASSIGN_OR_RETURN(auto in, MembershipOf(Fields(body)));
+        SIGNET_ASSIGN_OR_RETURN(auto m, svc.AddProjectMember(c, p.at("id"), in));
+        return JsonResponse(api::EncodeMembership(m));
+      }));
+  router.Add(
+      "GET", "/api/v1/projects/{id}/memberships",
+      authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(auto paging, PagingOf(req));
+        SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListProjectMembers(c, p.at("id"), paging));
+        return ListResponse("memberships", page, api::EncodeMembership);
+      }));
+  router.Add(
+      "GET", "/api/v1/projects/{id}/memberships/{membershipId}",
+      authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(std::string mid, PathId(p, "membershipId", "membershipId"));
+        SIGNET_ASSIGN_OR_RETURN(auto m, svc.GetProjectMember(c, p.at("id"), mid));
+        return JsonResponse(api::EncodeMembership(m));
+      }));
+  router.Add(
+      "DELETE", "/api/v1/projects/{id}/memberships/{membershipId}",
+      authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(std::string mid, PathId(p, "membershipId", "membershipId"));
+        SIGNET_TRY(api::NoFields(req.body));
+        SIGNET_ASSIGN_OR_RETURN(auto m, svc.RemoveProjectMember(c, p.at("id"), mid));
+        return JsonResponse(api::EncodeMembership(m));
+      }));
 
   // ---- CAs ----
-  router.Add("POST", "/api/v1/pki/ca", authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-    Fields f(body);
-    service::CreateCaInput in;
-    SIGNET_ASSIGN_OR_RETURN(in.project, f.OptString("projectId", 64));
-    SIGNET_ASSIGN_OR_RETURN(in.common_name, f.String("commonName", 64));
-    SIGNET_ASSIGN_OR_RETURN(in.key_algorithm, KeyAlgorithmOf(f));
-    SIGNET_ASSIGN_OR_RETURN(in.ttl_days, f.Int("ttlDays", 1, 36500));
-    SIGNET_ASSIGN_OR_RETURN(auto parent, f.OptString("parentCaId", 64));
-    if (parent) {
-      SIGNET_ASSIGN_OR_RETURN(in.parent_ca_id, ParseUuid(*parent, "parentCaId"));
-    }
-    SIGNET_ASSIGN_OR_RETURN(in.key, KeyChoiceOf(f));
-    SIGNET_TRY(f.Finish());
-    SIGNET_ASSIGN_OR_RETURN(auto ca, svc.CreateCa(c, in));
-    return JsonResponse(api::EncodeCa(ca));
-  }));
-  router.Add("GET", "/api/v1/pki/ca", authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(auto paging, PagingOf(req));
-    SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListCas(c, QueryOpt(req, "projectId"), paging));
-    return ListResponse("cas", page, api::EncodeCa);
-  }));
-  router.Add("GET", "/api/v1/pki/ca/{id}", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "caId"));
-    SIGNET_ASSIGN_OR_RETURN(auto ca, svc.GetCa(c, id));
-    return JsonResponse(api::EncodeCa(ca));
-  }));
-  router.Add("GET", "/api/v1/pki/ca/{id}/certificate", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "caId"));
-    SIGNET_ASSIGN_OR_RETURN(auto ca, svc.GetCa(c, id));
-    return JsonResponse(JsonObject{{"certificate", ca.certificate_pem},
-                                   {"certificateChain", ca.certificate_chain_pem},
-                                   {"serialNumber", ca.serial_number}});
-  }));
+  router.Add(
+      "POST", "/api/v1/pki/ca",
+      authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+        Fields f(body);
+        service::CreateCaInput in;
+        SIGNET_ASSIGN_OR_RETURN(in.project, f.OptString("projectId", 64));
+        SIGNET_ASSIGN_OR_RETURN(in.common_name, f.String("commonName", 64));
+        SIGNET_ASSIGN_OR_RETURN(in.key_algorithm, KeyAlgorithmOf(f));
+        SIGNET_ASSIGN_OR_RETURN(in.ttl_days, f.Int("ttlDays", 1, 36500));
+        SIGNET_ASSIGN_OR_RETURN(auto parent, f.OptString("parentCaId", 64));
+        if (parent) {
+          SIGNET_ASSIGN_OR_RETURN(in.parent_ca_id, ParseUuid(*parent, "parentCaId"));
+        }
+        SIGNET_ASSIGN_OR_RETURN(in.key, KeyChoiceOf(f));
+        SIGNET_TRY(f.Finish());
+        SIGNET_ASSIGN_OR_RETURN(auto ca, svc.CreateCa(c, in));
+        return JsonResponse(api::EncodeCa(ca));
+      }));
+  router.Add(
+      "GET", "/api/v1/pki/ca",
+      authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(auto paging, PagingOf(req));
+        SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListCas(c, QueryOpt(req, "projectId"), paging));
+        return ListResponse("cas", page, api::EncodeCa);
+      }));
+  router.Add(
+      "GET", "/api/v1/pki/ca/{id}",
+      authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "caId"));
+        SIGNET_ASSIGN_OR_RETURN(auto ca, svc.GetCa(c, id));
+        return JsonResponse(api::EncodeCa(ca));
+      }));
+  router.Add(
+      "GET", "/api/v1/pki/ca/{id}/certificate",
+      authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "caId"));
+        SIGNET_ASSIGN_OR_RETURN(auto ca, svc.GetCa(c, id));
+        return JsonResponse(JsonObject{{"certificate", ca.certificate_pem},
+                                       {"certificateChain", ca.certificate_chain_pem},
+                                       {"serialNumber", ca.serial_number}});
+      }));
 
   // ---- certificates ----
-  router.Add("POST", "/api/v1/pki/certificates/issue", authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-    Fields f(body);
-    service::IssueCertificateInput in;
-    SIGNET_ASSIGN_OR_RETURN(in.project, f.OptString("projectId", 64));
-    SIGNET_ASSIGN_OR_RETURN(std::string ca_id, f.String("caId", 64));
-    SIGNET_ASSIGN_OR_RETURN(in.ca_id, ParseUuid(ca_id, "caId"));
-    SIGNET_ASSIGN_OR_RETURN(in.common_name, f.String("commonName", 64));
-    SIGNET_ASSIGN_OR_RETURN(in.key_algorithm, KeyAlgorithmOf(f));
-    SIGNET_ASSIGN_OR_RETURN(in.ttl_days, f.Int("ttlDays", 1, 3650));
-    SIGNET_ASSIGN_OR_RETURN(auto ku, f.OptStringArray("keyUsages", 16, 64));
-    if (ku) in.key_usages = *ku;
-    SIGNET_ASSIGN_OR_RETURN(auto eku, f.OptStringArray("extendedKeyUsages", 16, 64));
-    if (eku) in.extended_key_usages = *eku;
-    SIGNET_ASSIGN_OR_RETURN(in.key, KeyChoiceOf(f));
-    SIGNET_TRY(f.Finish());
-    SIGNET_ASSIGN_OR_RETURN(auto cert, svc.IssueCertificate(c, in));
-    return JsonResponse(JsonObject{{"certificateId", cert.id},
-                                   {"certificate", cert.certificate_pem},
-                                   {"certificateChain", cert.certificate_chain_pem},
-                                   {"serialNumber", cert.serial_number},
-                                   {"keySource", domain::KeySourceTypeName(cert.key_source)}});
-  }));
-  router.Add("POST", "/api/v1/pki/certificates/import", authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-    Fields f(body);
-    service::ImportCertificateInput in;
-    SIGNET_ASSIGN_OR_RETURN(in.project, f.OptString("projectId", 64));
-    SIGNET_ASSIGN_OR_RETURN(auto p12, f.OptString("pkcs12", kMaxPem));
-    if (p12) {
-      for (const char* pem_field : {"certificatePem", "privateKeyPem", "certificateChainPem"}) {
-        if (f.Has(pem_field)) {
-          return InvalidArgument(std::string("give either pkcs12 (with password) or certificatePem with "
-                                             "privateKeyPem, not both: the body has pkcs12 and ") + pem_field);
+  router.Add(
+      "POST", "/api/v1/pki/certificates/issue",
+      authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+        Fields f(body);
+        service::IssueCertificateInput in;
+        SIGNET_ASSIGN_OR_RETURN(in.project, f.OptString("projectId", 64));
+        SIGNET_ASSIGN_OR_RETURN(std::string ca_id, f.String("caId", 64));
+        SIGNET_ASSIGN_OR_RETURN(in.ca_id, ParseUuid(ca_id, "caId"));
+        SIGNET_ASSIGN_OR_RETURN(in.common_name, f.String("commonName", 64));
+        SIGNET_ASSIGN_OR_RETURN(in.key_algorithm, KeyAlgorithmOf(f));
+        SIGNET_ASSIGN_OR_RETURN(in.ttl_days, f.Int("ttlDays", 1, 3650));
+        SIGNET_ASSIGN_OR_RETURN(auto ku, f.OptStringArray("keyUsages", 16, 64));
+        if (ku) in.key_usages = *ku;
+        SIGNET_ASSIGN_OR_RETURN(auto eku, f.OptStringArray("extendedKeyUsages", 16, 64));
+        if (eku) in.extended_key_usages = *eku;
+        SIGNET_ASSIGN_OR_RETURN(in.key, KeyChoiceOf(f));
+        SIGNET_TRY(f.Finish());
+        SIGNET_ASSIGN_OR_RETURN(auto cert, svc.IssueCertificate(c, in));
+        return JsonResponse(JsonObject{{"certificateId", cert.id},
+                                       {"certificate", cert.certificate_pem},
+                                       {"certificateChain", cert.certificate_chain_pem},
+                                       {"serialNumber", cert.serial_number},
+                                       {"keySource", domain::KeySourceTypeName(cert.key_source)}});
+      }));
+  router.Add(
+      "POST", "/api/v1/pki/certificates/import",
+      authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+        Fields f(body);
+        service::ImportCertificateInput in;
+        SIGNET_ASSIGN_OR_RETURN(in.project, f.OptString("projectId", 64));
+        SIGNET_ASSIGN_OR_RETURN(auto p12, f.OptString("pkcs12", kMaxPem));
+        if (p12) {
+          for (const char* pem_field : {"certificatePem", "privateKeyPem", "certificateChainPem"}) {
+            if (f.Has(pem_field)) {
+              return InvalidArgument(
+                  std::string("give either pkcs12 (with password) or certificatePem with "
+                              "privateKeyPem, not both: the body has pkcs12 and ") +
+                  pem_field);
+            }
+          }
+          auto der = Base64Decode(*p12);
+          if (!der) return InvalidArgument("pkcs12 must be base64: " + der.error().message);
+          in.pkcs12 = std::move(*der);
+          SIGNET_ASSIGN_OR_RETURN(auto password, f.OptString("password", 256));
+          in.pkcs12_password = SecretBytes::FromString(password.value_or(""));
+        } else {
+          if (f.Has("password")) {
+            return InvalidArgument(
+                "password belongs to a pkcs12 import; a PEM key must not be encrypted");
+          }
+          SIGNET_ASSIGN_OR_RETURN(in.certificate_pem, f.String("certificatePem", kMaxPem));
+          SIGNET_ASSIGN_OR_RETURN(std::string key, f.String("privateKeyPem", kMaxPem));
+          in.private_key_pem = SecretBytes::FromString(key);
+          SIGNET_ASSIGN_OR_RETURN(auto chain, f.OptString("certificateChainPem", kMaxPem));
+          in.certificate_chain_pem = chain.value_or("");
         }
-      }
-      auto der = Base64Decode(*p12);
-      if (!der) return InvalidArgument("pkcs12 must be base64: " + der.error().message);
-      in.pkcs12 = std::move(*der);
-      SIGNET_ASSIGN_OR_RETURN(auto password, f.OptString("password", 256));
-      in.pkcs12_password = SecretBytes::FromString(password.value_or(""));
-    } else {
-      if (f.Has("password")) {
-        return InvalidArgument("password belongs to a pkcs12 import; a PEM key must not be encrypted");
-      }
-      SIGNET_ASSIGN_OR_RETURN(in.certificate_pem, f.String("certificatePem", kMaxPem));
-      SIGNET_ASSIGN_OR_RETURN(std::string key, f.String("privateKeyPem", kMaxPem));
-      in.private_key_pem = SecretBytes::FromString(key);
-      SIGNET_ASSIGN_OR_RETURN(auto chain, f.OptString("certificateChainPem", kMaxPem));
-      in.certificate_chain_pem = chain.value_or("");
-    }
-    SIGNET_ASSIGN_OR_RETURN(auto allow, f.OptBool("allowSoftwareKey"));
-    in.allow_software_key = allow.value_or(false);
-    SIGNET_TRY(f.Finish());
-    SIGNET_ASSIGN_OR_RETURN(auto cert, svc.ImportCertificate(c, std::move(in)));
-    JsonObject out = api::EncodeCertificate(cert);
-    out["certificateId"] = cert.id;
-    return JsonResponse(out);
-  }));
-  router.Add("POST", "/api/v1/pki/certificates/csr", authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-    Fields f(body);
-    service::CsrInput in;
-    SIGNET_ASSIGN_OR_RETURN(in.project, f.OptString("projectId", 64));
-    SIGNET_ASSIGN_OR_RETURN(in.common_name, f.String("commonName", 64));
-    SIGNET_ASSIGN_OR_RETURN(in.key_algorithm, KeyAlgorithmOf(f));
-    SIGNET_ASSIGN_OR_RETURN(auto subject, f.OptNested("subject"));
-    if (subject) {
-      const Fields& s = *subject;
-      SIGNET_ASSIGN_OR_RETURN(auto o, s.OptString("organization", 64));
-      SIGNET_ASSIGN_OR_RETURN(auto ou, s.OptString("organizationalUnit", 64));
-      SIGNET_ASSIGN_OR_RETURN(auto country, s.OptString("country", 2));
-      SIGNET_ASSIGN_OR_RETURN(auto st, s.OptString("state", 64));
-      SIGNET_ASSIGN_OR_RETURN(auto l, s.OptString("locality", 64));
-      in.organization = o.value_or("");
-      in.organizational_unit = ou.value_or("");
-      in.country = country.value_or("");
-      in.state = st.value_or("");
-      in.locality = l.value_or("");
-      SIGNET_TRY(s.Finish());
-    }
-    SIGNET_ASSIGN_OR_RETURN(in.key, KeyChoiceOf(f));
-    SIGNET_TRY(f.Finish());
-    SIGNET_ASSIGN_OR_RETURN(auto cert, svc.CreateCsr(c, in));
-    return JsonResponse(JsonObject{{"certificateId", cert.id}, {"csr", cert.csr_pem}, {"status", "pending"},
-                                   {"keySource", domain::KeySourceTypeName(cert.key_source)}});
-  }));
-  router.Add("POST", "/api/v1/pki/certificates/{id}/import-certificate",
-             authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "certificateId"));
-    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-    Fields f(body);
-    SIGNET_ASSIGN_OR_RETURN(std::string pem, f.String("certificatePem", kMaxPem));
-    SIGNET_ASSIGN_OR_RETURN(auto chain, f.OptString("certificateChainPem", kMaxPem));
-    SIGNET_TRY(f.Finish());
-    SIGNET_ASSIGN_OR_RETURN(auto cert, svc.ImportIssuedCertificate(c, id, pem, chain.value_or("")));
-    return JsonResponse(api::EncodeCertificate(cert));
-  }));
-  router.Add("GET", "/api/v1/pki/certificates", authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(auto paging, PagingOf(req));
-    SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListCertificates(c, QueryOpt(req, "projectId"),
-                                                            QueryOpt(req, "extendedKeyUsage"), paging));
-    return ListResponse("certificates", page, api::EncodeCertificate);
-  }));
-  router.Add("GET", "/api/v1/pki/certificates/{id}", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "certificateId"));
-    SIGNET_ASSIGN_OR_RETURN(auto cert, svc.GetCertificate(c, id));
-    return JsonResponse(api::EncodeCertificate(cert));
-  }));
-  router.Add("GET", "/api/v1/pki/certificates/{id}/certificate", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "certificateId"));
-    SIGNET_ASSIGN_OR_RETURN(auto cert, svc.GetCertificate(c, id));
-    return JsonResponse(JsonObject{{"certificate", cert.certificate_pem},
-                                   {"certificateChain", cert.certificate_chain_pem},
-                                   {"serialNumber", cert.serial_number}});
-  }));
-  router.Add("POST", "/api/v1/pki/certificates/{id}/revoke", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "certificateId"));
-    SIGNET_TRY(api::NoFields(req.body));
-    SIGNET_ASSIGN_OR_RETURN(auto cert, svc.RevokeCertificate(c, id));
-    return JsonResponse(api::EncodeCertificate(cert));
-  }));
+        SIGNET_ASSIGN_OR_RETURN(auto allow, f.OptBool("allowSoftwareKey"));
+        in.allow_software_key = allow.value_or(false);
+        SIGNET_TRY(f.Finish());
+        SIGNET_ASSIGN_OR_RETURN(auto cert, svc.ImportCertificate(c, std::move(in)));
+        JsonObject out = api::EncodeCertificate(cert);
+        out["certificateId"] = cert.id;
+        return JsonResponse(out);
+      }));
+  router.Add(
+      "POST", "/api/v1/pki/certificates/csr",
+      authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+        Fields f(body);
+        service::CsrInput in;
+        SIGNET_ASSIGN_OR_RETURN(in.project, f.OptString("projectId", 64));
+        SIGNET_ASSIGN_OR_RETURN(in.common_name, f.String("commonName", 64));
+        SIGNET_ASSIGN_OR_RETURN(in.key_algorithm, KeyAlgorithmOf(f));
+        SIGNET_ASSIGN_OR_RETURN(auto subject, f.OptNested("subject"));
+        if (subject) {
+          const Fields& s = *subject;
+          SIGNET_ASSIGN_OR_RETURN(auto o, s.OptString("organization", 64));
+          SIGNET_ASSIGN_OR_RETURN(auto ou, s.OptString("organizationalUnit", 64));
+          SIGNET_ASSIGN_OR_RETURN(auto country, s.OptString("country", 2));
+          SIGNET_ASSIGN_OR_RETURN(auto st, s.OptString("state", 64));
+          SIGNET_ASSIGN_OR_RETURN(auto l, s.OptString("locality", 64));
+          in.organization = o.value_or("");
+          in.organizational_unit = ou.value_or("");
+          in.country = country.value_or("");
+          in.state = st.value_or("");
+          in.locality = l.value_or("");
+          SIGNET_TRY(s.Finish());
+        }
+        SIGNET_ASSIGN_OR_RETURN(in.key, KeyChoiceOf(f));
+        SIGNET_TRY(f.Finish());
+        SIGNET_ASSIGN_OR_RETURN(auto cert, svc.CreateCsr(c, in));
+        return JsonResponse(JsonObject{{"certificateId", cert.id},
+                                       {"csr", cert.csr_pem},
+                                       {"status", "pending"},
+                                       {"keySource", domain::KeySourceTypeName(cert.key_source)}});
+      }));
+  router.Add(
+      "POST", "/api/v1/pki/certificates/{id}/import-certificate",
+      authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "certificateId"));
+        SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+        Fields f(body);
+        SIGNET_ASSIGN_OR_RETURN(std::string pem, f.String("certificatePem", kMaxPem));
+        SIGNET_ASSIGN_OR_RETURN(auto chain, f.OptString("certificateChainPem", kMaxPem));
+        SIGNET_TRY(f.Finish());
+        SIGNET_ASSIGN_OR_RETURN(auto cert,
+                                svc.ImportIssuedCertificate(c, id, pem, chain.value_or("")));
+        return JsonResponse(api::EncodeCertificate(cert));
+      }));
+  router.Add(
+      "GET", "/api/v1/pki/certificates",
+      authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(auto paging, PagingOf(req));
+        SIGNET_ASSIGN_OR_RETURN(auto page,
+                                svc.ListCertificates(c, QueryOpt(req, "projectId"),
+                                                     QueryOpt(req, "extendedKeyUsage"), paging));
+        return ListResponse("certificates", page, api::EncodeCertificate);
+      }));
+  router.Add(
+      "GET", "/api/v1/pki/certificates/{id}",
+      authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "certificateId"));
+        SIGNET_ASSIGN_OR_RETURN(auto cert, svc.GetCertificate(c, id));
+        return JsonResponse(api::EncodeCertificate(cert));
+      }));
+  router.Add(
+      "GET", "/api/v1/pki/certificates/{id}/certificate",
+      authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "certificateId"));
+        SIGNET_ASSIGN_OR_RETURN(auto cert, svc.GetCertificate(c, id));
+        return JsonResponse(JsonObject{{"certificate", cert.certificate_pem},
+                                       {"certificateChain", cert.certificate_chain_pem},
+                                       {"serialNumber", cert.serial_number}});
+      }));
+  router.Add(
+      "POST", "/api/v1/pki/certificates/{id}/revoke",
+      authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "certificateId"));
+        SIGNET_TRY(api::NoFields(req.body));
+        SIGNET_ASSIGN_OR_RETURN(auto cert, svc.RevokeCertificate(c, id));
+        return JsonResponse(api::EncodeCertificate(cert));
+      }));
 
   // ---- signers (also under /api/v1/cert-manager/signers) ----
   for (const std::string base : {"/api/v1/pki/signers", "/api/v1/cert-manager/signers"}) {
-    router.Add("POST", base, authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
-      SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-      Fields f(body);
-      service::CreateSignerInput in;
-      SIGNET_ASSIGN_OR_RETURN(in.project, f.OptString("projectId", 64));
-      SIGNET_ASSIGN_OR_RETURN(in.name, f.String("name", 64));
-      SIGNET_ASSIGN_OR_RETURN(auto description, f.OptString("description", 256));
-      in.description = description.value_or("");
-      SIGNET_ASSIGN_OR_RETURN(auto certificate_id, f.OptString("certificateId", 64));
-      in.certificate_id = certificate_id.value_or("");
-      // Infisical's create form: caId (+ commonName, keyAlgorithm, certificateTtlDays), members,
-      // approvalPolicy.
-      SIGNET_TRY(DecodeInfisicalSignerFields(f, in));
-      // approvalPolicyId is Infisical's name of signingPolicyId (null: none).
-      SIGNET_ASSIGN_OR_RETURN(auto policy, f.OptNullableAliased("signingPolicyId", "approvalPolicyId", 64));
-      if (policy) in.signing_policy_id = *policy;
-      SIGNET_TRY(f.Finish());
-      SIGNET_ASSIGN_OR_RETURN(auto signer, svc.CreateSigner(c, in));
-      return SignerReply(svc, std::move(signer));
-    }));
-    router.Add("GET", base, authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
-      SIGNET_ASSIGN_OR_RETURN(auto paging, PagingOf(req));
-      SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListSigners(c, QueryOpt(req, "projectId"), QueryOpt(req, "search"), paging));
-      SIGNET_ASSIGN_OR_RETURN(auto details, svc.DescribeSigners(std::move(page.items)));
-      JsonArray items;
-      for (const auto& d : details) items.emplace_back(api::EncodeSignerDetail(d));
-      return JsonResponse(JsonObject{{"signers", std::move(items)}, {"totalCount", page.total_count}});
-    }));
-    router.Add("GET", base + "/{id}", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
-      SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
-      SIGNET_ASSIGN_OR_RETURN(auto signer, svc.GetSigner(c, id));
-      return SignerReply(svc, std::move(signer));
-    }));
-    router.Add("PATCH", base + "/{id}", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
-      SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
-      SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-      Fields f(body);
-      service::UpdateSignerInput in;
-      SIGNET_ASSIGN_OR_RETURN(in.name, f.OptString("name", 64));
-      SIGNET_ASSIGN_OR_RETURN(auto description, f.OptNullableString("description", 256));
-      if (description) in.description = description->value_or("");  // null clears
-      SIGNET_ASSIGN_OR_RETURN(auto status, f.OptString("status", 16));
-      if (status) {
-        SIGNET_ASSIGN_OR_RETURN(in.status, domain::ParseSignerStatus(*status));
-      }
-      SIGNET_ASSIGN_OR_RETURN(in.certificate_id, f.OptString("certificateId", 64));
-      // approvalPolicyId is Infisical's name of signingPolicyId; null detaches the policy.
-      SIGNET_ASSIGN_OR_RETURN(in.signing_policy_id,
-                              f.OptNullableAliased("signingPolicyId", "approvalPolicyId", 64));
-      for (const char* renew : {"certificateRenewBeforeDays", "renewBeforeDays"}) {
-        SIGNET_TRY(f.Refuse(renew, "Signet does not renew certificates; reissue with POST "
-                                   "/api/v1/cert-manager/signers/{id}/certificate/reissue"));
-      }
-      SIGNET_TRY(f.Finish());
-      SIGNET_ASSIGN_OR_RETURN(auto signer, svc.UpdateSigner(c, id, in));
-      return SignerReply(svc, std::move(signer));
-    }));
-    router.Add("DELETE", base + "/{id}", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
-      SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
-      SIGNET_TRY(api::NoFields(req.body));
-      SIGNET_ASSIGN_OR_RETURN(auto signer, svc.DeleteSigner(c, id));
-      return SignerReply(svc, std::move(signer));
-    }));
+    router.Add(
+        "POST", base,
+        authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+          SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+          Fields f(body);
+          service::CreateSignerInput in;
+          SIGNET_ASSIGN_OR_RETURN(in.project, f.OptString("projectId", 64));
+          SIGNET_ASSIGN_OR_RETURN(in.name, f.String("name", 64));
+          SIGNET_ASSIGN_OR_RETURN(auto description, f.OptString("description", 256));
+          in.description = description.value_or("");
+          SIGNET_ASSIGN_OR_RETURN(auto certificate_id, f.OptString("certificateId", 64));
+          in.certificate_id = certificate_id.value_or("");
+          // Infisical's create form: caId (+ commonName, keyAlgorithm, certificateTtlDays),
+          // members, approvalPolicy.
+          SIGNET_TRY(DecodeInfisicalSignerFields(f, in));
+          // approvalPolicyId is Infisical's name of signingPolicyId (null: none).
+          SIGNET_ASSIGN_OR_RETURN(auto policy,
+                                  f.OptNullableAliased("signingPolicyId", "approvalPolicyId", 64));
+          if (policy) in.signing_policy_id = *policy;
+          SIGNET_TRY(f.Finish());
+          SIGNET_ASSIGN_OR_RETURN(auto signer, svc.CreateSigner(c, in));
+          return SignerReply(svc, std::move(signer));
+        }));
+    router.Add(
+        "GET", base,
+        authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+          SIGNET_ASSIGN_OR_RETURN(auto paging, PagingOf(req));
+          SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListSigners(c, QueryOpt(req, "projectId"),
+                                                             QueryOpt(req, "search"), paging));
+          SIGNET_ASSIGN_OR_RETURN(auto details, svc.DescribeSigners(std::move(page.items)));
+          JsonArray items;
+          for (const auto& d : details) items.emplace_back(api::EncodeSignerDetail(d));
+          return JsonResponse(
+              JsonObject{{"signers", std::move(items)}, {"totalCount", page.total_count}});
+        }));
+    router.Add(
+        "GET", base + "/{id}",
+        authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+          SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
+          SIGNET_ASSIGN_OR_RETURN(auto signer, svc.GetSigner(c, id));
+          return SignerReply(svc, std::move(signer));
+        }));
+    router.Add("PATCH", base + "/{id}",
+               authed([&svc](const Request& req, const PathParams& p,
+                             const Caller& c) -> Result<Response> {
+                 SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
+                 SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+                 Fields f(body);
+                 service::UpdateSignerInput in;
+                 SIGNET_ASSIGN_OR_RETURN(in.name, f.OptString("name", 64));
+                 SIGNET_ASSIGN_OR_RETURN(auto description, f.OptNullableString("description", 256));
+                 if (description) in.description = description->value_or("");  // null clears
+                 SIGNET_ASSIGN_OR_RETURN(auto status, f.OptString("status", 16));
+                 if (status) {
+                   SIGNET_ASSIGN_OR_RETURN(in.status, domain::ParseSignerStatus(*status));
+                 }
+                 SIGNET_ASSIGN_OR_RETURN(in.certificate_id, f.OptString("certificateId", 64));
+                 // approvalPolicyId is Infisical's name of signingPolicyId; null detaches the
+                 // policy.
+                 SIGNET_ASSIGN_OR_RETURN(
+                     in.signing_policy_id,
+                     f.OptNullableAliased("signingPolicyId", "approvalPolicyId", 64));
+                 for (const char* renew : {"certificateRenewBeforeDays", "renewBeforeDays"}) {
+                   SIGNET_TRY(f.Refuse(renew,
+                                       "Signet does not renew certificates; reissue with POST "
+                                       "/api/v1/cert-manager/signers/{id}/certificate/reissue"));
+                 }
+                 SIGNET_TRY(f.Finish());
+                 SIGNET_ASSIGN_OR_RETURN(auto signer, svc.UpdateSigner(c, id, in));
+                 return SignerReply(svc, std::move(signer));
+               }));
+    router.Add("DELETE", base + "/{id}",
+               authed([&svc](const Request& req, const PathParams& p,
+                             const Caller& c) -> Result<Response> {
+                 SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
+                 SIGNET_TRY(api::NoFields(req.body));
+                 SIGNET_ASSIGN_OR_RETURN(auto signer, svc.DeleteSigner(c, id));
+                 return SignerReply(svc, std::move(signer));
+               }));
     // Answers from the group committer once the attempt is on record (no worker waits).
-    router.AddAsync("POST", base + "/{id}/sign", AuthedAsync(svc, [&svc](const Request& req, const PathParams& p, const Caller& c, Reply reply) {
-      auto id = PathId(p, "id", "signerId");
-      if (!id) return reply(ErrorResponse(id.error(), req));
-      auto in = DecodeSignInput(req);
-      if (!in) return reply(ErrorResponse(in.error(), req));
-      // `req` outlives the reply (router.h), so the callback may use it.
-      svc.Sign(c, *id, *in, [&req, reply = std::move(reply)](Result<service::SignResult> r) {
-        if (!r) return reply(ErrorResponse(r.error(), req));
-        reply(JsonResponse(JsonObject{{"signature", Base64Encode(r->signature)},
-                                      {"signingAlgorithm", r->signing_algorithm},
-                                      {"signerId", r->signer_id}}));
-      });
-    }));
+    router.AddAsync(
+        "POST", base + "/{id}/sign",
+        AuthedAsync(svc, [&svc](const Request& req, const PathParams& p, const Caller& c,
+                                Reply reply) {
+          auto id = PathId(p, "id", "signerId");
+          if (!id) return reply(ErrorResponse(id.error(), req));
+          auto in = DecodeSignInput(req);
+          if (!in) return reply(ErrorResponse(in.error(), req));
+          // `req` outlives the reply (router.h), so the callback may use it.
+          svc.Sign(c, *id, *in, [&req, reply = std::move(reply)](Result<service::SignResult> r) {
+            if (!r) return reply(ErrorResponse(r.error(), req));
+            reply(JsonResponse(JsonObject{{"signature", Base64Encode(r->signature)},
+                                          {"signingAlgorithm", r->signing_algorithm},
+                                          {"signerId", r->signer_id}}));
+          });
+        }));
     // One decision and one group-committed set of records for up to max_batch_items()
     // items; answered from the group committer like /sign.
-    router.AddAsync("POST", base + "/{id}/sign-batch", AuthedAsync(svc, [&svc](const Request& req, const PathParams& p, const Caller& c, Reply reply) {
-      auto id = PathId(p, "id", "signerId");
-      if (!id) return reply(ErrorResponse(id.error(), req));
-      auto items = DecodeSignBatch(req, svc.max_batch_items());
-      if (!items) return reply(ErrorResponse(items.error(), req));
-      svc.SignBatch(c, *id, std::move(*items), [&req, reply = std::move(reply)](Result<service::SignBatchResult> r) {
-        if (!r) return reply(ErrorResponse(r.error(), req));
-        JsonArray results;
-        results.reserve(r->items.size());
-        std::size_t signed_count = 0;
-        for (std::size_t i = 0; i < r->items.size(); ++i) {
-          if (!r->items[i].error) ++signed_count;
-          results.emplace_back(EncodeBatchItem(i, r->items[i]));
-        }
-        reply(JsonResponse(JsonObject{{"signerId", r->signer_id},
-                                      {"signedCount", signed_count},
-                                      {"refusedCount", r->items.size() - signed_count},
-                                      {"results", std::move(results)}}));
-      });
-    }));
-    router.Add("GET", base + "/{id}/public-key", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
-      SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
-      domain::KeyAlgorithm algorithm{};
-      SIGNET_ASSIGN_OR_RETURN(Bytes spki, svc.SignerPublicKey(c, id, &algorithm));
-      return JsonResponse(JsonObject{{"publicKey", Base64Encode(spki)},
-                                     {"algorithm", domain::KeyAlgorithmName(algorithm)}});
-    }));
-    router.Add("GET", base + "/{id}/key-evidence", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
-      SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
-      SIGNET_ASSIGN_OR_RETURN(service::KeyEvidence ev, svc.SignerKeyEvidence(c, id));
-      return JsonResponse(EncodeKeyEvidence(ev));
-    }));
-    router.Add("GET", base + "/{id}/certificate", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
-      SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
-      std::string name;
-      SIGNET_ASSIGN_OR_RETURN(auto bundle, svc.SignerCertificate(c, id, &name));
-      return JsonResponse(JsonObject{{"certificatePem", bundle.certificate_pem},
-                                     {"certificateChainPem", bundle.certificate_chain_pem},
-                                     {"serialNumber", bundle.serial_number},
-                                     {"signerName", name}});
-    }));
-    router.Add("GET", base + "/{id}/operations", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
-      SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
-      SIGNET_ASSIGN_OR_RETURN(auto paging, PagingOf(req));
-      std::optional<domain::OperationStatus> status;
-      if (auto s = QueryOpt(req, "status")) {
-        SIGNET_ASSIGN_OR_RETURN(status, domain::ParseOperationStatus(*s));
-      }
-      SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListOperations(c, id, status, paging));
-      return ListResponse("operations", page, api::EncodeOperation);
-    }));
-    router.Add("POST", base + "/{id}/members", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
-      SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
-      SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-      SIGNET_ASSIGN_OR_RETURN(auto in, MembershipOf(Fields(body)));
-      SIGNET_ASSIGN_OR_RETURN(auto m, svc.AddSignerMember(c, id, in));
-      return JsonResponse(api::EncodeSignerMember(m));
-    }));
-    router.Add("GET", base + "/{id}/members", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
-      SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
-      SIGNET_ASSIGN_OR_RETURN(auto paging, PagingOf(req));
-      SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListSignerMembers(c, id, paging));
-      return ListResponse("members", page, api::EncodeSignerMember);
-    }));
-    router.Add("PATCH", base + "/{id}/members/{memberId}", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
-      SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
-      SIGNET_ASSIGN_OR_RETURN(std::string mid, PathId(p, "memberId", "memberId"));
-      SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-      Fields f(body);
-      SIGNET_ASSIGN_OR_RETURN(std::string role, f.String("role", 32));
-      SIGNET_TRY(f.Finish());
-      SIGNET_ASSIGN_OR_RETURN(auto m, svc.UpdateSignerMember(c, id, mid, role));
-      return JsonResponse(api::EncodeSignerMember(m));
-    }));
-    router.Add("DELETE", base + "/{id}/members/{memberId}", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
-      SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
-      SIGNET_ASSIGN_OR_RETURN(std::string mid, PathId(p, "memberId", "memberId"));
-      SIGNET_TRY(api::NoFields(req.body));
-      SIGNET_ASSIGN_OR_RETURN(auto m, svc.RemoveSignerMember(c, id, mid));
-      return JsonResponse(api::EncodeSignerMember(m));
-    }));
+    router.AddAsync(
+        "POST", base + "/{id}/sign-batch",
+        AuthedAsync(
+            svc, [&svc](const Request& req, const PathParams& p, const Caller& c, Reply reply) {
+              auto id = PathId(p, "id", "signerId");
+              if (!id) return reply(ErrorResponse(id.error(), req));
+              auto items = DecodeSignBatch(req, svc.max_batch_items());
+              if (!items) return reply(ErrorResponse(items.error(), req));
+              svc.SignBatch(
+                  c, *id, std::move(*items),
+                  [&req, reply = std::move(reply)](Result<service::SignBatchResult> r) {
+                    if (!r) return reply(ErrorResponse(r.error(), req));
+                    JsonArray results;
+                    results.reserve(r->items.size());
+                    std::size_t signed_count = 0;
+                    for (std::size_t i = 0; i < r->items.size(); ++i) {
+                      if (!r->items[i].error) ++signed_count;
+                      results.emplace_back(EncodeBatchItem(i, r->items[i]));
+                    }
+                    reply(JsonResponse(JsonObject{{"signerId", r->signer_id},
+                                                  {"signedCount", signed_count},
+                                                  {"refusedCount", r->items.size() - signed_count},
+                                                  {"results", std::move(results)}}));
+                  });
+            }));
+    router.Add(
+        "GET", base + "/{id}/public-key",
+        authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+          SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
+          domain::KeyAlgorithm algorithm{};
+          SIGNET_ASSIGN_OR_RETURN(Bytes spki, svc.SignerPublicKey(c, id, &algorithm));
+          return JsonResponse(JsonObject{{"publicKey", Base64Encode(spki)},
+                                         {"algorithm", domain::KeyAlgorithmName(algorithm)}});
+        }));
+    router.Add(
+        "GET", base + "/{id}/key-evidence",
+        authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+          SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
+          SIGNET_ASSIGN_OR_RETURN(service::KeyEvidence ev, svc.SignerKeyEvidence(c, id));
+          return JsonResponse(EncodeKeyEvidence(ev));
+        }));
+    router.Add(
+        "GET", base + "/{id}/certificate",
+        authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+          SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
+          std::string name;
+          SIGNET_ASSIGN_OR_RETURN(auto bundle, svc.SignerCertificate(c, id, &name));
+          return JsonResponse(JsonObject{{"certificatePem", bundle.certificate_pem},
+                                         {"certificateChainPem", bundle.certificate_chain_pem},
+                                         {"serialNumber", bundle.serial_number},
+                                         {"signerName", name}});
+        }));
+    router.Add("GET", base + "/{id}/operations",
+               authed([&svc](const Request& req, const PathParams& p,
+                             const Caller& c) -> Result<Response> {
+                 SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
+                 SIGNET_ASSIGN_OR_RETURN(auto paging, PagingOf(req));
+                 std::optional<domain::OperationStatus> status;
+                 if (auto s = QueryOpt(req, "status")) {
+                   SIGNET_ASSIGN_OR_RETURN(status, domain::ParseOperationStatus(*s));
+                 }
+                 SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListOperations(c, id, status, paging));
+                 return ListResponse("operations", page, api::EncodeOperation);
+               }));
+    router.Add("POST", base + "/{id}/members",
+               authed([&svc](const Request& req, const PathParams& p,
+                             const Caller& c) -> Result<Response> {
+                 SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
+                 SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+                 SIGNET_ASSIGN_OR_RETURN(auto in, MembershipOf(Fields(body)));
+                 SIGNET_ASSIGN_OR_RETURN(auto m, svc.AddSignerMember(c, id, in));
+                 return JsonResponse(api::EncodeSignerMember(m));
+               }));
+    router.Add("GET", base + "/{id}/members",
+               authed([&svc](const Request& req, const PathParams& p,
+                             const Caller& c) -> Result<Response> {
+                 SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
+                 SIGNET_ASSIGN_OR_RETURN(auto paging, PagingOf(req));
+                 SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListSignerMembers(c, id, paging));
+                 return ListResponse("members", page, api::EncodeSignerMember);
+               }));
+    router.Add("PATCH", base + "/{id}/members/{memberId}",
+               authed([&svc](const Request& req, const PathParams& p,
+                             const Caller& c) -> Result<Response> {
+                 SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
+                 SIGNET_ASSIGN_OR_RETURN(std::string mid, PathId(p, "memberId", "memberId"));
+                 SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+                 Fields f(body);
+                 SIGNET_ASSIGN_OR_RETURN(std::string role, f.String("role", 32));
+                 SIGNET_TRY(f.Finish());
+                 SIGNET_ASSIGN_OR_RETURN(auto m, svc.UpdateSignerMember(c, id, mid, role));
+                 return JsonResponse(api::EncodeSignerMember(m));
+               }));
+    router.Add("DELETE", base + "/{id}/members/{memberId}",
+               authed([&svc](const Request& req, const PathParams& p,
+                             const Caller& c) -> Result<Response> {
+                 SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "signerId"));
+                 SIGNET_ASSIGN_OR_RETURN(std::string mid, PathId(p, "memberId", "memberId"));
+                 SIGNET_TRY(api::NoFields(req.body));
+                 SIGNET_ASSIGN_OR_RETURN(auto m, svc.RemoveSignerMember(c, id, mid));
+                 return JsonResponse(api::EncodeSignerMember(m));
+               }));
   }
 
   // ---- audit ----
-  router.Add("GET", "/api/v1/audit-logs", authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
-    service::AuditQuery q;
-    SIGNET_ASSIGN_OR_RETURN(q.paging, PagingOf(req));
-    q.event_type = QueryOpt(req, "eventType");
-    q.actor_id = QueryOpt(req, "actorId");
-    if (auto s = QueryOpt(req, "since")) {
-      SIGNET_ASSIGN_OR_RETURN(q.since, ParseTime(*s, "since"));
-    }
-    if (auto u = QueryOpt(req, "until")) {
-      SIGNET_ASSIGN_OR_RETURN(q.until, ParseTime(*u, "until"));
-    }
-    SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListAudit(c, q));
-    return ListResponse("auditLogs", page, api::EncodeAuditEvent);
-  }));
+  router.Add(
+      "GET", "/api/v1/audit-logs",
+      authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+        service::AuditQuery q;
+        SIGNET_ASSIGN_OR_RETURN(q.paging, PagingOf(req));
+        q.event_type = QueryOpt(req, "eventType");
+        q.actor_id = QueryOpt(req, "actorId");
+        if (auto s = QueryOpt(req, "since")) {
+          SIGNET_ASSIGN_OR_RETURN(q.since, ParseTime(*s, "since"));
+        }
+        if (auto u = QueryOpt(req, "until")) {
+          SIGNET_ASSIGN_OR_RETURN(q.until, ParseTime(*u, "until"));
+        }
+        SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListAudit(c, q));
+        return ListResponse("auditLogs", page, api::EncodeAuditEvent);
+      }));
   auto verify_reply = [](const audit::VerifyReport& report) {
     JsonObject out{{"valid", report.valid}, {"checked", report.checked}};
     if (report.first_bad) {
@@ -841,34 +968,43 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
     }
     return JsonResponse(out);
   };
-  router.Add("GET", "/api/v1/audit-logs/verify", authed([&svc, verify_reply](const Request&, const PathParams&, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(auto report, svc.VerifyAudit(c));
-    return verify_reply(report);
-  }));
+  router.Add("GET", "/api/v1/audit-logs/verify",
+             authed([&svc, verify_reply](const Request&, const PathParams&,
+                                         const Caller& c) -> Result<Response> {
+               SIGNET_ASSIGN_OR_RETURN(auto report, svc.VerifyAudit(c));
+               return verify_reply(report);
+             }));
   // Verify against a saved checkpoint: does the log still extend it?
-  router.Add("POST", "/api/v1/audit-logs/verify", authed([&svc, verify_reply](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-    Fields f(body);
-    SIGNET_ASSIGN_OR_RETURN(auto cp, f.OptObject("checkpoint"));
-    SIGNET_TRY(f.Finish());
-    if (!cp) return InvalidArgument("checkpoint is required (the object GET /api/v1/audit-logs/checkpoint returned)");
-    SIGNET_ASSIGN_OR_RETURN(audit::Checkpoint checkpoint, DecodeCheckpoint(*cp));
-    SIGNET_ASSIGN_OR_RETURN(auto report, svc.VerifyAudit(c, &checkpoint));
-    return verify_reply(report);
-  }));
-  router.Add("GET", "/api/v1/audit-logs/checkpoint", authed([&svc](const Request&, const PathParams&, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(audit::Checkpoint checkpoint, svc.AuditCheckpoint(c));
-    SIGNET_ASSIGN_OR_RETURN(auto key, svc.AuditPublicKey());
-    return JsonResponse(EncodeCheckpoint(checkpoint, key));
-  }));
+  router.Add(
+      "POST", "/api/v1/audit-logs/verify",
+      authed([&svc, verify_reply](const Request& req, const PathParams&,
+                                  const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+        Fields f(body);
+        SIGNET_ASSIGN_OR_RETURN(auto cp, f.OptObject("checkpoint"));
+        SIGNET_TRY(f.Finish());
+        if (!cp)
+          return InvalidArgument(
+              "checkpoint is required (the object GET /api/v1/audit-logs/checkpoint returned)");
+        SIGNET_ASSIGN_OR_RETURN(audit::Checkpoint checkpoint, DecodeCheckpoint(*cp));
+        SIGNET_ASSIGN_OR_RETURN(auto report, svc.VerifyAudit(c, &checkpoint));
+        return verify_reply(report);
+      }));
+  router.Add("GET", "/api/v1/audit-logs/checkpoint",
+             authed([&svc](const Request&, const PathParams&, const Caller& c) -> Result<Response> {
+               SIGNET_ASSIGN_OR_RETURN(audit::Checkpoint checkpoint, svc.AuditCheckpoint(c));
+               SIGNET_ASSIGN_OR_RETURN(auto key, svc.AuditPublicKey());
+               return JsonResponse(EncodeCheckpoint(checkpoint, key));
+             }));
   // Public: with it anyone can check a checkpoint's signature, e.g. with openssl pkeyutl.
-  router.Add("GET", "/api/v1/audit-logs/public-key", Open([&svc](const Request&, const PathParams&) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(auto key, svc.AuditPublicKey());
-    return JsonResponse(JsonObject{{"algorithm", "Ed25519"},
-                                   {"publicKey", Base64Encode(key.raw)},
-                                   {"publicKeyPem", key.pem},
-                                   {"keyId", key.key_id}});
-  }));
+  router.Add("GET", "/api/v1/audit-logs/public-key",
+             Open([&svc](const Request&, const PathParams&) -> Result<Response> {
+               SIGNET_ASSIGN_OR_RETURN(auto key, svc.AuditPublicKey());
+               return JsonResponse(JsonObject{{"algorithm", "Ed25519"},
+                                              {"publicKey", Base64Encode(key.raw)},
+                                              {"publicKeyPem", key.pem},
+                                              {"keyId", key.key_id}});
+             }));
   RegisterPolicyRoutes(router, svc);
   RegisterTsaRoutes(router, svc);
   RegisterInfisicalRoutes(router, svc);

@@ -24,6 +24,7 @@ void RegisterInfisicalRoutes(Router& router, service::Service& service);
 // keyAlgorithm, certificateTtlDays, members, approvalPolicy) into `in`; refuses those Signet
 // does not take (certificate, externalConfiguration, certificateRenewBeforeDays) and group
 // members, saying what to do instead.
-[[nodiscard]] Status DecodeInfisicalSignerFields(const api::Fields& f, service::CreateSignerInput& in);
+[[nodiscard]] Status DecodeInfisicalSignerFields(const api::Fields& f,
+                                                 service::CreateSignerInput& in);
 
 }  // namespace signet::http

@@ -80,46 +80,56 @@ void RegisterOidcRoutes(Router& router, service::Service& svc) {
   auto authed = [&svc](AuthedFn fn) { return Authed(svc, std::move(fn)); };
   const std::string path = "/api/v1/auth/oidc-auth/identities/{id}";
 
-  router.Add("POST", path, authed([&svc](const Request& req, const PathParams& p, const service::Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "identityId"));
-    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-    service::OidcAuthInput in;
-    SIGNET_TRY(DecodeOidcAuth(body, in));
-    SIGNET_ASSIGN_OR_RETURN(auto a, svc.AttachOidcAuth(c, id, in));
-    return OidcAuthResponse(a);
-  }));
-  router.Add("GET", path, authed([&svc](const Request&, const PathParams& p, const service::Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "identityId"));
-    SIGNET_ASSIGN_OR_RETURN(auto a, svc.GetOidcAuth(c, id));
-    return OidcAuthResponse(a);
-  }));
-  router.Add("PATCH", path, authed([&svc](const Request& req, const PathParams& p, const service::Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "identityId"));
-    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-    service::OidcAuthInput in;
-    SIGNET_TRY(DecodeOidcAuth(body, in));
-    SIGNET_ASSIGN_OR_RETURN(auto a, svc.UpdateOidcAuth(c, id, in));
-    return OidcAuthResponse(a);
-  }));
-  router.Add("DELETE", path, authed([&svc](const Request& req, const PathParams& p, const service::Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "identityId"));
-    SIGNET_TRY(api::NoFields(req.body));
-    SIGNET_ASSIGN_OR_RETURN(auto a, svc.RevokeOidcAuth(c, id));
-    return OidcAuthResponse(a);
-  }));
+  router.Add("POST", path,
+             authed([&svc](const Request& req, const PathParams& p,
+                           const service::Caller& c) -> Result<Response> {
+               SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "identityId"));
+               SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+               service::OidcAuthInput in;
+               SIGNET_TRY(DecodeOidcAuth(body, in));
+               SIGNET_ASSIGN_OR_RETURN(auto a, svc.AttachOidcAuth(c, id, in));
+               return OidcAuthResponse(a);
+             }));
+  router.Add("GET", path,
+             authed([&svc](const Request&, const PathParams& p,
+                           const service::Caller& c) -> Result<Response> {
+               SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "identityId"));
+               SIGNET_ASSIGN_OR_RETURN(auto a, svc.GetOidcAuth(c, id));
+               return OidcAuthResponse(a);
+             }));
+  router.Add("PATCH", path,
+             authed([&svc](const Request& req, const PathParams& p,
+                           const service::Caller& c) -> Result<Response> {
+               SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "identityId"));
+               SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+               service::OidcAuthInput in;
+               SIGNET_TRY(DecodeOidcAuth(body, in));
+               SIGNET_ASSIGN_OR_RETURN(auto a, svc.UpdateOidcAuth(c, id, in));
+               return OidcAuthResponse(a);
+             }));
+  router.Add("DELETE", path,
+             authed([&svc](const Request& req, const PathParams& p,
+                           const service::Caller& c) -> Result<Response> {
+               SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "identityId"));
+               SIGNET_TRY(api::NoFields(req.body));
+               SIGNET_ASSIGN_OR_RETURN(auto a, svc.RevokeOidcAuth(c, id));
+               return OidcAuthResponse(a);
+             }));
 
-  router.Add("POST", "/api/v1/auth/oidc-auth/login", Open([&svc](const Request& req, const PathParams&) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-    Fields f(body);
-    SIGNET_ASSIGN_OR_RETURN(std::string identity_id, f.String("identityId", 64));
-    SIGNET_ASSIGN_OR_RETURN(std::string jwt, f.String("jwt", auth::kMaxJwtLength));
-    SIGNET_TRY(f.Finish());
-    SIGNET_ASSIGN_OR_RETURN(auto r, svc.OidcAuthLogin(identity_id, jwt, req.remote_ip));
-    return JsonResponse(JsonObject{{"accessToken", std::string(r.access_token.string_view())},
-                                   {"expiresIn", r.expires_in.count() / 1000},
-                                   {"accessTokenMaxTTL", r.expires_in.count() / 1000},
-                                   {"tokenType", "Bearer"}});
-  }));
+  router.Add(
+      "POST", "/api/v1/auth/oidc-auth/login",
+      Open([&svc](const Request& req, const PathParams&) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+        Fields f(body);
+        SIGNET_ASSIGN_OR_RETURN(std::string identity_id, f.String("identityId", 64));
+        SIGNET_ASSIGN_OR_RETURN(std::string jwt, f.String("jwt", auth::kMaxJwtLength));
+        SIGNET_TRY(f.Finish());
+        SIGNET_ASSIGN_OR_RETURN(auto r, svc.OidcAuthLogin(identity_id, jwt, req.remote_ip));
+        return JsonResponse(JsonObject{{"accessToken", std::string(r.access_token.string_view())},
+                                       {"expiresIn", r.expires_in.count() / 1000},
+                                       {"accessTokenMaxTTL", r.expires_in.count() / 1000},
+                                       {"tokenType", "Bearer"}});
+      }));
 }
 
 }  // namespace signet::http

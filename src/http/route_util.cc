@@ -1,8 +1,8 @@
 #include "http/route_util.h"
 
 #include "api/error.h"
-#include "http/browser_session.h"
 #include "common/uuid.h"
+#include "http/browser_session.h"
 
 namespace signet::http {
 
@@ -82,10 +82,11 @@ AsyncHandler AuthedAsync(service::Service& svc, AuthedAsyncFn fn) {
   return [&svc, fn = std::move(fn)](const Request& req, const PathParams& params, Reply reply) {
     auto caller = CallerOf(svc, req);
     if (!caller) return reply(ErrorResponse(caller.error(), req));
-    fn(req, params, *caller, [reply = std::move(reply), who = CallerLabel(*caller)](Response response) {
-      response.caller = who;
-      reply(std::move(response));
-    });
+    fn(req, params, *caller,
+       [reply = std::move(reply), who = CallerLabel(*caller)](Response response) {
+         response.caller = who;
+         reply(std::move(response));
+       });
   };
 }
 

@@ -18,9 +18,9 @@
 namespace signet::http {
 
 struct Request {
-  std::string method;  // "GET", "POST", ...
-  std::string target;  // as received, with the query
-  std::string path;    // decoded path without the query
+  std::string method;                             // "GET", "POST", ...
+  std::string target;                             // as received, with the query
+  std::string path;                               // decoded path without the query
   std::multimap<std::string, std::string> query;  // decoded query parameters
   std::map<std::string, std::string> headers;     // lower-case names
   std::string body;
@@ -59,12 +59,12 @@ class Router {
   void AddAsync(std::string method, std::string pattern, AsyncHandler handler);
 
   struct Match {
-    const Handler* handler = nullptr;              // set for a route added with Add
-    const AsyncHandler* async_handler = nullptr;   // set for a route added with AddAsync
+    const Handler* handler = nullptr;             // set for a route added with Add
+    const AsyncHandler* async_handler = nullptr;  // set for a route added with AddAsync
     bool found() const { return handler != nullptr || async_handler != nullptr; }
     PathParams params;
-    std::string pattern;               // the matched pattern, for metrics
-    bool method_not_allowed = false;   // the path exists with another method
+    std::string pattern;              // the matched pattern, for metrics
+    bool method_not_allowed = false;  // the path exists with another method
   };
   Match Find(std::string_view method, std::string_view path) const;
 
@@ -76,7 +76,7 @@ class Router {
     std::string method;
     std::string pattern;
     std::vector<std::string> segments;
-    Handler handler;              // one of the two is set
+    Handler handler;  // one of the two is set
     AsyncHandler async_handler;
   };
   void AddRoute(Route route);

@@ -149,7 +149,8 @@ class ServerImpl final : public Server {
     try {
       beast::error_code ec;
       const auto address = asio::ip::make_address(options_.address, ec);
-      if (ec) return InvalidArgument("listen address '" + options_.address + "' is not an IP address");
+      if (ec)
+        return InvalidArgument("listen address '" + options_.address + "' is not an IP address");
       if (!options_.tls && !address.is_loopback() && !options_.allow_insecure_http) {
         return InvalidArgument("refusing plain HTTP on non-loopback address " + options_.address +
                                "; give --tls-cert/--tls-key, or --insecure-http if a TLS proxy "
@@ -161,9 +162,13 @@ class ServerImpl final : public Server {
                           asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
                           asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
         ssl_->use_certificate_chain_file(options_.tls->certificate_chain_path, ec);
-        if (ec) return InvalidArgument("cannot load TLS certificate " + options_.tls->certificate_chain_path + ": " + ec.message());
+        if (ec)
+          return InvalidArgument("cannot load TLS certificate " +
+                                 options_.tls->certificate_chain_path + ": " + ec.message());
         ssl_->use_private_key_file(options_.tls->private_key_path, asio::ssl::context::pem, ec);
-        if (ec) return InvalidArgument("cannot load TLS key " + options_.tls->private_key_path + ": " + ec.message());
+        if (ec)
+          return InvalidArgument("cannot load TLS key " + options_.tls->private_key_path + ": " +
+                                 ec.message());
       }
       const tcp::endpoint endpoint(address, options_.port);
       acceptor_.open(endpoint.protocol(), ec);
@@ -227,15 +232,18 @@ class ServerImpl final : public Server {
     try {
       early = Route(*request, *match);
     } catch (const std::exception& e) {
-      log::Write(log::Level::kError, request->request_id, std::string("routing threw: ") + e.what());
+      log::Write(log::Level::kError, request->request_id,
+                 std::string("routing threw: ") + e.what());
       early = ErrorResponse(ErrorCode::kInternal, "internal error", request->request_id);
     }
     auto state = std::make_shared<OpenReply>(*this);
-    Reply reply = [this, request, started, match, send = std::move(send), state](Response response) {
+    Reply reply = [this, request, started, match, send = std::move(send),
+                   state](Response response) {
       if (state->replied.exchange(true)) return;  // a handler that threw after replying
       response.headers.emplace_back("X-Request-Id", request->request_id);
       if (options_.on_complete) {
-        options_.on_complete(*request, match->pattern, response, std::chrono::steady_clock::now() - started);
+        options_.on_complete(*request, match->pattern, response,
+                             std::chrono::steady_clock::now() - started);
       }
       send(std::move(response));
     };
@@ -249,7 +257,8 @@ class ServerImpl final : public Server {
         }
       } catch (const std::exception& e) {
         // The per-request catch-all: a handler bug must not take the server down.
-        log::Write(log::Level::kError, request->request_id, std::string("handler threw: ") + e.what());
+        log::Write(log::Level::kError, request->request_id,
+                   std::string("handler threw: ") + e.what());
         reply(ErrorResponse(ErrorCode::kInternal, "internal error", request->request_id));
       }
     };
@@ -282,8 +291,9 @@ class ServerImpl final : public Server {
   std::optional<Response> Route(Request& request, Router::Match& match) const {
     const std::size_t q = request.target.find('?');
     auto path = PercentDecode(std::string_view(request.target).substr(0, q), false);
-    auto query = q == std::string::npos ? Result<std::multimap<std::string, std::string>>{}
-                                        : ParseQuery(std::string_view(request.target).substr(q + 1));
+    auto query = q == std::string::npos
+                     ? Result<std::multimap<std::string, std::string>>{}
+                     : ParseQuery(std::string_view(request.target).substr(q + 1));
     if (!path || !query) {
       return ErrorResponse(ErrorCode::kInvalidArgument, "malformed URL", request.request_id);
     }
@@ -294,13 +304,13 @@ class ServerImpl final : public Server {
     if (match.method_not_allowed) {
       Response response;
       response.status = 405;
-      response.body = api::ErrorBodyWithStatus(405, "MethodNotAllowed",
-                                               "method " + request.method + " is not allowed on " + request.path,
-                                               request.request_id);
+      response.body = api::ErrorBodyWithStatus(
+          405, "MethodNotAllowed",
+          "method " + request.method + " is not allowed on " + request.path, request.request_id);
       return response;
     }
-    return ErrorResponse(ErrorCode::kNotFound, "no route for " + request.method + " " + request.path,
-                         request.request_id);
+    return ErrorResponse(ErrorCode::kNotFound,
+                         "no route for " + request.method + " " + request.path, request.request_id);
   }
 
   // Sessions call these from their constructor and destructor.
@@ -348,53 +358,56 @@ class ServerImpl final : public Server {
     if (options_.max_connections > 0 && connections_.load() >= options_.max_connections) {
       accept_paused_.store(true);
       // A session may have closed between the check and the flag: look again.
-      if (connections_.load() >= options_.max_connections || !accept_paused_.exchange(false)) return;
-    }
-    acceptor_.async_accept(asio::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
-      if (ec) {
-        if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-        ++accept_errors_;
-        const auto now = std::chrono::steady_clock::now();
-        if (now - last_accept_log_ >= std::chrono::seconds(10)) {
-          log::Warn("accept failed: " + ec.message() + " (" + std::to_string(accept_errors_) +
-                    " accept errors so far; " + std::to_string(connections_.load()) +
-                    " connections open); retrying with backoff");
-          last_accept_log_ = now;
-        }
-        accept_backoff_ = std::min<std::chrono::milliseconds>(
-            std::chrono::seconds(1),
-            accept_backoff_.count() == 0 ? std::chrono::milliseconds(10) : accept_backoff_ * 2);
-        accept_retry_.expires_after(accept_backoff_);
-        accept_retry_.async_wait([this](beast::error_code wait_ec) {
-          if (!wait_ec && acceptor_.is_open()) DoAccept();
-        });
+      if (connections_.load() >= options_.max_connections || !accept_paused_.exchange(false))
         return;
-      }
-      accept_backoff_ = std::chrono::milliseconds(0);
-      beast::error_code ep_ec;
-      const auto remote = socket.remote_endpoint(ep_ec);
-      std::string ip = ep_ec ? std::string() : remote.address().to_string();
-      socket.set_option(tcp::no_delay(true), ep_ec);
-      if (ssl_) {
-        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
-            *this, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *ssl_),
-            std::move(ip))
-            ->Start();
-      } else {
-        std::make_shared<Session<beast::tcp_stream>>(*this, beast::tcp_stream(std::move(socket)),
-                                                     std::move(ip))
-            ->Start();
-      }
-      if (acceptor_.is_open()) DoAccept();
-    });
+    }
+    acceptor_.async_accept(
+        asio::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
+          if (ec) {
+            if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+            ++accept_errors_;
+            const auto now = std::chrono::steady_clock::now();
+            if (now - last_accept_log_ >= std::chrono::seconds(10)) {
+              log::Warn("accept failed: " + ec.message() + " (" + std::to_string(accept_errors_) +
+                        " accept errors so far; " + std::to_string(connections_.load()) +
+                        " connections open); retrying with backoff");
+              last_accept_log_ = now;
+            }
+            accept_backoff_ = std::min<std::chrono::milliseconds>(
+                std::chrono::seconds(1),
+                accept_backoff_.count() == 0 ? std::chrono::milliseconds(10) : accept_backoff_ * 2);
+            accept_retry_.expires_after(accept_backoff_);
+            accept_retry_.async_wait([this](beast::error_code wait_ec) {
+              if (!wait_ec && acceptor_.is_open()) DoAccept();
+            });
+            return;
+          }
+          accept_backoff_ = std::chrono::milliseconds(0);
+          beast::error_code ep_ec;
+          const auto remote = socket.remote_endpoint(ep_ec);
+          std::string ip = ep_ec ? std::string() : remote.address().to_string();
+          socket.set_option(tcp::no_delay(true), ep_ec);
+          if (ssl_) {
+            std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+                *this,
+                beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *ssl_),
+                std::move(ip))
+                ->Start();
+          } else {
+            std::make_shared<Session<beast::tcp_stream>>(
+                *this, beast::tcp_stream(std::move(socket)), std::move(ip))
+                ->Start();
+          }
+          if (acceptor_.is_open()) DoAccept();
+        });
   }
 
   ServerOptions options_;
   std::shared_ptr<const Router> router_;
   asio::io_context ioc_;
   asio::strand<asio::io_context::executor_type> accept_strand_;
-  tcp::acceptor acceptor_;               // used on accept_strand_ only
-  asio::steady_timer accept_retry_;      // on accept_strand_
+  tcp::acceptor acceptor_;                                 // used on accept_strand_ only
+  asio::steady_timer accept_retry_;                        // on accept_strand_
   std::chrono::milliseconds accept_backoff_{0};            // on accept_strand_
   std::chrono::steady_clock::time_point last_accept_log_;  // on accept_strand_
   std::int64_t accept_errors_ = 0;                         // on accept_strand_
@@ -460,9 +473,8 @@ void Session<Stream>::ReadHeaderBytes() {
       return RejectFraming("a header field line starts with whitespace (obs-fold is not accepted)");
     }
     return bhttp::async_read_header(stream_, buffer_, *parser_,
-                                    [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-                                      self->OnHeader(ec);
-                                    });
+                                    [self = this->shared_from_this()](
+                                        beast::error_code ec, std::size_t) { self->OnHeader(ec); });
   }
   if (bytes.size() > server_.options().max_header_bytes) {
     return OnRead(bhttp::error::header_limit, 0);
@@ -496,7 +508,8 @@ void Session<Stream>::OnHeader(beast::error_code ec) {
 template <class Stream>
 void Session<Stream>::RejectFraming(std::string why) {
   first_request_ = false;
-  WriteRejected(ErrorResponse(ErrorCode::kInvalidArgument, "malformed HTTP request: " + why, NewRequestId()));
+  WriteRejected(
+      ErrorResponse(ErrorCode::kInvalidArgument, "malformed HTTP request: " + why, NewRequestId()));
 }
 
 template <class Stream>
@@ -520,25 +533,25 @@ void Session<Stream>::WriteRejected(Response response) {
 template <class Stream>
 void Session<Stream>::OnRead(beast::error_code ec, std::size_t) {
   first_request_ = false;
-  if (ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
-      ec == beast::error::timeout || ec == asio::error::operation_aborted ||
-      ec == asio::error::connection_reset) {
+  if (ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == beast::error::timeout ||
+      ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
     return Close();
   }
   const std::string request_id = NewRequestId();
   if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit) {
-    Response r = ErrorResponse(ErrorCode::kPayloadTooLarge,
-                               ec == bhttp::error::body_limit
-                                   ? "request body is larger than " +
-                                         std::to_string(server_.options().max_body_bytes) + " bytes"
-                                   : "request headers are larger than " +
-                                         std::to_string(server_.options().max_header_bytes) + " bytes",
-                               request_id);
+    Response r =
+        ErrorResponse(ErrorCode::kPayloadTooLarge,
+                      ec == bhttp::error::body_limit
+                          ? "request body is larger than " +
+                                std::to_string(server_.options().max_body_bytes) + " bytes"
+                          : "request headers are larger than " +
+                                std::to_string(server_.options().max_header_bytes) + " bytes",
+                      request_id);
     return WriteRejected(std::move(r));
   }
   if (ec) {
-    return WriteRejected(ErrorResponse(ErrorCode::kInvalidArgument, "malformed HTTP request: " + ec.message(),
-                                       request_id));
+    return WriteRejected(ErrorResponse(ErrorCode::kInvalidArgument,
+                                       "malformed HTTP request: " + ec.message(), request_id));
   }
   auto message = parser_->release();
   const bool keep_alive = message.keep_alive() && !server_.stopping();
@@ -556,10 +569,11 @@ void Session<Stream>::OnRead(beast::error_code ec, std::size_t) {
   request->request_id = UsableRequestId(proxy_id) ? std::string(proxy_id) : request_id;
   server_.BeginRequest();
   server_.Dispatch(request, [self = this->shared_from_this(), keep_alive](Response response) {
-    asio::post(self->stream_.get_executor(), [self, response = std::move(response), keep_alive]() mutable {
-      self->Write(std::move(response), keep_alive);
-      self->server_.EndRequest();
-    });
+    asio::post(self->stream_.get_executor(),
+               [self, response = std::move(response), keep_alive]() mutable {
+                 self->Write(std::move(response), keep_alive);
+                 self->server_.EndRequest();
+               });
   });
 }
 
@@ -577,8 +591,9 @@ void Session<Stream>::Write(Response response, bool keep_alive) {
   response_.keep_alive(keep_alive);
   response_.prepare_payload();
   beast::get_lowest_layer(stream_).expires_after(server_.options().write_timeout);
-  bhttp::async_write(stream_, response_,
-                     beast::bind_front_handler(&Session::OnWrite, this->shared_from_this(), keep_alive));
+  bhttp::async_write(
+      stream_, response_,
+      beast::bind_front_handler(&Session::OnWrite, this->shared_from_this(), keep_alive));
 }
 
 template <class Stream>

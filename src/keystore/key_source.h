@@ -59,7 +59,7 @@ struct ExistingKeyRef {
 struct HsmModuleInfo {
   std::string library_manufacturer;
   std::string library_description;
-  std::string library_version;  // "2.6"
+  std::string library_version;   // "2.6"
   std::string cryptoki_version;  // "2.40"
   std::string token_label;
   std::string manufacturer;
@@ -84,8 +84,8 @@ struct KeyDescription {
   std::string key_id;
   domain::KeyAlgorithm algorithm = domain::KeyAlgorithm::kEcP256;
   Bytes public_key_spki;
-  bool adopted = false;  // imported (software) or an existing token object (pkcs11)
-  std::optional<HsmModuleInfo> module;          // pkcs11 only
+  bool adopted = false;                 // imported (software) or an existing token object (pkcs11)
+  std::optional<HsmModuleInfo> module;  // pkcs11 only
   std::optional<HsmKeyAttributes> attributes;  // pkcs11 only
 };
 
@@ -130,8 +130,9 @@ class KeySources {
   // `software` and `hsm` (may be null) must outlive this object. A default of kHsm needs `hsm`.
   KeySources(KeySource& software, KeySource* hsm,
              domain::KeySourceType default_type = domain::KeySourceType::kSoftware)
-      : software_(software), hsm_(hsm), default_type_(hsm != nullptr ? default_type
-                                                                     : domain::KeySourceType::kSoftware) {}
+      : software_(software),
+        hsm_(hsm),
+        default_type_(hsm != nullptr ? default_type : domain::KeySourceType::kSoftware) {}
 
   // InvalidArgument "keySource 'hsm' needs an HSM; …" when this server has none.
   [[nodiscard]] Result<KeySource*> For(domain::KeySourceType type) const;

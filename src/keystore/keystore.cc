@@ -106,7 +106,8 @@ Result<StoredKey> KeyStore::Import(const crypto::PrivateKey& key) {
   return adopted.stored;
 }
 
-Result<std::shared_ptr<const crypto::LocalSigningKey>> KeyStore::Unwrapped(std::string_view key_id) {
+Result<std::shared_ptr<const crypto::LocalSigningKey>> KeyStore::Unwrapped(
+    std::string_view key_id) {
   const std::string id(key_id);
   {
     std::shared_lock lock(cache_mu_);

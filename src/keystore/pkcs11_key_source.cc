@@ -301,18 +301,19 @@ class Pkcs11KeySource::Impl {
 
   Status Health() {
     SIGNET_TRY(EnsureConnected());
-    auto r = Run<bool>("checking the token", [&](CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s,
-                                                 std::uint64_t) -> CkResult<bool> {
-      CK_SESSION_INFO info{};
-      if (CK_RV rv = f->C_GetSessionInfo(s, &info); rv != CKR_OK) {
-        return Fail(rv, "C_GetSessionInfo");
-      }
-      CK_TOKEN_INFO token{};
-      if (CK_RV rv = f->C_GetTokenInfo(info.slotID, &token); rv != CKR_OK) {
-        return Fail(rv, "C_GetTokenInfo");
-      }
-      return true;
-    });
+    auto r = Run<bool>(
+        "checking the token",
+        [&](CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s, std::uint64_t) -> CkResult<bool> {
+          CK_SESSION_INFO info{};
+          if (CK_RV rv = f->C_GetSessionInfo(s, &info); rv != CKR_OK) {
+            return Fail(rv, "C_GetSessionInfo");
+          }
+          CK_TOKEN_INFO token{};
+          if (CK_RV rv = f->C_GetTokenInfo(info.slotID, &token); rv != CKR_OK) {
+            return Fail(rv, "C_GetTokenInfo");
+          }
+          return true;
+        });
     if (!r) return tl::unexpected(r.error());
     return Ok();
   }
@@ -354,44 +355,52 @@ class Pkcs11KeySource::Impl {
     const Bytes ec_params = crypto::EcParametersDer(algorithm);
     const CK_OBJECT_CLASS pub_class = CKO_PUBLIC_KEY, priv_class = CKO_PRIVATE_KEY;
     const CK_KEY_TYPE key_type = rsa ? CKK_RSA : CKK_EC;
-    std::vector<CK_ATTRIBUTE> pub{
-        Attr(CKA_CLASS, pub_class),       Attr(CKA_KEY_TYPE, key_type),
-        Attr(CKA_TOKEN, kTrue),           Attr(CKA_PRIVATE, kFalse),
-        Attr(CKA_VERIFY, kTrue),          Attr(CKA_ENCRYPT, kFalse),
-        Attr(CKA_WRAP, kFalse),           Attr(CKA_LABEL, label.data(), label.size()),
-        Attr(CKA_ID, id.data(), id.size())};
+    std::vector<CK_ATTRIBUTE> pub{Attr(CKA_CLASS, pub_class),
+                                  Attr(CKA_KEY_TYPE, key_type),
+                                  Attr(CKA_TOKEN, kTrue),
+                                  Attr(CKA_PRIVATE, kFalse),
+                                  Attr(CKA_VERIFY, kTrue),
+                                  Attr(CKA_ENCRYPT, kFalse),
+                                  Attr(CKA_WRAP, kFalse),
+                                  Attr(CKA_LABEL, label.data(), label.size()),
+                                  Attr(CKA_ID, id.data(), id.size())};
     if (rsa) {
       pub.push_back(Attr(CKA_MODULUS_BITS, bits));
       pub.push_back(Attr(CKA_PUBLIC_EXPONENT, kExponent.data(), kExponent.size()));
     } else {
       pub.push_back(Attr(CKA_EC_PARAMS, ec_params.data(), ec_params.size()));
     }
-    std::vector<CK_ATTRIBUTE> priv{
-        Attr(CKA_CLASS, priv_class),     Attr(CKA_KEY_TYPE, key_type),
-        Attr(CKA_TOKEN, kTrue),          Attr(CKA_PRIVATE, kTrue),
-        Attr(CKA_SENSITIVE, kTrue),      Attr(CKA_EXTRACTABLE, kFalse),
-        Attr(CKA_SIGN, kTrue),           Attr(CKA_DECRYPT, kFalse),
-        Attr(CKA_UNWRAP, kFalse),        Attr(CKA_DERIVE, kFalse),
-        Attr(CKA_LABEL, label.data(), label.size()), Attr(CKA_ID, id.data(), id.size())};
+    std::vector<CK_ATTRIBUTE> priv{Attr(CKA_CLASS, priv_class),
+                                   Attr(CKA_KEY_TYPE, key_type),
+                                   Attr(CKA_TOKEN, kTrue),
+                                   Attr(CKA_PRIVATE, kTrue),
+                                   Attr(CKA_SENSITIVE, kTrue),
+                                   Attr(CKA_EXTRACTABLE, kFalse),
+                                   Attr(CKA_SIGN, kTrue),
+                                   Attr(CKA_DECRYPT, kFalse),
+                                   Attr(CKA_UNWRAP, kFalse),
+                                   Attr(CKA_DERIVE, kFalse),
+                                   Attr(CKA_LABEL, label.data(), label.size()),
+                                   Attr(CKA_ID, id.data(), id.size())};
     CK_MECHANISM mech{rsa ? CKM_RSA_PKCS_KEY_PAIR_GEN : CKM_EC_KEY_PAIR_GEN, nullptr, 0};
     SIGNET_ASSIGN_OR_RETURN(
         Bytes spki,
-        (Run<Bytes>("generating a " + std::string(domain::KeyAlgorithmName(algorithm)) + " key",
-                    [&](CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s,
-                        std::uint64_t) -> CkResult<Bytes> {
-                      CK_OBJECT_HANDLE hpub = 0, hpriv = 0;
-                      if (CK_RV rv = f->C_GenerateKeyPair(s, &mech, pub.data(), pub.size(),
-                                                          priv.data(), priv.size(), &hpub, &hpriv);
-                          rv != CKR_OK) {
-                        return Fail(rv, "C_GenerateKeyPair");
-                      }
-                      auto spki = PublicKeyOf(f, s, hpub, algorithm);
-                      if (!spki) {
-                        f->C_DestroyObject(s, hpriv);
-                        f->C_DestroyObject(s, hpub);
-                      }
-                      return spki;
-                    })));
+        (Run<Bytes>(
+            "generating a " + std::string(domain::KeyAlgorithmName(algorithm)) + " key",
+            [&](CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s, std::uint64_t) -> CkResult<Bytes> {
+              CK_OBJECT_HANDLE hpub = 0, hpriv = 0;
+              if (CK_RV rv = f->C_GenerateKeyPair(s, &mech, pub.data(), pub.size(), priv.data(),
+                                                  priv.size(), &hpub, &hpriv);
+                  rv != CKR_OK) {
+                return Fail(rv, "C_GenerateKeyPair");
+              }
+              auto spki = PublicKeyOf(f, s, hpub, algorithm);
+              if (!spki) {
+                f->C_DestroyObject(s, hpriv);
+                f->C_DestroyObject(s, hpub);
+              }
+              return spki;
+            })));
     NewKey out;
     out.source = domain::KeySourceType::kHsm;
     out.stored = StoredKey{key_id, algorithm, spki};
@@ -414,8 +423,8 @@ class Pkcs11KeySource::Impl {
     if (!want.label && !want.id) {
       return InvalidArgument("adopting an HSM key needs hsmKeyLabel or hsmKeyId");
     }
-    const std::string named = want.label ? "label '" + *want.label + "'"
-                                         : "id '" + HexEncode(*want.id) + "'";
+    const std::string named =
+        want.label ? "label '" + *want.label + "'" : "id '" + HexEncode(*want.id) + "'";
     struct Found {
       std::string label;
       Bytes id;
@@ -425,72 +434,72 @@ class Pkcs11KeySource::Impl {
     };
     SIGNET_ASSIGN_OR_RETURN(
         Found found,
-        (Run<Found>("finding the key with " + named,
-                    [&](CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s,
-                        std::uint64_t) -> CkResult<Found> {
-                      const CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
-                      std::vector<CK_ATTRIBUTE> tmpl{Attr(CKA_CLASS, cls)};
-                      if (want.label) {
-                        tmpl.push_back(Attr(CKA_LABEL, want.label->data(), want.label->size()));
-                      }
-                      if (want.id) tmpl.push_back(Attr(CKA_ID, want.id->data(), want.id->size()));
-                      auto handles = FindAll(f, s, tmpl);
-                      if (!handles) return tl::unexpected(handles.error());
-                      Found out;
-                      out.count = handles->size();
-                      if (out.count != 1) return out;
-                      const CK_OBJECT_HANDLE h = handles->front();
-                      auto label = ReadBytes(f, s, h, CKA_LABEL);
-                      auto id = ReadBytes(f, s, h, CKA_ID);
-                      if (!label) return tl::unexpected(label.error());
-                      if (!id) return tl::unexpected(id.error());
-                      out.label.assign(label->begin(), label->end());
-                      out.id = *id;
-                      CK_KEY_TYPE kt = 0;
-                      CK_BBOOL can_sign = CK_FALSE;
-                      CK_ATTRIBUTE a[] = {Attr(CKA_KEY_TYPE, &kt, sizeof kt),
-                                          Attr(CKA_SIGN, &can_sign, sizeof can_sign)};
-                      if (CK_RV rv = f->C_GetAttributeValue(s, h, a, 2); rv != CKR_OK) {
-                        return Fail(rv, "C_GetAttributeValue");
-                      }
-                      if (can_sign != CK_TRUE) return Fail(CKR_KEY_FUNCTION_NOT_PERMITTED, "CKA_SIGN");
-                      if (kt == CKK_RSA) {
-                        auto n = ReadBytes(f, s, h, CKA_MODULUS);
-                        auto e = ReadBytes(f, s, h, CKA_PUBLIC_EXPONENT);
-                        if (!n) return tl::unexpected(n.error());
-                        if (!e) return tl::unexpected(e.error());
-                        auto key = crypto::PublicKey::FromRsaComponents(*n, *e);
-                        if (!key) return Fail(CKR_KEY_TYPE_INCONSISTENT, key.error().message);
-                        out.algorithm = *key->algorithm();
-                        out.spki = *key->SpkiDer();
-                        return out;
-                      }
-                      if (kt != CKK_EC) return Fail(CKR_KEY_TYPE_INCONSISTENT, "neither RSA nor EC");
-                      auto params = ReadBytes(f, s, h, CKA_EC_PARAMS);
-                      if (!params) return tl::unexpected(params.error());
-                      auto alg = crypto::EcAlgorithmFromParameters(*params);
-                      if (!alg) return Fail(CKR_KEY_TYPE_INCONSISTENT, alg.error().message);
-                      // The point is on the public key object with the same CKA_ID.
-                      const CK_OBJECT_CLASS pub_cls = CKO_PUBLIC_KEY;
-                      std::vector<CK_ATTRIBUTE> pt{Attr(CKA_CLASS, pub_cls),
-                                                   Attr(CKA_ID, out.id.data(), out.id.size())};
-                      auto pubs = FindAll(f, s, pt);
-                      if (!pubs) return tl::unexpected(pubs.error());
-                      if (pubs->size() != 1) {
-                        return Fail(CKR_TEMPLATE_INCOMPLETE,
-                                    "no single public key object with the private key's CKA_ID");
-                      }
-                      auto spki = PublicKeyOf(f, s, pubs->front(), *alg);
-                      if (!spki) return tl::unexpected(spki.error());
-                      out.algorithm = *alg;
-                      out.spki = *spki;
-                      return out;
-                    })
+        (Run<Found>(
+             "finding the key with " + named,
+             [&](CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s, std::uint64_t) -> CkResult<Found> {
+               const CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+               std::vector<CK_ATTRIBUTE> tmpl{Attr(CKA_CLASS, cls)};
+               if (want.label) {
+                 tmpl.push_back(Attr(CKA_LABEL, want.label->data(), want.label->size()));
+               }
+               if (want.id) tmpl.push_back(Attr(CKA_ID, want.id->data(), want.id->size()));
+               auto handles = FindAll(f, s, tmpl);
+               if (!handles) return tl::unexpected(handles.error());
+               Found out;
+               out.count = handles->size();
+               if (out.count != 1) return out;
+               const CK_OBJECT_HANDLE h = handles->front();
+               auto label = ReadBytes(f, s, h, CKA_LABEL);
+               auto id = ReadBytes(f, s, h, CKA_ID);
+               if (!label) return tl::unexpected(label.error());
+               if (!id) return tl::unexpected(id.error());
+               out.label.assign(label->begin(), label->end());
+               out.id = *id;
+               CK_KEY_TYPE kt = 0;
+               CK_BBOOL can_sign = CK_FALSE;
+               CK_ATTRIBUTE a[] = {Attr(CKA_KEY_TYPE, &kt, sizeof kt),
+                                   Attr(CKA_SIGN, &can_sign, sizeof can_sign)};
+               if (CK_RV rv = f->C_GetAttributeValue(s, h, a, 2); rv != CKR_OK) {
+                 return Fail(rv, "C_GetAttributeValue");
+               }
+               if (can_sign != CK_TRUE) return Fail(CKR_KEY_FUNCTION_NOT_PERMITTED, "CKA_SIGN");
+               if (kt == CKK_RSA) {
+                 auto n = ReadBytes(f, s, h, CKA_MODULUS);
+                 auto e = ReadBytes(f, s, h, CKA_PUBLIC_EXPONENT);
+                 if (!n) return tl::unexpected(n.error());
+                 if (!e) return tl::unexpected(e.error());
+                 auto key = crypto::PublicKey::FromRsaComponents(*n, *e);
+                 if (!key) return Fail(CKR_KEY_TYPE_INCONSISTENT, key.error().message);
+                 out.algorithm = *key->algorithm();
+                 out.spki = *key->SpkiDer();
+                 return out;
+               }
+               if (kt != CKK_EC) return Fail(CKR_KEY_TYPE_INCONSISTENT, "neither RSA nor EC");
+               auto params = ReadBytes(f, s, h, CKA_EC_PARAMS);
+               if (!params) return tl::unexpected(params.error());
+               auto alg = crypto::EcAlgorithmFromParameters(*params);
+               if (!alg) return Fail(CKR_KEY_TYPE_INCONSISTENT, alg.error().message);
+               // The point is on the public key object with the same CKA_ID.
+               const CK_OBJECT_CLASS pub_cls = CKO_PUBLIC_KEY;
+               std::vector<CK_ATTRIBUTE> pt{Attr(CKA_CLASS, pub_cls),
+                                            Attr(CKA_ID, out.id.data(), out.id.size())};
+               auto pubs = FindAll(f, s, pt);
+               if (!pubs) return tl::unexpected(pubs.error());
+               if (pubs->size() != 1) {
+                 return Fail(CKR_TEMPLATE_INCOMPLETE,
+                             "no single public key object with the private key's CKA_ID");
+               }
+               auto spki = PublicKeyOf(f, s, pubs->front(), *alg);
+               if (!spki) return tl::unexpected(spki.error());
+               out.algorithm = *alg;
+               out.spki = *spki;
+               return out;
+             })
              .or_else([&](const Error& e) -> Result<Found> {
                // Unusable objects are the caller's mistake, not the module's.
                if (e.code == ErrorCode::kInternal) {
-                 return InvalidArgument("the HSM key with " + named + " cannot be adopted: " +
-                                        e.message);
+                 return InvalidArgument("the HSM key with " + named +
+                                        " cannot be adopted: " + e.message);
                }
                return tl::unexpected(e);
              })));
@@ -524,21 +533,21 @@ class Pkcs11KeySource::Impl {
   }
 
   void Destroy(const domain::HsmKey& ref) {
-    auto r = Run<bool>("destroying an unused key", [&](CK_FUNCTION_LIST_PTR f,
-                                                       CK_SESSION_HANDLE s,
-                                                       std::uint64_t) -> CkResult<bool> {
-      std::vector<CK_ATTRIBUTE> tmpl{
-          Attr(CKA_LABEL, ref.object_label.data(), ref.object_label.size()),
-          Attr(CKA_ID, ref.object_id.data(), ref.object_id.size())};
-      auto handles = FindAll(f, s, tmpl);
-      if (!handles) return tl::unexpected(handles.error());
-      for (CK_OBJECT_HANDLE h : *handles) f->C_DestroyObject(s, h);
-      return true;
-    });
+    auto r = Run<bool>(
+        "destroying an unused key",
+        [&](CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s, std::uint64_t) -> CkResult<bool> {
+          std::vector<CK_ATTRIBUTE> tmpl{
+              Attr(CKA_LABEL, ref.object_label.data(), ref.object_label.size()),
+              Attr(CKA_ID, ref.object_id.data(), ref.object_id.size())};
+          auto handles = FindAll(f, s, tmpl);
+          if (!handles) return tl::unexpected(handles.error());
+          for (CK_OBJECT_HANDLE h : *handles) f->C_DestroyObject(s, h);
+          return true;
+        });
     if (!r) {
       log::Write(log::Level::kWarn, "",
-                 "HSM key objects '" + ref.object_label + "' were left in the token: " +
-                     r.error().message);
+                 "HSM key objects '" + ref.object_label +
+                     "' were left in the token: " + r.error().message);
     }
   }
 
@@ -568,53 +577,53 @@ class Pkcs11KeySource::Impl {
     SIGNET_ASSIGN_OR_RETURN(d.module, ModuleInfo());
     SIGNET_ASSIGN_OR_RETURN(
         d.attributes,
-        (Run<HsmKeyAttributes>(
-            "reading the key's attributes",
-            [&](CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s,
-                std::uint64_t) -> CkResult<HsmKeyAttributes> {
-              auto h = FindPrivate(f, s, ref);
-              if (!h) return tl::unexpected(h.error());
-              HsmKeyAttributes a;
-              CK_BBOOL token = 0, priv = 0, sens = 0, extr = 0, sign = 0, local = 0, never = 0,
-                       always = 0;
-              CK_ATTRIBUTE t[] = {Attr(CKA_TOKEN, &token, 1),
-                                  Attr(CKA_PRIVATE, &priv, 1),
-                                  Attr(CKA_SENSITIVE, &sens, 1),
-                                  Attr(CKA_EXTRACTABLE, &extr, 1),
-                                  Attr(CKA_SIGN, &sign, 1),
-                                  Attr(CKA_LOCAL, &local, 1),
-                                  Attr(CKA_NEVER_EXTRACTABLE, &never, 1),
-                                  Attr(CKA_ALWAYS_SENSITIVE, &always, 1)};
-              if (CK_RV rv = f->C_GetAttributeValue(s, *h, t, 8); rv != CKR_OK) {
-                return Fail(rv, "C_GetAttributeValue");
-              }
-              a.label = ref.object_label;
-              a.id = ref.object_id;
-              a.token = token == CK_TRUE;
-              a.is_private = priv == CK_TRUE;
-              a.sensitive = sens == CK_TRUE;
-              a.extractable = extr == CK_TRUE;
-              a.sign = sign == CK_TRUE;
-              a.local = local == CK_TRUE;
-              a.never_extractable = never == CK_TRUE;
-              a.always_sensitive = always == CK_TRUE;
-              return a;
-            })));
+        (Run<HsmKeyAttributes>("reading the key's attributes",
+                               [&](CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s,
+                                   std::uint64_t) -> CkResult<HsmKeyAttributes> {
+                                 auto h = FindPrivate(f, s, ref);
+                                 if (!h) return tl::unexpected(h.error());
+                                 HsmKeyAttributes a;
+                                 CK_BBOOL token = 0, priv = 0, sens = 0, extr = 0, sign = 0,
+                                          local = 0, never = 0, always = 0;
+                                 CK_ATTRIBUTE t[] = {Attr(CKA_TOKEN, &token, 1),
+                                                     Attr(CKA_PRIVATE, &priv, 1),
+                                                     Attr(CKA_SENSITIVE, &sens, 1),
+                                                     Attr(CKA_EXTRACTABLE, &extr, 1),
+                                                     Attr(CKA_SIGN, &sign, 1),
+                                                     Attr(CKA_LOCAL, &local, 1),
+                                                     Attr(CKA_NEVER_EXTRACTABLE, &never, 1),
+                                                     Attr(CKA_ALWAYS_SENSITIVE, &always, 1)};
+                                 if (CK_RV rv = f->C_GetAttributeValue(s, *h, t, 8); rv != CKR_OK) {
+                                   return Fail(rv, "C_GetAttributeValue");
+                                 }
+                                 a.label = ref.object_label;
+                                 a.id = ref.object_id;
+                                 a.token = token == CK_TRUE;
+                                 a.is_private = priv == CK_TRUE;
+                                 a.sensitive = sens == CK_TRUE;
+                                 a.extractable = extr == CK_TRUE;
+                                 a.sign = sign == CK_TRUE;
+                                 a.local = local == CK_TRUE;
+                                 a.never_extractable = never == CK_TRUE;
+                                 a.always_sensitive = always == CK_TRUE;
+                                 return a;
+                               })));
     return d;
   }
 
   // ---- the root key's wrapping key ----
 
   static CkResult<std::optional<CK_OBJECT_HANDLE>> FindAes(CK_FUNCTION_LIST_PTR f,
-                                                          CK_SESSION_HANDLE s,
-                                                          std::string_view label) {
+                                                           CK_SESSION_HANDLE s,
+                                                           std::string_view label) {
     const CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
     const CK_KEY_TYPE kt = CKK_AES;
     std::vector<CK_ATTRIBUTE> tmpl{Attr(CKA_CLASS, cls), Attr(CKA_KEY_TYPE, kt),
                                    Attr(CKA_LABEL, label.data(), label.size())};
     auto found = FindAll(f, s, tmpl);
     if (!found) return tl::unexpected(found.error());
-    if (found->size() > 1) return Fail(CKR_TEMPLATE_INCONSISTENT, "more than one AES key labelled so");
+    if (found->size() > 1)
+      return Fail(CKR_TEMPLATE_INCONSISTENT, "more than one AES key labelled so");
     if (found->empty()) return std::optional<CK_OBJECT_HANDLE>();
     return std::optional<CK_OBJECT_HANDLE>(found->front());
   }
@@ -622,78 +631,85 @@ class Pkcs11KeySource::Impl {
   Result<Bytes> Seal(std::string_view label, ByteView plaintext) {
     SIGNET_ASSIGN_OR_RETURN(Bytes iv, crypto::RandomBytes(12));
     static constexpr std::string_view kAad = "signet-root-key:v1";
-    return Run<Bytes>("sealing the root key", [&](CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s,
-                                                  std::uint64_t) -> CkResult<Bytes> {
-      auto key = FindAes(f, s, label);
-      if (!key) return tl::unexpected(key.error());
-      CK_OBJECT_HANDLE h = 0;
-      if (*key) {
-        h = **key;
-      } else {
-        const CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
-        const CK_KEY_TYPE kt = CKK_AES;
-        const CK_ULONG len = 32;
-        CK_ATTRIBUTE tmpl[] = {Attr(CKA_CLASS, cls),         Attr(CKA_KEY_TYPE, kt),
-                               Attr(CKA_VALUE_LEN, len),      Attr(CKA_TOKEN, kTrue),
-                               Attr(CKA_PRIVATE, kTrue),      Attr(CKA_SENSITIVE, kTrue),
-                               Attr(CKA_EXTRACTABLE, kFalse), Attr(CKA_ENCRYPT, kTrue),
-                               Attr(CKA_DECRYPT, kTrue),      Attr(CKA_WRAP, kFalse),
-                               Attr(CKA_UNWRAP, kFalse),      Attr(CKA_LABEL, label.data(), label.size())};
-        CK_MECHANISM gen{CKM_AES_KEY_GEN, nullptr, 0};
-        if (CK_RV rv = f->C_GenerateKey(s, &gen, tmpl, sizeof(tmpl) / sizeof(tmpl[0]), &h);
-            rv != CKR_OK) {
-          return Fail(rv, "C_GenerateKey");
-        }
-      }
-      CK_GCM_PARAMS gcm{iv.data(), iv.size(), iv.size() * 8,
-                        reinterpret_cast<CK_BYTE_PTR>(const_cast<char*>(kAad.data())), kAad.size(),
-                        128};
-      CK_MECHANISM mech{CKM_AES_GCM, &gcm, sizeof(gcm)};
-      if (CK_RV rv = f->C_EncryptInit(s, &mech, h); rv != CKR_OK) return Fail(rv, "C_EncryptInit");
-      Bytes out(plaintext.size() + 16);
-      CK_ULONG len = out.size();
-      if (CK_RV rv = f->C_Encrypt(s, const_cast<CK_BYTE_PTR>(plaintext.data()), plaintext.size(),
-                                  out.data(), &len);
-          rv != CKR_OK) {
-        return Fail(rv, "C_Encrypt");
-      }
-      out.resize(len);
-      out.insert(out.begin(), iv.begin(), iv.end());
-      return out;
-    });
+    return Run<Bytes>(
+        "sealing the root key",
+        [&](CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s, std::uint64_t) -> CkResult<Bytes> {
+          auto key = FindAes(f, s, label);
+          if (!key) return tl::unexpected(key.error());
+          CK_OBJECT_HANDLE h = 0;
+          if (*key) {
+            h = **key;
+          } else {
+            const CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+            const CK_KEY_TYPE kt = CKK_AES;
+            const CK_ULONG len = 32;
+            CK_ATTRIBUTE tmpl[] = {
+                Attr(CKA_CLASS, cls),          Attr(CKA_KEY_TYPE, kt),
+                Attr(CKA_VALUE_LEN, len),      Attr(CKA_TOKEN, kTrue),
+                Attr(CKA_PRIVATE, kTrue),      Attr(CKA_SENSITIVE, kTrue),
+                Attr(CKA_EXTRACTABLE, kFalse), Attr(CKA_ENCRYPT, kTrue),
+                Attr(CKA_DECRYPT, kTrue),      Attr(CKA_WRAP, kFalse),
+                Attr(CKA_UNWRAP, kFalse),      Attr(CKA_LABEL, label.data(), label.size())};
+            CK_MECHANISM gen{CKM_AES_KEY_GEN, nullptr, 0};
+            if (CK_RV rv = f->C_GenerateKey(s, &gen, tmpl, sizeof(tmpl) / sizeof(tmpl[0]), &h);
+                rv != CKR_OK) {
+              return Fail(rv, "C_GenerateKey");
+            }
+          }
+          CK_GCM_PARAMS gcm{
+              iv.data(),     iv.size(),
+              iv.size() * 8, reinterpret_cast<CK_BYTE_PTR>(const_cast<char*>(kAad.data())),
+              kAad.size(),   128};
+          CK_MECHANISM mech{CKM_AES_GCM, &gcm, sizeof(gcm)};
+          if (CK_RV rv = f->C_EncryptInit(s, &mech, h); rv != CKR_OK)
+            return Fail(rv, "C_EncryptInit");
+          Bytes out(plaintext.size() + 16);
+          CK_ULONG len = out.size();
+          if (CK_RV rv = f->C_Encrypt(s, const_cast<CK_BYTE_PTR>(plaintext.data()),
+                                      plaintext.size(), out.data(), &len);
+              rv != CKR_OK) {
+            return Fail(rv, "C_Encrypt");
+          }
+          out.resize(len);
+          out.insert(out.begin(), iv.begin(), iv.end());
+          return out;
+        });
   }
 
   Result<SecretBytes> Unseal(std::string_view label, ByteView sealed) {
     static constexpr std::string_view kAad = "signet-root-key:v1";
     if (sealed.size() < 12 + 16) return FailedPrecondition("the sealed root key is too short");
     bool missing = false;
-    auto r = Run<SecretBytes>("unsealing the root key", [&](CK_FUNCTION_LIST_PTR f,
-                                                            CK_SESSION_HANDLE s,
-                                                            std::uint64_t) -> CkResult<SecretBytes> {
-      auto key = FindAes(f, s, label);
-      if (!key) return tl::unexpected(key.error());
-      if (!*key) {
-        missing = true;
-        return SecretBytes();
-      }
-      Bytes iv(sealed.begin(), sealed.begin() + 12);
-      CK_GCM_PARAMS gcm{iv.data(), iv.size(), iv.size() * 8,
-                        reinterpret_cast<CK_BYTE_PTR>(const_cast<char*>(kAad.data())), kAad.size(),
-                        128};
-      CK_MECHANISM mech{CKM_AES_GCM, &gcm, sizeof(gcm)};
-      if (CK_RV rv = f->C_DecryptInit(s, &mech, **key); rv != CKR_OK) return Fail(rv, "C_DecryptInit");
-      SecretBytes out(sealed.size());
-      CK_ULONG len = out.size();
-      if (CK_RV rv = f->C_Decrypt(s, const_cast<CK_BYTE_PTR>(sealed.data() + 12), sealed.size() - 12,
-                                  out.data(), &len);
-          rv != CKR_OK) {
-        return Fail(rv, "C_Decrypt");
-      }
-      return SecretBytes(ByteView(out.data(), len));
-    });
+    auto r = Run<SecretBytes>(
+        "unsealing the root key",
+        [&](CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s, std::uint64_t) -> CkResult<SecretBytes> {
+          auto key = FindAes(f, s, label);
+          if (!key) return tl::unexpected(key.error());
+          if (!*key) {
+            missing = true;
+            return SecretBytes();
+          }
+          Bytes iv(sealed.begin(), sealed.begin() + 12);
+          CK_GCM_PARAMS gcm{
+              iv.data(),     iv.size(),
+              iv.size() * 8, reinterpret_cast<CK_BYTE_PTR>(const_cast<char*>(kAad.data())),
+              kAad.size(),   128};
+          CK_MECHANISM mech{CKM_AES_GCM, &gcm, sizeof(gcm)};
+          if (CK_RV rv = f->C_DecryptInit(s, &mech, **key); rv != CKR_OK)
+            return Fail(rv, "C_DecryptInit");
+          SecretBytes out(sealed.size());
+          CK_ULONG len = out.size();
+          if (CK_RV rv = f->C_Decrypt(s, const_cast<CK_BYTE_PTR>(sealed.data() + 12),
+                                      sealed.size() - 12, out.data(), &len);
+              rv != CKR_OK) {
+            return Fail(rv, "C_Decrypt");
+          }
+          return SecretBytes(ByteView(out.data(), len));
+        });
     if (!r) {
-      return FailedPrecondition("the root key sealed in this database does not open with the HSM key '" +
-                                std::string(label) + "': " + r.error().message);
+      return FailedPrecondition(
+          "the root key sealed in this database does not open with the HSM key '" +
+          std::string(label) + "': " + r.error().message);
     }
     if (missing) {
       return FailedPrecondition("the HSM token has no AES key labelled '" + std::string(label) +
@@ -724,34 +740,35 @@ class Pkcs11KeySource::Impl {
     }
     SIGNET_ASSIGN_OR_RETURN(
         Bytes raw,
-        (Run<Bytes>("signing", [&](CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s,
-                                   std::uint64_t generation) -> CkResult<Bytes> {
-          CK_OBJECT_HANDLE h = 0;
-          {
-            std::lock_guard lock(cached_mu);
-            if (cached_generation == generation) h = cached;
-          }
-          if (h == 0) {
-            auto found = FindPrivate(f, s, ref);
-            if (!found) return tl::unexpected(found.error());
-            h = *found;
-            std::lock_guard lock(cached_mu);
-            cached = h;
-            cached_generation = generation;
-          }
-          CK_RV rv = f->C_SignInit(s, &mech, h);
-          if (rv == CKR_OBJECT_HANDLE_INVALID || rv == CKR_KEY_HANDLE_INVALID) {
-            std::lock_guard lock(cached_mu);
-            cached_generation = 0;
-          }
-          if (rv != CKR_OK) return Fail(rv, "C_SignInit");
-          Bytes sig(kMaxSignature);
-          CK_ULONG len = sig.size();
-          rv = f->C_Sign(s, input.data(), input.size(), sig.data(), &len);
-          if (rv != CKR_OK) return Fail(rv, "C_Sign");
-          sig.resize(len);
-          return sig;
-        })));
+        (Run<Bytes>("signing",
+                    [&](CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s,
+                        std::uint64_t generation) -> CkResult<Bytes> {
+                      CK_OBJECT_HANDLE h = 0;
+                      {
+                        std::lock_guard lock(cached_mu);
+                        if (cached_generation == generation) h = cached;
+                      }
+                      if (h == 0) {
+                        auto found = FindPrivate(f, s, ref);
+                        if (!found) return tl::unexpected(found.error());
+                        h = *found;
+                        std::lock_guard lock(cached_mu);
+                        cached = h;
+                        cached_generation = generation;
+                      }
+                      CK_RV rv = f->C_SignInit(s, &mech, h);
+                      if (rv == CKR_OBJECT_HANDLE_INVALID || rv == CKR_KEY_HANDLE_INVALID) {
+                        std::lock_guard lock(cached_mu);
+                        cached_generation = 0;
+                      }
+                      if (rv != CKR_OK) return Fail(rv, "C_SignInit");
+                      Bytes sig(kMaxSignature);
+                      CK_ULONG len = sig.size();
+                      rv = f->C_Sign(s, input.data(), input.size(), sig.data(), &len);
+                      if (rv != CKR_OK) return Fail(rv, "C_Sign");
+                      sig.resize(len);
+                      return sig;
+                    })));
     if (algorithm.scheme == domain::SignatureScheme::kEcdsa) return crypto::EcdsaRawToDer(raw);
     return raw;
   }
@@ -816,9 +833,9 @@ class Pkcs11KeySource::Impl {
                                rv == CKR_PIN_EXPIRED || rv == CKR_PIN_LEN_RANGE ||
                                rv == CKR_PIN_INVALID || rv == CKR_USER_PIN_NOT_INITIALIZED;
       return Down(pin_problem ? ErrorCode::kFailedPrecondition : ErrorCode::kUnavailable,
-                  pin_problem ? "the HSM token '" + token_label_ + "' refused the PIN (" +
-                                    RvName(rv) + ")"
-                              : "C_Login: " + RvName(rv));
+                  pin_problem
+                      ? "the HSM token '" + token_label_ + "' refused the PIN (" + RvName(rv) + ")"
+                      : "C_Login: " + RvName(rv));
     }
     {
       std::lock_guard lock(pool_mu_);
@@ -835,8 +852,7 @@ class Pkcs11KeySource::Impl {
     if (!login_required_) return CKR_OK;
     CK_RV rv;
     if (config_.pin) {
-      rv = lib_->f()->C_Login(s, CKU_USER,
-                              const_cast<CK_UTF8CHAR_PTR>(config_.pin->data()),
+      rv = lib_->f()->C_Login(s, CKU_USER, const_cast<CK_UTF8CHAR_PTR>(config_.pin->data()),
                               config_.pin->size());
     } else {
       rv = lib_->f()->C_Login(s, CKU_USER, nullptr, 0);
@@ -968,16 +984,16 @@ class Pkcs11KeySource::Impl {
     auto found = FindAll(f, s, tmpl);
     if (!found) return tl::unexpected(found.error());
     if (found->size() != 1) {
-      return Fail(CKR_KEY_HANDLE_INVALID, found->empty() ? "the key '" + ref.object_label +
-                                                               "' is no longer in the token"
-                                                         : "the key '" + ref.object_label +
-                                                               "' is in the token more than once");
+      return Fail(CKR_KEY_HANDLE_INVALID,
+                  found->empty()
+                      ? "the key '" + ref.object_label + "' is no longer in the token"
+                      : "the key '" + ref.object_label + "' is in the token more than once");
     }
     return found->front();
   }
 
-  static CkResult<Bytes> ReadBytes(CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s,
-                                   CK_OBJECT_HANDLE h, CK_ATTRIBUTE_TYPE type) {
+  static CkResult<Bytes> ReadBytes(CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE h,
+                                   CK_ATTRIBUTE_TYPE type) {
     CK_ATTRIBUTE a{type, nullptr, 0};
     if (CK_RV rv = f->C_GetAttributeValue(s, h, &a, 1); rv != CKR_OK) {
       return Fail(rv, "C_GetAttributeValue");
@@ -1029,7 +1045,8 @@ class Pkcs11KeySource::Impl {
   std::string token_label_, token_serial_;
   bool login_required_ = true, protected_path_ = false;
   bool connected_ = false;
-  std::uint64_t generation_ = 0;  // bumped on every (re)connect; object handles of older ones are stale
+  std::uint64_t generation_ =
+      0;  // bumped on every (re)connect; object handles of older ones are stale
   std::string down_reason_;
   std::optional<TimePoint> last_attempt_;
   std::size_t cap_ = 1;
@@ -1081,7 +1098,8 @@ Result<std::unique_ptr<Pkcs11KeySource>> Pkcs11KeySource::Create(HsmConfig confi
                                                                  const Clock& clock) {
   if (config.module_path.empty()) return InvalidArgument("--hsm-module must name a library");
   if (config.token_label.has_value() == config.slot_id.has_value()) {
-    return InvalidArgument("name the HSM token with exactly one of --hsm-token-label and --hsm-slot");
+    return InvalidArgument(
+        "name the HSM token with exactly one of --hsm-token-label and --hsm-slot");
   }
   auto impl = std::make_unique<Impl>(std::move(config), store, clock);
   if (Status s = impl->Connect(); !s) {

@@ -17,7 +17,8 @@ namespace {
 
 using api::Fields;
 
-std::optional<std::string> FirstEnv(const EnvLookup& env, std::initializer_list<const char*> names) {
+std::optional<std::string> FirstEnv(const EnvLookup& env,
+                                    std::initializer_list<const char*> names) {
   for (const char* name : names) {
     auto v = env(name);
     if (v && !v->empty()) return v;
@@ -74,7 +75,8 @@ struct FileSettings {
 
 // A setting with a Signet key and an Infisical key: either may be given, not both differently.
 Result<std::optional<std::string>> EitherString(const Fields& signet, std::string_view signet_key,
-                                                const Fields* infisical, std::string_view infisical_key,
+                                                const Fields* infisical,
+                                                std::string_view infisical_key,
                                                 std::size_t max_len) {
   SIGNET_ASSIGN_OR_RETURN(auto a, signet.OptString(signet_key, max_len));
   std::optional<std::string> b;
@@ -101,7 +103,8 @@ Result<FileSettings> ReadFile(const api::JsonObject& file) {
   SIGNET_ASSIGN_OR_RETURN(s.server_url, EitherString(f, "serverUrl", &f, "server_url", 2048));
   SIGNET_ASSIGN_OR_RETURN(s.project_id, EitherString(f, "projectId", &f, "project_id", 64));
   SIGNET_ASSIGN_OR_RETURN(s.client_id, EitherString(f, "clientId", a, "client_id", 256));
-  SIGNET_ASSIGN_OR_RETURN(s.client_secret, EitherString(f, "clientSecret", a, "client_secret", 1024));
+  SIGNET_ASSIGN_OR_RETURN(s.client_secret,
+                          EitherString(f, "clientSecret", a, "client_secret", 1024));
   SIGNET_ASSIGN_OR_RETURN(s.token, EitherString(f, "token", a, "token", 4096));
   SIGNET_ASSIGN_OR_RETURN(s.ca_cert_path, EitherString(f, "caCertPath", t, "ca_cert_path", 4096));
   SIGNET_ASSIGN_OR_RETURN(s.log_file, EitherString(f, "logFile", &f, "log_file", 4096));
@@ -115,8 +118,9 @@ Result<FileSettings> ReadFile(const api::JsonObject& file) {
   if (t != nullptr) {
     SIGNET_ASSIGN_OR_RETURN(bool skip, t->Bool("skip_verify", false));
     if (skip) {
-      return InvalidArgument("tls.skip_verify is not supported: the module always verifies the "
-                             "server's certificate; name the CA that issued it in tls.ca_cert_path");
+      return InvalidArgument(
+          "tls.skip_verify is not supported: the module always verifies the "
+          "server's certificate; name the CA that issued it in tls.ca_cert_path");
     }
     SIGNET_TRY(t->Finish());
   }
@@ -130,10 +134,9 @@ Result<FileSettings> ReadFile(const api::JsonObject& file) {
     const Fields& p = *approval;
     SIGNET_ASSIGN_OR_RETURN(auto duration, p.OptString("signing_duration", 16));
     if (duration && !duration->empty()) {
-      SIGNET_ASSIGN_OR_RETURN(
-          s.approval.signing_duration,
-          ParseDuration(*duration, p.Name("signing_duration"), Millis(60'000),
-                        Millis(30LL * 24 * 3600 * 1000)));
+      SIGNET_ASSIGN_OR_RETURN(s.approval.signing_duration,
+                              ParseDuration(*duration, p.Name("signing_duration"), Millis(60'000),
+                                            Millis(30LL * 24 * 3600 * 1000)));
     }
     SIGNET_ASSIGN_OR_RETURN(auto count, p.OptInt("signing_count", 0, 1'000'000'000));
     if (count && *count > 0) s.approval.signing_count = count;
@@ -230,8 +233,8 @@ Result<Config> LoadConfig(const EnvLookup& env, const FileReader& read_file) {
                       file.server_url);
   c.client_id = pick({"SIGNET_CLIENT_ID", "INFISICAL_UNIVERSAL_AUTH_CLIENT_ID"}, file.client_id);
   {
-    std::string secret =
-        pick({"SIGNET_CLIENT_SECRET", "INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET"}, file.client_secret);
+    std::string secret = pick({"SIGNET_CLIENT_SECRET", "INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET"},
+                              file.client_secret);
     c.client_secret = SecretBytes::FromString(secret);
     Wipe(secret);
     std::string token = pick({"SIGNET_TOKEN", "INFISICAL_TOKEN"}, file.token);
@@ -275,8 +278,9 @@ Result<Config> LoadConfig(const EnvLookup& env, const FileReader& read_file) {
   if (c.server_url.ends_with("/api")) c.server_url.resize(c.server_url.size() - 4);
 
   if (c.server_url.empty()) {
-    return InvalidArgument("no server URL: set serverUrl (or server_url) in " + path +
-                           " or the environment variable SIGNET_SERVER_URL (or INFISICAL_SERVER_URL)");
+    return InvalidArgument(
+        "no server URL: set serverUrl (or server_url) in " + path +
+        " or the environment variable SIGNET_SERVER_URL (or INFISICAL_SERVER_URL)");
   }
   // Infisical's auth.method: INFISICAL_TOKEN (or any token) selects token auth.
   if (file.method) {
@@ -286,7 +290,8 @@ Result<Config> LoadConfig(const EnvLookup& env, const FileReader& read_file) {
                              "' is not one of universal-auth, token");
     }
     if (m == "token" && c.token.empty()) {
-      return InvalidArgument(path + ": auth.method is 'token' but no token is configured: set "
+      return InvalidArgument(path +
+                             ": auth.method is 'token' but no token is configured: set "
                              "auth.token or INFISICAL_TOKEN");
     }
   }

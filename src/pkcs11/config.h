@@ -10,22 +10,22 @@
 //   setting           environment (first set wins)                  Signet key        Infisical key
 //   server URL        SIGNET_SERVER_URL, INFISICAL_PKCS11_SERVER_URL, serverUrl         server_url
 //                     INFISICAL_SERVER_URL
-//   client id         SIGNET_CLIENT_ID, INFISICAL_UNIVERSAL_AUTH_     clientId          auth.client_id
+//   client id         SIGNET_CLIENT_ID, INFISICAL_UNIVERSAL_AUTH_     clientId auth.client_id
 //                     CLIENT_ID
-//   client secret     SIGNET_CLIENT_SECRET, INFISICAL_UNIVERSAL_AUTH_ clientSecret      auth.client_secret
+//   client secret     SIGNET_CLIENT_SECRET, INFISICAL_UNIVERSAL_AUTH_ clientSecret
+//   auth.client_secret
 //                     CLIENT_SECRET
 //   bearer token      SIGNET_TOKEN, INFISICAL_TOKEN                   token             auth.token
 //   auth method       (INFISICAL_TOKEN selects "token")               -                 auth.method
-//   CA file           SIGNET_CA_CERT                                  caCertPath        tls.ca_cert_path
-//   TLS verification  -                                               -                 tls.skip_verify (false only)
-//   project           SIGNET_PROJECT_ID                               projectId         project_id
-//   signer list cache SIGNET_PKCS11_CACHE_TTL (seconds, both caches)  cacheTtlSeconds   cache.signer_ttl_seconds
-//   certificate cache                                                                   cache.cert_ttl_seconds
-//   token reuse       -                                               -                 cache.token_ttl_seconds
-//   request timeout   SIGNET_PKCS11_TIMEOUT (seconds)                 timeoutSeconds    -
+//   CA file           SIGNET_CA_CERT                                  caCertPath tls.ca_cert_path
+//   TLS verification  -                                               - tls.skip_verify (false
+//   only) project           SIGNET_PROJECT_ID                               projectId project_id
+//   signer list cache SIGNET_PKCS11_CACHE_TTL (seconds, both caches)  cacheTtlSeconds
+//   cache.signer_ttl_seconds certificate cache cache.cert_ttl_seconds token reuse       - -
+//   cache.token_ttl_seconds request timeout   SIGNET_PKCS11_TIMEOUT (seconds) timeoutSeconds    -
 //   log file          SIGNET_PKCS11_LOG                               logFile           log_file
 //   log level         -                                               -                 log_level
-//   access requests   -                                               -                 approval.{signing_duration,
+//   access requests   -                                               - approval.{signing_duration,
 //                                                                                        signing_count,
 //                                                                                        exclude_scope_fields,
 //                                                                                        ip_address}
@@ -55,7 +55,7 @@ inline constexpr std::string_view kInfisicalConfigPath = "/etc/infisical/pkcs11.
 // ApprovalRequired, the module opens a request for this many signings and/or this window,
 // scoped to the call minus the excluded fields.
 struct ApprovalConfig {
-  std::optional<Millis> signing_duration;   // 1m–30d
+  std::optional<Millis> signing_duration;     // 1m–30d
   std::optional<std::int64_t> signing_count;  // >= 1
   // Scope fields left out, by their API names: command, signingApplication,
   // signingApplicationHash, hostname, osUsername, ipAddress, dataHash.
@@ -70,12 +70,12 @@ struct Config {
   SecretBytes client_secret;
   SecretBytes token;
   std::string ca_cert_path;
-  std::string project_id;  // empty: the default project
+  std::string project_id;               // empty: the default project
   std::chrono::seconds signer_ttl{30};  // how long the signer list is reused
   std::chrono::seconds cert_ttl{30};    // how long a signer's certificate and chain are reused
   std::optional<std::chrono::seconds> token_ttl;  // re-login after this, at the latest
   std::chrono::seconds timeout{30};
-  std::string log_file;          // empty: stderr only
+  std::string log_file;            // empty: stderr only
   std::string log_level = "info";  // trace, debug, info, warn, error
   ApprovalConfig approval;
   std::string source;  // the file read, or "environment"

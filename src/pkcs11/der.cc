@@ -123,7 +123,8 @@ Result<CertificateFields> ParseCertificateFields(ByteView certificate_der) {
       if (value.tag == 0x01) {  // critical BOOLEAN
         SIGNET_ASSIGN_OR_RETURN(value, x.Next("certificate extension"));
       }
-      if (value.tag != 0x04) return InvalidArgument("certificate extension: value is not an OCTET STRING");
+      if (value.tag != 0x04)
+        return InvalidArgument("certificate extension: value is not an OCTET STRING");
       if (Is(oid.content, kSubjectKeyIdentifier)) {
         Reader k(value.content);
         SIGNET_ASSIGN_OR_RETURN(Tlv id, k.Expect(0x04, "subjectKeyIdentifier"));

@@ -112,9 +112,10 @@ auto Module::Authed(F&& call) -> decltype(call()) {
   bool refresh = false;
   {
     std::lock_guard lock(mu_);
-    refresh = !client_id_.empty() &&
-              (!client_->HasToken() ||
-               (token_expires_at_ && SteadyClock::now() + kTokenRefreshMargin >= *token_expires_at_));
+    refresh =
+        !client_id_.empty() &&
+        (!client_->HasToken() ||
+         (token_expires_at_ && SteadyClock::now() + kTokenRefreshMargin >= *token_expires_at_));
   }
   if (refresh) {
     if (Status st = Relogin(); !st) return tl::unexpected(std::move(st).error());
@@ -290,8 +291,9 @@ CkResult<std::shared_ptr<const TokenObjects>> Module::Objects(CK_SLOT_ID slot, b
   }
   auto certificate = Authed([&] { return client_->GetSignerCertificate(signer.id); });
   Result<std::shared_ptr<const TokenObjects>> built =
-      certificate ? BuildTokenObjects(signer, *certificate)
-                  : Result<std::shared_ptr<const TokenObjects>>(tl::unexpected(certificate.error()));
+      certificate
+          ? BuildTokenObjects(signer, *certificate)
+          : Result<std::shared_ptr<const TokenObjects>>(tl::unexpected(certificate.error()));
   if (!built) {
     reporter_.Report("cannot load the certificate of signer " + signer.name + ": " +
                      DescribeError(built.error(), {}));
@@ -400,8 +402,8 @@ CK_RV Module::GetSessionInfo(CK_SESSION_HANDLE session, CK_SESSION_INFO* info) {
   auto s = FindSession(session);
   if (!s) return s.error();
   std::lock_guard lock(mu_);
-  const bool logged_in = (*s)->slot == kLoginSlot ? login_slot_logged_in_
-                                                  : slots_[(*s)->slot].user_logged_in;
+  const bool logged_in =
+      (*s)->slot == kLoginSlot ? login_slot_logged_in_ : slots_[(*s)->slot].user_logged_in;
   const bool rw = ((*s)->flags & CKF_RW_SESSION) != 0;
   *info = CK_SESSION_INFO{};
   info->slotID = (*s)->slot;
@@ -688,26 +690,24 @@ CkResult<Bytes> Module::Complete(SignOperation& op, ByteView single_part_data) {
     }
   }
   const std::string algorithm(domain::SigningAlgorithmName({op.plan.scheme, hash}));
-  auto signed_ = Authed([&] {
-    return client_->SignDigest(op.signer_id, algorithm, digest, metadata_);
-  });
+  auto signed_ =
+      Authed([&] { return client_->SignDigest(op.signer_id, algorithm, digest, metadata_); });
   if (!signed_) {
     reporter_.Report(DescribeError(signed_.error(), op.signer_name));
     // No grant, or none whose scope covers this call (the server then names the mismatch):
     // this call needs an approval of its own.
     const Error& e = signed_.error();
-    const bool needs_approval =
-        e.code == ErrorCode::kApprovalRequired ||
-        (e.code == ErrorCode::kPermissionDenied &&
-         e.message.find("scope does not match") != std::string::npos);
+    const bool needs_approval = e.code == ErrorCode::kApprovalRequired ||
+                                (e.code == ErrorCode::kPermissionDenied &&
+                                 e.message.find("scope does not match") != std::string::npos);
     if (needs_approval && config_.approval.enabled()) RequestAccess(op, digest);
     return CkError(CkrFromError(signed_.error().code));
   }
   if (op.plan.scheme == domain::SignatureScheme::kEcdsa) {
     auto raw = crypto::EcdsaDerToRaw(signed_->signature, op.signature_size / 2);
     if (!raw) {
-      reporter_.Report("signer " + op.signer_name + ": the server's ECDSA signature is malformed: " +
-                       raw.error().message);
+      reporter_.Report("signer " + op.signer_name +
+                       ": the server's ECDSA signature is malformed: " + raw.error().message);
       return CkError(CKR_DEVICE_ERROR);
     }
     return std::move(*raw);
@@ -746,7 +746,8 @@ void Module::RequestAccess(const SignOperation& op, ByteView data) {
   }
   const std::string tool = metadata_.tool.value_or("a signing tool");
   const std::string host = metadata_.hostname.value_or("this host");
-  api::JsonObject body{{"justification", "Requested by the PKCS#11 module for " + tool + " on " + host}};
+  api::JsonObject body{
+      {"justification", "Requested by the PKCS#11 module for " + tool + " on " + host}};
   std::string terms;
   if (a.signing_count) {
     body["requestedSignings"] = *a.signing_count;
@@ -767,7 +768,8 @@ void Module::RequestAccess(const SignOperation& op, ByteView data) {
     if (!perms || !perms->is_object()) return std::nullopt;
     std::string me;
     if (const auto* d = perms->as_object().if_contains("data"); d != nullptr && d->is_object()) {
-      if (const auto* ms = d->as_object().if_contains("memberships"); ms != nullptr && ms->is_array()) {
+      if (const auto* ms = d->as_object().if_contains("memberships");
+          ms != nullptr && ms->is_array()) {
         for (const auto& m : ms->as_array()) {
           for (const char* key : {"actorIdentityId", "actorUserId"}) {
             const auto* v = m.as_object().if_contains(key);
@@ -778,10 +780,10 @@ void Module::RequestAccess(const SignOperation& op, ByteView data) {
     }
     if (me.empty()) return std::nullopt;
     auto list = Authed([&] {
-      return client_->Call(client::HttpMethod::kGet,
-                           "/api/v1/pki/signing-requests" +
-                               client::Query({{"signerId", op.signer_id}, {"status", "pending"},
-                                              {"limit", "100"}}));
+      return client_->Call(
+          client::HttpMethod::kGet,
+          "/api/v1/pki/signing-requests" +
+              client::Query({{"signerId", op.signer_id}, {"status", "pending"}, {"limit", "100"}}));
     });
     if (!list || !list->is_object()) return std::nullopt;
     const auto* items = list->as_object().if_contains("requests");
@@ -800,12 +802,14 @@ void Module::RequestAccess(const SignOperation& op, ByteView data) {
         boost::system::error_code ec;
         if (n->to_number<std::int64_t>(ec) != *a.signing_count || ec) continue;
       }
-      if (a.signing_duration && text("requestedWindowDuration") != FormatDuration(*a.signing_duration)) {
+      if (a.signing_duration &&
+          text("requestedWindowDuration") != FormatDuration(*a.signing_duration)) {
         continue;
       }
       // The stored scope, compared without the address the server may have filled in.
       api::JsonObject stored;
-      if (const auto* sc = r.if_contains("scope"); sc != nullptr && sc->is_object()) stored = sc->as_object();
+      if (const auto* sc = r.if_contains("scope"); sc != nullptr && sc->is_object())
+        stored = sc->as_object();
       api::JsonObject wanted = scope;
       if (!wanted.contains("ipAddress") || wanted.at("ipAddress").is_null()) {
         stored.erase("ipAddress");
@@ -836,8 +840,7 @@ void Module::RequestAccess(const SignOperation& op, ByteView data) {
     }
   }
   reporter_.Report("opened access request " + id + " for signer " + op.signer_name +
-                   (terms.empty() ? "" : " (" + terms + ")") +
-                   "; run again once it is approved");
+                   (terms.empty() ? "" : " (" + terms + ")") + "; run again once it is approved");
 }
 
 CK_RV Module::Sign(CK_SESSION_HANDLE session, const CK_BYTE* data, CK_ULONG data_len,

@@ -82,13 +82,13 @@ class Module {
   CK_RV FindObjects(CK_SESSION_HANDLE session, CK_OBJECT_HANDLE* objects, CK_ULONG max,
                     CK_ULONG* count);
   CK_RV FindObjectsFinal(CK_SESSION_HANDLE session);
-  CK_RV GetAttributeValue(CK_SESSION_HANDLE session, CK_OBJECT_HANDLE object,
-                          CK_ATTRIBUTE* templ, CK_ULONG count);
+  CK_RV GetAttributeValue(CK_SESSION_HANDLE session, CK_OBJECT_HANDLE object, CK_ATTRIBUTE* templ,
+                          CK_ULONG count);
   CK_RV GetObjectSize(CK_SESSION_HANDLE session, CK_OBJECT_HANDLE object, CK_ULONG* size);
 
   CK_RV SignInit(CK_SESSION_HANDLE session, const CK_MECHANISM* mechanism, CK_OBJECT_HANDLE key);
-  CK_RV Sign(CK_SESSION_HANDLE session, const CK_BYTE* data, CK_ULONG data_len,
-             CK_BYTE* signature, CK_ULONG* signature_len);
+  CK_RV Sign(CK_SESSION_HANDLE session, const CK_BYTE* data, CK_ULONG data_len, CK_BYTE* signature,
+             CK_ULONG* signature_len);
   CK_RV SignUpdate(CK_SESSION_HANDLE session, const CK_BYTE* part, CK_ULONG part_len);
   CK_RV SignFinal(CK_SESSION_HANDLE session, CK_BYTE* signature, CK_ULONG* signature_len);
 
@@ -168,11 +168,11 @@ class Module {
   Reporter reporter_;
 
   mutable std::mutex mu_;
-  std::map<CK_SLOT_ID, Slot> slots_;                  // guarded by mu_
-  std::map<std::string, CK_SLOT_ID> slot_of_signer_;  // guarded by mu_
-  std::vector<CK_SLOT_ID> visible_;                   // guarded by mu_
-  std::optional<SteadyClock::time_point> listed_at_;  // guarded by mu_
-  CK_SLOT_ID next_slot_ = 1;                          // guarded by mu_
+  std::map<CK_SLOT_ID, Slot> slots_;                                // guarded by mu_
+  std::map<std::string, CK_SLOT_ID> slot_of_signer_;                // guarded by mu_
+  std::vector<CK_SLOT_ID> visible_;                                 // guarded by mu_
+  std::optional<SteadyClock::time_point> listed_at_;                // guarded by mu_
+  CK_SLOT_ID next_slot_ = 1;                                        // guarded by mu_
   std::map<CK_SESSION_HANDLE, std::shared_ptr<Session>> sessions_;  // guarded by mu_
   CK_SESSION_HANDLE next_session_ = 1;                              // guarded by mu_
   bool login_slot_logged_in_ = false;                               // guarded by mu_
@@ -180,7 +180,7 @@ class Module {
   SecretBytes client_secret_;                                       // guarded by mu_
   std::optional<SteadyClock::time_point> token_expires_at_;         // guarded by mu_
   // A slot refresh that failed on the network: its answer until then.
-  std::optional<SteadyClock::time_point> unavailable_until_;        // guarded by mu_
+  std::optional<SteadyClock::time_point> unavailable_until_;  // guarded by mu_
 };
 
 }  // namespace signet::pkcs11

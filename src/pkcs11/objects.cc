@@ -164,10 +164,15 @@ Result<std::shared_ptr<const TokenObjects>> BuildTokenObjects(
   TokenObject priv;
   Common(priv, CKO_PRIVATE_KEY, signer.name, id);
   KeyCommon(priv, key, fields.subject_der, info.spki_der);
-  for (auto [attr, value] : {std::pair{CKA_SENSITIVE, true}, {CKA_ALWAYS_SENSITIVE, true},
-                             {CKA_EXTRACTABLE, false}, {CKA_NEVER_EXTRACTABLE, true},
-                             {CKA_SIGN, true}, {CKA_SIGN_RECOVER, false}, {CKA_DECRYPT, false},
-                             {CKA_UNWRAP, false}, {CKA_WRAP_WITH_TRUSTED, false},
+  for (auto [attr, value] : {std::pair{CKA_SENSITIVE, true},
+                             {CKA_ALWAYS_SENSITIVE, true},
+                             {CKA_EXTRACTABLE, false},
+                             {CKA_NEVER_EXTRACTABLE, true},
+                             {CKA_SIGN, true},
+                             {CKA_SIGN_RECOVER, false},
+                             {CKA_DECRYPT, false},
+                             {CKA_UNWRAP, false},
+                             {CKA_WRAP_WITH_TRUSTED, false},
                              {CKA_ALWAYS_AUTHENTICATE, false}}) {
     priv.attributes[attr] = Bool(value);
   }
@@ -186,8 +191,11 @@ Result<std::shared_ptr<const TokenObjects>> BuildTokenObjects(
   KeyCommon(pub, key, fields.subject_der, info.spki_der);
   // The public key verifies (tools such as OpenSC's p11test and p11tool check a signature
   // with it); the verification itself happens in the tool or crypto library, not here.
-  for (auto [attr, value] : {std::pair{CKA_VERIFY, true}, {CKA_VERIFY_RECOVER, false},
-                             {CKA_ENCRYPT, false}, {CKA_WRAP, false}, {CKA_TRUSTED, false}}) {
+  for (auto [attr, value] : {std::pair{CKA_VERIFY, true},
+                             {CKA_VERIFY_RECOVER, false},
+                             {CKA_ENCRYPT, false},
+                             {CKA_WRAP, false},
+                             {CKA_TRUSTED, false}}) {
     pub.attributes[attr] = Bool(value);
   }
   if (rsa) pub.attributes[CKA_MODULUS_BITS] = Ulong(key.bits);
@@ -201,7 +209,8 @@ Result<std::shared_ptr<const TokenObjects>> BuildTokenObjects(
     SIGNET_ASSIGN_OR_RETURN(crypto::CertificateInfo issuer_info, issuer.Info());
     const std::string label =
         issuer_info.common_name.empty() ? issuer_info.subject : issuer_info.common_name;
-    SIGNET_ASSIGN_OR_RETURN(TokenObject o, CertificateObject(issuer, label, {}, /*is_signer=*/false));
+    SIGNET_ASSIGN_OR_RETURN(TokenObject o,
+                            CertificateObject(issuer, label, {}, /*is_signer=*/false));
     out->objects.push_back(std::move(o));
   }
   return std::shared_ptr<const TokenObjects>(std::move(out));

@@ -3,7 +3,10 @@
 namespace signet::service {
 
 CommitQueue::CommitQueue(store::Store& store, Metrics* metrics, std::size_t max_batch, Hooks hooks)
-    : store_(store), metrics_(metrics), max_batch_(max_batch), hooks_(std::move(hooks)),
+    : store_(store),
+      metrics_(metrics),
+      max_batch_(max_batch),
+      hooks_(std::move(hooks)),
       thread_([this] { Loop(); }) {}
 
 CommitQueue::~CommitQueue() {

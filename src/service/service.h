@@ -6,7 +6,6 @@
 
 #include <functional>
 #include <map>
-#include <mutex>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -70,8 +69,8 @@ struct TotpEnrolment {
   std::string otpauth_uri;    // for its QR code
 };
 struct MfaStatus {
-  bool enabled = false;       // an authenticator is confirmed
-  bool pending = false;       // enrolled, waiting for its first code
+  bool enabled = false;  // an authenticator is confirmed
+  bool pending = false;  // enrolled, waiting for its first code
   int recovery_codes_left = 0;
   bool session_verified = false;  // this session passed a second factor
   MfaRequirement requirement = MfaRequirement::kNone;
@@ -182,7 +181,7 @@ struct CreateSignerInput {
   std::optional<std::string> project;
   std::string name;
   std::string description;
-  std::string certificate_id;  // or `issue`
+  std::string certificate_id;                    // or `issue`
   std::optional<std::string> signing_policy_id;  // or `approval_policy`
   std::optional<SignerCertificateInput> issue;
   std::optional<SignerPolicyInput> approval_policy;
@@ -203,7 +202,7 @@ struct SignInput {
   std::string signing_algorithm;  // as sent; echoed back
   bool is_digest = false;
   std::string client_metadata_json = "{}";  // validated JSON object text
-  domain::SigningScope reported;             // tool, hostname, ... from clientMetadata
+  domain::SigningScope reported;            // tool, hostname, ... from clientMetadata
 };
 
 struct SignResult {
@@ -413,23 +412,23 @@ class Service {
         key_sources_(deps.keys, deps.hsm, deps.default_key_source),
         signer_cache_(deps.clock, deps.cache_ttl),
         commit_audit_(deps.audit),
-        commits_(std::make_unique<CommitQueue>(
-            deps.store, deps.metrics, 512,
-            CommitQueue::Hooks{[this] {
-                                 last_signed_.clear();
-                                 commit_audit_.Reset();
-                               },
-                               [this](store::Tx& tx) -> Status {
-                                 SIGNET_TRY(TouchLastSigned(tx));
-                                 return commit_audit_.Finish(tx);
-                               }})),
+        commits_(std::make_unique<CommitQueue>(deps.store, deps.metrics, 512,
+                                               CommitQueue::Hooks{[this] {
+                                                                    last_signed_.clear();
+                                                                    commit_audit_.Reset();
+                                                                  },
+                                                                  [this](store::Tx& tx) -> Status {
+                                                                    SIGNET_TRY(TouchLastSigned(tx));
+                                                                    return commit_audit_.Finish(tx);
+                                                                  }})),
         anonymous_timestamps_(deps.anonymous_timestamp_rate, 2 * deps.anonymous_timestamp_rate) {}
 
   // ---- start-up ----
   // Creates the `default` project when missing. Idempotent.
   [[nodiscard]] Status EnsureDefaultProject();
   // Creates the first org admin when no user exists; returns whether it did.
-  [[nodiscard]] Result<bool> BootstrapIfEmpty(const std::string& email, const SecretBytes& password);
+  [[nodiscard]] Result<bool> BootstrapIfEmpty(const std::string& email,
+                                              const SecretBytes& password);
 
   // ---- auth ----
   [[nodiscard]] Result<LoginResult> Bootstrap(const std::string& email, const SecretBytes& password,
@@ -445,14 +444,16 @@ class Service {
   // ---- multi-factor authentication (TOTP, RFC 6238; service_mfa.cc) ----
   // The second login step: the MFA login token from Login plus a code → a session that passed
   // MFA. Wrong codes are throttled and audited like wrong passwords; a code is good once.
-  [[nodiscard]] Result<LoginResult> VerifyMfaLogin(std::string_view mfa_token, const MfaProof& proof,
+  [[nodiscard]] Result<LoginResult> VerifyMfaLogin(std::string_view mfa_token,
+                                                   const MfaProof& proof,
                                                    const std::string& source_ip);
   [[nodiscard]] Result<MfaStatus> GetMfaStatus(const Caller& c);
   // A new secret (replacing an unconfirmed one); 409 when an authenticator is confirmed.
   [[nodiscard]] Result<TotpEnrolment> EnrollTotp(const Caller& c);
   // The first code confirms the enrolment: MFA is on, the calling session (`token`) counts
   // as having passed it, and the 10 recovery codes are returned, once.
-  [[nodiscard]] Result<std::vector<SecretBytes>> ConfirmTotp(const Caller& c, std::string_view token,
+  [[nodiscard]] Result<std::vector<SecretBytes>> ConfirmTotp(const Caller& c,
+                                                             std::string_view token,
                                                              const std::string& code);
   [[nodiscard]] Status DisableTotp(const Caller& c, const MfaProof& proof);
   [[nodiscard]] Result<std::vector<SecretBytes>> RegenerateRecoveryCodes(const Caller& c,
@@ -469,68 +470,77 @@ class Service {
   [[nodiscard]] Result<domain::User> CreateUser(const Caller& c, CreateUserInput in);
   [[nodiscard]] Result<store::Page<domain::User>> ListUsers(const Caller& c, Paging p);
   [[nodiscard]] Result<domain::User> GetUser(const Caller& c, const std::string& id);
-  [[nodiscard]] Result<domain::User> UpdateUser(const Caller& c, const std::string& id, UpdateUserInput in);
+  [[nodiscard]] Result<domain::User> UpdateUser(const Caller& c, const std::string& id,
+                                                UpdateUserInput in);
   [[nodiscard]] Result<domain::User> DeleteUser(const Caller& c, const std::string& id);
 
   [[nodiscard]] Result<domain::Identity> CreateIdentity(const Caller& c, const std::string& name);
   [[nodiscard]] Result<store::Page<domain::Identity>> ListIdentities(const Caller& c, Paging p);
   [[nodiscard]] Result<domain::Identity> DeleteIdentity(const Caller& c, const std::string& id);
-  [[nodiscard]] Result<ClientSecretResult> CreateClientSecret(const Caller& c, const std::string& identity_id,
+  [[nodiscard]] Result<ClientSecretResult> CreateClientSecret(const Caller& c,
+                                                              const std::string& identity_id,
                                                               const std::string& description);
 
   // ---- OIDC auth of machine identities (org admin; docs/ci-identities.md) ----
   // AlreadyExists when the identity has one (update it instead).
-  [[nodiscard]] Result<domain::OidcAuth> AttachOidcAuth(const Caller& c, const std::string& identity_id,
+  [[nodiscard]] Result<domain::OidcAuth> AttachOidcAuth(const Caller& c,
+                                                        const std::string& identity_id,
                                                         const OidcAuthInput& in);
-  [[nodiscard]] Result<domain::OidcAuth> GetOidcAuth(const Caller& c, const std::string& identity_id);
-  [[nodiscard]] Result<domain::OidcAuth> UpdateOidcAuth(const Caller& c, const std::string& identity_id,
+  [[nodiscard]] Result<domain::OidcAuth> GetOidcAuth(const Caller& c,
+                                                     const std::string& identity_id);
+  [[nodiscard]] Result<domain::OidcAuth> UpdateOidcAuth(const Caller& c,
+                                                        const std::string& identity_id,
                                                         const OidcAuthInput& in);
   // Removes the method and ends the identity's sessions.
-  [[nodiscard]] Result<domain::OidcAuth> RevokeOidcAuth(const Caller& c, const std::string& identity_id);
+  [[nodiscard]] Result<domain::OidcAuth> RevokeOidcAuth(const Caller& c,
+                                                        const std::string& identity_id);
   // A token of the identity's OIDC issuer → an access token of the method's TTL. Every
   // refusal is 401 saying which check failed (never echoing the token) and audited as
   // auth.oidc-auth.failure; 503 when the issuer's keys cannot be had.
-  [[nodiscard]] Result<LoginResult> OidcAuthLogin(const std::string& identity_id, std::string_view jwt,
+  [[nodiscard]] Result<LoginResult> OidcAuthLogin(const std::string& identity_id,
+                                                  std::string_view jwt,
                                                   const std::string& source_ip);
 
   // ---- projects ----
   [[nodiscard]] Result<domain::Project> CreateProject(const Caller& c, const std::string& name,
                                                       const std::string& description);
   [[nodiscard]] Result<store::Page<domain::Project>> ListProjects(const Caller& c, Paging p);
-  [[nodiscard]] Result<domain::ProjectMembership> AddProjectMember(const Caller& c, const std::string& project,
+  [[nodiscard]] Result<domain::ProjectMembership> AddProjectMember(const Caller& c,
+                                                                   const std::string& project,
                                                                    const MembershipInput& in);
-  [[nodiscard]] Result<store::Page<domain::ProjectMembership>> ListProjectMembers(const Caller& c,
-                                                                                  const std::string& project,
-                                                                                  Paging p);
-  [[nodiscard]] Result<domain::ProjectMembership> GetProjectMember(const Caller& c, const std::string& project,
-                                                                   const std::string& membership_id);
-  [[nodiscard]] Result<domain::ProjectMembership> RemoveProjectMember(const Caller& c, const std::string& project,
-                                                                      const std::string& membership_id);
+  [[nodiscard]] Result<store::Page<domain::ProjectMembership>> ListProjectMembers(
+      const Caller& c, const std::string& project, Paging p);
+  [[nodiscard]] Result<domain::ProjectMembership> GetProjectMember(
+      const Caller& c, const std::string& project, const std::string& membership_id);
+  [[nodiscard]] Result<domain::ProjectMembership> RemoveProjectMember(
+      const Caller& c, const std::string& project, const std::string& membership_id);
 
   // ---- PKI ----
-  [[nodiscard]] Result<domain::CertificateAuthority> CreateCa(const Caller& c, const CreateCaInput& in);
-  [[nodiscard]] Result<store::Page<domain::CertificateAuthority>> ListCas(const Caller& c,
-                                                                          const std::optional<std::string>& project,
-                                                                          Paging p);
+  [[nodiscard]] Result<domain::CertificateAuthority> CreateCa(const Caller& c,
+                                                              const CreateCaInput& in);
+  [[nodiscard]] Result<store::Page<domain::CertificateAuthority>> ListCas(
+      const Caller& c, const std::optional<std::string>& project, Paging p);
   [[nodiscard]] Result<domain::CertificateAuthority> GetCa(const Caller& c, const std::string& id);
-  [[nodiscard]] Result<domain::Certificate> IssueCertificate(const Caller& c, const IssueCertificateInput& in);
-  [[nodiscard]] Result<domain::Certificate> ImportCertificate(const Caller& c, ImportCertificateInput in);
+  [[nodiscard]] Result<domain::Certificate> IssueCertificate(const Caller& c,
+                                                             const IssueCertificateInput& in);
+  [[nodiscard]] Result<domain::Certificate> ImportCertificate(const Caller& c,
+                                                              ImportCertificateInput in);
   [[nodiscard]] Result<domain::Certificate> CreateCsr(const Caller& c, const CsrInput& in);
-  [[nodiscard]] Result<domain::Certificate> ImportIssuedCertificate(const Caller& c, const std::string& id,
-                                                                    const std::string& certificate_pem,
-                                                                    const std::string& chain_pem);
+  [[nodiscard]] Result<domain::Certificate> ImportIssuedCertificate(
+      const Caller& c, const std::string& id, const std::string& certificate_pem,
+      const std::string& chain_pem);
   [[nodiscard]] Result<store::Page<domain::Certificate>> ListCertificates(
       const Caller& c, const std::optional<std::string>& project,
       const std::optional<std::string>& extended_key_usage, Paging p);
   [[nodiscard]] Result<domain::Certificate> GetCertificate(const Caller& c, const std::string& id);
-  [[nodiscard]] Result<domain::Certificate> RevokeCertificate(const Caller& c, const std::string& id);
+  [[nodiscard]] Result<domain::Certificate> RevokeCertificate(const Caller& c,
+                                                              const std::string& id);
 
   // ---- signers ----
   [[nodiscard]] Result<domain::Signer> CreateSigner(const Caller& c, const CreateSignerInput& in);
-  [[nodiscard]] Result<store::Page<domain::Signer>> ListSigners(const Caller& c,
-                                                                const std::optional<std::string>& project,
-                                                                const std::optional<std::string>& search,
-                                                                Paging p);
+  [[nodiscard]] Result<store::Page<domain::Signer>> ListSigners(
+      const Caller& c, const std::optional<std::string>& project,
+      const std::optional<std::string>& search, Paging p);
   [[nodiscard]] Result<domain::Signer> GetSigner(const Caller& c, const std::string& id);
   [[nodiscard]] Result<domain::Signer> UpdateSigner(const Caller& c, const std::string& id,
                                                     const UpdateSignerInput& in);
@@ -547,16 +557,18 @@ class Service {
   [[nodiscard]] Result<store::Page<domain::SigningOperation>> ListOperations(
       const Caller& c, const std::string& signer_id, std::optional<domain::OperationStatus> status,
       Paging p);
-  [[nodiscard]] Result<domain::SignerMember> AddSignerMember(const Caller& c, const std::string& signer_id,
+  [[nodiscard]] Result<domain::SignerMember> AddSignerMember(const Caller& c,
+                                                             const std::string& signer_id,
                                                              const MembershipInput& in);
-  [[nodiscard]] Result<domain::SignerMember> UpdateSignerMember(const Caller& c, const std::string& signer_id,
+  [[nodiscard]] Result<domain::SignerMember> UpdateSignerMember(const Caller& c,
+                                                                const std::string& signer_id,
                                                                 const std::string& member_id,
                                                                 const std::string& role);
-  [[nodiscard]] Result<domain::SignerMember> RemoveSignerMember(const Caller& c, const std::string& signer_id,
+  [[nodiscard]] Result<domain::SignerMember> RemoveSignerMember(const Caller& c,
+                                                                const std::string& signer_id,
                                                                 const std::string& member_id);
-  [[nodiscard]] Result<store::Page<domain::SignerMember>> ListSignerMembers(const Caller& c,
-                                                                            const std::string& signer_id,
-                                                                            Paging p);
+  [[nodiscard]] Result<store::Page<domain::SignerMember>> ListSignerMembers(
+      const Caller& c, const std::string& signer_id, Paging p);
 
   // SPEC §4. Every attempt on a signer the caller can read is recorded (operation + audit)
   // before the reply; no signature is returned without its committed record. `done` gets the
@@ -583,30 +595,33 @@ class Service {
 
   // ---- Infisical's per-signer routes (SPEC §10), written on the rules above ----
   // The signer's policy (absent: none). Anyone who may read the signer.
-  [[nodiscard]] Result<std::optional<domain::SigningPolicy>> GetSignerPolicy(const Caller& c,
-                                                                             const std::string& signer_id);
+  [[nodiscard]] Result<std::optional<domain::SigningPolicy>> GetSignerPolicy(
+      const Caller& c, const std::string& signer_id);
   // Replaces the signer's approval policy: no steps detaches it; otherwise the signer's own
   // policy is updated, or one is created and attached (a shared project policy it used is
   // left unchanged). Project admin, like creating and attaching a policy.
   [[nodiscard]] Result<std::optional<domain::SigningPolicy>> SetSignerPolicy(
       const Caller& c, const std::string& signer_id, const SignerPolicyInput& in);
-  [[nodiscard]] Result<AddSignerUsersResult> AddSignerUsers(const Caller& c, const std::string& signer_id,
-                                                            const std::vector<std::string>& user_ids,
-                                                            const std::vector<std::string>& emails,
-                                                            const std::string& role);
+  [[nodiscard]] Result<AddSignerUsersResult> AddSignerUsers(
+      const Caller& c, const std::string& signer_id, const std::vector<std::string>& user_ids,
+      const std::vector<std::string>& emails, const std::string& role);
   // The member row of a principal on a signer (NotFound when not a member).
-  [[nodiscard]] Result<domain::SignerMember> FindSignerMember(const Caller& c, const std::string& signer_id,
+  [[nodiscard]] Result<domain::SignerMember> FindSignerMember(const Caller& c,
+                                                              const std::string& signer_id,
                                                               domain::PrincipalType type,
                                                               const std::string& principal_id);
-  [[nodiscard]] Result<SignerPermissions> GetSignerPermissions(const Caller& c, const std::string& signer_id);
+  [[nodiscard]] Result<SignerPermissions> GetSignerPermissions(const Caller& c,
+                                                               const std::string& signer_id);
   // A new key and certificate for the signer from `in.ca_id` (same or another CA of the
   // project); the old certificate stays valid for what it signed. Signer admin who is also a
   // project admin (issuing certificates is a project admin's).
-  [[nodiscard]] Result<domain::Signer> ReissueSignerCertificate(const Caller& c, const std::string& signer_id,
+  [[nodiscard]] Result<domain::Signer> ReissueSignerCertificate(const Caller& c,
+                                                                const std::string& signer_id,
                                                                 const SignerCertificateInput& in);
   // Infisical's revoke of a request: a pending one is cancelled, an approved one's active grant
   // is revoked. Returns the request.
-  [[nodiscard]] Result<SigningRequestView> RevokeSignerRequest(const Caller& c, const std::string& signer_id,
+  [[nodiscard]] Result<SigningRequestView> RevokeSignerRequest(const Caller& c,
+                                                               const std::string& signer_id,
                                                                const std::string& request_id,
                                                                const std::string& reason);
   // Whether the caller needs approval to sign with the signer now, and has a usable grant.
@@ -617,20 +632,23 @@ class Service {
   // (no access check here): a signer's certificate, policy name and effective status; a
   // grant's signer name and revoker; a request's requester and signer names. One read
   // transaction per call; entities whose related rows are gone get empty values.
-  [[nodiscard]] Result<std::vector<domain::SignerDetail>> DescribeSigners(std::vector<domain::Signer> signers);
+  [[nodiscard]] Result<std::vector<domain::SignerDetail>> DescribeSigners(
+      std::vector<domain::Signer> signers);
   [[nodiscard]] Result<domain::SignerDetail> DescribeSigner(domain::Signer signer);
-  [[nodiscard]] Result<std::vector<domain::GrantDetail>> DescribeGrants(std::vector<domain::Grant> grants);
+  [[nodiscard]] Result<std::vector<domain::GrantDetail>> DescribeGrants(
+      std::vector<domain::Grant> grants);
   [[nodiscard]] Result<domain::GrantDetail> DescribeGrant(domain::Grant grant);
   // One RequestParties per view, in order.
   [[nodiscard]] Result<std::vector<domain::RequestParties>> DescribeRequests(
       const std::vector<SigningRequestView>& views);
 
   // ---- audit ----
-  [[nodiscard]] Result<store::Page<domain::AuditEvent>> ListAudit(const Caller& c, const AuditQuery& q);
+  [[nodiscard]] Result<store::Page<domain::AuditEvent>> ListAudit(const Caller& c,
+                                                                  const AuditQuery& q);
   // With a checkpoint: its signature is checked first (InvalidArgument when this server did
   // not sign it), then the report says whether the log extends it.
-  [[nodiscard]] Result<audit::VerifyReport> VerifyAudit(const Caller& c,
-                                                        const audit::Checkpoint* checkpoint = nullptr);
+  [[nodiscard]] Result<audit::VerifyReport> VerifyAudit(
+      const Caller& c, const audit::Checkpoint* checkpoint = nullptr);
   // The heads of every audit chain, signed by this server (org admin).
   [[nodiscard]] Result<audit::Checkpoint> AuditCheckpoint(const Caller& c);
   // The Ed25519 public key that verifies checkpoints (anyone may have it): raw, as PEM, and
@@ -646,24 +664,26 @@ class Service {
   [[nodiscard]] Status Ready();
 
   // ---- time-stamp authorities (project admins manage; project members read) ----
-  [[nodiscard]] Result<domain::TimestampAuthority> CreateTsa(const Caller& c, const CreateTsaInput& in);
+  [[nodiscard]] Result<domain::TimestampAuthority> CreateTsa(const Caller& c,
+                                                             const CreateTsaInput& in);
   [[nodiscard]] Result<store::Page<domain::TimestampAuthority>> ListTsas(
       const Caller& c, const std::optional<std::string>& project, Paging p);
   [[nodiscard]] Result<domain::TimestampAuthority> GetTsa(const Caller& c, const std::string& id);
   [[nodiscard]] Result<domain::TimestampAuthority> UpdateTsa(const Caller& c, const std::string& id,
                                                              const UpdateTsaInput& in);
   // Deletes the TSA and its key; its tokens stay verifiable with its certificate.
-  [[nodiscard]] Result<domain::TimestampAuthority> DeleteTsa(const Caller& c, const std::string& id);
+  [[nodiscard]] Result<domain::TimestampAuthority> DeleteTsa(const Caller& c,
+                                                             const std::string& id);
   [[nodiscard]] Result<CertificateBundle> TsaCertificate(const Caller& c, const std::string& id);
 
   // Answers an RFC 3161 query (DER TimeStampReq) with TSA `tsa_id`, or with the default TSA of
   // the default project when `tsa_id` is empty. `caller` is null when no token came. A TSA
   // with requireAuth answers Unauthenticated (401) without a token and NotFound (404) to
   // callers outside its project; a public TSA answers anyone (without a token at most
-  // anonymous_timestamp_rate queries per second per source address, else RateLimited). Bad queries, a disabled TSA, an expired
-  // certificate or an unsynchronised clock are refusals inside the reply (nothing issued,
-  // nothing recorded); a granted token is on record (serial, imprint, audit event) before
-  // `done` gets it. `done` runs exactly once, here or on the group committer's thread.
+  // anonymous_timestamp_rate queries per second per source address, else RateLimited). Bad queries,
+  // a disabled TSA, an expired certificate or an unsynchronised clock are refusals inside the reply
+  // (nothing issued, nothing recorded); a granted token is on record (serial, imprint, audit event)
+  // before `done` gets it. `done` runs exactly once, here or on the group committer's thread.
   using TimestampDone = std::function<void(Result<TimestampResult>)>;
   // The wall clock moved by `step` more than the monotonic clock (1 s or more): a
   // clock.step audit event (actor system), with the clock's synchronisation state.
@@ -694,14 +714,18 @@ class Service {
   // caller administers.
   [[nodiscard]] Result<store::Page<SigningRequestView>> ListSigningRequests(
       const Caller& c, const SigningRequestQuery& q);
-  [[nodiscard]] Result<SigningRequestView> GetSigningRequest(const Caller& c, const std::string& id);
+  [[nodiscard]] Result<SigningRequestView> GetSigningRequest(const Caller& c,
+                                                             const std::string& id);
   // The last approval of the last step creates the grant in the same transaction.
-  [[nodiscard]] Result<SigningRequestView> ApproveSigningRequest(const Caller& c, const std::string& id,
+  [[nodiscard]] Result<SigningRequestView> ApproveSigningRequest(const Caller& c,
+                                                                 const std::string& id,
                                                                  const std::string& comment);
-  [[nodiscard]] Result<SigningRequestView> RejectSigningRequest(const Caller& c, const std::string& id,
+  [[nodiscard]] Result<SigningRequestView> RejectSigningRequest(const Caller& c,
+                                                                const std::string& id,
                                                                 const std::string& comment);
   // The requester or a signer admin.
-  [[nodiscard]] Result<SigningRequestView> CancelSigningRequest(const Caller& c, const std::string& id);
+  [[nodiscard]] Result<SigningRequestView> CancelSigningRequest(const Caller& c,
+                                                                const std::string& id);
 
   // ---- grants; statuses are effective (an active grant past its end or used up is expired) ----
   // The caller's own grants and those of signers the caller administers.
@@ -735,8 +759,10 @@ class Service {
                             const std::string& source_ip);
 
   Result<domain::Project> ResolveProject(store::Tx& tx, const std::optional<std::string>& project);
-  Status RequireProjectAdmin(store::Tx& tx, const domain::Principal& p, const std::string& project_id);
-  Status RequireProjectMember(store::Tx& tx, const domain::Principal& p, const std::string& project_id);
+  Status RequireProjectAdmin(store::Tx& tx, const domain::Principal& p,
+                             const std::string& project_id);
+  Status RequireProjectMember(store::Tx& tx, const domain::Principal& p,
+                              const std::string& project_id);
   Status RequireOrgAdmin(const domain::Principal& p);
   // 403 naming `what` when the org requires MFA of approvers and admins (or of everyone) and
   // `p` is a user whose session did not pass it. `tx`, when given, is used to read the
@@ -813,8 +839,8 @@ class Service {
   // What refuses every attempt on the signer by this caller now (no sign right, disabled
   // signer, unusable certificate): the status to record and the error; nullopt when none.
   std::optional<std::pair<domain::OperationStatus, Error>> SignerRefusal(const Caller& c,
-                                                                        const SignerSnapshot& v,
-                                                                        TimePoint now) const;
+                                                                         const SignerSnapshot& v,
+                                                                         TimePoint now) const;
   // The signer, the caller's roles on it and its certificate: cached, else read (404 unless
   // the caller may read the signer).
   Result<std::shared_ptr<const SignerSnapshot>> SignerFor(const domain::Principal& p,
@@ -827,8 +853,8 @@ class Service {
   // into a denial when the grant has run out), inserts the operation, appends the audit
   // event, and notes a success for the signer's lastSignedAt (written once per signer by
   // TouchLastSigned before the commit).
-  Status RecordOperation(store::Tx& tx, const domain::Principal& actor, const domain::Signer& signer,
-                         domain::SigningOperation& op);
+  Status RecordOperation(store::Tx& tx, const domain::Principal& actor,
+                         const domain::Signer& signer, domain::SigningOperation& op);
 
   struct TsaSnapshot;
   // The TSA (by id, or the default project's default for an empty id) with its parsed

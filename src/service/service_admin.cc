@@ -52,7 +52,6 @@ Result<std::pair<domain::PrincipalType, std::string>> MemberPrincipal(const Memb
   return std::make_pair(domain::PrincipalType::kIdentity, id);
 }
 
-
 }  // namespace
 
 Status Service::EnsureDefaultProject() {
@@ -67,8 +66,9 @@ Status Service::EnsureDefaultProject() {
   p.description = "Created at bootstrap";
   p.created_at = p.updated_at = d_.clock.Now();
   SIGNET_TRY(tx->InsertProject(p));
-  SIGNET_TRY(AppendAudit(*tx, nullptr, {"project.create", "project", p.id,
-                                        JsonWriter().Add("name", p.name).Finish()}));
+  SIGNET_TRY(
+      AppendAudit(*tx, nullptr,
+                  {"project.create", "project", p.id, JsonWriter().Add("name", p.name).Finish()}));
   return tx->Commit();
 }
 
@@ -91,16 +91,18 @@ Result<LoginResult> Service::Bootstrap(const std::string& email, const SecretByt
                                                      domain::OrgRole::kAdmin, d_.clock.Now()));
   const domain::Principal principal{domain::PrincipalType::kUser, user.id, user.email,
                                     domain::OrgRole::kAdmin};
-  return WriteWithAudit<LoginResult>(&principal, [&](store::Tx& tx, AuditEntry& e) -> Result<LoginResult> {
-    // The write transaction serializes bootstraps: only the first sees no user.
-    SIGNET_ASSIGN_OR_RETURN(std::int64_t users, tx.CountUsers());
-    if (users > 0) return AlreadyExists("Signet is already bootstrapped");
-    SIGNET_TRY(tx.InsertUser(user));
-    SIGNET_ASSIGN_OR_RETURN(auto token, d_.authenticator.IssueToken(tx, principal, d_.token_ttl));
-    e = {"admin.bootstrap", "user", user.id,
-         JsonWriter().Add("email", user.email).Add("sourceIp", source_ip).Finish()};
-    return LoginResult{std::move(token.token), token.expires_in, user};
-  });
+  return WriteWithAudit<LoginResult>(
+      &principal, [&](store::Tx& tx, AuditEntry& e) -> Result<LoginResult> {
+        // The write transaction serializes bootstraps: only the first sees no user.
+        SIGNET_ASSIGN_OR_RETURN(std::int64_t users, tx.CountUsers());
+        if (users > 0) return AlreadyExists("Signet is already bootstrapped");
+        SIGNET_TRY(tx.InsertUser(user));
+        SIGNET_ASSIGN_OR_RETURN(auto token,
+                                d_.authenticator.IssueToken(tx, principal, d_.token_ttl));
+        e = {"admin.bootstrap", "user", user.id,
+             JsonWriter().Add("email", user.email).Add("sourceIp", source_ip).Finish()};
+        return LoginResult{std::move(token.token), token.expires_in, user};
+      });
 }
 
 Status Service::ThrottleLogin(const std::string& account, const std::string& source_ip) {
@@ -137,29 +139,33 @@ Result<LoginResult> Service::Login(const std::string& email, const SecretBytes& 
   // The password is checked outside any write transaction (argon2id takes tens of ms).
   auto principal = d_.authenticator.CheckPassword(account, password);
   if (!principal) {
-    if (principal.error().code != ErrorCode::kUnauthenticated) return tl::unexpected(principal.error());
+    if (principal.error().code != ErrorCode::kUnauthenticated)
+      return tl::unexpected(principal.error());
     SIGNET_TRY(RecordLoginFailure("auth.login.failure", "user", "email", email, source_ip));
     return tl::unexpected(principal.error());
   }
   d_.authenticator.throttle().Success(account);
-  return WriteWithAudit<LoginResult>(&*principal, [&](store::Tx& tx, AuditEntry& e) -> Result<LoginResult> {
-    // Still there (not deleted while the password was checked)?
-    SIGNET_ASSIGN_OR_RETURN(domain::Principal current,
-                            auth::LoadPrincipal(tx, domain::PrincipalType::kUser, principal->id));
-    auto mfa = tx.GetUserMfa(current.id);
-    if (!mfa && mfa.error().code != ErrorCode::kNotFound) return tl::unexpected(mfa.error());
-    if (mfa && mfa->enabled) {
-      // The password was right; the session waits for the second factor (service_mfa.cc).
-      SIGNET_ASSIGN_OR_RETURN(auto token, d_.authenticator.IssueToken(tx, current, std::chrono::minutes(5),
-                                                                      auth::kMfaLoginPurpose));
-      e = {"auth.login.mfa-required", "user", current.id,
-           JsonWriter().Add("sourceIp", source_ip).Finish()};
-      return LoginResult{std::move(token.token), token.expires_in, std::nullopt, true};
-    }
-    SIGNET_ASSIGN_OR_RETURN(auto token, d_.authenticator.IssueToken(tx, current, d_.token_ttl));
-    e = {"auth.login", "user", current.id, JsonWriter().Add("sourceIp", source_ip).Finish()};
-    return LoginResult{std::move(token.token), token.expires_in, std::nullopt};
-  });
+  return WriteWithAudit<LoginResult>(
+      &*principal, [&](store::Tx& tx, AuditEntry& e) -> Result<LoginResult> {
+        // Still there (not deleted while the password was checked)?
+        SIGNET_ASSIGN_OR_RETURN(
+            domain::Principal current,
+            auth::LoadPrincipal(tx, domain::PrincipalType::kUser, principal->id));
+        auto mfa = tx.GetUserMfa(current.id);
+        if (!mfa && mfa.error().code != ErrorCode::kNotFound) return tl::unexpected(mfa.error());
+        if (mfa && mfa->enabled) {
+          // The password was right; the session waits for the second factor (service_mfa.cc).
+          SIGNET_ASSIGN_OR_RETURN(auto token,
+                                  d_.authenticator.IssueToken(tx, current, std::chrono::minutes(5),
+                                                              auth::kMfaLoginPurpose));
+          e = {"auth.login.mfa-required", "user", current.id,
+               JsonWriter().Add("sourceIp", source_ip).Finish()};
+          return LoginResult{std::move(token.token), token.expires_in, std::nullopt, true};
+        }
+        SIGNET_ASSIGN_OR_RETURN(auto token, d_.authenticator.IssueToken(tx, current, d_.token_ttl));
+        e = {"auth.login", "user", current.id, JsonWriter().Add("sourceIp", source_ip).Finish()};
+        return LoginResult{std::move(token.token), token.expires_in, std::nullopt};
+      });
 }
 
 Result<LoginResult> Service::UniversalAuthLogin(const std::string& client_id,
@@ -168,20 +174,23 @@ Result<LoginResult> Service::UniversalAuthLogin(const std::string& client_id,
   SIGNET_TRY(ThrottleLogin(client_id, source_ip));
   auto principal = d_.authenticator.CheckClientSecret(client_id, client_secret);
   if (!principal) {
-    if (principal.error().code != ErrorCode::kUnauthenticated) return tl::unexpected(principal.error());
+    if (principal.error().code != ErrorCode::kUnauthenticated)
+      return tl::unexpected(principal.error());
     SIGNET_TRY(RecordLoginFailure("auth.universal-auth.failure", "identity", "clientId", client_id,
                                   source_ip));
     return tl::unexpected(principal.error());
   }
   d_.authenticator.throttle().Success(client_id);
-  return WriteWithAudit<LoginResult>(&*principal, [&](store::Tx& tx, AuditEntry& e) -> Result<LoginResult> {
-    SIGNET_ASSIGN_OR_RETURN(domain::Principal current,
-                            auth::LoadPrincipal(tx, domain::PrincipalType::kIdentity, principal->id));
-    SIGNET_ASSIGN_OR_RETURN(auto token, d_.authenticator.IssueToken(tx, current, d_.token_ttl));
-    e = {"auth.universal-auth.login", "identity", current.id,
-         JsonWriter().Add("sourceIp", source_ip).Finish()};
-    return LoginResult{std::move(token.token), token.expires_in, std::nullopt};
-  });
+  return WriteWithAudit<LoginResult>(
+      &*principal, [&](store::Tx& tx, AuditEntry& e) -> Result<LoginResult> {
+        SIGNET_ASSIGN_OR_RETURN(
+            domain::Principal current,
+            auth::LoadPrincipal(tx, domain::PrincipalType::kIdentity, principal->id));
+        SIGNET_ASSIGN_OR_RETURN(auto token, d_.authenticator.IssueToken(tx, current, d_.token_ttl));
+        e = {"auth.universal-auth.login", "identity", current.id,
+             JsonWriter().Add("sourceIp", source_ip).Finish()};
+        return LoginResult{std::move(token.token), token.expires_in, std::nullopt};
+      });
 }
 
 Result<domain::Principal> Service::Authenticate(std::string_view token) {
@@ -206,18 +215,22 @@ Status Service::Logout(const Caller& c, std::string_view token) {
 
 Result<domain::User> Service::CreateUser(const Caller& c, CreateUserInput in) {
   SIGNET_TRY(RequireOrgAdmin(c.principal));
-  SIGNET_ASSIGN_OR_RETURN(domain::User user,
-                          NewUser(d_.authenticator, in.email, in.password, in.org_role, d_.clock.Now()));
-  return WriteWithAudit<domain::User>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::User> {
-    auto r = tx.InsertUser(user);
-    if (!r && r.error().code == ErrorCode::kAlreadyExists) {
-      return AlreadyExists("a user with email '" + user.email + "' already exists");
-    }
-    SIGNET_TRY(r);
-    e = {"user.create", "user", user.id,
-         JsonWriter().Add("email", user.email).Add("orgRole", domain::OrgRoleName(user.org_role)).Finish()};
-    return user;
-  });
+  SIGNET_ASSIGN_OR_RETURN(domain::User user, NewUser(d_.authenticator, in.email, in.password,
+                                                     in.org_role, d_.clock.Now()));
+  return WriteWithAudit<domain::User>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::User> {
+        auto r = tx.InsertUser(user);
+        if (!r && r.error().code == ErrorCode::kAlreadyExists) {
+          return AlreadyExists("a user with email '" + user.email + "' already exists");
+        }
+        SIGNET_TRY(r);
+        e = {"user.create", "user", user.id,
+             JsonWriter()
+                 .Add("email", user.email)
+                 .Add("orgRole", domain::OrgRoleName(user.org_role))
+                 .Finish()};
+        return user;
+      });
 }
 
 Result<store::Page<domain::User>> Service::ListUsers(const Caller& c, Paging p) {
@@ -234,7 +247,8 @@ Result<domain::User> Service::GetUser(const Caller& c, const std::string& id) {
   return u;
 }
 
-Result<domain::User> Service::UpdateUser(const Caller& c, const std::string& id, UpdateUserInput in) {
+Result<domain::User> Service::UpdateUser(const Caller& c, const std::string& id,
+                                         UpdateUserInput in) {
   const bool self = c.principal.id == id;
   if (!self || in.org_role) SIGNET_TRY(RequireOrgAdmin(c.principal));
   std::optional<std::string> new_hash;
@@ -251,38 +265,41 @@ Result<domain::User> Service::UpdateUser(const Caller& c, const std::string& id,
         return rtx->GetUser(id);
       }());
       SIGNET_TRY(ThrottleLogin(me.email, c.source_ip));
-      SIGNET_ASSIGN_OR_RETURN(bool match, d_.authenticator.VerifyPasswordHash(*in.current_password,
-                                                                              me.password_hash));
+      SIGNET_ASSIGN_OR_RETURN(
+          bool match, d_.authenticator.VerifyPasswordHash(*in.current_password, me.password_hash));
       if (!match) {
-        SIGNET_TRY(RecordLoginFailure("user.password.failure", "user", "email", me.email, c.source_ip));
+        SIGNET_TRY(
+            RecordLoginFailure("user.password.failure", "user", "email", me.email, c.source_ip));
         return PermissionDenied("currentPassword is not your current password");
       }
       d_.authenticator.throttle().Success(me.email);
     }
     SIGNET_ASSIGN_OR_RETURN(new_hash, d_.authenticator.HashPassword(*in.password));
   }
-  auto result = WriteWithAudit<domain::User>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::User> {
-    auto u = tx.GetUser(id);
-    if (!u && u.error().code == ErrorCode::kNotFound) return NotFound("user '" + id + "' not found");
-    SIGNET_ASSIGN_OR_RETURN(domain::User user, std::move(u));
-    JsonWriter details;
-    if (new_hash) {
-      user.password_hash = *new_hash;
-      details.Add("passwordChanged", true);
-      SIGNET_TRY(tx.RevokeAccessTokensOf(domain::PrincipalType::kUser, id));
-    }
-    if (in.org_role) {
-      if (self && *in.org_role != domain::OrgRole::kAdmin) {
-        return FailedPrecondition("an org admin cannot remove their own admin role");
-      }
-      user.org_role = *in.org_role;
-      details.Add("orgRole", domain::OrgRoleName(user.org_role));
-    }
-    user.updated_at = d_.clock.Now();
-    SIGNET_TRY(tx.UpdateUser(user));
-    e = {"user.update", "user", user.id, details.Finish()};
-    return user;
-  });
+  auto result = WriteWithAudit<domain::User>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::User> {
+        auto u = tx.GetUser(id);
+        if (!u && u.error().code == ErrorCode::kNotFound)
+          return NotFound("user '" + id + "' not found");
+        SIGNET_ASSIGN_OR_RETURN(domain::User user, std::move(u));
+        JsonWriter details;
+        if (new_hash) {
+          user.password_hash = *new_hash;
+          details.Add("passwordChanged", true);
+          SIGNET_TRY(tx.RevokeAccessTokensOf(domain::PrincipalType::kUser, id));
+        }
+        if (in.org_role) {
+          if (self && *in.org_role != domain::OrgRole::kAdmin) {
+            return FailedPrecondition("an org admin cannot remove their own admin role");
+          }
+          user.org_role = *in.org_role;
+          details.Add("orgRole", domain::OrgRoleName(user.org_role));
+        }
+        user.updated_at = d_.clock.Now();
+        SIGNET_TRY(tx.UpdateUser(user));
+        e = {"user.update", "user", user.id, details.Finish()};
+        return user;
+      });
   if (result) d_.authenticator.ForgetAll();  // roles and tokens may have changed
   return result;
 }
@@ -290,15 +307,17 @@ Result<domain::User> Service::UpdateUser(const Caller& c, const std::string& id,
 Result<domain::User> Service::DeleteUser(const Caller& c, const std::string& id) {
   SIGNET_TRY(RequireOrgAdmin(c.principal));
   if (c.principal.id == id) return FailedPrecondition("you cannot delete yourself");
-  auto result = WriteWithAudit<domain::User>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::User> {
-    auto u = tx.GetUser(id);
-    if (!u && u.error().code == ErrorCode::kNotFound) return NotFound("user '" + id + "' not found");
-    SIGNET_ASSIGN_OR_RETURN(domain::User user, std::move(u));
-    SIGNET_TRY(tx.RevokeAccessTokensOf(domain::PrincipalType::kUser, id));
-    SIGNET_TRY(tx.DeleteUser(id));
-    e = {"user.delete", "user", id, JsonWriter().Add("email", user.email).Finish()};
-    return user;
-  });
+  auto result = WriteWithAudit<domain::User>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::User> {
+        auto u = tx.GetUser(id);
+        if (!u && u.error().code == ErrorCode::kNotFound)
+          return NotFound("user '" + id + "' not found");
+        SIGNET_ASSIGN_OR_RETURN(domain::User user, std::move(u));
+        SIGNET_TRY(tx.RevokeAccessTokensOf(domain::PrincipalType::kUser, id));
+        SIGNET_TRY(tx.DeleteUser(id));
+        e = {"user.delete", "user", id, JsonWriter().Add("email", user.email).Finish()};
+        return user;
+      });
   if (result) d_.authenticator.ForgetAll();
   return result;
 }
@@ -308,16 +327,17 @@ Result<domain::User> Service::DeleteUser(const Caller& c, const std::string& id)
 Result<domain::Identity> Service::CreateIdentity(const Caller& c, const std::string& name) {
   SIGNET_TRY(RequireOrgAdmin(c.principal));
   if (name.empty()) return InvalidArgument("name must not be empty");
-  return WriteWithAudit<domain::Identity>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Identity> {
-    domain::Identity identity;
-    identity.id = NewUuid();
-    identity.name = name;
-    identity.client_id = NewUuid();
-    identity.created_at = identity.updated_at = d_.clock.Now();
-    SIGNET_TRY(tx.InsertIdentity(identity));
-    e = {"identity.create", "identity", identity.id, JsonWriter().Add("name", name).Finish()};
-    return identity;
-  });
+  return WriteWithAudit<domain::Identity>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Identity> {
+        domain::Identity identity;
+        identity.id = NewUuid();
+        identity.name = name;
+        identity.client_id = NewUuid();
+        identity.created_at = identity.updated_at = d_.clock.Now();
+        SIGNET_TRY(tx.InsertIdentity(identity));
+        e = {"identity.create", "identity", identity.id, JsonWriter().Add("name", name).Finish()};
+        return identity;
+      });
 }
 
 Result<store::Page<domain::Identity>> Service::ListIdentities(const Caller& c, Paging p) {
@@ -328,38 +348,43 @@ Result<store::Page<domain::Identity>> Service::ListIdentities(const Caller& c, P
 
 Result<domain::Identity> Service::DeleteIdentity(const Caller& c, const std::string& id) {
   SIGNET_TRY(RequireOrgAdmin(c.principal));
-  auto result = WriteWithAudit<domain::Identity>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Identity> {
-    auto i = tx.GetIdentity(id);
-    if (!i && i.error().code == ErrorCode::kNotFound) return NotFound("identity '" + id + "' not found");
-    SIGNET_ASSIGN_OR_RETURN(domain::Identity identity, std::move(i));
-    SIGNET_TRY(tx.RevokeAccessTokensOf(domain::PrincipalType::kIdentity, id));
-    SIGNET_TRY(tx.DeleteIdentity(id));
-    e = {"identity.delete", "identity", id, JsonWriter().Add("name", identity.name).Finish()};
-    return identity;
-  });
+  auto result = WriteWithAudit<domain::Identity>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Identity> {
+        auto i = tx.GetIdentity(id);
+        if (!i && i.error().code == ErrorCode::kNotFound)
+          return NotFound("identity '" + id + "' not found");
+        SIGNET_ASSIGN_OR_RETURN(domain::Identity identity, std::move(i));
+        SIGNET_TRY(tx.RevokeAccessTokensOf(domain::PrincipalType::kIdentity, id));
+        SIGNET_TRY(tx.DeleteIdentity(id));
+        e = {"identity.delete", "identity", id, JsonWriter().Add("name", identity.name).Finish()};
+        return identity;
+      });
   if (result) d_.authenticator.ForgetAll();
   return result;
 }
 
-Result<ClientSecretResult> Service::CreateClientSecret(const Caller& c, const std::string& identity_id,
+Result<ClientSecretResult> Service::CreateClientSecret(const Caller& c,
+                                                       const std::string& identity_id,
                                                        const std::string& description) {
   SIGNET_TRY(RequireOrgAdmin(c.principal));
   SIGNET_ASSIGN_OR_RETURN(SecretBytes secret, auth::NewClientSecret());
-  return WriteWithAudit<ClientSecretResult>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<ClientSecretResult> {
-    auto i = tx.GetIdentity(identity_id);
-    if (!i && i.error().code == ErrorCode::kNotFound) return NotFound("identity '" + identity_id + "' not found");
-    SIGNET_ASSIGN_OR_RETURN(domain::Identity identity, std::move(i));
-    domain::ClientSecret row;
-    row.id = NewUuid();
-    row.identity_id = identity.id;
-    row.secret_hash = auth::HashToken(secret.string_view());
-    row.description = description;
-    row.created_at = d_.clock.Now();
-    SIGNET_TRY(tx.InsertClientSecret(row));
-    e = {"identity.client-secret.create", "identity", identity.id,
-         JsonWriter().Add("clientSecretId", row.id).Finish()};
-    return ClientSecretResult{identity.client_id, secret, row};
-  });
+  return WriteWithAudit<ClientSecretResult>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<ClientSecretResult> {
+        auto i = tx.GetIdentity(identity_id);
+        if (!i && i.error().code == ErrorCode::kNotFound)
+          return NotFound("identity '" + identity_id + "' not found");
+        SIGNET_ASSIGN_OR_RETURN(domain::Identity identity, std::move(i));
+        domain::ClientSecret row;
+        row.id = NewUuid();
+        row.identity_id = identity.id;
+        row.secret_hash = auth::HashToken(secret.string_view());
+        row.description = description;
+        row.created_at = d_.clock.Now();
+        SIGNET_TRY(tx.InsertClientSecret(row));
+        e = {"identity.client-secret.create", "identity", identity.id,
+             JsonWriter().Add("clientSecretId", row.id).Finish()};
+        return ClientSecretResult{identity.client_id, secret, row};
+      });
 }
 
 // ---- projects ----
@@ -368,27 +393,29 @@ Result<domain::Project> Service::CreateProject(const Caller& c, const std::strin
                                                const std::string& description) {
   SIGNET_TRY(RequireOrgAdmin(c.principal));
   SIGNET_TRY(ValidateSlug(name, "name"));
-  return WriteWithAudit<domain::Project>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Project> {
-    domain::Project p;
-    p.id = NewUuid();
-    p.name = name;
-    p.slug = name;
-    p.description = description;
-    p.created_at = p.updated_at = d_.clock.Now();
-    auto r = tx.InsertProject(p);
-    if (!r && r.error().code == ErrorCode::kAlreadyExists) {
-      return AlreadyExists("a project named '" + name + "' already exists");
-    }
-    SIGNET_TRY(r);
-    e = {"project.create", "project", p.id, JsonWriter().Add("name", name).Finish()};
-    return p;
-  });
+  return WriteWithAudit<domain::Project>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Project> {
+        domain::Project p;
+        p.id = NewUuid();
+        p.name = name;
+        p.slug = name;
+        p.description = description;
+        p.created_at = p.updated_at = d_.clock.Now();
+        auto r = tx.InsertProject(p);
+        if (!r && r.error().code == ErrorCode::kAlreadyExists) {
+          return AlreadyExists("a project named '" + name + "' already exists");
+        }
+        SIGNET_TRY(r);
+        e = {"project.create", "project", p.id, JsonWriter().Add("name", name).Finish()};
+        return p;
+      });
 }
 
 Result<store::Page<domain::Project>> Service::ListProjects(const Caller& c, Paging p) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   if (c.principal.is_org_admin()) return tx->ListProjects(ToPage(p));
-  SIGNET_ASSIGN_OR_RETURN(auto memberships, tx->ListMembershipsOf(c.principal.type, c.principal.id));
+  SIGNET_ASSIGN_OR_RETURN(auto memberships,
+                          tx->ListMembershipsOf(c.principal.type, c.principal.id));
   const auto mine = Paginate(std::move(memberships), p);
   store::Page<domain::Project> page{{}, mine.total_count};
   for (const auto& m : mine.items) {
@@ -398,86 +425,103 @@ Result<store::Page<domain::Project>> Service::ListProjects(const Caller& c, Pagi
   return page;
 }
 
-Result<domain::ProjectMembership> Service::AddProjectMember(const Caller& c, const std::string& project,
+Result<domain::ProjectMembership> Service::AddProjectMember(const Caller& c,
+                                                            const std::string& project,
                                                             const MembershipInput& in) {
   SIGNET_ASSIGN_OR_RETURN(auto principal, MemberPrincipal(in));
   SIGNET_ASSIGN_OR_RETURN(domain::ProjectRole role, domain::ParseProjectRole(in.role));
-  auto result = WriteWithAudit<domain::ProjectMembership>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::ProjectMembership> {
-    SIGNET_ASSIGN_OR_RETURN(domain::Project p, ResolveProject(tx, project));
-    SIGNET_TRY(RequireProjectAdmin(tx, c.principal, p.id));
-    SIGNET_TRY(auth::LoadPrincipal(tx, principal.first, principal.second));
-    domain::ProjectMembership m;
-    m.id = NewUuid();
-    m.project_id = p.id;
-    m.principal_type = principal.first;
-    m.principal_id = principal.second;
-    m.role = role;
-    m.created_at = d_.clock.Now();
-    auto r = tx.InsertMembership(m);
-    if (!r && r.error().code == ErrorCode::kAlreadyExists) {
-      return AlreadyExists("that principal is already a member of project '" + p.name + "'");
-    }
-    SIGNET_TRY(r);
-    e = {"project.membership.create", "project", p.id,
-         JsonWriter().Add("membershipId", m.id).Add("principalType", domain::PrincipalTypeName(m.principal_type))
-             .Add("principalId", m.principal_id).Add("role", domain::ProjectRoleName(role)).Finish()};
-    return m;
-  });
+  auto result = WriteWithAudit<domain::ProjectMembership>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::ProjectMembership> {
+        SIGNET_ASSIGN_OR_RETURN(domain::Project p, ResolveProject(tx, project));
+        SIGNET_TRY(RequireProjectAdmin(tx, c.principal, p.id));
+        SIGNET_TRY(auth::LoadPrincipal(tx, principal.first, principal.second));
+        domain::ProjectMembership m;
+        m.id = NewUuid();
+        m.project_id = p.id;
+        m.principal_type = principal.first;
+        m.principal_id = principal.second;
+        m.role = role;
+        m.created_at = d_.clock.Now();
+        auto r = tx.InsertMembership(m);
+        if (!r && r.error().code == ErrorCode::kAlreadyExists) {
+          return AlreadyExists("that principal is already a member of project '" + p.name + "'");
+        }
+        SIGNET_TRY(r);
+        e = {"project.membership.create", "project", p.id,
+             JsonWriter()
+                 .Add("membershipId", m.id)
+                 .Add("principalType", domain::PrincipalTypeName(m.principal_type))
+                 .Add("principalId", m.principal_id)
+                 .Add("role", domain::ProjectRoleName(role))
+                 .Finish()};
+        return m;
+      });
   return result;
 }
 
-Result<store::Page<domain::ProjectMembership>> Service::ListProjectMembers(const Caller& c,
-                                                                           const std::string& project,
-                                                                           Paging p) {
+Result<store::Page<domain::ProjectMembership>> Service::ListProjectMembers(
+    const Caller& c, const std::string& project, Paging p) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   SIGNET_ASSIGN_OR_RETURN(domain::Project proj, ResolveProject(*tx, project));
   SIGNET_TRY(RequireProjectMember(*tx, c.principal, proj.id));
   return tx->ListMemberships(proj.id, ToPage(p));
 }
 
-Result<domain::ProjectMembership> Service::GetProjectMember(const Caller& c, const std::string& project,
+Result<domain::ProjectMembership> Service::GetProjectMember(const Caller& c,
+                                                            const std::string& project,
                                                             const std::string& membership_id) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   SIGNET_ASSIGN_OR_RETURN(domain::Project proj, ResolveProject(*tx, project));
   SIGNET_TRY(RequireProjectMember(*tx, c.principal, proj.id));
   auto m = tx->GetMembership(membership_id);
-  if (!m || m->project_id != proj.id) return NotFound("membership '" + membership_id + "' not found");
+  if (!m || m->project_id != proj.id)
+    return NotFound("membership '" + membership_id + "' not found");
   return m;
 }
 
-Result<domain::ProjectMembership> Service::RemoveProjectMember(const Caller& c, const std::string& project,
+Result<domain::ProjectMembership> Service::RemoveProjectMember(const Caller& c,
+                                                               const std::string& project,
                                                                const std::string& membership_id) {
-  return WriteWithAudit<domain::ProjectMembership>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::ProjectMembership> {
-    SIGNET_ASSIGN_OR_RETURN(domain::Project p, ResolveProject(tx, project));
-    SIGNET_TRY(RequireProjectAdmin(tx, c.principal, p.id));
-    auto m = tx.GetMembership(membership_id);
-    if (!m || m->project_id != p.id) return NotFound("membership '" + membership_id + "' not found");
-    SIGNET_TRY(tx.DeleteMembership(membership_id));
-    // Leaving a project ends every role on its signers.
-    SIGNET_ASSIGN_OR_RETURN(auto signer_roles, tx.ListSignerMembershipsOf(m->principal_type, m->principal_id));
-    std::int64_t ended = 0;
-    for (const auto& role : signer_roles) {
-      auto signer = tx.GetSigner(role.signer_id);
-      if (!signer) {
-        if (signer.error().code == ErrorCode::kNotFound) continue;
-        return tl::unexpected(signer.error());
-      }
-      if (signer->project_id != p.id) continue;
-      SIGNET_TRY(tx.DeleteSignerMember(role.id));
-      SIGNET_TRY(AppendAudit(tx, &c.principal,
-                             {"signer.member.delete", "signer", signer->id,
-                              JsonWriter().Add("memberId", role.id)
-                                  .Add("principalType", domain::PrincipalTypeName(role.principal_type))
-                                  .Add("principalId", role.principal_id)
-                                  .Add("reason", "left the project").Finish()}));
-      ++ended;
-    }
-    e = {"project.membership.delete", "project", p.id,
-         JsonWriter().Add("membershipId", membership_id)
-             .Add("principalType", domain::PrincipalTypeName(m->principal_type))
-             .Add("principalId", m->principal_id).Add("signerRolesEnded", ended).Finish()};
-    return *m;
-  });
+  return WriteWithAudit<domain::ProjectMembership>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::ProjectMembership> {
+        SIGNET_ASSIGN_OR_RETURN(domain::Project p, ResolveProject(tx, project));
+        SIGNET_TRY(RequireProjectAdmin(tx, c.principal, p.id));
+        auto m = tx.GetMembership(membership_id);
+        if (!m || m->project_id != p.id)
+          return NotFound("membership '" + membership_id + "' not found");
+        SIGNET_TRY(tx.DeleteMembership(membership_id));
+        // Leaving a project ends every role on its signers.
+        SIGNET_ASSIGN_OR_RETURN(auto signer_roles,
+                                tx.ListSignerMembershipsOf(m->principal_type, m->principal_id));
+        std::int64_t ended = 0;
+        for (const auto& role : signer_roles) {
+          auto signer = tx.GetSigner(role.signer_id);
+          if (!signer) {
+            if (signer.error().code == ErrorCode::kNotFound) continue;
+            return tl::unexpected(signer.error());
+          }
+          if (signer->project_id != p.id) continue;
+          SIGNET_TRY(tx.DeleteSignerMember(role.id));
+          SIGNET_TRY(
+              AppendAudit(tx, &c.principal,
+                          {"signer.member.delete", "signer", signer->id,
+                           JsonWriter()
+                               .Add("memberId", role.id)
+                               .Add("principalType", domain::PrincipalTypeName(role.principal_type))
+                               .Add("principalId", role.principal_id)
+                               .Add("reason", "left the project")
+                               .Finish()}));
+          ++ended;
+        }
+        e = {"project.membership.delete", "project", p.id,
+             JsonWriter()
+                 .Add("membershipId", membership_id)
+                 .Add("principalType", domain::PrincipalTypeName(m->principal_type))
+                 .Add("principalId", m->principal_id)
+                 .Add("signerRolesEnded", ended)
+                 .Finish()};
+        return *m;
+      });
 }
 
 }  // namespace signet::service

@@ -25,7 +25,8 @@ audit::AuditEventInput Service::AuditInput(const domain::Principal* actor, const
     const std::size_t close = in.details_json.rfind('}');
     if (close != std::string::npos) {
       const bool empty = in.details_json.find_first_not_of(" \t\n{", 0) == close;
-      in.details_json.insert(close, std::string(empty ? "" : ",") + "\"actorClaims\":" + actor->auth_claims);
+      in.details_json.insert(
+          close, std::string(empty ? "" : ",") + "\"actorClaims\":" + actor->auth_claims);
     }
   }
   return in;
@@ -35,7 +36,8 @@ Status Service::AppendAudit(store::Tx& tx, const domain::Principal* actor, const
   return d_.audit.Append(tx, AuditInput(actor, e), d_.clock.Now());
 }
 
-Status Service::AppendCommitAudit(store::Tx& tx, const domain::Principal* actor, const AuditEntry& e) {
+Status Service::AppendCommitAudit(store::Tx& tx, const domain::Principal* actor,
+                                  const AuditEntry& e) {
   return commit_audit_.Append(tx, AuditInput(actor, e), d_.clock.Now());
 }
 
@@ -107,7 +109,8 @@ std::string CertificateUnusableReason(const domain::Certificate& cert, TimePoint
 
 Result<Service::SignerView> Service::LoadSigner(store::Tx& tx, const domain::Principal& p,
                                                 const std::string& id) {
-  SIGNET_ASSIGN_OR_RETURN(domain::Signer signer, FindById(id, "signer", [&] { return tx.GetSigner(id); }));
+  SIGNET_ASSIGN_OR_RETURN(domain::Signer signer,
+                          FindById(id, "signer", [&] { return tx.GetSigner(id); }));
   SIGNET_ASSIGN_OR_RETURN(policy::SignerAccess access, AccessTo(tx, p, signer));
   // A signer the caller may not read answers exactly like a missing one.
   if (!policy::CanReadSigner(access)) return NotFound("signer '" + id + "' not found");
@@ -123,7 +126,7 @@ Status Service::Ready() {
   if (d_.tsa_require_synchronized_clock && d_.clock_state) {
     if (ClockState clock = d_.clock_state(); !clock.synchronized) {
       return FailedPrecondition("the clock is not synchronised (" + clock.reason +
-                         "); time-stamp authorities refuse until it is");
+                                "); time-stamp authorities refuse until it is");
     }
   }
   return Ok();
@@ -140,7 +143,8 @@ Result<store::Page<domain::AuditEvent>> Service::ListAudit(const Caller& c, cons
   return tx->ListAuditEvents(f, ToPage(q.paging));
 }
 
-Result<audit::VerifyReport> Service::VerifyAudit(const Caller& c, const audit::Checkpoint* checkpoint) {
+Result<audit::VerifyReport> Service::VerifyAudit(const Caller& c,
+                                                 const audit::Checkpoint* checkpoint) {
   SIGNET_TRY(RequireOrgAdmin(c.principal));
   if (checkpoint != nullptr) SIGNET_TRY(d_.audit.CheckCheckpointSignature(*checkpoint));
   return d_.audit.Verify(d_.store, checkpoint);

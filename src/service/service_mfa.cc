@@ -26,14 +26,13 @@ constexpr Millis kMfaLoginTtl = std::chrono::minutes(5);
 constexpr Millis kRequirementCacheTtl = std::chrono::seconds(1);
 constexpr std::size_t kMaxCodeLength = 64;
 
-std::string SecretAad(std::string_view user_id) {
-  return "signet-totp:v1:" + std::string(user_id);
-}
+std::string SecretAad(std::string_view user_id) { return "signet-totp:v1:" + std::string(user_id); }
 
 Status RequireUser(const domain::Principal& p) {
   if (p.type != domain::PrincipalType::kUser) {
-    return PermissionDenied("multi-factor authentication is for users; machine identities "
-                            "authenticate with their own credentials");
+    return PermissionDenied(
+        "multi-factor authentication is for users; machine identities "
+        "authenticate with their own credentials");
   }
   return Ok();
 }
@@ -50,17 +49,18 @@ Status ValidateProof(const MfaProof& proof) {
   return Ok();
 }
 
-Error InvalidCode() {
-  return Error{ErrorCode::kUnauthenticated, "invalid or already used code"};
-}
+Error InvalidCode() { return Error{ErrorCode::kUnauthenticated, "invalid or already used code"}; }
 
 }  // namespace
 
 std::string_view MfaRequirementName(MfaRequirement r) {
   switch (r) {
-    case MfaRequirement::kNone: return "none";
-    case MfaRequirement::kPrivileged: return "privileged";
-    case MfaRequirement::kAll: return "all";
+    case MfaRequirement::kNone:
+      return "none";
+    case MfaRequirement::kPrivileged:
+      return "privileged";
+    case MfaRequirement::kAll:
+      return "all";
   }
   return "none";
 }
@@ -127,15 +127,17 @@ Result<MfaRequirement> Service::GetMfaRequirement(const Caller& c) {
 Result<MfaRequirement> Service::SetMfaRequirement(const Caller& c, MfaRequirement r) {
   SIGNET_TRY(RequireOrgAdmin(c.principal));
   if (r != MfaRequirement::kNone && !c.principal.mfa) {
-    return PermissionDenied("requiring multi-factor authentication needs a session that passed "
-                            "it: enrol an authenticator first");
+    return PermissionDenied(
+        "requiring multi-factor authentication needs a session that passed "
+        "it: enrol an authenticator first");
   }
-  auto written = WriteWithAudit<bool>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<bool> {
-    SIGNET_TRY(tx.PutSetting(kRequirementSetting, MfaRequirementName(r)));
-    e = {"org.mfa-requirement.update", "org", "",
-         JsonWriter().Add("required", std::string(MfaRequirementName(r))).Finish()};
-    return true;
-  });
+  auto written =
+      WriteWithAudit<bool>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<bool> {
+        SIGNET_TRY(tx.PutSetting(kRequirementSetting, MfaRequirementName(r)));
+        e = {"org.mfa-requirement.update", "org", "",
+             JsonWriter().Add("required", std::string(MfaRequirementName(r))).Finish()};
+        return true;
+      });
   if (!written) return tl::unexpected(written.error());
   std::lock_guard lock(mfa_requirement_mutex_);
   mfa_requirement_ = std::make_pair(r, d_.clock.Now());
@@ -169,8 +171,8 @@ Result<bool> Consume(const keystore::KeyStore& keys, domain::UserMfa& m, const M
     return true;
   }
   SIGNET_ASSIGN_OR_RETURN(SecretBytes key, SealingKey(keys));
-  SIGNET_ASSIGN_OR_RETURN(SecretBytes secret,
-                          crypto::AeadOpen(key.view(), m.totp_secret, AsBytes(SecretAad(m.user_id))));
+  SIGNET_ASSIGN_OR_RETURN(SecretBytes secret, crypto::AeadOpen(key.view(), m.totp_secret,
+                                                               AsBytes(SecretAad(m.user_id))));
   const auto step = auth::MatchTotp(secret.view(), *proof.code, now, m.last_used_step);
   if (!step) return false;
   m.last_used_step = *step;
@@ -181,7 +183,8 @@ Result<bool> Consume(const keystore::KeyStore& keys, domain::UserMfa& m, const M
 Result<std::vector<SecretBytes>> NewCodes(domain::UserMfa& m) {
   SIGNET_ASSIGN_OR_RETURN(std::vector<SecretBytes> codes, auth::NewRecoveryCodes(kRecoveryCodes));
   m.recovery_codes.clear();
-  for (const auto& code : codes) m.recovery_codes.push_back(auth::RecoveryCodeHash(code.string_view()));
+  for (const auto& code : codes)
+    m.recovery_codes.push_back(auth::RecoveryCodeHash(code.string_view()));
   return codes;
 }
 
@@ -201,7 +204,9 @@ Result<std::optional<domain::UserMfa>> FindMfa(store::Tx& tx, std::string_view u
 Result<LoginResult> Service::VerifyMfaLogin(std::string_view mfa_token, const MfaProof& proof,
                                             const std::string& source_ip) {
   SIGNET_TRY(ValidateProof(proof));
-  auto expired = [] { return Unauthenticated("the MFA login token is invalid or expired; log in again"); };
+  auto expired = [] {
+    return Unauthenticated("the MFA login token is invalid or expired; log in again");
+  };
   if (mfa_token.empty() || mfa_token.size() > 256) return expired();
   const std::string token_hash = auth::HashToken(mfa_token);
   // Who is logging in, for throttling before any code is checked.
@@ -212,8 +217,8 @@ Result<LoginResult> Service::VerifyMfaLogin(std::string_view mfa_token, const Mf
       if (row.error().code == ErrorCode::kNotFound) return expired();
       return tl::unexpected(row.error());
     }
-    if (row->purpose != auth::kMfaLoginPurpose || row->revoked || d_.clock.Now() >= row->expires_at ||
-        row->principal_type != domain::PrincipalType::kUser) {
+    if (row->purpose != auth::kMfaLoginPurpose || row->revoked ||
+        d_.clock.Now() >= row->expires_at || row->principal_type != domain::PrincipalType::kUser) {
       return expired();
     }
     auto u = rtx->GetUser(row->principal_id);
@@ -222,27 +227,30 @@ Result<LoginResult> Service::VerifyMfaLogin(std::string_view mfa_token, const Mf
   }());
   SIGNET_TRY(ThrottleLogin(user.email, source_ip));
   const domain::Principal actor{domain::PrincipalType::kUser, user.id, user.email, user.org_role};
-  auto result = WriteWithAudit<LoginResult>(&actor, [&](store::Tx& tx, AuditEntry& e) -> Result<LoginResult> {
-    // Again inside the write transaction: the token must still be unused.
-    auto row = tx.GetAccessToken(token_hash);
-    if (!row || row->revoked || row->purpose != auth::kMfaLoginPurpose) return expired();
-    SIGNET_ASSIGN_OR_RETURN(auto m, FindMfa(tx, user.id));
-    if (!m || !m->enabled) return expired();  // reset by an admin meanwhile
-    const TimePoint now = d_.clock.Now();
-    SIGNET_ASSIGN_OR_RETURN(bool ok, Consume(d_.keys, *m, proof, now));
-    if (!ok) return tl::unexpected(InvalidCode());
-    SIGNET_TRY(tx.UpdateUserMfa(*m));
-    SIGNET_TRY(tx.RevokeAccessToken(token_hash));
-    SIGNET_ASSIGN_OR_RETURN(domain::Principal current,
-                            auth::LoadPrincipal(tx, domain::PrincipalType::kUser, user.id));
-    SIGNET_ASSIGN_OR_RETURN(auto token, d_.authenticator.IssueToken(tx, current, d_.token_ttl,
-                                                                    auth::kSessionPurpose, true));
-    JsonWriter details;
-    details.Add("sourceIp", source_ip).Add("factor", proof.code ? "totp" : "recovery-code");
-    if (proof.recovery_code) details.Add("recoveryCodesLeft", static_cast<std::int64_t>(m->recovery_codes.size()));
-    e = {"auth.login", "user", current.id, details.Finish()};
-    return LoginResult{std::move(token.token), token.expires_in, std::nullopt, false};
-  });
+  auto result =
+      WriteWithAudit<LoginResult>(&actor, [&](store::Tx& tx, AuditEntry& e) -> Result<LoginResult> {
+        // Again inside the write transaction: the token must still be unused.
+        auto row = tx.GetAccessToken(token_hash);
+        if (!row || row->revoked || row->purpose != auth::kMfaLoginPurpose) return expired();
+        SIGNET_ASSIGN_OR_RETURN(auto m, FindMfa(tx, user.id));
+        if (!m || !m->enabled) return expired();  // reset by an admin meanwhile
+        const TimePoint now = d_.clock.Now();
+        SIGNET_ASSIGN_OR_RETURN(bool ok, Consume(d_.keys, *m, proof, now));
+        if (!ok) return tl::unexpected(InvalidCode());
+        SIGNET_TRY(tx.UpdateUserMfa(*m));
+        SIGNET_TRY(tx.RevokeAccessToken(token_hash));
+        SIGNET_ASSIGN_OR_RETURN(domain::Principal current,
+                                auth::LoadPrincipal(tx, domain::PrincipalType::kUser, user.id));
+        SIGNET_ASSIGN_OR_RETURN(
+            auto token,
+            d_.authenticator.IssueToken(tx, current, d_.token_ttl, auth::kSessionPurpose, true));
+        JsonWriter details;
+        details.Add("sourceIp", source_ip).Add("factor", proof.code ? "totp" : "recovery-code");
+        if (proof.recovery_code)
+          details.Add("recoveryCodesLeft", static_cast<std::int64_t>(m->recovery_codes.size()));
+        e = {"auth.login", "user", current.id, details.Finish()};
+        return LoginResult{std::move(token.token), token.expires_in, std::nullopt, false};
+      });
   d_.authenticator.Forget(token_hash);
   if (!result && result.error().code == ErrorCode::kUnauthenticated &&
       result.error().message == InvalidCode().message) {
@@ -276,7 +284,8 @@ Result<TotpEnrolment> Service::EnrollTotp(const Caller& c) {
   SIGNET_ASSIGN_OR_RETURN(SecretBytes key, SealingKey(d_.keys));
   SIGNET_ASSIGN_OR_RETURN(Bytes sealed, crypto::AeadSeal(key.view(), secret.view(),
                                                          AsBytes(SecretAad(c.principal.id))));
-  auto written = WriteWithAudit<bool>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<bool> {
+  auto written = WriteWithAudit<
+      bool>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<bool> {
     SIGNET_ASSIGN_OR_RETURN(auto existing, FindMfa(tx, c.principal.id));
     if (existing && existing->enabled) {
       return AlreadyExists("you already have an authenticator; disable it first to enrol another");
@@ -301,11 +310,15 @@ Result<std::vector<SecretBytes>> Service::ConfirmTotp(const Caller& c, std::stri
   SIGNET_TRY(ThrottleLogin(c.principal.name, c.source_ip));
   const std::string token_hash = auth::HashToken(token);
   std::vector<SecretBytes> codes;
-  auto written = WriteWithAudit<bool>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<bool> {
+  auto written = WriteWithAudit<
+      bool>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<bool> {
     SIGNET_ASSIGN_OR_RETURN(auto m, FindMfa(tx, c.principal.id));
-    if (!m) return FailedPrecondition("no authenticator to confirm: enrol first (POST /api/v1/auth/mfa/totp/enroll)");
+    if (!m)
+      return FailedPrecondition(
+          "no authenticator to confirm: enrol first (POST /api/v1/auth/mfa/totp/enroll)");
     if (m->enabled) return AlreadyExists("your authenticator is already confirmed");
-    SIGNET_ASSIGN_OR_RETURN(bool ok, Consume(d_.keys, *m, MfaProof{code, std::nullopt}, d_.clock.Now()));
+    SIGNET_ASSIGN_OR_RETURN(bool ok,
+                            Consume(d_.keys, *m, MfaProof{code, std::nullopt}, d_.clock.Now()));
     if (!ok) return tl::unexpected(InvalidCode());
     m->enabled = true;
     SIGNET_ASSIGN_OR_RETURN(codes, NewCodes(*m));
@@ -318,9 +331,11 @@ Result<std::vector<SecretBytes>> Service::ConfirmTotp(const Caller& c, std::stri
   d_.authenticator.Forget(token_hash);
   if (!written) {
     if (written.error().message == InvalidCode().message) {
-      SIGNET_TRY(RecordLoginFailure("user.mfa.failure", "user", "email", c.principal.name, c.source_ip));
-      return InvalidArgument("code is not the current code of the authenticator; check the "
-                             "device's clock and try the next code");
+      SIGNET_TRY(
+          RecordLoginFailure("user.mfa.failure", "user", "email", c.principal.name, c.source_ip));
+      return InvalidArgument(
+          "code is not the current code of the authenticator; check the "
+          "device's clock and try the next code");
     }
     return tl::unexpected(written.error());
   }
@@ -331,21 +346,25 @@ Status Service::DisableTotp(const Caller& c, const MfaProof& proof) {
   SIGNET_TRY(RequireUser(c.principal));
   SIGNET_TRY(ValidateProof(proof));
   SIGNET_TRY(ThrottleLogin(c.principal.name, c.source_ip));
-  auto written = WriteWithAudit<bool>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<bool> {
-    SIGNET_ASSIGN_OR_RETURN(auto m, FindMfa(tx, c.principal.id));
-    if (!m) return NotFound("you have no authenticator");
-    if (m->enabled) {
-      SIGNET_ASSIGN_OR_RETURN(bool ok, Consume(d_.keys, *m, proof, d_.clock.Now()));
-      if (!ok) return tl::unexpected(InvalidCode());
-    }
-    SIGNET_TRY(tx.DeleteUserMfa(c.principal.id));
-    e = {"user.mfa.disable", "user", c.principal.id, "{}"};
-    return true;
-  });
+  auto written =
+      WriteWithAudit<bool>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<bool> {
+        SIGNET_ASSIGN_OR_RETURN(auto m, FindMfa(tx, c.principal.id));
+        if (!m) return NotFound("you have no authenticator");
+        if (m->enabled) {
+          SIGNET_ASSIGN_OR_RETURN(bool ok, Consume(d_.keys, *m, proof, d_.clock.Now()));
+          if (!ok) return tl::unexpected(InvalidCode());
+        }
+        SIGNET_TRY(tx.DeleteUserMfa(c.principal.id));
+        e = {"user.mfa.disable", "user", c.principal.id, "{}"};
+        return true;
+      });
   if (!written) {
     if (written.error().message == InvalidCode().message) {
-      SIGNET_TRY(RecordLoginFailure("user.mfa.failure", "user", "email", c.principal.name, c.source_ip));
-      return PermissionDenied("the code is not valid; disabling the authenticator needs a current code or a recovery code");
+      SIGNET_TRY(
+          RecordLoginFailure("user.mfa.failure", "user", "email", c.principal.name, c.source_ip));
+      return PermissionDenied(
+          "the code is not valid; disabling the authenticator needs a current code or a recovery "
+          "code");
     }
     return tl::unexpected(written.error());
   }
@@ -358,20 +377,23 @@ Result<std::vector<SecretBytes>> Service::RegenerateRecoveryCodes(const Caller& 
   SIGNET_TRY(ValidateProof(proof));
   SIGNET_TRY(ThrottleLogin(c.principal.name, c.source_ip));
   std::vector<SecretBytes> codes;
-  auto written = WriteWithAudit<bool>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<bool> {
-    SIGNET_ASSIGN_OR_RETURN(auto m, FindMfa(tx, c.principal.id));
-    if (!m || !m->enabled) return FailedPrecondition("you have no confirmed authenticator");
-    SIGNET_ASSIGN_OR_RETURN(bool ok, Consume(d_.keys, *m, proof, d_.clock.Now()));
-    if (!ok) return tl::unexpected(InvalidCode());
-    SIGNET_ASSIGN_OR_RETURN(codes, NewCodes(*m));
-    SIGNET_TRY(tx.UpdateUserMfa(*m));
-    e = {"user.mfa.recovery-codes", "user", c.principal.id, "{}"};
-    return true;
-  });
+  auto written =
+      WriteWithAudit<bool>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<bool> {
+        SIGNET_ASSIGN_OR_RETURN(auto m, FindMfa(tx, c.principal.id));
+        if (!m || !m->enabled) return FailedPrecondition("you have no confirmed authenticator");
+        SIGNET_ASSIGN_OR_RETURN(bool ok, Consume(d_.keys, *m, proof, d_.clock.Now()));
+        if (!ok) return tl::unexpected(InvalidCode());
+        SIGNET_ASSIGN_OR_RETURN(codes, NewCodes(*m));
+        SIGNET_TRY(tx.UpdateUserMfa(*m));
+        e = {"user.mfa.recovery-codes", "user", c.principal.id, "{}"};
+        return true;
+      });
   if (!written) {
     if (written.error().message == InvalidCode().message) {
-      SIGNET_TRY(RecordLoginFailure("user.mfa.failure", "user", "email", c.principal.name, c.source_ip));
-      return PermissionDenied("the code is not valid; new recovery codes need a current code or a recovery code");
+      SIGNET_TRY(
+          RecordLoginFailure("user.mfa.failure", "user", "email", c.principal.name, c.source_ip));
+      return PermissionDenied(
+          "the code is not valid; new recovery codes need a current code or a recovery code");
     }
     return tl::unexpected(written.error());
   }
@@ -380,16 +402,17 @@ Result<std::vector<SecretBytes>> Service::RegenerateRecoveryCodes(const Caller& 
 
 Status Service::ResetUserMfa(const Caller& c, const std::string& user_id) {
   SIGNET_TRY(RequireOrgAdmin(c.principal));
-  auto written = WriteWithAudit<bool>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<bool> {
-    SIGNET_ASSIGN_OR_RETURN(domain::User user,
-                            FindById(user_id, "user", [&] { return tx.GetUser(user_id); }));
-    SIGNET_ASSIGN_OR_RETURN(auto m, FindMfa(tx, user.id));
-    if (!m) return NotFound("user '" + user.email + "' has no authenticator");
-    SIGNET_TRY(tx.DeleteUserMfa(user.id));
-    SIGNET_TRY(tx.RevokeAccessTokensOf(domain::PrincipalType::kUser, user.id));
-    e = {"user.mfa.reset", "user", user.id, JsonWriter().Add("email", user.email).Finish()};
-    return true;
-  });
+  auto written =
+      WriteWithAudit<bool>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<bool> {
+        SIGNET_ASSIGN_OR_RETURN(domain::User user,
+                                FindById(user_id, "user", [&] { return tx.GetUser(user_id); }));
+        SIGNET_ASSIGN_OR_RETURN(auto m, FindMfa(tx, user.id));
+        if (!m) return NotFound("user '" + user.email + "' has no authenticator");
+        SIGNET_TRY(tx.DeleteUserMfa(user.id));
+        SIGNET_TRY(tx.RevokeAccessTokensOf(domain::PrincipalType::kUser, user.id));
+        e = {"user.mfa.reset", "user", user.id, JsonWriter().Add("email", user.email).Finish()};
+        return true;
+      });
   d_.authenticator.ForgetAll();
   if (!written) return tl::unexpected(written.error());
   return Ok();

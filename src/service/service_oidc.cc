@@ -298,9 +298,9 @@ Result<LoginResult> Service::OidcAuthLogin(const std::string& identity_id, std::
               "OIDC login refused: the identity's OIDC auth method changed during the login; try "
               "again");
         }
-        SIGNET_ASSIGN_OR_RETURN(
-            auto token, d_.authenticator.IssueToken(tx, current, config->access_token_ttl,
-                                                                auth::kSessionPurpose, false, claims));
+        SIGNET_ASSIGN_OR_RETURN(auto token,
+                                d_.authenticator.IssueToken(tx, current, config->access_token_ttl,
+                                                            auth::kSessionPurpose, false, claims));
         e = {"auth.oidc-auth.login", "identity", current.id,
              JsonWriter().Add("sourceIp", source_ip).AddRaw("claims", claims).Finish()};
         return LoginResult{std::move(token.token), token.expires_in, std::nullopt};

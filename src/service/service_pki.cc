@@ -55,14 +55,17 @@ Status CheckCommonName(const std::string& cn) {
 Result<keystore::NewKey> Service::MakeKey(const KeyChoice& choice, domain::KeyAlgorithm algorithm) {
   if (choice.adopts()) {
     if (choice.source && *choice.source != domain::KeySourceType::kHsm) {
-      return InvalidArgument("hsmKeyLabel and hsmKeyId name a key already in the HSM; they need keySource 'hsm'");
+      return InvalidArgument(
+          "hsmKeyLabel and hsmKeyId name a key already in the HSM; they need keySource 'hsm'");
     }
-    SIGNET_ASSIGN_OR_RETURN(keystore::KeySource * hsm, key_sources_.For(domain::KeySourceType::kHsm));
+    SIGNET_ASSIGN_OR_RETURN(keystore::KeySource * hsm,
+                            key_sources_.For(domain::KeySourceType::kHsm));
     keystore::ExistingKeyRef ref{choice.hsm_key_label, choice.hsm_key_id};
     SIGNET_ASSIGN_OR_RETURN(keystore::NewKey key, hsm->AdoptExisting(ref));
     if (key.stored.algorithm != algorithm) {
-      return InvalidArgument("the HSM key is " + std::string(domain::KeyAlgorithmName(key.stored.algorithm)) +
-                             ", not keyAlgorithm " + std::string(domain::KeyAlgorithmName(algorithm)));
+      return InvalidArgument(
+          "the HSM key is " + std::string(domain::KeyAlgorithmName(key.stored.algorithm)) +
+          ", not keyAlgorithm " + std::string(domain::KeyAlgorithmName(algorithm)));
     }
     return key;
   }
@@ -83,13 +86,15 @@ Result<domain::CertificateAuthority> Service::CreateCa(const Caller& c, const Cr
     return InvalidArgument("ttlDays is " + std::to_string(in.ttl_days) + "; it must be 1–36500");
   }
   // Checks: the caller administers the project; the parent CA is there and usable.
-  auto check = [&](store::Tx& tx) -> Result<std::pair<domain::Project, std::optional<domain::CertificateAuthority>>> {
+  auto check = [&](store::Tx& tx)
+      -> Result<std::pair<domain::Project, std::optional<domain::CertificateAuthority>>> {
     SIGNET_ASSIGN_OR_RETURN(domain::Project project, ResolveProject(tx, in.project));
     SIGNET_TRY(RequireProjectAdmin(tx, c.principal, project.id));
     std::optional<domain::CertificateAuthority> parent;
     if (in.parent_ca_id) {
       SIGNET_ASSIGN_OR_RETURN(parent, LoadCa(tx, *in.parent_ca_id));
-      if (parent->project_id != project.id) return NotFound("CA '" + *in.parent_ca_id + "' not found");
+      if (parent->project_id != project.id)
+        return NotFound("CA '" + *in.parent_ca_id + "' not found");
       if (parent->status != domain::CaStatus::kActive) {
         return InvalidArgument("parent CA '" + parent->id + "' is disabled");
       }
@@ -121,7 +126,8 @@ Result<domain::CertificateAuthority> Service::CreateCa(const Caller& c, const Cr
       if (!stored) sources.Abandon(key);
     }
   } guard{key_sources_, key};
-  SIGNET_ASSIGN_OR_RETURN(crypto::PublicKey public_key, crypto::PublicKey::FromSpkiDer(key.stored.public_key_spki));
+  SIGNET_ASSIGN_OR_RETURN(crypto::PublicKey public_key,
+                          crypto::PublicKey::FromSpkiDer(key.stored.public_key_spki));
   domain::CertificateAuthority ca;
   ca.id = NewUuid();
   ca.project_id = project.id;
@@ -133,9 +139,11 @@ Result<domain::CertificateAuthority> Service::CreateCa(const Caller& c, const Cr
   if (parent) {
     if (params.not_after > parent->not_after) params.not_after = parent->not_after;
     SIGNET_ASSIGN_OR_RETURN(auto parent_key, key_sources_.Load(parent->key_source, parent->key_id));
-    SIGNET_ASSIGN_OR_RETURN(auto parent_cert, crypto::Certificate::FromPem(parent->certificate_pem));
+    SIGNET_ASSIGN_OR_RETURN(auto parent_cert,
+                            crypto::Certificate::FromPem(parent->certificate_pem));
     params.path_len = 0;
-    SIGNET_ASSIGN_OR_RETURN(cert, crypto::IssueCertificate(public_key, params, *parent_key, &parent_cert));
+    SIGNET_ASSIGN_OR_RETURN(
+        cert, crypto::IssueCertificate(public_key, params, *parent_key, &parent_cert));
     ca.parent_ca_id = parent->id;
     ca.certificate_chain_pem = parent->certificate_pem + parent->certificate_chain_pem;
   } else {
@@ -150,19 +158,21 @@ Result<domain::CertificateAuthority> Service::CreateCa(const Caller& c, const Cr
   ca.created_at = ca.updated_at = now;
 
   guard.stored = true;  // from here WriteWithNewKey abandons the key on failure
-  return WriteWithNewKey<domain::CertificateAuthority>(&c.principal, key, [&](store::Tx& tx, AuditEntry& e)
-                                                          -> Result<domain::CertificateAuthority> {
-    SIGNET_TRY(check(tx));
-    SIGNET_TRY(key_sources_.Persist(tx, key));
-    SIGNET_TRY(tx.InsertCa(ca));
-    e = {"ca.create", "ca", ca.id,
-         JsonWriter().Add("commonName", ca.common_name)
-             .Add("keyAlgorithm", domain::KeyAlgorithmName(ca.key_algorithm))
-             .Add("keySource", domain::KeySourceTypeName(ca.key_source))
-             .Add("keyId", ca.key_id)
-             .Add("parentCaId", ca.parent_ca_id.value_or("")).Finish()};
-    return ca;
-  });
+  return WriteWithNewKey<domain::CertificateAuthority>(
+      &c.principal, key, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::CertificateAuthority> {
+        SIGNET_TRY(check(tx));
+        SIGNET_TRY(key_sources_.Persist(tx, key));
+        SIGNET_TRY(tx.InsertCa(ca));
+        e = {"ca.create", "ca", ca.id,
+             JsonWriter()
+                 .Add("commonName", ca.common_name)
+                 .Add("keyAlgorithm", domain::KeyAlgorithmName(ca.key_algorithm))
+                 .Add("keySource", domain::KeySourceTypeName(ca.key_source))
+                 .Add("keyId", ca.key_id)
+                 .Add("parentCaId", ca.parent_ca_id.value_or(""))
+                 .Finish()};
+        return ca;
+      });
 }
 
 Result<store::Page<domain::CertificateAuthority>> Service::ListCas(
@@ -177,7 +187,8 @@ Result<domain::CertificateAuthority> Service::GetCa(const Caller& c, const std::
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   SIGNET_ASSIGN_OR_RETURN(domain::CertificateAuthority ca, LoadCa(*tx, id));
   // Outside the caller's projects it answers exactly like a missing one.
-  if (!RequireProjectMember(*tx, c.principal, ca.project_id)) return NotFound("CA '" + id + "' not found");
+  if (!RequireProjectMember(*tx, c.principal, ca.project_id))
+    return NotFound("CA '" + id + "' not found");
   return ca;
 }
 
@@ -188,11 +199,13 @@ Result<domain::Certificate> Service::StoreNewCertificate(store::Tx& tx, domain::
   return cert;
 }
 
-Result<domain::CertificateAuthority> Service::IssuingCa(store::Tx& tx, const domain::Project& project,
-                                                       const std::string& ca_id) {
+Result<domain::CertificateAuthority> Service::IssuingCa(store::Tx& tx,
+                                                        const domain::Project& project,
+                                                        const std::string& ca_id) {
   SIGNET_ASSIGN_OR_RETURN(domain::CertificateAuthority ca, LoadCa(tx, ca_id));
   if (ca.project_id != project.id) return NotFound("CA '" + ca_id + "' not found");
-  if (ca.status != domain::CaStatus::kActive) return InvalidArgument("CA '" + ca.id + "' is disabled");
+  if (ca.status != domain::CaStatus::kActive)
+    return InvalidArgument("CA '" + ca.id + "' is disabled");
   if (d_.clock.Now() >= ca.not_after) return InvalidArgument("CA '" + ca.id + "' has expired");
   return ca;
 }
@@ -209,7 +222,8 @@ Result<Service::IssuedCertificate> Service::IssueInMemory(const domain::Certific
   params.subject.common_name = in.common_name;
   params.not_before = now - Millis(60'000);
   params.not_after = std::min(now + Millis(in.ttl_days * kDay), ca.not_after);
-  params.key_usages = in.key_usages.empty() ? std::vector<std::string>{"digitalSignature"} : in.key_usages;
+  params.key_usages =
+      in.key_usages.empty() ? std::vector<std::string>{"digitalSignature"} : in.key_usages;
   params.extended_key_usages = in.extended_key_usages;
   SIGNET_ASSIGN_OR_RETURN(auto ca_key, key_sources_.Load(ca.key_source, ca.key_id));
   SIGNET_ASSIGN_OR_RETURN(auto ca_cert, crypto::Certificate::FromPem(ca.certificate_pem));
@@ -245,12 +259,14 @@ Result<domain::Certificate> Service::StoreIssued(store::Tx& tx, const domain::Pr
   return StoreNewCertificate(tx, issued.row);
 }
 
-Result<domain::Certificate> Service::IssueCertificate(const Caller& c, const IssueCertificateInput& in) {
+Result<domain::Certificate> Service::IssueCertificate(const Caller& c,
+                                                      const IssueCertificateInput& in) {
   SIGNET_TRY(CheckCommonName(in.common_name));
   if (in.ttl_days < 1 || in.ttl_days > 3650) {
     return InvalidArgument("ttlDays is " + std::to_string(in.ttl_days) + "; it must be 1–3650");
   }
-  auto check = [&](store::Tx& tx) -> Result<std::pair<domain::Project, domain::CertificateAuthority>> {
+  auto check =
+      [&](store::Tx& tx) -> Result<std::pair<domain::Project, domain::CertificateAuthority>> {
     SIGNET_ASSIGN_OR_RETURN(domain::Project project, ResolveProject(tx, in.project));
     SIGNET_TRY(RequireProjectAdmin(tx, c.principal, project.id));
     SIGNET_ASSIGN_OR_RETURN(domain::CertificateAuthority ca, IssuingCa(tx, project, in.ca_id));
@@ -263,17 +279,20 @@ Result<domain::Certificate> Service::IssueCertificate(const Caller& c, const Iss
     SIGNET_ASSIGN_OR_RETURN(std::tie(project, ca), check(*rtx));
   }
   SIGNET_ASSIGN_OR_RETURN(IssuedCertificate issued, IssueInMemory(ca, project, in));
-  return WriteWithNewKey<domain::Certificate>(&c.principal, issued.key, [&](store::Tx& tx, AuditEntry& e)
-                                                 -> Result<domain::Certificate> {
-    SIGNET_TRY(check(tx));
-    SIGNET_ASSIGN_OR_RETURN(domain::Certificate stored, StoreIssued(tx, project, issued));
-    e = {"certificate.issue", "certificate", stored.id,
-         JsonWriter().Add("caId", ca.id).Add("commonName", stored.common_name)
-             .Add("serialNumber", stored.serial_number)
-             .Add("keySource", domain::KeySourceTypeName(stored.key_source))
-             .Add("keyId", stored.key_id).Finish()};
-    return stored;
-  });
+  return WriteWithNewKey<domain::Certificate>(
+      &c.principal, issued.key, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Certificate> {
+        SIGNET_TRY(check(tx));
+        SIGNET_ASSIGN_OR_RETURN(domain::Certificate stored, StoreIssued(tx, project, issued));
+        e = {"certificate.issue", "certificate", stored.id,
+             JsonWriter()
+                 .Add("caId", ca.id)
+                 .Add("commonName", stored.common_name)
+                 .Add("serialNumber", stored.serial_number)
+                 .Add("keySource", domain::KeySourceTypeName(stored.key_source))
+                 .Add("keyId", stored.key_id)
+                 .Finish()};
+        return stored;
+      });
 }
 
 Result<domain::Certificate> Service::ImportCertificate(const Caller& c, ImportCertificateInput in) {
@@ -309,16 +328,19 @@ Result<domain::Certificate> Service::ImportCertificate(const Caller& c, ImportCe
   SIGNET_ASSIGN_OR_RETURN(row.certificate_chain_pem, ChainPem(imported->chain));
   SIGNET_TRY(FillFromCertificate(row, imported->leaf));
 
-  return WriteWithAudit<domain::Certificate>(&c.principal, [&](store::Tx& tx, AuditEntry& e)
-                                                 -> Result<domain::Certificate> {
-    SIGNET_TRY(check(tx));
-    SIGNET_TRY(key_sources_.Persist(tx, key));
-    SIGNET_ASSIGN_OR_RETURN(domain::Certificate stored, StoreNewCertificate(tx, row));
-    e = {"certificate.import", "certificate", stored.id,
-         JsonWriter().Add("commonName", stored.common_name).Add("serialNumber", stored.serial_number)
-             .Add("format", in.pkcs12 ? "pkcs12" : "pem").Finish()};
-    return stored;
-  });
+  return WriteWithAudit<domain::Certificate>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Certificate> {
+        SIGNET_TRY(check(tx));
+        SIGNET_TRY(key_sources_.Persist(tx, key));
+        SIGNET_ASSIGN_OR_RETURN(domain::Certificate stored, StoreNewCertificate(tx, row));
+        e = {"certificate.import", "certificate", stored.id,
+             JsonWriter()
+                 .Add("commonName", stored.common_name)
+                 .Add("serialNumber", stored.serial_number)
+                 .Add("format", in.pkcs12 ? "pkcs12" : "pem")
+                 .Finish()};
+        return stored;
+      });
 }
 
 Result<domain::Certificate> Service::CreateCsr(const Caller& c, const CsrInput& in) {
@@ -335,7 +357,7 @@ Result<domain::Certificate> Service::CreateCsr(const Caller& c, const CsrInput& 
   }
   SIGNET_ASSIGN_OR_RETURN(keystore::NewKey key, MakeKey(in.key, in.key_algorithm));
   crypto::SubjectName subject{in.common_name, in.organization, in.organizational_unit,
-                              in.country, in.state, in.locality};
+                              in.country,     in.state,        in.locality};
   auto made = crypto::CreateCsrPem(*key.key, subject);
   if (!made) {
     key_sources_.Abandon(key);
@@ -351,17 +373,19 @@ Result<domain::Certificate> Service::CreateCsr(const Caller& c, const CsrInput& 
   row.status = domain::CertificateStatus::kPending;
   row.csr_pem = csr;
 
-  return WriteWithNewKey<domain::Certificate>(&c.principal, key, [&](store::Tx& tx, AuditEntry& e)
-                                                 -> Result<domain::Certificate> {
-    SIGNET_TRY(check(tx));
-    SIGNET_TRY(key_sources_.Persist(tx, key));
-    SIGNET_ASSIGN_OR_RETURN(domain::Certificate stored, StoreNewCertificate(tx, row));
-    e = {"certificate.csr", "certificate", stored.id,
-         JsonWriter().Add("commonName", stored.common_name)
-             .Add("keySource", domain::KeySourceTypeName(stored.key_source))
-             .Add("keyId", stored.key_id).Finish()};
-    return stored;
-  });
+  return WriteWithNewKey<domain::Certificate>(
+      &c.principal, key, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Certificate> {
+        SIGNET_TRY(check(tx));
+        SIGNET_TRY(key_sources_.Persist(tx, key));
+        SIGNET_ASSIGN_OR_RETURN(domain::Certificate stored, StoreNewCertificate(tx, row));
+        e = {"certificate.csr", "certificate", stored.id,
+             JsonWriter()
+                 .Add("commonName", stored.common_name)
+                 .Add("keySource", domain::KeySourceTypeName(stored.key_source))
+                 .Add("keyId", stored.key_id)
+                 .Finish()};
+        return stored;
+      });
 }
 
 Result<domain::Certificate> Service::ImportIssuedCertificate(const Caller& c, const std::string& id,
@@ -375,28 +399,29 @@ Result<domain::Certificate> Service::ImportIssuedCertificate(const Caller& c, co
     if (!c2) return InvalidArgument("certificateChainPem: " + c2.error().message);
     chain = std::move(*c2);
   }
-  return WriteWithAudit<domain::Certificate>(&c.principal, [&](store::Tx& tx, AuditEntry& e)
-                                                 -> Result<domain::Certificate> {
-    SIGNET_ASSIGN_OR_RETURN(domain::Certificate row, GetCertificate(c, id));
-    SIGNET_TRY(RequireProjectAdmin(tx, c.principal, row.project_id));
-    if (row.status != domain::CertificateStatus::kPending) {
-      return FailedPrecondition("certificate '" + id + "' is not waiting for an issued certificate");
-    }
-    SIGNET_ASSIGN_OR_RETURN(auto key, key_sources_.Load(row.key_source, row.key_id));
-    const Bytes& key_spki = key->public_key_spki();
-    SIGNET_ASSIGN_OR_RETURN(crypto::CertificateInfo info, parsed->Info());
-    if (info.spki_der != key_spki) {
-      return InvalidArgument("the certificate's public key does not match the key of this CSR");
-    }
-    row.status = domain::CertificateStatus::kActive;
-    SIGNET_ASSIGN_OR_RETURN(row.certificate_chain_pem, ChainPem(chain));
-    SIGNET_TRY(FillFromCertificate(row, *parsed));
-    row.updated_at = d_.clock.Now();
-    SIGNET_TRY(tx.UpdateCertificate(row));
-    e = {"certificate.import-certificate", "certificate", row.id,
-         JsonWriter().Add("serialNumber", row.serial_number).Finish()};
-    return row;
-  });
+  return WriteWithAudit<domain::Certificate>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Certificate> {
+        SIGNET_ASSIGN_OR_RETURN(domain::Certificate row, GetCertificate(c, id));
+        SIGNET_TRY(RequireProjectAdmin(tx, c.principal, row.project_id));
+        if (row.status != domain::CertificateStatus::kPending) {
+          return FailedPrecondition("certificate '" + id +
+                                    "' is not waiting for an issued certificate");
+        }
+        SIGNET_ASSIGN_OR_RETURN(auto key, key_sources_.Load(row.key_source, row.key_id));
+        const Bytes& key_spki = key->public_key_spki();
+        SIGNET_ASSIGN_OR_RETURN(crypto::CertificateInfo info, parsed->Info());
+        if (info.spki_der != key_spki) {
+          return InvalidArgument("the certificate's public key does not match the key of this CSR");
+        }
+        row.status = domain::CertificateStatus::kActive;
+        SIGNET_ASSIGN_OR_RETURN(row.certificate_chain_pem, ChainPem(chain));
+        SIGNET_TRY(FillFromCertificate(row, *parsed));
+        row.updated_at = d_.clock.Now();
+        SIGNET_TRY(tx.UpdateCertificate(row));
+        e = {"certificate.import-certificate", "certificate", row.id,
+             JsonWriter().Add("serialNumber", row.serial_number).Finish()};
+        return row;
+      });
 }
 
 Result<store::Page<domain::Certificate>> Service::ListCertificates(
@@ -420,23 +445,24 @@ Result<domain::Certificate> Service::GetCertificate(const Caller& c, const std::
 }
 
 Result<domain::Certificate> Service::RevokeCertificate(const Caller& c, const std::string& id) {
-  return WriteWithAudit<domain::Certificate>(&c.principal, [&](store::Tx& tx, AuditEntry& e)
-                                                 -> Result<domain::Certificate> {
-    SIGNET_ASSIGN_OR_RETURN(domain::Certificate row, GetCertificate(c, id));
-    SIGNET_TRY(RequireProjectAdmin(tx, c.principal, row.project_id));
-    if (row.status == domain::CertificateStatus::kRevoked) {
-      return FailedPrecondition("certificate '" + id + "' is already revoked");
-    }
-    row.status = domain::CertificateStatus::kRevoked;
-    row.revoked_at = row.updated_at = d_.clock.Now();
-    SIGNET_TRY(tx.UpdateCertificate(row));
-    e = {"certificate.revoke", "certificate", row.id,
-         JsonWriter().Add("serialNumber", row.serial_number).Finish()};
-    return row;
-  });
+  return WriteWithAudit<domain::Certificate>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Certificate> {
+        SIGNET_ASSIGN_OR_RETURN(domain::Certificate row, GetCertificate(c, id));
+        SIGNET_TRY(RequireProjectAdmin(tx, c.principal, row.project_id));
+        if (row.status == domain::CertificateStatus::kRevoked) {
+          return FailedPrecondition("certificate '" + id + "' is already revoked");
+        }
+        row.status = domain::CertificateStatus::kRevoked;
+        row.revoked_at = row.updated_at = d_.clock.Now();
+        SIGNET_TRY(tx.UpdateCertificate(row));
+        e = {"certificate.revoke", "certificate", row.id,
+             JsonWriter().Add("serialNumber", row.serial_number).Finish()};
+        return row;
+      });
 }
 
-Result<domain::Certificate> Service::CheckSigningCertificate(store::Tx& tx, const std::string& project_id,
+Result<domain::Certificate> Service::CheckSigningCertificate(store::Tx& tx,
+                                                             const std::string& project_id,
                                                              const std::string& certificate_id) {
   auto bad = [&](const std::string& why) {
     return InvalidArgument("certificate '" + certificate_id + "' " + why);

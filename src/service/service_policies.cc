@@ -8,9 +8,9 @@
 #include <cctype>
 #include <map>
 
+#include "auth/authenticator.h"
 #include "common/duration.h"
 #include "policy/signing_policy.h"
-#include "auth/authenticator.h"
 #include "service/service_internal.h"
 
 namespace signet::service {
@@ -216,7 +216,6 @@ domain::Grant Effective(domain::Grant g, TimePoint now) {
   return g;
 }
 
-
 Result<domain::SigningPolicy> FindPolicy(store::Tx& tx, const std::string& id) {
   return FindById(id, "signing policy", [&] { return tx.GetPolicy(id); });
 }
@@ -260,7 +259,8 @@ void BindMachineScopeToAddress(domain::SigningScope& scope, const Caller& c,
 
 std::string RequestDetails(const domain::SigningRequest& r, const std::string& signer_name) {
   JsonWriter w;
-  w.Add("signerId", r.signer_id).Add("signerName", signer_name)
+  w.Add("signerId", r.signer_id)
+      .Add("signerName", signer_name)
       .Add("requesterType", domain::PrincipalTypeName(r.requester_type))
       .Add("requesterId", r.requester_id)
       .Add("policyId", r.policy_snapshot ? r.policy_snapshot->id : std::string())
@@ -284,29 +284,31 @@ std::string RequestDetails(const domain::SigningRequest& r, const std::string& s
 Result<domain::SigningPolicy> Service::CreatePolicy(const Caller& c, const PolicyInput& in) {
   if (!in.name || IsBlank(*in.name)) return InvalidArgument("name is required");
   SIGNET_TRY(CheckNotReserved(*in.name));
-  if (in.name->size() > kMaxPolicyName) return InvalidArgument("name is too long; the maximum is 64 characters");
+  if (in.name->size() > kMaxPolicyName)
+    return InvalidArgument("name is too long; the maximum is 64 characters");
   if (!in.steps) return InvalidArgument("steps is required");
   if (!in.constraints) return InvalidArgument("constraints is required");
-  return WriteWithAudit<domain::SigningPolicy>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::SigningPolicy> {
-    SIGNET_ASSIGN_OR_RETURN(domain::Project project, ResolveProject(tx, in.project));
-    SIGNET_TRY(RequireProjectAdmin(tx, c.principal, project.id));
-    const TimePoint now = d_.clock.Now();
-    domain::SigningPolicy p;
-    p.id = NewUuid();
-    p.project_id = project.id;
-    p.name = *in.name;
-    p.steps = *in.steps;
-    p.max_window_duration = in.constraints->max_window_duration;
-    p.max_signings = in.constraints->max_signings;
-    p.max_request_ttl = in.max_request_ttl.value_or(policy::kDefaultRequestTtl);
-    p.bypass_for_machine_identities = in.bypass_for_machine_identities.value_or(false);
-    p.created_at = p.updated_at = now;
-    SIGNET_TRY(policy::ValidatePolicy(p));
-    SIGNET_TRY(CheckApprovers(tx, p));
-    SIGNET_TRY(tx.InsertPolicy(p));
-    e = {"signing-policy.create", "signing-policy", p.id, PolicyDetails(p)};
-    return p;
-  });
+  return WriteWithAudit<domain::SigningPolicy>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::SigningPolicy> {
+        SIGNET_ASSIGN_OR_RETURN(domain::Project project, ResolveProject(tx, in.project));
+        SIGNET_TRY(RequireProjectAdmin(tx, c.principal, project.id));
+        const TimePoint now = d_.clock.Now();
+        domain::SigningPolicy p;
+        p.id = NewUuid();
+        p.project_id = project.id;
+        p.name = *in.name;
+        p.steps = *in.steps;
+        p.max_window_duration = in.constraints->max_window_duration;
+        p.max_signings = in.constraints->max_signings;
+        p.max_request_ttl = in.max_request_ttl.value_or(policy::kDefaultRequestTtl);
+        p.bypass_for_machine_identities = in.bypass_for_machine_identities.value_or(false);
+        p.created_at = p.updated_at = now;
+        SIGNET_TRY(policy::ValidatePolicy(p));
+        SIGNET_TRY(CheckApprovers(tx, p));
+        SIGNET_TRY(tx.InsertPolicy(p));
+        e = {"signing-policy.create", "signing-policy", p.id, PolicyDetails(p)};
+        return p;
+      });
 }
 
 Result<store::Page<domain::SigningPolicy>> Service::ListPolicies(
@@ -331,54 +333,59 @@ Result<domain::SigningPolicy> Service::UpdatePolicy(const Caller& c, const std::
                                                     const PolicyInput& in) {
   if (in.name && IsBlank(*in.name)) return InvalidArgument("name must not be empty");
   if (in.name) SIGNET_TRY(CheckNotReserved(*in.name));
-  if (in.name && in.name->size() > kMaxPolicyName) return InvalidArgument("name is too long; the maximum is 64 characters");
-  return WriteWithAudit<domain::SigningPolicy>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::SigningPolicy> {
-    SIGNET_ASSIGN_OR_RETURN(domain::SigningPolicy p, FindPolicy(tx, id));
-    SIGNET_ASSIGN_OR_RETURN(auto role, ProjectRoleOf(tx, c.principal, p.project_id));
-    if (!policy::IsProjectMember(c.principal, role)) {
-      return NotFound("signing policy '" + id + "' not found");
-    }
-    SIGNET_TRY(RequireProjectAdmin(tx, c.principal, p.project_id));
-    if (in.name && IsSignerPolicy(p)) {
-      return InvalidArgument("signing policy '" + p.name + "' belongs to its signer; it keeps its name");
-    }
-    if (in.name) p.name = *in.name;
-    if (in.steps) p.steps = *in.steps;
-    if (in.constraints) {
-      p.max_window_duration = in.constraints->max_window_duration;
-      p.max_signings = in.constraints->max_signings;
-    }
-    if (in.max_request_ttl) p.max_request_ttl = *in.max_request_ttl;
-    if (in.bypass_for_machine_identities) {
-      p.bypass_for_machine_identities = *in.bypass_for_machine_identities;
-    }
-    p.updated_at = d_.clock.Now();
-    SIGNET_TRY(policy::ValidatePolicy(p));
-    SIGNET_TRY(CheckApprovers(tx, p));
-    SIGNET_TRY(tx.UpdatePolicy(p));
-    e = {"signing-policy.update", "signing-policy", p.id, PolicyDetails(p)};
-    return p;
-  });
+  if (in.name && in.name->size() > kMaxPolicyName)
+    return InvalidArgument("name is too long; the maximum is 64 characters");
+  return WriteWithAudit<domain::SigningPolicy>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::SigningPolicy> {
+        SIGNET_ASSIGN_OR_RETURN(domain::SigningPolicy p, FindPolicy(tx, id));
+        SIGNET_ASSIGN_OR_RETURN(auto role, ProjectRoleOf(tx, c.principal, p.project_id));
+        if (!policy::IsProjectMember(c.principal, role)) {
+          return NotFound("signing policy '" + id + "' not found");
+        }
+        SIGNET_TRY(RequireProjectAdmin(tx, c.principal, p.project_id));
+        if (in.name && IsSignerPolicy(p)) {
+          return InvalidArgument("signing policy '" + p.name +
+                                 "' belongs to its signer; it keeps its name");
+        }
+        if (in.name) p.name = *in.name;
+        if (in.steps) p.steps = *in.steps;
+        if (in.constraints) {
+          p.max_window_duration = in.constraints->max_window_duration;
+          p.max_signings = in.constraints->max_signings;
+        }
+        if (in.max_request_ttl) p.max_request_ttl = *in.max_request_ttl;
+        if (in.bypass_for_machine_identities) {
+          p.bypass_for_machine_identities = *in.bypass_for_machine_identities;
+        }
+        p.updated_at = d_.clock.Now();
+        SIGNET_TRY(policy::ValidatePolicy(p));
+        SIGNET_TRY(CheckApprovers(tx, p));
+        SIGNET_TRY(tx.UpdatePolicy(p));
+        e = {"signing-policy.update", "signing-policy", p.id, PolicyDetails(p)};
+        return p;
+      });
 }
 
 Result<domain::SigningPolicy> Service::DeletePolicy(const Caller& c, const std::string& id) {
-  return WriteWithAudit<domain::SigningPolicy>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::SigningPolicy> {
-    SIGNET_ASSIGN_OR_RETURN(domain::SigningPolicy p, FindPolicy(tx, id));
-    SIGNET_ASSIGN_OR_RETURN(auto role, ProjectRoleOf(tx, c.principal, p.project_id));
-    if (!policy::IsProjectMember(c.principal, role)) {
-      return NotFound("signing policy '" + id + "' not found");
-    }
-    SIGNET_TRY(RequireProjectAdmin(tx, c.principal, p.project_id));
-    SIGNET_ASSIGN_OR_RETURN(std::int64_t users, tx.CountSignersWithPolicy(p.id));
-    if (users > 0) {
-      return FailedPrecondition("signing policy '" + p.name + "' is attached to " +
-                                std::to_string(users) + " signer" + (users == 1 ? "" : "s") +
-                                "; detach it before deleting it");
-    }
-    SIGNET_TRY(tx.DeletePolicy(p.id));
-    e = {"signing-policy.delete", "signing-policy", p.id, JsonWriter().Add("name", p.name).Finish()};
-    return p;
-  });
+  return WriteWithAudit<domain::SigningPolicy>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::SigningPolicy> {
+        SIGNET_ASSIGN_OR_RETURN(domain::SigningPolicy p, FindPolicy(tx, id));
+        SIGNET_ASSIGN_OR_RETURN(auto role, ProjectRoleOf(tx, c.principal, p.project_id));
+        if (!policy::IsProjectMember(c.principal, role)) {
+          return NotFound("signing policy '" + id + "' not found");
+        }
+        SIGNET_TRY(RequireProjectAdmin(tx, c.principal, p.project_id));
+        SIGNET_ASSIGN_OR_RETURN(std::int64_t users, tx.CountSignersWithPolicy(p.id));
+        if (users > 0) {
+          return FailedPrecondition("signing policy '" + p.name + "' is attached to " +
+                                    std::to_string(users) + " signer" + (users == 1 ? "" : "s") +
+                                    "; detach it before deleting it");
+        }
+        SIGNET_TRY(tx.DeletePolicy(p.id));
+        e = {"signing-policy.delete", "signing-policy", p.id,
+             JsonWriter().Add("name", p.name).Finish()};
+        return p;
+      });
 }
 
 // ---- requests ----
@@ -386,53 +393,57 @@ Result<domain::SigningPolicy> Service::DeletePolicy(const Caller& c, const std::
 Result<SigningRequestView> Service::CreateSigningRequest(const Caller& c,
                                                          const std::string& signer_id,
                                                          const SigningRequestInput& in) {
-  return WriteWithAudit<SigningRequestView>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<SigningRequestView> {
-    SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(tx, c.principal, signer_id));
-    if (!policy::CanSign({c.principal, v.project_role, v.signer_role})) {
-      return PermissionDenied("requesting access to signer '" + v.signer.name +
-                              "' needs the operator or admin role on it");
-    }
-    if (!v.signer.signing_policy_id) {
-      return InvalidArgument("signer '" + v.signer.name +
-                             "' has no signing policy; its operators sign without approval");
-    }
-    SIGNET_ASSIGN_OR_RETURN(domain::SigningPolicy policy, tx.GetPolicy(*v.signer.signing_policy_id));
-    SIGNET_TRY(policy::CheckStepsCanComplete(policy, c.principal.type, c.principal.id));
-    const TimePoint now = d_.clock.Now();
-    {
-      store::RequestFilter mine;
-      mine.signer_id = v.signer.id;
-      mine.status = RequestStatus::kPending;
-      mine.requester_type = c.principal.type;
-      mine.requester_id = c.principal.id;
-      SIGNET_ASSIGN_OR_RETURN(auto pending, tx.ListRequests(mine, store::PageRequest{}));
-      const auto open = std::count_if(pending.items.begin(), pending.items.end(), [&](const auto& r) {
-        return policy::EffectiveRequestStatus(r, now) == RequestStatus::kPending;
+  return WriteWithAudit<SigningRequestView>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<SigningRequestView> {
+        SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(tx, c.principal, signer_id));
+        if (!policy::CanSign({c.principal, v.project_role, v.signer_role})) {
+          return PermissionDenied("requesting access to signer '" + v.signer.name +
+                                  "' needs the operator or admin role on it");
+        }
+        if (!v.signer.signing_policy_id) {
+          return InvalidArgument("signer '" + v.signer.name +
+                                 "' has no signing policy; its operators sign without approval");
+        }
+        SIGNET_ASSIGN_OR_RETURN(domain::SigningPolicy policy,
+                                tx.GetPolicy(*v.signer.signing_policy_id));
+        SIGNET_TRY(policy::CheckStepsCanComplete(policy, c.principal.type, c.principal.id));
+        const TimePoint now = d_.clock.Now();
+        {
+          store::RequestFilter mine;
+          mine.signer_id = v.signer.id;
+          mine.status = RequestStatus::kPending;
+          mine.requester_type = c.principal.type;
+          mine.requester_id = c.principal.id;
+          SIGNET_ASSIGN_OR_RETURN(auto pending, tx.ListRequests(mine, store::PageRequest{}));
+          const auto open =
+              std::count_if(pending.items.begin(), pending.items.end(), [&](const auto& r) {
+                return policy::EffectiveRequestStatus(r, now) == RequestStatus::kPending;
+              });
+          if (open >= kMaxPendingRequestsPerSigner) {
+            return FailedPrecondition("you already have " + std::to_string(open) +
+                                      " pending requests for signer '" + v.signer.name +
+                                      "'; the maximum is " +
+                                      std::to_string(kMaxPendingRequestsPerSigner) +
+                                      " — cancel one or wait for a decision");
+          }
+        }
+        domain::SigningRequest r;
+        r.id = NewUuid();
+        r.signer_id = v.signer.id;
+        r.project_id = v.signer.project_id;
+        r.requester_type = c.principal.type;
+        r.requester_id = c.principal.id;
+        SIGNET_TRY(FillAsk(r, policy, in, now));
+        BindMachineScopeToAddress(r.scope, c, in);
+        r.policy_snapshot = policy;
+        r.status = RequestStatus::kPending;
+        r.current_step = 0;
+        r.expires_at = now + policy.max_request_ttl;
+        r.created_at = r.updated_at = now;
+        SIGNET_TRY(tx.InsertRequest(r));
+        e = {"signing-request.create", "signing-request", r.id, RequestDetails(r, v.signer.name)};
+        return SigningRequestView{r, {}};
       });
-      if (open >= kMaxPendingRequestsPerSigner) {
-        return FailedPrecondition("you already have " + std::to_string(open) +
-                                  " pending requests for signer '" + v.signer.name +
-                                  "'; the maximum is " + std::to_string(kMaxPendingRequestsPerSigner) +
-                                  " — cancel one or wait for a decision");
-      }
-    }
-    domain::SigningRequest r;
-    r.id = NewUuid();
-    r.signer_id = v.signer.id;
-    r.project_id = v.signer.project_id;
-    r.requester_type = c.principal.type;
-    r.requester_id = c.principal.id;
-    SIGNET_TRY(FillAsk(r, policy, in, now));
-    BindMachineScopeToAddress(r.scope, c, in);
-    r.policy_snapshot = policy;
-    r.status = RequestStatus::kPending;
-    r.current_step = 0;
-    r.expires_at = now + policy.max_request_ttl;
-    r.created_at = r.updated_at = now;
-    SIGNET_TRY(tx.InsertRequest(r));
-    e = {"signing-request.create", "signing-request", r.id, RequestDetails(r, v.signer.name)};
-    return SigningRequestView{r, {}};
-  });
 }
 
 Result<PreApproveResult> Service::PreApprove(const Caller& c, const std::string& signer_id,
@@ -442,56 +453,59 @@ Result<PreApproveResult> Service::PreApprove(const Caller& c, const std::string&
   }
   const PrincipalType grantee_type =
       in.grantee_user_id ? PrincipalType::kUser : PrincipalType::kIdentity;
-  SIGNET_ASSIGN_OR_RETURN(std::string grantee_id,
-                          ParseUuid(in.grantee_user_id ? *in.grantee_user_id : *in.grantee_identity_id,
-                                    in.grantee_user_id ? "granteeUserId" : "granteeIdentityId"));
-  return WriteWithAudit<PreApproveResult>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<PreApproveResult> {
-    SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(tx, c.principal, signer_id));
-    if (!policy::CanManageSigner({c.principal, v.project_role, v.signer_role})) {
-      return PermissionDenied("pre-approving access to signer '" + v.signer.name +
-                              "' needs the signer admin role");
-    }
-    SIGNET_TRY(RequireMfa(c.principal, "pre-approving access", &tx));
-    if (grantee_type == c.principal.type && grantee_id == c.principal.id) {
-      return PermissionDenied("you cannot pre-approve access for yourself");
-    }
-    SIGNET_ASSIGN_OR_RETURN(domain::Principal grantee, auth::LoadPrincipal(tx, grantee_type, grantee_id));
-    SIGNET_ASSIGN_OR_RETURN(policy::SignerAccess access, AccessTo(tx, grantee, v.signer));
-    if (!policy::CanSign(access)) {
-      return InvalidArgument(std::string(domain::PrincipalTypeName(grantee_type)) + " '" +
-                             grantee.name + "' may not sign with signer '" + v.signer.name +
-                             "'; give them the operator role first");
-    }
-    std::optional<domain::SigningPolicy> policy;
-    if (v.signer.signing_policy_id) {
-      SIGNET_ASSIGN_OR_RETURN(policy, tx.GetPolicy(*v.signer.signing_policy_id));
-    }
-    const TimePoint now = d_.clock.Now();
-    domain::SigningRequest r;
-    r.id = NewUuid();
-    r.signer_id = v.signer.id;
-    r.project_id = v.signer.project_id;
-    r.requester_type = grantee_type;
-    r.requester_id = grantee_id;
-    SIGNET_TRY(FillAsk(r, policy, in.request, now));
-    r.policy_snapshot = policy;
-    r.status = RequestStatus::kApproved;
-    r.current_step = policy ? static_cast<std::int64_t>(policy->steps.size()) : 0;
-    r.expires_at = now;
-    r.created_at = r.updated_at = now;
+  SIGNET_ASSIGN_OR_RETURN(
+      std::string grantee_id,
+      ParseUuid(in.grantee_user_id ? *in.grantee_user_id : *in.grantee_identity_id,
+                in.grantee_user_id ? "granteeUserId" : "granteeIdentityId"));
+  return WriteWithAudit<PreApproveResult>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<PreApproveResult> {
+        SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(tx, c.principal, signer_id));
+        if (!policy::CanManageSigner({c.principal, v.project_role, v.signer_role})) {
+          return PermissionDenied("pre-approving access to signer '" + v.signer.name +
+                                  "' needs the signer admin role");
+        }
+        SIGNET_TRY(RequireMfa(c.principal, "pre-approving access", &tx));
+        if (grantee_type == c.principal.type && grantee_id == c.principal.id) {
+          return PermissionDenied("you cannot pre-approve access for yourself");
+        }
+        SIGNET_ASSIGN_OR_RETURN(domain::Principal grantee,
+                                auth::LoadPrincipal(tx, grantee_type, grantee_id));
+        SIGNET_ASSIGN_OR_RETURN(policy::SignerAccess access, AccessTo(tx, grantee, v.signer));
+        if (!policy::CanSign(access)) {
+          return InvalidArgument(std::string(domain::PrincipalTypeName(grantee_type)) + " '" +
+                                 grantee.name + "' may not sign with signer '" + v.signer.name +
+                                 "'; give them the operator role first");
+        }
+        std::optional<domain::SigningPolicy> policy;
+        if (v.signer.signing_policy_id) {
+          SIGNET_ASSIGN_OR_RETURN(policy, tx.GetPolicy(*v.signer.signing_policy_id));
+        }
+        const TimePoint now = d_.clock.Now();
+        domain::SigningRequest r;
+        r.id = NewUuid();
+        r.signer_id = v.signer.id;
+        r.project_id = v.signer.project_id;
+        r.requester_type = grantee_type;
+        r.requester_id = grantee_id;
+        SIGNET_TRY(FillAsk(r, policy, in.request, now));
+        r.policy_snapshot = policy;
+        r.status = RequestStatus::kApproved;
+        r.current_step = policy ? static_cast<std::int64_t>(policy->steps.size()) : 0;
+        r.expires_at = now;
+        r.created_at = r.updated_at = now;
 
-    domain::Grant g = policy::GrantForRequest(r, now);
-    g.id = NewUuid();
-    g.created_at = g.updated_at = now;
-    r.grant_id = g.id;
-    SIGNET_TRY(tx.InsertRequest(r));
-    SIGNET_TRY(tx.InsertGrant(g));
-    SIGNET_TRY(AppendAudit(tx, &c.principal,
-                           {"signing-request.pre-approve", "signing-request", r.id,
-                            RequestDetails(r, v.signer.name)}));
-    e = {"grant.create", "grant", g.id, GrantDetails(g)};
-    return PreApproveResult{SigningRequestView{r, {}}, g};
-  });
+        domain::Grant g = policy::GrantForRequest(r, now);
+        g.id = NewUuid();
+        g.created_at = g.updated_at = now;
+        r.grant_id = g.id;
+        SIGNET_TRY(tx.InsertRequest(r));
+        SIGNET_TRY(tx.InsertGrant(g));
+        SIGNET_TRY(AppendAudit(tx, &c.principal,
+                               {"signing-request.pre-approve", "signing-request", r.id,
+                                RequestDetails(r, v.signer.name)}));
+        e = {"grant.create", "grant", g.id, GrantDetails(g)};
+        return PreApproveResult{SigningRequestView{r, {}}, g};
+      });
 }
 
 Result<store::Page<SigningRequestView>> Service::ListSigningRequests(const Caller& c,
@@ -504,8 +518,8 @@ Result<store::Page<SigningRequestView>> Service::ListSigningRequests(const Calle
   filter.signer_id = q.signer_id;
   filter.now = now;
   if (q.status) {
-    const bool allowed = q.statuses.empty() ||
-                         std::find(q.statuses.begin(), q.statuses.end(), *q.status) != q.statuses.end();
+    const bool allowed = q.statuses.empty() || std::find(q.statuses.begin(), q.statuses.end(),
+                                                         *q.status) != q.statuses.end();
     if (!allowed) return store::Page<SigningRequestView>{};
     filter.effective_statuses = {*q.status};
   } else {
@@ -570,8 +584,10 @@ Result<SigningRequestView> Service::ActOnSigningRequest(const Caller& c, const s
     SIGNET_TRY(tx->UpdateRequest(r));
     SIGNET_TRY(AppendAudit(*tx, nullptr,
                            {"signing-request.expire", "signing-request", r.id,
-                            JsonWriter().Add("signerId", r.signer_id)
-                                .Add("expiresAt", FormatTime(r.expires_at)).Finish()}));
+                            JsonWriter()
+                                .Add("signerId", r.signer_id)
+                                .Add("expiresAt", FormatTime(r.expires_at))
+                                .Finish()}));
     SIGNET_TRY(tx->Commit());
     return FailedPrecondition("signing request '" + r.id + "' expired at " +
                               FormatTime(r.expires_at) + "; make a new request");
@@ -590,16 +606,17 @@ Result<SigningRequestView> Service::ActOnSigningRequest(const Caller& c, const s
     r.status = RequestStatus::kCancelled;
     r.updated_at = now;
     SIGNET_TRY(tx->UpdateRequest(r));
-    SIGNET_TRY(AppendAudit(*tx, &c.principal,
-                           {"signing-request.cancel", "signing-request", r.id,
-                            JsonWriter().Add("signerId", r.signer_id)
-                                .Add("signerName", signer_name).Finish()}));
+    SIGNET_TRY(AppendAudit(
+        *tx, &c.principal,
+        {"signing-request.cancel", "signing-request", r.id,
+         JsonWriter().Add("signerId", r.signer_id).Add("signerName", signer_name).Finish()}));
     SIGNET_TRY(tx->Commit());
     return SigningRequestView{std::move(r), std::move(approvals)};
   }
 
   const bool approve = action == RequestAction::kApprove;
-  SIGNET_TRY(RequireMfa(c.principal, approve ? "approving a signing request" : "rejecting a signing request",
+  SIGNET_TRY(RequireMfa(c.principal,
+                        approve ? "approving a signing request" : "rejecting a signing request",
                         tx.get()));
   SIGNET_ASSIGN_OR_RETURN(policy::DecisionOutcome outcome,
                           policy::Decide(r, approvals, c.principal, approve, now));
@@ -620,8 +637,10 @@ Result<SigningRequestView> Service::ActOnSigningRequest(const Caller& c, const s
   approvals.push_back(a);
 
   JsonWriter details;
-  details.Add("signerId", r.signer_id).Add("signerName", signer_name)
-      .Add("step", outcome.step + 1).Add("comment", comment);
+  details.Add("signerId", r.signer_id)
+      .Add("signerName", signer_name)
+      .Add("step", outcome.step + 1)
+      .Add("comment", comment);
   if (outcome.request_rejected) {
     r.status = RequestStatus::kRejected;
     SIGNET_TRY(AppendAudit(*tx, &c.principal,
@@ -659,7 +678,8 @@ Result<store::Page<domain::Grant>> Service::ListGrants(const Caller& c, const Gr
   filter.effective_status = q.status;
   filter.now = now;
   if (!c.principal.is_org_admin()) filter.viewer = store::Viewer{c.principal.type, c.principal.id};
-  SIGNET_ASSIGN_OR_RETURN(store::Page<domain::Grant> page, tx->ListGrants(filter, ToPage(q.paging)));
+  SIGNET_ASSIGN_OR_RETURN(store::Page<domain::Grant> page,
+                          tx->ListGrants(filter, ToPage(q.paging)));
   for (auto& g : page.items) g = Effective(std::move(g), now);
   return page;
 }
@@ -675,43 +695,45 @@ Result<domain::Grant> Service::GetGrant(const Caller& c, const std::string& id) 
 
 Result<domain::Grant> Service::RevokeGrant(const Caller& c, const std::string& id,
                                            const std::string& reason) {
-  return WriteWithAudit<domain::Grant>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Grant> {
-    SIGNET_ASSIGN_OR_RETURN(domain::Grant g, FindGrant(tx, id));
-    SignerAccessCache access(tx, c.principal);
-    SIGNET_ASSIGN_OR_RETURN(bool admin, access.CanManage(g.signer_id));
-    if (!admin) {
-      if (IsGrantee(g, c.principal)) {
-        return PermissionDenied("revoking a grant needs the signer admin role");
-      }
-      return NotFound("signing grant '" + id + "' not found");
-    }
-    const TimePoint now = d_.clock.Now();
-    const GrantStatus status = policy::EffectiveGrantStatus(g, now);
-    if (status != GrantStatus::kActive) {
-      return FailedPrecondition("signing grant '" + id + "' is " +
-                                std::string(domain::GrantStatusName(status)) +
-                                "; only active grants can be revoked");
-    }
-    g.status = GrantStatus::kRevoked;
-    g.revoked_reason = reason;
-    g.updated_at = now;
-    SIGNET_TRY(tx.UpdateGrant(g));
-    e = {"grant.revoke", "grant", g.id,
-         JsonWriter().Add("signerId", g.signer_id)
-             .Add("granteeType", domain::PrincipalTypeName(g.grantee_type))
-             .Add("granteeId", g.grantee_id).Add("usedSignings", g.used_signings)
-             .Add("reason", reason).Finish()};
-    return g;
-  });
+  return WriteWithAudit<domain::Grant>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Grant> {
+        SIGNET_ASSIGN_OR_RETURN(domain::Grant g, FindGrant(tx, id));
+        SignerAccessCache access(tx, c.principal);
+        SIGNET_ASSIGN_OR_RETURN(bool admin, access.CanManage(g.signer_id));
+        if (!admin) {
+          if (IsGrantee(g, c.principal)) {
+            return PermissionDenied("revoking a grant needs the signer admin role");
+          }
+          return NotFound("signing grant '" + id + "' not found");
+        }
+        const TimePoint now = d_.clock.Now();
+        const GrantStatus status = policy::EffectiveGrantStatus(g, now);
+        if (status != GrantStatus::kActive) {
+          return FailedPrecondition("signing grant '" + id + "' is " +
+                                    std::string(domain::GrantStatusName(status)) +
+                                    "; only active grants can be revoked");
+        }
+        g.status = GrantStatus::kRevoked;
+        g.revoked_reason = reason;
+        g.updated_at = now;
+        SIGNET_TRY(tx.UpdateGrant(g));
+        e = {"grant.revoke", "grant", g.id,
+             JsonWriter()
+                 .Add("signerId", g.signer_id)
+                 .Add("granteeType", domain::PrincipalTypeName(g.grantee_type))
+                 .Add("granteeId", g.grantee_id)
+                 .Add("usedSignings", g.used_signings)
+                 .Add("reason", reason)
+                 .Finish()};
+        return g;
+      });
 }
 
 // ---- per-signer policies (Infisical's inline approvalPolicy) ----
 
-Result<domain::SigningPolicy> Service::WriteSignerPolicy(store::Tx& tx, const Caller& c,
-                                                         const std::string& project_id,
-                                                         const std::string& signer_id,
-                                                         const SignerPolicyInput& in,
-                                                         std::optional<domain::SigningPolicy> existing) {
+Result<domain::SigningPolicy> Service::WriteSignerPolicy(
+    store::Tx& tx, const Caller& c, const std::string& project_id, const std::string& signer_id,
+    const SignerPolicyInput& in, std::optional<domain::SigningPolicy> existing) {
   const TimePoint now = d_.clock.Now();
   const bool create = !existing.has_value();
   domain::SigningPolicy p = existing.value_or(domain::SigningPolicy{});
@@ -731,8 +753,8 @@ Result<domain::SigningPolicy> Service::WriteSignerPolicy(store::Tx& tx, const Ca
   SIGNET_TRY(CheckApprovers(tx, p));
   SIGNET_TRY(create ? tx.InsertPolicy(p) : tx.UpdatePolicy(p));
   SIGNET_TRY(AppendAudit(tx, &c.principal,
-                         {create ? "signing-policy.create" : "signing-policy.update", "signing-policy",
-                          p.id, PolicyDetails(p)}));
+                         {create ? "signing-policy.create" : "signing-policy.update",
+                          "signing-policy", p.id, PolicyDetails(p)}));
   return p;
 }
 
@@ -744,8 +766,9 @@ Status Service::DeleteOwnedPolicy(store::Tx& tx, const Caller& c, const domain::
   SIGNET_ASSIGN_OR_RETURN(std::int64_t users, tx.CountSignersWithPolicy(p->id));
   if (users > 0) return Ok();
   SIGNET_TRY(tx.DeletePolicy(p->id));
-  return AppendAudit(tx, &c.principal, {"signing-policy.delete", "signing-policy", p->id,
-                                        JsonWriter().Add("name", p->name).Finish()});
+  return AppendAudit(tx, &c.principal,
+                     {"signing-policy.delete", "signing-policy", p->id,
+                      JsonWriter().Add("name", p->name).Finish()});
 }
 
 }  // namespace signet::service

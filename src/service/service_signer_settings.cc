@@ -17,8 +17,8 @@ std::string OwnedPolicyName(const std::string& signer_id) {
 
 }  // namespace
 
-Result<std::optional<domain::SigningPolicy>> Service::GetSignerPolicy(const Caller& c,
-                                                                      const std::string& signer_id) {
+Result<std::optional<domain::SigningPolicy>> Service::GetSignerPolicy(
+    const Caller& c, const std::string& signer_id) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(*tx, c.principal, signer_id));
   if (!v.signer.signing_policy_id) return std::optional<domain::SigningPolicy>();
@@ -62,10 +62,12 @@ Result<std::optional<domain::SigningPolicy>> Service::SetSignerPolicy(const Call
     }
     // Audited like any change of a signer's policy (UpdateSigner).
     e = {"signer.policy.update", "signer", s.id,
-         JsonWriter().Add("signerName", s.name)
+         JsonWriter()
+             .Add("signerName", s.name)
              .Add("previousSigningPolicyId", v.signer.signing_policy_id.value_or(""))
              .Add("signingPolicyId", s.signing_policy_id.value_or(""))
-             .Add("approvalSteps", static_cast<std::int64_t>(in.steps.size())).Finish()};
+             .Add("approvalSteps", static_cast<std::int64_t>(in.steps.size()))
+             .Finish()};
     return result;
   });
 }
@@ -74,62 +76,67 @@ Result<AddSignerUsersResult> Service::AddSignerUsers(const Caller& c, const std:
                                                      const std::vector<std::string>& user_ids,
                                                      const std::vector<std::string>& emails,
                                                      const std::string& role) {
-  if (user_ids.empty() && emails.empty()) return InvalidArgument("give at least one userId or email");
+  if (user_ids.empty() && emails.empty())
+    return InvalidArgument("give at least one userId or email");
   SIGNET_TRY(domain::ParseSignerRole(role));
-  return WriteWithAudit<AddSignerUsersResult>(&c.principal, [&](store::Tx& tx, AuditEntry& e)
-                                                                -> Result<AddSignerUsersResult> {
-    SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(tx, c.principal, signer_id));
-    if (!policy::CanManageSigner({c.principal, v.project_role, v.signer_role})) {
-      return PermissionDenied("adding members needs the signer admin role");
-    }
-    SIGNET_TRY(RequireMfa(c.principal, "signer administration", &tx));
-    AddSignerUsersResult out;
-    std::vector<std::string> ids;
-    for (const auto& id : user_ids) {
-      SIGNET_ASSIGN_OR_RETURN(std::string uid, ParseUuid(id, "userIds"));
-      auto user = auth::LoadPrincipal(tx, domain::PrincipalType::kUser, uid);
-      if (!user && user.error().code == ErrorCode::kNotFound) {
-        return InvalidArgument("userIds: user '" + uid + "' does not exist");
-      }
-      SIGNET_TRY(user);
-      ids.push_back(uid);
-    }
-    for (const auto& email : emails) {
-      auto user = tx.GetUserByEmail(email);
-      if (!user && user.error().code == ErrorCode::kNotFound) {
-        out.unresolved.push_back(email);
-        continue;
-      }
-      SIGNET_TRY(user);
-      ids.push_back(user->id);
-    }
-    std::vector<std::string> done;
-    for (const auto& uid : ids) {
-      if (std::find(done.begin(), done.end(), uid) != done.end()) continue;
-      done.push_back(uid);
-      auto existing = tx.GetSignerMemberOf(v.signer.id, domain::PrincipalType::kUser, uid);
-      if (existing) {
-        out.skipped.push_back(uid);
-        continue;
-      }
-      if (existing.error().code != ErrorCode::kNotFound) return tl::unexpected(existing.error());
-      AuditEntry added;
-      MembershipInput m{uid, std::nullopt, role};
-      SIGNET_ASSIGN_OR_RETURN(domain::SignerMember member, InsertSignerMember(tx, v.signer, m, added));
-      SIGNET_TRY(AppendAudit(tx, &c.principal, added));
-      out.added.push_back(member);
-    }
-    // The call itself, with what it did and did not do.
-    JsonWriter details;
-    details.Add("role", role).Add("added", static_cast<std::int64_t>(out.added.size()))
-        .Add("skipped", static_cast<std::int64_t>(out.skipped.size()))
-        .Add("unresolved", static_cast<std::int64_t>(out.unresolved.size()));
-    e = {"signer.members.add", "signer", v.signer.id, details.Finish()};
-    return out;
-  });
+  return WriteWithAudit<AddSignerUsersResult>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<AddSignerUsersResult> {
+        SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(tx, c.principal, signer_id));
+        if (!policy::CanManageSigner({c.principal, v.project_role, v.signer_role})) {
+          return PermissionDenied("adding members needs the signer admin role");
+        }
+        SIGNET_TRY(RequireMfa(c.principal, "signer administration", &tx));
+        AddSignerUsersResult out;
+        std::vector<std::string> ids;
+        for (const auto& id : user_ids) {
+          SIGNET_ASSIGN_OR_RETURN(std::string uid, ParseUuid(id, "userIds"));
+          auto user = auth::LoadPrincipal(tx, domain::PrincipalType::kUser, uid);
+          if (!user && user.error().code == ErrorCode::kNotFound) {
+            return InvalidArgument("userIds: user '" + uid + "' does not exist");
+          }
+          SIGNET_TRY(user);
+          ids.push_back(uid);
+        }
+        for (const auto& email : emails) {
+          auto user = tx.GetUserByEmail(email);
+          if (!user && user.error().code == ErrorCode::kNotFound) {
+            out.unresolved.push_back(email);
+            continue;
+          }
+          SIGNET_TRY(user);
+          ids.push_back(user->id);
+        }
+        std::vector<std::string> done;
+        for (const auto& uid : ids) {
+          if (std::find(done.begin(), done.end(), uid) != done.end()) continue;
+          done.push_back(uid);
+          auto existing = tx.GetSignerMemberOf(v.signer.id, domain::PrincipalType::kUser, uid);
+          if (existing) {
+            out.skipped.push_back(uid);
+            continue;
+          }
+          if (existing.error().code != ErrorCode::kNotFound)
+            return tl::unexpected(existing.error());
+          AuditEntry added;
+          MembershipInput m{uid, std::nullopt, role};
+          SIGNET_ASSIGN_OR_RETURN(domain::SignerMember member,
+                                  InsertSignerMember(tx, v.signer, m, added));
+          SIGNET_TRY(AppendAudit(tx, &c.principal, added));
+          out.added.push_back(member);
+        }
+        // The call itself, with what it did and did not do.
+        JsonWriter details;
+        details.Add("role", role)
+            .Add("added", static_cast<std::int64_t>(out.added.size()))
+            .Add("skipped", static_cast<std::int64_t>(out.skipped.size()))
+            .Add("unresolved", static_cast<std::int64_t>(out.unresolved.size()));
+        e = {"signer.members.add", "signer", v.signer.id, details.Finish()};
+        return out;
+      });
 }
 
-Result<domain::SignerMember> Service::FindSignerMember(const Caller& c, const std::string& signer_id,
+Result<domain::SignerMember> Service::FindSignerMember(const Caller& c,
+                                                       const std::string& signer_id,
                                                        domain::PrincipalType type,
                                                        const std::string& principal_id) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
@@ -142,7 +149,8 @@ Result<domain::SignerMember> Service::FindSignerMember(const Caller& c, const st
   return m;
 }
 
-Result<SignerPermissions> Service::GetSignerPermissions(const Caller& c, const std::string& signer_id) {
+Result<SignerPermissions> Service::GetSignerPermissions(const Caller& c,
+                                                        const std::string& signer_id) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(*tx, c.principal, signer_id));
   const policy::SignerAccess a{c.principal, v.project_role, v.signer_role};
@@ -162,7 +170,8 @@ Result<SignerPermissions> Service::GetSignerPermissions(const Caller& c, const s
   return out;
 }
 
-Result<domain::Signer> Service::ReissueSignerCertificate(const Caller& c, const std::string& signer_id,
+Result<domain::Signer> Service::ReissueSignerCertificate(const Caller& c,
+                                                         const std::string& signer_id,
                                                          const SignerCertificateInput& in) {
   // Rights, the project and the common name first, in a read transaction; the new key is
   // generated outside any transaction; the write checks the rights again.
@@ -189,23 +198,30 @@ Result<domain::Signer> Service::ReissueSignerCertificate(const Caller& c, const 
   }
   SignerCertificateInput issue = in;
   issue.common_name = common_name;
-  SIGNET_ASSIGN_OR_RETURN(IssuedCertificate issued, PrepareSignerCertificate(project, common_name, issue));
-  return WriteWithNewKey<domain::Signer>(&c.principal, issued.key, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Signer> {
-    SIGNET_ASSIGN_OR_RETURN(SignerView v, check(tx));
-    domain::Signer s = v.signer;
-    SIGNET_ASSIGN_OR_RETURN(domain::Certificate cert, StoreSignerCertificate(tx, c, project, s, issued));
-    const std::string previous = s.certificate_id;
-    s.certificate_id = cert.id;
-    s.updated_at = d_.clock.Now();
-    SIGNET_TRY(tx.UpdateSigner(s));
-    e = {"signer.certificate.reissue", "signer", s.id,
-         JsonWriter().Add("certificateId", s.certificate_id).Add("previousCertificateId", previous)
-             .Add("caId", in.ca_id).Finish()};
-    return s;
-  });
+  SIGNET_ASSIGN_OR_RETURN(IssuedCertificate issued,
+                          PrepareSignerCertificate(project, common_name, issue));
+  return WriteWithNewKey<domain::Signer>(
+      &c.principal, issued.key, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Signer> {
+        SIGNET_ASSIGN_OR_RETURN(SignerView v, check(tx));
+        domain::Signer s = v.signer;
+        SIGNET_ASSIGN_OR_RETURN(domain::Certificate cert,
+                                StoreSignerCertificate(tx, c, project, s, issued));
+        const std::string previous = s.certificate_id;
+        s.certificate_id = cert.id;
+        s.updated_at = d_.clock.Now();
+        SIGNET_TRY(tx.UpdateSigner(s));
+        e = {"signer.certificate.reissue", "signer", s.id,
+             JsonWriter()
+                 .Add("certificateId", s.certificate_id)
+                 .Add("previousCertificateId", previous)
+                 .Add("caId", in.ca_id)
+                 .Finish()};
+        return s;
+      });
 }
 
-Result<SigningRequestView> Service::RevokeSignerRequest(const Caller& c, const std::string& signer_id,
+Result<SigningRequestView> Service::RevokeSignerRequest(const Caller& c,
+                                                        const std::string& signer_id,
                                                         const std::string& request_id,
                                                         const std::string& reason) {
   SIGNET_ASSIGN_OR_RETURN(SigningRequestView view, GetSigningRequest(c, request_id));
@@ -236,13 +252,14 @@ Result<PolicyMatch> Service::CheckPolicyMatch(const Caller& c, const std::string
   if (!v.signer.signing_policy_id) return out;
   SIGNET_ASSIGN_OR_RETURN(domain::SigningPolicy p, tx->GetPolicy(*v.signer.signing_policy_id));
   out.requires_approval = !(c.principal.is_machine() && p.bypass_for_machine_identities);
-  SIGNET_ASSIGN_OR_RETURN(auto grants,
-                          tx->ListGrants(store::GrantFilter{v.signer.id, c.principal.type, c.principal.id,
-                                                            domain::GrantStatus::kActive},
-                                         store::PageRequest{}));
+  SIGNET_ASSIGN_OR_RETURN(
+      auto grants, tx->ListGrants(store::GrantFilter{v.signer.id, c.principal.type, c.principal.id,
+                                                     domain::GrantStatus::kActive},
+                                  store::PageRequest{}));
   const TimePoint now = d_.clock.Now();
-  out.has_active_grant = std::any_of(grants.items.begin(), grants.items.end(),
-                                     [&](const domain::Grant& g) { return policy::GrantUsableAt(g, now); });
+  out.has_active_grant =
+      std::any_of(grants.items.begin(), grants.items.end(),
+                  [&](const domain::Grant& g) { return policy::GrantUsableAt(g, now); });
   return out;
 }
 

@@ -2,13 +2,13 @@
 #include <chrono>
 #include <map>
 
+#include "auth/authenticator.h"
 #include "common/encoding.h"
 #include "common/names.h"
 #include "crypto/digest.h"
 #include "crypto/sign.h"
 #include "crypto/x509.h"
 #include "policy/signing_policy.h"
-#include "auth/authenticator.h"
 #include "service/service_internal.h"
 
 namespace signet::service {
@@ -26,8 +26,8 @@ Status ValidateSignerFields(const std::string& name, const std::string& descript
   return Ok();
 }
 
-Status CheckPolicyInProject(store::Tx& tx, const std::string& policy_id, const std::string& project_id,
-                            const std::string& signer_id) {
+Status CheckPolicyInProject(store::Tx& tx, const std::string& policy_id,
+                            const std::string& project_id, const std::string& signer_id) {
   if (!IsUuid(policy_id)) return InvalidArgument("signingPolicyId must be a UUID");
   auto policy = tx.GetPolicy(policy_id);
   if (!policy || policy->project_id != project_id) {
@@ -37,7 +37,8 @@ Status CheckPolicyInProject(store::Tx& tx, const std::string& policy_id, const s
   const std::string_view name = policy->name;
   if (name.substr(0, kSignerPolicyPrefix.size()) == kSignerPolicyPrefix &&
       name.substr(kSignerPolicyPrefix.size()) != signer_id) {
-    return InvalidArgument("signing policy '" + policy->name + "' is another signer's own approval policy");
+    return InvalidArgument("signing policy '" + policy->name +
+                           "' is another signer's own approval policy");
   }
   return Ok();
 }
@@ -52,7 +53,8 @@ Result<domain::Signer> Service::CreateSigner(const Caller& c, const CreateSigner
                                       "certificate with it)");
   }
   if (in.approval_policy && in.signing_policy_id) {
-    return InvalidArgument("give either signingPolicyId (approvalPolicyId) or approvalPolicy, not both");
+    return InvalidArgument(
+        "give either signingPolicyId (approvalPolicyId) or approvalPolicy, not both");
   }
   // Infisical's create form issues the signer's certificate: its key is generated before the
   // write transaction, once the caller's rights and the CA are checked.
@@ -66,55 +68,65 @@ Result<domain::Signer> Service::CreateSigner(const Caller& c, const CreateSigner
     }());
     SIGNET_ASSIGN_OR_RETURN(issued, PrepareSignerCertificate(project, in.name, *in.issue));
   }
-  auto written = WriteWithAudit<domain::Signer>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Signer> {
-    SIGNET_ASSIGN_OR_RETURN(domain::Project project, ResolveProject(tx, in.project));
-    SIGNET_TRY(RequireProjectAdmin(tx, c.principal, project.id));
-    const TimePoint now = d_.clock.Now();
-    domain::Signer s;
-    s.id = NewUuid();
-    s.project_id = project.id;
-    s.name = in.name;
-    s.description = in.description;
-    s.status = domain::SignerStatus::kActive;
-    s.certificate_id = in.certificate_id;
-    s.signing_policy_id = in.signing_policy_id;
-    s.created_at = s.updated_at = now;
-    // Infisical's create form: the certificate is stored and the policy made with the signer,
-    // in this transaction.
-    if (issued) {
-      if (issued->row.project_id != project.id) return FailedPrecondition("the project changed; try again");
-      SIGNET_ASSIGN_OR_RETURN(domain::Certificate cert, StoreSignerCertificate(tx, c, project, s, *issued));
-      s.certificate_id = cert.id;
-    }
-    SIGNET_TRY(CheckSigningCertificate(tx, project.id, s.certificate_id));
-    if (s.signing_policy_id) SIGNET_TRY(CheckPolicyInProject(tx, *s.signing_policy_id, project.id, s.id));
-    if (in.approval_policy && !in.approval_policy->steps.empty()) {
-      SIGNET_ASSIGN_OR_RETURN(domain::SigningPolicy policy,
-                              WriteSignerPolicy(tx, c, project.id, s.id, *in.approval_policy, std::nullopt));
-      s.signing_policy_id = policy.id;
-    }
-    auto inserted = tx.InsertSigner(s);
-    if (!inserted && inserted.error().code == ErrorCode::kAlreadyExists) {
-      return AlreadyExists("a signer named '" + s.name + "' already exists in this project");
-    }
-    SIGNET_TRY(inserted);
-    domain::SignerMember creator{NewUuid(), s.id, c.principal.type, c.principal.id,
-                                 domain::SignerRole::kAdmin, now};
-    SIGNET_TRY(tx.InsertSignerMember(creator));
-    for (const MembershipInput& m : in.members) {
-      // The creator is the signer's admin already.
-      const bool is_creator = m.user_id ? (c.principal.type == domain::PrincipalType::kUser && *m.user_id == c.principal.id)
-                                        : (m.identity_id && c.principal.is_machine() && *m.identity_id == c.principal.id);
-      if (is_creator) continue;
-      AuditEntry added;
-      SIGNET_TRY(InsertSignerMember(tx, s, m, added));
-      SIGNET_TRY(AppendAudit(tx, &c.principal, added));
-    }
-    e = {"signer.create", "signer", s.id,
-         JsonWriter().Add("name", s.name).Add("certificateId", s.certificate_id)
-             .Add("signingPolicyId", s.signing_policy_id.value_or("")).Finish()};
-    return s;
-  });
+  auto written = WriteWithAudit<domain::Signer>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Signer> {
+        SIGNET_ASSIGN_OR_RETURN(domain::Project project, ResolveProject(tx, in.project));
+        SIGNET_TRY(RequireProjectAdmin(tx, c.principal, project.id));
+        const TimePoint now = d_.clock.Now();
+        domain::Signer s;
+        s.id = NewUuid();
+        s.project_id = project.id;
+        s.name = in.name;
+        s.description = in.description;
+        s.status = domain::SignerStatus::kActive;
+        s.certificate_id = in.certificate_id;
+        s.signing_policy_id = in.signing_policy_id;
+        s.created_at = s.updated_at = now;
+        // Infisical's create form: the certificate is stored and the policy made with the signer,
+        // in this transaction.
+        if (issued) {
+          if (issued->row.project_id != project.id)
+            return FailedPrecondition("the project changed; try again");
+          SIGNET_ASSIGN_OR_RETURN(domain::Certificate cert,
+                                  StoreSignerCertificate(tx, c, project, s, *issued));
+          s.certificate_id = cert.id;
+        }
+        SIGNET_TRY(CheckSigningCertificate(tx, project.id, s.certificate_id));
+        if (s.signing_policy_id)
+          SIGNET_TRY(CheckPolicyInProject(tx, *s.signing_policy_id, project.id, s.id));
+        if (in.approval_policy && !in.approval_policy->steps.empty()) {
+          SIGNET_ASSIGN_OR_RETURN(
+              domain::SigningPolicy policy,
+              WriteSignerPolicy(tx, c, project.id, s.id, *in.approval_policy, std::nullopt));
+          s.signing_policy_id = policy.id;
+        }
+        auto inserted = tx.InsertSigner(s);
+        if (!inserted && inserted.error().code == ErrorCode::kAlreadyExists) {
+          return AlreadyExists("a signer named '" + s.name + "' already exists in this project");
+        }
+        SIGNET_TRY(inserted);
+        domain::SignerMember creator{
+            NewUuid(), s.id, c.principal.type, c.principal.id, domain::SignerRole::kAdmin, now};
+        SIGNET_TRY(tx.InsertSignerMember(creator));
+        for (const MembershipInput& m : in.members) {
+          // The creator is the signer's admin already.
+          const bool is_creator = m.user_id ? (c.principal.type == domain::PrincipalType::kUser &&
+                                               *m.user_id == c.principal.id)
+                                            : (m.identity_id && c.principal.is_machine() &&
+                                               *m.identity_id == c.principal.id);
+          if (is_creator) continue;
+          AuditEntry added;
+          SIGNET_TRY(InsertSignerMember(tx, s, m, added));
+          SIGNET_TRY(AppendAudit(tx, &c.principal, added));
+        }
+        e = {"signer.create", "signer", s.id,
+             JsonWriter()
+                 .Add("name", s.name)
+                 .Add("certificateId", s.certificate_id)
+                 .Add("signingPolicyId", s.signing_policy_id.value_or(""))
+                 .Finish()};
+        return s;
+      });
   if (!written && issued) key_sources_.Abandon(issued->key);
   return written;
 }
@@ -130,10 +142,11 @@ Result<Service::IssuedCertificate> Service::PrepareSignerCertificate(
   issue.key_usages = {"digitalSignature"};
   issue.extended_key_usages = {"codeSigning"};
   issue.key = in.key;
-  SIGNET_ASSIGN_OR_RETURN(domain::CertificateAuthority ca, [&]() -> Result<domain::CertificateAuthority> {
-    SIGNET_ASSIGN_OR_RETURN(auto rtx, d_.store.BeginRead());
-    return IssuingCa(*rtx, project, in.ca_id);
-  }());
+  SIGNET_ASSIGN_OR_RETURN(domain::CertificateAuthority ca,
+                          [&]() -> Result<domain::CertificateAuthority> {
+                            SIGNET_ASSIGN_OR_RETURN(auto rtx, d_.store.BeginRead());
+                            return IssuingCa(*rtx, project, in.ca_id);
+                          }());
   return IssueInMemory(ca, project, issue);
 }
 
@@ -144,8 +157,11 @@ Result<domain::Certificate> Service::StoreSignerCertificate(store::Tx& tx, const
   SIGNET_ASSIGN_OR_RETURN(domain::Certificate cert, StoreIssued(tx, project, issued));
   SIGNET_TRY(AppendAudit(tx, &c.principal,
                          {"certificate.issue", "certificate", cert.id,
-                          JsonWriter().Add("caId", cert.ca_id.value_or("")).Add("commonName", cert.common_name)
-                              .Add("serialNumber", cert.serial_number).Add("signerId", signer.id)
+                          JsonWriter()
+                              .Add("caId", cert.ca_id.value_or(""))
+                              .Add("commonName", cert.common_name)
+                              .Add("serialNumber", cert.serial_number)
+                              .Add("signerId", signer.id)
                               .Finish()}));
   return cert;
 }
@@ -160,7 +176,8 @@ Result<store::Page<domain::Signer>> Service::ListSigners(const Caller& c,
   const store::SignerFilter filter{proj.id, search};
   if (policy::IsProjectAdmin(c.principal, project_role)) return tx->ListSigners(filter, ToPage(p));
   // Others see only the signers they are members of: read those, not the project's whole list.
-  SIGNET_ASSIGN_OR_RETURN(auto memberships, tx->ListSignerMembershipsOf(c.principal.type, c.principal.id));
+  SIGNET_ASSIGN_OR_RETURN(auto memberships,
+                          tx->ListSignerMembershipsOf(c.principal.type, c.principal.id));
   auto lower = [](std::string text) {
     for (char& ch : text) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     return text;
@@ -185,7 +202,8 @@ Result<store::Page<domain::Signer>> Service::ListSigners(const Caller& c,
   // A project the caller has no role in does not exist for them (like every other list); the
   // default project, which every server has, answers an empty list instead, so that a client
   // (the PKCS#11 module, `signet whoami`) can list "its signers" before it has any.
-  if (!policy::IsProjectMember(c.principal, project_role) && !any_in_project && project.has_value()) {
+  if (!policy::IsProjectMember(c.principal, project_role) && !any_in_project &&
+      project.has_value()) {
     return NotFound("project '" + proj.id + "' not found");
   }
   std::sort(readable.begin(), readable.end(),
@@ -201,70 +219,79 @@ Result<domain::Signer> Service::GetSigner(const Caller& c, const std::string& id
 
 Result<domain::Signer> Service::UpdateSigner(const Caller& c, const std::string& id,
                                              const UpdateSignerInput& in) {
-  return WriteWithAudit<domain::Signer>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Signer> {
-    SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(tx, c.principal, id));
-    if (!policy::CanManageSigner({c.principal, v.project_role, v.signer_role})) {
-      return PermissionDenied("changing signer '" + v.signer.name + "' needs the signer admin role");
-    }
-    SIGNET_TRY(RequireMfa(c.principal, "signer administration", &tx));
-    domain::Signer s = v.signer;
-    JsonWriter details;
-    if (in.name) {
-      s.name = *in.name;
-      details.Add("name", s.name);
-    }
-    if (in.description) s.description = *in.description;
-    SIGNET_TRY(ValidateSignerFields(s.name, s.description));
-    if (in.status) {
-      s.status = *in.status;
-      details.Add("status", domain::SignerStatusName(s.status));
-    }
-    if (in.certificate_id) {
-      SIGNET_TRY(CheckSigningCertificate(tx, s.project_id, *in.certificate_id));
-      s.certificate_id = *in.certificate_id;
-      details.Add("certificateId", s.certificate_id);
-    }
-    std::optional<AuditEntry> policy_change;
-    if (in.signing_policy_id && *in.signing_policy_id != s.signing_policy_id) {
-      // The policy is what stands between an operator and a signature: only project admins
-      // attach, change or detach it. A signer admin who could detach it would sign unapproved
-      // and re-attach it — approving themselves.
-      if (!policy::IsProjectAdmin(c.principal, v.project_role)) {
-        return PermissionDenied("attaching, changing or detaching the signing policy of signer '" +
-                                v.signer.name + "' needs the admin role in the project");
-      }
-      if (*in.signing_policy_id) SIGNET_TRY(CheckPolicyInProject(tx, **in.signing_policy_id, s.project_id, s.id));
-      policy_change = AuditEntry{"signer.policy.update", "signer", s.id,
-                                 JsonWriter().Add("signerName", s.name)
-                                     .Add("previousSigningPolicyId", s.signing_policy_id.value_or(""))
-                                     .Add("signingPolicyId", in.signing_policy_id->value_or("")).Finish()};
-      s.signing_policy_id = *in.signing_policy_id;
-      details.Add("signingPolicyId", s.signing_policy_id.value_or(""));
-    }
-    s.updated_at = d_.clock.Now();
-    auto updated = tx.UpdateSigner(s);
-    if (!updated && updated.error().code == ErrorCode::kAlreadyExists) {
-      return AlreadyExists("a signer named '" + s.name + "' already exists in this project");
-    }
-    SIGNET_TRY(updated);
-    if (policy_change) SIGNET_TRY(AppendAudit(tx, &c.principal, *policy_change));
-    e = {"signer.update", "signer", s.id, details.Finish()};
-    return s;
-  });
+  return WriteWithAudit<domain::Signer>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Signer> {
+        SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(tx, c.principal, id));
+        if (!policy::CanManageSigner({c.principal, v.project_role, v.signer_role})) {
+          return PermissionDenied("changing signer '" + v.signer.name +
+                                  "' needs the signer admin role");
+        }
+        SIGNET_TRY(RequireMfa(c.principal, "signer administration", &tx));
+        domain::Signer s = v.signer;
+        JsonWriter details;
+        if (in.name) {
+          s.name = *in.name;
+          details.Add("name", s.name);
+        }
+        if (in.description) s.description = *in.description;
+        SIGNET_TRY(ValidateSignerFields(s.name, s.description));
+        if (in.status) {
+          s.status = *in.status;
+          details.Add("status", domain::SignerStatusName(s.status));
+        }
+        if (in.certificate_id) {
+          SIGNET_TRY(CheckSigningCertificate(tx, s.project_id, *in.certificate_id));
+          s.certificate_id = *in.certificate_id;
+          details.Add("certificateId", s.certificate_id);
+        }
+        std::optional<AuditEntry> policy_change;
+        if (in.signing_policy_id && *in.signing_policy_id != s.signing_policy_id) {
+          // The policy is what stands between an operator and a signature: only project admins
+          // attach, change or detach it. A signer admin who could detach it would sign unapproved
+          // and re-attach it — approving themselves.
+          if (!policy::IsProjectAdmin(c.principal, v.project_role)) {
+            return PermissionDenied(
+                "attaching, changing or detaching the signing policy of signer '" + v.signer.name +
+                "' needs the admin role in the project");
+          }
+          if (*in.signing_policy_id)
+            SIGNET_TRY(CheckPolicyInProject(tx, **in.signing_policy_id, s.project_id, s.id));
+          policy_change =
+              AuditEntry{"signer.policy.update", "signer", s.id,
+                         JsonWriter()
+                             .Add("signerName", s.name)
+                             .Add("previousSigningPolicyId", s.signing_policy_id.value_or(""))
+                             .Add("signingPolicyId", in.signing_policy_id->value_or(""))
+                             .Finish()};
+          s.signing_policy_id = *in.signing_policy_id;
+          details.Add("signingPolicyId", s.signing_policy_id.value_or(""));
+        }
+        s.updated_at = d_.clock.Now();
+        auto updated = tx.UpdateSigner(s);
+        if (!updated && updated.error().code == ErrorCode::kAlreadyExists) {
+          return AlreadyExists("a signer named '" + s.name + "' already exists in this project");
+        }
+        SIGNET_TRY(updated);
+        if (policy_change) SIGNET_TRY(AppendAudit(tx, &c.principal, *policy_change));
+        e = {"signer.update", "signer", s.id, details.Finish()};
+        return s;
+      });
 }
 
 Result<domain::Signer> Service::DeleteSigner(const Caller& c, const std::string& id) {
-  return WriteWithAudit<domain::Signer>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Signer> {
-    SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(tx, c.principal, id));
-    if (!policy::CanManageSigner({c.principal, v.project_role, v.signer_role})) {
-      return PermissionDenied("deleting signer '" + v.signer.name + "' needs the signer admin role");
-    }
-    SIGNET_TRY(RequireMfa(c.principal, "signer administration", &tx));
-    SIGNET_TRY(tx.DeleteSigner(id));
-    SIGNET_TRY(DeleteOwnedPolicy(tx, c, v.signer));
-    e = {"signer.delete", "signer", id, JsonWriter().Add("name", v.signer.name).Finish()};
-    return v.signer;
-  });
+  return WriteWithAudit<domain::Signer>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Signer> {
+        SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(tx, c.principal, id));
+        if (!policy::CanManageSigner({c.principal, v.project_role, v.signer_role})) {
+          return PermissionDenied("deleting signer '" + v.signer.name +
+                                  "' needs the signer admin role");
+        }
+        SIGNET_TRY(RequireMfa(c.principal, "signer administration", &tx));
+        SIGNET_TRY(tx.DeleteSigner(id));
+        SIGNET_TRY(DeleteOwnedPolicy(tx, c, v.signer));
+        e = {"signer.delete", "signer", id, JsonWriter().Add("name", v.signer.name).Finish()};
+        return v.signer;
+      });
 }
 
 Result<Bytes> Service::SignerPublicKey(const Caller& c, const std::string& id,
@@ -272,7 +299,8 @@ Result<Bytes> Service::SignerPublicKey(const Caller& c, const std::string& id,
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(*tx, c.principal, id));
   SIGNET_ASSIGN_OR_RETURN(domain::Certificate cert, tx->GetCertificate(v.signer.certificate_id));
-  SIGNET_ASSIGN_OR_RETURN(crypto::Certificate x509, crypto::Certificate::FromPem(cert.certificate_pem));
+  SIGNET_ASSIGN_OR_RETURN(crypto::Certificate x509,
+                          crypto::Certificate::FromPem(cert.certificate_pem));
   SIGNET_ASSIGN_OR_RETURN(crypto::CertificateInfo info, x509.Info());
   if (algorithm != nullptr) *algorithm = cert.key_algorithm;
   return info.spki_der;
@@ -296,7 +324,8 @@ Result<KeyEvidence> Service::SignerKeyEvidence(const Caller& c, const std::strin
       }
     }
   }
-  SIGNET_ASSIGN_OR_RETURN(keystore::KeySource * source, key_sources_.For(out.certificate.key_source));
+  SIGNET_ASSIGN_OR_RETURN(keystore::KeySource * source,
+                          key_sources_.For(out.certificate.key_source));
   SIGNET_ASSIGN_OR_RETURN(out.key, source->DescribeKey(out.certificate.key_id));
   return out;
 }
@@ -323,26 +352,28 @@ Result<store::Page<domain::SigningOperation>> Service::ListOperations(
 
 Result<domain::SignerMember> Service::AddSignerMember(const Caller& c, const std::string& signer_id,
                                                       const MembershipInput& in) {
-  return WriteWithAudit<domain::SignerMember>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::SignerMember> {
-    SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(tx, c.principal, signer_id));
-    if (!policy::CanManageSigner({c.principal, v.project_role, v.signer_role})) {
-      return PermissionDenied("adding members needs the signer admin role");
-    }
-    SIGNET_TRY(RequireMfa(c.principal, "signer administration", &tx));
-    return InsertSignerMember(tx, v.signer, in, e);
-  });
+  return WriteWithAudit<domain::SignerMember>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::SignerMember> {
+        SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(tx, c.principal, signer_id));
+        if (!policy::CanManageSigner({c.principal, v.project_role, v.signer_role})) {
+          return PermissionDenied("adding members needs the signer admin role");
+        }
+        SIGNET_TRY(RequireMfa(c.principal, "signer administration", &tx));
+        return InsertSignerMember(tx, v.signer, in, e);
+      });
 }
 
-Result<domain::SignerMember> Service::InsertSignerMember(store::Tx& tx, const domain::Signer& signer,
+Result<domain::SignerMember> Service::InsertSignerMember(store::Tx& tx,
+                                                         const domain::Signer& signer,
                                                          const MembershipInput& in, AuditEntry& e) {
   SIGNET_ASSIGN_OR_RETURN(domain::SignerRole role, domain::ParseSignerRole(in.role));
   if (in.user_id.has_value() == in.identity_id.has_value()) {
     return InvalidArgument("give exactly one of userId and identityId");
   }
   const auto type = in.user_id ? domain::PrincipalType::kUser : domain::PrincipalType::kIdentity;
-  SIGNET_ASSIGN_OR_RETURN(std::string principal_id,
-                          ParseUuid(in.user_id ? *in.user_id : *in.identity_id,
-                                    in.user_id ? "userId" : "identityId"));
+  SIGNET_ASSIGN_OR_RETURN(
+      std::string principal_id,
+      ParseUuid(in.user_id ? *in.user_id : *in.identity_id, in.user_id ? "userId" : "identityId"));
   SIGNET_TRY(auth::LoadPrincipal(tx, type, principal_id));
   domain::SignerMember m{NewUuid(), signer.id, type, principal_id, role, d_.clock.Now()};
   auto r = tx.InsertSignerMember(m);
@@ -351,45 +382,59 @@ Result<domain::SignerMember> Service::InsertSignerMember(store::Tx& tx, const do
   }
   SIGNET_TRY(r);
   e = {"signer.member.create", "signer", signer.id,
-       JsonWriter().Add("memberId", m.id).Add("principalType", domain::PrincipalTypeName(type))
-           .Add("principalId", principal_id).Add("role", domain::SignerRoleName(role)).Finish()};
+       JsonWriter()
+           .Add("memberId", m.id)
+           .Add("principalType", domain::PrincipalTypeName(type))
+           .Add("principalId", principal_id)
+           .Add("role", domain::SignerRoleName(role))
+           .Finish()};
   return m;
 }
 
-Result<domain::SignerMember> Service::UpdateSignerMember(const Caller& c, const std::string& signer_id,
+Result<domain::SignerMember> Service::UpdateSignerMember(const Caller& c,
+                                                         const std::string& signer_id,
                                                          const std::string& member_id,
                                                          const std::string& role_text) {
   SIGNET_ASSIGN_OR_RETURN(domain::SignerRole role, domain::ParseSignerRole(role_text));
-  return WriteWithAudit<domain::SignerMember>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::SignerMember> {
-    SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(tx, c.principal, signer_id));
-    if (!policy::CanManageSigner({c.principal, v.project_role, v.signer_role})) {
-      return PermissionDenied("changing members needs the signer admin role");
-    }
-    SIGNET_TRY(RequireMfa(c.principal, "signer administration", &tx));
-    auto m = tx.GetSignerMember(member_id);
-    if (!m || m->signer_id != signer_id) return NotFound("member '" + member_id + "' not found");
-    m->role = role;
-    SIGNET_TRY(tx.UpdateSignerMember(*m));
-    e = {"signer.member.update", "signer", signer_id,
-         JsonWriter().Add("memberId", member_id).Add("role", domain::SignerRoleName(role)).Finish()};
-    return *m;
-  });
+  return WriteWithAudit<domain::SignerMember>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::SignerMember> {
+        SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(tx, c.principal, signer_id));
+        if (!policy::CanManageSigner({c.principal, v.project_role, v.signer_role})) {
+          return PermissionDenied("changing members needs the signer admin role");
+        }
+        SIGNET_TRY(RequireMfa(c.principal, "signer administration", &tx));
+        auto m = tx.GetSignerMember(member_id);
+        if (!m || m->signer_id != signer_id)
+          return NotFound("member '" + member_id + "' not found");
+        m->role = role;
+        SIGNET_TRY(tx.UpdateSignerMember(*m));
+        e = {"signer.member.update", "signer", signer_id,
+             JsonWriter()
+                 .Add("memberId", member_id)
+                 .Add("role", domain::SignerRoleName(role))
+                 .Finish()};
+        return *m;
+      });
 }
 
-Result<domain::SignerMember> Service::RemoveSignerMember(const Caller& c, const std::string& signer_id,
+Result<domain::SignerMember> Service::RemoveSignerMember(const Caller& c,
+                                                         const std::string& signer_id,
                                                          const std::string& member_id) {
-  return WriteWithAudit<domain::SignerMember>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::SignerMember> {
-    SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(tx, c.principal, signer_id));
-    if (!policy::CanManageSigner({c.principal, v.project_role, v.signer_role})) {
-      return PermissionDenied("removing members needs the signer admin role");
-    }
-    SIGNET_TRY(RequireMfa(c.principal, "signer administration", &tx));
-    auto m = tx.GetSignerMember(member_id);
-    if (!m || m->signer_id != signer_id) return NotFound("member '" + member_id + "' not found");
-    SIGNET_TRY(tx.DeleteSignerMember(member_id));
-    e = {"signer.member.delete", "signer", signer_id, JsonWriter().Add("memberId", member_id).Finish()};
-    return *m;
-  });
+  return WriteWithAudit<domain::SignerMember>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::SignerMember> {
+        SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(tx, c.principal, signer_id));
+        if (!policy::CanManageSigner({c.principal, v.project_role, v.signer_role})) {
+          return PermissionDenied("removing members needs the signer admin role");
+        }
+        SIGNET_TRY(RequireMfa(c.principal, "signer administration", &tx));
+        auto m = tx.GetSignerMember(member_id);
+        if (!m || m->signer_id != signer_id)
+          return NotFound("member '" + member_id + "' not found");
+        SIGNET_TRY(tx.DeleteSignerMember(member_id));
+        e = {"signer.member.delete", "signer", signer_id,
+             JsonWriter().Add("memberId", member_id).Finish()};
+        return *m;
+      });
 }
 
 Result<store::Page<domain::SignerMember>> Service::ListSignerMembers(const Caller& c,
@@ -420,9 +465,11 @@ Status Service::RecordOperation(store::Tx& tx, const domain::Principal& actor,
       grant.updated_at = now;
       SIGNET_TRY(tx.UpdateGrant(grant));
       SIGNET_TRY(AppendCommitAudit(tx, nullptr,
-                             {"grant.expire", "grant", grant.id,
-                              JsonWriter().Add("signerId", grant.signer_id)
-                                  .Add("usedSignings", grant.used_signings).Finish()}));
+                                   {"grant.expire", "grant", grant.id,
+                                    JsonWriter()
+                                        .Add("signerId", grant.signer_id)
+                                        .Add("usedSignings", grant.used_signings)
+                                        .Finish()}));
     }
   }
   op.created_at = d_.clock.Now();
@@ -432,18 +479,21 @@ Status Service::RecordOperation(store::Tx& tx, const domain::Principal& actor,
     if (!inserted && it->second < op.created_at) it->second = op.created_at;
   }
   JsonWriter details;
-  details.Add("operationId", op.id).Add("signerName", signer.name)
-      .Add("signingAlgorithm", op.signing_algorithm).Add("dataHash", op.data_hash)
+  details.Add("operationId", op.id)
+      .Add("signerName", signer.name)
+      .Add("signingAlgorithm", op.signing_algorithm)
+      .Add("dataHash", op.data_hash)
       .Add("sourceIp", op.source_ip);
   if (op.grant_id) details.Add("grantId", *op.grant_id);
   if (op.error_message) details.Add("error", *op.error_message);
   return AppendCommitAudit(tx, &actor,
-                     {"sign." + std::string(domain::OperationStatusName(op.status)), "signer",
-                      signer.id, details.Finish()});
+                           {"sign." + std::string(domain::OperationStatusName(op.status)), "signer",
+                            signer.id, details.Finish()});
 }
 
 Status Service::TouchLastSigned(store::Tx& tx) {
-  for (const auto& [signer_id, at] : last_signed_) SIGNET_TRY(tx.TouchSignerLastSignedAt(signer_id, at));
+  for (const auto& [signer_id, at] : last_signed_)
+    SIGNET_TRY(tx.TouchSignerLastSignedAt(signer_id, at));
   last_signed_.clear();
   return Ok();
 }
@@ -452,16 +502,17 @@ Status Service::TouchLastSigned(store::Tx& tx) {
 struct Service::SignAttempt {
   domain::Principal actor;
   std::shared_ptr<const SignerSnapshot> view;  // the signer, the caller's roles, the certificate
-  domain::SigningOperation op;        // what to record
-  domain::SigningOperation recorded;  // what was recorded (a grant may run out meanwhile)
-  std::optional<Error> refusal;       // recorded, then answered
+  domain::SigningOperation op;                 // what to record
+  domain::SigningOperation recorded;           // what was recorded (a grant may run out meanwhile)
+  std::optional<Error> refusal;                // recorded, then answered
   Bytes signature;
   // The metric label: the canonical name of a known algorithm, else "unknown" (never the
   // name as sent, which would let callers grow the label set without bound).
   std::string algorithm_label = "unknown";
 };
 
-void Service::Sign(const Caller& c, const std::string& signer_id, const SignInput& in, SignDone done) {
+void Service::Sign(const Caller& c, const std::string& signer_id, const SignInput& in,
+                   SignDone done) {
   const auto started = std::chrono::steady_clock::now();
   auto a = std::make_shared<SignAttempt>();
   if (Status prepared = PrepareSign(c, signer_id, in, *a); !prepared) {
@@ -478,9 +529,11 @@ void Service::Sign(const Caller& c, const std::string& signer_id, const SignInpu
         if (!committed) return done(tl::unexpected(std::move(committed).error()));
         const domain::SigningOperation& op = a->recorded;
         if (d_.metrics != nullptr) {
-          d_.metrics->sign_operations.Inc({a->algorithm_label, std::string(domain::OperationStatusName(op.status))});
+          d_.metrics->sign_operations.Inc(
+              {a->algorithm_label, std::string(domain::OperationStatusName(op.status))});
           d_.metrics->sign_latency.Observe(
-              {}, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+              {},
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
         }
         if (a->refusal) return done(tl::unexpected(std::move(*a->refusal)));
         if (op.status != domain::OperationStatus::kSuccess) {
@@ -524,17 +577,21 @@ namespace {
 // algorithm, the key type and the digest length. `cert` may be absent (the attempt is then
 // refused for the certificate; the key type is not checked).
 Status CheckSignData(const Result<Bytes>& data, const Result<domain::SigningAlgorithm>& algorithm,
-                     bool is_digest, const domain::Certificate* cert, const std::string& signer_name) {
+                     bool is_digest, const domain::Certificate* cert,
+                     const std::string& signer_name) {
   if (!data) return InvalidArgument("data is not valid base64: " + data.error().message);
   if (data->empty() || data->size() > kMaxSignData) {
-    return InvalidArgument("data is " + std::to_string(data->size()) + " bytes; it must be 1 to 128 bytes");
+    return InvalidArgument("data is " + std::to_string(data->size()) +
+                           " bytes; it must be 1 to 128 bytes");
   }
   if (!algorithm) return tl::unexpected(algorithm.error());
-  if (cert != nullptr && domain::RequiredKeyType(*algorithm) != domain::KeyTypeOf(cert->key_algorithm)) {
-    return InvalidArgument(std::string(domain::SigningAlgorithmName(*algorithm)) + " needs an " +
-                           std::string(domain::KeyTypeName(domain::RequiredKeyType(*algorithm))) +
-                           " key; signer '" + signer_name + "' has an " +
-                           std::string(domain::KeyTypeName(domain::KeyTypeOf(cert->key_algorithm))) + " key");
+  if (cert != nullptr &&
+      domain::RequiredKeyType(*algorithm) != domain::KeyTypeOf(cert->key_algorithm)) {
+    return InvalidArgument(
+        std::string(domain::SigningAlgorithmName(*algorithm)) + " needs an " +
+        std::string(domain::KeyTypeName(domain::RequiredKeyType(*algorithm))) + " key; signer '" +
+        signer_name + "' has an " +
+        std::string(domain::KeyTypeName(domain::KeyTypeOf(cert->key_algorithm))) + " key");
   }
   if (is_digest && data->size() != domain::HashLength(algorithm->hash)) {
     return InvalidArgument("digest is " + std::to_string(data->size()) + " bytes; " +
@@ -559,9 +616,10 @@ Result<PolicyGrants> LoadPolicyGrants(store::Store& store, const domain::Princip
   SIGNET_ASSIGN_OR_RETURN(domain::SigningPolicy policy, rtx->GetPolicy(*signer.signing_policy_id));
   if (p.is_machine() && policy.bypass_for_machine_identities) return out;
   out.grant_required = true;
-  SIGNET_ASSIGN_OR_RETURN(auto grants,
-                          rtx->ListGrants(store::GrantFilter{signer.id, p.type, p.id, domain::GrantStatus::kActive},
-                                          store::PageRequest{}));
+  SIGNET_ASSIGN_OR_RETURN(
+      auto grants,
+      rtx->ListGrants(store::GrantFilter{signer.id, p.type, p.id, domain::GrantStatus::kActive},
+                      store::PageRequest{}));
   out.grants = std::move(grants.items);
   return out;
 }
@@ -569,8 +627,9 @@ Result<PolicyGrants> LoadPolicyGrants(store::Store& store, const domain::Princip
 // The first grant usable at `now` whose scope matches `seen`, skipping those whose count in
 // `remaining` (grant id → signings left, for count-limited grants; may be null) is used up;
 // else the refusal: a scope mismatch, or approval required.
-Result<std::string> ChooseGrant(const std::vector<domain::Grant>& grants, const domain::SigningScope& seen,
-                                TimePoint now, const std::map<std::string, std::int64_t>* remaining) {
+Result<std::string> ChooseGrant(const std::vector<domain::Grant>& grants,
+                                const domain::SigningScope& seen, TimePoint now,
+                                const std::map<std::string, std::int64_t>* remaining) {
   std::string mismatch;
   bool used_up = false;
   for (const auto& g : grants) {
@@ -593,30 +652,34 @@ Result<std::string> ChooseGrant(const std::vector<domain::Grant>& grants, const 
     return MakeError(ErrorCode::kPermissionDenied,
                      "the signing grant's scope does not match this attempt (" + mismatch + ")");
   }
-  return MakeError(ErrorCode::kApprovalRequired, "Signing requires approval. Get approval before signing.");
+  return MakeError(ErrorCode::kApprovalRequired,
+                   "Signing requires approval. Get approval before signing.");
 }
 
 }  // namespace
 
-std::optional<std::pair<domain::OperationStatus, Error>> Service::SignerRefusal(const Caller& c,
-                                                                               const SignerSnapshot& v,
-                                                                               TimePoint now) const {
+std::optional<std::pair<domain::OperationStatus, Error>> Service::SignerRefusal(
+    const Caller& c, const SignerSnapshot& v, TimePoint now) const {
   const domain::Signer& signer = v.signer;
   if (!policy::CanSign({c.principal, v.project_role, v.signer_role})) {
-    return std::pair{domain::OperationStatus::kDenied,
-                     Error{ErrorCode::kPermissionDenied, "you may not sign with signer '" + signer.name + "'"}};
+    return std::pair{
+        domain::OperationStatus::kDenied,
+        Error{ErrorCode::kPermissionDenied, "you may not sign with signer '" + signer.name + "'"}};
   }
   if (signer.status != domain::SignerStatus::kActive) {
-    return std::pair{domain::OperationStatus::kFailed,
-                     Error{ErrorCode::kInvalidArgument, "signer '" + signer.name + "' is disabled"}};
+    return std::pair{
+        domain::OperationStatus::kFailed,
+        Error{ErrorCode::kInvalidArgument, "signer '" + signer.name + "' is disabled"}};
   }
   if (!v.certificate) {
     return std::pair{domain::OperationStatus::kFailed,
-                     Error{ErrorCode::kInvalidArgument, "the certificate of signer '" + signer.name + "' is not usable"}};
+                     Error{ErrorCode::kInvalidArgument,
+                           "the certificate of signer '" + signer.name + "' is not usable"}};
   }
   if (const std::string why = CertificateUnusableReason(*v.certificate, now); !why.empty()) {
     return std::pair{domain::OperationStatus::kFailed,
-                     Error{ErrorCode::kInvalidArgument, "the certificate of signer '" + signer.name + "' " + why}};
+                     Error{ErrorCode::kInvalidArgument,
+                           "the certificate of signer '" + signer.name + "' " + why}};
   }
   return std::nullopt;
 }
@@ -652,7 +715,8 @@ Status Service::PrepareSign(const Caller& c, const std::string& signer_id, const
     return Ok();
   };
   const TimePoint now = d_.clock.Now();
-  if (auto refusal = SignerRefusal(c, v, now)) return refuse(refusal->first, std::move(refusal->second));
+  if (auto refusal = SignerRefusal(c, v, now))
+    return refuse(refusal->first, std::move(refusal->second));
   const domain::Certificate& cert = *v.certificate;
   if (Status checked = CheckSignData(data, algorithm, in.is_digest, &cert, signer.name); !checked) {
     return refuse(domain::OperationStatus::kFailed, std::move(checked).error());
@@ -672,8 +736,9 @@ Status Service::PrepareSign(const Caller& c, const std::string& signer_id, const
   // Sign; the signature leaves only after the record has committed (Sign above).
   auto key = key_sources_.Load(cert.key_source, cert.key_id);
   if (!key) {
-    return refuse(domain::OperationStatus::kFailed,
-                  Error{ErrorCode::kInternal, "the key of signer '" + signer.name + "' is not usable"});
+    return refuse(
+        domain::OperationStatus::kFailed,
+        Error{ErrorCode::kInternal, "the key of signer '" + signer.name + "' is not usable"});
   }
   // A key in an unreachable HSM fails with Unavailable (503) and the module's reason.
   auto signature = (*key)->Sign(*algorithm, *data, in.is_digest);
@@ -706,7 +771,8 @@ void Service::SignBatch(const Caller& c, const std::string& signer_id, std::vect
   }
   if (n > d_.max_batch_items) {
     return done(InvalidArgument("items has " + std::to_string(n) + " entries; the maximum is " +
-                                std::to_string(d_.max_batch_items) + " (signetd --max-batch-items)"));
+                                std::to_string(d_.max_batch_items) +
+                                " (signetd --max-batch-items)"));
   }
   auto view = SignerFor(c.principal, signer_id);
   if (!view) return done(tl::unexpected(view.error()));
@@ -723,7 +789,8 @@ void Service::SignBatch(const Caller& c, const std::string& signer_id, std::vect
   for (std::size_t i = 0; i < n; ++i) {
     auto decoded = Base64Decode(items[i].data_base64);
     auto algorithm = domain::ParseSigningAlgorithm(items[i].signing_algorithm);
-    if (Status checked = CheckSignData(decoded, algorithm, items[i].is_digest, cert, signer.name); !checked) {
+    if (Status checked = CheckSignData(decoded, algorithm, items[i].is_digest, cert, signer.name);
+        !checked) {
       return done(InvalidArgument("items[" + std::to_string(i) + "]: " + checked.error().message));
     }
     data[i] = std::move(*decoded);
@@ -787,8 +854,9 @@ void Service::SignBatch(const Caller& c, const std::string& signer_id, std::vect
     for (std::size_t i = 0; i < n; ++i) {
       if (a->refusals[i]) continue;
       if (!key) {
-        refuse(i, domain::OperationStatus::kFailed,
-               Error{ErrorCode::kInternal, "the key of signer '" + signer.name + "' is not usable"});
+        refuse(
+            i, domain::OperationStatus::kFailed,
+            Error{ErrorCode::kInternal, "the key of signer '" + signer.name + "' is not usable"});
         continue;
       }
       auto signature = crypto::Sign(**key, algorithms[i], data[i], items[i].is_digest);
@@ -832,7 +900,8 @@ void Service::SignBatch(const Caller& c, const std::string& signer_id, std::vect
             r.error = std::move(a->refusals[i]);
           } else if (op.status != domain::OperationStatus::kSuccess) {
             // The grant ran out between the decision and the commit; the refusal is on record.
-            r.error = Error{ErrorCode::kApprovalRequired, "Signing requires approval. Get approval before signing."};
+            r.error = Error{ErrorCode::kApprovalRequired,
+                            "Signing requires approval. Get approval before signing."};
           } else {
             r.signature = std::move(a->signatures[i]);
           }

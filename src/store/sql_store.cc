@@ -18,10 +18,10 @@ namespace sql {
 namespace {
 
 using domain::PrincipalType, domain::Approval, domain::AccessToken, domain::AuditEvent,
-    domain::Certificate, domain::CertificateAuthority, domain::TimestampAuthority, domain::ClientSecret, domain::Grant,
-    domain::Identity, domain::Project, domain::ProjectMembership, domain::Signer,
-    domain::SignerMember, domain::SigningOperation, domain::SigningPolicy, domain::SigningRequest,
-    domain::User, domain::WrappedKey, domain::HsmKey;
+    domain::Certificate, domain::CertificateAuthority, domain::TimestampAuthority,
+    domain::ClientSecret, domain::Grant, domain::Identity, domain::Project,
+    domain::ProjectMembership, domain::Signer, domain::SignerMember, domain::SigningOperation,
+    domain::SigningPolicy, domain::SigningRequest, domain::User, domain::WrappedKey, domain::HsmKey;
 
 std::string Quote(std::string_view s) { return "'" + std::string(s) + "'"; }
 
@@ -297,26 +297,26 @@ class SqlTx final : public Tx {
       // approver.
       if (f.viewer->type == PrincipalType::kUser) approver_pattern = "%\"" + f.viewer->id + "\"%";
     }
-    return List(
-        Requests(),
-        "WHERE (?1 IS NULL OR project_id = ?1) AND (?2 IS NULL OR signer_id = ?2) "
-        "AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR requester_type = ?4) "
-        "AND (?5 IS NULL OR requester_id = ?5) "
-        "AND (?6 OR (?7 AND status = 'pending' AND expires_at > ?12) "
-        "OR (?8 AND (status = 'expired' OR (status = 'pending' AND expires_at <= ?12))) "
-        "OR (?9 AND status = 'approved') OR (?10 AND status = 'rejected') "
-        "OR (?11 AND status = 'cancelled')) "
-        "AND (?13 IS NULL OR (requester_type = ?13 AND requester_id = ?14) "
-        "OR policy_snapshot LIKE ?15 "
-        "OR project_id IN (SELECT project_id FROM project_memberships "
-        "WHERE principal_type = ?13 AND principal_id = ?14 AND role = 'admin') "
-        "OR signer_id IN (SELECT signer_id FROM signer_members "
-        "WHERE principal_type = ?13 AND principal_id = ?14))",
-        "created_at DESC, {seq} DESC", page, f.project_id, f.signer_id, f.status,
-        f.requester_type, f.requester_id, f.effective_statuses.empty(),
-        wants(domain::RequestStatus::kPending), wants(domain::RequestStatus::kExpired),
-        wants(domain::RequestStatus::kApproved), wants(domain::RequestStatus::kRejected),
-        wants(domain::RequestStatus::kCancelled), f.now, viewer_type, viewer_id, approver_pattern);
+    return List(Requests(),
+                "WHERE (?1 IS NULL OR project_id = ?1) AND (?2 IS NULL OR signer_id = ?2) "
+                "AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR requester_type = ?4) "
+                "AND (?5 IS NULL OR requester_id = ?5) "
+                "AND (?6 OR (?7 AND status = 'pending' AND expires_at > ?12) "
+                "OR (?8 AND (status = 'expired' OR (status = 'pending' AND expires_at <= ?12))) "
+                "OR (?9 AND status = 'approved') OR (?10 AND status = 'rejected') "
+                "OR (?11 AND status = 'cancelled')) "
+                "AND (?13 IS NULL OR (requester_type = ?13 AND requester_id = ?14) "
+                "OR policy_snapshot LIKE ?15 "
+                "OR project_id IN (SELECT project_id FROM project_memberships "
+                "WHERE principal_type = ?13 AND principal_id = ?14 AND role = 'admin') "
+                "OR signer_id IN (SELECT signer_id FROM signer_members "
+                "WHERE principal_type = ?13 AND principal_id = ?14))",
+                "created_at DESC, {seq} DESC", page, f.project_id, f.signer_id, f.status,
+                f.requester_type, f.requester_id, f.effective_statuses.empty(),
+                wants(domain::RequestStatus::kPending), wants(domain::RequestStatus::kExpired),
+                wants(domain::RequestStatus::kApproved), wants(domain::RequestStatus::kRejected),
+                wants(domain::RequestStatus::kCancelled), f.now, viewer_type, viewer_id,
+                approver_pattern);
   }
 
   Status InsertApproval(const Approval& a) override { return Insert(Approvals(), a); }
@@ -344,15 +344,19 @@ class SqlTx final : public Tx {
         Grants(),
         "WHERE (?1 IS NULL OR signer_id = ?1) AND (?2 IS NULL OR grantee_type = ?2) "
         "AND (?3 IS NULL OR grantee_id = ?3) AND (?4 IS NULL OR status = ?4) "
-        "AND (NOT ?5 OR " + std::string(kUsable) + ") "
-        "AND (NOT ?6 OR status = 'expired' OR (status = 'active' AND NOT " + kUsable + ")) "
-        "AND (NOT ?7 OR status = 'revoked') "
-        "AND (?9 IS NULL OR (grantee_type = ?9 AND grantee_id = ?10) "
-        "OR signer_id IN (SELECT s.id FROM signers s JOIN project_memberships m "
-        "ON m.project_id = s.project_id WHERE m.principal_type = ?9 AND m.principal_id = ?10 "
-        "AND m.role = 'admin') "
-        "OR signer_id IN (SELECT signer_id FROM signer_members "
-        "WHERE principal_type = ?9 AND principal_id = ?10 AND role = 'admin'))",
+        "AND (NOT ?5 OR " +
+            std::string(kUsable) +
+            ") "
+            "AND (NOT ?6 OR status = 'expired' OR (status = 'active' AND NOT " +
+            kUsable +
+            ")) "
+            "AND (NOT ?7 OR status = 'revoked') "
+            "AND (?9 IS NULL OR (grantee_type = ?9 AND grantee_id = ?10) "
+            "OR signer_id IN (SELECT s.id FROM signers s JOIN project_memberships m "
+            "ON m.project_id = s.project_id WHERE m.principal_type = ?9 AND m.principal_id = ?10 "
+            "AND m.role = 'admin') "
+            "OR signer_id IN (SELECT signer_id FROM signer_members "
+            "WHERE principal_type = ?9 AND principal_id = ?10 AND role = 'admin'))",
         "created_at DESC, {seq} DESC", page, f.signer_id, f.grantee_type, f.grantee_id, f.status,
         effective == domain::GrantStatus::kActive, effective == domain::GrantStatus::kExpired,
         effective == domain::GrantStatus::kRevoked, f.now, viewer_type, viewer_id);

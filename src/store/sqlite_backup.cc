@@ -23,7 +23,8 @@ Result<Db> Open(const std::string& path, int flags) {
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   Db db(raw);
   if (rc != SQLITE_OK) {
-    return Unavailable("cannot open " + path + ": " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
+    return Unavailable("cannot open " + path + ": " +
+                       (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
   }
   sqlite3_busy_timeout(db.get(), 10000);
   return db;
@@ -42,7 +43,8 @@ Result<std::string> QueryText(sqlite3* db, const std::string& path, const char* 
   }
   const std::string error = sqlite3_errmsg(db);
   sqlite3_finalize(stmt);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return InvalidArgument(path + " cannot be read (" + error + ")");
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return InvalidArgument(path + " cannot be read (" + error + ")");
   return out;
 }
 
@@ -64,17 +66,23 @@ Result<SqliteFileInfo> CheckSqliteFile(const std::string& path) {
   SIGNET_ASSIGN_OR_RETURN(Db db, Open(path, SQLITE_OPEN_READONLY));
   SqliteFileInfo info;
   info.bytes = st.st_size;
-  SIGNET_ASSIGN_OR_RETURN(std::string integrity, QueryText(db.get(), path, "PRAGMA integrity_check"));
-  if (integrity != "ok") return InvalidArgument(path + " is damaged: integrity_check says " + integrity);
-  SIGNET_ASSIGN_OR_RETURN(std::string version,
-                          QueryText(db.get(), path, "SELECT COALESCE(MAX(version), 0) FROM schema_version"));
+  SIGNET_ASSIGN_OR_RETURN(std::string integrity,
+                          QueryText(db.get(), path, "PRAGMA integrity_check"));
+  if (integrity != "ok")
+    return InvalidArgument(path + " is damaged: integrity_check says " + integrity);
+  SIGNET_ASSIGN_OR_RETURN(
+      std::string version,
+      QueryText(db.get(), path, "SELECT COALESCE(MAX(version), 0) FROM schema_version"));
   info.schema_version = std::atoi(version.c_str());
-  if (info.schema_version <= 0) return InvalidArgument(path + " is not a Signet database (no schema version)");
+  if (info.schema_version <= 0)
+    return InvalidArgument(path + " is not a Signet database (no schema version)");
   if (info.schema_version > SqliteSchemaVersion()) {
-    return FailedPrecondition(path + " has schema version " + version + ", newer than this signetd (" +
+    return FailedPrecondition(path + " has schema version " + version +
+                              ", newer than this signetd (" +
                               std::to_string(SqliteSchemaVersion()) + "); use a newer signetd");
   }
-  SIGNET_ASSIGN_OR_RETURN(std::string events, QueryText(db.get(), path, "SELECT COUNT(*) FROM audit_events"));
+  SIGNET_ASSIGN_OR_RETURN(std::string events,
+                          QueryText(db.get(), path, "SELECT COUNT(*) FROM audit_events"));
   info.audit_events = std::atoll(events.c_str());
   return info;
 }
@@ -82,7 +90,8 @@ Result<SqliteFileInfo> CheckSqliteFile(const std::string& path) {
 Result<SqliteFileInfo> BackupSqlite(const std::string& source, const std::string& dest) {
   struct stat st {};
   if (::stat(source.c_str(), &st) != 0) return NotFound("database " + source + " does not exist");
-  if (::lstat(dest.c_str(), &st) == 0) return AlreadyExists(dest + " already exists; choose a new file");
+  if (::lstat(dest.c_str(), &st) == 0)
+    return AlreadyExists(dest + " already exists; choose a new file");
   const std::string tmp = dest + ".tmp";
   ::unlink(tmp.c_str());
   {
@@ -100,7 +109,9 @@ Result<SqliteFileInfo> BackupSqlite(const std::string& source, const std::string
   auto dst = Open(tmp, SQLITE_OPEN_READWRITE);
   if (!dst) return fail(dst.error());
   sqlite3_backup* backup = sqlite3_backup_init(dst->get(), "main", src->get(), "main");
-  if (backup == nullptr) return fail(Unavailable("cannot start the backup: " + std::string(sqlite3_errmsg(dst->get()))).value());
+  if (backup == nullptr)
+    return fail(
+        Unavailable("cannot start the backup: " + std::string(sqlite3_errmsg(dst->get()))).value());
   // One step copies every page in one read transaction: a consistent snapshot; the server's
   // writer goes on meanwhile (WAL).
   int rc = sqlite3_backup_step(backup, -1);
@@ -119,7 +130,8 @@ Result<SqliteFileInfo> BackupSqlite(const std::string& source, const std::string
   if (auto synced = SyncFile(tmp); !synced) return fail(synced.error());
   auto info = CheckSqliteFile(tmp);
   if (!info) return fail(info.error());
-  if (::rename(tmp.c_str(), dest.c_str()) != 0) return fail(Internal("cannot rename " + tmp + " to " + dest).value());
+  if (::rename(tmp.c_str(), dest.c_str()) != 0)
+    return fail(Internal("cannot rename " + tmp + " to " + dest).value());
   ::unlink((tmp + "-journal").c_str());
   return info;
 }

@@ -11,8 +11,8 @@
 namespace signet::store {
 
 struct SqliteFileInfo {
-  int schema_version = 0;    // the highest applied migration
-  std::int64_t bytes = 0;    // the file's size
+  int schema_version = 0;  // the highest applied migration
+  std::int64_t bytes = 0;  // the file's size
   std::int64_t audit_events = 0;
 };
 
@@ -20,7 +20,8 @@ struct SqliteFileInfo {
 // through `dest`.tmp (mode 0600, fsync'ed, then renamed). `dest` must not exist
 // (kAlreadyExists). The copy is checked with CheckSqliteFile. kNotFound when `source` does
 // not exist; kUnavailable when it cannot be read.
-[[nodiscard]] Result<SqliteFileInfo> BackupSqlite(const std::string& source, const std::string& dest);
+[[nodiscard]] Result<SqliteFileInfo> BackupSqlite(const std::string& source,
+                                                  const std::string& dest);
 
 // Opens `path` read-only and checks that it is a Signet database: PRAGMA integrity_check is
 // "ok", it has a schema_version no newer than this binary's (kFailedPrecondition otherwise)

@@ -64,7 +64,7 @@ struct Viewer {
 struct RequestFilter {
   std::optional<std::string> project_id;
   std::optional<std::string> signer_id;
-  std::optional<domain::RequestStatus> status;  // the stored status
+  std::optional<domain::RequestStatus> status;          // the stored status
   std::optional<domain::PrincipalType> requester_type;  // together with requester_id
   std::optional<std::string> requester_id;
   // Any of these effective statuses at `now` (a pending request past its expiry counts as

@@ -101,11 +101,10 @@ TableInfo::TableInfo(std::string_view entity_name, std::string_view table,
 // ---- The tables ----
 
 using domain::AccessToken, domain::Approval, domain::AuditEvent, domain::Certificate,
-    domain::TimestampAuthority,
-    domain::CertificateAuthority, domain::ClientSecret, domain::Grant, domain::Identity,
-    domain::Project, domain::ProjectMembership, domain::Signer, domain::SignerMember,
-    domain::SigningOperation, domain::SigningPolicy, domain::SigningRequest, domain::User,
-    domain::WrappedKey, domain::HsmKey;
+    domain::TimestampAuthority, domain::CertificateAuthority, domain::ClientSecret, domain::Grant,
+    domain::Identity, domain::Project, domain::ProjectMembership, domain::Signer,
+    domain::SignerMember, domain::SigningOperation, domain::SigningPolicy, domain::SigningRequest,
+    domain::User, domain::WrappedKey, domain::HsmKey;
 
 const Table<User>& Users() {
   static const Table<User> t =
@@ -153,8 +152,8 @@ const Table<AccessToken>& AccessTokens() {
 const Table<domain::UserMfa>& UserMfas() {
   static const Table<domain::UserMfa> t =
       Make<domain::UserMfa>("MFA enrolment", "user_mfa", COL(user_id), COL(totp_secret),
-                            COL(enabled), COL(last_used_step), COL(recovery_codes),
-                            COL(created_at), COL(updated_at))
+                            COL(enabled), COL(last_used_step), COL(recovery_codes), COL(created_at),
+                            COL(updated_at))
           .Unique("user_mfa_pkey", {"user_id"}, "user '{user_id}' already has an authenticator")
           .MissingReference("user '{user_id}' does not exist")
           .Unordered();
@@ -184,12 +183,11 @@ const Table<ProjectMembership>& Memberships() {
 }
 const Table<CertificateAuthority>& Cas() {
   static const Table<CertificateAuthority> t =
-      Make<CertificateAuthority>("certificate authority", "certificate_authorities", COL(id),
-                                 COL(project_id), COL(parent_ca_id), COL(common_name),
-                                 COL(key_algorithm), COL(key_id), COL(key_source),
-                                 COL(certificate_pem),
-                                 COL(certificate_chain_pem), COL(serial_number), COL(not_before),
-                                 COL(not_after), COL(status), COL(created_at), COL(updated_at))
+      Make<CertificateAuthority>(
+          "certificate authority", "certificate_authorities", COL(id), COL(project_id),
+          COL(parent_ca_id), COL(common_name), COL(key_algorithm), COL(key_id), COL(key_source),
+          COL(certificate_pem), COL(certificate_chain_pem), COL(serial_number), COL(not_before),
+          COL(not_after), COL(status), COL(created_at), COL(updated_at))
           .MissingReference(
               "the project or parent CA of certificate authority '{id}' does not exist")
           .StillReferenced(
@@ -201,10 +199,9 @@ const Table<TimestampAuthority>& TimestampAuthorities() {
       Make<TimestampAuthority>("time-stamp authority", "timestamp_authorities", COL(id),
                                COL(project_id), COL(name), COL(ca_id), COL(key_algorithm),
                                COL(key_id), COL(certificate_pem), COL(certificate_chain_pem),
-                               COL(serial_number), COL(not_before), COL(not_after),
-                               COL(policy_oid), COL(accuracy_ms), COL(require_auth),
-                               COL(is_default), COL(status), COL(last_serial), COL(created_at),
-                               COL(updated_at))
+                               COL(serial_number), COL(not_before), COL(not_after), COL(policy_oid),
+                               COL(accuracy_ms), COL(require_auth), COL(is_default), COL(status),
+                               COL(last_serial), COL(created_at), COL(updated_at))
           .Unique("timestamp_authorities_project_name_key", {"project_id", "name"},
                   "a time-stamp authority named '{name}' already exists in this project")
           .MissingReference("the project or CA of time-stamp authority '{name}' does not exist");
@@ -214,8 +211,7 @@ const Table<Certificate>& Certificates() {
   static const Table<Certificate> t =
       Make<Certificate>("certificate", "certificates", COL(id), COL(project_id), COL(ca_id),
                         COL(common_name), COL(key_algorithm), COL(key_id), COL(key_source),
-                        COL(status),
-                        COL(certificate_pem), COL(certificate_chain_pem), COL(csr_pem),
+                        COL(status), COL(certificate_pem), COL(certificate_chain_pem), COL(csr_pem),
                         COL(serial_number), COL(not_before), COL(not_after), COL(key_usages),
                         COL(extended_key_usages), COL(revoked_at), COL(created_at), COL(updated_at))
           .MissingReference("the project or CA of certificate '{id}' does not exist")
@@ -338,10 +334,13 @@ const TableInfo& Settings() {
 #undef SCOPE_COLUMNS
 
 std::vector<const TableInfo*> AllTables() {
-  return {&Users(),       &Identities(),  &ClientSecrets(), &AccessTokens(), &UserMfas(), &Projects(),
-          &Memberships(), &Cas(),         &Certificates(),  &Signers(),      &SignerMembers(),
-          &Policies(),    &Requests(),    &Approvals(),     &Grants(),       &Operations(),
-          &KeyBlobs(),    &HsmKeys(),     &AuditEvents(), &Settings(),      &TimestampAuthorities(),
+  return {&Users(),        &Identities(),    &ClientSecrets(),
+          &AccessTokens(), &UserMfas(),      &Projects(),
+          &Memberships(),  &Cas(),           &Certificates(),
+          &Signers(),      &SignerMembers(), &Policies(),
+          &Requests(),     &Approvals(),     &Grants(),
+          &Operations(),   &KeyBlobs(),      &HsmKeys(),
+          &AuditEvents(),  &Settings(),      &TimestampAuthorities(),
           &OidcAuths()};
 }
 

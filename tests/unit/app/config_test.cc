@@ -17,8 +17,9 @@ namespace {
 class ConfigFileTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("signet-config-" + std::to_string(::getpid()) + "-" +
-                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = std::filesystem::temp_directory_path() /
+           ("signet-config-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::create_directories(dir_);
     AddFlags(cli_, flags_);
   }
@@ -133,7 +134,8 @@ TEST_F(ConfigFileTest, EveryFlagHasAKey) {
 }
 
 TEST_F(ConfigFileTest, FlagsOnTheCommandLineWinOverTheFile) {
-  const auto path = Write("listen = \"127.0.0.1:9000\"\nworkers = 6\ndev = true\nlog-level = \"warn\"\n");
+  const auto path =
+      Write("listen = \"127.0.0.1:9000\"\nworkers = 6\ndev = true\nlog-level = \"warn\"\n");
   ASSERT_TRUE(Load(path, {"--listen", "127.0.0.1:9100", "--log-level", "error"}));
   EXPECT_EQ(flags_.listen, "127.0.0.1:9100");  // the flag
   EXPECT_EQ(flags_.log_level, "error");        // the flag
@@ -151,7 +153,8 @@ TEST_F(ConfigFileTest, UnknownKeyIsAnErrorNamingFileLineAndKey) {
   const auto path = Write("listen = \"127.0.0.1:9000\"\n# a comment\nlisten-address = \"x\"\n");
   const auto r = Load(path);
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message.find(path + ":3: unknown key 'listen-address'"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find(path + ":3: unknown key 'listen-address'"), std::string::npos)
+      << r.error().message;
 }
 
 TEST_F(ConfigFileTest, HelpVersionAndConfigAreNotKeys) {
@@ -169,12 +172,14 @@ TEST_F(ConfigFileTest, TablesListsAndNonBooleanSwitchesAreRefused) {
 
   r = Load(Write("listen = [\"a\", \"b\"]\n"));
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message.find("listen must be a string, a number or true/false, not a list"), std::string::npos)
+  EXPECT_NE(r.error().message.find("listen must be a string, a number or true/false, not a list"),
+            std::string::npos)
       << r.error().message;
 
   r = Load(Write("dev = \"yes\"\n"));
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message.find("dev must be true or false"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("dev must be true or false"), std::string::npos)
+      << r.error().message;
 }
 
 TEST_F(ConfigFileTest, ValuesGoThroughTheFlagsOwnChecks) {
@@ -195,7 +200,8 @@ TEST_F(ConfigFileTest, SyntaxErrorsNameLineAndColumn) {
   const auto path = Write("listen = \"127.0.0.1:9000\"\nworkers = = 3\n");
   const auto r = Load(path);
   ASSERT_FALSE(r);
-  EXPECT_NE(r.error().message.find("config file " + path + ":2:"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("config file " + path + ":2:"), std::string::npos)
+      << r.error().message;
 }
 
 TEST_F(ConfigFileTest, DuplicateKeysAreRefused) {

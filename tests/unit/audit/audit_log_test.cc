@@ -25,7 +25,8 @@ std::unique_ptr<AuditLog> MakeLog(const std::string& node, std::uint8_t root_fil
   auto key = DeriveAuditKey(RootKey(root_fill));
   EXPECT_TRUE(key.has_value());
   // The checkpoint seed, like the audit key, depends on the root key.
-  auto log = AuditLog::Create(node, *key, SecretBytes(Bytes(32, static_cast<std::uint8_t>(root_fill + 1))));
+  auto log = AuditLog::Create(node, *key,
+                              SecretBytes(Bytes(32, static_cast<std::uint8_t>(root_fill + 1))));
   EXPECT_TRUE(log.has_value());
   return std::move(*log);
 }
@@ -363,7 +364,8 @@ TEST_F(AuditLogTest, RemovingTheNewestEventsIsDetectedThroughTheRecordedHead) {
   ASSERT_TRUE(r.first_bad.has_value());
   EXPECT_EQ(r.first_bad->node_id, "node-a");
   EXPECT_EQ(r.first_bad->seq, 4);
-  EXPECT_NE(r.first_bad->reason.find("events 4–5 are missing"), std::string::npos) << r.first_bad->reason;
+  EXPECT_NE(r.first_bad->reason.find("events 4–5 are missing"), std::string::npos)
+      << r.first_bad->reason;
   // Sequence numbers are never reused: the next event is 6, and the gap stays visible.
   AppendEvents(*log, 1);
   ASSERT_OK_AND_ASSIGN(auto tx, store_->BeginRead());
@@ -373,7 +375,8 @@ TEST_F(AuditLogTest, RemovingTheNewestEventsIsDetectedThroughTheRecordedHead) {
   r = VerifyWith(*log);
   EXPECT_FALSE(r.valid);
   EXPECT_EQ(r.first_bad->seq, 4);
-  EXPECT_NE(r.first_bad->reason.find("event 4 is missing"), std::string::npos) << r.first_bad->reason;
+  EXPECT_NE(r.first_bad->reason.find("event 4 is missing"), std::string::npos)
+      << r.first_bad->reason;
 }
 
 // The group commit's appender: many events in one transaction, the head read once and
@@ -385,7 +388,8 @@ TEST_F(AuditLogTest, AppenderWritesTheSameChainInOneTransaction) {
   AuditLog::Appender appender(*log);
   {
     ASSERT_OK_AND_ASSIGN(auto tx, store_->BeginWrite());
-    for (int i = 0; i < 5; ++i) ASSERT_OK(appender.Append(*tx, Event(10 + i), T(1000 * (++clock_))));
+    for (int i = 0; i < 5; ++i)
+      ASSERT_OK(appender.Append(*tx, Event(10 + i), T(1000 * (++clock_))));
     ASSERT_OK(appender.Finish(*tx));
     ASSERT_OK(tx->Commit());
   }
@@ -408,7 +412,8 @@ TEST_F(AuditLogTest, AppenderWritesTheSameChainInOneTransaction) {
     ASSERT_OK_AND_ASSIGN(auto tx, store_->BeginRead());
     ASSERT_OK_AND_ASSIGN(auto last, tx->LastAuditEvent("node-a"));
     EXPECT_EQ(last->seq, 10);  // 2 + 5 + 2 + 1
-    ASSERT_OK_AND_ASSIGN(auto page, tx->ListAuditEvents(store::AuditFilter{}, store::PageRequest{0, 100}));
+    ASSERT_OK_AND_ASSIGN(auto page,
+                         tx->ListAuditEvents(store::AuditFilter{}, store::PageRequest{0, 100}));
     EXPECT_EQ(page.total_count, 10);
   }
   VerifyReport r = VerifyWith(*log);
@@ -433,7 +438,8 @@ TEST_F(AuditLogTest, AppenderWritesTheSameChainInOneTransaction) {
 TEST_F(AuditLogTest, RemovingTheTailAndTheHeadIsCaughtByASavedCheckpoint) {
   auto log = MakeLog("node-a");
   AppendEvents(*log, 5);
-  ASSERT_OK_AND_ASSIGN(Checkpoint cp, log->MakeCheckpoint(*store_, FromUnixMillis(1'800'000'000'000)));
+  ASSERT_OK_AND_ASSIGN(Checkpoint cp,
+                       log->MakeCheckpoint(*store_, FromUnixMillis(1'800'000'000'000)));
   ASSERT_EQ(cp.heads.size(), 1u);
   EXPECT_EQ(cp.heads[0].seq, 5);
   EXPECT_TRUE(log->CheckCheckpointSignature(cp));

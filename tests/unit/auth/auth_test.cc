@@ -5,9 +5,9 @@
 #include "auth/browser_session.h"
 #include "auth/login_throttle.h"
 #include "auth/password.h"
+#include "auth/tokens.h"
 #include "auth/totp.h"
 #include "common/encoding.h"
-#include "auth/tokens.h"
 
 namespace signet::auth {
 namespace {
@@ -96,7 +96,8 @@ TEST(LoginThrottle, OldFailuresAreForgottenAndMemoryIsBounded) {
   now += std::chrono::minutes(16);  // past the window
   t.Failure("a@example.com", "", now);
   EXPECT_FALSE(t.Blocked("a@example.com", "", now).has_value()) << "the count restarted";
-  for (int i = 0; i < 10'000; ++i) t.Failure("spray-" + std::to_string(i) + "@example.com", "", now);
+  for (int i = 0; i < 10'000; ++i)
+    t.Failure("spray-" + std::to_string(i) + "@example.com", "", now);
   SUCCEED();  // bounded: no growth past max_entries (checked by ASan/valgrind runs)
 }
 

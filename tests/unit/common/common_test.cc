@@ -45,8 +45,8 @@ TEST(Base64, KnownAnswers) {  // RFC 4648 §10
 }
 
 TEST(Base64, RejectsMalformedInput) {
-  for (const char* bad : {"Zg=", "Zg", "Z===", "Zm9v!A==", "Zg==Zg==", "Zh==", "Zm9=",
-                          "Zm 9v", "=Zg=", "Zg=a"}) {
+  for (const char* bad :
+       {"Zg=", "Zg", "Z===", "Zm9v!A==", "Zg==Zg==", "Zh==", "Zm9=", "Zm 9v", "=Zg=", "Zg=a"}) {
     auto r = Base64Decode(bad);
     EXPECT_FALSE(r) << bad;
     if (!r) {
@@ -198,9 +198,8 @@ namespace {
 
 TEST(Log, MinLevelFiltersLinesBeforeTheSink) {
   std::vector<std::string> lines;
-  log::SetSink([&lines](log::Level, std::string_view, std::string_view m, std::span<const log::Field>) {
-    lines.emplace_back(m);
-  });
+  log::SetSink([&lines](log::Level, std::string_view, std::string_view m,
+                        std::span<const log::Field>) { lines.emplace_back(m); });
   log::SetMinLevel(log::Level::kWarn);
   EXPECT_FALSE(log::Enabled(log::Level::kDebug));
   EXPECT_FALSE(log::Enabled(log::Level::kInfo));
@@ -217,19 +216,24 @@ TEST(Log, MinLevelFiltersLinesBeforeTheSink) {
 }
 
 TEST(Log, TextLinesCarryRequestIdAndFieldsOnOneLine) {
-  const auto t = std::chrono::system_clock::time_point(std::chrono::milliseconds(1'764'743'171'123));
-  const std::vector<log::Field> fields = {{"method", "GET"}, {"path", "/a b"}, {"status", "200", true}};
+  const auto t =
+      std::chrono::system_clock::time_point(std::chrono::milliseconds(1'764'743'171'123));
+  const std::vector<log::Field> fields = {
+      {"method", "GET"}, {"path", "/a b"}, {"status", "200", true}};
   EXPECT_EQ(log::FormatText(t, log::Level::kInfo, "abc", "request", fields),
             "2025-12-03T06:26:11.123Z info req=abc request method=GET path=\"/a b\" status=200");
   EXPECT_EQ(log::FormatText(t, log::Level::kWarn, "", "two\nlines\x01", {}),
             "2025-12-03T06:26:11.123Z warn two\\nlines\\x01");
-  EXPECT_EQ(log::FormatText(t, log::Level::kInfo, "", "m", std::vector<log::Field>{{"k", ""}, {"q", "a\"b"}}),
+  EXPECT_EQ(log::FormatText(t, log::Level::kInfo, "", "m",
+                            std::vector<log::Field>{{"k", ""}, {"q", "a\"b"}}),
             "2025-12-03T06:26:11.123Z info m k=\"\" q=\"a\\\"b\"");
 }
 
 TEST(Log, JsonLinesAreOneObjectWithTypedFields) {
-  const auto t = std::chrono::system_clock::time_point(std::chrono::milliseconds(1'764'743'171'005));
-  const std::vector<log::Field> fields = {{"path", "/x\"y"}, {"status", "404", true}, {"durationMs", "1.250", true}};
+  const auto t =
+      std::chrono::system_clock::time_point(std::chrono::milliseconds(1'764'743'171'005));
+  const std::vector<log::Field> fields = {
+      {"path", "/x\"y"}, {"status", "404", true}, {"durationMs", "1.250", true}};
   EXPECT_EQ(log::FormatJson(t, log::Level::kError, "r1", "line\nbreak", fields),
             "{\"time\":\"2025-12-03T06:26:11.005Z\",\"level\":\"error\",\"requestId\":\"r1\","
             "\"msg\":\"line\\nbreak\",\"path\":\"/x\\\"y\",\"status\":404,\"durationMs\":1.250}");
@@ -259,7 +263,8 @@ TEST(HttpMethodLabel, OnlyStandardMethodsBecomeLabels) {
 TEST(Metrics, InventedMethodsAndAlgorithmsDoNotGrowTheOutput) {
   Metrics m;
   for (int i = 0; i < 1000; ++i) {
-    m.http_requests.Inc({std::string(HttpMethodLabel("M" + std::to_string(i))), "unmatched", "404"});
+    m.http_requests.Inc(
+        {std::string(HttpMethodLabel("M" + std::to_string(i))), "unmatched", "404"});
   }
   const std::string out = m.Render();
   EXPECT_EQ(out.find("M17"), std::string::npos);

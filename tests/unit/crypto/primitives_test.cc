@@ -6,8 +6,8 @@
 
 #include "common/encoding.h"
 #include "crypto/aead.h"
-#include "crypto/ed25519.h"
 #include "crypto/digest.h"
+#include "crypto/ed25519.h"
 #include "crypto/mac.h"
 #include "crypto/random.h"
 
@@ -16,8 +16,8 @@ namespace {
 
 using domain::HashAlgorithm;
 
-#define ASSERT_OK_AND_ASSIGN_CRYPTO(lhs, expr) \
-  auto SIGNET_CONCAT_(r_, __LINE__) = (expr);    \
+#define ASSERT_OK_AND_ASSIGN_CRYPTO(lhs, expr)                                               \
+  auto SIGNET_CONCAT_(r_, __LINE__) = (expr);                                                \
   ASSERT_TRUE(SIGNET_CONCAT_(r_, __LINE__)) << SIGNET_CONCAT_(r_, __LINE__).error().message; \
   lhs = std::move(*SIGNET_CONCAT_(r_, __LINE__))
 
@@ -221,9 +221,10 @@ TEST(Ed25519, Rfc8032TestVector1) {
   ASSERT_OK_AND_ASSIGN_CRYPTO(Bytes pub, Ed25519PublicKey(seed));
   EXPECT_EQ(HexEncode(pub), "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
   ASSERT_OK_AND_ASSIGN_CRYPTO(Bytes sig, Ed25519Sign(seed, Bytes{}));
-  EXPECT_EQ(HexEncode(sig),
-            "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e3970"
-            "1cf9b46bd25bf5f0595bbe24655141438e7a100b");
+  EXPECT_EQ(
+      HexEncode(sig),
+      "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e3970"
+      "1cf9b46bd25bf5f0595bbe24655141438e7a100b");
   EXPECT_TRUE(Ed25519Verify(pub, Bytes{}, sig));
 }
 

@@ -188,20 +188,23 @@ TEST(Sign, ReusedContextsFollowTheKeyAndAlgorithm) {
       ASSERT_TRUE(pub);
       const bool rsa = key->type() == KeyType::kRsa;
       for (HashAlgorithm hash : kAllHashes) {
-        for (SignatureScheme scheme : rsa ? std::vector{SignatureScheme::kRsaPkcs1v15, SignatureScheme::kRsaPss}
-                                          : std::vector{SignatureScheme::kEcdsa}) {
+        for (SignatureScheme scheme :
+             rsa ? std::vector{SignatureScheme::kRsaPkcs1v15, SignatureScheme::kRsaPss}
+                 : std::vector{SignatureScheme::kEcdsa}) {
           const SigningAlgorithm alg{scheme, hash};
           const std::string msg = "round " + std::to_string(round);
           auto sig = Sign(*key, alg, AsBytes(msg), false);
           ASSERT_TRUE(sig) << sig.error().message;
           EXPECT_TRUE(Verify(*pub, alg, AsBytes(msg), false, *sig));
           // The same bytes under another hash do not verify: the context used this one.
-          const SigningAlgorithm other{scheme, hash == HashAlgorithm::kSha256 ? HashAlgorithm::kSha384
-                                                                             : HashAlgorithm::kSha256};
+          const SigningAlgorithm other{scheme, hash == HashAlgorithm::kSha256
+                                                   ? HashAlgorithm::kSha384
+                                                   : HashAlgorithm::kSha256};
           EXPECT_FALSE(Verify(*pub, other, AsBytes(msg), false, *sig));
           if (rsa) {
-            const SigningAlgorithm other_pad{scheme == SignatureScheme::kRsaPss ? SignatureScheme::kRsaPkcs1v15
-                                                                                 : SignatureScheme::kRsaPss,
+            const SigningAlgorithm other_pad{scheme == SignatureScheme::kRsaPss
+                                                 ? SignatureScheme::kRsaPkcs1v15
+                                                 : SignatureScheme::kRsaPss,
                                              hash};
             EXPECT_FALSE(Verify(*pub, other_pad, AsBytes(msg), false, *sig));
           }
@@ -213,7 +216,8 @@ TEST(Sign, ReusedContextsFollowTheKeyAndAlgorithm) {
   const SigningAlgorithm es256{SignatureScheme::kEcdsa, HashAlgorithm::kSha256};
   auto sig = Sign(*other_p256, es256, AsBytes("whose"), false);
   ASSERT_TRUE(sig);
-  EXPECT_FALSE(Verify(*TestKey(KeyAlgorithm::kEcP256).GetPublicKey(), es256, AsBytes("whose"), false, *sig));
+  EXPECT_FALSE(
+      Verify(*TestKey(KeyAlgorithm::kEcP256).GetPublicKey(), es256, AsBytes("whose"), false, *sig));
 }
 
 TEST(Ecdsa, DerRawRoundTrip) {

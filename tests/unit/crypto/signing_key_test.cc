@@ -40,7 +40,8 @@ class DeviceKey final : public SigningKey {
   }
   KeyAlgorithm algorithm() const override { return algorithm_; }
   const Bytes& public_key_spki() const override { return spki_; }
-  Result<Bytes> Sign(domain::SigningAlgorithm algorithm, ByteView data, bool is_digest) const override {
+  Result<Bytes> Sign(domain::SigningAlgorithm algorithm, ByteView data,
+                     bool is_digest) const override {
     if (fail) return MakeError(ErrorCode::kUnavailable, "the device is unreachable");
     SIGNET_ASSIGN_OR_RETURN(Bytes digest, DigestToSign(algorithm_, algorithm, data, is_digest));
     ++calls;
@@ -74,7 +75,8 @@ class DeviceIssue : public ::testing::TestWithParam<KeyAlgorithm> {};
 TEST_P(DeviceIssue, CaAndLeafVerifyWithOpenssl) {
   const KeyAlgorithm alg = GetParam();
   DeviceKey ca_key(TestKey(alg));
-  auto root = IssueCertificate(*TestKey(alg).GetPublicKey(), Params("Device Root", true), ca_key, nullptr);
+  auto root =
+      IssueCertificate(*TestKey(alg).GetPublicKey(), Params("Device Root", true), ca_key, nullptr);
   ASSERT_TRUE(root) << root.error().message;
   EXPECT_EQ(ca_key.calls, 1);
   EXPECT_EQ(ca_key.last, CertificateSigningAlgorithm(alg));
@@ -86,7 +88,8 @@ TEST_P(DeviceIssue, CaAndLeafVerifyWithOpenssl) {
   auto info = leaf->Info();
   ASSERT_TRUE(info);
   EXPECT_EQ(info->policy_oids, std::vector<std::string>{"2.23.140.1.4.1"});
-  EXPECT_EQ(info->signature_hash, std::string(domain::HashName(CertificateSigningAlgorithm(alg).hash)));
+  EXPECT_EQ(info->signature_hash,
+            std::string(domain::HashName(CertificateSigningAlgorithm(alg).hash)));
   EXPECT_TRUE(root->Info()->policy_oids.empty());
 
   TempDir dir;
@@ -138,20 +141,25 @@ TEST(DeviceIssue, AWrongSignatureOrAnUnreachableDeviceIssuesNothing) {
 
 TEST(DeviceIssue, IssuerKeyMustMatch) {
   DeviceKey ca_key(TestKey(KeyAlgorithm::kEcP256));
-  auto root = IssueCertificate(*TestKey(KeyAlgorithm::kEcP256).GetPublicKey(), Params("R", true), ca_key, nullptr);
+  auto root = IssueCertificate(*TestKey(KeyAlgorithm::kEcP256).GetPublicKey(), Params("R", true),
+                               ca_key, nullptr);
   ASSERT_TRUE(root);
   DeviceKey other(TestKey(KeyAlgorithm::kEcP384));
-  auto leaf = IssueCertificate(*TestKey(KeyAlgorithm::kRsa2048).GetPublicKey(), Params("L", false), other, &*root);
+  auto leaf = IssueCertificate(*TestKey(KeyAlgorithm::kRsa2048).GetPublicKey(), Params("L", false),
+                               other, &*root);
   ASSERT_FALSE(leaf);
   EXPECT_EQ(leaf.error().message, "issuer key does not match the issuer certificate");
-  auto self = IssueCertificate(*TestKey(KeyAlgorithm::kRsa2048).GetPublicKey(), Params("S", true), other, nullptr);
+  auto self = IssueCertificate(*TestKey(KeyAlgorithm::kRsa2048).GetPublicKey(), Params("S", true),
+                               other, nullptr);
   ASSERT_FALSE(self);
   EXPECT_EQ(self.error().code, ErrorCode::kInvalidArgument);
   IssueParams bad = Params("P", false);
   bad.policy_oids = {"not an oid"};
-  auto bad_policy = IssueCertificate(*TestKey(KeyAlgorithm::kRsa2048).GetPublicKey(), bad, ca_key, &*root);
+  auto bad_policy =
+      IssueCertificate(*TestKey(KeyAlgorithm::kRsa2048).GetPublicKey(), bad, ca_key, &*root);
   ASSERT_FALSE(bad_policy);
-  EXPECT_EQ(bad_policy.error().message, "certificate policy 'not an oid' is not a dotted object identifier");
+  EXPECT_EQ(bad_policy.error().message,
+            "certificate policy 'not an oid' is not a dotted object identifier");
 }
 
 TEST(LocalSigningKey, SignsLikeCryptoSign) {
@@ -165,7 +173,8 @@ TEST(LocalSigningKey, SignsLikeCryptoSign) {
   auto sig = (*local)->Sign(ecdsa, AsBytes("message"), false);
   ASSERT_TRUE(sig);
   EXPECT_TRUE(Verify(*pub, ecdsa, AsBytes("message"), false, *sig));
-  auto wrong = (*local)->Sign({SignatureScheme::kRsaPss, HashAlgorithm::kSha256}, AsBytes("m"), false);
+  auto wrong =
+      (*local)->Sign({SignatureScheme::kRsaPss, HashAlgorithm::kSha256}, AsBytes("m"), false);
   ASSERT_FALSE(wrong);
   EXPECT_EQ(wrong.error().code, ErrorCode::kInvalidArgument);
 }
@@ -188,14 +197,17 @@ TEST(DigestToSign, HashesOrChecksLikeSign) {
 }
 
 TEST(DevicePublicKey, RsaFromComponents) {
-  for (KeyAlgorithm alg : {KeyAlgorithm::kRsa2048, KeyAlgorithm::kRsa3072, KeyAlgorithm::kRsa4096}) {
+  for (KeyAlgorithm alg :
+       {KeyAlgorithm::kRsa2048, KeyAlgorithm::kRsa3072, KeyAlgorithm::kRsa4096}) {
     const PrivateKey& key = TestKey(alg);
     // The modulus and exponent as a token returns them, read here from the SPKI by openssl.
     TempDir dir;
     WriteFile(dir.File("pub.der"), *key.PublicKeySpkiDer());
-    auto text = RunCommand("openssl rsa -pubin -inform DER -in " + dir.File("pub.der") + " -noout -modulus");
+    auto text = RunCommand("openssl rsa -pubin -inform DER -in " + dir.File("pub.der") +
+                           " -noout -modulus");
     ASSERT_EQ(text.exit_code, 0) << text.output;
-    const std::string hex = text.output.substr(text.output.find('=') + 1, text.output.find('\n') - text.output.find('=') - 1);
+    const std::string hex = text.output.substr(text.output.find('=') + 1,
+                                               text.output.find('\n') - text.output.find('=') - 1);
     Bytes modulus;
     for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
       modulus.push_back(static_cast<std::uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
@@ -207,7 +219,8 @@ TEST(DevicePublicKey, RsaFromComponents) {
   }
   auto small = PublicKey::FromRsaComponents(Bytes(128, 0xc5), Bytes{0x01, 0x00, 0x01});
   ASSERT_FALSE(small);
-  EXPECT_EQ(small.error().message, "RSA key has 1024 bits; supported sizes are 2048, 3072 and 4096");
+  EXPECT_EQ(small.error().message,
+            "RSA key has 1024 bits; supported sizes are 2048, 3072 and 4096");
   EXPECT_FALSE(PublicKey::FromRsaComponents({}, Bytes{3}));
 }
 
@@ -228,7 +241,8 @@ TEST(DevicePublicKey, EcFromPointBareOrWrapped) {
     EXPECT_EQ(*unwrapped->SpkiDer(), spki);
 
     EXPECT_EQ(*EcAlgorithmFromParameters(EcParametersDer(alg)), alg);
-    EXPECT_FALSE(PublicKey::FromEcPoint(alg == KeyAlgorithm::kEcP256 ? KeyAlgorithm::kEcP384 : KeyAlgorithm::kEcP256, point));
+    EXPECT_FALSE(PublicKey::FromEcPoint(
+        alg == KeyAlgorithm::kEcP256 ? KeyAlgorithm::kEcP384 : KeyAlgorithm::kEcP256, point));
   }
   // prime256v1 is 1.2.840.10045.3.1.7.
   EXPECT_EQ(EcParametersDer(KeyAlgorithm::kEcP256),

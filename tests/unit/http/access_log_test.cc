@@ -8,8 +8,9 @@ namespace {
 TEST(AccessLog, QueryValuesThatMayBeSecretAreRedacted) {
   EXPECT_EQ(RedactedTarget("/api/v1/users"), "/api/v1/users");
   EXPECT_EQ(RedactedTarget("/a?limit=5&offset=10"), "/a?limit=5&offset=10");
-  EXPECT_EQ(RedactedTarget("/a?token=abc&access_token=x&clientSecret=y&password=p&code=1&apiKey=k&x=2"),
-            "/a?token=***&access_token=***&clientSecret=***&password=***&code=***&apiKey=***&x=2");
+  EXPECT_EQ(
+      RedactedTarget("/a?token=abc&access_token=x&clientSecret=y&password=p&code=1&apiKey=k&x=2"),
+      "/a?token=***&access_token=***&clientSecret=***&password=***&code=***&apiKey=***&x=2");
   EXPECT_EQ(RedactedTarget("/a?&&flag&Session=z"), "/a?flag&Session=***");
 }
 
@@ -26,7 +27,8 @@ TEST(AccessLog, FieldsNameMethodPathStatusDurationCallerSourceAndRoute) {
   Response resp;
   resp.status = 404;
   resp.caller = "user:42";
-  const auto fields = AccessLogFields(req, "/api/v1/users/{id}", resp, std::chrono::microseconds(1500));
+  const auto fields =
+      AccessLogFields(req, "/api/v1/users/{id}", resp, std::chrono::microseconds(1500));
   ASSERT_EQ(fields.size(), 7u);
   std::vector<std::pair<std::string, std::string>> got;
   for (const auto& f : fields) got.emplace_back(std::string(f.key), f.value);

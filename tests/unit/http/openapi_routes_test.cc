@@ -39,7 +39,8 @@ class OpenApiRoutesTest : public ::testing::Test {
     ASSERT_TRUE(root.has_value());
     blobs_ = std::make_unique<keystore::StoreKeyBlobRepository>(*store_);
     keys_ = std::make_unique<keystore::KeyStore>(*root, *blobs_, clock_);
-    auto log = audit::AuditLog::Create("node-1", SecretBytes(Bytes(32, 1)), SecretBytes(Bytes(32, 2)));
+    auto log =
+        audit::AuditLog::Create("node-1", SecretBytes(Bytes(32, 1)), SecretBytes(Bytes(32, 2)));
     ASSERT_TRUE(log.has_value());
     audit_ = std::move(*log);
     authenticator_ = std::make_unique<auth::Authenticator>(*store_, clock_, auth::AuthOptions{});
@@ -78,11 +79,13 @@ TEST_F(OpenApiRoutesTest, EveryRouteIsDocumented) {
   ASSERT_GT(documented.size(), 100u);
   std::set<Route> routed;
   for (const auto& route : router_.Routes()) {
-    EXPECT_TRUE(routed.insert(route).second) << "registered twice: " << route.first << " " << route.second;
+    EXPECT_TRUE(routed.insert(route).second)
+        << "registered twice: " << route.first << " " << route.second;
   }
   for (const auto& [method, pattern] : routed) {
     EXPECT_TRUE(documented.count({method, pattern}))
-        << method << " " << pattern << " is routed but not in docs/openapi.json (scripts/openapi.py)";
+        << method << " " << pattern
+        << " is routed but not in docs/openapi.json (scripts/openapi.py)";
   }
 }
 

@@ -62,12 +62,15 @@ class Pkcs11ModuleTest : public ::testing::Test {
     w = g_world.get();
     w->server = std::make_unique<testing::Signetd>();
     auto& s = *w->server;
-    auto ca = s.Ok(HttpMethod::kPost, "/api/v1/pki/ca",
-                   api::JsonObject{{"commonName", "P11 Root"}, {"keyAlgorithm", "EC_prime256v1"},
-                                   {"ttlDays", 365}});
+    auto ca =
+        s.Ok(HttpMethod::kPost, "/api/v1/pki/ca",
+             api::JsonObject{
+                 {"commonName", "P11 Root"}, {"keyAlgorithm", "EC_prime256v1"}, {"ttlDays", 365}});
     auto sub = s.Ok(HttpMethod::kPost, "/api/v1/pki/ca",
-                    api::JsonObject{{"commonName", "P11 Issuing"}, {"keyAlgorithm", "RSA_2048"},
-                                    {"ttlDays", 300}, {"parentCaId", ca.at("id")}});
+                    api::JsonObject{{"commonName", "P11 Issuing"},
+                                    {"keyAlgorithm", "RSA_2048"},
+                                    {"ttlDays", 300},
+                                    {"parentCaId", ca.at("id")}});
     auto identity = s.Ok(HttpMethod::kPost, "/api/v1/identities", api::JsonObject{{"name", "p11"}});
     const std::string identity_id(identity.at("id").as_string());
     auto creds = s.Ok(HttpMethod::kPost,
@@ -87,16 +90,16 @@ class Pkcs11ModuleTest : public ::testing::Test {
     }
     s.Ok(HttpMethod::kPost, "/api/v1/projects/" + project_id + "/memberships",
          api::JsonObject{{"userId", user.at("id")}, {"role", "member"}});
-    auto policy = s.Ok(
-        HttpMethod::kPost, "/api/v1/pki/signing-policies",
-        api::JsonObject{
-            {"name", "p11-policy"},
-            {"steps", api::JsonArray{api::JsonObject{
-                          {"requiredApprovals", 1},
-                          {"approvers", api::JsonArray{api::JsonObject{{"type", "user"},
-                                                                       {"id", user.at("id")}}}}}}},
-            {"constraints", api::JsonObject{{"maxSignings", 5}}},
-            {"bypassForMachineIdentities", false}});
+    auto policy =
+        s.Ok(HttpMethod::kPost, "/api/v1/pki/signing-policies",
+             api::JsonObject{
+                 {"name", "p11-policy"},
+                 {"steps", api::JsonArray{api::JsonObject{
+                               {"requiredApprovals", 1},
+                               {"approvers", api::JsonArray{api::JsonObject{
+                                                 {"type", "user"}, {"id", user.at("id")}}}}}}},
+                 {"constraints", api::JsonObject{{"maxSignings", 5}}},
+                 {"bypassForMachineIdentities", false}});
 
     struct Want {
       const char* key;
@@ -130,8 +133,7 @@ class Pkcs11ModuleTest : public ::testing::Test {
 
     // The configuration file names the server; the credentials come from the environment.
     w->config_path = s.dir() + "/pkcs11.json";
-    std::ofstream(w->config_path) << "{\"serverUrl\":\"" << s.url()
-                                  << "\",\"cacheTtlSeconds\":5}";
+    std::ofstream(w->config_path) << "{\"serverUrl\":\"" << s.url() << "\",\"cacheTtlSeconds\":5}";
     setenv("SIGNET_PKCS11_CONFIG", w->config_path.c_str(), 1);
     setenv("SIGNET_CLIENT_ID", w->client_id.c_str(), 1);
     setenv("SIGNET_CLIENT_SECRET", w->client_secret.c_str(), 1);
@@ -283,8 +285,8 @@ TEST_F(Pkcs11ModuleTest, InfoSlotsAndTokens) {
     EXPECT_FALSE(ti.flags & CKF_LOGIN_REQUIRED);
     labels.push_back(Label(ti.label, sizeof(ti.label)));
   }
-  EXPECT_EQ(labels, (std::vector<std::string>{"p11-ec", "p11-ec384", "p11-policy-signer",
-                                              "p11-rsa"}));
+  EXPECT_EQ(labels,
+            (std::vector<std::string>{"p11-ec", "p11-ec384", "p11-policy-signer", "p11-rsa"}));
   CK_SLOT_INFO si;
   EXPECT_EQ(p()->C_GetSlotInfo(999, &si), CKR_SLOT_ID_INVALID);
   CK_TOKEN_INFO ti;
@@ -307,12 +309,12 @@ TEST_F(Pkcs11ModuleTest, ObjectsAndAttributes) {
   auto certs = Find(h, {{CKA_CLASS, &cert_class, sizeof(cert_class)}});
   EXPECT_EQ(certs.size(), 3u);
   std::string label = w->signers["rsa"].name;
-  auto by_label = Find(h, {{CKA_LABEL, label.data(), label.size()},
-                           {CKA_CLASS, &cert_class, sizeof(cert_class)}});
+  auto by_label = Find(
+      h, {{CKA_LABEL, label.data(), label.size()}, {CKA_CLASS, &cert_class, sizeof(cert_class)}});
   ASSERT_EQ(by_label.size(), 1u);
   const Bytes subject = Attr(h, by_label[0], CKA_SUBJECT);
-  auto by_subject = Find(h, {{CKA_SUBJECT, const_cast<std::uint8_t*>(subject.data()),
-                              subject.size()}});
+  auto by_subject =
+      Find(h, {{CKA_SUBJECT, const_cast<std::uint8_t*>(subject.data()), subject.size()}});
   EXPECT_EQ(by_subject.size(), 3u);  // keys and certificate carry the subject
   CK_KEY_TYPE rsa = CKK_RSA;
   EXPECT_EQ(Find(h, {{CKA_KEY_TYPE, &rsa, sizeof(rsa)}}).size(), 2u);
@@ -433,8 +435,8 @@ TEST_F(Pkcs11ModuleTest, EveryRsaMechanismVerifies) {
       Bytes sig;
       ASSERT_EQ(SignWith(h, {hashing[i].first, nullptr, 0}, kMessage, &sig, multipart), CKR_OK);
       EXPECT_EQ(sig.size(), 256u);
-      EXPECT_TRUE(crypto::Verify(pub, {SignatureScheme::kRsaPkcs1v15, hashes[i]}, kMessage, false,
-                                 sig))
+      EXPECT_TRUE(
+          crypto::Verify(pub, {SignatureScheme::kRsaPkcs1v15, hashes[i]}, kMessage, false, sig))
           << hashing[i].first << " multipart=" << multipart;
     }
     // CKM_RSA_PKCS over a DigestInfo.
@@ -443,8 +445,8 @@ TEST_F(Pkcs11ModuleTest, EveryRsaMechanismVerifies) {
     ASSERT_TRUE(info.has_value());
     Bytes sig;
     ASSERT_EQ(SignWith(h, {CKM_RSA_PKCS, nullptr, 0}, *info, &sig), CKR_OK);
-    EXPECT_TRUE(crypto::Verify(pub, {SignatureScheme::kRsaPkcs1v15, hashes[i]}, kMessage, false,
-                               sig));
+    EXPECT_TRUE(
+        crypto::Verify(pub, {SignatureScheme::kRsaPkcs1v15, hashes[i]}, kMessage, false, sig));
   }
   const CK_MECHANISM_TYPE ckm_hash[] = {CKM_SHA256, CKM_SHA384, CKM_SHA512};
   const CK_RSA_PKCS_MGF_TYPE mgf[] = {CKG_MGF1_SHA256, CKG_MGF1_SHA384, CKG_MGF1_SHA512};
@@ -650,8 +652,8 @@ TEST_F(Pkcs11ModuleTest, RevokedTokenLogsInAgainOnce) {
   o.server_url = w->server->url();
   auto identity = client::Client::Create(o);
   ASSERT_TRUE(identity.has_value());
-  auto login = (*identity)->LoginWithClientSecret(
-      w->client_id, SecretBytes::FromString(w->client_secret));
+  auto login =
+      (*identity)->LoginWithClientSecret(w->client_id, SecretBytes::FromString(w->client_secret));
   ASSERT_TRUE(login.has_value()) << login.error().message;
   const std::string token(login->access_token.string_view());
   setenv("SIGNET_TOKEN", token.c_str(), 1);
@@ -665,8 +667,8 @@ TEST_F(Pkcs11ModuleTest, RevokedTokenLogsInAgainOnce) {
   EXPECT_EQ(p()->C_Finalize(nullptr), CKR_OK);
 
   // Only a token, and it is revoked: the server's 401 becomes CKR_USER_NOT_LOGGED_IN.
-  auto again = (*identity)->LoginWithClientSecret(
-      w->client_id, SecretBytes::FromString(w->client_secret));
+  auto again =
+      (*identity)->LoginWithClientSecret(w->client_id, SecretBytes::FromString(w->client_secret));
   ASSERT_TRUE(again.has_value());
   const std::string token2(again->access_token.string_view());
   setenv("SIGNET_TOKEN", token2.c_str(), 1);
@@ -775,8 +777,8 @@ TEST_F(Pkcs11ModuleTest, ChildAfterForkReinitializes) {
 
 TEST_F(Pkcs11ModuleTest, ExportsOnlyCryptokiSymbols) {
   // nm -D lists the dynamic symbols; every defined one must start with C_.
-  const std::string cmd = "nm -D --defined-only " + w->server->build_dir() +
-                          "/lib/libsignet-pkcs11.so";
+  const std::string cmd =
+      "nm -D --defined-only " + w->server->build_dir() + "/lib/libsignet-pkcs11.so";
   FILE* f = popen(cmd.c_str(), "r");
   ASSERT_NE(f, nullptr);
   char line[512];

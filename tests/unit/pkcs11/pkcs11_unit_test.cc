@@ -168,7 +168,8 @@ TEST(Pkcs11Config, InfisicalFileAsItIs) {
   f.vars["INFISICAL_PKCS11_SERVER_URL"] = "https://env.example";
   EXPECT_EQ(LoadConfig(f.env(), f.reader())->server_url, "https://env.example");
   // Token auth.
-  f.files["/a.conf"] = R"({"server_url":"https://a.example","auth":{"method":"token","token":"t"}})";
+  f.files["/a.conf"] =
+      R"({"server_url":"https://a.example","auth":{"method":"token","token":"t"}})";
   auto t = LoadConfig(f.env(), f.reader());
   ASSERT_TRUE(t.has_value()) << t.error().message;
   EXPECT_EQ(t->token.string_view(), "t");
@@ -210,9 +211,9 @@ TEST(Pkcs11Metadata, RedactsSecrets) {
             "jarsigner -keystore NONE -storepass *** -keypass *** app.jar signer");
   EXPECT_EQ(RedactCommandLine({"osslsigncode", "sign", "-pass", "pw", "-in", "a.exe"}),
             "osslsigncode sign -pass *** -in a.exe");
-  EXPECT_EQ(RedactCommandLine({"pkcs11-tool", "--pin=1234", "-p", "99", "--token-label", "x",
-                               "--login"}),
-            "pkcs11-tool --pin=*** -p *** --token-label x --login");
+  EXPECT_EQ(
+      RedactCommandLine({"pkcs11-tool", "--pin=1234", "-p", "99", "--token-label", "x", "--login"}),
+      "pkcs11-tool --pin=*** -p *** --token-label x --login");
   EXPECT_EQ(RedactCommandLine({"openssl", "dgst", "-passin", "pass:abc", "-sign",
                                "pkcs11:token=a;object=b;pin-value=1234"}),
             "openssl dgst -passin *** -sign pkcs11:token=a;object=b;pin-value=***");

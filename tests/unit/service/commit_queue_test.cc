@@ -227,7 +227,8 @@ TEST_F(CommitQueueTest, ConcurrentSubmittersAllCommit) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kEach; ++i) {
-        Status s = Run(queue, Insert(MakeProject("t" + std::to_string(t) + "-" + std::to_string(i))));
+        Status s =
+            Run(queue, Insert(MakeProject("t" + std::to_string(t) + "-" + std::to_string(i))));
         if (!s) ++failures;
       }
     });

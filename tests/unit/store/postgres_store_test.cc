@@ -88,7 +88,8 @@ const auto* const kEnvironment = ::testing::AddGlobalTestEnvironment(new PgEnvir
 class Admin {
  public:
   explicit Admin(const std::string& url) : conn_(PQconnectdb(url.c_str())) {
-    PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+    PQsetNoticeProcessor(
+        conn_, [](void*, const char*) {}, nullptr);
   }
   ~Admin() { PQfinish(conn_); }
   bool ok() const { return PQstatus(conn_) == CONNECTION_OK; }
@@ -299,8 +300,7 @@ TEST(PostgresStore, AppendsOfOneNodeIdNeverForkAcrossStores) {
           continue;
         }
         const std::int64_t seq = *last ? (*last)->seq + 1 : 1;
-        if (!(*tx)->AppendAuditEvent(MakeAuditEvent("shared", seq, T(seq))) ||
-            !(*tx)->Commit()) {
+        if (!(*tx)->AppendAuditEvent(MakeAuditEvent("shared", seq, T(seq))) || !(*tx)->Commit()) {
           ++errors;
         }
       }
@@ -466,7 +466,8 @@ TEST(PostgresStore, ReconnectsAfterLostConnections) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     holders = schema.Query(
         "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2 "
-        "AND classid = " + std::to_string(kLockClassNodeId) + "::oid");
+        "AND classid = " +
+        std::to_string(kLockClassNodeId) + "::oid");
   }
   EXPECT_EQ(holders, "1");
   EXPECT_ERROR(OpenPostgres(schema.Url(), Options(2, "node-r")), ErrorCode::kFailedPrecondition);

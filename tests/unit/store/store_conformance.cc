@@ -206,7 +206,8 @@ TEST_P(StoreConformanceTest, AccessTokens) {
   domain::AccessToken old{std::string(64, '2'), PrincipalType::kUser, user_id, T(), T(-1), false};
   domain::AccessToken machine{
       std::string(64, '3'), PrincipalType::kIdentity, NewUuid(), T(), T(5000), false};
-  machine.auth_claims = R"({"iss":"https://issuer.example","sub":"repo:octo/app:ref:refs/heads/main"})";
+  machine.auth_claims =
+      R"({"iss":"https://issuer.example","sub":"repo:octo/app:ref:refs/heads/main"})";
   ASSERT_OK_AND_ASSIGN(auto tx, store().BeginWrite());
   ASSERT_OK(tx->InsertAccessToken(live));
   ASSERT_OK(tx->InsertAccessToken(old));
@@ -402,7 +403,7 @@ TEST_P(StoreConformanceTest, TouchSignerLastSignedAtOnlyMovesForwardAndKeepsOthe
   s.status = domain::SignerStatus::kDisabled;
   ASSERT_OK(tx->UpdateSigner(s));
   ASSERT_OK(tx->TouchSignerLastSignedAt(s.id, FromUnixMillis(5000)));
-  ASSERT_OK(tx->TouchSignerLastSignedAt(s.id, FromUnixMillis(3000)));  // older: ignored
+  ASSERT_OK(tx->TouchSignerLastSignedAt(s.id, FromUnixMillis(3000)));       // older: ignored
   ASSERT_OK(tx->TouchSignerLastSignedAt(NewUuid(), FromUnixMillis(3000)));  // gone: no error
   ASSERT_OK_AND_ASSIGN(auto got, tx->GetSigner(s.id));
   EXPECT_EQ(got.status, domain::SignerStatus::kDisabled);
@@ -695,8 +696,8 @@ TEST_P(StoreConformanceTest, RequestsListedForAViewerByEffectiveStatus) {
   ASSERT_OK_AND_ASSIGN(auto tx, store().BeginWrite());
   ASSERT_OK(tx->InsertPolicy(policy));
   for (const auto* s : {&mine, &admin_of, &other}) ASSERT_OK(tx->InsertSigner(*s));
-  ASSERT_OK(tx->InsertSignerMember({NewUuid(), admin_of.id, PrincipalType::kUser, viewer,
-                                    domain::SignerRole::kAuditor, T()}));
+  ASSERT_OK(tx->InsertSignerMember(
+      {NewUuid(), admin_of.id, PrincipalType::kUser, viewer, domain::SignerRole::kAuditor, T()}));
   auto request = [&](const domain::Signer& s, const std::string& requester, RequestStatus status,
                      std::int64_t expires_ms, bool with_policy) {
     domain::SigningRequest r;
@@ -713,8 +714,9 @@ TEST_P(StoreConformanceTest, RequestsListedForAViewerByEffectiveStatus) {
   };
   const std::string own_pending = request(mine, viewer, RequestStatus::kPending, 5000, false);
   const std::string own_lapsed = request(mine, viewer, RequestStatus::kPending, 1000, false);
-  const std::string signer_role = request(admin_of, NewUuid(), RequestStatus::kApproved, 5000, false);
-  request(other, NewUuid(), RequestStatus::kPending, 5000, true);  // approver: `approver`
+  const std::string signer_role =
+      request(admin_of, NewUuid(), RequestStatus::kApproved, 5000, false);
+  request(other, NewUuid(), RequestStatus::kPending, 5000, true);    // approver: `approver`
   request(other, NewUuid(), RequestStatus::kRejected, 5000, false);  // nobody's business
 
   auto ids = [&](RequestFilter filter) {
@@ -743,8 +745,8 @@ TEST_P(StoreConformanceTest, RequestsListedForAViewerByEffectiveStatus) {
   EXPECT_TRUE(ids(as_stranger).empty());
   // A project admin sees every request of the project's signers.
   const std::string lead = NewUuid();
-  ASSERT_OK(tx->InsertMembership({NewUuid(), f.project.id, PrincipalType::kUser, lead,
-                                  domain::ProjectRole::kAdmin, T()}));
+  ASSERT_OK(tx->InsertMembership(
+      {NewUuid(), f.project.id, PrincipalType::kUser, lead, domain::ProjectRole::kAdmin, T()}));
   RequestFilter as_lead;
   as_lead.viewer = Viewer{PrincipalType::kUser, lead};
   EXPECT_EQ(ids(as_lead).size(), 5u);
@@ -759,8 +761,8 @@ TEST_P(StoreConformanceTest, GrantsListedForAViewerByEffectiveStatus) {
   ASSERT_OK_AND_ASSIGN(auto tx, store().BeginWrite());
   ASSERT_OK(tx->InsertSigner(managed));
   ASSERT_OK(tx->InsertSigner(other));
-  ASSERT_OK(tx->InsertSignerMember({NewUuid(), managed.id, PrincipalType::kUser, viewer,
-                                    domain::SignerRole::kAdmin, T()}));
+  ASSERT_OK(tx->InsertSignerMember(
+      {NewUuid(), managed.id, PrincipalType::kUser, viewer, domain::SignerRole::kAdmin, T()}));
   domain::Grant usable = MakeGrant(other.id, 2);  // expires at T(3600 s)
   usable.grantee_id = viewer;
   domain::Grant used_up = MakeGrant(other.id, 2);
@@ -771,7 +773,8 @@ TEST_P(StoreConformanceTest, GrantsListedForAViewerByEffectiveStatus) {
   domain::Grant revoked = MakeGrant(managed.id, 1);
   revoked.status = domain::GrantStatus::kRevoked;
   domain::Grant hidden = MakeGrant(other.id, 1);
-  for (const auto* g : {&usable, &used_up, &lapsed, &revoked, &hidden}) ASSERT_OK(tx->InsertGrant(*g));
+  for (const auto* g : {&usable, &used_up, &lapsed, &revoked, &hidden})
+    ASSERT_OK(tx->InsertGrant(*g));
 
   auto ids = [&](GrantFilter filter) {
     auto page = tx->ListGrants(filter, {});
