@@ -88,15 +88,21 @@ class MfaServer:
         self.server.cleanup()
 
 
-class EnrolmentAndLoginTest(SignetTestCase):
+class MfaTestCase(SignetTestCase):
+    """A test class over one MfaServer, started with the class's `server_args`."""
+
+    server_args = None
+
     @classmethod
     def setUpClass(cls):
-        cls.s = MfaServer()
+        cls.s = MfaServer(cls.server_args)
 
     @classmethod
     def tearDownClass(cls):
         cls.s.cleanup()
 
+
+class EnrolmentAndLoginTest(MfaTestCase):
     def test_enrol_confirm_and_log_in_with_a_code(self):
         s = self.s
         user, token = s.new_user()
@@ -298,17 +304,11 @@ class EnrolmentAndLoginTest(SignetTestCase):
         self.assertTrue(r2.json["csrfToken"])
 
 
-class ThrottleTest(SignetTestCase):
+class ThrottleTest(MfaTestCase):
     """Wrong codes count like wrong passwords: the account locks."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.s = MfaServer(["--login-free-failures", "3", "--login-lockout-failures", "3",
-                           "--login-lockout", "1h", "--login-ip-failures", "1000"])
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.s.cleanup()
+    server_args = ["--login-free-failures", "3", "--login-lockout-failures", "3",
+                   "--login-lockout", "1h", "--login-ip-failures", "1000"]
 
     def test_guessing_codes_locks_the_account(self):
         s = self.s
@@ -334,16 +334,8 @@ class ThrottleTest(SignetTestCase):
         self.assertTrue(locked)
 
 
-class RequirementTest(SignetTestCase):
+class RequirementTest(MfaTestCase):
     """The org's requirement: approvers and admins, then everyone."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.s = MfaServer()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.s.cleanup()
 
     _admin_mfa = None
 
@@ -464,16 +456,8 @@ class RequirementTest(SignetTestCase):
                      token=self.admin_with_mfa())
 
 
-class CliLoginTest(SignetTestCase):
+class CliLoginTest(MfaTestCase):
     """`signet login` takes the second factor."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.s = MfaServer()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.s.cleanup()
 
     def signet(self, *args, stdin=""):
         home = tempfile.mkdtemp(prefix="signet-mfa-home-")
