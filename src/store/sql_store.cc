@@ -33,6 +33,17 @@ std::string LikePattern(std::string_view text) {
   return out + '%';
 }
 
+// A list filter's viewer as two nullable query parameters: both NULL when the list is not
+// restricted to what one principal may see.
+struct ViewerArgs {
+  std::optional<PrincipalType> type;
+  std::optional<std::string> id;
+};
+ViewerArgs ViewerArgsOf(const std::optional<Viewer>& viewer) {
+  if (!viewer) return {};
+  return {viewer->type, viewer->id};
+}
+
 // The key of a row, as the Tx calls take it.
 using Key = std::string_view;
 
@@ -288,15 +299,11 @@ class SqlTx final : public Tx {
       return std::find(f.effective_statuses.begin(), f.effective_statuses.end(), s) !=
              f.effective_statuses.end();
     };
-    std::optional<PrincipalType> viewer_type;
-    std::optional<std::string> viewer_id, approver_pattern;
-    if (f.viewer) {
-      viewer_type = f.viewer->type;
-      viewer_id = f.viewer->id;
-      // Ids are UUIDs (no LIKE wildcards); in a snapshot a user's id appears only as an
-      // approver.
-      if (f.viewer->type == PrincipalType::kUser) approver_pattern = "%\"" + f.viewer->id + "\"%";
-    }
+    const auto viewer = ViewerArgsOf(f.viewer);
+    // Ids are UUIDs (no LIKE wildcards); in a snapshot a user's id appears only as an approver.
+    std::optional<std::string> approver_pattern;
+    if (f.viewer && f.viewer->type == PrincipalType::kUser)
+      approver_pattern = "%\"" + f.viewer->id + "\"%";
     return List(Requests(),
                 "WHERE (?1 IS NULL OR project_id = ?1) AND (?2 IS NULL OR signer_id = ?2) "
                 "AND (?3 IS NULL OR status = ?3) AND (?4 IS NULL OR requester_type = ?4) "
@@ -315,7 +322,7 @@ class SqlTx final : public Tx {
                 f.requester_type, f.requester_id, f.effective_statuses.empty(),
                 wants(domain::RequestStatus::kPending), wants(domain::RequestStatus::kExpired),
                 wants(domain::RequestStatus::kApproved), wants(domain::RequestStatus::kRejected),
-                wants(domain::RequestStatus::kCancelled), f.now, viewer_type, viewer_id,
+                wants(domain::RequestStatus::kCancelled), f.now, viewer.type, viewer.id,
                 approver_pattern);
   }
 
@@ -330,12 +337,7 @@ class SqlTx final : public Tx {
   Status UpdateGrant(const Grant& g) override { return Update(Grants(), g); }
   Result<Page<Grant>> ListGrants(const GrantFilter& f, PageRequest page) override {
     const auto effective = f.effective_status;
-    std::optional<PrincipalType> viewer_type;
-    std::optional<std::string> viewer_id;
-    if (f.viewer) {
-      viewer_type = f.viewer->type;
-      viewer_id = f.viewer->id;
-    }
+    const auto viewer = ViewerArgsOf(f.viewer);
     // Usable: active, not past expires_at, signings left.
     constexpr const char* kUsable =
         "(status = 'active' AND (expires_at IS NULL OR expires_at > ?8) "
@@ -359,7 +361,7 @@ class SqlTx final : public Tx {
             "WHERE principal_type = ?9 AND principal_id = ?10 AND role = 'admin'))",
         "created_at DESC, {seq} DESC", page, f.signer_id, f.grantee_type, f.grantee_id, f.status,
         effective == domain::GrantStatus::kActive, effective == domain::GrantStatus::kExpired,
-        effective == domain::GrantStatus::kRevoked, f.now, viewer_type, viewer_id);
+        effective == domain::GrantStatus::kRevoked, f.now, viewer.type, viewer.id);
   }
   Result<bool> TryUseGrant(std::string_view grant_id, TimePoint now) override {
     SIGNET_ASSIGN_OR_RETURN(
