@@ -3,8 +3,9 @@
 installed signetd, signet and PKCS#11 module work from there, the man pages render without
 warnings, the bash completion completes, the systemd unit verifies (systemd-analyze),
 signetd reports readiness, stopping and watchdog pings with sd_notify and reloads its TLS
-certificate and log level on SIGHUP; `make deb`'s package (scripts/make-deb.sh) lists the
-same files, declares its dependencies and passes lintian without errors."""
+certificate and log level on SIGHUP; `make deb`'s packages (scripts/make-deb.sh) signet and
+signet-pkcs11 hold those files between them, declare their dependencies and pass lintian without
+errors."""
 import gzip
 import json
 import http.client
@@ -32,7 +33,7 @@ FILES = [
     "usr/share/bash-completion/completions/signet", "usr/share/zsh/vendor-completions/_signet",
     "lib/systemd/system/signetd.service", "etc/signet/signetd.conf",
     "usr/share/doc/signet/README.md", "usr/share/doc/signet/operations.md",
-    "usr/share/doc/signet/openapi.json",
+    "usr/share/doc/signet/openapi.json", "usr/share/doc/signet/examples/pkcs11.json",
 ]
 
 
@@ -477,28 +478,46 @@ class Reload(SignetTestCase):
         self.assertEqual(self.proc.wait(timeout=30), 0)
 
 
+# What the signet-pkcs11 package holds instead of signet.
+MODULE_FILES = [MODULE, "usr/lib/signet/libsignet-pkcs11.so",
+                "usr/share/doc/signet-pkcs11/pkcs11.md",
+                "usr/share/doc/signet-pkcs11/examples/pkcs11.json",
+                "usr/share/doc/signet-pkcs11/copyright", "usr/share/doc/signet-pkcs11/changelog.gz"]
+
+# What `make install` puts under signet's docs and the package puts under signet-pkcs11's.
+MOVED = ["usr/share/doc/signet/examples/pkcs11.json", "usr/share/doc/signet/pkcs11.md"]
+
+
 class DebianPackage(SignetTestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="signet-deb-")
         r = run([os.path.join(REPO_DIR, "scripts", "make-deb.sh"), BUILD_DIR, cls.tmp])
         assert r.returncode == 0, r.stdout + r.stderr
-        cls.deb = r.stdout.strip().splitlines()[-1]
+        cls.deb, cls.module_deb = r.stdout.strip().splitlines()[-2:]
 
     @classmethod
     def tearDownClass(cls):
         shutil.rmtree(cls.tmp, ignore_errors=True)
 
-    def test_the_package_holds_every_file_and_its_scripts(self):
-        self.assertRegex(os.path.basename(self.deb), r"^signet_[0-9.]+_[a-z0-9]+\.deb$")
-        listing = run(["dpkg-deb", "-c", self.deb]).stdout
-        names = {line.split()[5].lstrip(".").lstrip("/") for line in listing.splitlines()}
-        for rel in FILES + ["usr/share/doc/signet/copyright", "usr/share/doc/signet/changelog.gz"]:
-            self.assertIn(rel, names)
+    def names(self, deb):
+        listing = run(["dpkg-deb", "-c", deb]).stdout
         for line in listing.splitlines():
             self.assertIn(" root/root ", line)  # owned by root, whoever built it
-        fields = run(["dpkg-deb", "-f", self.deb, "Package", "Depends", "Architecture"]).stdout
-        self.assertIn("Package: signet", fields)
+        return {line.split()[5].lstrip(".").lstrip("/") for line in listing.splitlines()}
+
+    def test_the_package_holds_every_file_and_its_scripts(self):
+        self.assertRegex(os.path.basename(self.deb), r"^signet_[0-9.]+_[a-z0-9]+\.deb$")
+        names = self.names(self.deb)
+        for rel in FILES + ["usr/share/doc/signet/copyright", "usr/share/doc/signet/changelog.gz"]:
+            if rel not in MODULE_FILES + MOVED:
+                self.assertIn(rel, names)
+        for rel in MODULE_FILES + MOVED:
+            self.assertNotIn(rel, names)  # in signet-pkcs11 only
+        fields = run(["dpkg-deb", "-f", self.deb, "Package", "Depends", "Architecture",
+                      "Suggests"]).stdout
+        self.assertIn("Package: signet\n", fields)
+        self.assertIn("Suggests: signet-pkcs11", fields)
         for dep in ("adduser", "libsystemd0", "libssl3", "libsqlite3-0"):
             self.assertIn(dep, fields)
         ctrl = os.path.join(self.tmp, "control")
@@ -519,12 +538,51 @@ class DebianPackage(SignetTestCase):
             self.assertIn("stripped", r.stdout)
             self.assertNotIn("not stripped", r.stdout)
 
+    def test_the_module_package_holds_the_module_and_its_example(self):
+        self.assertRegex(os.path.basename(self.module_deb),
+                         r"^signet-pkcs11_[0-9.]+_[a-z0-9]+\.deb$")
+        names = self.names(self.module_deb)
+        for rel in MODULE_FILES:
+            self.assertIn(rel, names)
+        self.assertFalse([n for n in names if n.startswith(("usr/bin/", "etc/", "lib/systemd"))],
+                         names)
+        fields = run(["dpkg-deb", "-f", self.module_deb, "Package", "Depends", "Section"]).stdout
+        self.assertIn("Package: signet-pkcs11\n", fields)
+        self.assertIn("libssl3", fields)
+        for dep in ("adduser", "libsystemd0", "libsqlite3"):  # nothing of the server
+            self.assertNotIn(dep, fields)
+        ctrl = os.path.join(self.tmp, "module-control")
+        self.assertEqual(run(["dpkg-deb", "-e", self.module_deb, ctrl]).returncode, 0)
+        self.assertEqual(sorted(os.listdir(ctrl)), ["control", "md5sums"])  # no scripts
+        data = os.path.join(self.tmp, "module-data")
+        self.assertEqual(run(["dpkg-deb", "-x", self.module_deb, data]).returncode, 0)
+        self.assertEqual(os.readlink(os.path.join(data, "usr/lib/signet/libsignet-pkcs11.so")),
+                         "../%s/pkcs11/libsignet-pkcs11.so" % MULTIARCH)
+        # The example is valid JSON with the keys docs/pkcs11.md describes.
+        with open(os.path.join(data, "usr/share/doc/signet-pkcs11/examples/pkcs11.json")) as f:
+            example = json.load(f)
+        self.assertEqual(sorted(example), sorted(["serverUrl", "clientId", "clientSecret",
+                                                  "caCertPath", "cacheTtlSeconds",
+                                                  "timeoutSeconds"]))
+        # The packaged module loads through the link and initializes (the server it names is
+        # not there: listing its tokens then fails, which is not what this checks).
+        if shutil.which("pkcs11-tool"):
+            config = os.path.join(self.tmp, "pkcs11.json")
+            with open(config, "w") as f:
+                json.dump({"serverUrl": "http://127.0.0.1:9", "token": "unused"}, f)
+            r = run(["pkcs11-tool", "--module",
+                     os.path.join(data, "usr/lib/signet/libsignet-pkcs11.so"), "--show-info"],
+                    env=dict(os.environ, SIGNET_PKCS11_CONFIG=config))
+            self.assertIn("Cryptoki version 2.40", r.stdout + r.stderr)
+            self.assertIn("Manufacturer     Signet", r.stdout + r.stderr)
+
     def test_lintian_finds_no_errors(self):
         need("lintian")
-        r = run(["lintian", "--allow-root", "--no-tag-display-limit", self.deb], timeout=600)
-        errors = [line for line in r.stdout.splitlines() if line.startswith("E:")]
-        self.assertEqual(errors, [], r.stdout)
-        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        for deb in (self.deb, self.module_deb):
+            r = run(["lintian", "--allow-root", "--no-tag-display-limit", deb], timeout=600)
+            errors = [line for line in r.stdout.splitlines() if line.startswith("E:")]
+            self.assertEqual(errors, [], r.stdout)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
 
 if __name__ == "__main__":
