@@ -20,7 +20,8 @@ build: deps
 install: build
 	@DESTDIR="$(DESTDIR)" cmake --install build --prefix "$(PREFIX)"
 
-# make deb: build/deb/signet_<version>_<arch>.deb (scripts/make-deb.sh).
+# make deb: build/deb/signet_<version>_<arch>.deb and signet-pkcs11_<version>_<arch>.deb
+# (scripts/make-deb.sh).
 deb: build
 	@scripts/make-deb.sh build build/deb
 

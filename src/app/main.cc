@@ -14,6 +14,7 @@
 #include <fstream>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <thread>
@@ -26,6 +27,7 @@
 #include "app/config.h"
 #include "app/maintenance.h"
 #include "app/runtime.h"
+#include "app/watchdog.h"
 #include "audit/audit_log.h"
 #include "auth/authenticator.h"
 #include "common/clock_sync.h"
@@ -131,7 +133,58 @@ class ClockWatch {
   std::thread thread_;
 };
 
-int Serve(const Config& config) {
+// What SIGHUP reloads comes from: the config file (its log-level) and the TLS files of `config`.
+struct ReloadSource {
+  const CLI::App* cli = nullptr;  // the flags, which validate the file's keys
+  std::string config_file;        // empty: no config file, the log level stays
+  bool log_level_flag = false;    // --log-level on the command line wins over the file
+};
+
+// SIGHUP (systemctl reload): the log level from the config file, then the TLS certificate
+// and key. What fails is logged and keeps its previous value; the rest still applies.
+void Reload(const ReloadSource& source, const Config& config, http::Server& server) {
+  sd_notify(0, "RELOADING=1");
+  log::Info("SIGHUP received; reloading the log level and the TLS certificate");
+  if (source.config_file.empty()) {
+    log::Info("reload: no config file (--config); the log level stays " +
+              std::string(log::LevelName(log::MinLevel())));
+  } else if (source.log_level_flag) {
+    log::Info("reload: --log-level was given on the command line; the log level stays " +
+              std::string(log::LevelName(log::MinLevel())));
+  } else if (auto values = ReadConfigFile(source.config_file, *source.cli); !values) {
+    log::Error("reload: " + values.error().message + "; the log level stays " +
+               std::string(log::LevelName(log::MinLevel())));
+  } else {
+    std::string name = "info";  // the default when the file has no log-level
+    for (const auto& [key, value] : *values) {
+      if (key == "log-level") name = value;
+    }
+    log::Level level = log::Level::kInfo;
+    if (!log::ParseLevel(name, level)) {
+      log::Error("reload: config file " + source.config_file + ": log-level '" + name +
+                 "' is not one of debug, info, warn, error; the log level stays " +
+                 std::string(log::LevelName(log::MinLevel())));
+    } else if (level != log::MinLevel()) {
+      // Said before the change, so that it shows whichever way the level moves.
+      log::Write(std::max(level, log::MinLevel()), "",
+                 "reload: log level " + std::string(log::LevelName(log::MinLevel())) + " -> " +
+                     std::string(log::LevelName(level)));
+      log::SetMinLevel(level);
+    }
+  }
+  if (config.server.tls) {
+    if (auto reloaded = server.ReloadTls(); !reloaded) {
+      log::Error("reload: " + reloaded.error().message +
+                 "; new connections keep the previous certificate");
+    } else {
+      log::Info("reload: TLS certificate " + config.server.tls->certificate_chain_path +
+                " and key loaded; new connections use them");
+    }
+  }
+  sd_notify(0, "READY=1");
+}
+
+int Serve(const Config& config, const ReloadSource& reload_source) {
   auto rt = OpenRuntime(config);
   if (!rt) {
     std::fprintf(stderr, "signetd: %s\n", rt.error().message.c_str());
@@ -227,20 +280,34 @@ int Serve(const Config& config) {
         "{\"email\":…,\"password\":…}, or restart with SIGNET_BOOTSTRAP_ADMIN_EMAIL and "
         "SIGNET_BOOTSTRAP_ADMIN_PASSWORD set (docs/operations.md, \"First administrator\")");
   }
-  // Started before readiness is announced (port file, READY=1), so that nothing lies between
-  // the announcement and the signal handling that RunUntilSignalled sets up.
   ClockWatch watch(svc, r.clock, *clock_sync);
-  if (!config.port_file.empty()) {
-    const std::string tmp = config.port_file + ".tmp";
-    std::ofstream(tmp) << (*server)->port() << "\n";
-    std::filesystem::rename(tmp, config.port_file);
+  // WatchdogSec= in the unit: pinged while the server loop and its pools answer.
+  std::optional<Watchdog> watchdog;
+  if (const auto interval = WatchdogInterval()) {
+    http::Server* s = server->get();
+    watchdog.emplace(
+        *interval, [s](std::chrono::milliseconds timeout) { return s->Alive(timeout); },
+        [] { sd_notify(0, "WATCHDOG=1"); });
+    log::Info("systemd watchdog: pinging every " + std::to_string(interval->count()) + " ms");
   }
-  // Under systemd (Type=notify, NOTIFY_SOCKET set) the unit is started once signetd listens;
-  // elsewhere sd_notify does nothing.
-  const std::string status = "STATUS=listening on " + scheme + "://" + options.address + ":" +
-                             std::to_string((*server)->port());
-  sd_notify(0, ("READY=1\n" + status).c_str());
-  (*server)->RunUntilSignalled();
+  http::Server::SignalHooks hooks;
+  // Readiness (port file, READY=1) is announced once the signal handling is in place, so that
+  // a SIGTERM right after READY=1 stops signetd gracefully (STOPPING=1) instead of killing it.
+  hooks.ready = [&] {
+    if (!config.port_file.empty()) {
+      const std::string tmp = config.port_file + ".tmp";
+      std::ofstream(tmp) << (*server)->port() << "\n";
+      std::filesystem::rename(tmp, config.port_file);
+    }
+    // Under systemd (Type=notify, NOTIFY_SOCKET set) the unit is started once signetd
+    // listens; elsewhere sd_notify does nothing.
+    const std::string status = "STATUS=listening on " + scheme + "://" + options.address + ":" +
+                               std::to_string((*server)->port());
+    sd_notify(0, ("READY=1\n" + status).c_str());
+  };
+  hooks.reload = [&] { Reload(reload_source, config, **server); };
+  (*server)->RunUntilSignalled(std::move(hooks));
+  if (watchdog) watchdog->Stop();
   watch.Stop();
   sd_notify(0, "STOPPING=1");
   log::Info("signetd stopped");
@@ -317,6 +384,7 @@ int Main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return cli.exit(e);
   }
+  ReloadSource reload_source{&cli, flags.config_file, cli.get_option("--log-level")->count() > 0};
   if (!flags.config_file.empty()) {
     auto values = ReadConfigFile(flags.config_file, cli);
     if (values) {
@@ -342,7 +410,7 @@ int Main(int argc, char** argv) {
   if (backup_cmd->parsed()) return Backup(*config, backup_to);
   if (restore_cmd->parsed()) return Restore(*config, restore_from);
   if (reset_cmd->parsed()) return ResetPassword(*config, reset_email, reset_password_stdin);
-  return Serve(*config);
+  return Serve(*config, reload_source);
 }
 
 }  // namespace

@@ -94,7 +94,10 @@ class ServerImpl;
 template <class Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(ServerImpl& server, Stream stream, std::string remote_ip);
+  // `tls` is the TLS context the stream was made with (null for plain TCP): the session keeps
+  // it alive, since a reload may replace the server's.
+  Session(ServerImpl& server, Stream stream, std::string remote_ip,
+          std::shared_ptr<asio::ssl::context> tls = nullptr);
   ~Session();
 
   void Start();
@@ -115,6 +118,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void Close();
 
   ServerImpl& server_;
+  std::shared_ptr<asio::ssl::context> tls_;  // declared before stream_: outlives it
   Stream stream_;
   std::string remote_ip_;
   beast::flat_buffer buffer_;
@@ -157,18 +161,7 @@ class ServerImpl final : public Server {
                                "fronts signetd");
       }
       if (options_.tls) {
-        ssl_ = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
-        ssl_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                          asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                          asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
-        ssl_->use_certificate_chain_file(options_.tls->certificate_chain_path, ec);
-        if (ec)
-          return InvalidArgument("cannot load TLS certificate " +
-                                 options_.tls->certificate_chain_path + ": " + ec.message());
-        ssl_->use_private_key_file(options_.tls->private_key_path, asio::ssl::context::pem, ec);
-        if (ec)
-          return InvalidArgument("cannot load TLS key " + options_.tls->private_key_path + ": " +
-                                 ec.message());
+        SIGNET_ASSIGN_OR_RETURN(ssl_, LoadTls());
       }
       const tcp::endpoint endpoint(address, options_.port);
       acceptor_.open(endpoint.protocol(), ec);
@@ -188,6 +181,41 @@ class ServerImpl final : public Server {
 
   std::uint16_t port() const override { return port_; }
 
+  Status ReloadTls() override {
+    if (!options_.tls) return FailedPrecondition("signetd serves plain HTTP: no TLS to reload");
+    try {
+      SIGNET_ASSIGN_OR_RETURN(auto fresh, LoadTls());
+      std::lock_guard lock(tls_mutex_);
+      ssl_ = std::move(fresh);
+      return Ok();
+    } catch (const std::exception& e) {
+      return Internal(std::string("reloading TLS failed: ") + e.what());
+    }
+  }
+
+  bool Alive(std::chrono::milliseconds timeout) override {
+    if (stopping_.load()) return false;
+    // Shared with the probes, which may run after this call gave up.
+    struct Probe {
+      std::mutex mu;
+      std::condition_variable cv;
+      int ran = 0;  // guarded by mu
+    };
+    auto probe = std::make_shared<Probe>();
+    auto mark = [probe] {
+      {
+        std::lock_guard lock(probe->mu);
+        ++probe->ran;
+      }
+      probe->cv.notify_all();
+    };
+    asio::post(ioc_, mark);
+    asio::post(workers_, mark);
+    asio::post(compute_, mark);
+    std::unique_lock lock(probe->mu);
+    return probe->cv.wait_for(lock, timeout, [&] { return probe->ran == 3; }) && !stopping_.load();
+  }
+
   void Run() override {
     asio::post(accept_strand_, [this] { DoAccept(); });
     std::vector<std::thread> threads;
@@ -197,13 +225,31 @@ class ServerImpl final : public Server {
     if (stopper_.joinable()) stopper_.join();
   }
 
-  void RunUntilSignalled() override {
-    asio::signal_set signals(ioc_, SIGINT, SIGTERM);
-    signals.async_wait([this](beast::error_code ec, int sig) {
-      if (ec) return;
-      log::Info("signal " + std::to_string(sig) + " received; finishing in-flight requests");
-      Stop(std::chrono::seconds(10));
-    });
+  void RunUntilSignalled(SignalHooks hooks) override {
+    // From here on the three signals are caught (asio queues one that arrives before Run), so
+    // a stop signal right after hooks.ready is a graceful stop, never the default death.
+    asio::signal_set signals(ioc_, SIGINT, SIGTERM, SIGHUP);
+    auto reloads = asio::make_strand(workers_);  // one reload at a time
+    // Shared with a reload still running on the pool when this returns (the destructor joins it).
+    auto reload = std::make_shared<const std::function<void()>>(std::move(hooks.reload));
+    std::function<void()> wait;
+    wait = [&] {
+      signals.async_wait([&](beast::error_code ec, int sig) {
+        if (ec) return;
+        if (sig == SIGHUP) {
+          if (*reload) {
+            asio::post(reloads, [reload] { (*reload)(); });
+          } else {
+            log::Info("SIGHUP received; nothing to reload");
+          }
+          return wait();
+        }
+        log::Info("signal " + std::to_string(sig) + " received; finishing in-flight requests");
+        Stop(std::chrono::seconds(10));
+      });
+    };
+    wait();
+    if (hooks.ready) hooks.ready();
     Run();
   }
 
@@ -336,9 +382,34 @@ class ServerImpl final : public Server {
 
   const ServerOptions& options() const { return options_; }
   bool stopping() const { return stopping_.load(); }
-  asio::ssl::context* ssl() { return ssl_.get(); }
 
  private:
+  // A TLS context over the configured certificate chain and key.
+  Result<std::shared_ptr<asio::ssl::context>> LoadTls() const {
+    auto ctx = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+    ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                     asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                     asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+    beast::error_code ec;
+    ctx->use_certificate_chain_file(options_.tls->certificate_chain_path, ec);
+    if (ec) {
+      return InvalidArgument("cannot load TLS certificate " + options_.tls->certificate_chain_path +
+                             ": " + ec.message());
+    }
+    // OpenSSL refuses a key that does not match the certificate just loaded.
+    ctx->use_private_key_file(options_.tls->private_key_path, asio::ssl::context::pem, ec);
+    if (ec) {
+      return InvalidArgument("cannot load TLS key " + options_.tls->private_key_path + ": " +
+                             ec.message());
+    }
+    return ctx;
+  }
+
+  std::shared_ptr<asio::ssl::context> CurrentTls() {
+    std::lock_guard lock(tls_mutex_);
+    return ssl_;
+  }
+
   void RunIo() {
     for (;;) {
       try {
@@ -387,11 +458,10 @@ class ServerImpl final : public Server {
           const auto remote = socket.remote_endpoint(ep_ec);
           std::string ip = ep_ec ? std::string() : remote.address().to_string();
           socket.set_option(tcp::no_delay(true), ep_ec);
-          if (ssl_) {
+          if (auto tls = CurrentTls()) {
+            beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls);
             std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
-                *this,
-                beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *ssl_),
-                std::move(ip))
+                *this, std::move(stream), std::move(ip), std::move(tls))
                 ->Start();
           } else {
             std::make_shared<Session<beast::tcp_stream>>(
@@ -415,7 +485,8 @@ class ServerImpl final : public Server {
   std::atomic<bool> accept_paused_{false};
   asio::thread_pool workers_;
   asio::thread_pool compute_;
-  std::unique_ptr<asio::ssl::context> ssl_;
+  std::mutex tls_mutex_;
+  std::shared_ptr<asio::ssl::context> ssl_;  // guarded by tls_mutex_ (replaced by ReloadTls)
   std::uint16_t port_ = 0;
 
   std::mutex stop_mutex_;
@@ -429,8 +500,12 @@ class ServerImpl final : public Server {
 };
 
 template <class Stream>
-Session<Stream>::Session(ServerImpl& server, Stream stream, std::string remote_ip)
-    : server_(server), stream_(std::move(stream)), remote_ip_(std::move(remote_ip)) {
+Session<Stream>::Session(ServerImpl& server, Stream stream, std::string remote_ip,
+                         std::shared_ptr<asio::ssl::context> tls)
+    : server_(server),
+      tls_(std::move(tls)),
+      stream_(std::move(stream)),
+      remote_ip_(std::move(remote_ip)) {
   server_.ConnectionOpened();
 }
 

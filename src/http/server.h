@@ -35,9 +35,9 @@ struct ServerOptions {
   int compute_threads = 1;  // run AsyncHandler routes
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 1024 * 1024;
-  std::chrono::seconds read_timeout{30};   // whole request, headers and body
+  std::chrono::seconds read_timeout{30};  // whole request, headers and body
   std::chrono::seconds write_timeout{30};
-  std::chrono::seconds idle_timeout{60};   // keep-alive between requests
+  std::chrono::seconds idle_timeout{60};  // keep-alive between requests
   // Connections served at once (0: no cap). At the cap the server stops accepting until one
   // closes; new clients wait in the kernel's listen queue.
   int max_connections = 0;
@@ -66,8 +66,27 @@ class Server {
   // handler). Stops accepting, lets in-flight requests finish (up to `grace`), then makes Run
   // return.
   virtual void Stop(std::chrono::milliseconds grace = std::chrono::seconds(10)) = 0;
-  // Runs until SIGINT or SIGTERM, then stops gracefully. Returns when stopped.
-  virtual void RunUntilSignalled() = 0;
+  // Loads the certificate chain and key again from the files given at Create (TLS only).
+  // New connections use the new pair, open ones keep theirs. On any error (unreadable file,
+  // not PEM, a key that does not match the certificate) the pair in use stays and the error
+  // names the file. Thread-safe.
+  [[nodiscard]] virtual Status ReloadTls() = 0;
+  // True when, within `timeout`, a probe posted to the I/O loop and one posted to the worker
+  // pool both ran: the server serves. False before Run and once stopped. Thread-safe; for the
+  // systemd watchdog.
+  [[nodiscard]] virtual bool Alive(std::chrono::milliseconds timeout) = 0;
+
+  struct SignalHooks {
+    // Called once the signal handling is in place, before serving: announce readiness here,
+    // so that a SIGTERM right after the announcement is handled (a graceful stop).
+    std::function<void()> ready;
+    // SIGHUP, called on the worker pool (one at a time): reload what can be reloaded.
+    std::function<void()> reload;
+  };
+  // Sets up the handling of SIGINT and SIGTERM (graceful stop) and SIGHUP (hooks.reload; ignored
+  // without one), calls hooks.ready, then serves until a stop signal or Stop(). Returns when
+  // stopped.
+  virtual void RunUntilSignalled(SignalHooks hooks) = 0;
 };
 
 }  // namespace signet::http

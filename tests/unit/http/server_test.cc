@@ -117,3 +117,49 @@ TEST_F(ServerTest, DestructionWaitsForARepliesStillHeldByAHandler) {
 
 }  // namespace
 }  // namespace signet::http
+
+namespace signet::http {
+namespace {
+
+// The watchdog's probe: it needs the I/O loop and the pools to run, not merely a live process.
+TEST(ServerAlive, OnlyWhileTheLoopAndThePoolsServe) {
+  std::atomic<bool> entered{false}, release{false};
+  auto router = std::make_shared<Router>();
+  router->Add("GET", "/block", [&](const Request&, const PathParams&) {
+    entered = true;
+    while (!release) std::this_thread::sleep_for(1ms);
+    return Response{200, "{}"};
+  });
+  ServerOptions options;
+  options.port = 0;
+  options.worker_threads = 1;
+  auto created = Server::Create(std::move(options), router);
+  ASSERT_TRUE(created.has_value()) << created.error().message;
+  auto server = std::move(*created);
+  EXPECT_FALSE(server->Alive(50ms));  // not running yet
+  std::thread runner([&] { server->Run(); });
+  EXPECT_TRUE(server->Alive(10s));
+  // The only worker is stuck in a handler: not alive, though the I/O loop still runs.
+  std::thread client([&] { (void)Exchange(server->port(), "GET", "/block"); });
+  while (!entered) std::this_thread::sleep_for(1ms);
+  EXPECT_FALSE(server->Alive(100ms));
+  release = true;
+  EXPECT_TRUE(server->Alive(10s));
+  client.join();
+  server->Stop(50ms);
+  runner.join();
+  EXPECT_FALSE(server->Alive(50ms));  // stopped
+}
+
+TEST(ServerReloadTls, PlainHttpHasNothingToReload) {
+  ServerOptions options;
+  options.port = 0;
+  auto server = Server::Create(std::move(options), std::make_shared<Router>());
+  ASSERT_TRUE(server.has_value()) << server.error().message;
+  auto reloaded = (*server)->ReloadTls();
+  ASSERT_FALSE(reloaded.has_value());
+  EXPECT_EQ(reloaded.error().code, ErrorCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace signet::http
