@@ -38,6 +38,8 @@
 #include "http/server.h"
 #include "keystore/keystore.h"
 #include "keystore/store_key_blob_repository.h"
+#include "notify/notifications.h"
+#include "notify/transport.h"
 #include "service/service.h"
 #include "store/sqlite_store.h"
 
@@ -153,6 +155,15 @@ int Serve(const Config& config) {
   http::JsonJoseDecoder jose_decoder;
   http::BeastOidcFetcher oidc_fetcher;
   auth::OidcVerifier oidc(oidc_fetcher, jose_decoder, r.clock, config.oidc);
+  notify::NotificationOptions notify_options;
+  notify_options.max_attempts = config.notify_attempts;
+  notify_options.retry_base = config.notify_retry;
+  notify_options.retry_max = config.notify_retry_max;
+  notify_options.lease = std::max<Millis>(notify_options.lease, 4 * config.notify_timeout);
+  notify_options.allow_http_webhooks = config.notify_allow_http;
+  notify::Notifications notifications(*r.store, r.clock, std::move(r.notify_key),
+                                      notify::MakeCurlTransport(config.notify_timeout),
+                                      notify_options);
   service::Deps deps{*r.store, *r.keys, *r.audit, authenticator, r.clock, &metrics};
   deps.oidc = &oidc;
   deps.clock_state = [source = clock_sync.get()] {
@@ -164,6 +175,9 @@ int Serve(const Config& config) {
   deps.max_batch_items = static_cast<std::size_t>(config.max_batch_items);
   deps.hsm = r.hsm.get();
   deps.default_key_source = config.default_key_source;
+  deps.notifier = &notifications;
+  deps.expiry_notices.grant_before = config.grant_expiry_notice;
+  deps.expiry_notices.certificate_days = config.certificate_expiry_notice_days;
   service::Service svc(deps);
   if (auto s = svc.EnsureDefaultProject(); !s) {
     std::fprintf(stderr, "signetd: cannot create the default project: %s\n",
@@ -235,6 +249,16 @@ int Serve(const Config& config) {
     std::ofstream(tmp) << (*server)->port() << "\n";
     std::filesystem::rename(tmp, config.port_file);
   }
+  std::string public_url = config.public_url;
+  if (public_url.empty()) {
+    const bool v6 = options.address.find(':') != std::string::npos;
+    public_url = scheme + "://" + (v6 ? "[" + options.address + "]" : options.address) + ":" +
+                 std::to_string((*server)->port());
+  }
+  notifications.SetPublicUrl(public_url);
+  // Delivery and the periodic scan (expired requests, ending grants and certificates) run on
+  // the notifier's thread, never on a request's.
+  notifications.Start([&svc] { svc.ScanForNotifications(); }, config.notify_scan);
   // Under systemd (Type=notify, NOTIFY_SOCKET set) the unit is started once signetd listens;
   // elsewhere sd_notify does nothing.
   const std::string status = "STATUS=listening on " + scheme + "://" + options.address + ":" +
@@ -243,6 +267,7 @@ int Serve(const Config& config) {
   (*server)->RunUntilSignalled();
   watch.Stop();
   sd_notify(0, "STOPPING=1");
+  notifications.Stop();
   log::Info("signetd stopped");
   return 0;
 }
