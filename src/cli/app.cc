@@ -99,7 +99,7 @@ int Main(int argc, const char* const* argv, EnvLookup env, std::ostream& out, st
     Status status = ctx.action();
     if (!status) {
       err << "signet: " << status.error().message << '\n';
-      code = ExitCodeFor(status.error().code);
+      code = ctx.failure_exit_code.value_or(ExitCodeFor(status.error().code));
     }
   }
   out.flush();
