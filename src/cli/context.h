@@ -24,6 +24,7 @@ struct GlobalFlags {
   std::string ca_cert;
   std::string project;
   bool json = false;
+  bool ids = false;  // tables show ids instead of names
   int timeout_seconds = 30;
   bool print_peak_rss = false;
 };
