@@ -153,8 +153,6 @@ void AddFlags(CLI::App& app, Flags& f) {
                  "Items one sign-batch request may carry (each signed and recorded)")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
-  app.add_option("--metrics-token-file", f.metrics_token_file,
-                 "File holding a bearer token that GET /metrics then requires (not readable by others)");
   app.add_option("--public-url", f.public_url,
                  "The console's address in notification links, e.g. https://signet.example.com "
                  "(default: the listening address)");
