@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks the module dependency table of ARCHITECTURE.md against the #include lines in src/,
 # and the house rules a grep can see: OpenSSL only in crypto/, Beast/Asio only in the .cc files
-# of http/ and client/ (and app/, which wires the server). Exits non-zero on the first breach.
+# of http/ and client/ (and app/, which wires the server), libcurl only in notify/'s .cc files. Exits non-zero on the first breach.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,13 +14,14 @@ declare -A allowed=(
   [auth]="common domain crypto store"
   [audit]="common domain crypto store"
   [policy]="common domain"
-  [service]="common domain crypto store keystore auth audit policy"
+  [notify]="common domain crypto store"
+  [service]="common domain crypto store keystore auth audit policy notify"
   [api]="common domain"
   [http]="common api service auth domain"
   [client]="common api"
   [pkcs11]="common domain api client crypto"
   [cli]="common domain api client crypto"
-  [app]="common domain crypto store keystore auth audit policy service api http"
+  [app]="common domain crypto store keystore auth audit policy notify service api http"
 )
 
 status=0
@@ -47,6 +48,15 @@ if grep -rlE '#include <boost/(beast|asio)' src --include='*.h' ; then
 fi
 if grep -rlE '#include <boost/(beast|asio)' src --include='*.cc' | grep -vE '^src/(http|client|app)/'; then
   echo "layering: Beast/Asio used outside http/, client/ and app/ (above)"
+  status=1
+fi
+# libcurl (notifications: webhooks and SMTP) only in the .cc files of notify/.
+if grep -rlE '#include <curl/' src --include='*.h'; then
+  echo "layering: libcurl appears in a header (above); keep it in notify/'s .cc files"
+  status=1
+fi
+if grep -rlE '#include <curl/' src --include='*.cc' | grep -vE '^src/notify/'; then
+  echo "layering: libcurl used outside notify/ (above)"
   status=1
 fi
 [[ $status -eq 0 ]] && echo "layering: ok"

@@ -11,6 +11,7 @@ packages=(
   libtomlplusplus-dev  # signetd --config
   libsystemd-dev       # sd_notify: Type=notify readiness and the watchdog
   libgtest-dev libgmock-dev libbenchmark-dev
+  libcurl4-openssl-dev  # notifications: webhooks (HTTPS) and e-mail (SMTP)
   libp11-kit-dev
   curl python3 jq  # jq: the docs' examples (tests/integration/test_docs.py)
   python3-cryptography  # the OIDC tests' issuer mints RS256/ES256 tokens (tests/integration/test_oidc.py)
@@ -22,7 +23,8 @@ if [[ "${SIGNET_DEPS:-all}" == "all" ]]; then
              postgresql wrk nginx-light
              softhsm2  # a PKCS#11 token for the HSM key source tests (tests/integration/test_hsm.py)
              chromium  # the console's browser tests (web/e2e) drive Debian's Chromium
-             dpkg-dev lintian systemd groff-base)  # make deb and the install tests
+             dpkg-dev lintian systemd groff-base  # make deb and the install tests
+             python3-aiosmtpd)  # the SMTP server the notification tests start on loopback
 fi
 
 # npm comes with NodeSource's nodejs package; Debian's own nodejs needs the npm package too.

@@ -271,7 +271,7 @@ SCHEMAS = {
                            "publicKeyPem": string(), "keyId": string()}),
     "Approver": obj({"type": string(enum=["user"]), "id": UUID}),
     "PolicyStep": obj({"name": string(64), "requiredApprovals": integer(1),
-                       "approvers": array(ref("Approver"))}),
+                       "approvers": array(ref("Approver")), "notifyApprovers": BOOL}),
     "SigningPolicy": obj({
         "id": UUID, "projectId": UUID, "name": string(64), "steps": array(ref("PolicyStep")),
         "constraints": obj({"maxWindowDuration": nullable(DURATION),
@@ -282,7 +282,7 @@ SCHEMAS = {
         "id": UUID, "projectId": UUID, "name": string(64),
         "steps": array(obj({"name": string(64), "requiredApprovals": integer(1),
                             "approvers": array(ref("Approver")),
-                            "notifyApprovers": {"const": False}})),
+                            "notifyApprovers": BOOL})),
         "constraints": obj({"version": {"const": 1},
                             "constraints": obj({}, {"maxWindowDuration": DURATION,
                                                     "maxSignings": integer(1)})}),
@@ -376,6 +376,27 @@ SCHEMAS = {
         "role": string(enum=["admin", "operator", "auditor"]),
         "viaGroupIds": array(string(), 0), "isDirect": BOOL}))}),
 }
+
+NOTIFY_EVENTS = ["request.created", "request.step_advanced", "request.approved",
+                 "request.rejected", "request.cancelled", "request.expired", "grant.expiring",
+                 "certificate.expiring"]
+SCHEMAS["Webhook"] = obj({
+    "id": UUID, "projectId": UUID, "name": string(64), "url": string(2048),
+    "format": string(enum=["signet", "slack", "teams"]),
+    "events": array(string(enum=NOTIFY_EVENTS)), "enabled": BOOL, "hasSecret": BOOL,
+    "createdAt": TIME, "updatedAt": TIME})
+SCHEMAS["Delivery"] = obj({
+    "id": UUID, "eventId": UUID, "event": string(), "channel": string(enum=["webhook", "email"]),
+    "webhookId": nullable(UUID), "status": string(enum=["pending", "delivered", "failed"]),
+    "attempts": integer(0), "maxAttempts": integer(1), "nextAttemptAt": nullable(TIME),
+    "lastAttemptAt": nullable(TIME), "lastStatusCode": nullable(integer()),
+    "lastError": nullable(string()), "deliveredAt": nullable(TIME), "createdAt": TIME,
+    "payload": string()})
+SCHEMAS["Smtp"] = obj({
+    "host": string(253), "port": integer(1, 65535),
+    "security": string(enum=["none", "starttls", "tls"]), "username": nullable(string(256)),
+    "hasPassword": BOOL, "from": string(320), "caCertificate": nullable(string()),
+    "updatedAt": TIME})
 
 SCHEMAS["ImportedCertificate"] = dict(
     SCHEMAS["Certificate"],
@@ -525,6 +546,22 @@ BODIES = {
         {"projectId": PROJECT_REF, "justification": string(1024), "requestDuration": DURATION}),
     "approve": body({}, {"comment": string(1024)}),
     "cancel": body({}),
+    "createWebhook": body({"url": string(2048)},
+                          {"projectId": PROJECT_REF, "name": string(64), "secret": string(256),
+                           "events": array(string(enum=NOTIFY_EVENTS), 32),
+                           "format": string(enum=["signet", "slack", "teams"]),
+                           "enabled": BOOL}),
+    "updateWebhook": body({}, {"name": string(64), "url": string(2048),
+                               "secret": string(256, description="null removes it (slack/teams)"),
+                               "events": array(string(enum=NOTIFY_EVENTS), 32),
+                               "format": string(enum=["signet", "slack", "teams"]),
+                               "enabled": BOOL}),
+    "putSmtp": body({"host": string(253), "from": string(320)},
+                    {"port": integer(1, 65535),
+                     "security": string(enum=["none", "starttls", "tls"]),
+                     "username": string(256),
+                     "password": string(1024, description="absent: keep; null: remove"),
+                     "caCertificate": string(65536)}),
     "revokeApprovalGrant": body({}, {"revocationReason": string(1024), "reason": string(1024)}),
     "policyMatch": body({"inputs": body({"signerId": UUID}, {"approvalPolicyId": UUID})},
                         {"projectId": PROJECT_REF}),
@@ -784,7 +821,10 @@ REQ = "/api/v1/pki/signing-requests"
 op("GET", REQ, "policies", "List the signing requests you may see",
    reply=list_of("requests", ref("SigningRequest")),
    query=[("status", REQUEST_STATUS, None), ("signerId", UUID, None)] + PAGING)
-op("GET", REQ + "/{id}", "policies", "Get a signing request", reply=ref("SigningRequest"))
+op("GET", REQ + "/{id}", "policies", "Get a signing request (waitSeconds: long poll)",
+   reply=ref("SigningRequest"),
+   query=[("waitSeconds", integer(0, 60),
+           "answer when the request changes, or after this many seconds")])
 op("POST", REQ + "/{id}/approve", "policies", "Approve the current step", "comment",
    ref("SigningRequest"))
 op("POST", REQ + "/{id}/reject", "policies", "Reject the request", "comment",
@@ -799,6 +839,23 @@ op("GET", GR, "policies", "List grants (yours, and those of signers you administ
 op("GET", GR + "/{id}", "policies", "Get a grant", reply=ref("Grant"))
 op("POST", GR + "/{id}/revoke", "policies", "Revoke a grant (signer admin)", "revokeGrant",
    ref("Grant"))
+
+# Notifications (docs/notifications.md).
+NH = "/api/v1/notifications/webhooks"
+op("POST", NH, "notifications", "Create a webhook (project admin)", "createWebhook", ref("Webhook"))
+op("GET", NH, "notifications", "List a project's webhooks",
+   reply=list_of("webhooks", ref("Webhook")), query=[PROJECT_QUERY] + PAGING)
+op("GET", NH + "/{id}", "notifications", "Get a webhook", reply=ref("Webhook"))
+op("PATCH", NH + "/{id}", "notifications", "Change a webhook", "updateWebhook", ref("Webhook"))
+op("DELETE", NH + "/{id}", "notifications", "Delete a webhook", "cancel", ref("Webhook"))
+op("GET", NH + "/{id}/deliveries", "notifications", "The webhook's delivery log, newest first",
+   reply=list_of("deliveries", ref("Delivery")), query=PAGING)
+op("POST", NH + "/{id}/test", "notifications", "Send a webhook.test event now", "cancel",
+   ref("Delivery"))
+SMTP = "/api/v1/notifications/smtp"
+op("PUT", SMTP, "notifications", "Set the e-mail server (org admin)", "putSmtp", ref("Smtp"))
+op("GET", SMTP, "notifications", "The e-mail settings (never the password)", reply=ref("Smtp"))
+op("DELETE", SMTP, "notifications", "Turn e-mail off", "cancel", ref("Smtp"))
 
 # Infisical's approval routes.
 AP = "/api/v1/approval-policies/cert-code-signing"

@@ -210,7 +210,8 @@ JsonObject EncodeSigningPolicy(const domain::SigningPolicy& p) {
     }
     steps.emplace_back(JsonObject{{"name", step.name},
                                   {"requiredApprovals", step.required_approvals},
-                                  {"approvers", std::move(approvers)}});
+                                  {"approvers", std::move(approvers)},
+                                  {"notifyApprovers", step.notify_approvers}});
   }
   JsonObject constraints{
       {"maxWindowDuration", p.max_window_duration
@@ -388,6 +389,37 @@ JsonObject EncodeSigningRequestDetail(const domain::SigningRequest& r,
   return o;
 }
 
+JsonObject EncodeWebhook(const domain::NotificationWebhook& w) {
+  return {{"id", w.id},
+          {"projectId", w.project_id},
+          {"name", w.name},
+          {"url", w.url},
+          {"format", w.format},
+          {"events", Strings(w.events)},
+          {"enabled", w.enabled},
+          {"hasSecret", !w.secret_sealed.empty()},
+          {"createdAt", Time(w.created_at)},
+          {"updatedAt", Time(w.updated_at)}};
+}
+
+JsonObject EncodeDelivery(const domain::NotificationDelivery& d) {
+  return {{"id", d.id},
+          {"eventId", d.event_id},
+          {"event", d.event_type},
+          {"channel", d.channel},
+          {"webhookId", OptString(d.webhook_id)},
+          {"status", d.status},
+          {"attempts", d.attempts},
+          {"maxAttempts", d.max_attempts},
+          {"nextAttemptAt", d.status == "pending" ? Time(d.next_attempt_at) : JsonValue(nullptr)},
+          {"lastAttemptAt", OptTime(d.last_attempt_at)},
+          {"lastStatusCode", d.last_status_code ? JsonValue(*d.last_status_code) : JsonValue(nullptr)},
+          {"lastError", d.last_error.empty() ? JsonValue(nullptr) : JsonValue(d.last_error)},
+          {"deliveredAt", OptTime(d.delivered_at)},
+          {"createdAt", Time(d.created_at)},
+          {"payload", d.payload}};
+}
+
 JsonObject EncodeInfisicalSignerMember(const domain::SignerMember& m) {
   JsonObject o = EncodeSignerMember(m);
   const bool user = m.principal_type == domain::PrincipalType::kUser;
@@ -438,7 +470,6 @@ JsonObject EncodeApprovalPolicy(const domain::SigningPolicy& p) {
   o["type"] = "cert-code-signing";
   o["enforcementLevel"] = "hard";
   o["bypassers"] = JsonArray{};
-  for (auto& step : o["steps"].as_array()) step.as_object()["notifyApprovers"] = false;
   return o;
 }
 

@@ -46,6 +46,13 @@ JsonObject EncodeSigningRequestDetail(const domain::SigningRequest& r,
                                       const std::vector<domain::Approval>& approvals,
                                       const domain::RequestParties& parties);
 
+// Notifications: a webhook {id, projectId, name, url, format, events, enabled, hasSecret,
+// createdAt, updatedAt} (never its secret) and one delivery of its log {id, eventId, event,
+// channel, webhookId, status, attempts, maxAttempts, nextAttemptAt, lastAttemptAt,
+// lastStatusCode, lastError, deliveredAt, createdAt, payload}.
+JsonObject EncodeWebhook(const domain::NotificationWebhook& w);
+JsonObject EncodeDelivery(const domain::NotificationDelivery& d);
+
 // ---- Infisical's shapes for its routes (SPEC §10; docs/infisical.md) ----
 
 // A signer member as Infisical's users/identities routes show it: membershipId, signerId,

@@ -153,6 +153,25 @@ void AddFlags(CLI::App& app, Flags& f) {
                  "Items one sign-batch request may carry (each signed and recorded)")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
+  app.add_option("--public-url", f.public_url,
+                 "The console's address in notification links, e.g. https://signet.example.com "
+                 "(default: the listening address)");
+  app.add_flag("--notify-allow-http", f.notify_allow_http,
+               "Allow webhooks over plain http to hosts other than loopback");
+  app.add_option("--notify-retry", f.notify_retry, "First retry of a failed notification after this; doubles each time")
+      ->capture_default_str();
+  app.add_option("--notify-retry-max", f.notify_retry_max, "Longest wait between retries")->capture_default_str();
+  app.add_option("--notify-attempts", f.notify_attempts, "Attempts per notification before it is marked failed")
+      ->capture_default_str()->check(CLI::Range(1, 100));
+  app.add_option("--notify-timeout", f.notify_timeout, "Time limit of one delivery attempt")->capture_default_str();
+  app.add_option("--notify-scan", f.notify_scan,
+                 "How often expired requests, ending grants and expiring certificates are looked for")
+      ->capture_default_str();
+  app.add_option("--grant-expiry-notice", f.grant_expiry_notice,
+                 "Announce a grant's end this long before it (grant.expiring)")->capture_default_str();
+  app.add_option("--certificate-expiry-notice-days", f.certificate_expiry_notice_days,
+                 "Announce a certificate's expiry this many days before it (comma-separated; empty: never)")
+      ->capture_default_str();
 }
 
 namespace {
@@ -328,6 +347,48 @@ Result<Config> BuildConfig(const Flags& f) {
       return InvalidArgument("--hsm-root-key-label must be 1–64 characters");
     }
     c.hsm_root_key_label = f.hsm_root_key_label;
+  }
+  c.public_url = f.public_url;
+  while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
+  if (!c.public_url.empty() && c.public_url.rfind("https://", 0) != 0 &&
+      c.public_url.rfind("http://", 0) != 0) {
+    return InvalidArgument("--public-url must start with https:// or http://");
+  }
+  c.notify_allow_http = f.notify_allow_http;
+  c.notify_attempts = f.notify_attempts;
+  {
+    struct DurationFlag {
+      const std::string& text;
+      const char* name;
+      Millis min, max;
+      Millis* out;
+    };
+    const DurationFlag durations[] = {
+        {f.notify_retry, "--notify-retry", std::chrono::seconds(1), std::chrono::hours(24), &c.notify_retry},
+        {f.notify_retry_max, "--notify-retry-max", std::chrono::seconds(1), std::chrono::hours(24 * 7), &c.notify_retry_max},
+        {f.notify_scan, "--notify-scan", std::chrono::seconds(1), std::chrono::hours(24), &c.notify_scan},
+        {f.notify_timeout, "--notify-timeout", std::chrono::seconds(1), std::chrono::minutes(5), &c.notify_timeout},
+        {f.grant_expiry_notice, "--grant-expiry-notice", std::chrono::minutes(1), std::chrono::hours(24 * 30), &c.grant_expiry_notice},
+    };
+    for (const auto& d : durations) {
+      auto parsed = ParseDuration(d.text, d.name, d.min, d.max);
+      if (!parsed) return tl::unexpected(parsed.error());
+      *d.out = *parsed;
+    }
+    c.certificate_expiry_notice_days.clear();
+    std::string days = f.certificate_expiry_notice_days;
+    std::size_t start = 0;
+    while (start < days.size()) {
+      const std::size_t comma = std::min(days.find(',', start), days.size());
+      const std::string item = days.substr(start, comma - start);
+      if (item.empty() || item.size() > 3 || item.find_first_not_of("0123456789") != std::string::npos ||
+          std::stoi(item) < 1) {
+        return InvalidArgument("--certificate-expiry-notice-days: '" + item +
+                               "' is not a number of days (1-999); e.g. 30,7,1");
+      }
+      c.certificate_expiry_notice_days.push_back(std::stoi(item));
+      start = comma + 1;
+    }
   }
   c.node_id = f.node_id.empty() ? HostName() : f.node_id;
   if (c.node_id.size() > 64) return InvalidArgument("--node-id is longer than 64 characters");

@@ -10,6 +10,7 @@
 
 #include "auth/authenticator.h"
 #include "auth/oidc.h"
+#include "common/clock.h"
 #include "common/result.h"
 #include "common/secret_bytes.h"
 #include "http/server.h"
@@ -59,6 +60,16 @@ struct Flags {
   std::string default_key_source;  // "software" | "hsm"; default: hsm when an HSM is configured
   bool hsm_root_key = false;       // the root key sealed by an AES key in the token
   std::string hsm_root_key_label = "signet-root-key";
+  // Notifications (docs/notifications.md).
+  std::string public_url;                 // the console's URL in links; default from --listen
+  bool notify_allow_http = false;         // plain-http webhooks to non-loopback hosts
+  std::string notify_retry = "30s";       // first retry after this, doubling
+  std::string notify_retry_max = "1h";
+  int notify_attempts = 10;
+  std::string notify_scan = "1m";         // how often expiries are looked for
+  std::string notify_timeout = "10s";     // one delivery attempt
+  std::string grant_expiry_notice = "1h";
+  std::string certificate_expiry_notice_days = "30,7,1";
 };
 
 struct Config {
@@ -85,6 +96,16 @@ struct Config {
   std::optional<keystore::HsmConfig> hsm;  // --hsm-module given
   domain::KeySourceType default_key_source = domain::KeySourceType::kSoftware;
   std::optional<std::string> hsm_root_key_label;  // --hsm-root-key
+  // Notifications.
+  std::string public_url;  // empty: http(s)://<listen address>:<bound port>
+  bool notify_allow_http = false;
+  Millis notify_retry{30'000};
+  Millis notify_retry_max{3'600'000};
+  int notify_attempts = 10;
+  Millis notify_scan{60'000};
+  Millis notify_timeout{10'000};
+  Millis grant_expiry_notice{3'600'000};
+  std::vector<std::int64_t> certificate_expiry_notice_days = {30, 7, 1};
 };
 
 void AddFlags(CLI::App& app, Flags& flags);

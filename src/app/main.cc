@@ -40,6 +40,8 @@
 #include "http/server.h"
 #include "keystore/keystore.h"
 #include "keystore/store_key_blob_repository.h"
+#include "notify/notifications.h"
+#include "notify/transport.h"
 #include "service/service.h"
 #include "store/sqlite_store.h"
 
@@ -206,6 +208,15 @@ int Serve(const Config& config, const ReloadSource& reload_source) {
   http::JsonJoseDecoder jose_decoder;
   http::BeastOidcFetcher oidc_fetcher;
   auth::OidcVerifier oidc(oidc_fetcher, jose_decoder, r.clock, config.oidc);
+  notify::NotificationOptions notify_options;
+  notify_options.max_attempts = config.notify_attempts;
+  notify_options.retry_base = config.notify_retry;
+  notify_options.retry_max = config.notify_retry_max;
+  notify_options.lease = std::max<Millis>(notify_options.lease, 4 * config.notify_timeout);
+  notify_options.allow_http_webhooks = config.notify_allow_http;
+  notify::Notifications notifications(*r.store, r.clock, std::move(r.notify_key),
+                                      notify::MakeCurlTransport(config.notify_timeout),
+                                      notify_options);
   service::Deps deps{*r.store, *r.keys, *r.audit, authenticator, r.clock, &metrics};
   deps.oidc = &oidc;
   deps.clock_state = [source = clock_sync.get()] {
@@ -217,6 +228,9 @@ int Serve(const Config& config, const ReloadSource& reload_source) {
   deps.max_batch_items = static_cast<std::size_t>(config.max_batch_items);
   deps.hsm = r.hsm.get();
   deps.default_key_source = config.default_key_source;
+  deps.notifier = &notifications;
+  deps.expiry_notices.grant_before = config.grant_expiry_notice;
+  deps.expiry_notices.certificate_days = config.certificate_expiry_notice_days;
   service::Service svc(deps);
   if (auto s = svc.EnsureDefaultProject(); !s) {
     std::fprintf(stderr, "signetd: cannot create the default project: %s\n",
@@ -290,6 +304,16 @@ int Serve(const Config& config, const ReloadSource& reload_source) {
         [] { sd_notify(0, "WATCHDOG=1"); });
     log::Info("systemd watchdog: pinging every " + std::to_string(interval->count()) + " ms");
   }
+  std::string public_url = config.public_url;
+  if (public_url.empty()) {
+    const bool v6 = options.address.find(':') != std::string::npos;
+    public_url = scheme + "://" + (v6 ? "[" + options.address + "]" : options.address) + ":" +
+                 std::to_string((*server)->port());
+  }
+  notifications.SetPublicUrl(public_url);
+  // Delivery and the periodic scan (expired requests, ending grants and certificates) run on
+  // the notifier's thread, never on a request's.
+  notifications.Start([&svc] { svc.ScanForNotifications(); }, config.notify_scan);
   http::Server::SignalHooks hooks;
   // Readiness (port file, READY=1) is announced once the signal handling is in place, so that
   // a SIGTERM right after READY=1 stops signetd gracefully (STOPPING=1) instead of killing it.
@@ -310,6 +334,7 @@ int Serve(const Config& config, const ReloadSource& reload_source) {
   if (watchdog) watchdog->Stop();
   watch.Stop();
   sd_notify(0, "STOPPING=1");
+  notifications.Stop();
   log::Info("signetd stopped");
   return 0;
 }

@@ -33,6 +33,7 @@ Result<std::unique_ptr<Runtime>> OpenRuntime(const Config& config) {
                           root_key.DeriveKey("signet audit checkpoint v1", 32));
   SIGNET_ASSIGN_OR_RETURN(rt->audit, audit::AuditLog::Create(config.node_id, std::move(audit_key),
                                                              std::move(checkpoint_seed)));
+  SIGNET_ASSIGN_OR_RETURN(rt->notify_key, root_key.DeriveKey("signet notification secrets v1", 32));
   rt->key_blobs = std::make_unique<keystore::StoreKeyBlobRepository>(*rt->store);
   rt->keys = std::make_unique<keystore::KeyStore>(std::move(root_key), *rt->key_blobs, rt->clock);
   return rt;

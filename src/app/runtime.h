@@ -7,6 +7,7 @@
 #include "app/config.h"
 #include "audit/audit_log.h"
 #include "common/clock.h"
+#include "common/secret_bytes.h"
 #include "keystore/keystore.h"
 #include "keystore/pkcs11_key_source.h"
 #include "keystore/store_key_blob_repository.h"
@@ -21,6 +22,7 @@ struct Runtime {
   std::unique_ptr<keystore::KeyStore> keys;
   std::unique_ptr<keystore::Pkcs11KeySource> hsm;  // --hsm-module
   std::unique_ptr<audit::AuditLog> audit;
+  SecretBytes notify_key;  // seals webhook secrets and the SMTP password (notify/)
 };
 
 // Loads the root key (from the environment or a file, or sealed by the HSM with

@@ -1,6 +1,9 @@
 #include "cli/app.h"
 
+#include <algorithm>
 #include <fstream>
+#include <optional>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -37,6 +40,78 @@ std::string CommandPath(const CLI::App& app) {
   return path;
 }
 
+// Levenshtein distance, for "did you mean".
+std::size_t Distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// Walks the words of the command line down the subcommand tree; at the first word that
+// should name a subcommand but names none, returns "unknown command 'X'" with the closest
+// one as a suggestion. Options (and the value after an option that takes one) are skipped.
+std::optional<std::string> UnknownCommand(CLI::App& app, const std::vector<std::string>& args) {
+  CLI::App* at = &app;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    const std::string& word = args[i];
+    if (word == "--") return std::nullopt;
+    if (!word.empty() && word[0] == '-') {
+      if (word.find('=') != std::string::npos) continue;
+      // An option of this command or a parent that takes a value swallows the next word.
+      for (CLI::App* a = at; a != nullptr; a = a->get_parent()) {
+        const CLI::Option* opt = nullptr;
+        try {
+          opt = a->get_option_no_throw(word);
+        } catch (...) {
+          opt = nullptr;
+        }
+        if (opt != nullptr) {
+          if (opt->get_items_expected_min() > 0) ++i;
+          break;
+        }
+      }
+      continue;
+    }
+    const auto subcommands = at->get_subcommands([](CLI::App*) { return true; });
+    if (subcommands.empty()) return std::nullopt;  // a positional argument of a leaf command
+    CLI::App* next = nullptr;
+    for (CLI::App* sub : subcommands) {
+      if (sub->check_name(word)) next = sub;
+    }
+    if (next == nullptr) {
+      std::string best;
+      std::size_t best_distance = 3;  // suggest only close names
+      for (CLI::App* sub : subcommands) {
+        const std::size_t d = Distance(word, sub->get_name());
+        if (d < best_distance || (sub->get_name().rfind(word, 0) == 0 && best.empty())) {
+          best_distance = std::min(d, best_distance);
+          best = sub->get_name();
+        }
+      }
+      std::string path;
+      for (CLI::App* a = at; a != nullptr && a != &app; a = a->get_parent()) {
+        path = " " + a->get_name() + path;
+      }
+      path = "signet" + path;
+      std::string message = "unknown command '" + word + "'";
+      if (at != &app) message = "unknown command '" + word + "' for '" + path + "'";
+      if (!best.empty()) message += "; did you mean '" + best + "'?";
+      return message + " (see '" + path + " --help')";
+    }
+    at = next;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 long PeakRssKib() {
@@ -65,6 +140,7 @@ int Main(int argc, const char* const* argv, EnvLookup env, std::ostream& out, st
                  "CA certificates (PEM) to trust for https (else SIGNET_CA_CERT, else config)");
   app.add_option("--project", ctx.flags.project, "Project id (default: the default project)");
   app.add_flag("--json", ctx.flags.json, "Print the API's JSON instead of tables");
+  app.add_flag("--ids", ctx.flags.ids, "Show ids instead of names (signers, requesters, grantees)");
   app.add_option("--timeout", ctx.flags.timeout_seconds, "Network timeout in seconds")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
@@ -78,6 +154,11 @@ int Main(int argc, const char* const* argv, EnvLookup env, std::ostream& out, st
   AddSignCommands(app, ctx);
   AddAdminCommands(app, ctx);
   AddTimestampCommands(app, ctx);
+
+  if (auto unknown = UnknownCommand(app, args)) {
+    err << "signet: " << *unknown << '\n';
+    return kExitUsage;
+  }
 
   int code = kExitOk;
   try {
@@ -99,7 +180,7 @@ int Main(int argc, const char* const* argv, EnvLookup env, std::ostream& out, st
     Status status = ctx.action();
     if (!status) {
       err << "signet: " << status.error().message << '\n';
-      code = ExitCodeFor(status.error().code);
+      code = ctx.failure_exit_code.value_or(ExitCodeFor(status.error().code));
     }
   }
   out.flush();

@@ -2,6 +2,7 @@
 // The command families of `signet` and the helpers they share. Each Add*Commands registers
 // its subcommands on `app`; a subcommand's callback stores its work in ctx.action.
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -85,6 +86,15 @@ using Columns = std::vector<std::pair<std::string, std::string>>;  // header, do
 [[nodiscard]] Result<std::string> ReadTextFile(const std::string& path,
                                                std::size_t max_bytes = 1 << 20);
 [[nodiscard]] Status WriteFile(const std::string& path, std::string_view data, int mode = 0644);
+
+// Follows signing request `id` with GET …/signing-requests/{id}?waitSeconds=N (re-polling
+// within the client timeout) until it is no longer pending or `deadline` passes; calls
+// `changed` with each new state (status or approvals changed). Returns the last state read.
+[[nodiscard]] Result<api::JsonValue> WaitForDecision(
+    Context& ctx, const std::string& id, std::chrono::steady_clock::time_point deadline,
+    const std::function<void(const api::JsonValue&)>& changed);
+// The console page of a request: <server>/approvals/<id>.
+std::string RequestLink(Context& ctx, const std::string& id);
 
 // "/api/v1/pki/signers/<id>" style paths with each segment percent-encoded.
 std::string PathOf(std::initializer_list<std::string_view> segments);

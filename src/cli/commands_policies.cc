@@ -1,7 +1,12 @@
 // policies create|list|show|update|delete, request, requests list|show|approve|reject|cancel,
 // grants list|show|revoke.
 
+#include <set>
+#include <thread>
+
 #include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "common/duration.h"
 #include "cli/output.h"
 #include "common/uuid.h"
 
@@ -24,8 +29,10 @@ const Columns kPolicyFields = {{"Name", "name"},
                                {"Updated", "updatedAt"}};
 const Columns kRequestFields = {{"Request", "id"},
                                 {"Status", "status"},
-                                {"Signer", "signerId"},
-                                {"Requester", "requesterId"},
+                                {"Signer", "requestData.requestData.signerName"},
+                                {"Signer ID", "signerId"},
+                                {"Requester", "requesterName"},
+                                {"Requester ID", "requesterId"},
                                 {"Requester type", "requesterType"},
                                 {"Justification", "justification"},
                                 {"Signings", "requestedSignings"},
@@ -66,6 +73,8 @@ struct PolicyOptions {
   std::string status;
   std::string comment;
   std::string reason;
+  std::string watch_for;
+  int interval = 5;
 };
 
 // "alice@example.com,bob@example.com:2" -> {requiredApprovals: 2, approvers: [...]}.
@@ -215,6 +224,74 @@ Status RequestAction(Context& ctx, const std::string& id, const char* action,
                        api::JsonValue(body), kRequestFields, heading);
 }
 
+// One line per change of a request: "<time>  <id>  <status> step N/M  <signer>  <requester>".
+void PrintRequestLine(Context& ctx, const api::JsonValue& v) {
+  std::string step = TextAt(v, "currentStep");
+  const api::JsonValue* steps = v.is_object() ? v.as_object().if_contains("steps") : nullptr;
+  if (steps != nullptr && steps->is_array() && TextAt(v, "status") == "pending") {
+    step = "step " + std::to_string(std::stoll(step == "-" ? "0" : step) + 1) + " of " +
+           std::to_string(steps->as_array().size());
+  } else {
+    step.clear();
+  }
+  ctx.out() << FormatTime(std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now()))
+            << "  " << TextAt(v, "id") << "  " << TextAt(v, "status")
+            << (step.empty() ? "" : " (" + step + ")") << "  signer " << TextAt(v, "requestData.requestData.signerName")
+            << "  requester " << TextAt(v, "requesterName") << '\n';
+  ctx.out().flush();
+}
+
+// `requests watch ID`: follow one request until it is decided; `requests watch`: print
+// pending requests (that you can see) as they appear, until --for runs out or Ctrl-C.
+Status WatchRequests(Context& ctx, const PolicyOptions& o) {
+  Millis limit = std::chrono::hours(24 * 365);
+  if (!o.watch_for.empty()) {
+    SIGNET_ASSIGN_OR_RETURN(limit, ParseDuration(o.watch_for, "--for", Millis(1000),
+                                                 std::chrono::hours(24 * 365)));
+  }
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  if (!o.id.empty()) {
+    if (!IsUuid(o.id)) return InvalidArgument("request '" + o.id + "' is not a request id");
+    SIGNET_ASSIGN_OR_RETURN(api::JsonValue last,
+                            WaitForDecision(ctx, o.id, deadline, [&](const api::JsonValue& v) {
+                              if (ctx.flags.json) {
+                                PrintJson(ctx.out(), v);
+                              } else {
+                                PrintRequestLine(ctx, v);
+                              }
+                            }));
+    const std::string status = TextAt(last, "status");
+    if (status == "approved") return Ok();
+    if (status == "pending") {
+      ctx.failure_exit_code = kExitWaitTimedOut;
+      return MakeError(ErrorCode::kApprovalRequired, "request " + o.id + " is still pending");
+    }
+    ctx.failure_exit_code = kExitRequestDenied;
+    return MakeError(ErrorCode::kPermissionDenied, "request " + o.id + " was " + status);
+  }
+  SIGNET_ASSIGN_OR_RETURN(client::Client * api, ctx.Api());
+  std::set<std::string> seen;
+  while (true) {
+    SIGNET_ASSIGN_OR_RETURN(
+        api::JsonValue reply,
+        api->Call(client::HttpMethod::kGet,
+                  std::string(kRequests) + client::Query({{"status", "pending"}, {"limit", "100"}})));
+    const api::JsonValue* items = reply.is_object() ? reply.as_object().if_contains("requests") : nullptr;
+    if (items != nullptr && items->is_array()) {
+      for (const auto& r : items->as_array()) {
+        if (!seen.insert(TextAt(r, "id")).second) continue;
+        if (ctx.flags.json) {
+          PrintJson(ctx.out(), r);
+        } else {
+          PrintRequestLine(ctx, r);
+        }
+      }
+    }
+    if (std::chrono::steady_clock::now() + std::chrono::seconds(o.interval) >= deadline) return Ok();
+    std::this_thread::sleep_for(std::chrono::seconds(o.interval));
+  }
+}
+
 }  // namespace
 
 void AddPolicyCommands(CLI::App& app, Context& ctx) {
@@ -317,8 +394,8 @@ void AddPolicyCommands(CLI::App& app, Context& ctx) {
                        "requests",
                        {{"ID", "id"},
                         {"STATUS", "status"},
-                        {"SIGNER", "signerId"},
-                        {"REQUESTER", "requesterId"},
+                        {"SIGNER", ctx.flags.ids ? "signerId" : "requestData.requestData.signerName"},
+                        {"REQUESTER", ctx.flags.ids ? "requesterId" : "requesterName"},
                         {"SIGNINGS", "requestedSignings"},
                         {"WINDOW", "requestedWindowDuration"},
                         {"STEP", "currentStep"},
@@ -352,6 +429,17 @@ void AddPolicyCommands(CLI::App& app, Context& ctx) {
   OnRun(cancel, ctx,
         [&ctx, o] { return RequestAction(ctx, o->id, "cancel", api::JsonObject{}, "Cancelled:"); });
 
+  CLI::App* watch = requests->add_subcommand(
+      "watch",
+      "Follow a request until it is decided (exit 0 approved, 6 rejected/cancelled/expired, 7 "
+      "still pending after --for), or without REQUEST print pending requests as they arrive");
+  watch->add_option("request", o->id, "Request id");
+  watch->add_option("--for", o->watch_for, "Stop after this long, e.g. 30m (default: no limit)");
+  watch->add_option("--interval", o->interval, "Seconds between looks for new requests")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
+  OnRun(watch, ctx, [&ctx, o] { return WatchRequests(ctx, *o); });
+
   // ---- grants ----
   CLI::App* grants = app.add_subcommand("grants", "List and revoke signing grants");
   grants->require_subcommand(1);
@@ -366,7 +454,7 @@ void AddPolicyCommands(CLI::App& app, Context& ctx) {
                        "grants",
                        {{"ID", "id"},
                         {"STATUS", "status"},
-                        {"SIGNER", "signerId"},
+                        {"SIGNER", ctx.flags.ids ? "signerId" : "attributes.signerName"},
                         {"GRANTEE", "granteeId"},
                         {"USED", "usedSignings"},
                         {"MAX", "maxSignings"},

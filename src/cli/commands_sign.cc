@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 
 #include "cli/commands.h"
+#include "cli/exit_codes.h"
+#include "common/duration.h"
 #include "cli/file_hash.h"
 #include "cli/metadata.h"
 #include "cli/output.h"
@@ -47,6 +49,10 @@ struct SignOptions {
   std::string format = "raw";  // raw | cms
   std::string timestamp_url;   // cms: an RFC 3161 TSA
   bool timestamp_auth = false;
+  // --request: ask for access on ApprovalRequired (and --wait for the decision)
+  bool request = false;
+  std::string justification;
+  std::string wait;
   // verify
   std::string in;
   std::string sig;
@@ -378,6 +384,70 @@ Status VerifyCmsFile(Context& ctx, const SignOptions& o, ByteView der) {
   return Ok();
 }
 
+// On ApprovalRequired with --request: asks for access, prints the request and its console
+// link, and (with --wait) waits for the decision. Ok once approved; otherwise the error
+// says why, with exit code 6 (rejected, cancelled, expired) or 7 (still pending).
+Status RequestAndWait(Context& ctx, const SignOptions& o) {
+  SIGNET_ASSIGN_OR_RETURN(std::string signer_id, SignerId(ctx, o.signer));
+  SIGNET_ASSIGN_OR_RETURN(client::Client * api, ctx.Api());
+  SIGNET_ASSIGN_OR_RETURN(
+      api::JsonValue request,
+      api->Call(client::HttpMethod::kPost, PathOf({"/api/v1/pki/signers", signer_id, "requests"}),
+                api::JsonValue(api::JsonObject{{"justification", o.justification}})));
+  const std::string id = TextAt(request, "id");
+  ctx.err() << "signet: signing with " << o.signer << " needs approval; requested it: " << id
+            << "\n  " << RequestLink(ctx, id) << '\n';
+  if (TextAt(request, "status") == "approved") return Ok();
+  if (o.wait.empty()) {
+    ctx.failure_exit_code = kExitWaitTimedOut;
+    return MakeError(ErrorCode::kApprovalRequired,
+                     "request " + id + " is pending; sign again once it is approved (or use --wait)");
+  }
+  SIGNET_ASSIGN_OR_RETURN(Millis wait, ParseDuration(o.wait, "--wait", Millis(1000),
+                                                     std::chrono::hours(24 * 30)));
+  ctx.err() << "signet: waiting up to " << o.wait << " for the decision...\n";
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  std::string last_step = TextAt(request, "currentStep");
+  SIGNET_ASSIGN_OR_RETURN(api::JsonValue last,
+                          WaitForDecision(ctx, id, deadline, [&](const api::JsonValue& v) {
+                            const std::string step = TextAt(v, "currentStep");
+                            if (TextAt(v, "status") == "pending" && step != last_step) {
+                              ctx.err() << "signet: request " << id << " moved on to step " << step
+                                        << '\n';
+                            }
+                            last_step = step;
+                          }));
+  const std::string status = TextAt(last, "status");
+  if (status == "approved") {
+    ctx.err() << "signet: request " << id << " approved; signing\n";
+    return Ok();
+  }
+  if (status == "pending") {
+    ctx.failure_exit_code = kExitWaitTimedOut;
+    return MakeError(ErrorCode::kApprovalRequired,
+                     "request " + id + " is still pending after " + o.wait);
+  }
+  ctx.failure_exit_code = kExitRequestDenied;
+  return MakeError(ErrorCode::kPermissionDenied, "request " + id + " was " + status +
+                                                     "; nothing was signed");
+}
+
+Status SignWithRequest(Context& ctx, const SignOptions& o) {
+  if (!o.request && (!o.justification.empty() || !o.wait.empty())) {
+    return InvalidArgument("--justification and --wait go with --request");
+  }
+  if (o.request && o.justification.empty()) {
+    return InvalidArgument("--request needs --justification TEXT (why you need to sign)");
+  }
+  if (!o.wait.empty()) {
+    SIGNET_TRY(ParseDuration(o.wait, "--wait", Millis(1000), std::chrono::hours(24 * 30)));
+  }
+  Status signed_ = SignFiles(ctx, o);
+  if (signed_ || !o.request || signed_.error().code != ErrorCode::kApprovalRequired) return signed_;
+  SIGNET_TRY(RequestAndWait(ctx, o));
+  return SignFiles(ctx, o);
+}
+
 Status VerifyFile(Context& ctx, const SignOptions& o) {
   {
     SIGNET_ASSIGN_OR_RETURN(std::string text, ReadTextFile(o.sig, 1 << 20));
@@ -503,7 +573,13 @@ void AddSignCommands(CLI::App& app, Context& ctx) {
                    "With --format cms: add an RFC 3161 timestamp from this TSA URL");
   sign->add_flag("--timestamp-auth", o->timestamp_auth,
                  "Send the login token to the TSA (for TSAs with requireAuth)");
-  OnRun(sign, ctx, [&ctx, o] { return SignFiles(ctx, *o); });
+  sign->add_flag("--request", o->request,
+                 "When the signer's policy needs approval, request access (with --justification)");
+  sign->add_option("--justification", o->justification, "Why you need to sign (with --request)");
+  sign->add_option("--wait", o->wait,
+                   "With --request: wait this long for the decision (e.g. 30m), then sign; exit 6 "
+                   "when rejected, cancelled or expired, 7 when still pending");
+  OnRun(sign, ctx, [&ctx, o] { return SignWithRequest(ctx, *o); });
 
   CLI::App* verify = app.add_subcommand(
       "verify",

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -23,6 +24,7 @@ struct GlobalFlags {
   std::string ca_cert;
   std::string project;
   bool json = false;
+  bool ids = false;  // tables show ids instead of names
   int timeout_seconds = 30;
   bool print_peak_rss = false;
 };
@@ -40,6 +42,9 @@ class Context {
   GlobalFlags flags;
   // Set by the chosen subcommand's callback during parsing; run after parsing succeeded.
   std::function<Status()> action;
+  // When set, the exit code of a failed action (instead of the one its error code maps to):
+  // `sign --wait` tells a decided-against request from a wait that ran out.
+  std::optional<int> failure_exit_code;
 
   std::ostream& out() { return out_; }
   std::ostream& err() { return err_; }

@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "common/uuid.h"
 #include "http/infisical_routes.h"
+#include "http/notification_routes.h"
 #include "http/mfa_routes.h"
 #include "http/oidc_routes.h"
 #include "http/policy_routes.h"
@@ -1009,6 +1010,7 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
   RegisterTsaRoutes(router, svc);
   RegisterInfisicalRoutes(router, svc);
   RegisterOidcRoutes(router, svc);
+  RegisterNotificationRoutes(router, svc);
   RegisterSessionRoutes(router, svc, SessionOptions{options.tls});
   RegisterMfaRoutes(router, svc, SessionOptions{options.tls});
 }

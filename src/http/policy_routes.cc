@@ -61,13 +61,10 @@ Result<std::vector<domain::PolicyStep>> StepsOf(const JsonArray& array) {
     domain::PolicyStep step;
     SIGNET_ASSIGN_OR_RETURN(auto name, s.OptString("name", 64));
     step.name = name.value_or("");
-    // Infisical's per-step switch; Signet sends no notifications.
+    // Whether the step's approvers are told (e-mail) when a request reaches the step;
+    // webhooks get every event regardless (docs/notifications.md).
     SIGNET_ASSIGN_OR_RETURN(auto notify, s.OptBool("notifyApprovers"));
-    if (notify.value_or(false)) {
-      return InvalidArgument("'" + prefix + "notifyApprovers' is not supported; Signet sends no "
-                             "notifications (approvers see pending requests in GET "
-                             "/api/v1/pki/signing-requests)");
-    }
+    step.notify_approvers = notify.value_or(true);
     SIGNET_ASSIGN_OR_RETURN(step.required_approvals,
                             s.Int("requiredApprovals", 1, kParseMaxCount));
     SIGNET_ASSIGN_OR_RETURN(auto approvers, s.OptArray("approvers"));
@@ -177,6 +174,18 @@ Result<JsonObject> GrantBody(service::Service& svc, domain::Grant g) {
 
 namespace {
 
+// waitSeconds: absent or 0 (answer at once) to 60.
+Result<std::int64_t> WaitSecondsOf(const Request& req) {
+  const std::string* v = req.Query("waitSeconds");
+  if (v == nullptr || v->empty()) return 0;
+  if (v->size() > 4 || v->find_first_not_of("0123456789") != std::string::npos) {
+    return InvalidArgument("waitSeconds must be a whole number of seconds (0-60)");
+  }
+  const std::int64_t n = std::stoll(*v);
+  if (n > 60) return InvalidArgument("waitSeconds is " + *v + "; the maximum is 60");
+  return n;
+}
+
 // The one optional text field of a body (approve/reject comment, revoke reason).
 Result<std::string> CommentOf(const Request& req, const char* name) {
   SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
@@ -272,11 +281,32 @@ void RegisterPolicyRoutes(Router& router, service::Service& svc) {
     SIGNET_ASSIGN_OR_RETURN(JsonArray items, RequestList(svc, page.items));
     return JsonResponse(JsonObject{{"requests", std::move(items)}, {"totalCount", page.total_count}});
   }));
-  router.Add("GET", requests + "/{id}", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "requestId"));
-    SIGNET_ASSIGN_OR_RETURN(auto view, svc.GetSigningRequest(c, id));
-    SIGNET_ASSIGN_OR_RETURN(auto out, RequestBody(svc, view));
-    return JsonResponse(out);
+  // ?waitSeconds=N (0-60): a pending request is answered once its status or approvals change
+  // (here or on another node) or after N seconds, whichever comes first; no worker thread
+  // waits meanwhile (service/request_watcher.h).
+  router.AddAsync("GET", requests + "/{id}", AuthedAsync(svc, [&svc](const Request& req, const PathParams& p, const Caller& c, Reply reply) {
+    auto answer = [&svc, &req, c](const std::string& id) -> Result<Response> {
+      SIGNET_ASSIGN_OR_RETURN(auto view, svc.GetSigningRequest(c, id));
+      SIGNET_ASSIGN_OR_RETURN(auto out, RequestBody(svc, view));
+      return JsonResponse(out);
+    };
+    auto id = PathId(p, "id", "requestId");
+    if (!id) return reply(ErrorResponse(id.error(), req));
+    auto wait = WaitSecondsOf(req);
+    if (!wait) return reply(ErrorResponse(wait.error(), req));
+    auto view = svc.GetSigningRequest(c, *id);
+    if (!view) return reply(ErrorResponse(view.error(), req));
+    const auto version = service::Service::VersionOf(view->request, svc.Now());
+    if (*wait == 0 || version.first != domain::RequestStatus::kPending) {
+      auto out = RequestBody(svc, *view);
+      return reply(out ? JsonResponse(*out) : ErrorResponse(out.error(), req));
+    }
+    // `req` stays valid until reply is called (router.h).
+    svc.WatchRequest(*id, version, std::chrono::steady_clock::now() + std::chrono::seconds(*wait),
+                     [answer, id = *id, &req, reply] {
+                       auto r = answer(id);
+                       reply(r ? std::move(*r) : ErrorResponse(r.error(), req));
+                     });
   }));
   router.Add("POST", requests + "/{id}/approve", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
     SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "requestId"));

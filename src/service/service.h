@@ -24,11 +24,14 @@
 #include "domain/principal.h"
 #include "domain/read_models.h"
 #include "keystore/keystore.h"
+#include "notify/notifier.h"
 #include "service/commit_queue.h"
 #include "service/signer_cache.h"
 #include "store/store.h"
 
 namespace signet::service {
+
+class RequestWatcher;
 
 // Who calls, from where; for authorization and the audit log.
 struct Caller {
@@ -379,6 +382,38 @@ struct OidcAuthInput {
 inline constexpr Millis kDefaultOidcTokenTtl = std::chrono::hours(1);
 inline constexpr Millis kMaxOidcTokenTtl = std::chrono::hours(24);
 
+// ---- notifications (issue 20) ----
+
+// A webhook to create (url, and secret for the signet format, required) or a patch (absent
+// fields keep their value).
+struct WebhookInput {
+  std::optional<std::string> project;  // create only; id or slug, default project when absent
+  std::optional<std::string> name;     // default: the URL's host
+  std::optional<std::string> url;
+  std::optional<SecretBytes> secret;
+  bool clear_secret = false;  // "secret": null on a patch (slack/teams only)
+  std::optional<std::vector<std::string>> events;  // empty: every event
+  std::optional<std::string> format;               // signet (default) | slack | teams
+  std::optional<bool> enabled;
+};
+
+struct SmtpInput {
+  std::string host;
+  std::int64_t port = 587;
+  std::string security = "starttls";
+  std::string username;
+  std::optional<SecretBytes> password;  // absent: keep the stored one
+  bool clear_password = false;          // "password": null
+  std::string from;
+  std::string ca_certificate_pem;
+};
+
+// When the periodic scan reports what is about to run out (signetd flags).
+struct ExpiryNotices {
+  Millis grant_before{std::chrono::hours(1)};  // a grant's end this close
+  std::vector<std::int64_t> certificate_days = {30, 7, 1};
+};
+
 struct Deps {
   store::Store& store;
   keystore::KeyStore& keys;
@@ -403,25 +438,15 @@ struct Deps {
   // The HSM key source (null: none configured) and where new keys come from by default.
   keystore::KeySource* hsm = nullptr;
   domain::KeySourceType default_key_source = domain::KeySourceType::kSoftware;
+  // Where events are queued (notify/notifier.h); null: no notifications.
+  notify::Notifier* notifier = nullptr;
+  ExpiryNotices expiry_notices;
 };
 
 class Service {
  public:
-  explicit Service(Deps deps)
-      : d_(deps),
-        key_sources_(deps.keys, deps.hsm, deps.default_key_source),
-        signer_cache_(deps.clock, deps.cache_ttl),
-        commit_audit_(deps.audit),
-        commits_(std::make_unique<CommitQueue>(deps.store, deps.metrics, 512,
-                                               CommitQueue::Hooks{[this] {
-                                                                    last_signed_.clear();
-                                                                    commit_audit_.Reset();
-                                                                  },
-                                                                  [this](store::Tx& tx) -> Status {
-                                                                    SIGNET_TRY(TouchLastSigned(tx));
-                                                                    return commit_audit_.Finish(tx);
-                                                                  }})),
-        anonymous_timestamps_(deps.anonymous_timestamp_rate, 2 * deps.anonymous_timestamp_rate) {}
+  explicit Service(Deps deps);
+  ~Service();
 
   // ---- start-up ----
   // Creates the `default` project when missing. Idempotent.
@@ -735,6 +760,41 @@ class Service {
   [[nodiscard]] Result<domain::Grant> RevokeGrant(const Caller& c, const std::string& id,
                                                   const std::string& reason);
 
+  // ---- notifications (project admins manage their project's webhooks; org admins SMTP) ----
+  [[nodiscard]] Result<domain::NotificationWebhook> CreateWebhook(const Caller& c, const WebhookInput& in);
+  [[nodiscard]] Result<store::Page<domain::NotificationWebhook>> ListWebhooks(
+      const Caller& c, const std::optional<std::string>& project, Paging p);
+  [[nodiscard]] Result<domain::NotificationWebhook> GetWebhook(const Caller& c, const std::string& id);
+  [[nodiscard]] Result<domain::NotificationWebhook> UpdateWebhook(const Caller& c, const std::string& id,
+                                                                  const WebhookInput& in);
+  [[nodiscard]] Result<domain::NotificationWebhook> DeleteWebhook(const Caller& c, const std::string& id);
+  // Newest first.
+  [[nodiscard]] Result<store::Page<domain::NotificationDelivery>> ListWebhookDeliveries(
+      const Caller& c, const std::string& id, Paging p);
+  // Sends a test event to the webhook now (on this thread) and returns its delivery.
+  [[nodiscard]] Result<domain::NotificationDelivery> TestWebhook(const Caller& c, const std::string& id);
+  [[nodiscard]] Result<notify::SmtpSettings> PutSmtp(const Caller& c, const SmtpInput& in);
+  // NotFound when e-mail is not configured.
+  [[nodiscard]] Result<notify::SmtpSettings> GetSmtp(const Caller& c);
+  [[nodiscard]] Result<notify::SmtpSettings> DeleteSmtp(const Caller& c);
+  // Reports what the clock made happen, once across nodes: pending requests past their expiry
+  // are marked expired (with their audit event), grants that run out soon and certificates
+  // that expire within the configured days are announced. Called by the notification thread.
+  void ScanForNotifications();
+
+  // ---- waiting for a decision (GET …/signing-requests/{id}?waitSeconds=N) ----
+  // The service's clock.
+  TimePoint Now() const { return d_.clock.Now(); }
+  // The request's state as a waiter compares it: effective status and last change.
+  using RequestVersion = std::pair<domain::RequestStatus, TimePoint>;
+  [[nodiscard]] static RequestVersion VersionOf(const domain::SigningRequest& r, TimePoint now);
+  // Calls `done` once, from the request watcher's thread, when request `id` no longer has
+  // version `seen` (it changed here or on another node: the row is polled), or at
+  // `deadline`. `done` must be quick (it may post work elsewhere). The caller has read the
+  // request already (visibility is its check).
+  void WatchRequest(const std::string& id, RequestVersion seen, std::chrono::steady_clock::time_point deadline,
+                    std::function<void()> done);
+
  private:
   struct AuditEntry {
     std::string event_type;
@@ -866,10 +926,24 @@ class Service {
   // transaction recorded for it (RecordOperation collects them in last_signed_).
   Status TouchLastSigned(store::Tx& tx);
 
+  // Queues a notification in `tx` (nothing without a notifier).
+  Status Notify(store::Tx& tx, notify::Event e);
+  void WakeNotifier();
+  // A request event with its data; e-mail to `email_users`.
+  Status NotifyRequest(store::Tx& tx, std::string_view type, const domain::SigningRequest& r,
+                       const std::string& signer_name, const domain::Principal* actor,
+                       const std::string& comment, std::vector<std::string> email_users);
+  Result<domain::NotificationWebhook> LoadWebhook(store::Tx& tx, const domain::Principal& p,
+                                                  const std::string& id);
+  void ScanRequests();
+  void ScanGrants();
+  void ScanCertificates();
+
   Deps d_;
   // The org's MFA requirement as last read (re-read after a second: other nodes may change it).
   std::mutex mfa_requirement_mutex_;
   std::optional<std::pair<MfaRequirement, TimePoint>> mfa_requirement_;  // guarded
+  std::unique_ptr<RequestWatcher> watcher_;  // waiters of WatchRequest
   keystore::KeySources key_sources_;
   SignerCache signer_cache_;  // invalidated by every WriteWithAudit
   // Signer id → latest success recorded by the group commit under way; committer thread only.

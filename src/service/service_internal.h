@@ -44,6 +44,11 @@ store::Page<T> Paginate(std::vector<T> items, Paging p) {
 // Why `cert` cannot sign at `now` ("is revoked", "has expired", ...), or empty when it can.
 std::string CertificateUnusableReason(const domain::Certificate& cert, TimePoint now);
 
+// Who hears about a request by e-mail: the approvers of its current step (when the step
+// notifies; never the requester), and the requester (users only).
+std::vector<std::string> CurrentApprovers(const domain::SigningRequest& r);
+std::vector<std::string> RequesterIfUser(const domain::SigningRequest& r);
+
 template <class T, class Fn>
 Result<T> Service::WriteWithAudit(const domain::Principal* actor, Fn&& fn) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginWrite());

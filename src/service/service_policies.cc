@@ -11,6 +11,7 @@
 #include "auth/authenticator.h"
 #include "common/duration.h"
 #include "policy/signing_policy.h"
+#include "service/request_watcher.h"
 #include "service/service_internal.h"
 
 namespace signet::service {
@@ -393,57 +394,57 @@ Result<domain::SigningPolicy> Service::DeletePolicy(const Caller& c, const std::
 Result<SigningRequestView> Service::CreateSigningRequest(const Caller& c,
                                                          const std::string& signer_id,
                                                          const SigningRequestInput& in) {
-  return WriteWithAudit<SigningRequestView>(
-      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<SigningRequestView> {
-        SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(tx, c.principal, signer_id));
-        if (!policy::CanSign({c.principal, v.project_role, v.signer_role})) {
-          return PermissionDenied("requesting access to signer '" + v.signer.name +
-                                  "' needs the operator or admin role on it");
-        }
-        if (!v.signer.signing_policy_id) {
-          return InvalidArgument("signer '" + v.signer.name +
-                                 "' has no signing policy; its operators sign without approval");
-        }
-        SIGNET_ASSIGN_OR_RETURN(domain::SigningPolicy policy,
-                                tx.GetPolicy(*v.signer.signing_policy_id));
-        SIGNET_TRY(policy::CheckStepsCanComplete(policy, c.principal.type, c.principal.id));
-        const TimePoint now = d_.clock.Now();
-        {
-          store::RequestFilter mine;
-          mine.signer_id = v.signer.id;
-          mine.status = RequestStatus::kPending;
-          mine.requester_type = c.principal.type;
-          mine.requester_id = c.principal.id;
-          SIGNET_ASSIGN_OR_RETURN(auto pending, tx.ListRequests(mine, store::PageRequest{}));
-          const auto open =
-              std::count_if(pending.items.begin(), pending.items.end(), [&](const auto& r) {
-                return policy::EffectiveRequestStatus(r, now) == RequestStatus::kPending;
-              });
-          if (open >= kMaxPendingRequestsPerSigner) {
-            return FailedPrecondition("you already have " + std::to_string(open) +
-                                      " pending requests for signer '" + v.signer.name +
-                                      "'; the maximum is " +
-                                      std::to_string(kMaxPendingRequestsPerSigner) +
-                                      " — cancel one or wait for a decision");
-          }
-        }
-        domain::SigningRequest r;
-        r.id = NewUuid();
-        r.signer_id = v.signer.id;
-        r.project_id = v.signer.project_id;
-        r.requester_type = c.principal.type;
-        r.requester_id = c.principal.id;
-        SIGNET_TRY(FillAsk(r, policy, in, now));
-        BindMachineScopeToAddress(r.scope, c, in);
-        r.policy_snapshot = policy;
-        r.status = RequestStatus::kPending;
-        r.current_step = 0;
-        r.expires_at = now + policy.max_request_ttl;
-        r.created_at = r.updated_at = now;
-        SIGNET_TRY(tx.InsertRequest(r));
-        e = {"signing-request.create", "signing-request", r.id, RequestDetails(r, v.signer.name)};
-        return SigningRequestView{r, {}};
+  auto created = WriteWithAudit<SigningRequestView>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<SigningRequestView> {
+    SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(tx, c.principal, signer_id));
+    if (!policy::CanSign({c.principal, v.project_role, v.signer_role})) {
+      return PermissionDenied("requesting access to signer '" + v.signer.name +
+                              "' needs the operator or admin role on it");
+    }
+    if (!v.signer.signing_policy_id) {
+      return InvalidArgument("signer '" + v.signer.name +
+                             "' has no signing policy; its operators sign without approval");
+    }
+    SIGNET_ASSIGN_OR_RETURN(domain::SigningPolicy policy, tx.GetPolicy(*v.signer.signing_policy_id));
+    SIGNET_TRY(policy::CheckStepsCanComplete(policy, c.principal.type, c.principal.id));
+    const TimePoint now = d_.clock.Now();
+    {
+      store::RequestFilter mine;
+      mine.signer_id = v.signer.id;
+      mine.status = RequestStatus::kPending;
+      mine.requester_type = c.principal.type;
+      mine.requester_id = c.principal.id;
+      SIGNET_ASSIGN_OR_RETURN(auto pending, tx.ListRequests(mine, store::PageRequest{}));
+      const auto open = std::count_if(pending.items.begin(), pending.items.end(), [&](const auto& r) {
+        return policy::EffectiveRequestStatus(r, now) == RequestStatus::kPending;
       });
+      if (open >= kMaxPendingRequestsPerSigner) {
+        return FailedPrecondition("you already have " + std::to_string(open) +
+                                  " pending requests for signer '" + v.signer.name +
+                                  "'; the maximum is " + std::to_string(kMaxPendingRequestsPerSigner) +
+                                  " — cancel one or wait for a decision");
+      }
+    }
+    domain::SigningRequest r;
+    r.id = NewUuid();
+    r.signer_id = v.signer.id;
+    r.project_id = v.signer.project_id;
+    r.requester_type = c.principal.type;
+    r.requester_id = c.principal.id;
+    SIGNET_TRY(FillAsk(r, policy, in, now));
+    BindMachineScopeToAddress(r.scope, c, in);
+    r.policy_snapshot = policy;
+    r.status = RequestStatus::kPending;
+    r.current_step = 0;
+    r.expires_at = now + policy.max_request_ttl;
+    r.created_at = r.updated_at = now;
+    SIGNET_TRY(tx.InsertRequest(r));
+    SIGNET_TRY(NotifyRequest(tx, notify::kRequestCreated, r, v.signer.name, &c.principal, "",
+                             CurrentApprovers(r)));
+    e = {"signing-request.create", "signing-request", r.id, RequestDetails(r, v.signer.name)};
+    return SigningRequestView{r, {}};
+  });
+  if (created) WakeNotifier();
+  return created;
 }
 
 Result<PreApproveResult> Service::PreApprove(const Caller& c, const std::string& signer_id,
@@ -579,16 +580,21 @@ Result<SigningRequestView> Service::ActOnSigningRequest(const Caller& c, const s
   // Expiry is evaluated lazily: the first action after expires_at records it.
   if (r.status == RequestStatus::kPending &&
       policy::EffectiveRequestStatus(r, now) == RequestStatus::kExpired) {
-    r.status = RequestStatus::kExpired;
-    r.updated_at = now;
-    SIGNET_TRY(tx->UpdateRequest(r));
-    SIGNET_TRY(AppendAudit(*tx, nullptr,
-                           {"signing-request.expire", "signing-request", r.id,
-                            JsonWriter()
-                                .Add("signerId", r.signer_id)
-                                .Add("expiresAt", FormatTime(r.expires_at))
-                                .Finish()}));
-    SIGNET_TRY(tx->Commit());
+    // A conditional update: the periodic scan (on any node) may be recording it too.
+    SIGNET_ASSIGN_OR_RETURN(bool changed, tx->ExpireRequest(r.id, now));
+    if (changed) {
+      r.status = RequestStatus::kExpired;
+      r.updated_at = now;
+      SIGNET_TRY(AppendAudit(*tx, nullptr,
+                             {"signing-request.expire", "signing-request", r.id,
+                              JsonWriter().Add("signerId", r.signer_id)
+                                  .Add("expiresAt", FormatTime(r.expires_at)).Finish()}));
+      SIGNET_TRY(NotifyRequest(*tx, notify::kRequestExpired, r, signer_name, nullptr, "",
+                               RequesterIfUser(r)));
+      SIGNET_TRY(tx->Commit());
+      watcher_->Touch(r.id);
+      WakeNotifier();
+    }
     return FailedPrecondition("signing request '" + r.id + "' expired at " +
                               FormatTime(r.expires_at) + "; make a new request");
   }
@@ -606,11 +612,18 @@ Result<SigningRequestView> Service::ActOnSigningRequest(const Caller& c, const s
     r.status = RequestStatus::kCancelled;
     r.updated_at = now;
     SIGNET_TRY(tx->UpdateRequest(r));
-    SIGNET_TRY(AppendAudit(
-        *tx, &c.principal,
-        {"signing-request.cancel", "signing-request", r.id,
-         JsonWriter().Add("signerId", r.signer_id).Add("signerName", signer_name).Finish()}));
+    SIGNET_TRY(AppendAudit(*tx, &c.principal,
+                           {"signing-request.cancel", "signing-request", r.id,
+                            JsonWriter().Add("signerId", r.signer_id)
+                                .Add("signerName", signer_name).Finish()}));
+    // The requester (when a signer admin cancelled) and the approvers it was waiting for.
+    std::vector<std::string> told = RequesterIfUser(r);
+    for (auto& id : CurrentApprovers(r)) told.push_back(std::move(id));
+    SIGNET_TRY(NotifyRequest(*tx, notify::kRequestCancelled, r, signer_name, &c.principal, "",
+                             std::move(told)));
     SIGNET_TRY(tx->Commit());
+    watcher_->Touch(r.id);
+    WakeNotifier();
     return SigningRequestView{std::move(r), std::move(approvals)};
   }
 
@@ -663,7 +676,19 @@ Result<SigningRequestView> Service::ActOnSigningRequest(const Caller& c, const s
   }
   r.updated_at = now;
   SIGNET_TRY(tx->UpdateRequest(r));
+  if (outcome.request_rejected) {
+    SIGNET_TRY(NotifyRequest(*tx, notify::kRequestRejected, r, signer_name, &c.principal, comment,
+                             RequesterIfUser(r)));
+  } else if (outcome.request_approved) {
+    SIGNET_TRY(NotifyRequest(*tx, notify::kRequestApproved, r, signer_name, &c.principal, comment,
+                             RequesterIfUser(r)));
+  } else if (outcome.step_complete) {
+    SIGNET_TRY(NotifyRequest(*tx, notify::kRequestStepAdvanced, r, signer_name, &c.principal,
+                             comment, CurrentApprovers(r)));
+  }
   SIGNET_TRY(tx->Commit());
+  watcher_->Touch(r.id);
+  WakeNotifier();
   return SigningRequestView{std::move(r), std::move(approvals)};
 }
 

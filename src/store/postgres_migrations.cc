@@ -385,12 +385,67 @@ CREATE TABLE hsm_keys (
 );
 )sql";
 
-constexpr std::array<sql::Migration, 5> kMigrations{{
+// 6: notifications (issue 20).
+constexpr std::string_view kNotifications = R"sql(
+-- Notifications (notify/): webhooks per project, the outbox of events (written in the
+-- transaction of the change it reports), and one delivery per event and destination.
+CREATE TABLE notification_webhooks (
+  row_seq BIGINT GENERATED ALWAYS AS IDENTITY,
+  id TEXT PRIMARY KEY,
+  project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  url TEXT NOT NULL,
+  format TEXT NOT NULL,
+  events TEXT NOT NULL,
+  secret_sealed BYTEA NOT NULL,
+  enabled BOOLEAN NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  CONSTRAINT notification_webhooks_project_name_key UNIQUE (project_id, name)
+);
+
+CREATE TABLE notification_events (
+  row_seq BIGINT GENERATED ALWAYS AS IDENTITY,
+  id TEXT PRIMARY KEY,
+  event_type TEXT NOT NULL,
+  project_id TEXT NOT NULL,
+  dedup_key TEXT NOT NULL CONSTRAINT notification_events_dedup_key_key UNIQUE,
+  data TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+
+CREATE TABLE notification_deliveries (
+  row_seq BIGINT GENERATED ALWAYS AS IDENTITY,
+  id TEXT PRIMARY KEY,
+  event_id TEXT NOT NULL REFERENCES notification_events(id) ON DELETE CASCADE,
+  event_type TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  webhook_id TEXT REFERENCES notification_webhooks(id) ON DELETE CASCADE,
+  recipient TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts BIGINT NOT NULL,
+  max_attempts BIGINT NOT NULL,
+  next_attempt_at BIGINT NOT NULL,
+  lease_until BIGINT,
+  last_attempt_at BIGINT,
+  last_status_code BIGINT,
+  last_error TEXT NOT NULL,
+  delivered_at BIGINT,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX notification_deliveries_due ON notification_deliveries(status, next_attempt_at);
+CREATE INDEX notification_deliveries_by_webhook ON notification_deliveries(webhook_id, created_at);
+CREATE INDEX notification_deliveries_by_event ON notification_deliveries(event_id);
+)sql";
+
+constexpr std::array<sql::Migration, 6> kMigrations{{
     {1, kInit},
     {2, kMfa},
     {3, kTimestampAuthorities},
     {4, kOidcAuth},
     {5, kHsmKeys},
+    {6, kNotifications},
 }};
 
 }  // namespace

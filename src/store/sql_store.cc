@@ -21,7 +21,8 @@ using domain::PrincipalType, domain::Approval, domain::AccessToken, domain::Audi
     domain::Certificate, domain::CertificateAuthority, domain::TimestampAuthority,
     domain::ClientSecret, domain::Grant, domain::Identity, domain::Project,
     domain::ProjectMembership, domain::Signer, domain::SignerMember, domain::SigningOperation,
-    domain::SigningPolicy, domain::SigningRequest, domain::User, domain::WrappedKey, domain::HsmKey;
+    domain::SigningPolicy, domain::SigningRequest, domain::User, domain::WrappedKey, domain::HsmKey,
+    domain::NotificationWebhook, domain::NotificationEvent, domain::NotificationDelivery;
 
 std::string Quote(std::string_view s) { return "'" + std::string(s) + "'"; }
 
@@ -431,6 +432,97 @@ class SqlTx final : public Tx {
     return Texts("SELECT DISTINCT node_id{bytewise} FROM audit_events ORDER BY 1");
   }
 
+  // ---- Notifications ----
+  Status InsertWebhook(const NotificationWebhook& w) override { return Insert(Webhooks(), w); }
+  Result<NotificationWebhook> GetWebhook(Key id) override { return Get(Webhooks(), id); }
+  Status UpdateWebhook(const NotificationWebhook& w) override { return Update(Webhooks(), w); }
+  Status DeleteWebhook(Key id) override { return Delete(Webhooks(), id); }
+  Result<Page<NotificationWebhook>> ListWebhooks(const std::optional<std::string>& project_id,
+                                                 PageRequest page) override {
+    return List(Webhooks(), "WHERE (?1 IS NULL OR project_id = ?1)", "created_at, {seq}", page,
+                project_id);
+  }
+  Result<bool> InsertNotificationEvent(const NotificationEvent& e) override {
+    const auto& t = NotificationEvents();
+    SIGNET_ASSIGN_OR_RETURN(
+        std::int64_t changed,
+        Exec("insert notification event", t.insert + " ON CONFLICT (dedup_key) DO NOTHING", true,
+             [&](Statement& s) { t.Bind(s, e); }));
+    return changed == 1;
+  }
+  Result<NotificationEvent> GetNotificationEvent(Key id) override {
+    return Get(NotificationEvents(), id);
+  }
+  Result<bool> HasNotificationEvent(std::string_view dedup_key) override {
+    SIGNET_ASSIGN_OR_RETURN(
+        std::int64_t n,
+        Scalar("SELECT COUNT(*) FROM notification_events WHERE dedup_key = ?1", dedup_key));
+    return n > 0;
+  }
+  Status InsertDelivery(const NotificationDelivery& d) override {
+    return Insert(NotificationDeliveries(), d);
+  }
+  Result<NotificationDelivery> GetDelivery(Key id) override {
+    return Get(NotificationDeliveries(), id);
+  }
+  Status UpdateDelivery(const NotificationDelivery& d) override {
+    return Update(NotificationDeliveries(), d);
+  }
+  Result<Page<NotificationDelivery>> ListDeliveries(std::string_view webhook_id,
+                                                    PageRequest page) override {
+    return List(NotificationDeliveries(), "WHERE webhook_id = ?1", "created_at DESC, {seq} DESC",
+                page, webhook_id);
+  }
+  Result<std::vector<NotificationDelivery>> ListDueDeliveries(TimePoint now,
+                                                              std::int64_t limit) override {
+    return Rows(NotificationDeliveries(),
+                "WHERE status = 'pending' AND next_attempt_at <= ?1 "
+                "AND (lease_until IS NULL OR lease_until <= ?1) "
+                "ORDER BY next_attempt_at, {seq} LIMIT ?2",
+                now, limit);
+  }
+  Result<bool> LeaseDelivery(std::string_view id, TimePoint now, TimePoint until) override {
+    SIGNET_ASSIGN_OR_RETURN(
+        std::int64_t changed,
+        Write("lease delivery",
+              "UPDATE notification_deliveries SET lease_until = ?3 WHERE id = ?1 "
+              "AND status = 'pending' AND (lease_until IS NULL OR lease_until <= ?2)",
+              id, now, until));
+    return changed == 1;
+  }
+  Result<std::vector<SigningRequest>> ListOverdueRequests(TimePoint now,
+                                                          std::int64_t limit) override {
+    return Rows(Requests(),
+                "WHERE status = 'pending' AND expires_at <= ?1 ORDER BY expires_at, {seq} LIMIT ?2",
+                now, limit);
+  }
+  Result<bool> ExpireRequest(std::string_view id, TimePoint now) override {
+    SIGNET_ASSIGN_OR_RETURN(
+        std::int64_t changed,
+        Write("expire signing request",
+              "UPDATE signing_requests SET status = 'expired', updated_at = ?2 "
+              "WHERE id = ?1 AND status = 'pending'",
+              id, now));
+    return changed == 1;
+  }
+  Result<std::vector<Grant>> ListGrantsNearingEnd(TimePoint now, TimePoint until) override {
+    return Rows(Grants(),
+                "WHERE status = 'active' AND ((expires_at IS NOT NULL AND expires_at > ?1 AND "
+                "expires_at <= ?2) OR (max_signings IS NOT NULL AND used_signings > 0 AND "
+                "used_signings < max_signings AND (expires_at IS NULL OR expires_at > ?1))) "
+                "AND NOT EXISTS (SELECT 1 FROM notification_events e "
+                "WHERE e.dedup_key = 'grant.expiring:' || grants.id) "
+                "ORDER BY created_at, {seq}",
+                now, until);
+  }
+  Result<std::vector<Certificate>> ListCertificatesExpiring(TimePoint now,
+                                                            TimePoint until) override {
+    return Rows(Certificates(),
+                "WHERE status = 'active' AND not_after > ?1 AND not_after <= ?2 "
+                "ORDER BY not_after, {seq}",
+                now, until);
+  }
+
   // ---- Settings ----
   Result<std::optional<std::string>> GetSetting(Key key) override {
     SIGNET_ASSIGN_OR_RETURN(auto values, Texts("SELECT value FROM settings WHERE key = ?1", key));
@@ -442,6 +534,10 @@ class SqlTx final : public Tx {
                  "INSERT INTO settings (key, value) VALUES (?1, ?2) "
                  "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                  key, value)
+        .map([](std::int64_t) {});
+  }
+  Status DeleteSetting(std::string_view key) override {
+    return Write("delete setting", "DELETE FROM settings WHERE key = ?1", key)
         .map([](std::int64_t) {});
   }
 

@@ -360,12 +360,64 @@ CREATE TABLE hsm_keys (
 ) STRICT;
 )sql";
 
-constexpr std::array<sql::Migration, 5> kMigrations{{
+// 6: notifications (issue 20).
+constexpr std::string_view kNotifications = R"sql(
+-- Notifications (notify/): webhooks per project, the outbox of events (written in the
+-- transaction of the change it reports), and one delivery per event and destination.
+CREATE TABLE notification_webhooks (
+  id TEXT PRIMARY KEY,
+  project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  url TEXT NOT NULL,
+  format TEXT NOT NULL,
+  events TEXT NOT NULL,
+  secret_sealed BLOB NOT NULL,
+  enabled INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (project_id, name)
+) STRICT;
+
+CREATE TABLE notification_events (
+  id TEXT PRIMARY KEY,
+  event_type TEXT NOT NULL,
+  project_id TEXT NOT NULL,
+  dedup_key TEXT NOT NULL UNIQUE,
+  data TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE notification_deliveries (
+  id TEXT PRIMARY KEY,
+  event_id TEXT NOT NULL REFERENCES notification_events(id) ON DELETE CASCADE,
+  event_type TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  webhook_id TEXT REFERENCES notification_webhooks(id) ON DELETE CASCADE,
+  recipient TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  max_attempts INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  lease_until INTEGER,
+  last_attempt_at INTEGER,
+  last_status_code INTEGER,
+  last_error TEXT NOT NULL,
+  delivered_at INTEGER,
+  created_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX notification_deliveries_due ON notification_deliveries(status, next_attempt_at);
+CREATE INDEX notification_deliveries_by_webhook ON notification_deliveries(webhook_id, created_at);
+CREATE INDEX notification_deliveries_by_event ON notification_deliveries(event_id);
+)sql";
+
+constexpr std::array<sql::Migration, 6> kMigrations{{
     {1, kInit},
     {2, kMfa},
     {3, kTimestampAuthorities},
     {4, kOidcAuth},
     {5, kHsmKeys},
+    {6, kNotifications},
 }};
 
 }  // namespace

@@ -78,6 +78,12 @@ class SqliteStatement final : public sql::Statement {
     Check(sqlite3_bind_text64(stmt(), ++next_, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
   }
   void BindBlob(const Bytes& v) override {
+    // An empty vector may have no buffer; SQLite binds a null pointer as NULL, not as an
+    // empty blob.
+    if (v.empty()) {
+      Check(sqlite3_bind_zeroblob(stmt(), ++next_, 0));
+      return;
+    }
     Check(sqlite3_bind_blob64(stmt(), ++next_, v.data(), v.size(), SQLITE_TRANSIENT));
   }
 

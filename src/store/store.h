@@ -326,10 +326,54 @@ class Tx {
   // Every node id that has events, sorted.
   [[nodiscard]] virtual Result<std::vector<std::string>> ListAuditNodeIds() = 0;
 
+  // ---- Notifications: webhooks ((project, name) unique), the outbox of events (dedup_key
+  // unique) and their deliveries ----
+  [[nodiscard]] virtual Status InsertWebhook(const domain::NotificationWebhook& w) = 0;
+  [[nodiscard]] virtual Result<domain::NotificationWebhook> GetWebhook(std::string_view id) = 0;
+  [[nodiscard]] virtual Status UpdateWebhook(const domain::NotificationWebhook& w) = 0;
+  // Also deletes its deliveries.
+  [[nodiscard]] virtual Status DeleteWebhook(std::string_view id) = 0;
+  // Oldest first; every project's when `project_id` is absent.
+  [[nodiscard]] virtual Result<Page<domain::NotificationWebhook>> ListWebhooks(
+      const std::optional<std::string>& project_id, PageRequest page) = 0;
+  // Inserts the event unless one with the same dedup_key exists (then changes nothing);
+  // returns whether it inserted. Concurrent writers (also on other nodes) insert it once.
+  [[nodiscard]] virtual Result<bool> InsertNotificationEvent(const domain::NotificationEvent& e) = 0;
+  [[nodiscard]] virtual Result<domain::NotificationEvent> GetNotificationEvent(std::string_view id) = 0;
+  [[nodiscard]] virtual Result<bool> HasNotificationEvent(std::string_view dedup_key) = 0;
+  [[nodiscard]] virtual Status InsertDelivery(const domain::NotificationDelivery& d) = 0;
+  [[nodiscard]] virtual Result<domain::NotificationDelivery> GetDelivery(std::string_view id) = 0;
+  [[nodiscard]] virtual Status UpdateDelivery(const domain::NotificationDelivery& d) = 0;
+  // A webhook's deliveries, newest first.
+  [[nodiscard]] virtual Result<Page<domain::NotificationDelivery>> ListDeliveries(
+      std::string_view webhook_id, PageRequest page) = 0;
+  // Pending deliveries due at `now` whose lease is absent or over, the longest due first.
+  [[nodiscard]] virtual Result<std::vector<domain::NotificationDelivery>> ListDueDeliveries(
+      TimePoint now, std::int64_t limit) = 0;
+  // Leases a delivery until `until` if, at `now`, it is pending and not leased: a single
+  // conditional update, so of concurrent callers (threads, nodes) exactly one gets it.
+  [[nodiscard]] virtual Result<bool> LeaseDelivery(std::string_view id, TimePoint now,
+                                                   TimePoint until) = 0;
+  // Pending requests whose expires_at <= now, oldest first, at most `limit`.
+  [[nodiscard]] virtual Result<std::vector<domain::SigningRequest>> ListOverdueRequests(
+      TimePoint now, std::int64_t limit) = 0;
+  // Marks the request expired (updated_at = now) if it is still pending: a single conditional
+  // update; returns whether it changed it.
+  [[nodiscard]] virtual Result<bool> ExpireRequest(std::string_view id, TimePoint now) = 0;
+  // Active grants not yet reported as running out (no event with dedup key
+  // "grant.expiring:<id>") that end in (now, until] or have used some but not all signings.
+  [[nodiscard]] virtual Result<std::vector<domain::Grant>> ListGrantsNearingEnd(TimePoint now,
+                                                                               TimePoint until) = 0;
+  // Active certificates with now < not_after <= until.
+  [[nodiscard]] virtual Result<std::vector<domain::Certificate>> ListCertificatesExpiring(
+      TimePoint now, TimePoint until) = 0;
+
   // ---- Server settings (key/value text) ----
   [[nodiscard]] virtual Result<std::optional<std::string>> GetSetting(std::string_view key) = 0;
   // Inserts or replaces.
   [[nodiscard]] virtual Status PutSetting(std::string_view key, std::string_view value) = 0;
+  // No error when there is none.
+  [[nodiscard]] virtual Status DeleteSetting(std::string_view key) = 0;
 };
 
 // A database. Thread-safe: any thread may begin transactions concurrently.

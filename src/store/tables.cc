@@ -104,7 +104,8 @@ using domain::AccessToken, domain::Approval, domain::AuditEvent, domain::Certifi
     domain::TimestampAuthority, domain::CertificateAuthority, domain::ClientSecret, domain::Grant,
     domain::Identity, domain::Project, domain::ProjectMembership, domain::Signer,
     domain::SignerMember, domain::SigningOperation, domain::SigningPolicy, domain::SigningRequest,
-    domain::User, domain::WrappedKey, domain::HsmKey;
+    domain::User, domain::WrappedKey, domain::HsmKey, domain::NotificationWebhook,
+    domain::NotificationEvent, domain::NotificationDelivery;
 
 const Table<User>& Users() {
   static const Table<User> t =
@@ -320,6 +321,35 @@ const Table<AuditEvent>& AuditEvents() {
           .Unordered();
   return t;
 }
+const Table<NotificationWebhook>& Webhooks() {
+  static const Table<NotificationWebhook> t =
+      Make<NotificationWebhook>("webhook", "notification_webhooks", COL(id), COL(project_id),
+                                COL(name), COL(url), COL(format), COL(events), COL(secret_sealed),
+                                COL(enabled), COL(created_at), COL(updated_at))
+          .Unique("notification_webhooks_project_name_key", {"project_id", "name"},
+                  "a webhook named '{name}' already exists in this project")
+          .MissingReference("project '{project_id}' does not exist");
+  return t;
+}
+const Table<NotificationEvent>& NotificationEvents() {
+  static const Table<NotificationEvent> t =
+      Make<NotificationEvent>("notification event", "notification_events", COL(id),
+                              COL(event_type), COL(project_id), COL(dedup_key),
+                              COL_OF(data, data_json), COL(created_at))
+          .Unique("notification_events_dedup_key_key", {"dedup_key"},
+                  "notification '{dedup_key}' is already queued");
+  return t;
+}
+const Table<NotificationDelivery>& NotificationDeliveries() {
+  static const Table<NotificationDelivery> t =
+      Make<NotificationDelivery>(
+          "notification delivery", "notification_deliveries", COL(id), COL(event_id), COL(event_type),
+          COL(channel), COL(webhook_id), COL(recipient), COL(payload), COL(status), COL(attempts),
+          COL(max_attempts), COL(next_attempt_at), COL(lease_until), COL(last_attempt_at),
+          COL(last_status_code), COL(last_error), COL(delivered_at), COL(created_at))
+          .MissingReference("the event or webhook of delivery '{id}' does not exist");
+  return t;
+}
 const TableInfo& Settings() {
   static const TableInfo t = [] {
     TableInfo info("setting", "settings", {"key", "value"});
@@ -341,7 +371,8 @@ std::vector<const TableInfo*> AllTables() {
           &Requests(),     &Approvals(),     &Grants(),
           &Operations(),   &KeyBlobs(),      &HsmKeys(),
           &AuditEvents(),  &Settings(),      &TimestampAuthorities(),
-          &OidcAuths()};
+          &OidcAuths(),    &Webhooks(),      &NotificationEvents(),
+          &NotificationDeliveries()};
 }
 
 }  // namespace signet::store::sql

@@ -182,6 +182,9 @@ const Table<domain::SigningOperation>& Operations();
 const Table<domain::WrappedKey>& KeyBlobs();
 const Table<domain::HsmKey>& HsmKeys();
 const Table<domain::AuditEvent>& AuditEvents();
+const Table<domain::NotificationWebhook>& Webhooks();
+const Table<domain::NotificationEvent>& NotificationEvents();
+const Table<domain::NotificationDelivery>& NotificationDeliveries();
 const TableInfo& Settings();  // key, value: text
 
 // Every table the shared code names.

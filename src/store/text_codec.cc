@@ -92,10 +92,11 @@ class Reader {
     return Ok();
   }
 
-  // An object with the keys `names`, all required: `field(i)` reads the value of names[i].
-  // The values of other keys are skipped.
+  // An object with the keys `names`, the first `required` of them required (all by default):
+  // `field(i)` reads the value of names[i]. The values of other keys are skipped.
   Status Object(std::initializer_list<std::string_view> names,
-                const std::function<Status(std::size_t)>& field, int depth = 0) {
+                const std::function<Status(std::size_t)>& field, int depth = 0,
+                std::size_t required = static_cast<std::size_t>(-1)) {
     if (!Consume("{")) return Fail("expected an object");
     std::vector<bool> seen(names.size());
     if (!Consume("}")) {
@@ -109,7 +110,7 @@ class Reader {
       } while (Consume(","));
       if (!Consume("}")) return Fail("expected ',' or '}'");
     }
-    for (std::size_t i = 0; i < names.size(); ++i) {
+    for (std::size_t i = 0; i < names.size() && i < required; ++i) {
       if (!seen[i]) return Fail("missing \"" + std::string(names.begin()[i]) + "\"");
     }
     return Ok();
@@ -205,11 +206,16 @@ Result<std::vector<domain::PolicyStep>> ReadSteps(Reader& r) {
   std::vector<domain::PolicyStep> steps;
   SIGNET_TRY(r.Array([&]() -> Status {
     domain::PolicyStep step;
-    SIGNET_TRY(r.Object({"name", "requiredApprovals", "approverUserIds"}, [&](std::size_t i) {
-      if (i == 0) return Assign(step.name, r.String());
-      if (i == 1) return Assign(step.required_approvals, r.Int());
-      return Assign(step.approver_user_ids, ReadStringList(r));
-    }));
+    // notifyApprovers came later: absent in what earlier versions stored (then true).
+    SIGNET_TRY(r.Object(
+        {"name", "requiredApprovals", "approverUserIds", "notifyApprovers"},
+        [&](std::size_t i) {
+          if (i == 0) return Assign(step.name, r.String());
+          if (i == 1) return Assign(step.required_approvals, r.Int());
+          if (i == 2) return Assign(step.approver_user_ids, ReadStringList(r));
+          return Assign(step.notify_approvers, r.Bool());
+        },
+        0, 3));
     steps.push_back(std::move(step));
     return Ok();
   }));
@@ -280,6 +286,7 @@ std::string EncodePolicySteps(const std::vector<domain::PolicyStep>& steps) {
         .Add("name", s.name)
         .Add("requiredApprovals", s.required_approvals)
         .AddRaw("approverUserIds", EncodeStringList(s.approver_user_ids))
+        .Add("notifyApprovers", s.notify_approvers)
         .Finish();
   });
 }

@@ -22,7 +22,8 @@ std::string EncodeStringList(const std::vector<std::string>& items);
 std::string EncodeStringMap(const std::map<std::string, std::string>& items);
 [[nodiscard]] Result<std::map<std::string, std::string>> DecodeStringMap(std::string_view text);
 
-// [{"name":"…","requiredApprovals":1,"approverUserIds":["…"]}]
+// [{"name":"…","requiredApprovals":1,"approverUserIds":["…"],"notifyApprovers":true}]
+// (notifyApprovers may be absent: true)
 std::string EncodePolicySteps(const std::vector<domain::PolicyStep>& steps);
 [[nodiscard]] Result<std::vector<domain::PolicyStep>> DecodePolicySteps(std::string_view text);
 

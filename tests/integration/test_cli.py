@@ -148,6 +148,17 @@ class CliTestCase(SignetTestCase):
         return write_file(os.path.join(self.work, name), content)
 
 
+class UnknownCommandTest(CliTestCase):
+    def test_unknown_commands_are_named_with_the_closest_one(self):
+        self.fails(1, "reqests", "list",
+                   contains="unknown command 'reqests'; did you mean 'requests'?")
+        self.fails(1, "--json", "requests", "aprove", "x",
+                   contains="unknown command 'aprove' for 'signet requests'; did you mean 'approve'?")
+        self.fails(1, "--timeout", "5", "signers", "lst", contains="did you mean 'list'?")
+        r = self.fails(1, "frobnicate", contains="unknown command 'frobnicate'")
+        self.assertNotIn("did you mean", r.err)
+
+
 class LoginTest(CliTestCase):
 
     def test_user_login_writes_config_0600_and_whoami(self):

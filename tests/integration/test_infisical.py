@@ -458,6 +458,12 @@ class ApprovalPolicyRoutesTest(InfisicalTestCase):
         self.assertEqual(created["constraints"], {"version": 1, "constraints": {
             "maxSignings": 3, "maxWindowDuration": "4h"}})
         self.assertEqual(created["type"], "cert-code-signing")
+        # notifyApprovers is kept per step (e-mail to the step's approvers; docs/notifications.md).
+        self.assertFalse(created["steps"][0]["notifyApprovers"])
+        notified = self.assertOk(self.create_policy(steps=[
+            {"requiredApprovals": 1, "notifyApprovers": True,
+             "approvers": [{"type": "user", "id": uid("lead1")}]}]))["policy"]
+        self.assertTrue(notified["steps"][0]["notifyApprovers"])
         self.assertEqual(created["projectId"], F.project_id)
         listed = self.assertOk(admin().call("GET", AP, query={"scope": "project",
                                                               "id": F.project_id}))
@@ -475,8 +481,6 @@ class ApprovalPolicyRoutesTest(InfisicalTestCase):
                  ({"bypassers": [{"type": "user", "id": uid("lead2")}]}, "bypassers"),
                  ({"steps": [{"requiredApprovals": 1, "approvers": [
                      {"type": "group", "id": str(uuid.uuid4())}]}]}, "group"),
-                 ({"steps": [{"requiredApprovals": 1, "notifyApprovers": True, "approvers": [
-                     {"type": "user", "id": uid("lead1")}]}]}, "notifyApprovers"),
                  ({"conditions": [{"signerIds": []}]}, "conditions[0].signerIds")]
         for extra, text in cases:
             with self.subTest(text=text):

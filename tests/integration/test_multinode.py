@@ -8,6 +8,7 @@ Missing PostgreSQL binaries fail the suite (the script names the package); nothi
 """
 
 import base64
+import json
 import os
 import subprocess
 import sys
@@ -63,7 +64,8 @@ class MultiNodeTest(SignetTestCase):
         self.root_key = base64.b64encode(os.urandom(32)).decode()
         self.nodes = {}
         for node_id in ("a", "b"):
-            server = SignetServer(extra_args=["--database", self.db_url, "--workers", "4"],
+            server = SignetServer(extra_args=["--database", self.db_url, "--workers", "4",
+                                              "--notify-retry", "1s", "--notify-retry-max", "2s"],
                                   env={"SIGNET_ROOT_KEY": self.root_key}, node_id=node_id,
                                   bootstrap_env=True)
             self.addCleanup(server.cleanup)
@@ -291,6 +293,59 @@ class MultiNodeTest(SignetTestCase):
                           "operations", query={"status": "success"})
         self.assertEqual(len(ops), 7)
         self.assert_audit_valid(self.a)
+
+    def test_each_notification_is_sent_once_across_nodes(self):
+        from notify_testlib import WebhookReceiver, verify_signature
+        receiver = WebhookReceiver()
+        self.addCleanup(receiver.close)
+        secret = "whsec-multinode-0123456789"
+        # The first attempts fail, so both nodes see them due again (retries are leased too).
+        receiver.answer("/mn", [503] * 5)
+        self.a.ok("POST", "/api/v1/notifications/webhooks",
+                  {"url": receiver.url("/mn"), "secret": secret,
+                   "events": ["request.created", "request.approved"]}, token=self.token)
+        project = default_project_id(self.a, self.token)
+        approver, approver_token = create_user(self.a, self.token)
+        requester, requester_token = create_user(self.a, self.token)
+        for u in (approver, requester):
+            add_project_member(self.a, self.token, project, user_id=u["id"])
+        policy = self.a.ok("POST", "/api/v1/pki/signing-policies", {
+            "name": "mn", "constraints": {"maxSignings": 1},
+            "steps": [{"requiredApprovals": 1, "approvers": [{"type": "user", "id": approver["id"]}]}]},
+            token=self.token)
+        signer, _ = self.make_signer()
+        self.a.ok("PATCH", "/api/v1/pki/signers/%s" % signer["id"],
+                  {"signingPolicyId": policy["id"]}, token=self.token)
+        self.a.ok("POST", "/api/v1/pki/signers/%s/members" % signer["id"],
+                  {"userId": requester["id"], "role": "operator"}, token=self.token)
+        ids = []
+        for i in range(6):
+            api = self.a if i % 2 == 0 else self.b
+            req = api.ok("POST", "/api/v1/pki/signers/%s/requests" % signer["id"],
+                         {"justification": "mn %d" % i}, token=requester_token)
+            (self.b if i % 2 == 0 else self.a).ok(
+                "POST", "/api/v1/pki/signing-requests/%s/approve" % req["id"], {},
+                token=approver_token)
+            ids.append(req["id"])
+
+        def delivered():
+            ok = [b for _, h, b in receiver.received("/mn")]
+            events = {(json.loads(b)["data"]["requestId"], json.loads(b)["event"])
+                      for b in ok}
+            return len(events) == 12 and events
+        self.assertTrue(wait_for(delivered, 60), receiver.received("/mn"))
+        time.sleep(3)  # anything sent twice would arrive meanwhile
+        received = receiver.received("/mn")
+        # 12 events; the five refused attempts were retried, each once more.
+        self.assertEqual(len(received), 12 + 5)
+        by_id = {}
+        for _, headers, body in received:
+            verify_signature(secret, headers["signet-signature"], body)
+            by_id.setdefault(headers["signet-delivery"], []).append(json.loads(body)["id"])
+        self.assertEqual(len(by_id), 12)
+        for delivery, attempts in by_id.items():
+            self.assertEqual(len(set(attempts)), 1)
+        self.assertEqual({json.loads(b)["data"]["requestId"] for _, _, b in received}, set(ids))
 
     def test_a_second_process_with_a_live_node_id_refuses_to_start(self):
         twin = SignetServer(extra_args=["--database", self.db_url],

@@ -87,6 +87,15 @@ const std::map<std::string, std::string>& SampleValues() {
       {"default-key-source", "\"software\""},
       {"hsm-root-key", "true"},
       {"hsm-root-key-label", "\"signet-root\""},
+      {"public-url", "\"https://signet.example.com\""},
+      {"notify-allow-http", "true"},
+      {"notify-retry", "\"1m\""},
+      {"notify-retry-max", "\"2h\""},
+      {"notify-attempts", "5"},
+      {"notify-timeout", "\"20s\""},
+      {"notify-scan", "\"5m\""},
+      {"grant-expiry-notice", "\"2h\""},
+      {"certificate-expiry-notice-days", "\"14,3\""},
   };
   return values;
 }

@@ -1256,6 +1256,259 @@ TEST_P(StoreConformanceTest, Settings) {
   EXPECT_EQ(v, std::optional<std::string>(""));
 }
 
+TEST_P(StoreConformanceTest, SettingsCanBeDeleted) {
+  ASSERT_OK_AND_ASSIGN(auto tx, store().BeginWrite());
+  ASSERT_OK(tx->PutSetting("notify.smtp.host", "mail.example.com"));
+  ASSERT_OK(tx->DeleteSetting("notify.smtp.host"));
+  ASSERT_OK(tx->DeleteSetting("never-there"));
+  ASSERT_OK_AND_ASSIGN(auto v, tx->GetSetting("notify.smtp.host"));
+  EXPECT_FALSE(v.has_value());
+}
+
+domain::NotificationWebhook MakeWebhook(const std::string& project_id, std::string name) {
+  domain::NotificationWebhook w;
+  w.id = NewUuid();
+  w.project_id = project_id;
+  w.name = std::move(name);
+  w.url = "https://hooks.example.com/" + w.name;
+  w.format = "signet";
+  w.events = {"request.created", "request.approved"};
+  w.secret_sealed = Bytes{1, 2, 0, 255};
+  w.created_at = w.updated_at = T();
+  return w;
+}
+
+domain::NotificationDelivery MakeDelivery(const std::string& event_id,
+                                          std::optional<std::string> webhook_id, TimePoint due) {
+  domain::NotificationDelivery d;
+  d.id = NewUuid();
+  d.event_id = event_id;
+  d.event_type = "request.created";
+  d.channel = webhook_id ? "webhook" : "email";
+  d.webhook_id = std::move(webhook_id);
+  d.recipient = d.webhook_id ? "https://hooks.example.com/a" : "alice@example.com";
+  d.payload = "{\"event\":\"request.created\"}";
+  d.status = "pending";
+  d.max_attempts = 5;
+  d.next_attempt_at = due;
+  d.created_at = due;
+  return d;
+}
+
+TEST_P(StoreConformanceTest, NotificationWebhooksEventsAndDeliveries) {
+  Fixture f = SeedProject(store());
+  Fixture other = SeedProject(store(), "other");
+  domain::NotificationWebhook a = MakeWebhook(f.project.id, "a");
+  domain::NotificationWebhook b = MakeWebhook(f.project.id, "b");
+  b.format = "slack";
+  b.events = {};
+  b.secret_sealed = Bytes();  // no buffer at all: an empty blob, not NULL
+  b.enabled = false;
+  b.created_at = T(1);
+  domain::NotificationWebhook c = MakeWebhook(other.project.id, "a");
+  ASSERT_OK_AND_ASSIGN(auto tx, store().BeginWrite());
+  ASSERT_OK(tx->InsertWebhook(a));
+  ASSERT_OK(tx->InsertWebhook(b));
+  ASSERT_OK(tx->InsertWebhook(c));
+  domain::NotificationWebhook dup = MakeWebhook(f.project.id, "a");
+  EXPECT_ERROR(tx->InsertWebhook(dup), ErrorCode::kAlreadyExists);
+  domain::NotificationWebhook orphan = MakeWebhook(NewUuid(), "z");
+  EXPECT_ERROR(tx->InsertWebhook(orphan), ErrorCode::kFailedPrecondition);
+  ASSERT_OK_AND_ASSIGN(auto got, tx->GetWebhook(b.id));
+  EXPECT_EQ(got, b);
+  ASSERT_OK_AND_ASSIGN(auto page, tx->ListWebhooks(f.project.id, PageRequest{}));
+  ASSERT_EQ(page.items.size(), 2u);
+  EXPECT_EQ(page.total_count, 2);
+  EXPECT_EQ(page.items[0], a);
+  EXPECT_EQ(page.items[1], b);
+  ASSERT_OK_AND_ASSIGN(page, tx->ListWebhooks(std::nullopt, PageRequest{}));
+  EXPECT_EQ(page.total_count, 3);
+  a.url = "https://hooks.example.com/new";
+  a.enabled = false;
+  a.updated_at = T(9);
+  ASSERT_OK(tx->UpdateWebhook(a));
+  ASSERT_OK_AND_ASSIGN(got, tx->GetWebhook(a.id));
+  EXPECT_EQ(got, a);
+
+  // Events are queued once per dedup key.
+  domain::NotificationEvent e1{NewUuid(), "request.expired", f.project.id, "request.expired:x",
+                               "{\"a\":1}", T()};
+  domain::NotificationEvent e2 = e1;
+  e2.id = NewUuid();
+  ASSERT_OK_AND_ASSIGN(bool inserted, tx->InsertNotificationEvent(e1));
+  EXPECT_TRUE(inserted);
+  ASSERT_OK_AND_ASSIGN(inserted, tx->InsertNotificationEvent(e2));
+  EXPECT_FALSE(inserted);
+  ASSERT_OK_AND_ASSIGN(auto ev, tx->GetNotificationEvent(e1.id));
+  EXPECT_EQ(ev, e1);
+  EXPECT_ERROR(tx->GetNotificationEvent(e2.id), ErrorCode::kNotFound);
+  ASSERT_OK_AND_ASSIGN(bool has, tx->HasNotificationEvent("request.expired:x"));
+  EXPECT_TRUE(has);
+  ASSERT_OK_AND_ASSIGN(has, tx->HasNotificationEvent("request.expired:y"));
+  EXPECT_FALSE(has);
+
+  // Deliveries: due ones oldest first, leased once.
+  domain::NotificationDelivery d1 = MakeDelivery(e1.id, a.id, T(10));
+  domain::NotificationDelivery d2 = MakeDelivery(e1.id, std::nullopt, T(5));
+  domain::NotificationDelivery d3 = MakeDelivery(e1.id, a.id, T(100));
+  domain::NotificationDelivery d4 = MakeDelivery(e1.id, b.id, T(1));
+  d4.status = "delivered";
+  d4.delivered_at = T(2);
+  d4.attempts = 1;
+  d4.last_status_code = 204;
+  ASSERT_OK(tx->InsertDelivery(d1));
+  ASSERT_OK(tx->InsertDelivery(d2));
+  ASSERT_OK(tx->InsertDelivery(d3));
+  ASSERT_OK(tx->InsertDelivery(d4));
+  EXPECT_ERROR(tx->InsertDelivery(MakeDelivery(NewUuid(), std::nullopt, T())),
+               ErrorCode::kFailedPrecondition);
+  ASSERT_OK_AND_ASSIGN(auto gotd, tx->GetDelivery(d4.id));
+  EXPECT_EQ(gotd, d4);
+  ASSERT_OK(tx->Commit());
+  tx.reset();  // frees the connection
+
+  ASSERT_OK_AND_ASSIGN(auto tx2, store().BeginWrite());
+  ASSERT_OK_AND_ASSIGN(auto due, tx2->ListDueDeliveries(T(50), 10));
+  ASSERT_EQ(due.size(), 2u);
+  EXPECT_EQ(due[0].id, d2.id);
+  EXPECT_EQ(due[1].id, d1.id);
+  ASSERT_OK_AND_ASSIGN(due, tx2->ListDueDeliveries(T(50), 1));
+  EXPECT_EQ(due.size(), 1u);
+  ASSERT_OK_AND_ASSIGN(bool leased, tx2->LeaseDelivery(d1.id, T(50), T(1050)));
+  EXPECT_TRUE(leased);
+  ASSERT_OK_AND_ASSIGN(leased, tx2->LeaseDelivery(d1.id, T(60), T(1060)));
+  EXPECT_FALSE(leased) << "leased twice";
+  ASSERT_OK_AND_ASSIGN(leased, tx2->LeaseDelivery(d4.id, T(60), T(1060)));
+  EXPECT_FALSE(leased) << "a delivered one is not leased";
+  ASSERT_OK_AND_ASSIGN(due, tx2->ListDueDeliveries(T(50), 10));
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].id, d2.id);
+  // After the lease runs out it is due again (its node died mid-send).
+  ASSERT_OK_AND_ASSIGN(due, tx2->ListDueDeliveries(T(1050), 10));
+  EXPECT_EQ(due.size(), 3u);
+  ASSERT_OK_AND_ASSIGN(leased, tx2->LeaseDelivery(d1.id, T(1050), T(2050)));
+  EXPECT_TRUE(leased);
+
+  d2.attempts = 1;
+  d2.last_attempt_at = T(50);
+  d2.last_error = "connection refused";
+  d2.next_attempt_at = T(5000);
+  ASSERT_OK(tx2->UpdateDelivery(d2));
+  ASSERT_OK_AND_ASSIGN(gotd, tx2->GetDelivery(d2.id));
+  EXPECT_EQ(gotd, d2);
+
+  // A webhook's log: newest first; email deliveries are not in it.
+  ASSERT_OK_AND_ASSIGN(auto log, tx2->ListDeliveries(a.id, PageRequest{}));
+  ASSERT_EQ(log.items.size(), 2u);
+  EXPECT_EQ(log.total_count, 2);
+  EXPECT_EQ(log.items[0].id, d3.id);
+  EXPECT_EQ(log.items[1].id, d1.id);
+  // Deleting a webhook deletes its deliveries.
+  ASSERT_OK(tx2->DeleteWebhook(a.id));
+  EXPECT_ERROR(tx2->GetDelivery(d1.id), ErrorCode::kNotFound);
+  ASSERT_OK_AND_ASSIGN(gotd, tx2->GetDelivery(d2.id));
+  ASSERT_OK(tx2->Commit());
+}
+
+TEST_P(StoreConformanceTest, LeaseDeliveryIsExclusiveUnderConcurrency) {
+  Fixture f = SeedProject(store());
+  domain::NotificationEvent e{NewUuid(), "request.created", f.project.id, "k", "{}", T()};
+  std::vector<std::string> ids;
+  {
+    ASSERT_OK_AND_ASSIGN(auto tx, store().BeginWrite());
+    ASSERT_OK_AND_ASSIGN(bool inserted, tx->InsertNotificationEvent(e));
+    ASSERT_TRUE(inserted);
+    for (int i = 0; i < 20; ++i) {
+      auto d = MakeDelivery(e.id, std::nullopt, T(i));
+      ids.push_back(d.id);
+      ASSERT_OK(tx->InsertDelivery(d));
+    }
+    ASSERT_OK(tx->Commit());
+  }
+  std::atomic<int> won{0};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (const auto& id : ids) {
+        auto tx = store().BeginWrite();
+        if (!tx) { ++failures; continue; }
+        auto leased = (*tx)->LeaseDelivery(id, T(100), T(100000));
+        if (!leased) { ++failures; continue; }
+        if (!(*tx)->Commit()) { ++failures; continue; }
+        if (*leased) ++won;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(won.load(), 20);
+}
+
+TEST_P(StoreConformanceTest, ScansForWhatTheClockMakesHappen) {
+  Fixture f = SeedProject(store());
+  domain::Signer s = MakeSigner(f.project.id, f.cert.id, "one");
+  ASSERT_OK_AND_ASSIGN(auto tx, store().BeginWrite());
+  ASSERT_OK(tx->InsertSigner(s));
+  std::vector<domain::SigningRequest> rs;
+  for (int i = 0; i < 3; ++i) {
+    domain::SigningRequest r;
+    r.id = NewUuid();
+    r.signer_id = s.id;
+    r.project_id = f.project.id;
+    r.requester_id = NewUuid();
+    r.status = i == 2 ? domain::RequestStatus::kApproved : domain::RequestStatus::kPending;
+    r.expires_at = T(100 - i);
+    r.created_at = r.updated_at = T();
+    ASSERT_OK(tx->InsertRequest(r));
+    rs.push_back(r);
+  }
+  ASSERT_OK_AND_ASSIGN(auto overdue, tx->ListOverdueRequests(T(99), 10));
+  ASSERT_EQ(overdue.size(), 1u);
+  EXPECT_EQ(overdue[0].id, rs[1].id);
+  ASSERT_OK_AND_ASSIGN(overdue, tx->ListOverdueRequests(T(100), 10));
+  ASSERT_EQ(overdue.size(), 2u);
+  EXPECT_EQ(overdue[0].id, rs[1].id);
+  ASSERT_OK_AND_ASSIGN(bool changed, tx->ExpireRequest(rs[0].id, T(100)));
+  EXPECT_TRUE(changed);
+  ASSERT_OK_AND_ASSIGN(changed, tx->ExpireRequest(rs[0].id, T(101)));
+  EXPECT_FALSE(changed);
+  ASSERT_OK_AND_ASSIGN(changed, tx->ExpireRequest(rs[2].id, T(101)));
+  EXPECT_FALSE(changed) << "an approved request does not expire";
+  ASSERT_OK_AND_ASSIGN(auto r0, tx->GetRequest(rs[0].id));
+  EXPECT_EQ(r0.status, domain::RequestStatus::kExpired);
+  EXPECT_EQ(r0.updated_at, T(100));
+
+  // Grants: ending within the window, or partly used; not once announced.
+  domain::Grant ending = MakeGrant(s.id, std::nullopt);  // ends at T(3600000)
+  domain::Grant used = MakeGrant(s.id, 10);
+  used.expires_at.reset();
+  used.used_signings = 9;
+  domain::Grant fresh = MakeGrant(s.id, 10);
+  fresh.expires_at = T(100LL * 3600 * 1000);
+  domain::Grant revoked = MakeGrant(s.id, std::nullopt);
+  revoked.status = domain::GrantStatus::kRevoked;
+  for (const auto* g : {&ending, &used, &fresh, &revoked}) ASSERT_OK(tx->InsertGrant(*g));
+  ASSERT_OK_AND_ASSIGN(auto near, tx->ListGrantsNearingEnd(T(0), T(3600 * 1000)));
+  std::set<std::string> near_ids;
+  for (const auto& g : near) near_ids.insert(g.id);
+  EXPECT_EQ(near_ids, (std::set<std::string>{ending.id, used.id}));
+  domain::NotificationEvent told{NewUuid(), "grant.expiring", f.project.id,
+                                 "grant.expiring:" + used.id, "{}", T()};
+  ASSERT_OK_AND_ASSIGN(bool inserted, tx->InsertNotificationEvent(told));
+  ASSERT_TRUE(inserted);
+  ASSERT_OK_AND_ASSIGN(near, tx->ListGrantsNearingEnd(T(0), T(3600 * 1000)));
+  ASSERT_EQ(near.size(), 1u);
+  EXPECT_EQ(near[0].id, ending.id);
+
+  // Certificates: active ones ending in (now, until].
+  ASSERT_OK_AND_ASSIGN(auto certs, tx->ListCertificatesExpiring(T(0), T(91LL * 24 * 3600 * 1000)));
+  ASSERT_EQ(certs.size(), 1u);
+  EXPECT_EQ(certs[0].id, f.cert.id);
+  ASSERT_OK_AND_ASSIGN(certs, tx->ListCertificatesExpiring(T(0), T(89LL * 24 * 3600 * 1000)));
+  EXPECT_TRUE(certs.empty());
+}
+
 TEST_P(StoreConformanceTest, DestroyedTransactionRollsBack) {
   domain::User alice = MakeUser("alice@example.com");
   {

@@ -60,9 +60,22 @@ TEST(TextCodec, KnownAnswers) {
       R"("steps":[{"name":"s","requiredApprovals":2,"approverUserIds":["u1","u2"]}],)"
       R"("maxWindowDurationMs":null,"maxSignings":3,"maxRequestTtlMs":60000,)"
       R"("bypassForMachineIdentities":false,"createdAt":-1,"updatedAt":1767225600000})";
-  EXPECT_EQ(EncodePolicy(p), text);
+  // Written before notifyApprovers existed: reads back with notifications on.
   ASSERT_OK_AND_ASSIGN(auto back, DecodePolicy(text));
   EXPECT_EQ(back, p);
+  const std::string now_text =
+      R"({"id":"p1","projectId":"pr\\","name":"n\n\u0001",)"
+      R"("steps":[{"name":"s","requiredApprovals":2,"approverUserIds":["u1","u2"],)"
+      R"("notifyApprovers":true}],)"
+      R"("maxWindowDurationMs":null,"maxSignings":3,"maxRequestTtlMs":60000,)"
+      R"("bypassForMachineIdentities":false,"createdAt":-1,"updatedAt":1767225600000})";
+  EXPECT_EQ(EncodePolicy(p), now_text);
+  ASSERT_OK_AND_ASSIGN(back, DecodePolicy(now_text));
+  EXPECT_EQ(back, p);
+  p.steps[0].notify_approvers = false;
+  ASSERT_OK_AND_ASSIGN(back, DecodePolicy(EncodePolicy(p)));
+  EXPECT_EQ(back, p);
+  p.steps[0].notify_approvers = true;
   // Any key order and white space; keys of other versions are skipped.
   ASSERT_OK_AND_ASSIGN(
       auto steps,
