@@ -66,6 +66,7 @@ TIME = string(format="date-time")
 UUID = string(format="uuid")
 ANY_OBJECT = {"type": "object"}
 DURATION = string(16, pattern="^[0-9]+[smhd]$", description="a whole number and a unit: 90m, 8h, 7d")
+COMPLIANCE_PROFILES = ["none", "csbr"]
 KEY_ALGORITHMS = ["RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "EC_secp384r1",
                   "EC_secp521r1"]
 SIGNING_ALGORITHMS = ["RSASSA_PKCS1_V1_5_SHA256", "RSASSA_PKCS1_V1_5_SHA384",
@@ -150,7 +151,10 @@ SCHEMAS = {
                          "clientSecretId": UUID},
                         description="The client secret appears only in this reply."),
     "Project": obj({"id": UUID, "name": string(64), "slug": string(64), "description": string(),
-                    "createdAt": TIME, "updatedAt": TIME}),
+                    "complianceProfile": string(enum=COMPLIANCE_PROFILES),
+                    "createdAt": TIME, "updatedAt": TIME},
+                   description="complianceProfile csbr: the CA/Browser Forum Code Signing "
+                               "Baseline Requirements apply to the project (docs/hsm.md)."),
     "Membership": obj({"id": UUID, "projectId": UUID, "role": string(enum=["admin", "member"]),
                        "createdAt": TIME}, ACTOR_ID_PAIR,
                       description="A project membership: userId or identityId."),
@@ -446,7 +450,13 @@ BODIES = {
                             "orgRole": string(enum=["admin", "member"])}),
     "createIdentity": body({"name": string(256)}),
     "createSecret": body({}, {"description": string(256)}),
-    "createProject": body({"name": string(64)}, {"description": string(256)}),
+    "createProject": body({"name": string(64)},
+                          {"description": string(256),
+                           "complianceProfile": string(16, enum=COMPLIANCE_PROFILES)}),
+    "updateProject": body({}, {"description": string(256),
+                               "complianceProfile": string(16, enum=COMPLIANCE_PROFILES)},
+                          description="null for description clears it; switching csbr on is "
+                                      "a 409 naming each signer that does not meet it"),
     "member": MEMBER_IN,
     "oidcAuth": body({}, {"oidcDiscoveryUrl": string(2048), "boundIssuer": string(1024),
                           "boundAudiences": string(2048, description="comma-separated"),
@@ -673,6 +683,11 @@ op("POST", "/api/v1/projects", "projects", "Create a project (org admin)", "crea
    ref("Project"))
 op("GET", "/api/v1/projects", "projects", "List the projects you belong to",
    reply=list_of("projects", ref("Project")), query=PAGING)
+op("GET", "/api/v1/projects/{id}", "projects", "Get a project (by id or slug)",
+   reply=ref("Project"))
+op("PATCH", "/api/v1/projects/{id}", "projects",
+   "Change a project's description or compliance profile (project admin)", "updateProject",
+   ref("Project"))
 op("POST", "/api/v1/projects/{id}/memberships", "projects", "Add a project member", "member",
    ref("Membership"))
 op("GET", "/api/v1/projects/{id}/memberships", "projects", "List a project's members",

@@ -47,6 +47,7 @@ JsonObject EncodeProject(const domain::Project& p) {
           {"name", p.name},
           {"slug", p.slug},
           {"description", p.description},
+          {"complianceProfile", domain::ComplianceProfileName(p.compliance_profile)},
           {"createdAt", Time(p.created_at)},
           {"updatedAt", Time(p.updated_at)}};
 }

@@ -160,6 +160,8 @@ struct Project {
   std::string name;
   std::string slug;
   std::string description;
+  // What the project's keys, certificates, signers and sessions must meet (service/compliance.h).
+  ComplianceProfile compliance_profile = ComplianceProfile::kNone;
   TimePoint created_at;
   TimePoint updated_at;
   bool operator==(const Project&) const = default;

@@ -503,8 +503,36 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
         Fields f(body);
         SIGNET_ASSIGN_OR_RETURN(std::string name, f.String("name", 64));
         SIGNET_ASSIGN_OR_RETURN(auto description, f.OptString("description", kMaxName));
+        SIGNET_ASSIGN_OR_RETURN(auto profile, f.OptString("complianceProfile", 16));
+        domain::ComplianceProfile compliance = domain::ComplianceProfile::kNone;
+        if (profile) {
+          SIGNET_ASSIGN_OR_RETURN(compliance, domain::ParseComplianceProfile(*profile));
+        }
         SIGNET_TRY(f.Finish());
-        SIGNET_ASSIGN_OR_RETURN(auto project, svc.CreateProject(c, name, description.value_or("")));
+        SIGNET_ASSIGN_OR_RETURN(auto project,
+                                svc.CreateProject(c, name, description.value_or(""), compliance));
+        return JsonResponse(api::EncodeProject(project));
+      }));
+  router.Add(
+      "GET", "/api/v1/projects/{id}",
+      authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(auto project, svc.GetProject(c, p.at("id")));
+        return JsonResponse(api::EncodeProject(project));
+      }));
+  router.Add(
+      "PATCH", "/api/v1/projects/{id}",
+      authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+        Fields f(body);
+        service::UpdateProjectInput in;
+        SIGNET_ASSIGN_OR_RETURN(auto description, f.OptNullableString("description", kMaxName));
+        if (description) in.description = description->value_or("");  // null clears
+        SIGNET_ASSIGN_OR_RETURN(auto profile, f.OptString("complianceProfile", 16));
+        if (profile) {
+          SIGNET_ASSIGN_OR_RETURN(in.compliance_profile, domain::ParseComplianceProfile(*profile));
+        }
+        SIGNET_TRY(f.Finish());
+        SIGNET_ASSIGN_OR_RETURN(auto project, svc.UpdateProject(c, p.at("id"), in));
         return JsonResponse(api::EncodeProject(project));
       }));
   router.Add(

@@ -96,6 +96,11 @@ struct ClientSecretResult {
   domain::ClientSecret secret;
 };
 
+struct UpdateProjectInput {
+  std::optional<std::string> description;
+  std::optional<domain::ComplianceProfile> compliance_profile;
+};
+
 struct MembershipInput {
   std::optional<std::string> user_id;
   std::optional<std::string> identity_id;
@@ -527,9 +532,17 @@ class Service {
                                                   const std::string& source_ip);
 
   // ---- projects ----
-  [[nodiscard]] Result<domain::Project> CreateProject(const Caller& c, const std::string& name,
-                                                      const std::string& description);
+  [[nodiscard]] Result<domain::Project> CreateProject(
+      const Caller& c, const std::string& name, const std::string& description,
+      domain::ComplianceProfile profile = domain::ComplianceProfile::kNone);
   [[nodiscard]] Result<store::Page<domain::Project>> ListProjects(const Caller& c, Paging p);
+  // By id or slug; 404 outside the caller's projects.
+  [[nodiscard]] Result<domain::Project> GetProject(const Caller& c, const std::string& project);
+  // Project admin. Switching the csbr profile on (or off) needs a session that passed MFA;
+  // switching it on is refused (409, naming each one) while a signer of the project is bound to
+  // a certificate that does not meet the profile (docs/hsm.md).
+  [[nodiscard]] Result<domain::Project> UpdateProject(const Caller& c, const std::string& project,
+                                                      const UpdateProjectInput& in);
   [[nodiscard]] Result<domain::ProjectMembership> AddProjectMember(const Caller& c,
                                                                    const std::string& project,
                                                                    const MembershipInput& in);
@@ -824,6 +837,37 @@ class Service {
   Status RequireProjectMember(store::Tx& tx, const domain::Principal& p,
                               const std::string& project_id);
   Status RequireOrgAdmin(const domain::Principal& p);
+  // In a csbr project a user session must have passed MFA for `what` (signing, key,
+  // certificate and signer management); machine identities are allowed.
+  Status RequireCsbrMfa(store::Tx& tx, const domain::Principal& p, const std::string& project_id,
+                        std::string_view what);
+  // `r` as it is; a compliance refusal (compliance.h) is first put on record: a
+  // compliance.refusal audit event naming the action, the target and the rule, written in its
+  // own transaction (the refused change wrote nothing). Call outside any write transaction.
+  template <class T>
+  Result<T> AuditRefusal(const Caller& c, std::string_view action, std::string_view target_type,
+                         const std::string& target_id, Result<T> r);
+  // The bodies of the use cases whose compliance refusals AuditRefusal puts on record.
+  Result<domain::CertificateAuthority> DoCreateCa(const Caller& c, const CreateCaInput& in);
+  Result<domain::Certificate> DoIssueCertificate(const Caller& c, const IssueCertificateInput& in);
+  Result<domain::Certificate> DoImportCertificate(const Caller& c, ImportCertificateInput in);
+  Result<domain::Certificate> DoCreateCsr(const Caller& c, const CsrInput& in);
+  Result<domain::Certificate> DoImportIssuedCertificate(const Caller& c, const std::string& id,
+                                                        const std::string& certificate_pem,
+                                                        const std::string& chain_pem);
+  Result<domain::Signer> DoCreateSigner(const Caller& c, const CreateSignerInput& in);
+  Result<domain::Signer> DoUpdateSigner(const Caller& c, const std::string& id,
+                                        const UpdateSignerInput& in);
+  Result<domain::Project> DoUpdateProject(const Caller& c, const std::string& project,
+                                          const UpdateProjectInput& in);
+  // What the csbr profile refuses of `cert` as a signer's certificate (compliance.h), or
+  // nullopt when it conforms.
+  Result<std::optional<std::string>> CsbrSignerViolation(const domain::Certificate& cert);
+  // The key choice as it applies in `project`: without a keySource, a csbr project's keys
+  // come from the HSM; and what the csbr profile refuses of it (algorithm, source).
+  KeyChoice EffectiveKeyChoice(const domain::Project& project, KeyChoice choice) const;
+  Status CheckProjectKey(const domain::Project& project, const KeyChoice& choice,
+                         domain::KeyAlgorithm algorithm) const;
   // 403 naming `what` when the org requires MFA of approvers and admins (or of everyone) and
   // `p` is a user whose session did not pass it. `tx`, when given, is used to read the
   // setting (inside a write transaction).

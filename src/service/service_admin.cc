@@ -390,9 +390,20 @@ Result<ClientSecretResult> Service::CreateClientSecret(const Caller& c,
 // ---- projects ----
 
 Result<domain::Project> Service::CreateProject(const Caller& c, const std::string& name,
-                                               const std::string& description) {
+                                               const std::string& description,
+                                               domain::ComplianceProfile profile) {
   SIGNET_TRY(RequireOrgAdmin(c.principal));
   SIGNET_TRY(ValidateSlug(name, "name"));
+  if (description.size() > 256) {
+    return InvalidArgument("description is " + std::to_string(description.size()) +
+                           " characters; the maximum is 256");
+  }
+  if (profile == domain::ComplianceProfile::kCsbr) {
+    if (auto v = compliance::MfaViolation(c.principal, "creating a csbr project")) {
+      return AuditRefusal<domain::Project>(c, "project.create", "project", name,
+                                           PermissionDenied(*v));
+    }
+  }
   return WriteWithAudit<domain::Project>(
       &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Project> {
         domain::Project p;
@@ -400,13 +411,91 @@ Result<domain::Project> Service::CreateProject(const Caller& c, const std::strin
         p.name = name;
         p.slug = name;
         p.description = description;
+        p.compliance_profile = profile;
         p.created_at = p.updated_at = d_.clock.Now();
         auto r = tx.InsertProject(p);
         if (!r && r.error().code == ErrorCode::kAlreadyExists) {
           return AlreadyExists("a project named '" + name + "' already exists");
         }
         SIGNET_TRY(r);
-        e = {"project.create", "project", p.id, JsonWriter().Add("name", name).Finish()};
+        e = {"project.create", "project", p.id,
+             JsonWriter()
+                 .Add("name", name)
+                 .Add("complianceProfile", domain::ComplianceProfileName(profile))
+                 .Finish()};
+        return p;
+      });
+}
+
+Result<domain::Project> Service::GetProject(const Caller& c, const std::string& project) {
+  SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
+  SIGNET_ASSIGN_OR_RETURN(domain::Project p, ResolveProject(*tx, project));
+  SIGNET_TRY(RequireProjectMember(*tx, c.principal, p.id));
+  return p;
+}
+
+Result<domain::Project> Service::UpdateProject(const Caller& c, const std::string& project,
+                                               const UpdateProjectInput& in) {
+  return AuditRefusal(c, "project.update", "project", project, DoUpdateProject(c, project, in));
+}
+
+Result<domain::Project> Service::DoUpdateProject(const Caller& c, const std::string& project,
+                                                 const UpdateProjectInput& in) {
+  if (in.description && in.description->size() > 256) {
+    return InvalidArgument("description is " + std::to_string(in.description->size()) +
+                           " characters; the maximum is 256");
+  }
+  return WriteWithAudit<domain::Project>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Project> {
+        SIGNET_ASSIGN_OR_RETURN(domain::Project p, ResolveProject(tx, project));
+        SIGNET_TRY(RequireProjectAdmin(tx, c.principal, p.id));
+        JsonWriter details;
+        if (in.description) {
+          p.description = *in.description;
+          details.Add("description", p.description);
+        }
+        if (in.compliance_profile && *in.compliance_profile != p.compliance_profile) {
+          // Off or on, the profile is what stands between people and a public certificate's
+          // key: changing it needs a session that passed MFA.
+          if (auto v = compliance::MfaViolation(c.principal, "changing the compliance profile")) {
+            return PermissionDenied(*v);
+          }
+          if (*in.compliance_profile == domain::ComplianceProfile::kCsbr) {
+            // Switching on is refused while a signer does not meet the profile: the project
+            // would claim what it does not do. Each one is named, with its rule.
+            SIGNET_ASSIGN_OR_RETURN(
+                auto signers,
+                tx.ListSigners(store::SignerFilter{p.id, std::nullopt}, store::PageRequest{}));
+            std::string offenders;
+            std::size_t count = 0;
+            for (const domain::Signer& signer : signers.items) {
+              auto cert = tx.GetCertificate(signer.certificate_id);
+              std::optional<std::string> violation;
+              if (!cert) {
+                violation = std::string(compliance::kCsbrPrefix) + "its certificate is gone";
+              } else {
+                SIGNET_ASSIGN_OR_RETURN(violation, CsbrSignerViolation(*cert));
+              }
+              if (!violation) continue;
+              ++count;
+              offenders += (offenders.empty() ? "" : "; ") + std::string("signer '") + signer.name +
+                           "': " + violation->substr(compliance::kCsbrPrefix.size());
+            }
+            if (count > 0) {
+              return FailedPrecondition(
+                  std::string(compliance::kCsbrPrefix) + "project '" + p.slug + "' has " +
+                  std::to_string(count) + (count == 1 ? " signer" : " signers") +
+                  " that do not meet the profile; rebind or delete them first: " + offenders);
+            }
+          }
+          details.Add("previousComplianceProfile",
+                      domain::ComplianceProfileName(p.compliance_profile));
+          p.compliance_profile = *in.compliance_profile;
+          details.Add("complianceProfile", domain::ComplianceProfileName(p.compliance_profile));
+        }
+        p.updated_at = d_.clock.Now();
+        SIGNET_TRY(tx.UpdateProject(p));
+        e = {"project.update", "project", p.id, details.Finish()};
         return p;
       });
 }

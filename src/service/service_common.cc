@@ -75,7 +75,36 @@ Status Service::RequireProjectAdmin(store::Tx& tx, const domain::Principal& p,
   if (!policy::IsProjectAdmin(p, role)) {
     return PermissionDenied("this action needs the admin role in the project");
   }
-  return RequireMfa(p, "this project admin action", &tx);
+  SIGNET_TRY(RequireMfa(p, "this project admin action", &tx));
+  return RequireCsbrMfa(tx, p, project_id, "this project admin action");
+}
+
+Status Service::RequireCsbrMfa(store::Tx& tx, const domain::Principal& p,
+                               const std::string& project_id, std::string_view what) {
+  if (p.type != domain::PrincipalType::kUser || p.mfa) return Ok();
+  SIGNET_ASSIGN_OR_RETURN(domain::Project project, tx.GetProject(project_id));
+  if (!compliance::IsCsbr(project)) return Ok();
+  if (auto v = compliance::MfaViolation(p, what)) return PermissionDenied(*v);
+  return Ok();
+}
+
+KeyChoice Service::EffectiveKeyChoice(const domain::Project& project, KeyChoice choice) const {
+  if (!choice.source && !choice.adopts() && compliance::IsCsbr(project)) {
+    choice.source = domain::KeySourceType::kHsm;
+  }
+  return choice;
+}
+
+Status Service::CheckProjectKey(const domain::Project& project, const KeyChoice& choice,
+                                domain::KeyAlgorithm algorithm) const {
+  if (!compliance::IsCsbr(project)) return Ok();
+  if (auto v = compliance::KeyAlgorithmViolation(algorithm)) return InvalidArgument(*v);
+  const domain::KeySourceType source =
+      choice.adopts()
+          ? domain::KeySourceType::kHsm
+          : EffectiveKeyChoice(project, choice).source.value_or(key_sources_.default_type());
+  if (auto v = compliance::KeySourceViolation(source)) return InvalidArgument(*v);
+  return Ok();
 }
 
 Status Service::RequireProjectMember(store::Tx& tx, const domain::Principal& p,

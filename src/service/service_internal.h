@@ -4,6 +4,7 @@
 #include "common/json_writer.h"
 #include "common/uuid.h"
 #include "policy/access.h"
+#include "service/compliance.h"
 #include "service/service.h"
 
 namespace signet::service {
@@ -62,6 +63,25 @@ Result<T> Service::WriteWithAudit(const domain::Principal* actor, Fn&& fn) {
   signer_cache_.Invalidate();
   SIGNET_TRY(committed);
   return result;
+}
+
+template <class T>
+Result<T> Service::AuditRefusal(const Caller& c, std::string_view action,
+                                std::string_view target_type, const std::string& target_id,
+                                Result<T> r) {
+  if (r || !compliance::IsComplianceRefusal(r.error())) return r;
+  auto tx = d_.store.BeginWrite();
+  if (!tx) return r;  // the refusal stands; the database may be down
+  const Status appended = AppendAudit(**tx, &c.principal,
+                                      {"compliance.refusal", std::string(target_type), target_id,
+                                       JsonWriter()
+                                           .Add("profile", "csbr")
+                                           .Add("action", action)
+                                           .Add("rule", r.error().message)
+                                           .Add("sourceIp", c.source_ip)
+                                           .Finish()});
+  if (appended) (void)(*tx)->Commit();
+  return r;
 }
 
 }  // namespace signet::service

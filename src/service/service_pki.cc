@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include "crypto/x509.h"
+#include "service/compliance.h"
 #include "service/service_internal.h"
 
 namespace signet::service {
@@ -80,7 +81,7 @@ Result<keystore::NewKey> Service::MakeKey(const KeyChoice& choice, domain::KeyAl
 // transaction (seconds of CPU for RSA-4096); the write transaction checks the rights again
 // (they may have changed meanwhile) and stores everything with its audit event.
 
-Result<domain::CertificateAuthority> Service::CreateCa(const Caller& c, const CreateCaInput& in) {
+Result<domain::CertificateAuthority> Service::DoCreateCa(const Caller& c, const CreateCaInput& in) {
   SIGNET_TRY(CheckCommonName(in.common_name));
   if (in.ttl_days < 1 || in.ttl_days > 36500) {
     return InvalidArgument("ttlDays is " + std::to_string(in.ttl_days) + "; it must be 1–36500");
@@ -110,13 +111,16 @@ Result<domain::CertificateAuthority> Service::CreateCa(const Caller& c, const Cr
     parent = std::move(checked.second);
   }
 
+  SIGNET_TRY(CheckProjectKey(project, in.key, in.key_algorithm));
+
   const TimePoint now = d_.clock.Now();
   crypto::IssueParams params;
   params.subject.common_name = in.common_name;
   params.not_before = now - Millis(60'000);
   params.not_after = now + Millis(in.ttl_days * kDay);
   params.is_ca = true;
-  SIGNET_ASSIGN_OR_RETURN(keystore::NewKey key, MakeKey(in.key, in.key_algorithm));
+  SIGNET_ASSIGN_OR_RETURN(keystore::NewKey key,
+                          MakeKey(EffectiveKeyChoice(project, in.key), in.key_algorithm));
   // Until the write commits, a key made in an HSM is destroyed on any early return.
   struct AbandonUnlessStored {
     const keystore::KeySources& sources;
@@ -225,10 +229,18 @@ Result<Service::IssuedCertificate> Service::IssueInMemory(const domain::Certific
   params.key_usages =
       in.key_usages.empty() ? std::vector<std::string>{"digitalSignature"} : in.key_usages;
   params.extended_key_usages = in.extended_key_usages;
+  if (compliance::IsCsbr(project)) {
+    SIGNET_TRY(CheckProjectKey(project, in.key, in.key_algorithm));
+    // A code-signing certificate: at most 460 days, with the CA/B Forum's policy identifier.
+    if (Contains(in.extended_key_usages, "codeSigning")) {
+      if (auto v = compliance::LifetimeViolation(in.ttl_days)) return InvalidArgument(*v);
+      params.policy_oids.emplace_back(compliance::kCodeSigningPolicyOid);
+    }
+  }
   SIGNET_ASSIGN_OR_RETURN(auto ca_key, key_sources_.Load(ca.key_source, ca.key_id));
   SIGNET_ASSIGN_OR_RETURN(auto ca_cert, crypto::Certificate::FromPem(ca.certificate_pem));
   IssuedCertificate out;
-  SIGNET_ASSIGN_OR_RETURN(out.key, MakeKey(in.key, in.key_algorithm));
+  SIGNET_ASSIGN_OR_RETURN(out.key, MakeKey(EffectiveKeyChoice(project, in.key), in.key_algorithm));
   auto issued = [&]() -> Result<crypto::Certificate> {
     SIGNET_ASSIGN_OR_RETURN(crypto::PublicKey public_key,
                             crypto::PublicKey::FromSpkiDer(out.key.stored.public_key_spki));
@@ -259,8 +271,8 @@ Result<domain::Certificate> Service::StoreIssued(store::Tx& tx, const domain::Pr
   return StoreNewCertificate(tx, issued.row);
 }
 
-Result<domain::Certificate> Service::IssueCertificate(const Caller& c,
-                                                      const IssueCertificateInput& in) {
+Result<domain::Certificate> Service::DoIssueCertificate(const Caller& c,
+                                                        const IssueCertificateInput& in) {
   SIGNET_TRY(CheckCommonName(in.common_name));
   if (in.ttl_days < 1 || in.ttl_days > 3650) {
     return InvalidArgument("ttlDays is " + std::to_string(in.ttl_days) + "; it must be 1–3650");
@@ -295,7 +307,8 @@ Result<domain::Certificate> Service::IssueCertificate(const Caller& c,
       });
 }
 
-Result<domain::Certificate> Service::ImportCertificate(const Caller& c, ImportCertificateInput in) {
+Result<domain::Certificate> Service::DoImportCertificate(const Caller& c,
+                                                         ImportCertificateInput in) {
   // May the caller import into this project at all? Asked before anything is parsed: a
   // PKCS#12 file names its own iteration counts, and parsing is the expensive part.
   auto check = [&](store::Tx& tx) -> Result<domain::Project> {
@@ -307,6 +320,14 @@ Result<domain::Certificate> Service::ImportCertificate(const Caller& c, ImportCe
   {
     SIGNET_ASSIGN_OR_RETURN(auto rtx, d_.store.BeginRead());
     SIGNET_ASSIGN_OR_RETURN(project, check(*rtx));
+  }
+  if (compliance::IsCsbr(project)) {
+    return InvalidArgument(
+        std::string(compliance::kCsbrPrefix) +
+        "keys must be generated in a hardware security module, and an imported key was not: "
+        "imports are refused in this project, also with allowSoftwareKey (make the key with "
+        "POST /api/v1/pki/certificates/csr and keySource 'hsm', then import the issued "
+        "certificate)");
   }
   if (key_sources_.default_type() == domain::KeySourceType::kHsm && !in.allow_software_key) {
     return InvalidArgument(
@@ -343,7 +364,7 @@ Result<domain::Certificate> Service::ImportCertificate(const Caller& c, ImportCe
       });
 }
 
-Result<domain::Certificate> Service::CreateCsr(const Caller& c, const CsrInput& in) {
+Result<domain::Certificate> Service::DoCreateCsr(const Caller& c, const CsrInput& in) {
   SIGNET_TRY(CheckCommonName(in.common_name));
   auto check = [&](store::Tx& tx) -> Result<domain::Project> {
     SIGNET_ASSIGN_OR_RETURN(domain::Project project, ResolveProject(tx, in.project));
@@ -355,7 +376,9 @@ Result<domain::Certificate> Service::CreateCsr(const Caller& c, const CsrInput& 
     SIGNET_ASSIGN_OR_RETURN(auto rtx, d_.store.BeginRead());
     SIGNET_ASSIGN_OR_RETURN(project, check(*rtx));
   }
-  SIGNET_ASSIGN_OR_RETURN(keystore::NewKey key, MakeKey(in.key, in.key_algorithm));
+  SIGNET_TRY(CheckProjectKey(project, in.key, in.key_algorithm));
+  SIGNET_ASSIGN_OR_RETURN(keystore::NewKey key,
+                          MakeKey(EffectiveKeyChoice(project, in.key), in.key_algorithm));
   crypto::SubjectName subject{in.common_name, in.organization, in.organizational_unit,
                               in.country,     in.state,        in.locality};
   auto made = crypto::CreateCsrPem(*key.key, subject);
@@ -388,9 +411,10 @@ Result<domain::Certificate> Service::CreateCsr(const Caller& c, const CsrInput& 
       });
 }
 
-Result<domain::Certificate> Service::ImportIssuedCertificate(const Caller& c, const std::string& id,
-                                                             const std::string& certificate_pem,
-                                                             const std::string& chain_pem) {
+Result<domain::Certificate> Service::DoImportIssuedCertificate(const Caller& c,
+                                                               const std::string& id,
+                                                               const std::string& certificate_pem,
+                                                               const std::string& chain_pem) {
   auto parsed = crypto::Certificate::FromPem(certificate_pem);
   if (!parsed) return InvalidArgument("certificatePem: " + parsed.error().message);
   std::vector<crypto::Certificate> chain;
@@ -412,6 +436,21 @@ Result<domain::Certificate> Service::ImportIssuedCertificate(const Caller& c, co
         SIGNET_ASSIGN_OR_RETURN(crypto::CertificateInfo info, parsed->Info());
         if (info.spki_der != key_spki) {
           return InvalidArgument("the certificate's public key does not match the key of this CSR");
+        }
+        SIGNET_ASSIGN_OR_RETURN(domain::Project project, tx.GetProject(row.project_id));
+        if (compliance::IsCsbr(project)) {
+          const std::string what = "the certificate for '" + id + "'";
+          if (auto v = compliance::SignatureHashViolation(info.signature_hash, what)) {
+            return InvalidArgument(*v);
+          }
+          if (Contains(info.extended_key_usages, "codeSigning")) {
+            const compliance::CertificateFacts facts{row.key_source,   row.key_algorithm,
+                                                     info.not_before,  info.not_after,
+                                                     info.policy_oids, info.signature_hash};
+            if (auto v = compliance::SignerCertificateViolation(facts, what)) {
+              return InvalidArgument(*v);
+            }
+          }
         }
         row.status = domain::CertificateStatus::kActive;
         SIGNET_ASSIGN_OR_RETURN(row.certificate_chain_pem, ChainPem(chain));
@@ -445,7 +484,7 @@ Result<domain::Certificate> Service::GetCertificate(const Caller& c, const std::
 }
 
 Result<domain::Certificate> Service::RevokeCertificate(const Caller& c, const std::string& id) {
-  return WriteWithAudit<domain::Certificate>(
+  auto r = WriteWithAudit<domain::Certificate>(
       &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Certificate> {
         SIGNET_ASSIGN_OR_RETURN(domain::Certificate row, GetCertificate(c, id));
         SIGNET_TRY(RequireProjectAdmin(tx, c.principal, row.project_id));
@@ -459,6 +498,7 @@ Result<domain::Certificate> Service::RevokeCertificate(const Caller& c, const st
              JsonWriter().Add("serialNumber", row.serial_number).Finish()};
         return row;
       });
+  return AuditRefusal(c, "certificate.revoke", "certificate", id, std::move(r));
 }
 
 Result<domain::Certificate> Service::CheckSigningCertificate(store::Tx& tx,
@@ -476,7 +516,52 @@ Result<domain::Certificate> Service::CheckSigningCertificate(store::Tx& tx,
   if (!Contains(cert->extended_key_usages, "codeSigning")) {
     return bad("lacks the codeSigning extended key usage");
   }
+  SIGNET_ASSIGN_OR_RETURN(domain::Project project, tx.GetProject(project_id));
+  if (compliance::IsCsbr(project)) {
+    SIGNET_ASSIGN_OR_RETURN(std::optional<std::string> violation, CsbrSignerViolation(*cert));
+    if (violation) return InvalidArgument(*violation);
+  }
   return cert;
+}
+
+// ---- the public use cases: compliance refusals are put on record (AuditRefusal) ----
+
+Result<domain::CertificateAuthority> Service::CreateCa(const Caller& c, const CreateCaInput& in) {
+  return AuditRefusal(c, "ca.create", "project", in.project.value_or(kDefaultProjectSlug),
+                      DoCreateCa(c, in));
+}
+
+Result<domain::Certificate> Service::IssueCertificate(const Caller& c,
+                                                      const IssueCertificateInput& in) {
+  return AuditRefusal(c, "certificate.issue", "ca", in.ca_id, DoIssueCertificate(c, in));
+}
+
+Result<domain::Certificate> Service::ImportCertificate(const Caller& c, ImportCertificateInput in) {
+  const std::string project = in.project.value_or(kDefaultProjectSlug);
+  return AuditRefusal(c, "certificate.import", "project", project,
+                      DoImportCertificate(c, std::move(in)));
+}
+
+Result<domain::Certificate> Service::CreateCsr(const Caller& c, const CsrInput& in) {
+  return AuditRefusal(c, "certificate.csr", "project", in.project.value_or(kDefaultProjectSlug),
+                      DoCreateCsr(c, in));
+}
+
+Result<domain::Certificate> Service::ImportIssuedCertificate(const Caller& c, const std::string& id,
+                                                             const std::string& certificate_pem,
+                                                             const std::string& chain_pem) {
+  return AuditRefusal(c, "certificate.import-certificate", "certificate", id,
+                      DoImportIssuedCertificate(c, id, certificate_pem, chain_pem));
+}
+
+Result<std::optional<std::string>> Service::CsbrSignerViolation(const domain::Certificate& cert) {
+  SIGNET_ASSIGN_OR_RETURN(crypto::Certificate x509,
+                          crypto::Certificate::FromPem(cert.certificate_pem));
+  SIGNET_ASSIGN_OR_RETURN(crypto::CertificateInfo info, x509.Info());
+  const compliance::CertificateFacts facts{cert.key_source,  cert.key_algorithm,
+                                           info.not_before,  info.not_after,
+                                           info.policy_oids, info.signature_hash};
+  return compliance::SignerCertificateViolation(facts, "certificate '" + cert.id + "'");
 }
 
 }  // namespace signet::service

@@ -9,6 +9,7 @@
 #include "crypto/sign.h"
 #include "crypto/x509.h"
 #include "policy/signing_policy.h"
+#include "service/compliance.h"
 #include "service/service_internal.h"
 
 namespace signet::service {
@@ -46,6 +47,16 @@ Status CheckPolicyInProject(store::Tx& tx, const std::string& policy_id,
 }  // namespace
 
 Result<domain::Signer> Service::CreateSigner(const Caller& c, const CreateSignerInput& in) {
+  return AuditRefusal(c, "signer.create", "project", in.project.value_or(kDefaultProjectSlug),
+                      DoCreateSigner(c, in));
+}
+
+Result<domain::Signer> Service::UpdateSigner(const Caller& c, const std::string& id,
+                                             const UpdateSignerInput& in) {
+  return AuditRefusal(c, "signer.update", "signer", id, DoUpdateSigner(c, id, in));
+}
+
+Result<domain::Signer> Service::DoCreateSigner(const Caller& c, const CreateSignerInput& in) {
   SIGNET_TRY(ValidateSignerFields(in.name, in.description));
   if (in.issue.has_value() == !in.certificate_id.empty()) {
     return InvalidArgument(in.issue ? "give either certificateId or caId, not both"
@@ -217,8 +228,8 @@ Result<domain::Signer> Service::GetSigner(const Caller& c, const std::string& id
   return v.signer;
 }
 
-Result<domain::Signer> Service::UpdateSigner(const Caller& c, const std::string& id,
-                                             const UpdateSignerInput& in) {
+Result<domain::Signer> Service::DoUpdateSigner(const Caller& c, const std::string& id,
+                                               const UpdateSignerInput& in) {
   return WriteWithAudit<domain::Signer>(
       &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Signer> {
         SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(tx, c.principal, id));
@@ -227,6 +238,7 @@ Result<domain::Signer> Service::UpdateSigner(const Caller& c, const std::string&
                                   "' needs the signer admin role");
         }
         SIGNET_TRY(RequireMfa(c.principal, "signer administration", &tx));
+        SIGNET_TRY(RequireCsbrMfa(tx, c.principal, v.signer.project_id, "signer administration"));
         domain::Signer s = v.signer;
         JsonWriter details;
         if (in.name) {
@@ -279,7 +291,7 @@ Result<domain::Signer> Service::UpdateSigner(const Caller& c, const std::string&
 }
 
 Result<domain::Signer> Service::DeleteSigner(const Caller& c, const std::string& id) {
-  return WriteWithAudit<domain::Signer>(
+  auto r = WriteWithAudit<domain::Signer>(
       &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Signer> {
         SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(tx, c.principal, id));
         if (!policy::CanManageSigner({c.principal, v.project_role, v.signer_role})) {
@@ -287,11 +299,13 @@ Result<domain::Signer> Service::DeleteSigner(const Caller& c, const std::string&
                                   "' needs the signer admin role");
         }
         SIGNET_TRY(RequireMfa(c.principal, "signer administration", &tx));
+        SIGNET_TRY(RequireCsbrMfa(tx, c.principal, v.signer.project_id, "signer administration"));
         SIGNET_TRY(tx.DeleteSigner(id));
         SIGNET_TRY(DeleteOwnedPolicy(tx, c, v.signer));
         e = {"signer.delete", "signer", id, JsonWriter().Add("name", v.signer.name).Finish()};
         return v.signer;
       });
+  return AuditRefusal(c, "signer.delete", "signer", id, std::move(r));
 }
 
 Result<Bytes> Service::SignerPublicKey(const Caller& c, const std::string& id,
@@ -352,15 +366,17 @@ Result<store::Page<domain::SigningOperation>> Service::ListOperations(
 
 Result<domain::SignerMember> Service::AddSignerMember(const Caller& c, const std::string& signer_id,
                                                       const MembershipInput& in) {
-  return WriteWithAudit<domain::SignerMember>(
+  auto r = WriteWithAudit<domain::SignerMember>(
       &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::SignerMember> {
         SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(tx, c.principal, signer_id));
         if (!policy::CanManageSigner({c.principal, v.project_role, v.signer_role})) {
           return PermissionDenied("adding members needs the signer admin role");
         }
         SIGNET_TRY(RequireMfa(c.principal, "signer administration", &tx));
+        SIGNET_TRY(RequireCsbrMfa(tx, c.principal, v.signer.project_id, "signer administration"));
         return InsertSignerMember(tx, v.signer, in, e);
       });
+  return AuditRefusal(c, "signer.member.create", "signer", signer_id, std::move(r));
 }
 
 Result<domain::SignerMember> Service::InsertSignerMember(store::Tx& tx,
@@ -396,13 +412,14 @@ Result<domain::SignerMember> Service::UpdateSignerMember(const Caller& c,
                                                          const std::string& member_id,
                                                          const std::string& role_text) {
   SIGNET_ASSIGN_OR_RETURN(domain::SignerRole role, domain::ParseSignerRole(role_text));
-  return WriteWithAudit<domain::SignerMember>(
+  auto r = WriteWithAudit<domain::SignerMember>(
       &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::SignerMember> {
         SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(tx, c.principal, signer_id));
         if (!policy::CanManageSigner({c.principal, v.project_role, v.signer_role})) {
           return PermissionDenied("changing members needs the signer admin role");
         }
         SIGNET_TRY(RequireMfa(c.principal, "signer administration", &tx));
+        SIGNET_TRY(RequireCsbrMfa(tx, c.principal, v.signer.project_id, "signer administration"));
         auto m = tx.GetSignerMember(member_id);
         if (!m || m->signer_id != signer_id)
           return NotFound("member '" + member_id + "' not found");
@@ -415,18 +432,20 @@ Result<domain::SignerMember> Service::UpdateSignerMember(const Caller& c,
                  .Finish()};
         return *m;
       });
+  return AuditRefusal(c, "signer.member.update", "signer", signer_id, std::move(r));
 }
 
 Result<domain::SignerMember> Service::RemoveSignerMember(const Caller& c,
                                                          const std::string& signer_id,
                                                          const std::string& member_id) {
-  return WriteWithAudit<domain::SignerMember>(
+  auto r = WriteWithAudit<domain::SignerMember>(
       &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::SignerMember> {
         SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(tx, c.principal, signer_id));
         if (!policy::CanManageSigner({c.principal, v.project_role, v.signer_role})) {
           return PermissionDenied("removing members needs the signer admin role");
         }
         SIGNET_TRY(RequireMfa(c.principal, "signer administration", &tx));
+        SIGNET_TRY(RequireCsbrMfa(tx, c.principal, v.signer.project_id, "signer administration"));
         auto m = tx.GetSignerMember(member_id);
         if (!m || m->signer_id != signer_id)
           return NotFound("member '" + member_id + "' not found");
@@ -435,6 +454,7 @@ Result<domain::SignerMember> Service::RemoveSignerMember(const Caller& c,
              JsonWriter().Add("memberId", member_id).Finish()};
         return *m;
       });
+  return AuditRefusal(c, "signer.member.delete", "signer", signer_id, std::move(r));
 }
 
 Result<store::Page<domain::SignerMember>> Service::ListSignerMembers(const Caller& c,
@@ -564,6 +584,8 @@ Result<std::shared_ptr<const SignerSnapshot>> Service::SignerFor(const domain::P
   } else if (cert.error().code != ErrorCode::kNotFound) {
     return tl::unexpected(cert.error());
   }
+  SIGNET_ASSIGN_OR_RETURN(domain::Project project, tx->GetProject(v.signer.project_id));
+  snapshot->compliance_profile = project.compliance_profile;
   snapshot->signer = std::move(v.signer);
   snapshot->project_role = v.project_role;
   snapshot->signer_role = v.signer_role;
@@ -666,6 +688,26 @@ std::optional<std::pair<domain::OperationStatus, Error>> Service::SignerRefusal(
         domain::OperationStatus::kDenied,
         Error{ErrorCode::kPermissionDenied, "you may not sign with signer '" + signer.name + "'"}};
   }
+  if (v.compliance_profile == domain::ComplianceProfile::kCsbr) {
+    if (auto violation = compliance::MfaViolation(c.principal, "signing")) {
+      return std::pair{domain::OperationStatus::kDenied,
+                       Error{ErrorCode::kPermissionDenied, std::move(*violation)}};
+    }
+    // Bindings are checked when made and when the profile is switched on; this catches a
+    // certificate that changed meanwhile on another node.
+    if (v.certificate) {
+      auto violation = compliance::KeyAlgorithmViolation(v.certificate->key_algorithm);
+      if (v.certificate->key_source != domain::KeySourceType::kHsm) {
+        violation = std::string(compliance::kCsbrPrefix) +
+                    "signers must use keys in a hardware security module; the key of signer '" +
+                    signer.name + "' is a software key";
+      }
+      if (violation) {
+        return std::pair{domain::OperationStatus::kFailed,
+                         Error{ErrorCode::kInvalidArgument, std::move(*violation)}};
+      }
+    }
+  }
   if (signer.status != domain::SignerStatus::kActive) {
     return std::pair{
         domain::OperationStatus::kFailed,
@@ -718,6 +760,12 @@ Status Service::PrepareSign(const Caller& c, const std::string& signer_id, const
   if (auto refusal = SignerRefusal(c, v, now))
     return refuse(refusal->first, std::move(refusal->second));
   const domain::Certificate& cert = *v.certificate;
+  if (v.compliance_profile == domain::ComplianceProfile::kCsbr) {
+    if (auto violation = compliance::SigningAlgorithmViolation(in.signing_algorithm)) {
+      return refuse(domain::OperationStatus::kFailed,
+                    Error{ErrorCode::kInvalidArgument, std::move(*violation)});
+    }
+  }
   if (Status checked = CheckSignData(data, algorithm, in.is_digest, &cert, signer.name); !checked) {
     return refuse(domain::OperationStatus::kFailed, std::move(checked).error());
   }
@@ -789,6 +837,11 @@ void Service::SignBatch(const Caller& c, const std::string& signer_id, std::vect
   for (std::size_t i = 0; i < n; ++i) {
     auto decoded = Base64Decode(items[i].data_base64);
     auto algorithm = domain::ParseSigningAlgorithm(items[i].signing_algorithm);
+    if (v.compliance_profile == domain::ComplianceProfile::kCsbr) {
+      if (auto violation = compliance::SigningAlgorithmViolation(items[i].signing_algorithm)) {
+        return done(InvalidArgument("items[" + std::to_string(i) + "]: " + *violation));
+      }
+    }
     if (Status checked = CheckSignData(decoded, algorithm, items[i].is_digest, cert, signer.name);
         !checked) {
       return done(InvalidArgument("items[" + std::to_string(i) + "]: " + checked.error().message));
@@ -850,7 +903,8 @@ void Service::SignBatch(const Caller& c, const std::string& signer_id, std::vect
         a->ops[i].grant_id = std::move(*grant);
       }
     }
-    auto key = d_.keys.Get(cert->key_id);
+    // Through the certificate's key source, like a single sign: an HSM key signs in the token.
+    auto key = key_sources_.Load(cert->key_source, cert->key_id);
     for (std::size_t i = 0; i < n; ++i) {
       if (a->refusals[i]) continue;
       if (!key) {
@@ -859,7 +913,7 @@ void Service::SignBatch(const Caller& c, const std::string& signer_id, std::vect
             Error{ErrorCode::kInternal, "the key of signer '" + signer.name + "' is not usable"});
         continue;
       }
-      auto signature = crypto::Sign(**key, algorithms[i], data[i], items[i].is_digest);
+      auto signature = (*key)->Sign(algorithms[i], data[i], items[i].is_digest);
       if (!signature) {
         refuse(i, domain::OperationStatus::kFailed, signature.error());
         continue;

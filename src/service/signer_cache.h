@@ -37,6 +37,8 @@ struct SignerSnapshot {
   // The signer's certificate without its PEM texts (the sign path needs status, validity,
   // key id and key algorithm); absent when the certificate row is gone.
   std::optional<domain::Certificate> certificate;
+  // The signer's project's compliance profile (the csbr rules checked at sign time).
+  domain::ComplianceProfile compliance_profile = domain::ComplianceProfile::kNone;
 };
 
 class SignerCache {
@@ -48,7 +50,8 @@ class SignerCache {
   std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
   // The snapshot for this signer and caller, or null when absent, stale or invalidated.
-  std::shared_ptr<const SignerSnapshot> Get(std::string_view signer_id, const domain::Principal& caller) const;
+  std::shared_ptr<const SignerSnapshot> Get(std::string_view signer_id,
+                                            const domain::Principal& caller) const;
 
   // Keeps `snapshot` unless the generation moved since `generation` was taken. When full,
   // drops everything first (entries are cheap to reload; the bound keeps memory flat).

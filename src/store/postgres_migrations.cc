@@ -439,13 +439,19 @@ CREATE INDEX notification_deliveries_by_webhook ON notification_deliveries(webho
 CREATE INDEX notification_deliveries_by_event ON notification_deliveries(event_id);
 )sql";
 
-constexpr std::array<sql::Migration, 6> kMigrations{{
+// 7: a project's compliance profile ("none" or "csbr", service/compliance.h).
+constexpr const char* kComplianceProfile = R"sql(
+ALTER TABLE projects ADD COLUMN compliance_profile TEXT NOT NULL DEFAULT 'none';
+)sql";
+
+constexpr std::array<sql::Migration, 7> kMigrations{{
     {1, kInit},
     {2, kMfa},
     {3, kTimestampAuthorities},
     {4, kOidcAuth},
     {5, kHsmKeys},
     {6, kNotifications},
+    {7, kComplianceProfile},
 }};
 
 }  // namespace

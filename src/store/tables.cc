@@ -163,7 +163,7 @@ const Table<domain::UserMfa>& UserMfas() {
 const Table<Project>& Projects() {
   static const Table<Project> t =
       Make<Project>("project", "projects", COL(id), COL(name), COL(slug), COL(description),
-                    COL(created_at), COL(updated_at))
+                    COL(compliance_profile), COL(created_at), COL(updated_at))
           .Unique("projects_name_key", {"name"}, "a project named '{name}' already exists")
           .Unique("projects_slug_key", {"slug"}, "a project with slug '{slug}' already exists")
           .StillReferenced(

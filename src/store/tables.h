@@ -40,6 +40,7 @@ SIGNET_STORED_ENUM(GrantStatus);
 SIGNET_STORED_ENUM(OperationStatus);
 SIGNET_STORED_ENUM(KeyAlgorithm);
 SIGNET_STORED_ENUM(KeySourceType);
+SIGNET_STORED_ENUM(ComplianceProfile);
 #undef SIGNET_STORED_ENUM
 
 template <class E>

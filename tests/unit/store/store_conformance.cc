@@ -263,6 +263,20 @@ TEST_P(StoreConformanceTest, ProjectsAndMemberships) {
   ASSERT_OK(tx->UpdateProject(p2));
   ASSERT_OK_AND_ASSIGN(got, tx->GetProject(p2.id));
   EXPECT_EQ(got, p2);
+  // The compliance profile: "none" unless set, kept by every read.
+  EXPECT_EQ(got.compliance_profile, domain::ComplianceProfile::kNone);
+  p2.compliance_profile = domain::ComplianceProfile::kCsbr;
+  ASSERT_OK(tx->UpdateProject(p2));
+  ASSERT_OK_AND_ASSIGN(got, tx->GetProject(p2.id));
+  EXPECT_EQ(got.compliance_profile, domain::ComplianceProfile::kCsbr);
+  ASSERT_OK_AND_ASSIGN(got, tx->GetProjectBySlug("beta"));
+  EXPECT_EQ(got, p2);
+  ASSERT_OK_AND_ASSIGN(auto all, tx->ListProjects(store::PageRequest{0, 10}));
+  bool listed = false;
+  for (const auto& p : all.items) {
+    if (p.id == p2.id) listed = p.compliance_profile == domain::ComplianceProfile::kCsbr;
+  }
+  EXPECT_TRUE(listed);
 
   // Memberships.
   std::vector<domain::ProjectMembership> members;

@@ -55,6 +55,8 @@ export interface Project {
   name: string;
   slug: string;
   description: string;
+  // csbr: the CA/Browser Forum Code Signing Baseline Requirements apply (docs/hsm.md).
+  complianceProfile: 'none' | 'csbr';
   createdAt: string;
 }
 

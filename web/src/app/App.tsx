@@ -22,7 +22,7 @@ type Phase =
 const sessionCheck = currentSession();
 let earlyProjects: Promise<Project[] | null> | null = loadProjects().catch(() => null);
 
-const FALLBACK_PROJECT: Project = { id: 'default', name: 'default', slug: 'default', description: '', createdAt: '' };
+const FALLBACK_PROJECT: Project = { id: 'default', name: 'default', slug: 'default', description: '', complianceProfile: 'none', createdAt: '' };
 
 export function App() {
   const [phase, setPhase] = useState<Phase>({ kind: 'checking' });

@@ -541,6 +541,7 @@ function ProjectsTab() {
           columns={[
             { header: 'Name', render: (x) => <>{x.name}<span class="sub">{x.description}</span></> },
             { header: 'Slug', render: (x) => <code>{x.slug}</code> },
+            { header: 'Compliance', render: (x) => (x.complianceProfile === 'csbr' ? 'CSBR' : '—') },
             { header: 'Created', render: (x) => formatDate(x.createdAt) },
             {
               header: 'Actions',
@@ -554,6 +555,7 @@ function ProjectsTab() {
           ]}
         />
       </div>
+      {current && <ProjectCompliance key={current.id} project={current} onSaved={projects.reload} />}
       {current && <ProjectMembers project={current} />}
       {creating && (
         <NameDialog
@@ -570,6 +572,50 @@ function ProjectsTab() {
           }}
         />
       )}
+    </div>
+  );
+}
+
+// The project's compliance profile: switching csbr on is refused (409) while a signer does not
+// meet it, with each one named; the error is shown as the server words it.
+function ProjectCompliance({ project, onSaved }: { project: Project; onSaved: () => void }) {
+  const [profile, setProfile] = useState<string>(project.complianceProfile ?? 'none');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const save = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await patch<Project>(`${P.projects}/${project.id}`, { complianceProfile: profile });
+      toast(profile === 'csbr' ? `CSBR applies to ${project.name} now` : `No compliance profile on ${project.name}`);
+      onSaved();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div class="card">
+      <div class="card-head">
+        <h2>Compliance of {project.name}</h2>
+      </div>
+      <form class="card-body" onSubmit={save} noValidate>
+        {error !== null && <ErrorNotice error={error} />}
+        <SelectField
+          label="Compliance profile"
+          value={profile}
+          onChange={setProfile}
+          hint="CSBR: keys only in the HSM, RSA ≥ 3072 or P-256/384/521, code-signing certificates ≤ 460 days with policy 2.23.140.1.4.1, no SHA-1, MFA for people."
+          options={[{ value: 'none', label: 'None' }, { value: 'csbr', label: 'CSBR — CA/Browser Forum Code Signing Baseline Requirements' }]}
+        />
+        <div class="form-actions">
+          <button type="submit" class="btn btn-primary" disabled={busy || profile === (project.complianceProfile ?? 'none')}>
+            {busy && <Spinner />} Save
+          </button>
+        </div>
+      </form>
     </div>
   );
 }
