@@ -11,6 +11,7 @@ import hashlib
 import http.client
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -819,12 +820,114 @@ class CliSignsCmsAndTimestamps(SignetTestCase):
                  F.server.base_url + "/api/v1/pki/tsa/%s/timestamp" % F.private["id"],
                  "--timestamp-auth", "--out", path("authed.p7s"))
         self.assertTrue(os.path.exists(path("authed.p7s")))
+        # RSASSA-PSS needs an RSA key: refused before anything is signed or written.
         out = self.cli("sign", "--signer", signer["name"], "--algorithm", "RSASSA_PSS_SHA256",
-                       "--in", path("data.bin"), "--format", "cms", expect=EXIT_USAGE)
-        self.assertIn("--format cms", out)
+                       "--in", path("data.bin"), "--format", "cms", "--out", path("pss-ec.p7s"),
+                       expect=EXIT_USAGE)
+        self.assertIn("RSASSA-PSS needs an RSA key", out)
+        self.assertFalse(os.path.exists(path("pss-ec.p7s")))
 
     def cli_code_for_401(self):
         return EXIT_AUTH
+
+    def test_rsa_pss_cms_carries_pss_parameters_openssl_accepts(self):
+        signer = create_code_signer(F.api, F.admin_token, F.ca["id"], "RSA_3072")
+        for algorithm, digest in (("RSASSA_PSS_SHA256", "sha256"), ("RSASSA_PSS_SHA512",
+                                                                     "sha512")):
+            with self.subTest(algorithm=algorithm):
+                out_file = path("pss-%s.p7s" % digest)
+                self.cli("sign", "--signer", signer["name"], "--algorithm", algorithm, "--in",
+                         path("data.bin"), "--format", "cms", "--timestamp",
+                         F.server.base_url + "/tsa", "--out", out_file)
+                code, out = run_openssl(["cms", "-verify", "-binary", "-inform", "DER", "-in",
+                                         out_file, "-content", path("data.bin"), "-CAfile",
+                                         path("root.pem"), "-purpose", "any", "-out",
+                                         "/dev/null"])
+                self.assertEqual(code, 0, out)
+                self.assertIn("Verification successful", out)
+                # The SignerInfo names RSASSA-PSS with explicit parameters: the digest, MGF1
+                # with the same digest, a salt as long as the digest.
+                code, text = run_openssl(["cms", "-cmsout", "-print", "-inform", "DER", "-in",
+                                          out_file])
+                self.assertEqual(code, 0, text)
+                start = text.index("signatureAlgorithm:")
+                sig_alg = text[start:text.index("signature: ", start)]
+                self.assertIn("algorithm: rsassaPss", sig_alg)
+                params = re.sub(r"\s+", " ", sig_alg)
+                # [0] hashAlgorithm, [1] MGF1 with the same digest, [2] salt length in hex.
+                self.assertRegex(params, r"cont \[ 0 \] .* OBJECT :%s .*cont \[ 1 \] .* "
+                                         r"OBJECT :mgf1 .* OBJECT :%s .*cont \[ 2 \] .* "
+                                         r"INTEGER :%X" % (digest, digest,
+                                                           32 if digest == "sha256" else 64))
+                # Changed content fails openssl too.
+                write_file(path("pss-changed.bin"), b"not the signed content")
+                code, out = run_openssl(["cms", "-verify", "-binary", "-inform", "DER", "-in",
+                                         out_file, "-content", path("pss-changed.bin"),
+                                         "-CAfile", path("root.pem"), "-purpose", "any",
+                                         "-out", "/dev/null"])
+                self.assertNotEqual(code, 0, out)
+                out = self.cli("verify", "--in", path("data.bin"), "--sig", out_file,
+                               "--ca-file", path("root.pem"))
+                self.assertIn("Verified OK", out)
+
+    def test_verify_checks_the_chain_to_a_trusted_root(self):
+        signer = create_code_signer(F.api, F.admin_token, F.ca["id"], "EC_prime256v1")
+        sig = path("chain.p7s")
+        self.cli("sign", "--signer", signer["name"], "--algorithm", "ECDSA_SHA256", "--in",
+                 path("data.bin"), "--format", "cms", "--timestamp", F.server.base_url + "/tsa",
+                 "--out", sig)
+        out = self.cli("verify", "--in", path("data.bin"), "--sig", sig, "--ca-file",
+                       path("root.pem"), "--json")
+        result = json.loads(out)
+        self.assertTrue(result["verified"])
+        self.assertTrue(result["chainVerified"])
+        self.assertEqual(result["chainCheckedAt"], "timestamp")
+        self.assertTrue(result["timestampChainVerified"])
+        self.assertEqual(result["timestampPolicy"], POLICY)
+        self.assertEqual(result["timestampAuthority"], "CN=public")
+        out = self.cli("verify", "--in", path("data.bin"), "--sig", sig, "--ca-file",
+                       path("root.pem"))
+        self.assertIn("TSA trusted", out)
+        self.assertIn("verified at the timestamp", out)
+
+        # Another root: neither the signer nor the TSA chains to it.
+        other = create_ca(F.api, F.admin_token, "EC_prime256v1", unique("Other Root"))
+        write_file(path("other.pem"), F.api.ok("GET", "/api/v1/pki/ca/%s/certificate"
+                                               % other["id"])["certificate"].encode())
+        out = self.cli("verify", "--in", path("data.bin"), "--sig", sig, "--ca-file",
+                       path("other.pem"), expect=EXIT_USAGE)
+        self.assertIn("timestamp does not verify", out)
+        # The TSA trusted separately; the signer still does not chain to the other root.
+        out = self.cli("verify", "--in", path("data.bin"), "--sig", sig, "--ca-file",
+                       path("other.pem"), "--tsa-ca-file", path("root.pem"), expect=EXIT_USAGE)
+        self.assertIn("does not chain to a root of %s" % path("other.pem"), out)
+
+        # With --signer, the server's chain of the signer is the trust anchor.
+        result = json.loads(self.cli("verify", "--in", path("data.bin"), "--sig", sig,
+                                     "--signer", signer["name"], "--json"))
+        self.assertTrue(result["chainVerified"])
+        self.assertFalse(result["timestampChainVerified"])
+        # Neither: verified, but the output says the chain was not checked.
+        out = self.cli("verify", "--in", path("data.bin"), "--sig", sig)
+        self.assertIn("chain not checked", out)
+        result = json.loads(self.cli("verify", "--in", path("data.bin"), "--sig", sig,
+                                     "--json"))
+        self.assertFalse(result["chainVerified"])
+
+        # Without a timestamp the chain is checked now; bad trust files are one-line errors.
+        self.cli("sign", "--signer", signer["name"], "--algorithm", "ECDSA_SHA256", "--in",
+                 path("data.bin"), "--format", "cms", "--out", path("plain-chain.p7s"))
+        result = json.loads(self.cli("verify", "--in", path("data.bin"), "--sig",
+                                     path("plain-chain.p7s"), "--ca-file", path("root.pem"),
+                                     "--json"))
+        self.assertEqual(result["chainCheckedAt"], "now")
+        write_file(path("empty.pem"), b"no certificates here\n")
+        out = self.cli("verify", "--in", path("data.bin"), "--sig", path("plain-chain.p7s"),
+                       "--ca-file", path("empty.pem"), expect=EXIT_USAGE)
+        self.assertIn("holds no PEM certificate", out)
+        out = self.cli("verify", "--in", path("data.bin"), "--sig", path("plain-chain.p7s"),
+                       "--tsa-ca-file", path("root.pem"), expect=EXIT_USAGE)
+        self.assertIn("carries no timestamp", out)
 
     def test_signet_timestamp_writes_a_reply_openssl_verifies(self):
         out = self.cli("timestamp", path("data.bin"), "--tsa", F.server.base_url + "/tsa",
