@@ -400,9 +400,9 @@ Status VerifyCmsFile(Context& ctx, const SignOptions& o, ByteView der) {
     } else if (!o.ca_file.empty()) {
       for (const crypto::Certificate& r : roots) tsa_roots.push_back(r.Clone());
     }
-    auto ts = crypto::VerifyTimestampToken(*info.timestamp_token, info.signature,
-                                           tsa_roots.empty() ? nullptr : &tsa_roots,
-                                           info.certificates);
+    auto ts =
+        crypto::VerifyTimestampToken(*info.timestamp_token, info.signature,
+                                     tsa_roots.empty() ? nullptr : &tsa_roots, info.certificates);
     if (!ts)
       return InvalidArgument("the signature's timestamp does not verify: " + ts.error().message);
     signed_at = ts->info.gen_time;

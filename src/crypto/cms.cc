@@ -167,9 +167,8 @@ Status SetRsaPssAlgorithm(X509_ALGOR* sig_alg, const EVP_MD* md) {
   X509_ALGOR_set_md(pss->hashAlgorithm, md);
   X509_ALGOR_set_md(mgf1_hash.get(), md);
   StrPtr mgf1_params(ASN1_item_pack(mgf1_hash.get(), ASN1_ITEM_rptr(X509_ALGOR), nullptr));
-  if (!mgf1_params ||
-      X509_ALGOR_set0(pss->maskGenAlgorithm, OBJ_nid2obj(NID_mgf1), V_ASN1_SEQUENCE,
-                      mgf1_params.get()) != 1) {
+  if (!mgf1_params || X509_ALGOR_set0(pss->maskGenAlgorithm, OBJ_nid2obj(NID_mgf1), V_ASN1_SEQUENCE,
+                                      mgf1_params.get()) != 1) {
     return OpenSslFailure("encoding the MGF1 parameters failed");
   }
   mgf1_params.release();  // owned by maskGenAlgorithm now

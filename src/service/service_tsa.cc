@@ -186,7 +186,8 @@ Result<domain::TimestampAuthority> Service::ImportTsa(const Caller& c, ImportTsa
   domain::Certificate& row = imported.row;
   // RFC 3161 §2.3: the TSA's certificate has exactly one extended key usage, timeStamping,
   // and the extension is critical; `openssl ts -verify` and Authenticode verifiers insist.
-  SIGNET_ASSIGN_OR_RETURN(crypto::Certificate leaf, crypto::Certificate::FromPem(row.certificate_pem));
+  SIGNET_ASSIGN_OR_RETURN(crypto::Certificate leaf,
+                          crypto::Certificate::FromPem(row.certificate_pem));
   SIGNET_ASSIGN_OR_RETURN(crypto::CertificateInfo info, leaf.Info());
   if (info.extended_key_usages != std::vector<std::string>{"timeStamping"} ||
       !info.extended_key_usage_critical) {
@@ -200,7 +201,8 @@ Result<domain::TimestampAuthority> Service::ImportTsa(const Caller& c, ImportTsa
     }
     return InvalidArgument(
         "certificatePem: a TSA certificate needs timeStamping as its only extended key usage, "
-        "marked critical (RFC 3161 §2.3); this one has " + has);
+        "marked critical (RFC 3161 §2.3); this one has " +
+        has);
   }
   if (info.is_ca) {
     return InvalidArgument("certificatePem: a TSA certificate must not be a CA certificate");
@@ -208,8 +210,7 @@ Result<domain::TimestampAuthority> Service::ImportTsa(const Caller& c, ImportTsa
   const TimePoint now = d_.clock.Now();
   if (now < info.not_before || now >= info.not_after) {
     return InvalidArgument("certificatePem: the certificate is not valid now (valid " +
-                           FormatTime(info.not_before) + " to " + FormatTime(info.not_after) +
-                           ")");
+                           FormatTime(info.not_before) + " to " + FormatTime(info.not_after) + ")");
   }
   // The chain: what the input holds besides the leaf (PEM blocks or PKCS#12 bags in any
   // order; ImportInMemory orders them). Without one, only a self-signed certificate will do:
@@ -255,8 +256,7 @@ Result<domain::TimestampAuthority> Service::StoreNewTsa(
   tsa.status = domain::CaStatus::kActive;
   tsa.created_at = tsa.updated_at = now;
   return WriteWithNewKey<domain::TimestampAuthority>(
-      &c.principal, key,
-      [&](store::Tx& tx, AuditEntry& e) -> Result<domain::TimestampAuthority> {
+      &c.principal, key, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::TimestampAuthority> {
         SIGNET_TRY(check(tx));
         SIGNET_ASSIGN_OR_RETURN(domain::Certificate cert, store_certificate(tx));
         tsa.certificate_id = cert.id;
@@ -430,9 +430,9 @@ Result<std::shared_ptr<const Service::TsaSnapshot>> Service::TsaFor(const std::s
   SIGNET_ASSIGN_OR_RETURN(std::vector<crypto::Certificate> chain,
                           crypto::ParseCertificateChainPem(tsa.certificate_chain_pem));
   SIGNET_ASSIGN_OR_RETURN(auto key, key_sources_.Load(tsa.key_source, tsa.key_id));
-  auto snapshot = std::make_shared<TsaSnapshot>(
-      TsaSnapshot{std::move(tsa), std::move(certificate), std::move(chain), std::move(key),
-                  certificate_revoked, generation, now});
+  auto snapshot = std::make_shared<TsaSnapshot>(TsaSnapshot{std::move(tsa), std::move(certificate),
+                                                            std::move(chain), std::move(key),
+                                                            certificate_revoked, generation, now});
   std::lock_guard lock(tsa_cache_mu_);
   if (signer_cache_.generation() == generation) tsa_cache_[tsa_id] = snapshot;
   return std::shared_ptr<const TsaSnapshot>(std::move(snapshot));
@@ -489,9 +489,9 @@ void Service::Timestamp(const Caller* caller, const std::string& source_ip,
                   "time-stamp authority '" + tsa.name + "' is disabled");
   }
   if (s->certificate_revoked) {
-    return refuse(crypto::TsaFailure::kSystemFailure,
-                  "the certificate of time-stamp authority '" + tsa.name +
-                      "' is revoked; it needs a new one");
+    return refuse(crypto::TsaFailure::kSystemFailure, "the certificate of time-stamp authority '" +
+                                                          tsa.name +
+                                                          "' is revoked; it needs a new one");
   }
   const TimePoint now = d_.clock.Now();
   if (now < tsa.not_before || now >= tsa.not_after) {
