@@ -122,6 +122,11 @@ KEY_CHOICE = {"keySource": KEY_SOURCE,
               "hsmKeyLabel": string(128, description="adopt this existing HSM key (CKA_LABEL)"),
               "hsmKeyId": string(256, description="adopt this existing HSM key (CKA_ID, hex)")}
 
+# The settings of a TSA made by import (POST /api/v1/pki/tsa/import).
+TSA_SETTINGS = {"projectId": string(64), "policyOid": string(200),
+                "accuracyMs": integer(0, 60000), "requireAuth": BOOL, "isDefault": BOOL,
+                "allowSoftwareKey": BOOL}
+
 SCHEMAS = {
     "Error": obj({
         "statusCode": integer(400, 599),
@@ -164,6 +169,7 @@ SCHEMAS = {
                "notBefore": TIME, "notAfter": TIME, "status": string(enum=["active", "disabled"]),
                "keySource": KEY_SOURCE, "createdAt": TIME, "updatedAt": TIME}),
     "Tsa": obj({"id": UUID, "projectId": UUID, "name": string(), "caId": nullable(UUID),
+                "certificateId": nullable(UUID), "keySource": KEY_SOURCE,
                 "keyAlgorithm": string(enum=KEY_ALGORITHMS), "policyOid": string(),
                 "accuracyMs": integer(0), "requireAuth": BOOL, "isDefault": BOOL,
                 "status": string(enum=["active", "disabled"]), "serialNumber": string(),
@@ -470,9 +476,17 @@ BODIES = {
                           "accessTokenNumUsesLimit": integer(0, 0)}),
     "oidcLogin": body({"identityId": string(64), "jwt": string()}),
     "createTsa": body({"name": string(64), "caId": string(64)},
-                      {"projectId": string(64), "keyAlgorithm": string(32, enum=KEY_ALGORITHMS),
-                       "ttlDays": integer(1, 3650), "policyOid": string(200),
-                       "accuracyMs": integer(0, 60000), "requireAuth": BOOL, "isDefault": BOOL}),
+                      dict({"projectId": string(64),
+                            "keyAlgorithm": string(32, enum=KEY_ALGORITHMS),
+                            "ttlDays": integer(1, 3650), "policyOid": string(200),
+                            "accuracyMs": integer(0, 60000), "requireAuth": BOOL,
+                            "isDefault": BOOL}, **KEY_CHOICE)),
+    "importTsa": {"oneOf": [
+        body({"name": string(64), "certificatePem": string(65536),
+              "privateKeyPem": string(65536)},
+             dict(TSA_SETTINGS, certificateChainPem=string(65536))),
+        body({"name": string(64), "pkcs12": string(65536, contentEncoding="base64")},
+             dict(TSA_SETTINGS, password=string(256)))]},
     "updateTsa": body({}, {"name": string(64), "policyOid": string(200),
                            "accuracyMs": integer(0, 60000), "requireAuth": BOOL,
                            "isDefault": BOOL, "status": string(16, enum=["active", "disabled"])}),
@@ -701,6 +715,9 @@ op("DELETE", "/api/v1/projects/{id}/memberships/{membershipId}", "projects",
 PROJECT_QUERY = ("projectId", string(64), "project id or slug; default: `default`")
 op("POST", "/api/v1/pki/tsa", "timestamping", "Create a time-stamp authority (key and certificate made now)",
    "createTsa", ref("Tsa"))
+op("POST", "/api/v1/pki/tsa/import", "timestamping",
+   "Create a time-stamp authority from an imported certificate (critical timeStamping EKU) "
+   "and key", "importTsa", ref("Tsa"))
 op("GET", "/api/v1/pki/tsa", "timestamping", "List time-stamp authorities",
    reply=list_of("tsas", ref("Tsa")),
    query=[PROJECT_QUERY] + PAGING)

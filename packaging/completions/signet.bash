@@ -9,7 +9,7 @@ _signet() {
   local commands="login logout whoami signers operations ca certificates policies request
                   requests grants sign verify users identities projects audit"
   case "$prev" in
-    --in|--out|--ca-cert|--sig|--certificate)
+    --in|--out|--ca-cert|--sig|--certificate|--ca-file|--tsa-ca-file)
       COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
     --out-dir)
       COMPREPLY=($(compgen -d -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -48,7 +48,7 @@ _signet() {
     case "$command" in
       login) opts+=" --email --password-stdin --client-id --client-secret-stdin" ;;
       sign) opts+=" --signer --algorithm --in --out --out-dir --concurrency --no-progress" ;;
-      verify) opts+=" --signer --certificate --in --sig --algorithm" ;;
+      verify) opts+=" --signer --certificate --in --sig --algorithm --ca-file --tsa-ca-file" ;;
     esac
     COMPREPLY=($(compgen -W "$opts" -- "$cur"))
   elif [[ -z "$command" ]]; then

@@ -57,6 +57,8 @@ struct SignOptions {
   std::string in;
   std::string sig;
   std::string cert_file;
+  std::string ca_file;      // CMS: trusted roots for the signer's (and the TSA's) chain
+  std::string tsa_ca_file;  // CMS: trusted roots for the timestamp's TSA, when other
 };
 
 struct Job {
@@ -93,10 +95,6 @@ std::string JoinPath(std::string dir, const std::string& name) {
 // is signed by the server; with a TSA, the signature value is timestamped (RFC 3161
 // appendix A) and the token added as an unsigned attribute.
 Status SignCmsFiles(Context& ctx, const SignOptions& o, domain::SigningAlgorithm algorithm) {
-  if (algorithm.scheme == domain::SignatureScheme::kRsaPss) {
-    return InvalidArgument("--format cms signs with RSASSA_PKCS1_V1_5_* or ECDSA_*; " +
-                           o.algorithm + " is not supported in CMS here");
-  }
   if (!o.out_dir.empty() && o.inputs.size() > 1 && !o.out.empty()) {
     return InvalidArgument("give either --out or --out-dir, not both");
   }
@@ -123,6 +121,7 @@ Status SignCmsFiles(Context& ctx, const SignOptions& o, domain::SigningAlgorithm
     params.signer = &certificate;
     for (const crypto::Certificate& c : chain) params.chain.push_back(&c);
     params.hash = algorithm.hash;
+    params.rsa_pss = algorithm.scheme == domain::SignatureScheme::kRsaPss;
     params.content_digest = digests.digests[0];
     params.signing_time = std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now());
     crypto::DigestSigner sign = [&](domain::HashAlgorithm, ByteView digest) -> Result<Bytes> {
@@ -334,12 +333,32 @@ Status SignFiles(Context& ctx, const SignOptions& o) {
   return Ok();
 }
 
+// Trusted roots from a PEM file (one or more certificates).
+Result<std::vector<crypto::Certificate>> ReadRoots(const std::string& file, const char* flag) {
+  SIGNET_ASSIGN_OR_RETURN(std::string pem, ReadTextFile(file));
+  auto roots = crypto::ParseCertificateChainPem(pem);
+  if (!roots) return InvalidArgument(std::string(flag) + " " + file + ": " + roots.error().message);
+  if (roots->empty()) {
+    return InvalidArgument(std::string(flag) + " " + file + " holds no PEM certificate");
+  }
+  return std::move(*roots);
+}
+
 // A CMS signature (signet sign --format cms): the digest and signature against the
 // certificate it carries (or the signer's / --certificate, which must be the one that signed),
-// and the timestamp token when there is one.
+// the timestamp token when there is one, and the signer's chain to a trusted root: --ca-file,
+// or with --signer the top of the signer's chain as the server gives it. The chain is checked
+// at the timestamp's time when the timestamp verifies (a timestamped signature outlives its
+// certificate), else now.
 Status VerifyCmsFile(Context& ctx, const SignOptions& o, ByteView der) {
   SIGNET_ASSIGN_OR_RETURN(crypto::CmsSignatureInfo info, crypto::InspectCms(der));
   std::optional<crypto::Certificate> expected;
+  std::vector<crypto::Certificate> roots;
+  std::string trust;  // where the roots came from
+  if (!o.ca_file.empty()) {
+    SIGNET_ASSIGN_OR_RETURN(roots, ReadRoots(o.ca_file, "--ca-file"));
+    trust = o.ca_file;
+  }
   if (!o.cert_file.empty()) {
     SIGNET_ASSIGN_OR_RETURN(std::string pem, ReadTextFile(o.cert_file));
     SIGNET_ASSIGN_OR_RETURN(expected, crypto::Certificate::FromPem(pem));
@@ -349,6 +368,12 @@ Status VerifyCmsFile(Context& ctx, const SignOptions& o, ByteView der) {
                             api->ResolveSigner(o.signer, ctx.flags.project));
     SIGNET_ASSIGN_OR_RETURN(client::SignerCertificate cert, api->GetSignerCertificate(signer.id));
     SIGNET_ASSIGN_OR_RETURN(expected, crypto::Certificate::FromPem(cert.certificate_pem));
+    if (roots.empty()) {
+      SIGNET_ASSIGN_OR_RETURN(std::vector<crypto::Certificate> chain,
+                              crypto::ParseCertificateChainPem(cert.certificate_chain_pem));
+      roots.push_back(chain.empty() ? expected->Clone() : chain.back().Clone());
+      trust = "the server's chain of signer " + signer.name;
+    }
   }
   if (!expected && !info.signer) {
     return InvalidArgument(o.sig +
@@ -367,19 +392,48 @@ Status VerifyCmsFile(Context& ctx, const SignOptions& o, ByteView der) {
                       {"certificateSubject", cert_info.subject},
                       {"certificateSerialNumber", cert_info.serial_hex}};
   std::string stamp;
+  std::optional<TimePoint> signed_at;
   if (info.timestamp_token) {
-    auto ts = crypto::VerifyTimestampToken(*info.timestamp_token, info.signature, nullptr,
-                                           info.certificates);
+    std::vector<crypto::Certificate> tsa_roots;
+    if (!o.tsa_ca_file.empty()) {
+      SIGNET_ASSIGN_OR_RETURN(tsa_roots, ReadRoots(o.tsa_ca_file, "--tsa-ca-file"));
+    } else if (!o.ca_file.empty()) {
+      for (const crypto::Certificate& r : roots) tsa_roots.push_back(r.Clone());
+    }
+    auto ts =
+        crypto::VerifyTimestampToken(*info.timestamp_token, info.signature,
+                                     tsa_roots.empty() ? nullptr : &tsa_roots, info.certificates);
     if (!ts)
       return InvalidArgument("the signature's timestamp does not verify: " + ts.error().message);
+    signed_at = ts->info.gen_time;
     out["timestampGenTime"] = FormatTime(ts->info.gen_time);
     out["timestampSerialNumber"] = ts->info.serial_hex;
     out["timestampAuthority"] = ts->info.tsa_name;
-    stamp = "; timestamped " + FormatTime(ts->info.gen_time) + " by " + ts->info.tsa_name;
+    out["timestampPolicy"] = ts->info.policy_oid;
+    out["timestampChainVerified"] = ts->chain_verified;
+    stamp = "; timestamped " + FormatTime(ts->info.gen_time) + " by " + ts->info.tsa_name +
+            (ts->chain_verified ? ", TSA trusted" : ", TSA chain not checked");
+  } else if (!o.tsa_ca_file.empty()) {
+    return InvalidArgument("--tsa-ca-file: " + o.sig + " carries no timestamp");
+  }
+  std::string chain_text = "; chain not checked (give --ca-file or --signer)";
+  out["chainVerified"] = false;
+  if (!roots.empty()) {
+    std::vector<crypto::Certificate> intermediates;
+    for (const crypto::Certificate& c : info.certificates) intermediates.push_back(c.Clone());
+    if (auto ok = crypto::VerifyCertificateChain(who, intermediates, roots, "any", signed_at);
+        !ok) {
+      return InvalidArgument("the signer's certificate does not chain to a root of " + trust +
+                             (signed_at ? " at the timestamp's time" : "") + ": " +
+                             ok.error().message);
+    }
+    out["chainVerified"] = true;
+    out["chainCheckedAt"] = signed_at ? "timestamp" : "now";
+    chain_text = "; chain to " + trust + " verified" + (signed_at ? " at the timestamp" : "");
   }
   ctx.Show(out, [&](const api::JsonValue&) {
     ctx.out() << "Verified OK: " << o.in << " was signed by " << cert_info.subject << " (CMS, "
-              << domain::HashName(info.hash) << stamp << ")\n";
+              << domain::HashName(info.hash) << stamp << chain_text << ")\n";
   });
   return Ok();
 }
@@ -452,6 +506,10 @@ Status VerifyFile(Context& ctx, const SignOptions& o) {
   {
     SIGNET_ASSIGN_OR_RETURN(std::string text, ReadTextFile(o.sig, 1 << 20));
     if (crypto::InspectCms(AsBytes(text))) return VerifyCmsFile(ctx, o, AsBytes(text));
+  }
+  if (!o.ca_file.empty() || !o.tsa_ca_file.empty()) {
+    return InvalidArgument("--ca-file and --tsa-ca-file check CMS signatures; " + o.sig +
+                           " is a raw signature (check its certificate with openssl verify)");
   }
   if (o.signer.empty() == o.cert_file.empty()) {
     return InvalidArgument(
@@ -591,6 +649,11 @@ void AddSignCommands(CLI::App& app, Context& ctx) {
   verify->add_option("--sig", o->sig, "The signature file")->required();
   verify->add_option("--algorithm", o->algorithm,
                      "Signing algorithm (default: every algorithm for the key type)");
+  verify->add_option("--ca-file", o->ca_file,
+                     "CMS: trusted root certificate(s), PEM; the signer's chain must lead to one "
+                     "(default with --signer: the top of its chain on the server)");
+  verify->add_option("--tsa-ca-file", o->tsa_ca_file,
+                     "CMS: trusted root(s) for the timestamp's TSA (default: --ca-file)");
   OnRun(verify, ctx, [&ctx, o] { return VerifyFile(ctx, *o); });
 }
 

@@ -8,6 +8,7 @@
 
 #include <openssl/cms.h>
 #include <openssl/ess.h>
+#include <openssl/rsa.h>
 
 #include "crypto/der.h"
 #include "crypto/digest.h"
@@ -145,6 +146,44 @@ Result<TimePoint> AsnTimeToTimePoint(const ASN1_TIME* t) {
   return TimePoint(std::chrono::seconds(timegm(&tm)));
 }
 
+// Sets `sig_alg` to id-RSASSA-PSS with explicit parameters for `md`: hashAlgorithm `md`,
+// maskGenAlgorithm MGF1(`md`), saltLength = the digest length, trailerField 1 (the default,
+// left out). What the Signet server's RSASSA_PSS_* algorithms produce.
+Status SetRsaPssAlgorithm(X509_ALGOR* sig_alg, const EVP_MD* md) {
+  using PssPtr =
+      std::unique_ptr<RSA_PSS_PARAMS, internal::FreeFn<RSA_PSS_PARAMS, RSA_PSS_PARAMS_free>>;
+  using AlgPtr = std::unique_ptr<X509_ALGOR, internal::FreeFn<X509_ALGOR, X509_ALGOR_free>>;
+  using StrPtr = std::unique_ptr<ASN1_STRING, internal::FreeFn<ASN1_STRING, ASN1_STRING_free>>;
+  PssPtr pss(RSA_PSS_PARAMS_new());
+  if (!pss) return OpenSslFailure("RSA_PSS_PARAMS_new");
+  pss->hashAlgorithm = X509_ALGOR_new();
+  pss->maskGenAlgorithm = X509_ALGOR_new();
+  pss->saltLength = ASN1_INTEGER_new();
+  AlgPtr mgf1_hash(X509_ALGOR_new());
+  if (pss->hashAlgorithm == nullptr || pss->maskGenAlgorithm == nullptr ||
+      pss->saltLength == nullptr || !mgf1_hash) {
+    return OpenSslFailure("allocating the RSASSA-PSS parameters failed");
+  }
+  X509_ALGOR_set_md(pss->hashAlgorithm, md);
+  X509_ALGOR_set_md(mgf1_hash.get(), md);
+  StrPtr mgf1_params(ASN1_item_pack(mgf1_hash.get(), ASN1_ITEM_rptr(X509_ALGOR), nullptr));
+  if (!mgf1_params || X509_ALGOR_set0(pss->maskGenAlgorithm, OBJ_nid2obj(NID_mgf1), V_ASN1_SEQUENCE,
+                                      mgf1_params.get()) != 1) {
+    return OpenSslFailure("encoding the MGF1 parameters failed");
+  }
+  mgf1_params.release();  // owned by maskGenAlgorithm now
+  if (ASN1_INTEGER_set(pss->saltLength, EVP_MD_get_size(md)) != 1) {
+    return OpenSslFailure("setting the PSS salt length failed");
+  }
+  StrPtr params(ASN1_item_pack(pss.get(), ASN1_ITEM_rptr(RSA_PSS_PARAMS), nullptr));
+  if (!params ||
+      X509_ALGOR_set0(sig_alg, OBJ_nid2obj(NID_rsassaPss), V_ASN1_SEQUENCE, params.get()) != 1) {
+    return OpenSslFailure("encoding the RSASSA-PSS parameters failed");
+  }
+  params.release();  // owned by sig_alg now
+  return Ok();
+}
+
 }  // namespace
 
 Result<Bytes> SignCms(const CmsSignParams& p, const DigestSigner& sign) {
@@ -178,6 +217,15 @@ Result<Bytes> SignCms(const CmsSignParams& p, const DigestSigner& sign) {
                          (p.include_certificates ? 0u : static_cast<unsigned>(CMS_NOCERTS));
   CMS_SignerInfo* si = CMS_add1_signer(cms.get(), signer, public_key, md, flags);
   if (si == nullptr) return OpenSslFailure("adding the signer failed");
+  if (p.rsa_pss) {
+    if (EVP_PKEY_get_base_id(public_key) != EVP_PKEY_RSA) {
+      return InvalidArgument("RSASSA-PSS needs an RSA key; the signer certificate's is not");
+    }
+    X509_ALGOR* sig_alg = nullptr;
+    CMS_SignerInfo_get0_algs(si, nullptr, nullptr, nullptr, &sig_alg);
+    if (sig_alg == nullptr) return OpenSslFailure("the SignerInfo has no signature algorithm");
+    SIGNET_TRY(SetRsaPssAlgorithm(sig_alg, md));
+  }
   if (p.include_certificates) {
     for (const Certificate* c : p.chain) {
       if (c == nullptr || c->Equals(*p.signer)) continue;

@@ -7,8 +7,10 @@
 // tokens. The same code makes detached signatures of files (content type id-data) and the
 // time-stamp tokens of RFC 3161 (content type id-ct-TSTInfo, encapsulated).
 //
-// Signature algorithms: ECDSA (ecdsa-with-SHA256/384/512, DER ECDSA-Sig-Value) for EC keys and
-// RSASSA-PKCS1-v1_5 (rsaEncryption) for RSA keys, with the SignerInfo's digest algorithm.
+// Signature algorithms: ECDSA (ecdsa-with-SHA256/384/512, DER ECDSA-Sig-Value) for EC keys,
+// RSASSA-PKCS1-v1_5 (rsaEncryption) for RSA keys, or with CmsSignParams::rsa_pss RSASSA-PSS
+// (id-RSASSA-PSS with explicit parameters: the SignerInfo's digest, MGF1 with the same digest,
+// a salt as long as the digest, trailer 1 — RFC 4056), always with the SignerInfo's digest.
 // All functions are thread-safe; errors name what was wrong (InvalidArgument for bad input,
 // Internal with OpenSSL's error queue for library failures).
 
@@ -26,7 +28,8 @@ namespace signet::crypto {
 
 // Signs `digest` (the hash of the DER signed attributes, HashLength(hash) bytes) with the
 // signer's key: a DER ECDSA signature for EC keys, a PKCS#1 v1.5 signature (over a DigestInfo
-// of `hash`) for RSA keys. May block (a network call); called at most once per SignCms.
+// of `hash`) for RSA keys, or with rsa_pss an RSASSA-PSS signature (MGF1 with `hash`, salt
+// length = the digest's). May block (a network call); called at most once per SignCms.
 using DigestSigner = std::function<Result<Bytes>(domain::HashAlgorithm hash, ByteView digest)>;
 
 enum class CmsContentType { kData, kTstInfo };
@@ -38,6 +41,8 @@ struct CmsSignParams {
   // false: no certificate at all (a TSA answering a query without certReq).
   bool include_certificates = true;
   domain::HashAlgorithm hash = domain::HashAlgorithm::kSha256;
+  // RSA keys: sign with RSASSA-PSS instead of PKCS#1 v1.5 (InvalidArgument for other keys).
+  bool rsa_pss = false;
   CmsContentType content_type = CmsContentType::kData;
   // Encapsulated content (a TSTInfo); absent: a detached signature of content whose digest
   // (with `hash`) is `content_digest`.

@@ -207,8 +207,12 @@ struct TimestampAuthority {
   std::string project_id;
   std::string name;                  // slug, unique per project
   std::optional<std::string> ca_id;  // the internal CA that issued its certificate
+  // Its certificate's row in `certificates` (listed and revocable like any other); absent
+  // for TSAs made before migration 7.
+  std::optional<std::string> certificate_id;
   KeyAlgorithm key_algorithm = KeyAlgorithm::kEcP256;
   std::string key_id;
+  KeySourceType key_source = KeySourceType::kSoftware;  // where that key is
   std::string certificate_pem;
   std::string certificate_chain_pem;  // issuers of the certificate, nearest first
   std::string serial_number;          // of the certificate, lower-case hex

@@ -44,29 +44,6 @@ Result<domain::KeyAlgorithm> KeyAlgorithmOf(const Fields& f) {
   return domain::ParseKeyAlgorithm(name);
 }
 
-// keySource ("software" | "hsm"; the server's default when absent), or an existing HSM key
-// to adopt: hsmKeyLabel (CKA_LABEL) or hsmKeyId (CKA_ID, hex).
-Result<service::KeyChoice> KeyChoiceOf(const Fields& f) {
-  service::KeyChoice k;
-  SIGNET_ASSIGN_OR_RETURN(auto source, f.OptString("keySource", 16));
-  if (source) {
-    SIGNET_ASSIGN_OR_RETURN(k.source, domain::ParseKeySourceType(*source));
-  }
-  SIGNET_ASSIGN_OR_RETURN(k.hsm_key_label, f.OptString("hsmKeyLabel", 128));
-  SIGNET_ASSIGN_OR_RETURN(auto id, f.OptString("hsmKeyId", 256));
-  if (id) {
-    auto bytes = HexDecode(*id);
-    if (!bytes || bytes->empty()) {
-      return InvalidArgument("hsmKeyId must be the key object's CKA_ID in hex, e.g. \"a1b2\"");
-    }
-    k.hsm_key_id = std::move(*bytes);
-  }
-  if (k.hsm_key_label && k.hsm_key_id) {
-    return InvalidArgument("give hsmKeyLabel or hsmKeyId, not both");
-  }
-  return k;
-}
-
 JsonObject EncodeKeyEvidence(const service::KeyEvidence& ev) {
   const keystore::KeyDescription& k = ev.key;
   JsonObject o{{"signerId", ev.signer_id},
@@ -648,36 +625,8 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
       authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
         SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
         Fields f(body);
-        service::ImportCertificateInput in;
+        SIGNET_ASSIGN_OR_RETURN(service::ImportCertificateInput in, ImportedKeyPairOf(f));
         SIGNET_ASSIGN_OR_RETURN(in.project, f.OptString("projectId", 64));
-        SIGNET_ASSIGN_OR_RETURN(auto p12, f.OptString("pkcs12", kMaxPem));
-        if (p12) {
-          for (const char* pem_field : {"certificatePem", "privateKeyPem", "certificateChainPem"}) {
-            if (f.Has(pem_field)) {
-              return InvalidArgument(
-                  std::string("give either pkcs12 (with password) or certificatePem with "
-                              "privateKeyPem, not both: the body has pkcs12 and ") +
-                  pem_field);
-            }
-          }
-          auto der = Base64Decode(*p12);
-          if (!der) return InvalidArgument("pkcs12 must be base64: " + der.error().message);
-          in.pkcs12 = std::move(*der);
-          SIGNET_ASSIGN_OR_RETURN(auto password, f.OptString("password", 256));
-          in.pkcs12_password = SecretBytes::FromString(password.value_or(""));
-        } else {
-          if (f.Has("password")) {
-            return InvalidArgument(
-                "password belongs to a pkcs12 import; a PEM key must not be encrypted");
-          }
-          SIGNET_ASSIGN_OR_RETURN(in.certificate_pem, f.String("certificatePem", kMaxPem));
-          SIGNET_ASSIGN_OR_RETURN(std::string key, f.String("privateKeyPem", kMaxPem));
-          in.private_key_pem = SecretBytes::FromString(key);
-          SIGNET_ASSIGN_OR_RETURN(auto chain, f.OptString("certificateChainPem", kMaxPem));
-          in.certificate_chain_pem = chain.value_or("");
-        }
-        SIGNET_ASSIGN_OR_RETURN(auto allow, f.OptBool("allowSoftwareKey"));
-        in.allow_software_key = allow.value_or(false);
         SIGNET_TRY(f.Finish());
         SIGNET_ASSIGN_OR_RETURN(auto cert, svc.ImportCertificate(c, std::move(in)));
         JsonObject out = api::EncodeCertificate(cert);

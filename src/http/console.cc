@@ -24,7 +24,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kSecurity
     {"Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"},
 }};
 
-constexpr std::array<std::string_view, 19> kPagePatterns{
+constexpr std::array<std::string_view, 21> kPagePatterns{
     "/",
     "/login",
     "/signers",
@@ -34,6 +34,8 @@ constexpr std::array<std::string_view, 19> kPagePatterns{
     "/certificates/{id}",
     "/cas",
     "/cas/{id}",
+    "/timestamping",
+    "/timestamping/{id}",
     "/policies",
     "/policies/{id}",
     "/approvals",

@@ -1,6 +1,7 @@
 #include "http/route_util.h"
 
 #include "api/error.h"
+#include "common/encoding.h"
 #include "common/uuid.h"
 #include "http/browser_session.h"
 
@@ -120,6 +121,65 @@ Result<service::Paging> PagingOf(const Request& req) {
   SIGNET_TRY(read("offset", 0, 1'000'000'000, p.offset));
   SIGNET_TRY(read("limit", 1, 100, p.limit));
   return p;
+}
+
+// keySource ("software" | "hsm"; the server's default when absent), or an existing HSM key
+// to adopt: hsmKeyLabel (CKA_LABEL) or hsmKeyId (CKA_ID, hex).
+Result<service::KeyChoice> KeyChoiceOf(const api::Fields& f) {
+  service::KeyChoice k;
+  SIGNET_ASSIGN_OR_RETURN(auto source, f.OptString("keySource", 16));
+  if (source) {
+    SIGNET_ASSIGN_OR_RETURN(k.source, domain::ParseKeySourceType(*source));
+  }
+  SIGNET_ASSIGN_OR_RETURN(k.hsm_key_label, f.OptString("hsmKeyLabel", 128));
+  SIGNET_ASSIGN_OR_RETURN(auto id, f.OptString("hsmKeyId", 256));
+  if (id) {
+    auto bytes = HexDecode(*id);
+    if (!bytes || bytes->empty()) {
+      return InvalidArgument("hsmKeyId must be the key object's CKA_ID in hex, e.g. \"a1b2\"");
+    }
+    k.hsm_key_id = std::move(*bytes);
+  }
+  if (k.hsm_key_label && k.hsm_key_id) {
+    return InvalidArgument("give hsmKeyLabel or hsmKeyId, not both");
+  }
+  return k;
+}
+
+// The key pair of an import: pkcs12 (base64) with its password, or certificatePem with
+// privateKeyPem and an optional certificateChainPem; and allowSoftwareKey.
+Result<service::ImportCertificateInput> ImportedKeyPairOf(const api::Fields& f) {
+  constexpr std::size_t kMaxPem = 64 * 1024;
+  service::ImportCertificateInput in;
+  SIGNET_ASSIGN_OR_RETURN(auto p12, f.OptString("pkcs12", kMaxPem));
+  if (p12) {
+    for (const char* pem_field : {"certificatePem", "privateKeyPem", "certificateChainPem"}) {
+      if (f.Has(pem_field)) {
+        return InvalidArgument(
+            std::string("give either pkcs12 (with password) or certificatePem with "
+                        "privateKeyPem, not both: the body has pkcs12 and ") +
+            pem_field);
+      }
+    }
+    auto der = Base64Decode(*p12);
+    if (!der) return InvalidArgument("pkcs12 must be base64: " + der.error().message);
+    in.pkcs12 = std::move(*der);
+    SIGNET_ASSIGN_OR_RETURN(auto password, f.OptString("password", 256));
+    in.pkcs12_password = SecretBytes::FromString(password.value_or(""));
+  } else {
+    if (f.Has("password")) {
+      return InvalidArgument(
+          "password belongs to a pkcs12 import; a PEM key must not be encrypted");
+    }
+    SIGNET_ASSIGN_OR_RETURN(in.certificate_pem, f.String("certificatePem", kMaxPem));
+    SIGNET_ASSIGN_OR_RETURN(std::string key, f.String("privateKeyPem", kMaxPem));
+    in.private_key_pem = SecretBytes::FromString(key);
+    SIGNET_ASSIGN_OR_RETURN(auto chain, f.OptString("certificateChainPem", kMaxPem));
+    in.certificate_chain_pem = chain.value_or("");
+  }
+  SIGNET_ASSIGN_OR_RETURN(auto allow, f.OptBool("allowSoftwareKey"));
+  in.allow_software_key = allow.value_or(false);
+  return in;
 }
 
 }  // namespace signet::http

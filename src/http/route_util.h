@@ -54,4 +54,11 @@ Response ListResponse(const char* key, const Page& page, Encode encode) {
   return JsonResponse(api::JsonObject{{key, std::move(items)}, {"totalCount", page.total_count}});
 }
 
+// keySource ("software" | "hsm"; the server's default when absent), or an existing HSM key
+// to adopt: hsmKeyLabel (CKA_LABEL) or hsmKeyId (CKA_ID, hex).
+Result<service::KeyChoice> KeyChoiceOf(const api::Fields& f);
+// An imported key pair: pkcs12 (base64) with password, or certificatePem + privateKeyPem
+// (+ certificateChainPem); allowSoftwareKey. Everything but the project.
+Result<service::ImportCertificateInput> ImportedKeyPairOf(const api::Fields& f);
+
 }  // namespace signet::http

@@ -71,8 +71,30 @@ void RegisterTsaRoutes(Router& router, service::Service& svc) {
         SIGNET_ASSIGN_OR_RETURN(auto require_auth, f.OptBool("requireAuth"));
         in.require_auth = require_auth.value_or(false);
         SIGNET_ASSIGN_OR_RETURN(in.is_default, f.OptBool("isDefault"));
+        SIGNET_ASSIGN_OR_RETURN(in.key, KeyChoiceOf(f));
         SIGNET_TRY(f.Finish());
         SIGNET_ASSIGN_OR_RETURN(auto tsa, svc.CreateTsa(c, in));
+        return JsonResponse(api::EncodeTsa(tsa));
+      }));
+  // A TSA from a certificate and key made elsewhere (PEM pair or PKCS#12).
+  router.Add(
+      "POST", base + "/import",
+      authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+        Fields f(body);
+        service::ImportTsaInput in;
+        SIGNET_ASSIGN_OR_RETURN(in.project, f.OptString("projectId", 64));
+        SIGNET_ASSIGN_OR_RETURN(in.name, f.String("name", 64));
+        SIGNET_ASSIGN_OR_RETURN(in.certificate, ImportedKeyPairOf(f));
+        SIGNET_ASSIGN_OR_RETURN(auto policy, f.OptString("policyOid", 200));
+        if (policy) in.policy_oid = *policy;
+        SIGNET_ASSIGN_OR_RETURN(auto accuracy, f.OptInt("accuracyMs", 0, 60'000));
+        if (accuracy) in.accuracy_ms = *accuracy;
+        SIGNET_ASSIGN_OR_RETURN(auto require_auth, f.OptBool("requireAuth"));
+        in.require_auth = require_auth.value_or(false);
+        SIGNET_ASSIGN_OR_RETURN(in.is_default, f.OptBool("isDefault"));
+        SIGNET_TRY(f.Finish());
+        SIGNET_ASSIGN_OR_RETURN(auto tsa, svc.ImportTsa(c, std::move(in)));
         return JsonResponse(api::EncodeTsa(tsa));
       }));
   router.Add(

@@ -345,6 +345,21 @@ struct CreateTsaInput {
   std::int64_t accuracy_ms = 1000;
   bool require_auth = false;
   std::optional<bool> is_default;  // default: true for the project's first TSA
+  KeyChoice key;                   // keySource "hsm" puts the TSA's key in the HSM
+};
+
+// A TSA from a certificate and key made elsewhere (PEM pair or PKCS#12, `certificate.project`
+// is ignored). The certificate must carry timeStamping as its only, critical, extended key
+// usage and be valid now; the chain is ordered from the certificates the input holds besides
+// the leaf, and may be absent only for a self-signed certificate.
+struct ImportTsaInput {
+  std::optional<std::string> project;
+  std::string name;
+  ImportCertificateInput certificate;
+  std::string policy_oid = std::string(kDefaultTsaPolicyOid);
+  std::int64_t accuracy_ms = 1000;
+  bool require_auth = false;
+  std::optional<bool> is_default;
 };
 
 struct UpdateTsaInput {
@@ -704,12 +719,14 @@ class Service {
   // ---- time-stamp authorities (project admins manage; project members read) ----
   [[nodiscard]] Result<domain::TimestampAuthority> CreateTsa(const Caller& c,
                                                              const CreateTsaInput& in);
+  [[nodiscard]] Result<domain::TimestampAuthority> ImportTsa(const Caller& c, ImportTsaInput in);
   [[nodiscard]] Result<store::Page<domain::TimestampAuthority>> ListTsas(
       const Caller& c, const std::optional<std::string>& project, Paging p);
   [[nodiscard]] Result<domain::TimestampAuthority> GetTsa(const Caller& c, const std::string& id);
   [[nodiscard]] Result<domain::TimestampAuthority> UpdateTsa(const Caller& c, const std::string& id,
                                                              const UpdateTsaInput& in);
-  // Deletes the TSA and its key; its tokens stay verifiable with its certificate.
+  // Deletes the TSA and its key, and revokes its certificate (the row stays, listed as
+  // revoked); its tokens stay verifiable with its certificate.
   [[nodiscard]] Result<domain::TimestampAuthority> DeleteTsa(const Caller& c,
                                                              const std::string& id);
   [[nodiscard]] Result<CertificateBundle> TsaCertificate(const Caller& c, const std::string& id);
@@ -899,6 +916,17 @@ class Service {
                                           const IssueCertificateInput& in);
   Result<domain::Certificate> StoreIssued(store::Tx& tx, const domain::Project& project,
                                           const IssuedCertificate& issued);
+  // The import counterpart of IssueInMemory: parses the PEM pair or PKCS#12 file and takes the
+  // key into the software key store (not yet persisted; StoreImported writes both).
+  Result<IssuedCertificate> ImportInMemory(const domain::Project& project,
+                                           const ImportCertificateInput& in);
+  Result<domain::Certificate> StoreImported(store::Tx& tx, const IssuedCertificate& imported);
+  // The write step shared by CreateTsa and ImportTsa: the certificate row and key (stored by
+  // `store_certificate`, which also appends its audit event), the TSA, the default moved.
+  Result<domain::TimestampAuthority> StoreNewTsa(
+      const Caller& c, const keystore::NewKey& key, domain::TimestampAuthority tsa,
+      std::optional<bool> is_default, const std::function<Status(store::Tx&)>& check,
+      const std::function<Result<domain::Certificate>(store::Tx&)>& store_certificate);
   // A new key as `choice` says (Create, or AdoptExisting in the HSM), outside any transaction.
   Result<keystore::NewKey> MakeKey(const KeyChoice& choice, domain::KeyAlgorithm algorithm);
   // WriteWithAudit for a use case that made `key`: when the write does not commit, the key's

@@ -329,6 +329,23 @@ Result<domain::Certificate> Service::DoImportCertificate(const Caller& c,
         "POST /api/v1/pki/certificates/csr and keySource 'hsm', then import the issued "
         "certificate)");
   }
+  SIGNET_ASSIGN_OR_RETURN(IssuedCertificate imported, ImportInMemory(project, in));
+  return WriteWithAudit<domain::Certificate>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Certificate> {
+        SIGNET_TRY(check(tx));
+        SIGNET_ASSIGN_OR_RETURN(domain::Certificate stored, StoreImported(tx, imported));
+        e = {"certificate.import", "certificate", stored.id,
+             JsonWriter()
+                 .Add("commonName", stored.common_name)
+                 .Add("serialNumber", stored.serial_number)
+                 .Add("format", in.pkcs12 ? "pkcs12" : "pem")
+                 .Finish()};
+        return stored;
+      });
+}
+
+Result<Service::IssuedCertificate> Service::ImportInMemory(const domain::Project& project,
+                                                           const ImportCertificateInput& in) {
   if (key_sources_.default_type() == domain::KeySourceType::kHsm && !in.allow_software_key) {
     return InvalidArgument(
         "this server keeps keys in an HSM, and an imported key was not generated in it; set "
@@ -340,28 +357,22 @@ Result<domain::Certificate> Service::DoImportCertificate(const Caller& c,
                                     in.certificate_chain_pem);
   if (!imported) return InvalidArgument(imported.error().message);
   SIGNET_ASSIGN_OR_RETURN(domain::KeyAlgorithm algorithm, imported->key.algorithm());
-  SIGNET_ASSIGN_OR_RETURN(keystore::NewKey key, key_sources_.software().Adopt(imported->key));
-  domain::Certificate row;
+  IssuedCertificate out;
+  SIGNET_ASSIGN_OR_RETURN(out.key, key_sources_.software().Adopt(imported->key));
+  domain::Certificate& row = out.row;
   row.project_id = project.id;
   row.key_algorithm = algorithm;
-  row.key_id = key.stored.key_id;
+  row.key_id = out.key.stored.key_id;
   row.status = domain::CertificateStatus::kActive;
   SIGNET_ASSIGN_OR_RETURN(row.certificate_chain_pem, ChainPem(imported->chain));
   SIGNET_TRY(FillFromCertificate(row, imported->leaf));
+  return out;
+}
 
-  return WriteWithAudit<domain::Certificate>(
-      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Certificate> {
-        SIGNET_TRY(check(tx));
-        SIGNET_TRY(key_sources_.Persist(tx, key));
-        SIGNET_ASSIGN_OR_RETURN(domain::Certificate stored, StoreNewCertificate(tx, row));
-        e = {"certificate.import", "certificate", stored.id,
-             JsonWriter()
-                 .Add("commonName", stored.common_name)
-                 .Add("serialNumber", stored.serial_number)
-                 .Add("format", in.pkcs12 ? "pkcs12" : "pem")
-                 .Finish()};
-        return stored;
-      });
+Result<domain::Certificate> Service::StoreImported(store::Tx& tx,
+                                                   const IssuedCertificate& imported) {
+  SIGNET_TRY(key_sources_.Persist(tx, imported.key));
+  return StoreNewCertificate(tx, imported.row);
 }
 
 Result<domain::Certificate> Service::DoCreateCsr(const Caller& c, const CsrInput& in) {

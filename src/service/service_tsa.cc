@@ -1,15 +1,20 @@
-// Time-stamp authorities (RFC 3161). A TSA's key is made like any other key here (key store,
-// generated outside the write transaction); its certificate comes from an internal CA of its
-// project with timeStamping as the only, critical, extended key usage. Timestamps go through
-// the group committer: the serial is taken, the token signed and its audit event appended in
-// one write transaction shared with concurrent sign and timestamp records, and no token
-// leaves before that transaction has committed.
+// Time-stamp authorities (RFC 3161). A TSA's key comes from a key source like any other key
+// (software or HSM; generated outside the write transaction), or is imported with its
+// certificate. Its certificate — issued by an internal CA of its project with timeStamping as
+// the only, critical, extended key usage (IssueInMemory/StoreIssued, the path every issued
+// certificate takes), or imported (ImportInMemory/StoreImported) — is a row of `certificates`:
+// listed with the project's certificates and revocable like them; a TSA whose certificate is
+// revoked refuses every query. Timestamps go through the group committer: the serial is
+// taken, the token signed and its audit event appended in one write transaction shared with
+// concurrent sign and timestamp records, and no token leaves before that transaction has
+// committed.
 #include <algorithm>
 #include <tuple>
 
 #include "common/encoding.h"
 #include "common/names.h"
 #include "crypto/sign.h"
+#include "crypto/signing_key.h"
 #include "crypto/timestamp.h"
 #include "crypto/x509.h"
 #include "service/service_internal.h"
@@ -20,7 +25,9 @@ struct Service::TsaSnapshot {
   domain::TimestampAuthority tsa;
   crypto::Certificate certificate;
   std::vector<crypto::Certificate> chain;
-  std::shared_ptr<const crypto::PrivateKey> key;
+  std::shared_ptr<const crypto::SigningKey> key;
+  // Its certificate's row was revoked (the TSA then refuses every query).
+  bool certificate_revoked = false;
   std::uint64_t generation = 0;
   TimePoint loaded_at;
 };
@@ -67,11 +74,13 @@ Bytes SerialBytes(std::int64_t serial) {
   return out;
 }
 
-crypto::DigestSigner KeySigner(std::shared_ptr<const crypto::PrivateKey> key) {
+// Signs through the key's source: in this process, or inside the HSM.
+crypto::DigestSigner KeySigner(std::shared_ptr<const crypto::SigningKey> key) {
   return [key = std::move(key)](domain::HashAlgorithm hash, ByteView digest) -> Result<Bytes> {
-    const auto scheme = key->type() == domain::KeyType::kEc ? domain::SignatureScheme::kEcdsa
-                                                            : domain::SignatureScheme::kRsaPkcs1v15;
-    return crypto::Sign(*key, {scheme, hash}, digest, /*is_digest=*/true);
+    const auto scheme = domain::KeyTypeOf(key->algorithm()) == domain::KeyType::kEc
+                            ? domain::SignatureScheme::kEcdsa
+                            : domain::SignatureScheme::kRsaPkcs1v15;
+    return key->Sign({scheme, hash}, digest, /*is_digest=*/true);
   };
 }
 
@@ -120,6 +129,8 @@ Result<domain::TimestampAuthority> Service::CreateTsa(const Caller& c, const Cre
     SIGNET_ASSIGN_OR_RETURN(auto rtx, d_.store.BeginRead());
     SIGNET_ASSIGN_OR_RETURN(std::tie(project, ca), check(*rtx));
   }
+  // The certificate is issued like any other (IssueInMemory/StoreIssued) and is a row of
+  // `certificates`: listed with the project's certificates, revocable like them.
   IssueCertificateInput issue;
   issue.ca_id = ca.id;
   issue.common_name = in.name;
@@ -127,47 +138,151 @@ Result<domain::TimestampAuthority> Service::CreateTsa(const Caller& c, const Cre
   issue.ttl_days = in.ttl_days;
   issue.key_usages = {"digitalSignature"};
   issue.extended_key_usages = {"timeStamping"};  // critical, alone (crypto/x509.h)
+  issue.key = in.key;
   SIGNET_ASSIGN_OR_RETURN(IssuedCertificate issued, IssueInMemory(ca, project, issue));
 
-  const TimePoint now = d_.clock.Now();
   domain::TimestampAuthority tsa;
-  tsa.id = NewUuid();
   tsa.project_id = project.id;
   tsa.name = in.name;
   tsa.ca_id = ca.id;
   tsa.key_algorithm = in.key_algorithm;
-  tsa.key_id = issued.key.stored.key_id;
-  tsa.certificate_pem = issued.row.certificate_pem;
-  tsa.certificate_chain_pem = issued.row.certificate_chain_pem;
-  tsa.serial_number = issued.row.serial_number;
-  tsa.not_before = issued.row.not_before.value_or(now);
-  tsa.not_after = issued.row.not_after.value_or(now);
   tsa.policy_oid = in.policy_oid;
   tsa.accuracy_ms = in.accuracy_ms;
   tsa.require_auth = in.require_auth;
+  return StoreNewTsa(
+      c, issued.key, std::move(tsa), in.is_default,
+      [&](store::Tx& tx) -> Status { return check(tx).map([](auto&&) {}); },
+      [&](store::Tx& tx) -> Result<domain::Certificate> {
+        SIGNET_ASSIGN_OR_RETURN(domain::Certificate cert, StoreIssued(tx, project, issued));
+        SIGNET_TRY(AppendAudit(tx, &c.principal,
+                               {"certificate.issue", "certificate", cert.id,
+                                JsonWriter()
+                                    .Add("caId", ca.id)
+                                    .Add("commonName", cert.common_name)
+                                    .Add("serialNumber", cert.serial_number)
+                                    .Add("keySource", domain::KeySourceTypeName(cert.key_source))
+                                    .Add("keyId", cert.key_id)
+                                    .Finish()}));
+        return cert;
+      });
+}
+
+Result<domain::TimestampAuthority> Service::ImportTsa(const Caller& c, ImportTsaInput in) {
+  SIGNET_TRY(ValidateSlug(in.name, "name"));
+  SIGNET_TRY(CheckPolicyOid(in.policy_oid));
+  SIGNET_TRY(CheckAccuracy(in.accuracy_ms));
+  // The caller's rights first: parsing a PKCS#12 file is the expensive part.
+  auto check = [&](store::Tx& tx) -> Result<domain::Project> {
+    SIGNET_ASSIGN_OR_RETURN(domain::Project project, ResolveProject(tx, in.project));
+    SIGNET_TRY(RequireProjectAdmin(tx, c.principal, project.id));
+    return project;
+  };
+  domain::Project project;
+  {
+    SIGNET_ASSIGN_OR_RETURN(auto rtx, d_.store.BeginRead());
+    SIGNET_ASSIGN_OR_RETURN(project, check(*rtx));
+  }
+  SIGNET_ASSIGN_OR_RETURN(IssuedCertificate imported, ImportInMemory(project, in.certificate));
+  domain::Certificate& row = imported.row;
+  // RFC 3161 §2.3: the TSA's certificate has exactly one extended key usage, timeStamping,
+  // and the extension is critical; `openssl ts -verify` and Authenticode verifiers insist.
+  SIGNET_ASSIGN_OR_RETURN(crypto::Certificate leaf,
+                          crypto::Certificate::FromPem(row.certificate_pem));
+  SIGNET_ASSIGN_OR_RETURN(crypto::CertificateInfo info, leaf.Info());
+  if (info.extended_key_usages != std::vector<std::string>{"timeStamping"} ||
+      !info.extended_key_usage_critical) {
+    std::string has = "no extended key usage";
+    if (!info.extended_key_usages.empty()) {
+      has = std::string(info.extended_key_usage_critical ? "critical" : "non-critical") +
+            " extended key usage ";
+      for (std::size_t i = 0; i < info.extended_key_usages.size(); ++i) {
+        has += (i > 0 ? ", " : "") + info.extended_key_usages[i];
+      }
+    }
+    return InvalidArgument(
+        "certificatePem: a TSA certificate needs timeStamping as its only extended key usage, "
+        "marked critical (RFC 3161 §2.3); this one has " +
+        has);
+  }
+  if (info.is_ca) {
+    return InvalidArgument("certificatePem: a TSA certificate must not be a CA certificate");
+  }
+  const TimePoint now = d_.clock.Now();
+  if (now < info.not_before || now >= info.not_after) {
+    return InvalidArgument("certificatePem: the certificate is not valid now (valid " +
+                           FormatTime(info.not_before) + " to " + FormatTime(info.not_after) + ")");
+  }
+  // The chain: what the input holds besides the leaf (PEM blocks or PKCS#12 bags in any
+  // order; ImportInMemory orders them). Without one, only a self-signed certificate will do:
+  // verifiers need the issuers, and an imported key cannot have come from an internal CA
+  // (their keys sign only certificates for keys made here).
+  if (row.certificate_chain_pem.empty() && info.issuer != info.subject) {
+    return InvalidArgument(
+        "certificateChainPem: the certificate was issued by '" + info.issuer +
+        "'; give that issuer's chain in certificateChainPem (or in the PKCS#12 file)");
+  }
+  domain::TimestampAuthority tsa;
+  tsa.project_id = project.id;
+  tsa.name = in.name;
+  tsa.key_algorithm = row.key_algorithm;
+  tsa.policy_oid = in.policy_oid;
+  tsa.accuracy_ms = in.accuracy_ms;
+  tsa.require_auth = in.require_auth;
+  const char* format = in.certificate.pkcs12 ? "pkcs12" : "pem";
+  return StoreNewTsa(
+      c, imported.key, std::move(tsa), in.is_default,
+      [&](store::Tx& tx) -> Status { return check(tx).map([](auto&&) {}); },
+      [&](store::Tx& tx) -> Result<domain::Certificate> {
+        SIGNET_ASSIGN_OR_RETURN(domain::Certificate cert, StoreImported(tx, imported));
+        SIGNET_TRY(AppendAudit(tx, &c.principal,
+                               {"certificate.import", "certificate", cert.id,
+                                JsonWriter()
+                                    .Add("commonName", cert.common_name)
+                                    .Add("serialNumber", cert.serial_number)
+                                    .Add("format", format)
+                                    .Finish()}));
+        return cert;
+      });
+}
+
+Result<domain::TimestampAuthority> Service::StoreNewTsa(
+    const Caller& c, const keystore::NewKey& key, domain::TimestampAuthority tsa,
+    std::optional<bool> is_default, const std::function<Status(store::Tx&)>& check,
+    const std::function<Result<domain::Certificate>(store::Tx&)>& store_certificate) {
+  const TimePoint now = d_.clock.Now();
+  tsa.id = NewUuid();
+  tsa.key_id = key.stored.key_id;
+  tsa.key_source = key.source;
   tsa.status = domain::CaStatus::kActive;
   tsa.created_at = tsa.updated_at = now;
-
-  return WriteWithAudit<domain::TimestampAuthority>(
-      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::TimestampAuthority> {
+  return WriteWithNewKey<domain::TimestampAuthority>(
+      &c.principal, key, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::TimestampAuthority> {
         SIGNET_TRY(check(tx));
-        auto current_default = tx.GetDefaultTsa(project.id);
+        SIGNET_ASSIGN_OR_RETURN(domain::Certificate cert, store_certificate(tx));
+        tsa.certificate_id = cert.id;
+        tsa.certificate_pem = cert.certificate_pem;
+        tsa.certificate_chain_pem = cert.certificate_chain_pem;
+        tsa.serial_number = cert.serial_number;
+        tsa.not_before = cert.not_before.value_or(now);
+        tsa.not_after = cert.not_after.value_or(now);
+        auto current_default = tx.GetDefaultTsa(tsa.project_id);
         if (!current_default && current_default.error().code != ErrorCode::kNotFound) {
           return tl::unexpected(current_default.error());
         }
-        tsa.is_default = in.is_default.value_or(!current_default.has_value());
+        tsa.is_default = is_default.value_or(!current_default.has_value());
         if (tsa.is_default && current_default) {
           current_default->is_default = false;
           current_default->updated_at = now;
           SIGNET_TRY(tx.UpdateTsa(*current_default));
         }
-        SIGNET_TRY(d_.keys.Persist(tx, issued.key));
         SIGNET_TRY(tx.InsertTsa(tsa));
         e = {"tsa.create", "tsa", tsa.id,
              JsonWriter()
                  .AddRaw("tsa", Details(tsa))
-                 .Add("caId", ca.id)
+                 .Add("caId", tsa.ca_id.value_or(""))
+                 .Add("certificateId", cert.id)
                  .Add("keyAlgorithm", domain::KeyAlgorithmName(tsa.key_algorithm))
+                 .Add("keySource", domain::KeySourceTypeName(tsa.key_source))
                  .Add("certificateSerialNumber", tsa.serial_number)
                  .Finish()};
         return tsa;
@@ -235,17 +350,42 @@ Result<domain::TimestampAuthority> Service::DeleteTsa(const Caller& c, const std
         SIGNET_ASSIGN_OR_RETURN(domain::TimestampAuthority tsa,
                                 LoadTsa(tx, c.principal, id, /*manage=*/true));
         SIGNET_TRY(tx.DeleteTsa(tsa.id));
-        SIGNET_TRY(tx.DeleteWrappedKey(tsa.key_id));
+        // A software key is destroyed with the TSA; a key in the HSM stays in the token, as
+        // the keys of CAs and certificates do (the token's administrator removes objects).
+        if (tsa.key_source == domain::KeySourceType::kSoftware) {
+          SIGNET_TRY(tx.DeleteWrappedKey(tsa.key_id));
+        }
+        // Its certificate stays listed, revoked: nothing may sign with it any more.
+        if (tsa.certificate_id) {
+          auto cert = tx.GetCertificate(*tsa.certificate_id);
+          if (!cert && cert.error().code != ErrorCode::kNotFound) {
+            return tl::unexpected(cert.error());
+          }
+          if (cert && cert->status != domain::CertificateStatus::kRevoked) {
+            cert->status = domain::CertificateStatus::kRevoked;
+            cert->revoked_at = cert->updated_at = d_.clock.Now();
+            SIGNET_TRY(tx.UpdateCertificate(*cert));
+            SIGNET_TRY(AppendAudit(tx, &c.principal,
+                                   {"certificate.revoke", "certificate", cert->id,
+                                    JsonWriter()
+                                        .Add("serialNumber", cert->serial_number)
+                                        .Add("reason", "its time-stamp authority was deleted")
+                                        .Finish()}));
+          }
+        }
         e = {"tsa.delete", "tsa", tsa.id,
              JsonWriter()
                  .AddRaw("tsa", Details(tsa))
                  .Add("lastSerial", tsa.last_serial)
                  .Add("certificateSerialNumber", tsa.serial_number)
+                 .Add("certificateId", tsa.certificate_id.value_or(""))
                  .Finish()};
         return tsa;
       });
-  if (deleted) {
+  if (deleted && deleted->key_source == domain::KeySourceType::kSoftware) {
     d_.keys.Evict(deleted->key_id);
+  }
+  if (deleted) {
     std::lock_guard lock(tsa_cache_mu_);
     tsa_cache_.clear();
   }
@@ -264,6 +404,7 @@ Result<std::shared_ptr<const Service::TsaSnapshot>> Service::TsaFor(const std::s
     }
   }
   domain::TimestampAuthority tsa;
+  bool certificate_revoked = false;
   {
     SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
     if (tsa_id.empty()) {
@@ -279,14 +420,19 @@ Result<std::shared_ptr<const Service::TsaSnapshot>> Service::TsaFor(const std::s
       SIGNET_ASSIGN_OR_RETURN(
           tsa, FindById(tsa_id, "time-stamp authority", [&] { return tx->GetTsa(tsa_id); }));
     }
+    if (tsa.certificate_id) {
+      SIGNET_ASSIGN_OR_RETURN(domain::Certificate cert, tx->GetCertificate(*tsa.certificate_id));
+      certificate_revoked = cert.status == domain::CertificateStatus::kRevoked;
+    }
   }
   SIGNET_ASSIGN_OR_RETURN(crypto::Certificate certificate,
                           crypto::Certificate::FromPem(tsa.certificate_pem));
   SIGNET_ASSIGN_OR_RETURN(std::vector<crypto::Certificate> chain,
                           crypto::ParseCertificateChainPem(tsa.certificate_chain_pem));
-  SIGNET_ASSIGN_OR_RETURN(auto key, d_.keys.Get(tsa.key_id));
-  auto snapshot = std::make_shared<TsaSnapshot>(TsaSnapshot{
-      std::move(tsa), std::move(certificate), std::move(chain), std::move(key), generation, now});
+  SIGNET_ASSIGN_OR_RETURN(auto key, key_sources_.Load(tsa.key_source, tsa.key_id));
+  auto snapshot = std::make_shared<TsaSnapshot>(TsaSnapshot{std::move(tsa), std::move(certificate),
+                                                            std::move(chain), std::move(key),
+                                                            certificate_revoked, generation, now});
   std::lock_guard lock(tsa_cache_mu_);
   if (signer_cache_.generation() == generation) tsa_cache_[tsa_id] = snapshot;
   return std::shared_ptr<const TsaSnapshot>(std::move(snapshot));
@@ -341,6 +487,11 @@ void Service::Timestamp(const Caller* caller, const std::string& source_ip,
   if (tsa.status != domain::CaStatus::kActive) {
     return refuse(crypto::TsaFailure::kSystemFailure,
                   "time-stamp authority '" + tsa.name + "' is disabled");
+  }
+  if (s->certificate_revoked) {
+    return refuse(crypto::TsaFailure::kSystemFailure, "the certificate of time-stamp authority '" +
+                                                          tsa.name +
+                                                          "' is revoked; it needs a new one");
   }
   const TimePoint now = d_.clock.Now();
   if (now < tsa.not_before || now >= tsa.not_after) {

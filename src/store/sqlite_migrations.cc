@@ -416,7 +416,14 @@ constexpr const char* kComplianceProfile = R"sql(
 ALTER TABLE projects ADD COLUMN compliance_profile TEXT NOT NULL DEFAULT 'none';
 )sql";
 
-constexpr std::array<sql::Migration, 7> kMigrations{{
+// 8: a TSA's certificate is a row of `certificates` like any other (listed, revocable), and
+// its key may be in the HSM.
+constexpr const char* kTsaCertificates = R"sql(
+ALTER TABLE timestamp_authorities ADD COLUMN certificate_id TEXT REFERENCES certificates(id);
+ALTER TABLE timestamp_authorities ADD COLUMN key_source TEXT NOT NULL DEFAULT 'software';
+)sql";
+
+constexpr std::array<sql::Migration, 8> kMigrations{{
     {1, kInit},
     {2, kMfa},
     {3, kTimestampAuthorities},
@@ -424,6 +431,7 @@ constexpr std::array<sql::Migration, 7> kMigrations{{
     {5, kHsmKeys},
     {6, kNotifications},
     {7, kComplianceProfile},
+    {8, kTsaCertificates},
 }};
 
 }  // namespace

@@ -197,15 +197,16 @@ const Table<CertificateAuthority>& Cas() {
 }
 const Table<TimestampAuthority>& TimestampAuthorities() {
   static const Table<TimestampAuthority> t =
-      Make<TimestampAuthority>("time-stamp authority", "timestamp_authorities", COL(id),
-                               COL(project_id), COL(name), COL(ca_id), COL(key_algorithm),
-                               COL(key_id), COL(certificate_pem), COL(certificate_chain_pem),
-                               COL(serial_number), COL(not_before), COL(not_after), COL(policy_oid),
-                               COL(accuracy_ms), COL(require_auth), COL(is_default), COL(status),
-                               COL(last_serial), COL(created_at), COL(updated_at))
+      Make<TimestampAuthority>(
+          "time-stamp authority", "timestamp_authorities", COL(id), COL(project_id), COL(name),
+          COL(ca_id), COL(certificate_id), COL(key_algorithm), COL(key_id), COL(key_source),
+          COL(certificate_pem), COL(certificate_chain_pem), COL(serial_number), COL(not_before),
+          COL(not_after), COL(policy_oid), COL(accuracy_ms), COL(require_auth), COL(is_default),
+          COL(status), COL(last_serial), COL(created_at), COL(updated_at))
           .Unique("timestamp_authorities_project_name_key", {"project_id", "name"},
                   "a time-stamp authority named '{name}' already exists in this project")
-          .MissingReference("the project or CA of time-stamp authority '{name}' does not exist");
+          .MissingReference(
+              "the project, CA or certificate of time-stamp authority '{name}' does not exist");
   return t;
 }
 const Table<Certificate>& Certificates() {

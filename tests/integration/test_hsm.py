@@ -16,6 +16,7 @@ import base64
 import concurrent.futures
 import glob
 import hashlib
+import http.client
 import json
 import os
 import shutil
@@ -388,6 +389,89 @@ class HsmKeysTest(SignetTestCase):
             ok, out = openssl_verify(f.read(), s.read(), "ECDSA_SHA384", api=F.api,
                                      token=F.token, signer_id=signer["id"])
         self.assertTrue(ok, out)
+
+
+def timestamp_query(tsa_id, tag, digest="-sha256"):
+    """Asks TSA `tsa_id` for a timestamp with certReq (openssl ts -query); returns the query
+    and reply file names."""
+    data = write_file(os.path.join(F.work, tag + ".bin"), os.urandom(300))
+    query = os.path.join(F.work, tag + ".tsq")
+    code, out = run_openssl(["ts", "-query", "-data", data, digest, "-cert", "-out", query])
+    if code != 0:
+        raise AssertionError(out)
+    with open(query, "rb") as f:
+        body = f.read()
+    conn = http.client.HTTPConnection("127.0.0.1", F.server.port, timeout=60)
+    try:
+        conn.request("POST", "/api/v1/pki/tsa/%s/timestamp" % tsa_id, body=body,
+                     headers={"Content-Type": "application/timestamp-query"})
+        resp = conn.getresponse()
+        reply = resp.read()
+        if resp.status != 200:
+            raise AssertionError("timestamp query: HTTP %d %r" % (resp.status, reply[:300]))
+    finally:
+        conn.close()
+    return query, write_file(os.path.join(F.work, tag + ".tsr"), reply)
+
+
+class HsmTsaTest(SignetTestCase):
+    """keySource "hsm" on a time-stamp authority: its key is made in the token, and its
+    timestamps verify with openssl ts -verify."""
+
+    def test_tsa_keys_in_the_token_sign_timestamps_openssl_verifies(self):
+        ca = hsm_ca("EC_secp384r1")
+        ca_pem = write_file(os.path.join(F.work, unique("tsa-ca") + ".pem"), F.api.ok(
+            "GET", "/api/v1/pki/ca/%s/certificate" % ca["id"])["certificate"])
+        for key_algorithm, digest in (("EC_prime256v1", "-sha256"), ("RSA_2048", "-sha384"),
+                                      ("EC_secp384r1", "-sha512")):
+            with self.subTest(key_algorithm=key_algorithm):
+                blobs_before = db_rows("SELECT COUNT(*) FROM key_blobs")[0][0]
+                tsa = F.api.ok("POST", "/api/v1/pki/tsa",
+                               {"name": unique("hsm-tsa"), "caId": ca["id"],
+                                "keyAlgorithm": key_algorithm, "keySource": "hsm"})
+                self.assertEqual(tsa["keySource"], "hsm")
+                self.assertEqual(tsa["keyAlgorithm"], key_algorithm)
+                key_id, source = db_rows(
+                    "SELECT key_id, key_source FROM timestamp_authorities WHERE id = ?",
+                    tsa["id"])[0]
+                self.assertEqual(source, "hsm")
+                self.assertIn("signet-" + key_id, private_key_objects())
+                self.assertEqual(db_rows("SELECT COUNT(*) FROM key_blobs")[0][0], blobs_before)
+                cert = F.api.ok("GET", "/api/v1/pki/certificates/%s" % tsa["certificateId"])
+                self.assertEqual(cert["keySource"], "hsm")
+                self.assertEqual(cert["extendedKeyUsages"], ["timeStamping"])
+                query, reply = timestamp_query(tsa["id"], unique("q"), digest)
+                code, out = run_openssl(["ts", "-verify", "-queryfile", query, "-in", reply,
+                                         "-CAfile", ca_pem])
+                self.assertEqual(code, 0, out)
+                self.assertIn("Verification: OK", out)
+                # The token's key signed it: the certificate in the reply carries its public key.
+                tsa_pem = write_file(os.path.join(F.work, unique("tsa") + ".pem"), F.api.ok(
+                    "GET", "/api/v1/pki/tsa/%s/certificate" % tsa["id"])["certificatePem"])
+                code, out = run_openssl(["x509", "-in", tsa_pem, "-pubkey", "-noout"])
+                self.assertEqual(code, 0, out)
+                spki = db_rows("SELECT public_key_spki FROM hsm_keys WHERE key_id = ?",
+                               key_id)[0][0]
+                self.assertEqual(out[out.index("-----BEGIN PUBLIC KEY-----"):],
+                                 spki_der_to_pem(bytes(spki)))
+                # Deleting the TSA leaves the token object (as for CAs and certificates) and
+                # revokes the certificate.
+                F.api.ok("DELETE", "/api/v1/pki/tsa/%s" % tsa["id"])
+                self.assertIn("signet-" + key_id, private_key_objects())
+                self.assertEqual(F.api.ok("GET", "/api/v1/pki/certificates/%s"
+                                          % tsa["certificateId"])["status"], "revoked")
+
+    def test_software_tsa_next_to_the_hsm(self):
+        ca = hsm_ca()
+        ca_pem = write_file(os.path.join(F.work, unique("tsa-ca") + ".pem"), F.api.ok(
+            "GET", "/api/v1/pki/ca/%s/certificate" % ca["id"])["certificate"])
+        tsa = F.api.ok("POST", "/api/v1/pki/tsa", {"name": unique("sw-tsa"), "caId": ca["id"],
+                                                   "keySource": "software"})
+        self.assertEqual(tsa["keySource"], "software")
+        query, reply = timestamp_query(tsa["id"], unique("sw"))
+        code, out = run_openssl(["ts", "-verify", "-queryfile", query, "-in", reply,
+                                 "-CAfile", ca_pem])
+        self.assertEqual(code, 0, out)
 
 
 class HsmLifecycleTest(SignetTestCase):

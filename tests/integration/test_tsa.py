@@ -6,10 +6,12 @@ One server is shared by the module (an org admin, a CA, a public default TSA and
 needs a token); tests that need their own server start one.
 """
 
+import base64
 import hashlib
 import http.client
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -21,7 +23,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from signet_testlib import (  # noqa: E402
     BUILD_DIR, SignetServer, SignetTestCase, add_project_member, bootstrap_admin, create_ca,
     create_code_signer, create_user,
-    default_project_id, list_all, run_openssl, start_module_server, unique, write_file)
+    default_project_id, list_all, make_local_key_and_cert, run_openssl, start_module_server,
+    unique, write_file)
 
 TSA = "/api/v1/pki/tsa"
 SIGNET = os.path.join(BUILD_DIR, "bin", "signet")
@@ -405,6 +408,260 @@ class Management(SignetTestCase):
         self.assertError(F.api.call("GET", TSA, token="wrong"), 401)
 
 
+def timestamp_verifies(tsa_id, ca_file, name, *verify_args):
+    """A query with certReq to TSA `tsa_id`; whether `openssl ts -verify` accepts the reply
+    against `ca_file`: (ok, output, reply headers)."""
+    query = make_query(name + ".tsq", "-sha256", "-cert")
+    status, _, body, headers = post_query("/api/v1/pki/tsa/%s/timestamp" % tsa_id, query)
+    assert status == 200, body[:300]
+    write_file(path(name + ".tsr"), body)
+    code, out = run_openssl(["ts", "-verify", "-queryfile", path(name + ".tsq"), "-in",
+                             path(name + ".tsr"), "-CAfile", ca_file] + list(verify_args))
+    return code == 0 and "Verification: OK" in out, out, headers
+
+
+def external_ca(tag):
+    """A root CA made with openssl, outside Signet: (key file, certificate file)."""
+    key, cert = path("ext-%s.key" % tag), path("ext-%s.pem" % tag)
+    code, out = run_openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt",
+                             "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", cert,
+                             "-days", "30", "-subj", "/CN=External Root %s" % tag,
+                             "-addext", "basicConstraints=critical,CA:TRUE",
+                             "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
+    assert code == 0, out
+    return key, cert
+
+
+def external_leaf(ca, tag, eku="critical,timeStamping", key_type="ec"):
+    """A leaf certificate issued by `ca` (from external_ca) with extendedKeyUsage `eku` (None:
+    no such extension): (key PEM, certificate PEM)."""
+    ca_key, ca_cert = ca
+    key, csr, cert, ext = (path("leaf-%s.%s" % (tag, x)) for x in ("key", "csr", "pem", "cnf"))
+    newkey = (["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"] if key_type == "ec"
+              else ["-newkey", "rsa:2048"])
+    code, out = run_openssl(["req", "-new"] + newkey + ["-nodes", "-keyout", key, "-out", csr,
+                                                         "-subj", "/CN=External TSA %s" % tag])
+    assert code == 0, out
+    lines = ["basicConstraints=CA:FALSE", "keyUsage=critical,digitalSignature"]
+    if eku:
+        lines.append("extendedKeyUsage=" + eku)
+    write_file(ext, ("\n".join(lines) + "\n").encode())
+    code, out = run_openssl(["x509", "-req", "-in", csr, "-CA", ca_cert, "-CAkey", ca_key,
+                             "-set_serial", str(int.from_bytes(os.urandom(8), "big")),
+                             "-days", "20", "-extfile", ext, "-out", cert])
+    assert code == 0, out
+    with open(key) as kf, open(cert) as cf:
+        return kf.read(), cf.read()
+
+
+def read_text(name):
+    with open(name) as f:
+        return f.read()
+
+
+class ImportedTsa(SignetTestCase):
+    """POST /api/v1/pki/tsa/import: a TSA from a certificate and key made elsewhere."""
+
+    def test_pem_pair_with_chain_timestamps_verify_with_openssl(self):
+        ca = external_ca("pem")
+        key_pem, cert_pem = external_leaf(ca, "pem")
+        name = unique("imp")
+        tsa = F.api.ok("POST", TSA + "/import",
+                       {"name": name, "certificatePem": cert_pem, "privateKeyPem": key_pem,
+                        "certificateChainPem": read_text(ca[1]), "policyOid": "1.2.3.4.77"})
+        self.assertEqual(tsa["name"], name)
+        self.assertIsNone(tsa["caId"])
+        self.assertEqual(tsa["keySource"], "software")
+        self.assertEqual(tsa["keyAlgorithm"], "EC_prime256v1")
+        self.assertEqual(tsa["policyOid"], "1.2.3.4.77")
+        self.assertFalse(tsa["isDefault"])
+        bundle = F.api.ok("GET", "%s/%s/certificate" % (TSA, tsa["id"]))
+        self.assertEqual(bundle["certificatePem"].strip(), cert_pem.strip())
+        self.assertEqual(bundle["certificateChainPem"].strip(), read_text(ca[1]).strip())
+        ok, out, headers = timestamp_verifies(tsa["id"], ca[1], "imp-pem")
+        self.assertTrue(ok, out)
+        self.assertEqual(headers["Signet-Timestamp-Serial"], "1")
+        # Its certificate is a certificate of the project like any other.
+        cert = F.api.ok("GET", "/api/v1/pki/certificates/%s" % tsa["certificateId"])
+        self.assertEqual(cert["status"], "active")
+        self.assertEqual(cert["extendedKeyUsages"], ["timeStamping"])
+        self.assertEqual(cert["serialNumber"], tsa["serialNumber"])
+        imported = audit_events("certificate.import", tsa["certificateId"])
+        self.assertEqual(len(imported), 1)
+        self.assertEqual(imported[0]["details"]["format"], "pem")
+        created = audit_events("tsa.create", tsa["id"])
+        self.assertEqual(created[0]["details"]["certificateId"], tsa["certificateId"])
+        # The key never comes back.
+        self.assertNotIn("PRIVATE KEY", json.dumps(tsa) + json.dumps(bundle) + json.dumps(cert))
+        F.api.ok("DELETE", "%s/%s" % (TSA, tsa["id"]))
+
+    def test_pkcs12_with_chain_and_a_self_signed_certificate_without_one(self):
+        ca = external_ca("p12")
+        _, cert_pem = external_leaf(ca, "p12", key_type="rsa")
+        p12 = path("tsa.p12")
+        code, out = run_openssl(["pkcs12", "-export", "-in", path("leaf-p12.pem"), "-inkey",
+                                 path("leaf-p12.key"), "-certfile", ca[1], "-passout",
+                                 "pass:s3cret", "-out", p12])
+        self.assertEqual(code, 0, out)
+        with open(p12, "rb") as f:
+            blob = base64.b64encode(f.read()).decode()
+        tsa = F.api.ok("POST", TSA + "/import", {"name": unique("p12"), "pkcs12": blob,
+                                                "password": "s3cret", "requireAuth": True})
+        self.assertEqual(tsa["keyAlgorithm"], "RSA_2048")
+        self.assertTrue(tsa["requireAuth"])
+        self.assertEqual(audit_events("certificate.import", tsa["certificateId"])[0]["details"]
+                         ["format"], "pkcs12")
+        query = make_query("p12.tsq", "-sha512", "-cert")
+        status, _, body, _ = post_query("/api/v1/pki/tsa/%s/timestamp" % tsa["id"], query)
+        self.assertEqual(status, 401, body[:200])
+        status, _, body, _ = post_query("/api/v1/pki/tsa/%s/timestamp" % tsa["id"], query,
+                                        token=F.admin_token)
+        self.assertEqual(status, 200, body[:200])
+        write_file(path("p12.tsr"), body)
+        code, out = run_openssl(["ts", "-verify", "-queryfile", path("p12.tsq"), "-in",
+                                 path("p12.tsr"), "-CAfile", ca[1]])
+        self.assertEqual(code, 0, out)
+        self.assertIn("Verification: OK", out)
+        self.assertIn("External TSA p12", cert_pem_subject(cert_pem))
+
+        # Self-signed: no chain needed; the certificate is its own trust anchor (a leaf, so
+        # openssl takes it as one with -partial_chain).
+        key_pem, self_signed = make_local_key_and_cert(F.tmp, ekus="critical,timeStamping")
+        own = F.api.ok("POST", TSA + "/import", {"name": unique("self"),
+                                                "certificatePem": self_signed,
+                                                "privateKeyPem": key_pem})
+        self.assertEqual(F.api.ok("GET", "%s/%s/certificate" % (TSA, own["id"]))
+                         ["certificateChainPem"], "")
+        write_file(path("self.pem"), self_signed.encode())
+        ok, out, _ = timestamp_verifies(own["id"], path("self.pem"), "self", "-partial_chain")
+        self.assertTrue(ok, out)
+        for t in (tsa, own):
+            F.api.ok("DELETE", "%s/%s" % (TSA, t["id"]))
+
+    def test_certificates_unfit_for_a_tsa_are_400_and_change_nothing(self):
+        ca = external_ca("bad")
+        chain = read_text(ca[1])
+        tsas_before = list_all(F.api, F.admin_token, TSA, "tsas")[1]
+        certs_before = list_all(F.api, F.admin_token, "/api/v1/pki/certificates",
+                                "certificates")[1]
+        imports_before = len(audit_events("certificate.import"))
+        good_key, good_cert = external_leaf(ca, "good")
+        other_key, _ = external_leaf(ca, "other")
+        cases = [
+            ("no EKU", external_leaf(ca, "none", eku=None), chain,
+             "this one has no extended key usage"),
+            ("non-critical", external_leaf(ca, "noncrit", eku="timeStamping"), chain,
+             "this one has non-critical extended key usage timeStamping"),
+            ("two usages", external_leaf(ca, "two", eku="critical,timeStamping,codeSigning"),
+             chain, "timeStamping as its only extended key usage"),
+            ("code signing", external_leaf(ca, "cs", eku="codeSigning"), chain,
+             "this one has non-critical extended key usage codeSigning"),
+            ("wrong key", (other_key, good_cert), chain,
+             "private key does not match the certificate"),
+            ("no chain", (good_key, good_cert), "", "certificateChainPem"),
+            ("not PEM", (good_key, "hello"), chain, "certificatePem"),
+        ]
+        for label, (key_pem, cert_pem), chain_pem, message in cases:
+            with self.subTest(case=label):
+                body = {"name": unique("bad"), "certificatePem": cert_pem,
+                        "privateKeyPem": key_pem}
+                if chain_pem:
+                    body["certificateChainPem"] = chain_pem
+                self.assertError(F.api.call("POST", TSA + "/import", body=body), 400,
+                                 "BadRequest", message_contains=message)
+        for body, message in [
+                ({"name": unique("x"), "pkcs12": "AAAA", "certificatePem": good_cert},
+                 "not both"),
+                ({"name": unique("x"), "certificatePem": good_cert, "privateKeyPem": good_key,
+                  "certificateChainPem": chain, "caId": F.ca["id"]}, "caId"),
+                ({"name": "Bad Name", "certificatePem": good_cert, "privateKeyPem": good_key,
+                  "certificateChainPem": chain}, "name"),
+                ({"name": unique("x"), "privateKeyPem": good_key}, "certificatePem")]:
+            with self.subTest(body=sorted(body)):
+                self.assertError(F.api.call("POST", TSA + "/import", body=body), 400,
+                                 "BadRequest", message_contains=message)
+        self.assertEqual(list_all(F.api, F.admin_token, TSA, "tsas")[1], tsas_before)
+        self.assertEqual(list_all(F.api, F.admin_token, "/api/v1/pki/certificates",
+                                  "certificates")[1], certs_before)
+        self.assertEqual(len(audit_events("certificate.import")), imports_before)
+
+    def test_members_may_not_import(self):
+        ca = external_ca("member")
+        key_pem, cert_pem = external_leaf(ca, "member")
+        user, member = create_user(F.api, F.admin_token)
+        add_project_member(F.api, F.admin_token, F.project_id, user_id=user["id"], role="member")
+        self.assertError(F.api.call("POST", TSA + "/import", token=member, body={
+            "name": unique("m"), "certificatePem": cert_pem, "privateKeyPem": key_pem,
+            "certificateChainPem": read_text(ca[1])}), 403)
+
+
+def cert_pem_subject(cert_pem):
+    write_file(path("subject.pem"), cert_pem.encode())
+    code, out = run_openssl(["x509", "-in", path("subject.pem"), "-noout", "-subject"])
+    assert code == 0, out
+    return out
+
+
+class TsaCertificateIsACertificate(SignetTestCase):
+    """The TSA's certificate is a row of the certificates table: listed, revocable."""
+
+    def test_issued_certificate_is_listed_and_revoking_it_stops_the_tsa(self):
+        tsa = F.api.ok("POST", TSA, {"name": unique("rev"), "caId": F.ca["id"]})
+        self.assertEqual(tsa["keySource"], "software")
+        cert_id = tsa["certificateId"]
+        cert = F.api.ok("GET", "/api/v1/pki/certificates/%s" % cert_id)
+        self.assertEqual(cert["caId"], F.ca["id"])
+        self.assertEqual(cert["commonName"], tsa["name"])
+        self.assertEqual(cert["serialNumber"], tsa["serialNumber"])
+        self.assertEqual(cert["extendedKeyUsages"], ["timeStamping"])
+        self.assertEqual(cert["status"], "active")
+        listed, _ = list_all(F.api, F.admin_token, "/api/v1/pki/certificates", "certificates")
+        self.assertIn(cert_id, [c["id"] for c in listed])
+        issued = audit_events("certificate.issue", cert_id)
+        self.assertEqual(len(issued), 1)
+        self.assertEqual(issued[0]["details"]["caId"], F.ca["id"])
+        ok, out, _ = timestamp_verifies(tsa["id"], path("root.pem"), "rev-ok")
+        self.assertTrue(ok, out)
+
+        F.api.ok("POST", "/api/v1/pki/certificates/%s/revoke" % cert_id)
+        before = len(audit_events("tsa.timestamp", tsa["id"]))
+        status, _, body, headers = post_query("/api/v1/pki/tsa/%s/timestamp" % tsa["id"],
+                                              make_query("rev.tsq", "-sha256"))
+        self.assertEqual(status, 200, body[:300])
+        self.assertNotIn("Signet-Timestamp-Serial", headers)
+        write_file(path("rev.tsr"), body)
+        code, text = reply_text(path("rev.tsr"))
+        self.assertEqual(code, 0, text)
+        self.assertIn("Status: Rejected.", text)
+        self.assertIn("is revoked", text)
+        self.assertEqual(len(audit_events("tsa.timestamp", tsa["id"])), before)
+        self.assertEqual(F.api.ok("GET", "%s/%s" % (TSA, tsa["id"]))["timestampsIssued"], 1)
+        F.api.ok("DELETE", "%s/%s" % (TSA, tsa["id"]))
+        self.assertEqual(audit_events("certificate.revoke", cert_id)[-1]["details"].get("reason"),
+                         None, "revoked once, by the caller")
+
+    def test_deleting_a_tsa_revokes_its_certificate(self):
+        tsa = F.api.ok("POST", TSA, {"name": unique("del"), "caId": F.ca["id"]})
+        F.api.ok("DELETE", "%s/%s" % (TSA, tsa["id"]))
+        cert = F.api.ok("GET", "/api/v1/pki/certificates/%s" % tsa["certificateId"])
+        self.assertEqual(cert["status"], "revoked")
+        revoked = audit_events("certificate.revoke", tsa["certificateId"])
+        self.assertEqual(len(revoked), 1)
+        self.assertEqual(revoked[0]["details"]["reason"], "its time-stamp authority was deleted")
+        self.assertEqual(audit_events("tsa.delete", tsa["id"])[0]["details"]["certificateId"],
+                         tsa["certificateId"])
+
+    def test_hsm_key_source_needs_an_hsm(self):
+        before = list_all(F.api, F.admin_token, TSA, "tsas")[1]
+        self.assertError(F.api.call("POST", TSA, body={"name": unique("h"), "caId": F.ca["id"],
+                                                       "keySource": "hsm"}),
+                         400, "BadRequest", message_contains="HSM")
+        self.assertError(F.api.call("POST", TSA, body={"name": unique("h"), "caId": F.ca["id"],
+                                                       "keySource": "tpm"}),
+                         400, "BadRequest", message_contains="keySource")
+        self.assertEqual(list_all(F.api, F.admin_token, TSA, "tsas")[1], before)
+
+
 class ClockDiscipline(SignetTestCase):
     """--tsa-require-synced-clock with the kernel's state simulated by --clock-sync-file."""
 
@@ -563,12 +820,114 @@ class CliSignsCmsAndTimestamps(SignetTestCase):
                  F.server.base_url + "/api/v1/pki/tsa/%s/timestamp" % F.private["id"],
                  "--timestamp-auth", "--out", path("authed.p7s"))
         self.assertTrue(os.path.exists(path("authed.p7s")))
+        # RSASSA-PSS needs an RSA key: refused before anything is signed or written.
         out = self.cli("sign", "--signer", signer["name"], "--algorithm", "RSASSA_PSS_SHA256",
-                       "--in", path("data.bin"), "--format", "cms", expect=EXIT_USAGE)
-        self.assertIn("--format cms", out)
+                       "--in", path("data.bin"), "--format", "cms", "--out", path("pss-ec.p7s"),
+                       expect=EXIT_USAGE)
+        self.assertIn("RSASSA-PSS needs an RSA key", out)
+        self.assertFalse(os.path.exists(path("pss-ec.p7s")))
 
     def cli_code_for_401(self):
         return EXIT_AUTH
+
+    def test_rsa_pss_cms_carries_pss_parameters_openssl_accepts(self):
+        signer = create_code_signer(F.api, F.admin_token, F.ca["id"], "RSA_3072")
+        for algorithm, digest in (("RSASSA_PSS_SHA256", "sha256"), ("RSASSA_PSS_SHA512",
+                                                                     "sha512")):
+            with self.subTest(algorithm=algorithm):
+                out_file = path("pss-%s.p7s" % digest)
+                self.cli("sign", "--signer", signer["name"], "--algorithm", algorithm, "--in",
+                         path("data.bin"), "--format", "cms", "--timestamp",
+                         F.server.base_url + "/tsa", "--out", out_file)
+                code, out = run_openssl(["cms", "-verify", "-binary", "-inform", "DER", "-in",
+                                         out_file, "-content", path("data.bin"), "-CAfile",
+                                         path("root.pem"), "-purpose", "any", "-out",
+                                         "/dev/null"])
+                self.assertEqual(code, 0, out)
+                self.assertIn("Verification successful", out)
+                # The SignerInfo names RSASSA-PSS with explicit parameters: the digest, MGF1
+                # with the same digest, a salt as long as the digest.
+                code, text = run_openssl(["cms", "-cmsout", "-print", "-inform", "DER", "-in",
+                                          out_file])
+                self.assertEqual(code, 0, text)
+                start = text.index("signatureAlgorithm:")
+                sig_alg = text[start:text.index("signature: ", start)]
+                self.assertIn("algorithm: rsassaPss", sig_alg)
+                params = re.sub(r"\s+", " ", sig_alg)
+                # [0] hashAlgorithm, [1] MGF1 with the same digest, [2] salt length in hex.
+                self.assertRegex(params, r"cont \[ 0 \] .* OBJECT :%s .*cont \[ 1 \] .* "
+                                         r"OBJECT :mgf1 .* OBJECT :%s .*cont \[ 2 \] .* "
+                                         r"INTEGER :%X" % (digest, digest,
+                                                           32 if digest == "sha256" else 64))
+                # Changed content fails openssl too.
+                write_file(path("pss-changed.bin"), b"not the signed content")
+                code, out = run_openssl(["cms", "-verify", "-binary", "-inform", "DER", "-in",
+                                         out_file, "-content", path("pss-changed.bin"),
+                                         "-CAfile", path("root.pem"), "-purpose", "any",
+                                         "-out", "/dev/null"])
+                self.assertNotEqual(code, 0, out)
+                out = self.cli("verify", "--in", path("data.bin"), "--sig", out_file,
+                               "--ca-file", path("root.pem"))
+                self.assertIn("Verified OK", out)
+
+    def test_verify_checks_the_chain_to_a_trusted_root(self):
+        signer = create_code_signer(F.api, F.admin_token, F.ca["id"], "EC_prime256v1")
+        sig = path("chain.p7s")
+        self.cli("sign", "--signer", signer["name"], "--algorithm", "ECDSA_SHA256", "--in",
+                 path("data.bin"), "--format", "cms", "--timestamp", F.server.base_url + "/tsa",
+                 "--out", sig)
+        out = self.cli("verify", "--in", path("data.bin"), "--sig", sig, "--ca-file",
+                       path("root.pem"), "--json")
+        result = json.loads(out)
+        self.assertTrue(result["verified"])
+        self.assertTrue(result["chainVerified"])
+        self.assertEqual(result["chainCheckedAt"], "timestamp")
+        self.assertTrue(result["timestampChainVerified"])
+        self.assertEqual(result["timestampPolicy"], POLICY)
+        self.assertEqual(result["timestampAuthority"], "CN=public")
+        out = self.cli("verify", "--in", path("data.bin"), "--sig", sig, "--ca-file",
+                       path("root.pem"))
+        self.assertIn("TSA trusted", out)
+        self.assertIn("verified at the timestamp", out)
+
+        # Another root: neither the signer nor the TSA chains to it.
+        other = create_ca(F.api, F.admin_token, "EC_prime256v1", unique("Other Root"))
+        write_file(path("other.pem"), F.api.ok("GET", "/api/v1/pki/ca/%s/certificate"
+                                               % other["id"])["certificate"].encode())
+        out = self.cli("verify", "--in", path("data.bin"), "--sig", sig, "--ca-file",
+                       path("other.pem"), expect=EXIT_USAGE)
+        self.assertIn("timestamp does not verify", out)
+        # The TSA trusted separately; the signer still does not chain to the other root.
+        out = self.cli("verify", "--in", path("data.bin"), "--sig", sig, "--ca-file",
+                       path("other.pem"), "--tsa-ca-file", path("root.pem"), expect=EXIT_USAGE)
+        self.assertIn("does not chain to a root of %s" % path("other.pem"), out)
+
+        # With --signer, the server's chain of the signer is the trust anchor.
+        result = json.loads(self.cli("verify", "--in", path("data.bin"), "--sig", sig,
+                                     "--signer", signer["name"], "--json"))
+        self.assertTrue(result["chainVerified"])
+        self.assertFalse(result["timestampChainVerified"])
+        # Neither: verified, but the output says the chain was not checked.
+        out = self.cli("verify", "--in", path("data.bin"), "--sig", sig)
+        self.assertIn("chain not checked", out)
+        result = json.loads(self.cli("verify", "--in", path("data.bin"), "--sig", sig,
+                                     "--json"))
+        self.assertFalse(result["chainVerified"])
+
+        # Without a timestamp the chain is checked now; bad trust files are one-line errors.
+        self.cli("sign", "--signer", signer["name"], "--algorithm", "ECDSA_SHA256", "--in",
+                 path("data.bin"), "--format", "cms", "--out", path("plain-chain.p7s"))
+        result = json.loads(self.cli("verify", "--in", path("data.bin"), "--sig",
+                                     path("plain-chain.p7s"), "--ca-file", path("root.pem"),
+                                     "--json"))
+        self.assertEqual(result["chainCheckedAt"], "now")
+        write_file(path("empty.pem"), b"no certificates here\n")
+        out = self.cli("verify", "--in", path("data.bin"), "--sig", path("plain-chain.p7s"),
+                       "--ca-file", path("empty.pem"), expect=EXIT_USAGE)
+        self.assertIn("holds no PEM certificate", out)
+        out = self.cli("verify", "--in", path("data.bin"), "--sig", path("plain-chain.p7s"),
+                       "--tsa-ca-file", path("root.pem"), expect=EXIT_USAGE)
+        self.assertIn("carries no timestamp", out)
 
     def test_signet_timestamp_writes_a_reply_openssl_verifies(self):
         out = self.cli("timestamp", path("data.bin"), "--tsa", F.server.base_url + "/tsa",

@@ -401,6 +401,65 @@ TEST_F(CmsTest, DetachedSignaturesVerifyWithOpensslCmsAndCarryTimestamps) {
   }
 }
 
+// RSASSA-PSS (salt as long as the digest, MGF1 with the digest: what the server signs): the
+// SignerInfo names id-RSASSA-PSS with those parameters and openssl cms -verify accepts it.
+TEST_F(CmsTest, RsaPssSignaturesCarryPssParametersOpensslAccepts) {
+  const Bytes data = FileBytes(dir_.File("data.bin"));
+  for (HashAlgorithm hash : {HashAlgorithm::kSha256, HashAlgorithm::kSha512}) {
+    CmsSignParams p;
+    p.signer = &TestPki().signer;  // RSA-2048
+    p.chain = {&TestPki().root};
+    p.hash = hash;
+    p.rsa_pss = true;
+    p.content_digest = Digest(hash, data);
+    DigestSigner pss = [](HashAlgorithm h, ByteView digest) -> Result<Bytes> {
+      return Sign(TestKey(KeyAlgorithm::kRsa2048), {SignatureScheme::kRsaPss, h}, digest,
+                  /*is_digest=*/true);
+    };
+    auto cms = SignCms(p, pss);
+    ASSERT_TRUE(cms) << cms.error().message;
+    EXPECT_TRUE(VerifyCms(*cms, Digest(hash, data)));
+    WriteFile(dir_.File("pss.p7s"), *cms);
+    auto v = RunCommand("openssl cms -verify -binary -inform DER -in " + dir_.File("pss.p7s") +
+                        " -content " + dir_.File("data.bin") + " -CAfile " + dir_.File("root.pem") +
+                        " -purpose any -out /dev/null");
+    EXPECT_EQ(v.exit_code, 0) << v.output;
+    auto text = RunCommand("openssl cms -cmsout -print -inform DER -in " + dir_.File("pss.p7s"));
+    ASSERT_EQ(text.exit_code, 0) << text.output;
+    const std::string& t = text.output;
+    const std::string md = hash == HashAlgorithm::kSha256 ? "sha256" : "sha512";
+    const std::size_t at = t.find("signatureAlgorithm:");
+    ASSERT_NE(at, std::string::npos) << t;
+    const std::string sig_alg = t.substr(at, t.find("signature: ", at) - at);
+    EXPECT_NE(sig_alg.find("algorithm: rsassaPss"), std::string::npos) << sig_alg;
+    // hashAlgorithm, MGF1 with the same digest, salt length = digest length (hex).
+    const std::size_t hash_at = sig_alg.find(":" + md);
+    const std::size_t mgf_at = sig_alg.find(":mgf1");
+    ASSERT_NE(hash_at, std::string::npos) << sig_alg;
+    ASSERT_NE(mgf_at, std::string::npos) << sig_alg;
+    EXPECT_NE(sig_alg.find(":" + md, mgf_at), std::string::npos) << sig_alg;
+    const std::string salt = hash == HashAlgorithm::kSha256 ? ":20\n" : ":40\n";
+    EXPECT_NE(sig_alg.find("INTEGER           " + salt), std::string::npos) << sig_alg;
+    // A PKCS#1 v1.5 signature under PSS parameters does not verify.
+    auto mixed = SignCms(p, SignerFor(KeyAlgorithm::kRsa2048));
+    ASSERT_FALSE(mixed);
+    EXPECT_NE(mixed.error().message.find("does not verify"), std::string::npos);
+  }
+  // An EC signer cannot sign RSASSA-PSS: refused before anything is signed.
+  CmsSignParams ec;
+  ec.signer = &TestPki().tsa;
+  ec.rsa_pss = true;
+  ec.content_digest = Bytes(32, 1);
+  std::size_t calls = 0;
+  auto refused = SignCms(ec, [&](HashAlgorithm, ByteView) -> Result<Bytes> {
+    ++calls;
+    return Bytes{1};
+  });
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("RSASSA-PSS needs an RSA key"), std::string::npos);
+  EXPECT_EQ(calls, 0u);
+}
+
 TEST_F(CmsTest, AWrongSignatureIsRefusedAndGarbageIsNotCms) {
   CmsSignParams p;
   p.signer = &TestPki().signer;

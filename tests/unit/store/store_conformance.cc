@@ -1053,6 +1053,39 @@ TEST_P(StoreConformanceTest, TimestampAuthoritiesCrudDefaultAndSerials) {
   ASSERT_OK(tx->Commit());
 }
 
+// A TSA refers to its certificate's row and records where its key is (migration 6).
+TEST_P(StoreConformanceTest, TimestampAuthorityCertificateAndKeySource) {
+  domain::Project p = MakeProject("time");
+  domain::CertificateAuthority ca = MakeCa(p.id);
+  domain::Certificate cert = MakeCertificate(p.id, {"timeStamping"});
+  domain::TimestampAuthority t = MakeTsa(p.id, ca.id, "hsm-tsa");
+  t.certificate_id = cert.id;
+  t.key_source = domain::KeySourceType::kHsm;
+  domain::TimestampAuthority imported = MakeTsa(p.id, ca.id, "imported");
+  imported.ca_id.reset();
+  imported.certificate_id = cert.id;
+  {
+    ASSERT_OK_AND_ASSIGN(auto tx, store().BeginWrite());
+    ASSERT_OK(tx->InsertProject(p));
+    ASSERT_OK(tx->InsertCa(ca));
+    ASSERT_OK(tx->InsertCertificate(cert));
+    ASSERT_OK(tx->InsertTsa(t));
+    ASSERT_OK(tx->InsertTsa(imported));
+    domain::TimestampAuthority orphan = MakeTsa(p.id, ca.id, "orphan");
+    orphan.certificate_id = NewUuid();
+    EXPECT_ERROR(tx->InsertTsa(orphan), ErrorCode::kFailedPrecondition);
+    ASSERT_OK(tx->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(auto tx, store().BeginRead());
+  ASSERT_OK_AND_ASSIGN(auto got, tx->GetTsa(t.id));
+  EXPECT_EQ(got, t);
+  EXPECT_EQ(got.key_source, domain::KeySourceType::kHsm);
+  ASSERT_OK_AND_ASSIGN(got, tx->GetTsa(imported.id));
+  EXPECT_EQ(got, imported);
+  EXPECT_FALSE(got.ca_id.has_value());
+  EXPECT_EQ(got.key_source, domain::KeySourceType::kSoftware);
+}
+
 // Serials stay unique and gapless under concurrent writers (nodes share the row's lock).
 TEST_P(StoreConformanceTest, TsaSerialsAreUniqueUnderConcurrency) {
   constexpr int kThreads = 6;

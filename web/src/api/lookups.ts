@@ -1,11 +1,12 @@
 // Reads several pages use: certificates by id, policies and CAs of a project.
 import { get, listAll } from './client';
-import type { Ca, Certificate, SigningPolicy } from './types';
+import type { Ca, Certificate, SigningPolicy, Tsa } from './types';
 
 export const P = {
   signers: '/api/v1/pki/signers',
   certificates: '/api/v1/pki/certificates',
   cas: '/api/v1/pki/ca',
+  tsas: '/api/v1/pki/tsa',
   policies: '/api/v1/pki/signing-policies',
   requests: '/api/v1/pki/signing-requests',
   grants: '/api/v1/pki/signing-grants',
@@ -34,4 +35,8 @@ export function projectCertificates(projectId: string, extendedKeyUsage?: string
 
 export function projectCas(projectId: string): Promise<Ca[]> {
   return listAll<Ca>(P.cas, 'cas', { projectId });
+}
+
+export function projectTsas(projectId: string): Promise<Tsa[]> {
+  return listAll<Tsa>(P.tsas, 'tsas', { projectId });
 }

@@ -86,6 +86,29 @@ export interface Ca {
   createdAt: string;
 }
 
+// A time-stamp authority (docs/timestamping.md).
+export interface Tsa {
+  id: Id;
+  projectId: Id;
+  name: string;
+  caId: Id | null;
+  certificateId: Id | null;
+  keyAlgorithm: KeyAlgorithm;
+  keySource: 'software' | 'hsm';
+  policyOid: string;
+  accuracyMs: number;
+  requireAuth: boolean;
+  isDefault: boolean;
+  status: string;
+  serialNumber: string;
+  notBefore: string;
+  notAfter: string;
+  timestampsIssued: number;
+  url: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface Certificate {
   id: Id;
   projectId: Id;

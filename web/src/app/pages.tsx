@@ -14,6 +14,7 @@ import { GrantsPage } from '../pages/Grants';
 import { PoliciesPage, PolicyEditPage } from '../pages/Policies';
 import { SignerPage } from '../pages/Signer';
 import { SignersPage } from '../pages/Signers';
+import { TsasPage } from '../pages/Tsas';
 
 export function routePage(path: string): JSX.Element {
   let m: Record<string, string> | null;
@@ -26,6 +27,8 @@ export function routePage(path: string): JSX.Element {
   if ((m = matchPattern('/certificates/{id}', path))) return <CertificatesPage openId={m.id} />;
   if (matchPattern('/cas', path)) return <CasPage />;
   if ((m = matchPattern('/cas/{id}', path))) return <CasPage openId={m.id} />;
+  if (matchPattern('/timestamping', path)) return <TsasPage />;
+  if ((m = matchPattern('/timestamping/{id}', path))) return <TsasPage openId={m.id} />;
   if (matchPattern('/policies', path)) return <PoliciesPage />;
   if ((m = matchPattern('/policies/{id}', path))) return <PolicyEditPage id={m.id} />;
   if (matchPattern('/approvals', path)) return <ApprovalsPage />;

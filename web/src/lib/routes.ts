@@ -10,6 +10,8 @@ export const PAGE_PATTERNS = [
   '/certificates/{id}',
   '/cas',
   '/cas/{id}',
+  '/timestamping',
+  '/timestamping/{id}',
   '/policies',
   '/policies/{id}',
   '/approvals',

@@ -9,6 +9,7 @@ const NAV = [
   { href: '/signers', label: 'Signers' },
   { href: '/certificates', label: 'Certificates' },
   { href: '/cas', label: 'Certificate Authorities' },
+  { href: '/timestamping', label: 'Timestamping' },
   { href: '/policies', label: 'Signing Policies' },
   { href: '/approvals', label: 'Approvals' },
   { href: '/grants', label: 'Grants' },
