@@ -59,6 +59,7 @@ void CommitQueue::Loop() {
 
 Status CommitQueue::RunBatch(std::deque<Item>& batch) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, store_.BeginWrite());
+  tx->DeferAppends();
   SIGNET_TRY(Begin());
   for (Item& item : batch) SIGNET_TRY(item.work(*tx));
   SIGNET_TRY(Finish(*tx));
@@ -67,6 +68,7 @@ Status CommitQueue::RunBatch(std::deque<Item>& batch) {
 
 Status CommitQueue::RunAlone(Item& item) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, store_.BeginWrite());
+  tx->DeferAppends();
   SIGNET_TRY(Begin());
   SIGNET_TRY(item.work(*tx));
   SIGNET_TRY(Finish(*tx));

@@ -7,6 +7,11 @@
 // If any work item fails, the batch is rolled back and every item of it is re-run alone, so
 // one bad item cannot fail the others; work must therefore be safe to run again after a
 // rollback (derive all writes from state captured before the first run).
+// The transaction defers its appends (store::Tx::DeferAppends): operation and audit rows,
+// settings and lastSignedAt go to the database together with the next read or the commit
+// (on PostgreSQL one pipeline), so a work item that fails on them may learn it only from a
+// later call or the commit — which fails the batch, and the items are re-run alone as above.
+// Work must fail on any error of a store call (it may not catch one and go on).
 // Thread-safe. The destructor finishes queued work, then joins the committer.
 // Nobody waits: `done` runs on the committer thread, so a caller answers from there without
 // parking a thread per request. `done` must be quick and must not wait for the queue (it

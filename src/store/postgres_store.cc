@@ -129,6 +129,7 @@ class PgStatement final : public sql::Statement {
   }
   Result<bool> Next(std::string_view context) override;
   Result<std::int64_t> Exec(std::string_view context, bool guarded) override;
+  Status Defer(std::string_view context) override;
   void Reset() override {
     params_.types.clear();
     params_.values.clear();
@@ -228,6 +229,8 @@ class PgConnection final : public sql::Connection {
   // READ COMMITTED writers: each statement sees the latest commits; see postgres_store.h.
   Status Begin(bool read_only) override {
     locks_.clear();
+    kept_.clear();
+    failed_.reset();
     return Exec(read_only ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
                           : "BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE");
   }
@@ -241,6 +244,12 @@ class PgConnection final : public sql::Connection {
   }
   Status Commit() override {
     locks_.clear();
+    if (failed_) {  // a kept write failed: the server has aborted the transaction
+      Error e = *failed_;
+      Rollback();
+      return tl::unexpected(std::move(e));
+    }
+    if (!kept_.empty()) return CommitKept();
     auto tag = ExecTag("COMMIT");
     if (!tag) {
       // Whether the server committed before the connection broke is unknown; the caller
@@ -258,31 +267,58 @@ class PgConnection final : public sql::Connection {
     // A failing ROLLBACK means the connection broke: the server rolls back on its own, and
     // the pool discards the lost connection.
     locks_.clear();
+    kept_.clear();
+    failed_.reset();
     if (!lost()) (void)Exec("ROLLBACK");
   }
   bool Reusable() const override {
     return !lost() && PQtransactionStatus(conn_.get()) == PQTRANS_IDLE;
   }
 
-  // Runs `s` into its result, in one round trip after the pending locks and, when guarded,
-  // between SAVEPOINT and RELEASE (rolled back to on failure, so that the transaction stays
-  // usable).
+  // Runs `s` into its result, in one round trip after the kept writes (Keep) and the
+  // pending locks and, when guarded, between SAVEPOINT and RELEASE (rolled back to on
+  // failure, so that the transaction stays usable). When a kept write fails, the
+  // transaction is aborted on the server: this and every later call return its error.
   Status Run(PgStatement& s, bool guarded, std::string_view context) {
-    std::vector<Params> locks = std::exchange(locks_, {});
-    SIGNET_TRY(Prepared(s, s.params_));
-    static const Params kNone;
-    std::vector<Step> steps;
-    for (const Params& lock : locks) SIGNET_TRY(Add(steps, kLockSql, lock));
-    if (guarded) SIGNET_TRY(Add(steps, "SAVEPOINT signet_write", kNone));
-    const std::size_t main = steps.size();
-    steps.push_back({&s, &s.params_});
-    if (guarded) SIGNET_TRY(Add(steps, "RELEASE SAVEPOINT signet_write", kNone));
-    auto results = Pipeline(steps, context);
+    if (failed_) return tl::unexpected(*failed_);
+    const std::vector<Params> locks = std::exchange(locks_, {});
+    std::vector<Step> steps = StepsOf(kept_);
+    const std::size_t own = steps.size();
+    std::size_t main = 0;
+    Status built = [&]() -> Status {
+      SIGNET_TRY(Prepared(s, s.params_));
+      for (const Params& lock : locks) SIGNET_TRY(Add(steps, kLockSql, lock));
+      if (guarded) SIGNET_TRY(Add(steps, "SAVEPOINT signet_write", kNone));
+      main = steps.size();
+      steps.push_back({&s, &s.params_, {}});
+      if (guarded) SIGNET_TRY(Add(steps, "RELEASE SAVEPOINT signet_write", kNone));
+      return Ok();
+    }();
+    if (!built) {  // kept writes never sent must not be forgotten: the transaction fails
+      if (!kept_.empty()) failed_ = built.error();
+      return built;
+    }
+    std::size_t failed_step = 0;
+    auto results = Pipeline(steps, context, &failed_step);
+    kept_.clear();  // sent (the steps pointed into it)
     if (!results) {
-      if (guarded && !lost()) SIGNET_TRY(Exec("ROLLBACK TO SAVEPOINT signet_write"));
+      if (failed_step < own) {
+        failed_ = results.error();
+      } else if (guarded && !lost()) {
+        SIGNET_TRY(Exec("ROLLBACK TO SAVEPOINT signet_write"));
+      }
       return tl::unexpected(std::move(results).error());
     }
     s.result_ = std::move((*results)[main]);
+    return Ok();
+  }
+
+  // Keeps the write `s` (its parameters move along) for the next pipeline: Run's, or the
+  // commit's (Statement::Defer).
+  Status Keep(PgStatement& s, std::string_view context) {
+    if (failed_) return tl::unexpected(*failed_);
+    SIGNET_TRY(Prepared(s, s.params_));
+    kept_.push_back({&s, std::exchange(s.params_, {}), std::string(context)});
     return Ok();
   }
 
@@ -290,11 +326,49 @@ class PgConnection final : public sql::Connection {
   static constexpr std::string_view kLockSql =
       "SELECT pg_advisory_xact_lock(?1::integer, hashtext(?2))";
 
-  // One step of a pipeline: a statement and its parameters.
+  // One step of a pipeline: a statement, its parameters, and what its errors name (empty:
+  // the pipeline's context).
   struct Step {
     PgStatement* stmt;
     const Params* params;
+    std::string_view context;
   };
+  // A write kept for the next pipeline (Keep).
+  struct Kept {
+    PgStatement* stmt;
+    Params params;
+    std::string context;
+  };
+  static inline const Params kNone;
+
+  static std::vector<Step> StepsOf(const std::vector<Kept>& kept) {
+    std::vector<Step> steps;
+    steps.reserve(kept.size() + 4);
+    for (const Kept& k : kept) steps.push_back({k.stmt, &k.params, k.context});
+    return steps;
+  }
+
+  // Commits with the kept writes before it, in one round trip. On failure the transaction
+  // is rolled back (its outcome is unknown when the connection broke: kUnavailable).
+  Status CommitKept() {
+    std::vector<Step> steps = StepsOf(kept_);
+    if (Status added = Add(steps, "COMMIT", kNone); !added) {
+      Rollback();
+      return added;
+    }
+    std::size_t failed_step = 0;
+    auto results = Pipeline(steps, "commit", &failed_step);
+    kept_.clear();
+    if (!results) {
+      if (!lost()) (void)Exec("ROLLBACK");
+      return tl::unexpected(std::move(results).error());
+    }
+    const std::string tag = PQcmdStatus(results->back().get());
+    if (tag != "COMMIT") {
+      return Unavailable("the transaction was rolled back by the server (" + tag + ")");
+    }
+    return Ok();
+  }
 
   explicit PgConnection(PgHandle conn) : conn_(std::move(conn)) {}
 
@@ -303,7 +377,7 @@ class PgConnection final : public sql::Connection {
     SIGNET_ASSIGN_OR_RETURN(sql::Statement * s, Prepare(sql));
     auto* stmt = static_cast<PgStatement*>(s);
     SIGNET_TRY(Prepared(*stmt, params));
-    steps.push_back({stmt, &params});
+    steps.push_back({stmt, &params, {}});
     return Ok();
   }
 
@@ -328,9 +402,12 @@ class PgConnection final : public sql::Connection {
 
   // Sends the steps in one round trip (libpq pipeline mode) and returns one result per
   // step. When a step fails, the later steps are skipped by the server; the first failure
-  // is returned. Every statement runs with its own snapshot (READ COMMITTED), so a step
-  // after a lock sees what the lock holder committed.
-  Result<std::vector<PgResult>> Pipeline(std::span<const Step> steps, std::string_view context) {
+  // is returned, and its index stored in *failed_step (the step at which the connection
+  // broke, when it did). Every statement runs with its own snapshot (READ COMMITTED), so a
+  // step after a lock sees what the lock holder committed.
+  Result<std::vector<PgResult>> Pipeline(std::span<const Step> steps, std::string_view context,
+                                         std::size_t* failed_step) {
+    *failed_step = 0;
     if (PQenterPipelineMode(conn_.get()) != 1) return Broken(context);
     bool sent = true;
     for (std::size_t i = 0; i < steps.size() && sent; ++i) {
@@ -350,12 +427,22 @@ class PgConnection final : public sql::Connection {
     std::optional<Error> failure;
     for (std::size_t i = 0; i < steps.size(); ++i) {
       PgResult res(PQgetResult(conn_.get()));
-      if (!res) return Broken(context);
+      if (!res) {
+        if (!failure) *failed_step = i;
+        return Broken(context);
+      }
       while (PGresult* extra = PQgetResult(conn_.get())) PQclear(extra);  // up to the NULL
       const ExecStatusType st = PQresultStatus(res.get());
       if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_PIPELINE_ABORTED &&
           !failure) {
-        failure = PgError(conn_.get(), res.get(), context, &lost_);
+        *failed_step = i;
+        failure = PgError(conn_.get(), res.get(),
+                          steps[i].context.empty() ? context : steps[i].context, &lost_);
+        // A kept write's unique violation is reported later, to a caller that cannot tell
+        // which write it was: name it ("insert audit event: audit_events_pkey: ...").
+        if (!steps[i].context.empty() && failure->code == ErrorCode::kAlreadyExists) {
+          failure = failure->Wrap(steps[i].context);
+        }
       }
       results.push_back(std::move(res));
       if (lost()) break;
@@ -377,7 +464,9 @@ class PgConnection final : public sql::Connection {
 
   PgHandle conn_;
   sql::StatementCache<PgStatement> cache_;
-  std::vector<Params> locks_;  // pending: sent before the next statement
+  std::vector<Params> locks_;    // pending: sent before the next statement
+  std::vector<Kept> kept_;       // writes kept for the next pipeline (Keep)
+  std::optional<Error> failed_;  // a kept write failed: the transaction is aborted
   int prepared_ = 0;
   bool lost_ = false;
 };
@@ -386,6 +475,8 @@ Result<bool> PgStatement::Next(std::string_view context) {
   if (!result_) SIGNET_TRY(conn_->Run(*this, false, context));
   return ++row_ < PQntuples(result_.get());
 }
+
+Status PgStatement::Defer(std::string_view context) { return conn_->Keep(*this, context); }
 
 Result<std::int64_t> PgStatement::Exec(std::string_view context, bool guarded) {
   SIGNET_TRY(conn_->Run(*this, guarded, context));

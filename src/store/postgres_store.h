@@ -21,7 +21,13 @@
 //                TryUseGrant is one conditional UPDATE (concurrent nodes never exceed
 //                max_signings). Writes that may violate a key run under a savepoint in the
 //                same round trip, so kAlreadyExists/kFailedPrecondition leave the
-//                transaction usable, as the interface requires.
+//                transaction usable, as the interface requires. After
+//                Tx::DeferAppends() (the group commit) the appends are kept and sent in
+//                the pipeline of the next statement or of the COMMIT, without savepoints:
+//                a group of N records costs three round trips (BEGIN, the chain lock
+//                with the head read, the head setting read) plus one for all its rows and
+//                the COMMIT, instead of 2N + 5; a failed kept write fails the rest of the
+//                transaction and its commit.
 // Errors (store.h contract): unique violation -> kAlreadyExists (same messages as SQLite);
 // foreign key -> kFailedPrecondition; connection loss, timeouts, serialization failures,
 // deadlocks, too many connections -> kUnavailable; anything else -> kInternal.

@@ -89,6 +89,16 @@ class Statement {
   // statement may violate a unique or foreign key, and the transaction must stay usable
   // when it does (PostgreSQL wraps it in a savepoint, in the same round trip).
   [[nodiscard]] virtual Result<std::int64_t> Exec(std::string_view context, bool guarded) = 0;
+  // Runs a write whose failure fails the whole transaction, now or later: a driver may keep
+  // it (with a copy of its parameters) and send it together with the connection's next
+  // statement or its Commit (PostgreSQL: in the same pipeline, one round trip for all). An
+  // error of a kept write is then returned by that later call (or Commit), and from then on
+  // the transaction fails every call and can only be rolled back. Returns the error at
+  // once where the write runs at once (this default, used by SQLite: in-process, nothing to
+  // save).
+  [[nodiscard]] virtual Status Defer(std::string_view context) {
+    return Exec(context, false).map([](std::int64_t) {});
+  }
   virtual void Reset() = 0;
 
   // The columns of the current row, 0-based; valid until the statement moves on.

@@ -64,6 +64,7 @@ class SqlTx final : public Tx {
     finished_ = true;
     return lease_->Commit();
   }
+  void DeferAppends() override { defer_ = !read_only_; }
 
   // ---- Users ----
   Status InsertUser(const User& u) override { return Insert(Users(), u); }
@@ -247,11 +248,13 @@ class SqlTx final : public Tx {
   }
   // A signer deleted meanwhile, or signed with a later time already, is left as it is.
   Status TouchSignerLastSignedAt(std::string_view id, TimePoint at) override {
-    return Write("touch signer",
-                 "UPDATE signers SET last_signed_at = ?2 "
-                 "WHERE id = ?1 AND (last_signed_at IS NULL OR last_signed_at < ?2)",
-                 id, at)
-        .map([](std::int64_t) {});
+    return Append("touch signer",
+                  "UPDATE signers SET last_signed_at = ?2 "
+                  "WHERE id = ?1 AND (last_signed_at IS NULL OR last_signed_at < ?2)",
+                  false, [&](Statement& s) {
+                    Bind(s, id);
+                    Bind(s, at);
+                  });
   }
   Result<std::int64_t> CountSignersWithCertificate(std::string_view certificate_id) override {
     return Scalar("SELECT COUNT(*) FROM signers WHERE certificate_id = ?1", certificate_id);
@@ -377,7 +380,7 @@ class SqlTx final : public Tx {
   }
 
   // ---- Operations ----
-  Status InsertOperation(const SigningOperation& o) override { return Insert(Operations(), o); }
+  Status InsertOperation(const SigningOperation& o) override { return AppendRow(Operations(), o); }
   Result<SigningOperation> GetOperation(Key id) override { return Get(Operations(), id); }
   Result<Page<SigningOperation>> ListOperations(const OperationFilter& f,
                                                 PageRequest page) override {
@@ -393,7 +396,7 @@ class SqlTx final : public Tx {
   Result<HsmKey> GetHsmKey(Key key_id) override { return Get(HsmKeys(), key_id); }
 
   // ---- Audit ----
-  Status AppendAuditEvent(const AuditEvent& e) override { return Insert(AuditEvents(), e); }
+  Status AppendAuditEvent(const AuditEvent& e) override { return AppendRow(AuditEvents(), e); }
   // In a write transaction, first takes the node's chain lock (until commit; in the same
   // round trip), then reads what the previous append committed.
   Result<std::optional<AuditEvent>> LastAuditEvent(std::string_view node_id) override {
@@ -530,11 +533,13 @@ class SqlTx final : public Tx {
     return std::optional<std::string>(std::move(values.front()));
   }
   Status PutSetting(std::string_view key, std::string_view value) override {
-    return Write("put setting",
-                 "INSERT INTO settings (key, value) VALUES (?1, ?2) "
-                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                 key, value)
-        .map([](std::int64_t) {});
+    return Append("put setting",
+                  "INSERT INTO settings (key, value) VALUES (?1, ?2) "
+                  "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                  false, [&](Statement& s) {
+                    Bind(s, key);
+                    Bind(s, value);
+                  });
   }
   Status DeleteSetting(std::string_view key) override {
     return Write("delete setting", "DELETE FROM settings WHERE key = ?1", key)
@@ -636,6 +641,13 @@ class SqlTx final : public Tx {
   template <class BindFn>
   Result<std::int64_t> Exec(std::string_view context, std::string_view sql, bool guarded,
                             BindFn bind) {
+    SIGNET_ASSIGN_OR_RETURN(Use s, Writing(context, sql, bind));
+    return s->Exec(context, guarded);
+  }
+  // The write statement for `sql`, bound; kFailedPrecondition in a finished or read
+  // transaction.
+  template <class BindFn>
+  Result<Use> Writing(std::string_view context, std::string_view sql, BindFn bind) {
     if (finished_) return FailedPrecondition("transaction is already finished");
     if (read_only_) {
       return FailedPrecondition(std::string(context) + ": write attempted in a read transaction");
@@ -643,7 +655,23 @@ class SqlTx final : public Tx {
     SIGNET_ASSIGN_OR_RETURN(Statement * raw, lease_->Prepare(sql));
     Use s(raw);
     bind(*s);
-    return s->Exec(context, guarded);
+    return s;
+  }
+  // An append (Tx::DeferAppends): deferred after DeferAppends(), else run now (guarded as
+  // `guarded` says). A deferred write needs no savepoint: its error fails the transaction.
+  template <class BindFn>
+  Status Append(std::string_view context, std::string_view sql, bool guarded, BindFn bind) {
+    if (!defer_) return Exec(context, sql, guarded, bind).map([](std::int64_t) {});
+    SIGNET_ASSIGN_OR_RETURN(Use s, Writing(context, sql, bind));
+    return s->Defer(context);
+  }
+  // Inserts `row` as an append, explaining an error reported at once in the table's words.
+  template <class T>
+  Status AppendRow(const Table<T>& t, const T& row) {
+    const std::string context = "insert " + std::string(t.entity);
+    Status done = Append(context, t.insert, true, [&](Statement& s) { t.Bind(s, row); });
+    if (!done) return tl::unexpected(t.Explain(done.error(), context, row, lease_->dialect()));
+    return done;
   }
   // A write that can violate no key: unguarded.
   template <class... A>
@@ -696,6 +724,7 @@ class SqlTx final : public Tx {
   Pool::Lease lease_;
   const bool read_only_;
   bool finished_ = false;
+  bool defer_ = false;  // DeferAppends()
 };
 
 }  // namespace

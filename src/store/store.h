@@ -117,6 +117,17 @@ class Tx {
   // transactions. Afterwards, and after a failed Commit, the Tx accepts no further calls.
   [[nodiscard]] virtual Status Commit() = 0;
 
+  // For a write transaction whose caller fails it as a whole on any error (the group
+  // commit): from now on InsertOperation, AppendAuditEvent, PutSetting and
+  // TouchSignerLastSignedAt may be sent later, together with the next call that reads or
+  // with the commit (on PostgreSQL one round trip for all of them instead of one each). An
+  // error of such a write is then returned by that later call or by Commit (as
+  // kAlreadyExists, kFailedPrecondition, kUnavailable or kInternal, naming the write), and
+  // every call after it fails too; nothing of the transaction is committed. Reads still
+  // see the transaction's own writes. Backends without round trips (SQLite) run them at
+  // once, as before.
+  virtual void DeferAppends() = 0;
+
   // ---- Users (email unique) ----
   [[nodiscard]] virtual Status InsertUser(const domain::User& user) = 0;
   [[nodiscard]] virtual Result<domain::User> GetUser(std::string_view id) = 0;

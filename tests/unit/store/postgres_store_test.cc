@@ -1,7 +1,7 @@
 // The conformance suite on PostgreSQL, plus what only the shared-database backend has:
 // migrations once across concurrent starts, refusal of a newer schema, node-id claims,
 // audit chains and grants under concurrent "nodes", bootstrap exactly once, reconnects,
-// timeouts.
+// timeouts, and the group commit (service::CommitQueue) over pipelined appends.
 //
 // The server: SIGNET_TEST_PG_URL when set (a database the tests may create schemas in),
 // else a throw-away cluster started by scripts/pg-test-cluster.sh for this process and
@@ -17,7 +17,10 @@
 
 #include <array>
 #include <atomic>
+#include <condition_variable>
 #include <cstdio>
+#include <future>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -26,6 +29,7 @@
 #include <gtest/gtest.h>
 
 #include "common/uuid.h"
+#include "service/commit_queue.h"
 #include "store/postgres_migrations.h"
 #include "unit/store/store_conformance.h"
 #include "unit/store/store_test_util.h"
@@ -503,6 +507,178 @@ TEST(PostgresStore, AFailedCommitIsReported) {
   ASSERT_OK_AND_ASSIGN(auto read, store->BeginRead());
   ASSERT_OK_AND_ASSIGN(auto n, read->CountUsers());
   EXPECT_EQ(n, 0);
+}
+
+// ---- The group commit on PostgreSQL: its appends travel in one pipeline with the commit
+// (Tx::DeferAppends), so a failing append is only seen at the commit. ----
+
+// Holds the committer inside a transaction until opened, so that what is submitted
+// meanwhile forms the next batch.
+class Gate {
+ public:
+  service::CommitQueue::Work Work() {
+    return [this](Tx&) -> Status {
+      std::unique_lock lock(mu_);
+      entered_ = true;
+      cv_.notify_all();
+      cv_.wait(lock, [this] { return open_; });
+      return Ok();
+    };
+  }
+  void WaitEntered() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return entered_; });
+  }
+  void Open() {
+    std::lock_guard lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool entered_ = false;
+  bool open_ = false;
+};
+
+service::CommitQueue::Work AppendEvent(domain::AuditEvent e) {
+  return [e](Tx& tx) { return tx.AppendAuditEvent(e); };
+}
+
+// What the audit_events table holds for `node`, as "seq:n" in seq order (time = T(n)).
+std::string EventsOf(const Schema& schema, const std::string& node) {
+  const std::string t0 = std::to_string(ToUnixMillis(T(0)));
+  return schema.Query("SELECT COALESCE(string_agg(seq || ':' || (time - " + t0 +
+                      "), ',' ORDER BY seq), '') FROM audit_events WHERE node_id = '" + node + "'");
+}
+
+TEST(PostgresGroupCommit, OneBadRecordInAPipelinedGroupDoesNotFailTheOthers) {
+  Schema schema;
+  ASSERT_OK_AND_ASSIGN(auto store, OpenPostgres(schema.Url(), Options(4)));
+  service::CommitQueue queue(*store);
+  {
+    std::promise<Status> first;
+    queue.Submit(AppendEvent(MakeAuditEvent("n", 1, T(1))),
+                 [&](Status s) { first.set_value(std::move(s)); });
+    ASSERT_OK(first.get_future().get());
+  }
+  Gate gate;
+  std::promise<Status> gated;
+  queue.Submit(gate.Work(), [&](Status s) { gated.set_value(std::move(s)); });
+  gate.WaitEntered();
+  // One batch: the fourth record forks the chain (seq 1 exists), the others are good.
+  const std::vector<domain::AuditEvent> items = {
+      MakeAuditEvent("n", 2, T(2)), MakeAuditEvent("n", 3, T(3)), MakeAuditEvent("m", 1, T(4)),
+      MakeAuditEvent("n", 1, T(5)), MakeAuditEvent("n", 4, T(6))};
+  std::vector<std::promise<Status>> results(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    queue.Submit(AppendEvent(items[i]),
+                 [&results, i](Status s) { results[i].set_value(std::move(s)); });
+  }
+  gate.Open();
+  ASSERT_OK(gated.get_future().get());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    Status s = results[i].get_future().get();
+    if (i == 3) {
+      ASSERT_FALSE(s.has_value());
+      EXPECT_EQ(s.error().code, ErrorCode::kAlreadyExists);
+      EXPECT_NE(s.error().message.find("audit event"), std::string::npos) << s.error().message;
+    } else {
+      EXPECT_TRUE(s.has_value()) << i << ": " << s.error().message;
+    }
+  }
+  EXPECT_EQ(EventsOf(schema, "n"), "1:1,2:2,3:3,4:6");
+  EXPECT_EQ(EventsOf(schema, "m"), "1:4");
+}
+
+// The connection dies while a group is in flight: every caller of the group gets
+// kUnavailable, none is acknowledged without its record, and the next group commits on a
+// new connection.
+TEST(PostgresGroupCommit, ADroppedConnectionFailsTheWholeGroupAndLosesNothingAcknowledged) {
+  Schema schema;
+  ASSERT_OK_AND_ASSIGN(auto store, OpenPostgres(schema.Url(), Options(4)));
+  service::CommitQueue queue(*store);
+  Gate gate;
+  std::promise<Status> gated;
+  queue.Submit(gate.Work(), [&](Status s) { gated.set_value(std::move(s)); });
+  gate.WaitEntered();
+  // One batch: three records kept for the commit's pipeline, then the connection dies
+  // before that pipeline goes out, then two more records.
+  std::vector<service::CommitQueue::Work> work = {AppendEvent(MakeAuditEvent("n", 1, T(1))),
+                                                  AppendEvent(MakeAuditEvent("n", 2, T(2))),
+                                                  AppendEvent(MakeAuditEvent("n", 3, T(3))),
+                                                  [](Tx&) -> Status {
+                                                    TerminateStoreConnections();
+                                                    return Ok();
+                                                  },
+                                                  AppendEvent(MakeAuditEvent("n", 4, T(4))),
+                                                  AppendEvent(MakeAuditEvent("n", 5, T(5)))};
+  std::vector<std::promise<Status>> results(work.size());
+  for (std::size_t i = 0; i < work.size(); ++i) {
+    queue.Submit(work[i], [&results, i](Status s) { results[i].set_value(std::move(s)); });
+  }
+  gate.Open();
+  ASSERT_OK(gated.get_future().get());
+  int acknowledged = 0;
+  for (auto& r : results) {
+    Status s = r.get_future().get();
+    if (s) {
+      ++acknowledged;
+    } else {
+      EXPECT_EQ(s.error().code, ErrorCode::kUnavailable) << s.error().message;
+    }
+  }
+  EXPECT_EQ(acknowledged, 0);
+  EXPECT_EQ(EventsOf(schema, "n"), "");
+  // The next group reconnects and commits.
+  std::promise<Status> next;
+  queue.Submit(AppendEvent(MakeAuditEvent("n", 1, T(9))),
+               [&](Status s) { next.set_value(std::move(s)); });
+  ASSERT_OK(next.get_future().get());
+  EXPECT_EQ(EventsOf(schema, "n"), "1:9");
+}
+
+// A transaction with kept appends: a failed one is returned by the next read and by
+// Commit, every call in between fails, and nothing is committed.
+TEST(PostgresStore, AKeptAppendThatFailsFailsTheRestOfItsTransaction) {
+  Schema schema;
+  ASSERT_OK_AND_ASSIGN(auto store, OpenPostgres(schema.Url(), Options(2)));
+  {
+    ASSERT_OK_AND_ASSIGN(auto tx, store->BeginWrite());
+    ASSERT_OK(tx->AppendAuditEvent(MakeAuditEvent("n", 1, T(1))));
+    ASSERT_OK(tx->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(auto tx, store->BeginWrite());
+  tx->DeferAppends();
+  ASSERT_OK(tx->AppendAuditEvent(MakeAuditEvent("n", 2, T(2))));
+  ASSERT_OK(tx->AppendAuditEvent(MakeAuditEvent("n", 1, T(3))));  // kept: not checked yet
+  EXPECT_ERROR(tx->GetSetting("x"), ErrorCode::kAlreadyExists);   // sent with this read
+  EXPECT_ERROR(tx->PutSetting("x", "y"), ErrorCode::kAlreadyExists);
+  EXPECT_ERROR(tx->InsertUser(MakeUser("a@example.com")), ErrorCode::kAlreadyExists);
+  EXPECT_ERROR(tx->Commit(), ErrorCode::kAlreadyExists);
+  EXPECT_EQ(EventsOf(schema, "n"), "1:1");
+  EXPECT_EQ(schema.Query("SELECT COUNT(*) FROM users"), "0");
+  // The connection went back to the pool clean.
+  ASSERT_OK_AND_ASSIGN(auto again, store->BeginWrite());
+  again->DeferAppends();
+  ASSERT_OK(again->AppendAuditEvent(MakeAuditEvent("n", 2, T(4))));
+  ASSERT_OK(again->Commit());
+  EXPECT_EQ(EventsOf(schema, "n"), "1:1,2:4");
+}
+
+// A dropped connection with kept appends: Commit reports kUnavailable, nothing committed.
+TEST(PostgresStore, ADroppedConnectionBeforeAPipelinedCommitCommitsNothing) {
+  Schema schema;
+  ASSERT_OK_AND_ASSIGN(auto store, OpenPostgres(schema.Url(), Options(2)));
+  ASSERT_OK_AND_ASSIGN(auto tx, store->BeginWrite());
+  tx->DeferAppends();
+  ASSERT_OK(tx->AppendAuditEvent(MakeAuditEvent("n", 1, T(1))));
+  ASSERT_OK(tx->PutSetting("head", "1"));
+  TerminateStoreConnections();
+  EXPECT_ERROR(tx->Commit(), ErrorCode::kUnavailable);
+  EXPECT_EQ(EventsOf(schema, "n"), "");
+  EXPECT_EQ(schema.Query("SELECT COUNT(*) FROM settings WHERE key = 'head'"), "0");
 }
 
 }  // namespace

@@ -1574,6 +1574,105 @@ TEST_P(StoreConformanceTest, DestroyedTransactionRollsBack) {
   ASSERT_OK(tx->Commit());
 }
 
+// Tx::DeferAppends (the group commit): the appends may travel later, with the next read or
+// the commit; reads still see them, and the commit makes them all durable.
+TEST_P(StoreConformanceTest, DeferredAppendsAreReadBackAndCommitted) {
+  Fixture f = SeedProject(store());
+  domain::Signer s = MakeSigner(f.project.id, f.cert.id, "one");
+  {
+    ASSERT_OK_AND_ASSIGN(auto tx, store().BeginWrite());
+    ASSERT_OK(tx->InsertSigner(s));
+    ASSERT_OK(tx->Commit());
+  }
+  ASSERT_OK_AND_ASSIGN(auto tx, store().BeginWrite());
+  tx->DeferAppends();
+  std::vector<domain::SigningOperation> ops;
+  std::vector<domain::AuditEvent> events;
+  for (int i = 0; i < 5; ++i) {
+    domain::SigningOperation op;
+    op.id = NewUuid();
+    op.signer_id = s.id;
+    op.project_id = f.project.id;
+    op.status = domain::OperationStatus::kSuccess;
+    op.signing_algorithm = "ECDSA_SHA_256";
+    op.data_hash = std::string(64, 'a' + i);
+    op.actor_type = PrincipalType::kIdentity;
+    op.actor_id = NewUuid();
+    op.actor_name = "ci";
+    op.source_ip = "127.0.0.1";
+    op.created_at = T(i);
+    ops.push_back(op);
+    ASSERT_OK(tx->InsertOperation(op));
+    events.push_back(MakeAuditEvent("node-d", i + 1, T(i)));
+    ASSERT_OK(tx->AppendAuditEvent(events.back()));
+  }
+  ASSERT_OK(tx->PutSetting("audit_head", "5"));
+  ASSERT_OK(tx->TouchSignerLastSignedAt(s.id, T(4)));
+  // Reads inside the transaction see the appends before them.
+  ASSERT_OK_AND_ASSIGN(auto got, tx->GetOperation(ops[2].id));
+  EXPECT_EQ(got, ops[2]);
+  ASSERT_OK_AND_ASSIGN(auto last, tx->LastAuditEvent("node-d"));
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(*last, events.back());
+  // And appends after a read travel with the commit.
+  events.push_back(MakeAuditEvent("node-d", 6, T(5)));
+  ASSERT_OK(tx->AppendAuditEvent(events.back()));
+  ASSERT_OK(tx->PutSetting("audit_head", "6"));
+  ASSERT_OK(tx->Commit());
+
+  ASSERT_OK_AND_ASSIGN(auto read, store().BeginRead());
+  ASSERT_OK_AND_ASSIGN(auto page, read->ListOperations({s.id, std::nullopt}, {}));
+  EXPECT_EQ(page.total_count, 5);
+  ASSERT_OK_AND_ASSIGN(last, read->LastAuditEvent("node-d"));
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(*last, events.back());
+  ASSERT_OK_AND_ASSIGN(auto head, read->GetSetting("audit_head"));
+  EXPECT_EQ(head, std::optional<std::string>("6"));
+  ASSERT_OK_AND_ASSIGN(auto signer, read->GetSigner(s.id));
+  EXPECT_EQ(signer.last_signed_at, std::optional<TimePoint>(T(4)));
+}
+
+// A deferred append that fails (here a forked audit chain) is reported by that call or by
+// a later one at the latest by Commit, as the same error as without deferral; the caller
+// then drops the transaction, and none of its writes is committed.
+TEST_P(StoreConformanceTest, AFailedDeferredAppendIsReportedAndNothingCommits) {
+  {
+    ASSERT_OK_AND_ASSIGN(auto tx, store().BeginWrite());
+    ASSERT_OK(tx->AppendAuditEvent(MakeAuditEvent("node-f", 1, T(1))));
+    ASSERT_OK(tx->Commit());
+  }
+  {
+    ASSERT_OK_AND_ASSIGN(auto tx, store().BeginWrite());
+    tx->DeferAppends();
+    std::optional<Error> failure;
+    auto note = [&](Status st) {
+      if (!st && !failure) failure = st.error();
+    };
+    note(tx->AppendAuditEvent(MakeAuditEvent("node-g", 1, T(1))));
+    note(tx->AppendAuditEvent(MakeAuditEvent("node-f", 1, T(2))));  // seq 1 exists
+    note(tx->AppendAuditEvent(MakeAuditEvent("node-g", 2, T(3))));
+    note(tx->PutSetting("after", "x"));
+    if (!failure) note(tx->Commit());
+    ASSERT_TRUE(failure.has_value()) << "the duplicate audit event was accepted";
+    EXPECT_EQ(failure->code, ErrorCode::kAlreadyExists) << failure->message;
+    EXPECT_NE(failure->message.find("audit event"), std::string::npos) << failure->message;
+  }  // dropped: rolled back
+  ASSERT_OK_AND_ASSIGN(auto read, store().BeginRead());
+  ASSERT_OK_AND_ASSIGN(auto last, read->LastAuditEvent("node-g"));
+  EXPECT_FALSE(last.has_value());
+  ASSERT_OK_AND_ASSIGN(auto after, read->GetSetting("after"));
+  EXPECT_FALSE(after.has_value());
+  ASSERT_OK_AND_ASSIGN(last, read->LastAuditEvent("node-f"));
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(last->time, T(1));
+  read.reset();
+  // The store is usable afterwards.
+  ASSERT_OK_AND_ASSIGN(auto tx, store().BeginWrite());
+  tx->DeferAppends();
+  ASSERT_OK(tx->AppendAuditEvent(MakeAuditEvent("node-g", 1, T(4))));
+  ASSERT_OK(tx->Commit());
+}
+
 TEST_P(StoreConformanceTest, CommitMakesChangesVisible) {
   domain::User alice = MakeUser("alice@example.com");
   ASSERT_OK_AND_ASSIGN(auto writer, store().BeginWrite());
