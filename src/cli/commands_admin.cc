@@ -147,6 +147,50 @@ Status AddProjectMember(Context& ctx, const AdminOptions& o) {
                        "Added project member:");
 }
 
+// The membership of --user or --identity in a project (its id for DELETE …/memberships/{id}).
+Result<std::string> MembershipOf(Context& ctx, const std::string& project, const AdminOptions& o) {
+  if (o.user.empty() == o.identity.empty()) {
+    return InvalidArgument("give exactly one of --user and --identity");
+  }
+  std::string principal_id;
+  const char* field = o.user.empty() ? "identityId" : "userId";
+  if (!o.user.empty()) {
+    SIGNET_ASSIGN_OR_RETURN(principal_id, UserId(ctx, o.user));
+  } else {
+    SIGNET_ASSIGN_OR_RETURN(principal_id, IdentityId(ctx, o.identity));
+  }
+  SIGNET_ASSIGN_OR_RETURN(client::Client * api, ctx.Api());
+  for (int offset = 0;; offset += 100) {
+    SIGNET_ASSIGN_OR_RETURN(
+        api::JsonValue reply,
+        api->Call(client::HttpMethod::kGet,
+                  PathOf({kProjects, project, "memberships"}) +
+                      client::Query({{"offset", std::to_string(offset)}, {"limit", "100"}})));
+    const api::JsonValue* items =
+        reply.is_object() ? reply.as_object().if_contains("memberships") : nullptr;
+    if (items == nullptr || !items->is_array() || items->as_array().empty()) break;
+    for (const auto& m : items->as_array()) {
+      if (TextAt(m, field) == principal_id) return TextAt(m, "id");
+    }
+    if (items->as_array().size() < 100) break;
+  }
+  return NotFound((o.user.empty() ? "identity '" + o.identity : "user '" + o.user) +
+                  "' is not a member of project '" + o.id + "'");
+}
+
+Status RemoveProjectMember(Context& ctx, const AdminOptions& o) {
+  SIGNET_ASSIGN_OR_RETURN(std::string project, ProjectId(ctx, o.id));
+  SIGNET_ASSIGN_OR_RETURN(std::string membership, MembershipOf(ctx, project, o));
+  return ObjectCommand(ctx, client::HttpMethod::kDelete,
+                       PathOf({kProjects, project, "memberships", membership}), std::nullopt,
+                       {{"Membership", "id"},
+                        {"Project", "projectId"},
+                        {"User", "userId"},
+                        {"Identity", "identityId"},
+                        {"Role", "role"}},
+                       "Removed project member (and their roles on the project's signers):");
+}
+
 // Checks a saved checkpoint before handing it to the server: its signature must verify with
 // the public key saved in it, and that key must still be the server's (a server that
 // changed its key — a new root key — cannot vouch for checkpoints made before).
@@ -350,6 +394,12 @@ void AddAdminCommands(CLI::App& app, Context& ctx) {
   pmadd->add_option("--role", o->role, "member (default) or admin")
       ->check(CLI::IsMember({"member", "admin"}));
   OnRun(pmadd, ctx, [&ctx, o] { return AddProjectMember(ctx, *o); });
+  CLI::App* pmremove = pmembers->add_subcommand(
+      "remove", "Remove a user or machine identity (ends their roles on the project's signers)");
+  pmremove->add_option("project", o->id, "Project slug or id")->required();
+  pmremove->add_option("--user", o->user, "User e-mail or id");
+  pmremove->add_option("--identity", o->identity, "Machine identity name or id");
+  OnRun(pmremove, ctx, [&ctx, o] { return RemoveProjectMember(ctx, *o); });
 
   // ---- audit ----
   CLI::App* audit = app.add_subcommand("audit", "Read and verify the audit log");

@@ -466,7 +466,10 @@ Status RequestAndWait(Context& ctx, const SignOptions& o) {
                           WaitForDecision(ctx, id, deadline, [&](const api::JsonValue& v) {
                             const std::string step = TextAt(v, "currentStep");
                             if (TextAt(v, "status") == "pending" && step != last_step) {
-                              ctx.err() << "signet: request " << id << " moved on to step " << step
+                              // currentStep counts from 0; people count from 1.
+                              const bool number = !step.empty() && step.find_first_not_of("0123456789") == std::string::npos;
+                              ctx.err() << "signet: request " << id << " moved on to step "
+                                        << (number ? std::to_string(std::stoll(step) + 1) : step)
                                         << '\n';
                             }
                             last_step = step;

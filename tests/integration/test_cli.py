@@ -805,6 +805,93 @@ class PolicyTest(CliTestCase):
         self.ok("policies", "delete", name)
         self.fails(4, "policies", "show", name)
 
+    def test_steps_from_one_names_and_pre_approve(self):
+        first, first_home = self.new_user()
+        second, second_home = self.new_user()
+        requester, requester_home = self.new_user()
+        name = unique("pol2")
+        self.ok("policies", "create", "--name", name, "--step", first["email"], "--step",
+                second["email"], "--max-signings", "3")
+        cert = self.ok("certificates", "issue", "--ca", F.ca["id"], "--common-name",
+                       unique("scn"), "--json").json()
+        signer_name = unique("steps")
+        self.ok("signers", "create", "--name", signer_name, "--certificate",
+                cert["certificateId"], "--policy", name)
+        self.ok("signers", "members", "add", signer_name, "--user", requester["email"],
+                "--role", "operator")
+        req = self.ok("request", "--signer", signer_name, "--justification", "two steps",
+                      "--json", home=requester_home).json()
+        req = req.get("request", req)
+        self.assertEqual(req["currentStep"], 0)  # the API counts from 0; the CLI from 1
+
+        shown = self.ok("requests", "show", req["id"]).out
+        self.assertRegex(shown, r"(?m)^Step:\s+1 of 2$")
+        self.assertRegex(shown, r"(?m)^Step 1:\s+in-progress, 1 approval\(s\) needed; still to "
+                                r"approve: one of %s$" % re.escape(first["email"]))
+        self.assertRegex(shown, r"(?m)^Step 2:\s+pending, 1 approval\(s\) needed$")
+        self.ok("requests", "approve", req["id"], "--comment", "fine", home=first_home)
+        shown = self.ok("requests", "show", req["id"]).out
+        self.assertRegex(shown, r"(?m)^Step:\s+2 of 2$")
+        self.assertRegex(shown, r"(?m)^Step 1:\s+completed, 1 approval\(s\) needed; approved "
+                                r"by %s$" % re.escape(first["email"]))
+        self.assertRegex(shown, r"(?m)^Step 2:\s+in-progress, .*still to approve: one of %s$"
+                         % re.escape(second["email"]))
+        table = self.ok("requests", "list", "--signer", signer_name).out
+        row = [line for line in table.splitlines() if req["id"] in line][0]
+        self.assertIn("2 of 2", row)
+        approved = self.ok("requests", "approve", req["id"], "--json", home=second_home).json()
+        self.assertEqual(approved["status"], "approved")
+        # Without org admin rights the approvers' e-mails are not readable: ids are shown.
+        self.assertIn(first["id"], self.ok("requests", "show", req["id"],
+                                           home=requester_home).out)
+
+        # Grant tables: the grantee by name; --ids and --json keep the id.
+        grants = self.ok("grants", "list", "--signer", signer_name).out
+        self.assertIn(requester["email"], grants)
+        self.assertNotIn(requester["id"], grants)
+        self.assertIn(requester["id"], self.ok("grants", "list", "--signer", signer_name,
+                                               "--ids").out)
+
+        # pre-approve: a signer admin grants without a request to approve.
+        other, other_home = self.new_user()
+        self.ok("signers", "members", "add", signer_name, "--user", other["email"],
+                "--role", "operator")
+        data = self.write("pre.bin", b"pre-approved payload")
+        self.fails(3, "sign", "--signer", signer_name, "--algorithm", "ECDSA_SHA256", "--in",
+                   data, home=other_home)
+        pre = self.ok("pre-approve", "--signer", signer_name, "--user", other["email"],
+                      "--justification", "hotfix", "--signings", "1", "--json").json()
+        self.assertEqual(pre["grant"]["granteeId"], other["id"])
+        self.assertEqual(pre["grant"]["maxSignings"], 1)
+        self.assertEqual(pre["request"]["status"], "approved")
+        self.ok("sign", "--signer", signer_name, "--algorithm", "ECDSA_SHA256", "--in", data,
+                home=other_home)
+        text = self.ok("pre-approve", "--signer", signer_name, "--user", other["email"],
+                       "--justification", "again", "--duration", "1h").out
+        self.assertIn("Pre-approved %s on signer %s" % (other["email"], signer_name), text)
+        self.fails(1, "pre-approve", "--signer", signer_name, "--justification", "x",
+                   contains="--user")
+        self.fails(1, "pre-approve", "--signer", signer_name, "--user", other["email"],
+                   "--identity", "x", "--justification", "x", contains="exactly one")
+        # Only a signer admin pre-approves.
+        self.fails(3, "pre-approve", "--signer", signer_name, "--user", requester["email"],
+                   "--justification", "x", home=other_home)
+        self.fails(4, "pre-approve", "--signer", unique("nosigner"), "--user", other["email"],
+                   "--justification", "x")
+
+    def test_project_member_removal(self):
+        user, home = self.new_user()
+        project = self.ok("projects", "list", "--json").json()["projects"][0]["slug"]
+        removed = self.ok("projects", "members", "remove", project, "--user", user["email"],
+                          "--json").json()
+        self.assertEqual(removed["userId"], user["id"])
+        members = self.ok("projects", "members", "list", project, "--limit", "100",
+                          "--json").json()["memberships"]
+        self.assertNotIn(user["id"], [m.get("userId") for m in members])
+        self.fails(4, "projects", "members", "remove", project, "--user", user["email"],
+                   contains="not a member")
+        self.fails(1, "projects", "members", "remove", project, contains="exactly one")
+
 
 if __name__ == "__main__":
     unittest.main()
