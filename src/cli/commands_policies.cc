@@ -7,8 +7,8 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
-#include "common/duration.h"
 #include "cli/output.h"
+#include "common/duration.h"
 #include "common/uuid.h"
 
 namespace signet::cli {
@@ -256,9 +256,9 @@ class Names {
     auto api = ctx_.Api();
     if (!api) return;
     for (int offset = 0; offset < 10000; offset += 100) {
-      auto reply = (*api)->Call(client::HttpMethod::kGet,
-                                "/api/v1/" + key +
-                                    client::Query({{"offset", std::to_string(offset)}, {"limit", "100"}}));
+      auto reply = (*api)->Call(
+          client::HttpMethod::kGet,
+          "/api/v1/" + key + client::Query({{"offset", std::to_string(offset)}, {"limit", "100"}}));
       if (!reply) return;  // not an org admin: ids stay ids
       const api::JsonValue* items =
           reply->is_object() ? reply->as_object().if_contains(key) : nullptr;
@@ -305,18 +305,21 @@ void PrintRequest(Context& ctx, const api::JsonValue& r, const std::string& head
       if (approvers != nullptr && approvers->is_array()) {
         for (const auto& a : approvers->as_array()) {
           const std::string id = TextAt(a, "id");
-          if (decided.count(id) == 0) waiting += (waiting.empty() ? "" : ", ") + names.Of("user", id);
+          if (decided.count(id) == 0)
+            waiting += (waiting.empty() ? "" : ", ") + names.Of("user", id);
         }
       }
       const std::string status = TextAt(step, "status");
       std::string text = status + ", " + TextAt(step, "requiredApprovals") + " approval(s) needed";
       if (!approved.empty()) text += "; approved by " + approved;
       if (!rejected.empty()) text += "; rejected by " + rejected;
-      if (status == "in-progress" && !waiting.empty()) text += "; still to approve: one of " + waiting;
+      if (status == "in-progress" && !waiting.empty())
+        text += "; still to approve: one of " + waiting;
       std::string title = "Step " + TextAt(step, "stepNumber");
       const std::string step_name = TextAt(step, "name");
       // Steps the CLI made are named "step N"; other names are shown.
-      if (step_name != "-" && !step_name.empty() && step_name != "step " + TextAt(step, "stepNumber")) {
+      if (step_name != "-" && !step_name.empty() &&
+          step_name != "step " + TextAt(step, "stepNumber")) {
         title += " (" + step_name + ")";
       }
       lines.emplace_back(title, text);
@@ -389,8 +392,8 @@ Status PreApprove(Context& ctx, const PolicyOptions& o) {
   SIGNET_ASSIGN_OR_RETURN(client::Client * api, ctx.Api());
   SIGNET_ASSIGN_OR_RETURN(
       api::JsonValue reply,
-      api->Call(client::HttpMethod::kPost,
-                PathOf({kSigners, signer_id, "requests", "pre-approve"}), api::JsonValue(body)));
+      api->Call(client::HttpMethod::kPost, PathOf({kSigners, signer_id, "requests", "pre-approve"}),
+                api::JsonValue(body)));
   ctx.Show(reply, [&](const api::JsonValue& v) {
     const api::JsonValue grant =
         v.is_object() && v.as_object().contains("grant") ? v.as_object().at("grant") : v;
@@ -421,8 +424,9 @@ void PrintRequestLine(Context& ctx, const api::JsonValue& v) {
   }
   ctx.out() << FormatTime(std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now()))
             << "  " << TextAt(v, "id") << "  " << TextAt(v, "status")
-            << (step.empty() ? "" : " (" + step + ")") << "  signer " << TextAt(v, "requestData.requestData.signerName")
-            << "  requester " << TextAt(v, "requesterName") << '\n';
+            << (step.empty() ? "" : " (" + step + ")") << "  signer "
+            << TextAt(v, "requestData.requestData.signerName") << "  requester "
+            << TextAt(v, "requesterName") << '\n';
   ctx.out().flush();
 }
 
@@ -431,8 +435,8 @@ void PrintRequestLine(Context& ctx, const api::JsonValue& v) {
 Status WatchRequests(Context& ctx, const PolicyOptions& o) {
   Millis limit = std::chrono::hours(24 * 365);
   if (!o.watch_for.empty()) {
-    SIGNET_ASSIGN_OR_RETURN(limit, ParseDuration(o.watch_for, "--for", Millis(1000),
-                                                 std::chrono::hours(24 * 365)));
+    SIGNET_ASSIGN_OR_RETURN(
+        limit, ParseDuration(o.watch_for, "--for", Millis(1000), std::chrono::hours(24 * 365)));
   }
   const auto deadline = std::chrono::steady_clock::now() + limit;
   if (!o.id.empty()) {
@@ -457,11 +461,12 @@ Status WatchRequests(Context& ctx, const PolicyOptions& o) {
   SIGNET_ASSIGN_OR_RETURN(client::Client * api, ctx.Api());
   std::set<std::string> seen;
   while (true) {
-    SIGNET_ASSIGN_OR_RETURN(
-        api::JsonValue reply,
-        api->Call(client::HttpMethod::kGet,
-                  std::string(kRequests) + client::Query({{"status", "pending"}, {"limit", "100"}})));
-    const api::JsonValue* items = reply.is_object() ? reply.as_object().if_contains("requests") : nullptr;
+    SIGNET_ASSIGN_OR_RETURN(api::JsonValue reply,
+                            api->Call(client::HttpMethod::kGet,
+                                      std::string(kRequests) + client::Query({{"status", "pending"},
+                                                                              {"limit", "100"}})));
+    const api::JsonValue* items =
+        reply.is_object() ? reply.as_object().if_contains("requests") : nullptr;
     if (items != nullptr && items->is_array()) {
       for (const auto& r : items->as_array()) {
         if (!seen.insert(TextAt(r, "id")).second) continue;
@@ -472,7 +477,8 @@ Status WatchRequests(Context& ctx, const PolicyOptions& o) {
         }
       }
     }
-    if (std::chrono::steady_clock::now() + std::chrono::seconds(o.interval) >= deadline) return Ok();
+    if (std::chrono::steady_clock::now() + std::chrono::seconds(o.interval) >= deadline)
+      return Ok();
     std::this_thread::sleep_for(std::chrono::seconds(o.interval));
   }
 }
@@ -566,9 +572,10 @@ void AddPolicyCommands(CLI::App& app, Context& ctx) {
   OnRun(request, ctx, [&ctx, o] { return RequestAccess(ctx, *o); });
 
   // ---- pre-approve ----
-  CLI::App* preapprove = app.add_subcommand(
-      "pre-approve", "Grant a user or machine identity access to a signer without a request to "
-                     "approve (signer admins; never for yourself)");
+  CLI::App* preapprove =
+      app.add_subcommand("pre-approve",
+                         "Grant a user or machine identity access to a signer without a request to "
+                         "approve (signer admins; never for yourself)");
   preapprove->add_option("--signer", o->signer, "Signer name or id")->required();
   preapprove->add_option("--user", o->user, "The grantee: a user's e-mail or id");
   preapprove->add_option("--identity", o->identity, "The grantee: a machine identity's name or id");
@@ -591,15 +598,15 @@ void AddPolicyCommands(CLI::App& app, Context& ctx) {
     SIGNET_ASSIGN_OR_RETURN(std::string signer_id, SignerFilter(ctx, o->signer));
     return ListTable(ctx, kRequests, {{"status", o->status}, {"signerId", signer_id}}, o->paging,
                      "requests",
-                       {{"ID", "id"},
-                        {"STATUS", "status"},
-                        {"SIGNER", ctx.flags.ids ? "signerId" : "requestData.requestData.signerName"},
-                        {"REQUESTER", ctx.flags.ids ? "requesterId" : "requesterName"},
-                        {"SIGNINGS", "requestedSignings"},
-                        {"WINDOW", "requestedWindowDuration"},
-                        {"STEP", "stepOfSteps"},
-                        {"CREATED", "createdAt"},
-                        {"JUSTIFICATION", "justification"}});
+                     {{"ID", "id"},
+                      {"STATUS", "status"},
+                      {"SIGNER", ctx.flags.ids ? "signerId" : "requestData.requestData.signerName"},
+                      {"REQUESTER", ctx.flags.ids ? "requesterId" : "requesterName"},
+                      {"SIGNINGS", "requestedSignings"},
+                      {"WINDOW", "requestedWindowDuration"},
+                      {"STEP", "stepOfSteps"},
+                      {"CREATED", "createdAt"},
+                      {"JUSTIFICATION", "justification"}});
   });
   CLI::App* rshow = requests->add_subcommand("show", "Show a signing request");
   rshow->add_option("request", o->id, "Request id")->required();
@@ -650,13 +657,13 @@ void AddPolicyCommands(CLI::App& app, Context& ctx) {
     SIGNET_ASSIGN_OR_RETURN(std::string signer_id, SignerFilter(ctx, o->signer));
     return ListTable(ctx, kGrants, {{"signerId", signer_id}, {"status", o->status}}, o->paging,
                      "grants",
-                       {{"ID", "id"},
-                        {"STATUS", "status"},
-                        {"SIGNER", ctx.flags.ids ? "signerId" : "attributes.signerName"},
-                        {"GRANTEE", "granteeDisplay"},
-                        {"USED", "usedSignings"},
-                        {"MAX", "maxSignings"},
-                        {"EXPIRES", "expiresAt"}});
+                     {{"ID", "id"},
+                      {"STATUS", "status"},
+                      {"SIGNER", ctx.flags.ids ? "signerId" : "attributes.signerName"},
+                      {"GRANTEE", "granteeDisplay"},
+                      {"USED", "usedSignings"},
+                      {"MAX", "maxSignings"},
+                      {"EXPIRES", "expiresAt"}});
   });
   CLI::App* gshow = grants->add_subcommand("show", "Show a grant");
   gshow->add_option("grant", o->id, "Grant id")->required();
