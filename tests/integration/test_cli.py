@@ -903,7 +903,8 @@ class PolicyTest(CliTestCase):
         project = "default"
         # A project member cannot manage policies; once a project admin, they can.
         policy = unique("rolepol")
-        policy_args = ("policies", "create", "--name", policy, "--step", other["email"],
+        # (The approver by id: only org admins look users up by e-mail.)
+        policy_args = ("policies", "create", "--name", policy, "--step", other["id"],
                        "--max-signings", "1")
         self.fails(3, *policy_args, home=home)
         text = self.ok("projects", "members", "set-role", project, "--user", user["email"],
@@ -920,15 +921,16 @@ class PolicyTest(CliTestCase):
         self.assertEqual(details, [{"membershipId": mine[0]["id"], "principalType": "user",
                                     "principalId": user["id"], "role": "admin",
                                     "previousRole": "member"}])
-        # Back to member with --json; the new admin may demote others, a member may not.
-        back = self.ok("projects", "members", "set-role", project, "--user", other["email"],
+        # Back to member with --json; the new admin may promote and demote (users by id: only
+        # org admins look them up by e-mail), a member may not.
+        back = self.ok("projects", "members", "set-role", project, "--user", other["id"],
                        "--role", "admin", "--json", home=home).json()
         self.assertEqual(back["role"], "admin")
-        back = self.ok("projects", "members", "set-role", project, "--user", user["email"],
+        back = self.ok("projects", "members", "set-role", project, "--user", user["id"],
                        "--role", "member", "--json", home=other_home).json()
         self.assertEqual((back["userId"], back["role"]), (user["id"], "member"))
-        self.fails(3, "projects", "members", "set-role", project, "--user", other["email"],
-                   "--role", "member", home=home)
+        self.fails(3, "projects", "members", "set-role", project, "--user", other["id"],
+                   "--role", "member", home=home, contains="admin role in the project")
         # Errors change nothing.
         stranger, _ = create_user(F.api, F.admin_token)
         self.fails(4, "projects", "members", "set-role", project, "--user", stranger["email"],
