@@ -155,6 +155,8 @@ SCHEMAS = {
     "ClientSecret": obj({"clientId": string(), "clientSecret": string(minLength=1),
                          "clientSecretId": UUID},
                         description="The client secret appears only in this reply."),
+    "ClientSecretInfo": obj({"id": UUID, "identityId": UUID, "description": string(),
+                             "createdAt": TIME, "revoked": {"type": "boolean"}}),
     "Project": obj({"id": UUID, "name": string(64), "slug": string(64), "description": string(),
                     "complianceProfile": string(enum=COMPLIANCE_PROFILES),
                     "createdAt": TIME, "updatedAt": TIME},
@@ -464,6 +466,7 @@ BODIES = {
                           description="null for description clears it; switching csbr on is "
                                       "a 409 naming each signer that does not meet it"),
     "member": MEMBER_IN,
+    "memberRole": body({"role": string(enum=["admin", "member"])}),
     "oidcAuth": body({}, {"oidcDiscoveryUrl": string(2048), "boundIssuer": string(1024),
                           "boundAudiences": string(2048, description="comma-separated"),
                           "boundClaims": {"type": "object",
@@ -691,6 +694,12 @@ op("DELETE", "/api/v1/identities/{id}", "users", "Delete a machine identity", "c
    ref("Identity"))
 op("POST", "/api/v1/identities/{id}/universal-auth/client-secrets", "users",
    "Create a client secret (shown only in this reply)", "createSecret", ref("ClientSecret"))
+op("GET", "/api/v1/identities/{id}/universal-auth/client-secrets", "users",
+   "List an identity's client secrets (org admin; never the secrets)",
+   reply=list_of("clientSecrets", ref("ClientSecretInfo")))
+op("POST", "/api/v1/identities/{id}/universal-auth/client-secrets/{secretId}/revoke", "users",
+   "Revoke a client secret: logins with it are refused (org admin)", "cancel",
+   ref("ClientSecretInfo"))
 
 # Projects.
 op("POST", "/api/v1/projects", "projects", "Create a project (org admin)", "createProject",
@@ -708,6 +717,8 @@ op("GET", "/api/v1/projects/{id}/memberships", "projects", "List a project's mem
    reply=list_of("memberships", ref("Membership")), query=PAGING)
 op("GET", "/api/v1/projects/{id}/memberships/{membershipId}", "projects", "Get a membership",
    reply=ref("Membership"))
+op("PATCH", "/api/v1/projects/{id}/memberships/{membershipId}", "projects",
+   "Change a member's project role (project admin)", "memberRole", ref("Membership"))
 op("DELETE", "/api/v1/projects/{id}/memberships/{membershipId}", "projects",
    "Remove a project member", "cancel", ref("Membership"))
 

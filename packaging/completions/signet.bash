@@ -7,7 +7,7 @@ _signet() {
   }
   local globals="--server --token --ca-cert --project --json --timeout --help --version"
   local commands="login logout whoami signers operations ca certificates policies request
-                  requests grants sign verify users identities projects audit"
+                  requests pre-approve grants sign verify users identities projects audit"
   case "$prev" in
     --in|--out|--ca-cert|--sig|--certificate|--ca-file|--tsa-ca-file)
       COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return ;;
@@ -36,10 +36,10 @@ _signet() {
     ca) subs="create list show" ;;
     certificates) subs="issue import csr list show revoke" ;;
     policies) subs="create list show update delete" ;;
-    requests) subs="list show approve reject cancel" ;;
+    requests) subs="list show approve reject cancel watch" ;;
     grants) subs="list show revoke" ;;
     users) subs="list create show update delete" ;;
-    identities) subs="list create create-secret delete" ;;
+    identities) subs="list create create-secret secrets revoke-secret delete" ;;
     projects) subs="list create members" ;;
     audit) subs="list verify checkpoint" ;;
   esac

@@ -3,6 +3,7 @@
 #include "cli/commands.h"
 #include "cli/output.h"
 #include "common/encoding.h"
+#include "common/uuid.h"
 #include "crypto/ed25519.h"
 
 namespace signet::cli {
@@ -32,6 +33,7 @@ struct AdminOptions {
   Paging paging;
   std::string user;
   std::string identity;
+  std::string secret_id;
   // audit
   std::string event_type;
   std::string actor;
@@ -69,7 +71,8 @@ Status UpdateUser(Context& ctx, const AdminOptions& o) {
     const std::string_view text = both.string_view();
     const auto newline = text.find('\n');
     if (newline == std::string_view::npos || newline == 0 || newline + 1 == text.size()) {
-      return InvalidArgument("give the current password and the new one on two lines of standard input");
+      return InvalidArgument(
+          "give the current password and the new one on two lines of standard input");
     }
     std::string_view current = text.substr(0, newline);
     if (!current.empty() && current.back() == '\r') current.remove_suffix(1);
@@ -147,11 +150,98 @@ Status AddProjectMember(Context& ctx, const AdminOptions& o) {
                        "Added project member:");
 }
 
+// The membership of --user or --identity in a project (its id for DELETE …/memberships/{id}).
+Result<std::string> MembershipOf(Context& ctx, const std::string& project, const AdminOptions& o) {
+  if (o.user.empty() == o.identity.empty()) {
+    return InvalidArgument("give exactly one of --user and --identity");
+  }
+  std::string principal_id;
+  const char* field = o.user.empty() ? "identityId" : "userId";
+  if (!o.user.empty()) {
+    SIGNET_ASSIGN_OR_RETURN(principal_id, UserId(ctx, o.user));
+  } else {
+    SIGNET_ASSIGN_OR_RETURN(principal_id, IdentityId(ctx, o.identity));
+  }
+  SIGNET_ASSIGN_OR_RETURN(client::Client * api, ctx.Api());
+  for (int offset = 0;; offset += 100) {
+    SIGNET_ASSIGN_OR_RETURN(
+        api::JsonValue reply,
+        api->Call(client::HttpMethod::kGet,
+                  PathOf({kProjects, project, "memberships"}) +
+                      client::Query({{"offset", std::to_string(offset)}, {"limit", "100"}})));
+    const api::JsonValue* items =
+        reply.is_object() ? reply.as_object().if_contains("memberships") : nullptr;
+    if (items == nullptr || !items->is_array() || items->as_array().empty()) break;
+    for (const auto& m : items->as_array()) {
+      if (TextAt(m, field) == principal_id) return TextAt(m, "id");
+    }
+    if (items->as_array().size() < 100) break;
+  }
+  return NotFound((o.user.empty() ? "identity '" + o.identity : "user '" + o.user) +
+                  "' is not a member of project '" + o.id + "'");
+}
+
+Status RemoveProjectMember(Context& ctx, const AdminOptions& o) {
+  SIGNET_ASSIGN_OR_RETURN(std::string project, ProjectId(ctx, o.id));
+  SIGNET_ASSIGN_OR_RETURN(std::string membership, MembershipOf(ctx, project, o));
+  return ObjectCommand(ctx, client::HttpMethod::kDelete,
+                       PathOf({kProjects, project, "memberships", membership}), std::nullopt,
+                       {{"Membership", "id"},
+                        {"Project", "projectId"},
+                        {"User", "userId"},
+                        {"Identity", "identityId"},
+                        {"Role", "role"}},
+                       "Removed project member (and their roles on the project's signers):");
+}
+
+Status ChangeProjectMemberRole(Context& ctx, const AdminOptions& o) {
+  SIGNET_ASSIGN_OR_RETURN(std::string project, ProjectId(ctx, o.id));
+  SIGNET_ASSIGN_OR_RETURN(std::string membership, MembershipOf(ctx, project, o));
+  return ObjectCommand(ctx, client::HttpMethod::kPatch,
+                       PathOf({kProjects, project, "memberships", membership}),
+                       api::JsonValue(api::JsonObject{{"role", o.role}}),
+                       {{"Membership", "id"},
+                        {"Project", "projectId"},
+                        {"User", "userId"},
+                        {"Identity", "identityId"},
+                        {"Role", "role"}},
+                       "Changed project role:");
+}
+
+Status ListSecrets(Context& ctx, const AdminOptions& o) {
+  SIGNET_ASSIGN_OR_RETURN(std::string id, IdentityId(ctx, o.id));
+  return ListCommand(ctx, PathOf({kIdentities, id, "universal-auth", "client-secrets"}), {},
+                     Paging{0, 100}, "clientSecrets",
+                     {{"SECRET ID", "id"},
+                      {"DESCRIPTION", "description"},
+                      {"CREATED", "createdAt"},
+                      {"REVOKED", "revoked"}});
+}
+
+Status RevokeSecret(Context& ctx, const AdminOptions& o) {
+  SIGNET_ASSIGN_OR_RETURN(std::string id, IdentityId(ctx, o.id));
+  if (!IsUuid(o.secret_id)) {
+    return InvalidArgument("'" + o.secret_id +
+                           "' is not a client secret id (see signet identities secrets " + o.id +
+                           ")");
+  }
+  return ObjectCommand(
+      ctx, client::HttpMethod::kPost,
+      PathOf({kIdentities, id, "universal-auth", "client-secrets", o.secret_id, "revoke"}),
+      api::JsonValue(api::JsonObject{}),
+      {{"Secret ID", "id"},
+       {"Description", "description"},
+       {"Created", "createdAt"},
+       {"Revoked", "revoked"}},
+      "Revoked client secret (logins with it are refused; tokens it got run until they expire):");
+}
+
 // Checks a saved checkpoint before handing it to the server: its signature must verify with
 // the public key saved in it, and that key must still be the server's (a server that
 // changed its key — a new root key — cannot vouch for checkpoints made before).
 Status CheckSavedCheckpoint(Context& ctx, const api::JsonValue& checkpoint) {
-  if (!checkpoint.is_object()) return InvalidArgument("the checkpoint file does not hold a JSON object");
+  if (!checkpoint.is_object())
+    return InvalidArgument("the checkpoint file does not hold a JSON object");
   const auto& o = checkpoint.as_object();
   auto text = [&](const char* key) -> std::string {
     const auto* v = o.if_contains(key);
@@ -170,7 +260,8 @@ Status CheckSavedCheckpoint(Context& ctx, const api::JsonValue& checkpoint) {
   SIGNET_ASSIGN_OR_RETURN(api::JsonValue server_key,
                           api->Call(client::HttpMethod::kGet, std::string(kAudit) + "/public-key"));
   if (TextAt(server_key, "publicKey") != text("publicKey")) {
-    return FailedPrecondition("the server's checkpoint key is not the one that signed this checkpoint");
+    return FailedPrecondition(
+        "the server's checkpoint key is not the one that signed this checkpoint");
   }
   return Ok();
 }
@@ -187,7 +278,8 @@ Status SaveCheckpoint(Context& ctx, const AdminOptions& o) {
   SIGNET_TRY(WriteFile(o.out_file, text));
   ctx.Show(reply, [&](const api::JsonValue& v) {
     std::size_t chains = 0;
-    if (const auto* heads = v.as_object().if_contains("heads"); heads != nullptr && heads->is_array()) {
+    if (const auto* heads = v.as_object().if_contains("heads");
+        heads != nullptr && heads->is_array()) {
       chains = heads->as_array().size();
     }
     ctx.out() << "Checkpoint of " << TextAt(v, "time") << " (" << chains << " chain"
@@ -202,14 +294,16 @@ Status VerifyAudit(Context& ctx, const AdminOptions& o) {
   SIGNET_ASSIGN_OR_RETURN(client::Client * api, ctx.Api());
   api::JsonValue reply;
   if (o.checkpoint_file.empty()) {
-    SIGNET_ASSIGN_OR_RETURN(reply, api->Call(client::HttpMethod::kGet, std::string(kAudit) + "/verify"));
+    SIGNET_ASSIGN_OR_RETURN(reply,
+                            api->Call(client::HttpMethod::kGet, std::string(kAudit) + "/verify"));
   } else {
     SIGNET_ASSIGN_OR_RETURN(std::string text, ReadTextFile(o.checkpoint_file));
     auto checkpoint = api::ParseJson(text);
     if (!checkpoint) return InvalidArgument(o.checkpoint_file + ": " + checkpoint.error().message);
     SIGNET_TRY(CheckSavedCheckpoint(ctx, *checkpoint));
-    SIGNET_ASSIGN_OR_RETURN(reply, api->Call(client::HttpMethod::kPost, std::string(kAudit) + "/verify",
-                                             api::JsonValue(api::JsonObject{{"checkpoint", *checkpoint}})));
+    SIGNET_ASSIGN_OR_RETURN(
+        reply, api->Call(client::HttpMethod::kPost, std::string(kAudit) + "/verify",
+                         api::JsonValue(api::JsonObject{{"checkpoint", *checkpoint}})));
   }
   const bool valid = TextAt(reply, "valid") == "true";
   const bool with_checkpoint = !o.checkpoint_file.empty();
@@ -305,6 +399,16 @@ void AddAdminCommands(CLI::App& app, Context& ctx) {
   isecret->add_option("identity", o->id, "Identity name or id")->required();
   isecret->add_option("--description", o->description, "What the secret is for");
   OnRun(isecret, ctx, [&ctx, o] { return CreateSecret(ctx, *o); });
+  CLI::App* isecrets = identities->add_subcommand(
+      "secrets", "List an identity's client secrets (ids and descriptions; never the secrets)");
+  isecrets->add_option("identity", o->id, "Identity name or id")->required();
+  OnRun(isecrets, ctx, [&ctx, o] { return ListSecrets(ctx, *o); });
+  CLI::App* irevoke = identities->add_subcommand(
+      "revoke-secret", "Revoke a client secret: logins with it are refused from now on");
+  irevoke->add_option("identity", o->id, "Identity name or id")->required();
+  irevoke->add_option("secret", o->secret_id, "Client secret id (signet identities secrets)")
+      ->required();
+  OnRun(irevoke, ctx, [&ctx, o] { return RevokeSecret(ctx, *o); });
   CLI::App* idelete = identities->add_subcommand("delete", "Delete a machine identity");
   idelete->add_option("identity", o->id, "Identity name or id")->required();
   OnRun(idelete, ctx, [&ctx, o]() -> Status {
@@ -350,6 +454,20 @@ void AddAdminCommands(CLI::App& app, Context& ctx) {
   pmadd->add_option("--role", o->role, "member (default) or admin")
       ->check(CLI::IsMember({"member", "admin"}));
   OnRun(pmadd, ctx, [&ctx, o] { return AddProjectMember(ctx, *o); });
+  CLI::App* pmremove = pmembers->add_subcommand(
+      "remove", "Remove a user or machine identity (ends their roles on the project's signers)");
+  pmremove->add_option("project", o->id, "Project slug or id")->required();
+  pmremove->add_option("--user", o->user, "User e-mail or id");
+  pmremove->add_option("--identity", o->identity, "Machine identity name or id");
+  OnRun(pmremove, ctx, [&ctx, o] { return RemoveProjectMember(ctx, *o); });
+  CLI::App* pmrole = pmembers->add_subcommand("set-role", "Change a member's project role");
+  pmrole->add_option("project", o->id, "Project slug or id")->required();
+  pmrole->add_option("--user", o->user, "User e-mail or id");
+  pmrole->add_option("--identity", o->identity, "Machine identity name or id");
+  pmrole->add_option("--role", o->role, "member or admin")
+      ->required()
+      ->check(CLI::IsMember({"member", "admin"}));
+  OnRun(pmrole, ctx, [&ctx, o] { return ChangeProjectMemberRole(ctx, *o); });
 
   // ---- audit ----
   CLI::App* audit = app.add_subcommand("audit", "Read and verify the audit log");

@@ -1,13 +1,14 @@
 // policies create|list|show|update|delete, request, requests list|show|approve|reject|cancel,
 // grants list|show|revoke.
 
+#include <map>
 #include <set>
 #include <thread>
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
-#include "common/duration.h"
 #include "cli/output.h"
+#include "common/duration.h"
 #include "common/uuid.h"
 
 namespace signet::cli {
@@ -75,6 +76,9 @@ struct PolicyOptions {
   std::string reason;
   std::string watch_for;
   int interval = 5;
+  // pre-approve
+  std::string user;
+  std::string identity;
 };
 
 // "alice@example.com,bob@example.com:2" -> {requiredApprovals: 2, approvers: [...]}.
@@ -175,6 +179,20 @@ Status PolicyCall(Context& ctx, client::HttpMethod method, const std::string& pa
   return Ok();
 }
 
+// "2 of 3": the step a request is at (or was decided at), counted from 1.
+std::string StepOf(const api::JsonValue& r) {
+  const api::JsonValue* steps = r.is_object() ? r.as_object().if_contains("steps") : nullptr;
+  const std::string current = TextAt(r, "currentStep");
+  if (current == "-" || current.find_first_not_of("0123456789") != std::string::npos) return "-";
+  std::int64_t k = std::stoll(current) + 1;
+  if (steps == nullptr || !steps->is_array() || steps->as_array().empty()) {
+    return std::to_string(k);
+  }
+  const auto total = static_cast<std::int64_t>(steps->as_array().size());
+  if (TextAt(r, "status") == "approved" || k > total) k = total;
+  return std::to_string(k) + " of " + std::to_string(total);
+}
+
 Status RequestAccess(Context& ctx, const PolicyOptions& o) {
   SIGNET_ASSIGN_OR_RETURN(std::string id, SignerId(ctx, o.signer));
   api::JsonObject body{{"justification", o.justification}};
@@ -201,8 +219,10 @@ Status RequestAccess(Context& ctx, const PolicyOptions& o) {
     const api::JsonValue& request = wrapped ? v.as_object().at("request") : v;
     ctx.out() << "Requested access to signer " << o.signer << ":\n";
     std::vector<std::pair<std::string, std::string>> lines;
-    for (const auto& [name, field] : kRequestFields)
-      lines.emplace_back(name, TextAt(request, field));
+    for (const auto& [name, field] : kRequestFields) {
+      lines.emplace_back(field == "currentStep" ? "Step" : name,
+                         field == "currentStep" ? StepOf(request) : TextAt(request, field));
+    }
     PrintFields(ctx.out(), lines);
     if (TextAt(request, "status") == "pending") {
       ctx.out() << "An approver runs: signet requests approve " << TextAt(request, "id") << '\n';
@@ -218,10 +238,178 @@ Result<std::string> SignerFilter(Context& ctx, const std::string& name_or_id) {
   return SignerId(ctx, name_or_id);
 }
 
+// Names for user and identity ids, from the lists the caller may read (org admins: all;
+// others: none, and the ids are shown). Filled on first use.
+class Names {
+ public:
+  explicit Names(Context& ctx) : ctx_(ctx) {}
+  std::string Of(const std::string& type, const std::string& id) {
+    if (ctx_.flags.ids || id.empty() || id == "-") return id;
+    Load(type == "identity" ? "identities" : "users", type == "identity" ? "name" : "email");
+    auto it = names_.find(id);
+    return it != names_.end() ? it->second : id;
+  }
+
+ private:
+  void Load(const std::string& key, const char* field) {
+    if (!loaded_.insert(key).second) return;
+    auto api = ctx_.Api();
+    if (!api) return;
+    for (int offset = 0; offset < 10000; offset += 100) {
+      auto reply = (*api)->Call(
+          client::HttpMethod::kGet,
+          "/api/v1/" + key + client::Query({{"offset", std::to_string(offset)}, {"limit", "100"}}));
+      if (!reply) return;  // not an org admin: ids stay ids
+      const api::JsonValue* items =
+          reply->is_object() ? reply->as_object().if_contains(key) : nullptr;
+      if (items == nullptr || !items->is_array() || items->as_array().empty()) return;
+      for (const auto& item : items->as_array()) names_[TextAt(item, "id")] = TextAt(item, field);
+      if (items->as_array().size() < 100) return;
+    }
+  }
+  Context& ctx_;
+  std::set<std::string> loaded_;
+  std::map<std::string, std::string> names_;
+};
+
+// A request's fields, then per step who approved (or rejected) and who still must.
+void PrintRequest(Context& ctx, const api::JsonValue& r, const std::string& heading) {
+  if (!heading.empty()) ctx.out() << heading << '\n';
+  Names names(ctx);
+  std::vector<std::pair<std::string, std::string>> lines;
+  for (const auto& [name, field] : kRequestFields) {
+    if (field == "currentStep") {
+      lines.emplace_back("Step", StepOf(r));
+    } else {
+      lines.emplace_back(name, TextAt(r, field));
+    }
+  }
+  const api::JsonValue* steps = r.is_object() ? r.as_object().if_contains("steps") : nullptr;
+  if (steps != nullptr && steps->is_array()) {
+    for (const auto& step : steps->as_array()) {
+      std::set<std::string> decided;
+      std::string approved, rejected;
+      const api::JsonValue* approvals =
+          step.is_object() ? step.as_object().if_contains("approvals") : nullptr;
+      if (approvals != nullptr && approvals->is_array()) {
+        for (const auto& a : approvals->as_array()) {
+          const std::string who = TextAt(a, "approverUserId");
+          decided.insert(who);
+          std::string& list = TextAt(a, "decision") == "rejected" ? rejected : approved;
+          list += (list.empty() ? "" : ", ") + names.Of("user", who);
+        }
+      }
+      std::string waiting;
+      const api::JsonValue* approvers =
+          step.is_object() ? step.as_object().if_contains("approvers") : nullptr;
+      if (approvers != nullptr && approvers->is_array()) {
+        for (const auto& a : approvers->as_array()) {
+          const std::string id = TextAt(a, "id");
+          if (decided.count(id) == 0)
+            waiting += (waiting.empty() ? "" : ", ") + names.Of("user", id);
+        }
+      }
+      const std::string status = TextAt(step, "status");
+      std::string text = status + ", " + TextAt(step, "requiredApprovals") + " approval(s) needed";
+      if (!approved.empty()) text += "; approved by " + approved;
+      if (!rejected.empty()) text += "; rejected by " + rejected;
+      if (status == "in-progress" && !waiting.empty())
+        text += "; still to approve: one of " + waiting;
+      std::string title = "Step " + TextAt(step, "stepNumber");
+      const std::string step_name = TextAt(step, "name");
+      // Steps the CLI made are named "step N"; other names are shown.
+      if (step_name != "-" && !step_name.empty() &&
+          step_name != "step " + TextAt(step, "stepNumber")) {
+        title += " (" + step_name + ")";
+      }
+      lines.emplace_back(title, text);
+    }
+  }
+  PrintFields(ctx.out(), lines);
+}
+
+Status ShowRequest(Context& ctx, client::HttpMethod method, const std::string& path,
+                   const std::optional<api::JsonValue>& body, const std::string& heading) {
+  SIGNET_ASSIGN_OR_RETURN(client::Client * api, ctx.Api());
+  SIGNET_ASSIGN_OR_RETURN(api::JsonValue reply, api->Call(method, path, body));
+  ctx.Show(reply, [&](const api::JsonValue& v) { PrintRequest(ctx, v, heading); });
+  return Ok();
+}
+
+// A list of requests or grants as a table; the step counted from 1, and grantees by name.
+Status ListTable(Context& ctx, const std::string& path, client::QueryParams query,
+                 const Paging& paging, const std::string& key, const Columns& columns) {
+  SIGNET_ASSIGN_OR_RETURN(client::Client * api, ctx.Api());
+  query.emplace_back("offset", std::to_string(paging.offset));
+  query.emplace_back("limit", std::to_string(paging.limit));
+  SIGNET_ASSIGN_OR_RETURN(api::JsonValue reply,
+                          api->Call(client::HttpMethod::kGet, path + client::Query(query)));
+  ctx.Show(reply, [&](const api::JsonValue& v) {
+    const api::JsonValue* items = v.is_object() ? v.as_object().if_contains(key) : nullptr;
+    if (items == nullptr || !items->is_array() || items->as_array().empty()) {
+      ctx.out() << "No " << key << ".\n";
+      return;
+    }
+    Names names(ctx);
+    api::JsonArray rows = items->as_array();
+    for (auto& row : rows) {
+      if (!row.is_object()) continue;
+      auto& o = row.as_object();
+      if (key == "requests") o["stepOfSteps"] = StepOf(row);
+      if (key == "grants") {
+        o["granteeDisplay"] = names.Of(TextAt(row, "granteeType"), TextAt(row, "granteeId"));
+      }
+    }
+    PrintItems(ctx.out(), rows, columns);
+    const std::string total = TextAt(v, "totalCount");
+    const std::size_t shown = rows.size();
+    if (total != "-" && total != std::to_string(paging.offset + shown) &&
+        total != std::to_string(shown)) {
+      ctx.err() << "(" << shown << " shown from offset " << paging.offset << " of " << total
+                << "; use --offset and --limit for more)\n";
+    }
+  });
+  return Ok();
+}
+
+// signet pre-approve: a signer admin grants a user or machine identity access without a request
+// to approve (POST …/signers/{id}/requests/pre-approve; never for oneself).
+Status PreApprove(Context& ctx, const PolicyOptions& o) {
+  if (o.user.empty() == o.identity.empty()) {
+    return InvalidArgument("give exactly one of --user and --identity (who gets the grant)");
+  }
+  SIGNET_ASSIGN_OR_RETURN(std::string signer_id, SignerId(ctx, o.signer));
+  api::JsonObject body{{"justification", o.justification}};
+  if (!o.user.empty()) {
+    SIGNET_ASSIGN_OR_RETURN(std::string id, UserId(ctx, o.user));
+    body["granteeUserId"] = id;
+  } else {
+    SIGNET_ASSIGN_OR_RETURN(std::string id, IdentityId(ctx, o.identity));
+    body["granteeIdentityId"] = id;
+  }
+  if (o.signings > 0) body["requestedSignings"] = o.signings;
+  if (!o.duration.empty()) body["requestedWindowDuration"] = o.duration;
+  SIGNET_ASSIGN_OR_RETURN(client::Client * api, ctx.Api());
+  SIGNET_ASSIGN_OR_RETURN(
+      api::JsonValue reply,
+      api->Call(client::HttpMethod::kPost, PathOf({kSigners, signer_id, "requests", "pre-approve"}),
+                api::JsonValue(body)));
+  ctx.Show(reply, [&](const api::JsonValue& v) {
+    const api::JsonValue grant =
+        v.is_object() && v.as_object().contains("grant") ? v.as_object().at("grant") : v;
+    ctx.out() << "Pre-approved " << (o.user.empty() ? o.identity : o.user) << " on signer "
+              << o.signer << ":\n";
+    std::vector<std::pair<std::string, std::string>> lines;
+    for (const auto& [name, field] : kGrantFields) lines.emplace_back(name, TextAt(grant, field));
+    PrintFields(ctx.out(), lines);
+  });
+  return Ok();
+}
+
 Status RequestAction(Context& ctx, const std::string& id, const char* action,
                      const api::JsonObject& body, const std::string& heading) {
-  return ObjectCommand(ctx, client::HttpMethod::kPost, PathOf({kRequests, id, action}),
-                       api::JsonValue(body), kRequestFields, heading);
+  return ShowRequest(ctx, client::HttpMethod::kPost, PathOf({kRequests, id, action}),
+                     api::JsonValue(body), heading);
 }
 
 // One line per change of a request: "<time>  <id>  <status> step N/M  <signer>  <requester>".
@@ -236,8 +424,9 @@ void PrintRequestLine(Context& ctx, const api::JsonValue& v) {
   }
   ctx.out() << FormatTime(std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now()))
             << "  " << TextAt(v, "id") << "  " << TextAt(v, "status")
-            << (step.empty() ? "" : " (" + step + ")") << "  signer " << TextAt(v, "requestData.requestData.signerName")
-            << "  requester " << TextAt(v, "requesterName") << '\n';
+            << (step.empty() ? "" : " (" + step + ")") << "  signer "
+            << TextAt(v, "requestData.requestData.signerName") << "  requester "
+            << TextAt(v, "requesterName") << '\n';
   ctx.out().flush();
 }
 
@@ -246,8 +435,8 @@ void PrintRequestLine(Context& ctx, const api::JsonValue& v) {
 Status WatchRequests(Context& ctx, const PolicyOptions& o) {
   Millis limit = std::chrono::hours(24 * 365);
   if (!o.watch_for.empty()) {
-    SIGNET_ASSIGN_OR_RETURN(limit, ParseDuration(o.watch_for, "--for", Millis(1000),
-                                                 std::chrono::hours(24 * 365)));
+    SIGNET_ASSIGN_OR_RETURN(
+        limit, ParseDuration(o.watch_for, "--for", Millis(1000), std::chrono::hours(24 * 365)));
   }
   const auto deadline = std::chrono::steady_clock::now() + limit;
   if (!o.id.empty()) {
@@ -272,11 +461,12 @@ Status WatchRequests(Context& ctx, const PolicyOptions& o) {
   SIGNET_ASSIGN_OR_RETURN(client::Client * api, ctx.Api());
   std::set<std::string> seen;
   while (true) {
-    SIGNET_ASSIGN_OR_RETURN(
-        api::JsonValue reply,
-        api->Call(client::HttpMethod::kGet,
-                  std::string(kRequests) + client::Query({{"status", "pending"}, {"limit", "100"}})));
-    const api::JsonValue* items = reply.is_object() ? reply.as_object().if_contains("requests") : nullptr;
+    SIGNET_ASSIGN_OR_RETURN(api::JsonValue reply,
+                            api->Call(client::HttpMethod::kGet,
+                                      std::string(kRequests) + client::Query({{"status", "pending"},
+                                                                              {"limit", "100"}})));
+    const api::JsonValue* items =
+        reply.is_object() ? reply.as_object().if_contains("requests") : nullptr;
     if (items != nullptr && items->is_array()) {
       for (const auto& r : items->as_array()) {
         if (!seen.insert(TextAt(r, "id")).second) continue;
@@ -287,7 +477,8 @@ Status WatchRequests(Context& ctx, const PolicyOptions& o) {
         }
       }
     }
-    if (std::chrono::steady_clock::now() + std::chrono::seconds(o.interval) >= deadline) return Ok();
+    if (std::chrono::steady_clock::now() + std::chrono::seconds(o.interval) >= deadline)
+      return Ok();
     std::this_thread::sleep_for(std::chrono::seconds(o.interval));
   }
 }
@@ -380,6 +571,21 @@ void AddPolicyCommands(CLI::App& app, Context& ctx) {
                       "signingApplicationHash=, hostname=, osUsername=, ipAddress=, dataHash=");
   OnRun(request, ctx, [&ctx, o] { return RequestAccess(ctx, *o); });
 
+  // ---- pre-approve ----
+  CLI::App* preapprove =
+      app.add_subcommand("pre-approve",
+                         "Grant a user or machine identity access to a signer without a request to "
+                         "approve (signer admins; never for yourself)");
+  preapprove->add_option("--signer", o->signer, "Signer name or id")->required();
+  preapprove->add_option("--user", o->user, "The grantee: a user's e-mail or id");
+  preapprove->add_option("--identity", o->identity, "The grantee: a machine identity's name or id");
+  preapprove->add_option("--justification", o->justification, "Why (recorded with the grant)")
+      ->required();
+  preapprove->add_option("--signings", o->signings, "Number of signatures granted")
+      ->check(CLI::PositiveNumber);
+  preapprove->add_option("--duration", o->duration, "Length of the signing window, e.g. 8h");
+  OnRun(preapprove, ctx, [&ctx, o] { return PreApprove(ctx, *o); });
+
   // ---- requests ----
   CLI::App* requests = app.add_subcommand("requests", "List and decide signing requests");
   requests->require_subcommand(1);
@@ -390,23 +596,22 @@ void AddPolicyCommands(CLI::App& app, Context& ctx) {
   AddPagingOptions(rlist, o->paging);
   OnRun(rlist, ctx, [&ctx, o]() -> Status {
     SIGNET_ASSIGN_OR_RETURN(std::string signer_id, SignerFilter(ctx, o->signer));
-    return ListCommand(ctx, kRequests, {{"status", o->status}, {"signerId", signer_id}}, o->paging,
-                       "requests",
-                       {{"ID", "id"},
-                        {"STATUS", "status"},
-                        {"SIGNER", ctx.flags.ids ? "signerId" : "requestData.requestData.signerName"},
-                        {"REQUESTER", ctx.flags.ids ? "requesterId" : "requesterName"},
-                        {"SIGNINGS", "requestedSignings"},
-                        {"WINDOW", "requestedWindowDuration"},
-                        {"STEP", "currentStep"},
-                        {"CREATED", "createdAt"},
-                        {"JUSTIFICATION", "justification"}});
+    return ListTable(ctx, kRequests, {{"status", o->status}, {"signerId", signer_id}}, o->paging,
+                     "requests",
+                     {{"ID", "id"},
+                      {"STATUS", "status"},
+                      {"SIGNER", ctx.flags.ids ? "signerId" : "requestData.requestData.signerName"},
+                      {"REQUESTER", ctx.flags.ids ? "requesterId" : "requesterName"},
+                      {"SIGNINGS", "requestedSignings"},
+                      {"WINDOW", "requestedWindowDuration"},
+                      {"STEP", "stepOfSteps"},
+                      {"CREATED", "createdAt"},
+                      {"JUSTIFICATION", "justification"}});
   });
   CLI::App* rshow = requests->add_subcommand("show", "Show a signing request");
   rshow->add_option("request", o->id, "Request id")->required();
   OnRun(rshow, ctx, [&ctx, o] {
-    return ObjectCommand(ctx, client::HttpMethod::kGet, PathOf({kRequests, o->id}), std::nullopt,
-                         kRequestFields);
+    return ShowRequest(ctx, client::HttpMethod::kGet, PathOf({kRequests, o->id}), std::nullopt, "");
   });
   CLI::App* approve = requests->add_subcommand("approve", "Approve a signing request");
   approve->add_option("request", o->id, "Request id")->required();
@@ -450,15 +655,15 @@ void AddPolicyCommands(CLI::App& app, Context& ctx) {
   AddPagingOptions(glist, o->paging);
   OnRun(glist, ctx, [&ctx, o]() -> Status {
     SIGNET_ASSIGN_OR_RETURN(std::string signer_id, SignerFilter(ctx, o->signer));
-    return ListCommand(ctx, kGrants, {{"signerId", signer_id}, {"status", o->status}}, o->paging,
-                       "grants",
-                       {{"ID", "id"},
-                        {"STATUS", "status"},
-                        {"SIGNER", ctx.flags.ids ? "signerId" : "attributes.signerName"},
-                        {"GRANTEE", "granteeId"},
-                        {"USED", "usedSignings"},
-                        {"MAX", "maxSignings"},
-                        {"EXPIRES", "expiresAt"}});
+    return ListTable(ctx, kGrants, {{"signerId", signer_id}, {"status", o->status}}, o->paging,
+                     "grants",
+                     {{"ID", "id"},
+                      {"STATUS", "status"},
+                      {"SIGNER", ctx.flags.ids ? "signerId" : "attributes.signerName"},
+                      {"GRANTEE", "granteeDisplay"},
+                      {"USED", "usedSignings"},
+                      {"MAX", "maxSignings"},
+                      {"EXPIRES", "expiresAt"}});
   });
   CLI::App* gshow = grants->add_subcommand("show", "Show a grant");
   gshow->add_option("grant", o->id, "Grant id")->required();

@@ -10,10 +10,10 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
-#include "common/duration.h"
 #include "cli/file_hash.h"
 #include "cli/metadata.h"
 #include "cli/output.h"
+#include "common/duration.h"
 #include "crypto/cms.h"
 #include "crypto/digest.h"
 #include "crypto/sign.h"
@@ -454,23 +454,27 @@ Status RequestAndWait(Context& ctx, const SignOptions& o) {
   if (TextAt(request, "status") == "approved") return Ok();
   if (o.wait.empty()) {
     ctx.failure_exit_code = kExitWaitTimedOut;
-    return MakeError(ErrorCode::kApprovalRequired,
-                     "request " + id + " is pending; sign again once it is approved (or use --wait)");
+    return MakeError(
+        ErrorCode::kApprovalRequired,
+        "request " + id + " is pending; sign again once it is approved (or use --wait)");
   }
-  SIGNET_ASSIGN_OR_RETURN(Millis wait, ParseDuration(o.wait, "--wait", Millis(1000),
-                                                     std::chrono::hours(24 * 30)));
+  SIGNET_ASSIGN_OR_RETURN(
+      Millis wait, ParseDuration(o.wait, "--wait", Millis(1000), std::chrono::hours(24 * 30)));
   ctx.err() << "signet: waiting up to " << o.wait << " for the decision...\n";
   const auto deadline = std::chrono::steady_clock::now() + wait;
   std::string last_step = TextAt(request, "currentStep");
-  SIGNET_ASSIGN_OR_RETURN(api::JsonValue last,
-                          WaitForDecision(ctx, id, deadline, [&](const api::JsonValue& v) {
-                            const std::string step = TextAt(v, "currentStep");
-                            if (TextAt(v, "status") == "pending" && step != last_step) {
-                              ctx.err() << "signet: request " << id << " moved on to step " << step
-                                        << '\n';
-                            }
-                            last_step = step;
-                          }));
+  SIGNET_ASSIGN_OR_RETURN(
+      api::JsonValue last, WaitForDecision(ctx, id, deadline, [&](const api::JsonValue& v) {
+        const std::string step = TextAt(v, "currentStep");
+        if (TextAt(v, "status") == "pending" && step != last_step) {
+          // currentStep counts from 0; people count from 1.
+          const bool number =
+              !step.empty() && step.find_first_not_of("0123456789") == std::string::npos;
+          ctx.err() << "signet: request " << id << " moved on to step "
+                    << (number ? std::to_string(std::stoll(step) + 1) : step) << '\n';
+        }
+        last_step = step;
+      }));
   const std::string status = TextAt(last, "status");
   if (status == "approved") {
     ctx.err() << "signet: request " << id << " approved; signing\n";
@@ -482,8 +486,8 @@ Status RequestAndWait(Context& ctx, const SignOptions& o) {
                      "request " + id + " is still pending after " + o.wait);
   }
   ctx.failure_exit_code = kExitRequestDenied;
-  return MakeError(ErrorCode::kPermissionDenied, "request " + id + " was " + status +
-                                                     "; nothing was signed");
+  return MakeError(ErrorCode::kPermissionDenied,
+                   "request " + id + " was " + status + "; nothing was signed");
 }
 
 Status SignWithRequest(Context& ctx, const SignOptions& o) {

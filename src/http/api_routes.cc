@@ -10,8 +10,8 @@
 #include "common/log.h"
 #include "common/uuid.h"
 #include "http/infisical_routes.h"
-#include "http/notification_routes.h"
 #include "http/mfa_routes.h"
+#include "http/notification_routes.h"
 #include "http/oidc_routes.h"
 #include "http/policy_routes.h"
 #include "http/session_routes.h"
@@ -472,6 +472,36 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
                                        {"clientSecretId", r.secret.id}});
       }));
 
+  // Client secrets by id, description, time and state; the secret itself is never shown again.
+  auto encode_secret = [](const domain::ClientSecret& s) {
+    return JsonObject{{"id", s.id},
+                      {"identityId", s.identity_id},
+                      {"description", s.description},
+                      {"createdAt", FormatTime(s.created_at)},
+                      {"revoked", s.revoked}};
+  };
+  router.Add(
+      "GET", "/api/v1/identities/{id}/universal-auth/client-secrets",
+      authed([&svc, encode_secret](const Request&, const PathParams& p,
+                                   const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "identityId"));
+        SIGNET_ASSIGN_OR_RETURN(auto secrets, svc.ListClientSecrets(c, id));
+        JsonArray items;
+        for (const auto& s : secrets) items.emplace_back(encode_secret(s));
+        const auto count = static_cast<std::int64_t>(items.size());
+        return JsonResponse(JsonObject{{"clientSecrets", std::move(items)}, {"totalCount", count}});
+      }));
+  router.Add("POST", "/api/v1/identities/{id}/universal-auth/client-secrets/{secretId}/revoke",
+             authed([&svc, encode_secret](const Request& req, const PathParams& p,
+                                          const Caller& c) -> Result<Response> {
+               SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "identityId"));
+               SIGNET_ASSIGN_OR_RETURN(std::string secret_id,
+                                       PathId(p, "secretId", "clientSecretId"));
+               SIGNET_TRY(api::NoFields(req.body));
+               SIGNET_ASSIGN_OR_RETURN(auto s, svc.RevokeClientSecret(c, id, secret_id));
+               return JsonResponse(encode_secret(s));
+             }));
+
   // ---- projects ----
   router.Add(
       "POST", "/api/v1/projects",
@@ -539,6 +569,17 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
       authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
         SIGNET_ASSIGN_OR_RETURN(std::string mid, PathId(p, "membershipId", "membershipId"));
         SIGNET_ASSIGN_OR_RETURN(auto m, svc.GetProjectMember(c, p.at("id"), mid));
+        return JsonResponse(api::EncodeMembership(m));
+      }));
+  router.Add(
+      "PATCH", "/api/v1/projects/{id}/memberships/{membershipId}",
+      authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(std::string mid, PathId(p, "membershipId", "membershipId"));
+        SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+        Fields f(body);
+        SIGNET_ASSIGN_OR_RETURN(std::string role, f.String("role", 32));
+        SIGNET_TRY(f.Finish());
+        SIGNET_ASSIGN_OR_RETURN(auto m, svc.UpdateProjectMember(c, p.at("id"), mid, role));
         return JsonResponse(api::EncodeMembership(m));
       }));
   router.Add(

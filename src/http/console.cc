@@ -24,7 +24,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kSecurity
     {"Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"},
 }};
 
-constexpr std::array<std::string_view, 21> kPagePatterns{
+constexpr std::array<std::string_view, 22> kPagePatterns{
     "/",
     "/login",
     "/signers",
@@ -43,6 +43,7 @@ constexpr std::array<std::string_view, 21> kPagePatterns{
     "/grants",
     "/audit",
     "/audit/{seq}",
+    "/notifications",
     "/admin",
     "/admin/{tab}",
     "/account",

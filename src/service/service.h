@@ -411,7 +411,7 @@ struct WebhookInput {
   std::optional<std::string> name;     // default: the URL's host
   std::optional<std::string> url;
   std::optional<SecretBytes> secret;
-  bool clear_secret = false;  // "secret": null on a patch (slack/teams only)
+  bool clear_secret = false;                       // "secret": null on a patch (slack/teams only)
   std::optional<std::vector<std::string>> events;  // empty: every event
   std::optional<std::string> format;               // signet (default) | slack | teams
   std::optional<bool> enabled;
@@ -525,6 +525,13 @@ class Service {
   [[nodiscard]] Result<ClientSecretResult> CreateClientSecret(const Caller& c,
                                                               const std::string& identity_id,
                                                               const std::string& description);
+  // An identity's client secrets (never the secret: only id, description, time, revoked).
+  [[nodiscard]] Result<std::vector<domain::ClientSecret>> ListClientSecrets(
+      const Caller& c, const std::string& identity_id);
+  // Logins with it are refused from now on; access tokens it got run until they expire.
+  [[nodiscard]] Result<domain::ClientSecret> RevokeClientSecret(const Caller& c,
+                                                                const std::string& identity_id,
+                                                                const std::string& secret_id);
 
   // ---- OIDC auth of machine identities (org admin; docs/ci-identities.md) ----
   // AlreadyExists when the identity has one (update it instead).
@@ -567,6 +574,10 @@ class Service {
       const Caller& c, const std::string& project, const std::string& membership_id);
   [[nodiscard]] Result<domain::ProjectMembership> RemoveProjectMember(
       const Caller& c, const std::string& project, const std::string& membership_id);
+  // A member's project role (project admin); signer roles stay as they are.
+  [[nodiscard]] Result<domain::ProjectMembership> UpdateProjectMember(
+      const Caller& c, const std::string& project, const std::string& membership_id,
+      const std::string& role);
 
   // ---- PKI ----
   [[nodiscard]] Result<domain::CertificateAuthority> CreateCa(const Caller& c,
@@ -791,18 +802,23 @@ class Service {
                                                   const std::string& reason);
 
   // ---- notifications (project admins manage their project's webhooks; org admins SMTP) ----
-  [[nodiscard]] Result<domain::NotificationWebhook> CreateWebhook(const Caller& c, const WebhookInput& in);
+  [[nodiscard]] Result<domain::NotificationWebhook> CreateWebhook(const Caller& c,
+                                                                  const WebhookInput& in);
   [[nodiscard]] Result<store::Page<domain::NotificationWebhook>> ListWebhooks(
       const Caller& c, const std::optional<std::string>& project, Paging p);
-  [[nodiscard]] Result<domain::NotificationWebhook> GetWebhook(const Caller& c, const std::string& id);
-  [[nodiscard]] Result<domain::NotificationWebhook> UpdateWebhook(const Caller& c, const std::string& id,
+  [[nodiscard]] Result<domain::NotificationWebhook> GetWebhook(const Caller& c,
+                                                               const std::string& id);
+  [[nodiscard]] Result<domain::NotificationWebhook> UpdateWebhook(const Caller& c,
+                                                                  const std::string& id,
                                                                   const WebhookInput& in);
-  [[nodiscard]] Result<domain::NotificationWebhook> DeleteWebhook(const Caller& c, const std::string& id);
+  [[nodiscard]] Result<domain::NotificationWebhook> DeleteWebhook(const Caller& c,
+                                                                  const std::string& id);
   // Newest first.
   [[nodiscard]] Result<store::Page<domain::NotificationDelivery>> ListWebhookDeliveries(
       const Caller& c, const std::string& id, Paging p);
   // Sends a test event to the webhook now (on this thread) and returns its delivery.
-  [[nodiscard]] Result<domain::NotificationDelivery> TestWebhook(const Caller& c, const std::string& id);
+  [[nodiscard]] Result<domain::NotificationDelivery> TestWebhook(const Caller& c,
+                                                                 const std::string& id);
   [[nodiscard]] Result<notify::SmtpSettings> PutSmtp(const Caller& c, const SmtpInput& in);
   // NotFound when e-mail is not configured.
   [[nodiscard]] Result<notify::SmtpSettings> GetSmtp(const Caller& c);
@@ -822,8 +838,8 @@ class Service {
   // version `seen` (it changed here or on another node: the row is polled), or at
   // `deadline`. `done` must be quick (it may post work elsewhere). The caller has read the
   // request already (visibility is its check).
-  void WatchRequest(const std::string& id, RequestVersion seen, std::chrono::steady_clock::time_point deadline,
-                    std::function<void()> done);
+  void WatchRequest(const std::string& id, RequestVersion seen,
+                    std::chrono::steady_clock::time_point deadline, std::function<void()> done);
 
  private:
   struct AuditEntry {
@@ -1015,7 +1031,7 @@ class Service {
   // The org's MFA requirement as last read (re-read after a second: other nodes may change it).
   std::mutex mfa_requirement_mutex_;
   std::optional<std::pair<MfaRequirement, TimePoint>> mfa_requirement_;  // guarded
-  std::unique_ptr<RequestWatcher> watcher_;  // waiters of WatchRequest
+  std::unique_ptr<RequestWatcher> watcher_;                              // waiters of WatchRequest
   keystore::KeySources key_sources_;
   SignerCache signer_cache_;  // invalidated by every WriteWithAudit
   // Signer id → latest success recorded by the group commit under way; committer thread only.

@@ -387,6 +387,43 @@ Result<ClientSecretResult> Service::CreateClientSecret(const Caller& c,
       });
 }
 
+Result<std::vector<domain::ClientSecret>> Service::ListClientSecrets(
+    const Caller& c, const std::string& identity_id) {
+  SIGNET_TRY(RequireOrgAdmin(c.principal));
+  SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
+  auto i = tx->GetIdentity(identity_id);
+  if (!i && i.error().code == ErrorCode::kNotFound)
+    return NotFound("identity '" + identity_id + "' not found");
+  if (!i) return tl::unexpected(i.error());
+  SIGNET_ASSIGN_OR_RETURN(auto secrets, tx->ListClientSecrets(identity_id));
+  for (auto& s : secrets) s.secret_hash.clear();
+  return secrets;
+}
+
+Result<domain::ClientSecret> Service::RevokeClientSecret(const Caller& c,
+                                                         const std::string& identity_id,
+                                                         const std::string& secret_id) {
+  SIGNET_TRY(RequireOrgAdmin(c.principal));
+  return WriteWithAudit<domain::ClientSecret>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::ClientSecret> {
+        auto s = tx.GetClientSecret(secret_id);
+        if ((!s && s.error().code == ErrorCode::kNotFound) ||
+            (s && s->identity_id != identity_id)) {
+          return NotFound("client secret '" + secret_id + "' of identity '" + identity_id +
+                          "' not found");
+        }
+        SIGNET_ASSIGN_OR_RETURN(domain::ClientSecret row, std::move(s));
+        if (!row.revoked) {
+          SIGNET_TRY(tx.RevokeClientSecret(row.id));
+          row.revoked = true;
+        }
+        e = {"identity.client-secret.revoke", "identity", identity_id,
+             JsonWriter().Add("clientSecretId", row.id).Finish()};
+        row.secret_hash.clear();
+        return row;
+      });
+}
+
 // ---- projects ----
 
 Result<domain::Project> Service::CreateProject(const Caller& c, const std::string& name,
@@ -566,6 +603,33 @@ Result<domain::ProjectMembership> Service::GetProjectMember(const Caller& c,
   if (!m || m->project_id != proj.id)
     return NotFound("membership '" + membership_id + "' not found");
   return m;
+}
+
+Result<domain::ProjectMembership> Service::UpdateProjectMember(const Caller& c,
+                                                               const std::string& project,
+                                                               const std::string& membership_id,
+                                                               const std::string& role_name) {
+  SIGNET_ASSIGN_OR_RETURN(domain::ProjectRole role, domain::ParseProjectRole(role_name));
+  return WriteWithAudit<domain::ProjectMembership>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::ProjectMembership> {
+        SIGNET_ASSIGN_OR_RETURN(domain::Project p, ResolveProject(tx, project));
+        SIGNET_TRY(RequireProjectAdmin(tx, c.principal, p.id));
+        auto m = tx.GetMembership(membership_id);
+        if (!m || m->project_id != p.id)
+          return NotFound("membership '" + membership_id + "' not found");
+        const domain::ProjectRole before = m->role;
+        m->role = role;
+        SIGNET_TRY(tx.UpdateMembership(*m));
+        e = {"project.membership.update", "project", p.id,
+             JsonWriter()
+                 .Add("membershipId", m->id)
+                 .Add("principalType", domain::PrincipalTypeName(m->principal_type))
+                 .Add("principalId", m->principal_id)
+                 .Add("role", domain::ProjectRoleName(role))
+                 .Add("previousRole", domain::ProjectRoleName(before))
+                 .Finish()};
+        return *m;
+      });
 }
 
 Result<domain::ProjectMembership> Service::RemoveProjectMember(const Caller& c,

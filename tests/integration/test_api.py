@@ -444,6 +444,56 @@ class IdentitiesTest(SignetTestCase):
             403)
         self.assertError(a.call("DELETE", "/api/v1/identities/%s" % identity["id"]), 403)
 
+    def test_client_secrets_listed_and_revoked(self):
+        identity, client_id, first, _ = create_identity(api(), F.admin_token)
+        base = "/api/v1/identities/%s/universal-auth/client-secrets" % identity["id"]
+        second = self.assertOk(admin().call("POST", base, {"description": "deploy"}))
+        listed = self.assertList(admin().call("GET", base), "clientSecrets")
+        self.assertEqual(listed["totalCount"], 2)
+        for secret in (first, second["clientSecret"]):
+            self.assertNotIn(secret, admin().last.text)
+        by_id = {s["id"]: s for s in listed["clientSecrets"]}
+        self.assertEqual(by_id[second["clientSecretId"]]["description"], "deploy")
+        self.assertEqual({s["identityId"] for s in by_id.values()}, {identity["id"]})
+        self.assertEqual([s["revoked"] for s in by_id.values()], [False, False])
+        first_id = next(i for i in by_id if i != second["clientSecretId"])
+
+        revoked = self.assertOk(admin().call("POST", "%s/%s/revoke" % (base, first_id), {}))
+        self.assertEqual((revoked["id"], revoked["revoked"]), (first_id, True))
+        login = "/api/v1/auth/universal-auth/login"
+        self.assertError(api().call("POST", login, {"clientId": client_id, "clientSecret": first},
+                                    token=""), 401)
+        self.assertOk(api().call("POST", login, {"clientId": client_id,
+                                                 "clientSecret": second["clientSecret"]},
+                                 token=""))
+        # Revoking again answers the same row; the list shows the state.
+        self.assertTrue(self.assertOk(admin().call("POST", "%s/%s/revoke" % (base, first_id)))[
+            "revoked"])
+        listed = self.assertList(admin().call("GET", base), "clientSecrets")["clientSecrets"]
+        self.assertEqual({s["id"]: s["revoked"] for s in listed},
+                         {first_id: True, second["clientSecretId"]: False})
+
+        # Errors: another identity's secret, unknown ids, a body, not an org admin.
+        other, _, _, _ = create_identity(api(), F.admin_token)
+        other_base = "/api/v1/identities/%s/universal-auth/client-secrets" % other["id"]
+        self.assertError(admin().call("POST", "%s/%s/revoke" % (other_base,
+                                                                second["clientSecretId"])), 404)
+        self.assertError(admin().call("POST", "%s/%s/revoke" % (base, uuid.uuid4())), 404)
+        self.assertError(admin().call("POST", "%s/nope/revoke" % base), 400,
+                         message_contains="clientSecretId")
+        self.assertError(admin().call("POST", "%s/%s/revoke" % (base, second["clientSecretId"]),
+                                      {"reason": "x"}), 400)
+        missing = "/api/v1/identities/%s/universal-auth/client-secrets" % uuid.uuid4()
+        self.assertError(admin().call("GET", missing), 404)
+        _, token = create_user(api(), F.admin_token)
+        member = api().with_token(token)
+        self.assertError(member.call("GET", base), 403)
+        self.assertError(member.call("POST", "%s/%s/revoke" % (base, second["clientSecretId"])),
+                         403)
+        self.assertOk(api().call("POST", login, {"clientId": client_id,
+                                                 "clientSecret": second["clientSecret"]},
+                                 token=""))
+
 
 class ProjectsTest(SignetTestCase):
     def test_default_project_listed(self):
@@ -500,6 +550,41 @@ class ProjectsTest(SignetTestCase):
         add_project_member(api(), F.admin_token, F.project_id, user_id=user["id"])
         self.assertError(api().call("POST", base, {"userId": other["id"], "role": "admin"},
                                     token=token), 403)
+
+    def test_membership_role_change(self):
+        user, token = create_user(api(), F.admin_token)
+        other, _ = create_user(api(), F.admin_token)
+        base = "/api/v1/projects/%s/memberships" % F.project_id
+        m = self.assertOk(admin().call("POST", base, {"userId": user["id"], "role": "member"}))
+        m_other = self.assertOk(admin().call("POST", base,
+                                             {"userId": other["id"], "role": "member"}))
+        member = api().with_token(token)
+        # A member cannot change roles; once a project admin, they can.
+        self.assertError(member.call("PATCH", "%s/%s" % (base, m_other["id"]),
+                                     {"role": "admin"}), 403)
+        changed = self.assertOk(admin().call("PATCH", "%s/%s" % (base, m["id"]),
+                                             {"role": "admin"}))
+        self.assertEqual((changed["id"], changed["userId"], changed["role"]),
+                         (m["id"], user["id"], "admin"))
+        self.assertEqual(self.assertOk(admin().call("GET", "%s/%s" % (base, m["id"])))["role"],
+                         "admin")
+        self.assertEqual(self.assertOk(member.call("PATCH", "%s/%s" % (base, m_other["id"]),
+                                                   {"role": "admin"}))["role"], "admin")
+        self.assertOk(admin().call("PATCH", "%s/%s" % (base, m_other["id"]), {"role": "member"}))
+        # Errors change nothing.
+        for body in ({"role": "owner"}, {}, {"role": "admin", "userId": other["id"]},
+                     {"role": 1}):
+            self.assertError(admin().call("PATCH", "%s/%s" % (base, m_other["id"]), body), 400)
+        self.assertError(admin().call("PATCH", "%s/%s" % (base, uuid.uuid4()),
+                                      {"role": "admin"}), 404)
+        self.assertError(admin().call("PATCH", "%s/not-a-uuid" % base, {"role": "admin"}), 400,
+                         message_contains="membershipId")
+        # A membership of another project is not found through this one.
+        project = self.assertOk(admin().call("POST", "/api/v1/projects", {"name": unique("pr")}))
+        self.assertError(admin().call("PATCH", "/api/v1/projects/%s/memberships/%s"
+                                      % (project["id"], m["id"]), {"role": "member"}), 404)
+        self.assertEqual(self.assertOk(admin().call("GET", "%s/%s" % (base, m_other["id"])))[
+            "role"], "member")
 
 
 class CaTest(SignetTestCase):

@@ -805,6 +805,198 @@ class PolicyTest(CliTestCase):
         self.ok("policies", "delete", name)
         self.fails(4, "policies", "show", name)
 
+    def test_steps_from_one_names_and_pre_approve(self):
+        first, first_home = self.new_user()
+        second, second_home = self.new_user()
+        requester, requester_home = self.new_user()
+        name = unique("pol2")
+        self.ok("policies", "create", "--name", name, "--step", first["email"], "--step",
+                second["email"], "--max-signings", "3")
+        cert = self.ok("certificates", "issue", "--ca", F.ca["id"], "--common-name",
+                       unique("scn"), "--json").json()
+        signer_name = unique("steps")
+        self.ok("signers", "create", "--name", signer_name, "--certificate",
+                cert["certificateId"], "--policy", name)
+        self.ok("signers", "members", "add", signer_name, "--user", requester["email"],
+                "--role", "operator")
+        req = self.ok("request", "--signer", signer_name, "--justification", "two steps",
+                      "--json", home=requester_home).json()
+        req = req.get("request", req)
+        self.assertEqual(req["currentStep"], 0)  # the API counts from 0; the CLI from 1
+
+        shown = self.ok("requests", "show", req["id"]).out
+        self.assertRegex(shown, r"(?m)^Step:\s+1 of 2$")
+        self.assertRegex(shown, r"(?m)^Step 1:\s+in-progress, 1 approval\(s\) needed; still to "
+                                r"approve: one of %s$" % re.escape(first["email"]))
+        self.assertRegex(shown, r"(?m)^Step 2:\s+pending, 1 approval\(s\) needed$")
+        self.ok("requests", "approve", req["id"], "--comment", "fine", home=first_home)
+        shown = self.ok("requests", "show", req["id"]).out
+        self.assertRegex(shown, r"(?m)^Step:\s+2 of 2$")
+        self.assertRegex(shown, r"(?m)^Step 1:\s+completed, 1 approval\(s\) needed; approved "
+                                r"by %s$" % re.escape(first["email"]))
+        self.assertRegex(shown, r"(?m)^Step 2:\s+in-progress, .*still to approve: one of %s$"
+                         % re.escape(second["email"]))
+        table = self.ok("requests", "list", "--signer", signer_name).out
+        row = [line for line in table.splitlines() if req["id"] in line][0]
+        self.assertIn("2 of 2", row)
+        approved = self.ok("requests", "approve", req["id"], "--json", home=second_home).json()
+        self.assertEqual(approved["status"], "approved")
+        # Without org admin rights the approvers' e-mails are not readable: ids are shown.
+        self.assertIn(first["id"], self.ok("requests", "show", req["id"],
+                                           home=requester_home).out)
+
+        # Grant tables: the grantee by name; --ids and --json keep the id.
+        grants = self.ok("grants", "list", "--signer", signer_name).out
+        self.assertIn(requester["email"], grants)
+        self.assertNotIn(requester["id"], grants)
+        self.assertIn(requester["id"], self.ok("grants", "list", "--signer", signer_name,
+                                               "--ids").out)
+
+        # pre-approve: a signer admin grants without a request to approve.
+        other, other_home = self.new_user()
+        self.ok("signers", "members", "add", signer_name, "--user", other["email"],
+                "--role", "operator")
+        data = self.write("pre.bin", b"pre-approved payload")
+        self.fails(3, "sign", "--signer", signer_name, "--algorithm", "ECDSA_SHA256", "--in",
+                   data, home=other_home)
+        pre = self.ok("pre-approve", "--signer", signer_name, "--user", other["email"],
+                      "--justification", "hotfix", "--signings", "1", "--json").json()
+        self.assertEqual(pre["grant"]["granteeId"], other["id"])
+        self.assertEqual(pre["grant"]["maxSignings"], 1)
+        self.assertEqual(pre["request"]["status"], "approved")
+        self.ok("sign", "--signer", signer_name, "--algorithm", "ECDSA_SHA256", "--in", data,
+                home=other_home)
+        text = self.ok("pre-approve", "--signer", signer_name, "--user", other["email"],
+                       "--justification", "again", "--duration", "1h").out
+        self.assertIn("Pre-approved %s on signer %s" % (other["email"], signer_name), text)
+        self.fails(1, "pre-approve", "--signer", signer_name, "--justification", "x",
+                   contains="--user")
+        self.fails(1, "pre-approve", "--signer", signer_name, "--user", other["email"],
+                   "--identity", "x", "--justification", "x", contains="exactly one")
+        # Only a signer admin pre-approves.
+        self.fails(3, "pre-approve", "--signer", signer_name, "--user", requester["email"],
+                   "--justification", "x", home=other_home)
+        self.fails(4, "pre-approve", "--signer", unique("nosigner"), "--user", other["email"],
+                   "--justification", "x")
+
+    def test_project_member_removal(self):
+        user, home = self.new_user()
+        project = self.ok("projects", "list", "--json").json()["projects"][0]["slug"]
+        removed = self.ok("projects", "members", "remove", project, "--user", user["email"],
+                          "--json").json()
+        self.assertEqual(removed["userId"], user["id"])
+        members = self.ok("projects", "members", "list", project, "--limit", "100",
+                          "--json").json()["memberships"]
+        self.assertNotIn(user["id"], [m.get("userId") for m in members])
+        self.fails(4, "projects", "members", "remove", project, "--user", user["email"],
+                   contains="not a member")
+        self.fails(1, "projects", "members", "remove", project, contains="exactly one")
+
+    def audit_events(self, event_type, target_id):
+        events = F.api.ok("GET", "/api/v1/audit-logs", token=F.admin_token,
+                          query={"eventType": event_type, "limit": 100})["auditLogs"]
+        return [e for e in events if e["target"]["id"] == target_id]
+
+    def test_project_member_role_change(self):
+        user, home = self.new_user()
+        other, other_home = self.new_user()
+        project = "default"
+        # A project member cannot manage policies; once a project admin, they can.
+        policy = unique("rolepol")
+        # (The approver by id: only org admins look users up by e-mail.)
+        policy_args = ("policies", "create", "--name", policy, "--step", other["id"],
+                       "--max-signings", "1")
+        self.fails(3, *policy_args, home=home)
+        text = self.ok("projects", "members", "set-role", project, "--user", user["email"],
+                       "--role", "admin").out
+        self.assertIn("Changed project role:", text)
+        self.assertRegex(text, r"(?m)^Role:\s+admin$")
+        members = self.ok("projects", "members", "list", project, "--limit", "100",
+                          "--json").json()["memberships"]
+        mine = [m for m in members if m.get("userId") == user["id"]]
+        self.assertEqual([m["role"] for m in mine], ["admin"])
+        self.ok(*policy_args, home=home)
+        events = self.audit_events("project.membership.update", F.project_id)
+        details = [e["details"] for e in events if e["details"]["principalId"] == user["id"]]
+        self.assertEqual(details, [{"membershipId": mine[0]["id"], "principalType": "user",
+                                    "principalId": user["id"], "role": "admin",
+                                    "previousRole": "member"}])
+        # Back to member with --json; the new admin may promote and demote (users by id: only
+        # org admins look them up by e-mail), a member may not.
+        back = self.ok("projects", "members", "set-role", project, "--user", other["id"],
+                       "--role", "admin", "--json", home=home).json()
+        self.assertEqual(back["role"], "admin")
+        back = self.ok("projects", "members", "set-role", project, "--user", user["id"],
+                       "--role", "member", "--json", home=other_home).json()
+        self.assertEqual((back["userId"], back["role"]), (user["id"], "member"))
+        self.fails(3, "projects", "members", "set-role", project, "--user", other["id"],
+                   "--role", "member", home=home, contains="admin role in the project")
+        # Errors change nothing.
+        stranger, _ = create_user(F.api, F.admin_token)
+        self.fails(4, "projects", "members", "set-role", project, "--user", stranger["email"],
+                   "--role", "admin", contains="not a member")
+        self.fails(1, "projects", "members", "set-role", project, "--role", "admin",
+                   contains="exactly one")
+        r = self.cli("projects", "members", "set-role", project, "--user", user["email"],
+                     "--role", "owner")
+        self.assertNotEqual(r.code, 0, r)
+        self.assertIn("owner", r.err)
+        members = self.ok("projects", "members", "list", project, "--limit", "100",
+                          "--json").json()["memberships"]
+        roles = {m.get("userId"): m["role"] for m in members}
+        self.assertEqual((roles[user["id"]], roles[other["id"]]), ("member", "admin"))
+        self.assertNotIn(stranger["id"], roles)
+
+    def test_client_secret_listing_and_revocation(self):
+        identity, client_id, first_secret, _ = create_identity(F.api, F.admin_token)
+        name = identity["name"]
+        second = self.ok("identities", "create-secret", name, "--description", "second one",
+                         "--json").json()
+        listed = self.ok("identities", "secrets", name, "--json").json()
+        self.assertEqual(listed["totalCount"], 2)
+        by_id = {s["id"]: s for s in listed["clientSecrets"]}
+        self.assertIn(second["clientSecretId"], by_id)
+        self.assertEqual(by_id[second["clientSecretId"]]["description"], "second one")
+        self.assertEqual([s["revoked"] for s in listed["clientSecrets"]], [False, False])
+        for s in listed["clientSecrets"]:
+            self.assertEqual(set(s), {"id", "identityId", "description", "createdAt",
+                                      "revoked"})
+        first_id = next(i for i in by_id if i != second["clientSecretId"])
+        table = self.ok("identities", "secrets", identity["id"]).out
+        self.assertTrue(table.startswith("SECRET ID"), table)
+        self.assertIn(first_id, table)
+        self.assertIn("second one", table)
+        for secret in (first_secret, second["clientSecret"]):
+            self.assertNotIn(secret, table)
+
+        text = self.ok("identities", "revoke-secret", name, first_id).out
+        self.assertIn("Revoked client secret", text)
+        self.assertRegex(text, r"(?m)^Revoked:\s+true$")
+        login = "/api/v1/auth/universal-auth/login"
+        status, body = F.api.call("POST", login, {"clientId": client_id,
+                                                  "clientSecret": first_secret})
+        self.assertEqual(status, 401, body)
+        F.api.ok("POST", login, {"clientId": client_id, "clientSecret": second["clientSecret"]})
+        listed = self.ok("identities", "secrets", name, "--json").json()["clientSecrets"]
+        self.assertEqual({s["id"]: s["revoked"] for s in listed},
+                         {first_id: True, second["clientSecretId"]: False})
+        events = self.audit_events("identity.client-secret.revoke", identity["id"])
+        self.assertEqual([e["details"] for e in events], [{"clientSecretId": first_id}])
+
+        # Errors: an unknown id, another identity's secret, not an id, not an org admin.
+        other, _, _, _ = create_identity(F.api, F.admin_token)
+        self.fails(4, "identities", "revoke-secret", other["name"], second["clientSecretId"],
+                   contains="not found")
+        self.fails(4, "identities", "revoke-secret", name, "00000000-0000-4000-8000-000000000000",
+                   contains="not found")
+        self.fails(1, "identities", "revoke-secret", name, "abc", contains="not a client secret id")
+        self.fails(4, "identities", "secrets", unique("nomi"))
+        _, member_home = self.new_user()
+        self.fails(3, "identities", "secrets", identity["id"], home=member_home)
+        self.fails(3, "identities", "revoke-secret", identity["id"], second["clientSecretId"],
+                   home=member_home)
+        F.api.ok("POST", login, {"clientId": client_id, "clientSecret": second["clientSecret"]})
+
 
 if __name__ == "__main__":
     unittest.main()

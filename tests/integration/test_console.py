@@ -16,8 +16,8 @@ from signet_testlib import SignetTestCase, start_module_server  # noqa: E402
 
 SIGNER_ID = "0190f2c4-1111-7000-8000-000000000001"
 PAGES = ["/", "/login", "/signers", "/signers/" + SIGNER_ID, "/signers/%s/members" % SIGNER_ID,
-         "/certificates", "/cas", "/policies", "/approvals", "/grants", "/audit", "/admin",
-         "/admin/identities"]
+         "/certificates", "/cas", "/policies", "/approvals", "/grants", "/audit", "/notifications",
+         "/admin", "/admin/identities"]
 
 
 class Fixture:

@@ -41,7 +41,7 @@ def setUpModule():
     def set_up():
         F.project_id = default_project_id(F.api, F.admin_token)
         F.ca = create_ca(F.api, F.admin_token, "EC_prime256v1", "Signet waiting IT root")
-        for name in ("alice", "bob"):
+        for name in ("alice", "bob", "carol"):
             user, token = create_user(F.api, F.admin_token)
             add_project_member(F.api, F.admin_token, F.project_id, user_id=user["id"])
             F.users[name] = (user, token)
@@ -184,6 +184,41 @@ class CliWaitTest(SignetTestCase):
                                     public_key_pem=signer_public_key_pem(F.api, F.admin_token,
                                                                          signer["id"]))
         self.assertTrue(ok, output)
+
+    def test_sign_reports_the_next_step_counted_from_one(self):
+        policy = F.api.ok("POST", "/api/v1/pki/signing-policies", {
+            "name": unique("wait2"), "constraints": {"maxSignings": 1},
+            "steps": [{"requiredApprovals": 1,
+                       "approvers": [{"type": "user", "id": F.users["bob"][0]["id"]}]},
+                      {"requiredApprovals": 1,
+                       "approvers": [{"type": "user", "id": F.users["carol"][0]["id"]}]}]})
+        cert = issue_certificate(F.api, F.admin_token, F.ca["id"], "EC_prime256v1")
+        signer = F.api.ok("POST", SIGNERS, {"name": unique("wait2"),
+                                            "certificateId": cert["certificateId"],
+                                            "signingPolicyId": policy["id"]})
+        F.api.ok("POST", "%s/%s/members" % (SIGNERS, signer["id"]),
+                 {"userId": F.users["alice"][0]["id"], "role": "operator"})
+        path = os.path.join(self.work, "two.bin")
+        with open(path, "wb") as f:
+            f.write(b"two steps")
+        proc = self.start("sign", "--signer", signer["name"], "--algorithm", "ECDSA_SHA256",
+                          "--in", path, "--request", "--justification", "two steps",
+                          "--wait", "2m")
+        req = self.wait_for_request(signer["id"])
+        as_("bob").ok("POST", "%s/%s/approve" % (REQUESTS, req["id"]), {})
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            got = as_("bob").ok("GET", "%s/%s" % (REQUESTS, req["id"]))
+            if got["currentStep"] == 1:
+                break
+            time.sleep(0.2)
+        time.sleep(2)  # the waiting CLI sees the change within its long poll
+        as_("carol").ok("POST", "%s/%s/approve" % (REQUESTS, req["id"]), {})
+        _, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 0, err.decode())
+        self.assertIn("request %s moved on to step 2\n" % req["id"], err.decode())
+        self.assertNotIn("step 1\n", err.decode())
+        self.assertTrue(os.path.exists(path + ".sig"))
 
     def test_sign_exits_6_on_rejection_and_signs_nothing(self):
         signer = signer_needing_bob()

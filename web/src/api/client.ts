@@ -94,6 +94,7 @@ export const get = <T>(path: string, query?: Query, signal?: AbortSignal) =>
   call<T>('GET', path, { query, signal });
 export const post = <T>(path: string, body: unknown = {}) => call<T>('POST', path, { body });
 export const patch = <T>(path: string, body: unknown) => call<T>('PATCH', path, { body });
+export const put = <T>(path: string, body: unknown) => call<T>('PUT', path, { body });
 export const del = <T>(path: string) => call<T>('DELETE', path);
 
 // Every item of a list endpoint, 100 at a time, up to `cap` items.

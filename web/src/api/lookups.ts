@@ -14,6 +14,8 @@ export const P = {
   users: '/api/v1/users',
   identities: '/api/v1/identities',
   projects: '/api/v1/projects',
+  webhooks: '/api/v1/notifications/webhooks',
+  smtp: '/api/v1/notifications/smtp',
 };
 
 // Certificates by id, fetched in parallel; a certificate the caller cannot read is left out.

@@ -269,3 +269,61 @@ export interface AuditCheckpoint {
   heads: { nodeId: string; seq: number; hash: string }[];
   signature: string;
 }
+
+// Notifications (docs/notifications.md).
+export const NOTIFY_EVENTS = [
+  'request.created',
+  'request.step_advanced',
+  'request.approved',
+  'request.rejected',
+  'request.cancelled',
+  'request.expired',
+  'grant.expiring',
+  'certificate.expiring',
+] as const;
+export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
+export type WebhookFormat = 'signet' | 'slack' | 'teams';
+
+export interface Webhook {
+  id: Id;
+  projectId: Id;
+  name: string;
+  url: string;
+  format: WebhookFormat;
+  events: NotifyEvent[]; // empty: every event
+  enabled: boolean;
+  hasSecret: boolean; // the secret itself is never returned
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Delivery {
+  id: Id;
+  eventId: Id;
+  event: string;
+  channel: 'webhook' | 'email';
+  webhookId: Id | null;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  maxAttempts: number;
+  nextAttemptAt: string | null;
+  lastAttemptAt: string | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  deliveredAt: string | null;
+  createdAt: string;
+  payload: string;
+}
+
+export type SmtpSecurity = 'none' | 'starttls' | 'tls';
+
+export interface SmtpSettings {
+  host: string;
+  port: number;
+  security: SmtpSecurity;
+  username: string | null;
+  hasPassword: boolean; // the password is write-only
+  from: string;
+  caCertificate: string | null;
+  updatedAt: string;
+}

@@ -11,6 +11,7 @@ import { AuditPage } from '../pages/Audit';
 import { CasPage } from '../pages/Cas';
 import { CertificatesPage } from '../pages/Certificates';
 import { GrantsPage } from '../pages/Grants';
+import { NotificationsPage } from '../pages/Notifications';
 import { PoliciesPage, PolicyEditPage } from '../pages/Policies';
 import { SignerPage } from '../pages/Signer';
 import { SignersPage } from '../pages/Signers';
@@ -36,6 +37,7 @@ export function routePage(path: string): JSX.Element {
   if (matchPattern('/grants', path)) return <GrantsPage />;
   if (matchPattern('/audit', path)) return <AuditPage />;
   if ((m = matchPattern('/audit/{seq}', path))) return <AuditPage openSeq={m.seq} />;
+  if (matchPattern('/notifications', path)) return <NotificationsPage />;
   if (matchPattern('/account', path)) return <AccountPage />;
   if (matchPattern('/admin', path)) return <AdminPage tab="users" />;
   if ((m = matchPattern('/admin/{tab}', path)) && (ADMIN_TABS as readonly string[]).includes(m.tab)) {

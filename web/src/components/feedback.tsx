@@ -49,7 +49,7 @@ export function Notice(props: { kind: 'info' | 'success' | 'warning' | 'error'; 
 }
 
 const STATUS_KIND: Record<string, string> = {
-  active: 'success', success: 'success', approved: 'success', valid: 'success',
+  active: 'success', success: 'success', approved: 'success', valid: 'success', delivered: 'success',
   disabled: 'neutral', cancelled: 'neutral', pending: 'warning', 'not-yet-valid': 'warning',
   expired: 'danger', revoked: 'danger', rejected: 'danger', failed: 'danger', denied: 'danger',
 };

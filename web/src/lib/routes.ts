@@ -19,6 +19,7 @@ export const PAGE_PATTERNS = [
   '/grants',
   '/audit',
   '/audit/{seq}',
+  '/notifications',
   '/admin',
   '/admin/{tab}',
   '/account',

@@ -20,8 +20,10 @@ const EVENT_TYPES = [
   'certificate.import-certificate', 'certificate.revoke', 'ca.create', 'signing-policy.create', 'signing-policy.update',
   'signing-policy.delete', 'signing-request.create', 'signing-request.approve', 'signing-request.reject',
   'signing-request.cancel', 'signing-request.pre-approve', 'grant.create', 'grant.revoke', 'user.create', 'user.update',
-  'user.delete', 'identity.create', 'identity.delete', 'identity.client-secret.create', 'project.create',
-  'project.membership.create', 'project.membership.delete', 'admin.bootstrap',
+  'user.delete', 'identity.create', 'identity.delete', 'identity.client-secret.create', 'identity.client-secret.revoke',
+  'project.create', 'project.membership.create', 'project.membership.update', 'project.membership.delete',
+  'notification-webhook.create', 'notification-webhook.update', 'notification-webhook.delete', 'notification-smtp.update',
+  'notification-smtp.delete', 'admin.bootstrap',
 ];
 
 export function AuditPage(p: { openSeq?: string }) {

@@ -14,6 +14,7 @@ const NAV = [
   { href: '/approvals', label: 'Approvals' },
   { href: '/grants', label: 'Grants' },
   { href: '/audit', label: 'Audit Log' },
+  { href: '/notifications', label: 'Notifications' },
 ];
 
 export function Shell(p: { children: ComponentChildren }) {

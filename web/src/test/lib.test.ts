@@ -10,6 +10,7 @@ import { durationProblem, formatDuration, humanDuration, parseDuration } from '.
 import { placeError } from '../lib/errors';
 import { formatDate, formatDay, relativeTime } from '../lib/format';
 import { isWaitingFor, progressSummary, stepProgress } from '../lib/inbox';
+import { deliveryOutcome, portFor, webhookBody } from '../lib/notifications';
 import { matchPattern } from '../lib/router';
 import { PAGE_PATTERNS } from '../lib/routes';
 import { effectiveStatus, signerRow } from '../lib/signers';
@@ -259,5 +260,32 @@ describe('relative times', () => {
     expect(relativeTime('2026-06-01T11:55:00Z', NOW)).toBe('5 minutes ago');
     expect(relativeTime('2026-06-04T12:00:00Z', NOW)).toBe('in 3 days');
     expect(relativeTime('2025-06-01T12:00:00Z', NOW)).toBe('1 year ago');
+  });
+});
+
+describe('notifications', () => {
+  it('says how a delivery went', () => {
+    expect(deliveryOutcome({ status: 'delivered', lastStatusCode: 204, lastError: null })).toBe('delivered (HTTP 204)');
+    expect(deliveryOutcome({ status: 'failed', lastStatusCode: 500, lastError: null })).toBe('failed: HTTP 500');
+    expect(deliveryOutcome({ status: 'failed', lastStatusCode: null, lastError: 'connection refused' })).toBe('failed: connection refused');
+    expect(deliveryOutcome({ status: 'pending', lastStatusCode: null, lastError: null })).toBe('pending: no answer yet');
+  });
+
+  it('moves the SMTP port with the security unless another port was typed', () => {
+    expect(portFor('tls', 'starttls', '587')).toBe('465');
+    expect(portFor('none', 'tls', '465')).toBe('25');
+    expect(portFor('tls', 'starttls', '')).toBe('465');
+    expect(portFor('tls', 'starttls', '2525')).toBe('2525');
+  });
+
+  it('sends a webhook secret only when typed, in the API order of events', () => {
+    const form = { name: ' ops ', url: ' https://hooks.example.com/x ', secret: '', removeSecret: false, format: 'slack' as const, events: ['request.approved' as const, 'request.created' as const], enabled: true };
+    expect(webhookBody(form, null, 'p1')).toEqual({ projectId: 'p1', name: 'ops', url: 'https://hooks.example.com/x', format: 'slack', events: ['request.created', 'request.approved'], enabled: true });
+    const existing = { id: 'w', projectId: 'p1', name: 'ops', url: 'https://hooks.example.com/x', format: 'slack' as const, events: [], enabled: true, hasSecret: true, createdAt: '', updatedAt: '' };
+    // An edit keeps the stored secret and the unchanged name; removing it sends null.
+    expect(webhookBody(form, existing, 'p1')).toEqual({ url: 'https://hooks.example.com/x', format: 'slack', events: ['request.created', 'request.approved'], enabled: true });
+    expect(webhookBody({ ...form, removeSecret: true }, existing, 'p1').secret).toBeNull();
+    expect(webhookBody({ ...form, secret: 'a new secret 1234', removeSecret: true }, existing, 'p1').secret).toBe('a new secret 1234');
+    expect(webhookBody({ ...form, name: 'renamed' }, existing, 'p1').name).toBe('renamed');
   });
 });
