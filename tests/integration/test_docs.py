@@ -412,6 +412,8 @@ class DocExamples(SignetTestCase):
                          [("success", "release.sh")], ops)
 
     @runs(("docs/ci-identities.md", "## Configure an identity (org admin)"),
+          ("docs/ci-identities.md", "## GitHub Actions"), ("docs/ci-identities.md", "## GitLab CI"),
+          ("docs/api.md", "## Users and machine identities (org admins)", 1),
           ("docs/pkcs11.md", "## Set-up", 0))
     def test_machine_identity_set_up(self):
         # An org admin's token, the project and a signer `release`; for the PKCS#11 guide the
@@ -421,9 +423,36 @@ class DocExamples(SignetTestCase):
         ca = create_ca(self.api, admin_token)
         signer = create_code_signer(self.api, admin_token, ca["id"], "EC_prime256v1",
                                     name="release")
-        script = example("docs/ci-identities.md", "## Configure an identity (org admin)")
-        self.run_example(script.replace("https://signet.example.com", self.server.base_url),
-                         {"ADMIN_TOKEN": admin_token, "PROJECT": project, "SIGNER": signer["id"]})
+        # The identity's set-up and its GitHub binding in one session (the second uses $ID);
+        # attaching needs no call to the issuer, which is fetched at the first login.
+        script = (example("docs/ci-identities.md", "## Configure an identity (org admin)") +
+                  example("docs/ci-identities.md", "## GitHub Actions"))
+        script = script.replace("S=https://signet.example.com", "S=" + self.server.base_url)
+        r = self.run_example(script, {"ADMIN_TOKEN": admin_token, "PROJECT": project,
+                                      "SIGNER": signer["id"]})
+        self.assertNotIn('"statusCode"', r.stdout)
+        # GitLab's binding, on another identity of the reader's.
+        other, _, _, _ = create_identity(self.api, admin_token)
+        r = self.run_example(example("docs/ci-identities.md", "## GitLab CI"),
+                             {"S": self.server.base_url, "ID": other["id"],
+                              "H": "Authorization: Bearer " + admin_token})
+        self.assertNotIn('"statusCode"', r.stdout)
+        # api.md's example of the same route.
+        third, _, _, _ = create_identity(self.api, admin_token)
+        r = self.run_example(example("docs/api.md", "## Users and machine identities (org admins)",
+                                     1),
+                             {"S": self.server.base_url, "IDENTITY": third["id"],
+                              "H": "Authorization: Bearer " + admin_token})
+        self.assertNotIn('"statusCode"', r.stdout)
+        bound = {}
+        for identity in self.api.ok("GET", "/api/v1/identities", token=admin_token)["identities"]:
+            status, body = self.api.call("GET", "/api/v1/auth/oidc-auth/identities/%s"
+                                         % identity["id"], token=admin_token)
+            if status == 200:
+                bound[identity["name"]] = body["identityOidcAuth"]["boundIssuer"]
+        self.assertEqual(bound, {"release-ci": "https://token.actions.githubusercontent.com",
+                                 other["name"]: "https://gitlab.com",
+                                 third["name"]: "https://token.actions.githubusercontent.com"})
         self.signet_login(ADMIN_EMAIL, ADMIN_PASSWORD)
         r = self.run_example(example("docs/pkcs11.md", "## Set-up", 0))
         secret = re.search(r"sgs_[A-Za-z0-9_-]+", r.stdout)
