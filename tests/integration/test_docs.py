@@ -328,7 +328,8 @@ class DocExamples(SignetTestCase):
         self.assertTrue(ok, out)
 
     @runs(("docs/security.md", "## The audit log's tail, and checkpoints", 0),
-          ("docs/security.md", "## The audit log's tail, and checkpoints", 1))
+          ("docs/security.md", "## The audit log's tail, and checkpoints", 1),
+          ("docs/api.md", "## Audit log (org admins)"))
     def test_audit_checkpoint(self):
         # An org admin logged in with the CLI; a log with some events in it.
         _, admin_token = bootstrap_admin(self.api)
@@ -343,6 +344,13 @@ class DocExamples(SignetTestCase):
         script = script.replace("https://signet.example.com", self.server.base_url)
         r = self.run_example(script)
         self.assertIn("Signature Verified Successfully", r.stdout)
+        # The API's audit routes, with the admin's token in $H.
+        r = self.run_example(example("docs/api.md", "## Audit log (org admins)"),
+                             {"S": self.server.base_url, "H": "Authorization: Bearer " + admin_token})
+        listing, end = json.JSONDecoder().raw_decode(r.stdout)  # curl adds no newline
+        verify = json.loads(r.stdout[end:])
+        self.assertEqual(listing["auditLogs"], [])  # nothing was denied
+        self.assertTrue(verify["valid"], verify)
 
     @runs(("docs/timestamping.md", "## Create a TSA", 0),
           ("docs/timestamping.md", "## Each tool", 0),
