@@ -352,6 +352,42 @@ class DocExamples(SignetTestCase):
         self.assertEqual(listing["auditLogs"], [])  # nothing was denied
         self.assertTrue(verify["valid"], verify)
 
+    @runs(("docs/timestamping.md", "## Import a TSA", 0))
+    def test_import_a_tsa(self):
+        # A TSA certificate (timeStamping, critical) and its key from another CA, made here
+        # with openssl as that CA would; a token in $TOKEN.
+        _, admin_token = bootstrap_admin(self.api)
+
+        def openssl(*args):
+            r = subprocess.run(["openssl"] + list(args), cwd=self.work, capture_output=True,
+                               text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+        openssl("req", "-x509", *ec, "-keyout", "corp-root.key", "-out", "chain.pem", "-days",
+                "30", "-subj", "/CN=Corp Root", "-addext", "basicConstraints=critical,CA:TRUE",
+                "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+        openssl("req", "-new", *ec, "-keyout", "tsa.key", "-out", "tsa.csr", "-subj", "/CN=Corp TSA")
+        with open(os.path.join(self.work, "tsa.cnf"), "w") as f:
+            f.write("basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n"
+                    "extendedKeyUsage=critical,timeStamping\n")
+        openssl("x509", "-req", "-in", "tsa.csr", "-CA", "chain.pem", "-CAkey", "corp-root.key",
+                "-CAcreateserial", "-days", "30", "-extfile", "tsa.cnf", "-out", "tsa.pem")
+        script = example("docs/timestamping.md", "## Import a TSA")
+        r = self.run_example(script.replace("https://signet.example.com", self.server.base_url),
+                             {"TOKEN": admin_token})
+        tsa = json.loads(r.stdout)
+        self.assertEqual((tsa["name"], tsa["caId"]), ("corp-tsa", None), tsa)
+        # It answers RFC 3161 queries that verify against the other CA's root.
+        with open(os.path.join(self.work, "app.tar.gz"), "wb") as f:
+            f.write(os.urandom(3000))
+        script = ("openssl ts -query -data app.tar.gz -sha256 -cert | curl -sf -H "
+                  "'Content-Type: application/timestamp-query' --data-binary @- "
+                  "%s/api/v1/pki/tsa/%s/timestamp > app.tsr\n"
+                  "openssl ts -verify -data app.tar.gz -in app.tsr -CAfile chain.pem\n"
+                  % (self.server.base_url, tsa["id"]))
+        self.assertIn("Verification: OK", self.run_example(script).stdout)
+
     @runs(("docs/timestamping.md", "## Create a TSA", 0),
           ("docs/timestamping.md", "## Each tool", 0),
           ("docs/timestamping.md", "## Each tool", 2))
