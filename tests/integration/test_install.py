@@ -5,7 +5,9 @@ warnings, the bash completion completes, the systemd unit verifies (systemd-anal
 signetd reports readiness, stopping and watchdog pings with sd_notify and reloads its TLS
 certificate and log level on SIGHUP; `make deb`'s packages (scripts/make-deb.sh) signet and
 signet-pkcs11 hold those files between them, declare their dependencies and pass lintian without
-errors."""
+errors or warnings; as root, both are installed with dpkg, run, and removed and purged
+(InstalledPackage)."""
+import base64
 import gzip
 import json
 import http.client
@@ -488,13 +490,30 @@ MODULE_FILES = [MODULE, "usr/lib/signet/libsignet-pkcs11.so",
 MOVED = ["usr/share/doc/signet/examples/pkcs11.json", "usr/share/doc/signet/pkcs11.md"]
 
 
+_PACKAGES = []  # [folder, signet .deb, signet-pkcs11 .deb] once built
+
+
+def built_packages():
+    """make-deb.sh's two packages, built once for the classes that need them."""
+    if not _PACKAGES:
+        out = tempfile.mkdtemp(prefix="signet-deb-")
+        os.chmod(out, 0o755)
+        r = run([os.path.join(REPO_DIR, "scripts", "make-deb.sh"), BUILD_DIR, out])
+        assert r.returncode == 0, r.stdout + r.stderr
+        _PACKAGES.extend([out] + r.stdout.strip().splitlines()[-2:])
+    return _PACKAGES[1], _PACKAGES[2]
+
+
+def tearDownModule():
+    if _PACKAGES:
+        shutil.rmtree(_PACKAGES[0], ignore_errors=True)
+
+
 class DebianPackage(SignetTestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="signet-deb-")
-        r = run([os.path.join(REPO_DIR, "scripts", "make-deb.sh"), BUILD_DIR, cls.tmp])
-        assert r.returncode == 0, r.stdout + r.stderr
-        cls.deb, cls.module_deb = r.stdout.strip().splitlines()[-2:]
+        cls.deb, cls.module_deb = built_packages()
 
     @classmethod
     def tearDownClass(cls):
@@ -576,13 +595,238 @@ class DebianPackage(SignetTestCase):
             self.assertIn("Cryptoki version 2.40", r.stdout + r.stderr)
             self.assertIn("Manufacturer     Signet", r.stdout + r.stderr)
 
-    def test_lintian_finds_no_errors(self):
+    def test_the_licence_is_apache_2(self):
+        with open(os.path.join(REPO_DIR, "LICENSE")) as f:
+            licence = f.read()
+        self.assertTrue(licence.startswith("Copyright 2026 The Signet authors\n\n"))
+        common = "/usr/share/common-licenses/Apache-2.0"
+        if os.path.exists(common):
+            with open(common) as f:
+                self.assertTrue(licence.endswith(f.read()))
+        data = os.path.join(self.tmp, "licence")
+        self.assertEqual(run(["dpkg-deb", "-x", self.deb, data]).returncode, 0)
+        with open(os.path.join(data, "usr/share/doc/signet/copyright")) as f:
+            copyright = f.read()
+        self.assertTrue(copyright.startswith(
+            "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n"))
+        self.assertIn("Files: *\nCopyright: 2026 The Signet authors\nLicense: Apache-2.0\n",
+                      copyright)
+        self.assertNotIn("All rights reserved", copyright)
+
+    def test_lintian_finds_no_errors_or_warnings(self):
         need("lintian")
         for deb in (self.deb, self.module_deb):
-            r = run(["lintian", "--allow-root", "--no-tag-display-limit", deb], timeout=600)
-            errors = [line for line in r.stdout.splitlines() if line.startswith("E:")]
-            self.assertEqual(errors, [], r.stdout)
+            r = run(["lintian", "--allow-root", "--tag-display-limit", "0", deb], timeout=600)
+            found = [line for line in r.stdout.splitlines() if line.startswith(("E:", "W:"))]
+            self.assertEqual(found, [], r.stdout)
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+
+def dpkg(args, timeout=300):
+    """dpkg (or apt-get) with the lock awaited: other jobs on the machine may hold it."""
+    deadline = time.monotonic() + 180
+    while True:
+        r = run(args, timeout=timeout, env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+        if r.returncode == 0 or "lock" not in r.stderr or time.monotonic() > deadline:
+            return r
+        time.sleep(2)
+
+
+def installed(package):
+    r = run(["dpkg-query", "-W", "-f", "${Status}", package])
+    return r.returncode == 0 and "installed" in r.stdout.split()
+
+
+class InstalledPackage(SignetTestCase):
+    """`dpkg -i` of both packages on this machine, the installed server run as the `signet`
+    user with the installed settings and the root key the package made, signatures from the
+    installed CLI and module checked with openssl, then `dpkg --remove` and `--purge`: the
+    programs and (on purge) the settings go, /var/lib/signet and /etc/signet/root.key stay
+    (together they are every signing key; operations.md says to delete them yourself), and so
+    does the system user (Debian leaves system users in place). Root only (CI runs as root);
+    the machine is left as it was: what the package keeps is removed at the end."""
+
+    @classmethod
+    def setUpClass(cls):
+        if os.geteuid() != 0:
+            raise unittest.SkipTest("installs the packages with dpkg: runs as root only (CI does)")
+        for tool in ("dpkg", "dpkg-deb", "dpkg-shlibdeps", "pkcs11-tool", "openssl", "curl"):
+            need(tool)
+        for package in ("signet", "signet-pkcs11"):
+            if installed(package):
+                raise unittest.SkipTest("%s is installed on this machine already; this test "
+                                        "installs onto a machine without it" % package)
+        for path in ("/etc/signet", "/var/lib/signet"):
+            if os.path.exists(path):
+                raise unittest.SkipTest("%s exists on this machine; this test would change it"
+                                        % path)
+        if run(["getent", "passwd", "signet"]).returncode == 0:
+            raise unittest.SkipTest("a user `signet` exists on this machine; this test would "
+                                    "change it")
+        cls.deb, cls.module_deb = built_packages()
+        cls.tmp = tempfile.mkdtemp(prefix="signet-dpkg-")
+        os.chmod(cls.tmp, 0o755)  # the signet user reaches its run folder in here
+
+    @classmethod
+    def tearDownClass(cls):
+        # Leave the machine as it was: what dpkg keeps on purge, and the user it made.
+        for package in ("signet-pkcs11", "signet"):
+            if installed(package) or run(["dpkg-query", "-W", package]).returncode == 0:
+                dpkg(["dpkg", "--purge", package])
+        shutil.rmtree("/var/lib/signet", ignore_errors=True)
+        shutil.rmtree("/etc/signet", ignore_errors=True)
+        if run(["getent", "passwd", "signet"]).returncode == 0:
+            run(["userdel", "signet"])
+        if run(["getent", "group", "signet"]).returncode == 0:
+            run(["groupdel", "signet"])
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def start_installed_signetd(self):
+        """signetd as the unit starts it: user signet, /etc/signet/signetd.conf, the root key
+        as a credential (a copy only the service user reads, as LoadCredential= makes it),
+        working directory /var/lib/signet, umask 077; a loopback port picked at runtime."""
+        run_dir = tempfile.mkdtemp(prefix="signetd-run-", dir=self.tmp)
+        credentials = os.path.join(run_dir, "credentials")
+        os.makedirs(credentials)
+        shutil.copyfile("/etc/signet/root.key", os.path.join(credentials, "root-key"))
+        os.chmod(os.path.join(credentials, "root-key"), 0o400)
+        for path in (run_dir, credentials, os.path.join(credentials, "root-key")):
+            shutil.chown(path, "signet", "signet")
+        os.chmod(credentials, 0o500)
+        port_file = os.path.join(run_dir, "port")
+        log_path = os.path.join(self.tmp, "signetd.log")
+        env = {"PATH": "/usr/bin:/bin", "CREDENTIALS_DIRECTORY": credentials}
+        with open(log_path, "ab") as log:
+            server = subprocess.Popen(
+                ["/usr/bin/signetd", "--config", "/etc/signet/signetd.conf",
+                 "--root-key-file", os.path.join(credentials, "root-key"),
+                 "--listen", "127.0.0.1:0", "--port-file", port_file],
+                user="signet", group="signet", extra_groups=[], umask=0o077,
+                cwd="/var/lib/signet", env=env, stdout=subprocess.DEVNULL, stderr=log)
+        deadline = time.monotonic() + 30
+        while not os.path.exists(port_file) and server.poll() is None and \
+                time.monotonic() < deadline:
+            time.sleep(0.05)
+        with open(log_path) as f:
+            self.assertTrue(os.path.exists(port_file), f.read())
+        with open(port_file) as f:
+            return server, "http://127.0.0.1:%d" % int(f.read()), log_path
+
+    def test_install_run_sign_remove_purge(self):
+        r = dpkg(["dpkg", "-i", self.deb, self.module_deb])
+        if r.returncode != 0:  # dependencies: from what apt has already, never the network
+            r = dpkg(["apt-get", "install", "-f", "-y", "--no-download",
+                      "-o", "DPkg::Lock::Timeout=120"])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertTrue(installed("signet") and installed("signet-pkcs11"))
+        self.assertIn("created the root key /etc/signet/root.key", r.stdout)
+
+        # What postinst made: a system user, its state folder, the root key (root only).
+        user = run(["getent", "passwd", "signet"]).stdout.strip().split(":")
+        self.assertEqual(user[5], "/var/lib/signet", user)
+        self.assertLess(int(user[2]), 1000, user)  # a system user
+        self.assertIn("nologin", user[6], user)
+        st = os.stat("/var/lib/signet")
+        self.assertEqual((st.st_uid, st.st_mode & 0o777), (int(user[2]), 0o700))
+        st = os.stat("/etc/signet/root.key")
+        self.assertEqual((st.st_uid, st.st_mode & 0o777), (0, 0o600))
+        with open("/etc/signet/root.key") as f:
+            self.assertEqual(len(base64.b64decode(f.read().strip())), 32)
+        for path in ("/etc/signet/signetd.conf", "/lib/systemd/system/signetd.service",
+                     "/usr/share/doc/signet/operations.md", "/usr/share/doc/signet/copyright",
+                     "/usr/share/doc/signet-pkcs11/examples/pkcs11.json"):
+            self.assertTrue(os.path.isfile(path), path)
+        for package in ("signet", "signet-pkcs11"):
+            with open("/usr/share/doc/%s/copyright" % package) as f:
+                copyright = f.read()
+            self.assertIn("\nLicense: Apache-2.0\n", copyright)
+            self.assertIn("/usr/share/common-licenses/Apache-2.0", copyright)
+        self.assertIn("signetd ", run(["/usr/bin/signetd", "--version"]).stdout)
+        self.assertIn("signet ", run(["/usr/bin/signet", "--version"]).stdout)
+        module = "/usr/lib/signet/libsignet-pkcs11.so"
+        self.assertEqual(os.path.realpath(module), "/" + MODULE)
+
+        server, url, log_path = self.start_installed_signetd()
+        try:
+            self.sign_with_the_installed_tools(url)
+            self.assertEqual(os.stat("/var/lib/signet/signet.db").st_uid, int(user[2]))
+        finally:
+            server.send_signal(signal.SIGTERM)
+            rc = server.wait(timeout=30)
+        with open(log_path) as f:
+            self.assertEqual(rc, 0, f.read())
+
+        # Remove: the programs go; the settings, the state and the root key stay.
+        r = dpkg(["dpkg", "--remove", "signet-pkcs11", "signet"])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        for path in ("/usr/bin/signetd", "/usr/bin/signet", module, "/" + MODULE,
+                     "/lib/systemd/system/signetd.service"):
+            self.assertFalse(os.path.lexists(path), path)
+        for path in ("/etc/signet/signetd.conf", "/etc/signet/root.key",
+                     "/var/lib/signet/signet.db"):
+            self.assertTrue(os.path.exists(path), path)
+        # Purge: the settings go too; the database and the root key stay (postrm,
+        # operations.md), as does the system user.
+        r = dpkg(["dpkg", "--purge", "signet-pkcs11", "signet"])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertFalse(os.path.exists("/etc/signet/signetd.conf"))
+        self.assertNotEqual(run(["dpkg-query", "-W", "signet"]).returncode, 0)
+        self.assertFalse(os.path.lexists(
+            "/etc/systemd/system/multi-user.target.wants/signetd.service"))
+        for path in ("/etc/signet/root.key", "/var/lib/signet/signet.db"):
+            self.assertTrue(os.path.exists(path), path)
+        self.assertEqual(run(["getent", "passwd", "signet"]).returncode, 0)
+
+    def sign_with_the_installed_tools(self, url):
+        home = os.path.join(self.tmp, "home")
+        os.makedirs(home, exist_ok=True)
+        env = {"PATH": "/usr/bin:/bin", "HOME": home}
+        admin = {"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+        r = run(["curl", "-sf", url + "/api/v1/admin/bootstrap", "-H",
+                 "Content-Type: application/json", "-d", json.dumps(admin)])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+        def signet(*args, **kw):
+            r = run(["/usr/bin/signet"] + list(args), env=env, **kw)
+            self.assertEqual(r.returncode, 0, "signet %s: %s%s" % (args, r.stdout, r.stderr))
+            return r.stdout
+
+        signet("login", "--server", url, "--email", ADMIN_EMAIL, "--password-stdin",
+               input=ADMIN_PASSWORD + "\n")
+        signet("ca", "create", "--common-name", "Installed Root", "--key-algorithm", "EC_prime256v1")
+        issued = signet("certificates", "issue", "--ca", "Installed Root", "--common-name",
+                        "Installed Release", "--key-algorithm", "EC_prime256v1")
+        certificate = re.search(r"Certificate ID:\s+(\S+)", issued).group(1)
+        signet("signers", "create", "--name", "release", "--certificate", certificate)
+        payload = os.path.join(home, "app.bin")
+        with open(payload, "wb") as f:
+            f.write(os.urandom(20000))
+        signet("sign", "--signer", "release", "--algorithm", "ECDSA_SHA256", "--in", payload)
+        public_key = os.path.join(home, "release.pub.pem")
+        with open(public_key, "w") as f:
+            f.write(signet("signers", "public-key", "release"))
+        r = run(["openssl", "dgst", "-sha256", "-verify", public_key, "-signature",
+                 payload + ".sig", payload])
+        self.assertIn("Verified OK", r.stdout, r.stderr)
+
+        # The installed module, with a machine identity's secret, by the path the docs use.
+        signet("identities", "create", "--name", "build-machine")
+        secret = signet("identities", "create-secret", "build-machine")
+        client_id = re.search(r"[Cc]lient ?[Ii][Dd]:?\s+(\S+)", secret).group(1)
+        client_secret = re.search(r"sgs_\S+", secret).group(0)
+        signet("signers", "members", "add", "release", "--identity", "build-machine",
+               "--role", "operator")
+        conf = os.path.join(home, "pkcs11.json")
+        with open(conf, "w") as f:
+            json.dump({"serverUrl": url, "clientId": client_id, "clientSecret": client_secret}, f)
+        r = run(["pkcs11-tool", "--module", "/usr/lib/signet/libsignet-pkcs11.so",
+                 "--token-label", "release", "--sign", "-m", "ECDSA-SHA256",
+                 "--signature-format", "openssl", "-i", payload, "-o", payload + ".p11.sig"],
+                env=dict(env, SIGNET_PKCS11_CONFIG=conf))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        r = run(["openssl", "dgst", "-sha256", "-verify", public_key, "-signature",
+                 payload + ".p11.sig", payload])
+        self.assertIn("Verified OK", r.stdout, r.stderr)
 
 
 if __name__ == "__main__":
