@@ -520,7 +520,8 @@ void Service::Timestamp(const Caller* caller, const std::string& source_ip,
   // commit, on this thread, so that nothing is issued that is not on record and the signature
   // and its DER (most of a timestamp's CPU) run on the worker pool, not on the one committer
   // thread every sign record goes through. Should signing then fail (an HSM gone, say), the
-  // caller gets the error and the recorded serial stays unused.
+  // caller gets the error and the recorded serial stays unused. This waits for the commit, so
+  // `done` runs here, before Timestamp returns; the routes call it on the worker pool.
   std::promise<Status> committed;
   commits_->Submit(
       [this, s, w, source_ip](store::Tx& tx) -> Status {
