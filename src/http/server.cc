@@ -554,10 +554,11 @@ void Session<Stream>::ReadHeaderBytes() {
     if (ec != bhttp::error::need_more && (ec || parser_->is_header_done())) return OnHeader(ec);
     // Not a header the parser could finish from these bytes (leading blank lines, say): let
     // the reader take it from here, as for any header.
-    return bhttp::async_read_header(stream_, buffer_, *parser_,
-                                    [self = this->shared_from_this()](
-                                        beast::error_code read_ec,
-                                        std::size_t) { self->OnHeader(read_ec); });
+    return bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code read_ec, std::size_t) {
+          self->OnHeader(read_ec);
+        });
   }
   if (bytes.size() > server_.options().max_header_bytes) {
     return OnRead(bhttp::error::header_limit, 0);

@@ -31,11 +31,13 @@ std::string Exchange(std::uint16_t port, const std::string& method, const std::s
     close(fd);
     return "connect failed";
   }
-  const std::string req = method + " " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+  const std::string req = method + " " + path +
+                          " HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
   (void)send(fd, req.data(), req.size(), 0);
   std::string out;
   char buf[4096];
-  for (ssize_t n; (n = recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+  for (ssize_t n; (n = recv(fd, buf, sizeof buf, 0)) > 0;)
+    out.append(buf, static_cast<std::size_t>(n));
   close(fd);
   return out;
 }
@@ -58,7 +60,8 @@ std::string SendSegments(std::uint16_t port, const std::vector<std::string>& seg
   }
   std::string out;
   char buf[4096];
-  for (ssize_t n; (n = recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+  for (ssize_t n; (n = recv(fd, buf, sizeof buf, 0)) > 0;)
+    out.append(buf, static_cast<std::size_t>(n));
   close(fd);
   return out;
 }
@@ -90,7 +93,9 @@ class ServerTest : public ::testing::Test {
 
 TEST_F(ServerTest, AsyncRoutesReplyFromAnotherThread) {
   auto router = std::make_shared<Router>();
-  router->Add("GET", "/sync", [](const Request&, const PathParams&) { return Response{200, "{\"a\":1}"}; });
+  router->Add("GET", "/sync", [](const Request&, const PathParams&) {
+    return Response{200, "{\"a\":1}"};
+  });
   router->AddAsync("POST", "/async/{id}", [](const Request& req, const PathParams& p, Reply reply) {
     // Reply later from a thread of our own, as the group committer does; `req` stays valid.
     std::thread([&req, id = p.at("id"), reply = std::move(reply)] {
@@ -126,13 +131,13 @@ TEST_F(ServerTest, BodiesArriveWholeSplitChunkedOrPipelined) {
   Start(router);
   const std::uint16_t port = server_->port();
   const std::string head = "POST /echo HTTP/1.1\r\nHost: x\r\n";
-  const std::string whole = SendSegments(
-      port, {head + "Content-Length: 5\r\nConnection: close\r\n\r\nhello"});
+  const std::string whole =
+      SendSegments(port, {head + "Content-Length: 5\r\nConnection: close\r\n\r\nhello"});
   EXPECT_NE(whole.find("HTTP/1.1 200"), std::string::npos) << whole;
   EXPECT_NE(whole.find("[hello]"), std::string::npos) << whole;
 
-  const std::string split = SendSegments(
-      port, {head + "Content-Length: 11\r\nConnection: close\r\n\r\nhel", "lo world"});
+  const std::string split =
+      SendSegments(port, {head + "Content-Length: 11\r\nConnection: close\r\n\r\nhel", "lo world"});
   EXPECT_NE(split.find("[hello world]"), std::string::npos) << split;
 
   const std::string chunked = SendSegments(
