@@ -547,9 +547,18 @@ void Session<Stream>::ReadHeaderBytes() {
     if (HasFoldedLine(bytes.substr(0, end + 2))) {
       return RejectFraming("a header field line starts with whitespace (obs-fold is not accepted)");
     }
-    return bhttp::async_read_header(stream_, buffer_, *parser_,
-                                    [self = this->shared_from_this()](
-                                        beast::error_code ec, std::size_t) { self->OnHeader(ec); });
+    // The whole header block is here: parse it in place, without an asynchronous read whose
+    // completion would go through the scheduler again.
+    beast::error_code ec;
+    buffer_.consume(parser_->put(buffer_.data(), ec));
+    if (ec != bhttp::error::need_more && (ec || parser_->is_header_done())) return OnHeader(ec);
+    // Not a header the parser could finish from these bytes (leading blank lines, say): let
+    // the reader take it from here, as for any header.
+    return bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code read_ec, std::size_t) {
+          self->OnHeader(read_ec);
+        });
   }
   if (bytes.size() > server_.options().max_header_bytes) {
     return OnRead(bhttp::error::header_limit, 0);
@@ -574,6 +583,19 @@ void Session<Stream>::OnHeader(beast::error_code ec) {
   const auto& header = parser_->get();
   if (std::string why = FramingProblem(header.base(), header.version()); !why.empty()) {
     return RejectFraming(std::move(why));
+  }
+  // A body already in the buffer (a small request arrives in one segment) is parsed in place
+  // too; only what has not arrived yet is read asynchronously.
+  parser_->eager(true);
+  while (!parser_->is_done() && buffer_.size() > 0) {
+    const std::size_t used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    if (ec == bhttp::error::need_more) {
+      ec = {};
+      break;
+    }
+    if (ec) return OnRead(ec, 0);
+    if (used == 0) break;
   }
   if (parser_->is_done()) return OnRead({}, 0);
   bhttp::async_read(stream_, buffer_, *parser_,

@@ -17,28 +17,33 @@ constexpr const char* kReplyType = "application/timestamp-reply";
 // A TSA answers everything it can judge with a TimeStampResp (refusals included); HTTP errors
 // are left for what is not the TSA's to judge: no such TSA, a token missing or wrong, a rate
 // limit, a body over the server's limit.
-AsyncHandler TimestampHandler(service::Service& svc, bool default_tsa) {
-  return [&svc, default_tsa](const Request& req, const PathParams& p, Reply reply) {
+Handler TimestampHandler(service::Service& svc, bool default_tsa) {
+  // On the worker pool: Service::Timestamp waits for the group commit of the serial, then
+  // signs the token on this thread.
+  return [&svc, default_tsa](const Request& req, const PathParams& p) -> Response {
     std::string tsa_id;
     if (!default_tsa) {
       auto id = PathId(p, "id", "tsaId");
-      if (!id) return reply(ErrorResponse(id.error(), req));
+      if (!id) return ErrorResponse(id.error(), req);
       tsa_id = *id;
     }
     std::optional<Caller> caller;
     if (std::string_view token = BearerToken(req); !token.empty()) {
       auto principal = svc.Authenticate(token);
-      if (!principal) return reply(ErrorResponse(principal.error(), req));
+      if (!principal) return ErrorResponse(principal.error(), req);
       caller = Caller{std::move(*principal), req.remote_ip, req.request_id};
     }
-    // `req` outlives the reply (router.h).
+    Response out;
     svc.Timestamp(caller ? &*caller : nullptr, req.remote_ip, tsa_id, AsBytes(req.body),
-                  [&req, reply = std::move(reply)](Result<service::TimestampResult> r) {
-                    if (!r) return reply(ErrorResponse(r.error(), req));
-                    Response out{200, std::string(AsString(r->reply)), kReplyType, {}};
+                  [&req, &out](Result<service::TimestampResult> r) {
+                    if (!r) {
+                      out = ErrorResponse(r.error(), req);
+                      return;
+                    }
+                    out = Response{200, std::string(AsString(r->reply)), kReplyType, {}};
                     if (r->granted) out.headers.emplace_back("Signet-Timestamp-Serial", r->serial);
-                    reply(std::move(out));
                   });
+    return out;
   };
 }
 
@@ -148,8 +153,8 @@ void RegisterTsaRoutes(Router& router, service::Service& svc) {
                                        {"certificateChainPem", bundle.certificate_chain_pem},
                                        {"serialNumber", bundle.serial_number}});
       }));
-  router.AddAsync("POST", base + "/{id}/timestamp", TimestampHandler(svc, false));
-  router.AddAsync("POST", "/tsa", TimestampHandler(svc, true));
+  router.Add("POST", base + "/{id}/timestamp", TimestampHandler(svc, false));
+  router.Add("POST", "/tsa", TimestampHandler(svc, true));
 }
 
 }  // namespace signet::http

@@ -5,10 +5,10 @@
 // certificate takes), or imported (ImportInMemory/StoreImported) — is a row of `certificates`:
 // listed with the project's certificates and revocable like them; a TSA whose certificate is
 // revoked refuses every query. Timestamps go through the group committer: the serial is
-// taken, the token signed and its audit event appended in one write transaction shared with
-// concurrent sign and timestamp records, and no token leaves before that transaction has
-// committed.
+// taken and its audit event appended in one write transaction shared with concurrent sign
+// and timestamp records; the token is signed once that transaction has committed.
 #include <algorithm>
+#include <future>
 #include <tuple>
 
 #include "common/encoding.h"
@@ -509,30 +509,25 @@ void Service::Timestamp(const Caller* caller, const std::string& source_ip,
   struct Work {
     crypto::TimestampQuery query;
     std::optional<domain::Principal> actor;
-    Bytes reply;
     std::int64_t serial = 0;
+    TimePoint gen_time;
   };
   auto w = std::make_shared<Work>();
   w->query = std::move(*parsed);
   if (caller != nullptr) w->actor = caller->principal;
-  // Runs in the group commit's transaction (again, alone, if its batch fails): the serial,
-  // genTime, the signed token and the audit event are all made in there, so serial order is
-  // commit order and nothing is issued that is not on record.
+  // The group commit takes the serial and genTime and appends the audit event (again, alone,
+  // if its batch fails), so serial order is commit order; the token is signed after the
+  // commit, on this thread, so that nothing is issued that is not on record and the signature
+  // and its DER (most of a timestamp's CPU) run on the worker pool, not on the one committer
+  // thread every sign record goes through. Should signing then fail (an HSM gone, say), the
+  // caller gets the error and the recorded serial stays unused. This waits for the commit, so
+  // `done` runs here, before Timestamp returns; the routes call it on the worker pool.
+  std::promise<Status> committed;
   commits_->Submit(
       [this, s, w, source_ip](store::Tx& tx) -> Status {
         const domain::TimestampAuthority& t = s->tsa;
         SIGNET_ASSIGN_OR_RETURN(w->serial, tx.NextTsaSerial(t.id));
-        const Bytes serial = SerialBytes(w->serial);
-        crypto::TimestampIssue issue;
-        issue.query = &w->query;
-        issue.policy_oid = t.policy_oid;
-        issue.serial = serial;
-        issue.gen_time = d_.clock.Now();
-        if (t.accuracy_ms > 0) issue.accuracy = Millis(t.accuracy_ms);
-        issue.tsa_certificate = &s->certificate;
-        for (const crypto::Certificate& c : s->chain) issue.chain.push_back(&c);
-        issue.hash = TokenHash(t.key_algorithm);
-        SIGNET_ASSIGN_OR_RETURN(w->reply, crypto::IssueTimestamp(issue, KeySigner(s->key)));
+        w->gen_time = d_.clock.Now();
         audit::AuditEventInput e;
         e.event_type = "tsa.timestamp";
         if (w->actor) {
@@ -551,20 +546,35 @@ void Service::Timestamp(const Caller* caller, const std::string& source_ip,
                              .Add("nonce", crypto::NonceHex(w->query.nonce_der))
                              .Add("certReq", w->query.cert_req)
                              .Add("policyOid", t.policy_oid)
-                             .Add("genTime", FormatTime(issue.gen_time))
+                             .Add("genTime", FormatTime(w->gen_time))
                              .Add("sourceIp", source_ip)
                              .Finish();
         // Through the group commit's appender, like the sign records that share the transaction.
-        return commit_audit_.Append(tx, e, issue.gen_time);
+        return commit_audit_.Append(tx, e, w->gen_time);
       },
-      [this, w, done = std::move(done)](Status committed) {
-        if (!committed) {
-          if (d_.metrics != nullptr) d_.metrics->timestamps.Inc({"error"});
-          return done(tl::unexpected(std::move(committed).error()));
-        }
-        if (d_.metrics != nullptr) d_.metrics->timestamps.Inc({"granted"});
-        done(TimestampResult{std::move(w->reply), true, std::to_string(w->serial)});
-      });
+      [&committed](Status st) { committed.set_value(std::move(st)); });
+  if (Status st = committed.get_future().get(); !st) {
+    if (d_.metrics != nullptr) d_.metrics->timestamps.Inc({"error"});
+    return done(tl::unexpected(std::move(st).error()));
+  }
+  const domain::TimestampAuthority& t = s->tsa;
+  const Bytes serial = SerialBytes(w->serial);
+  crypto::TimestampIssue issue;
+  issue.query = &w->query;
+  issue.policy_oid = t.policy_oid;
+  issue.serial = serial;
+  issue.gen_time = w->gen_time;
+  if (t.accuracy_ms > 0) issue.accuracy = Millis(t.accuracy_ms);
+  issue.tsa_certificate = &s->certificate;
+  for (const crypto::Certificate& c : s->chain) issue.chain.push_back(&c);
+  issue.hash = TokenHash(t.key_algorithm);
+  auto token = crypto::IssueTimestamp(issue, KeySigner(s->key));
+  if (!token) {
+    if (d_.metrics != nullptr) d_.metrics->timestamps.Inc({"error"});
+    return done(tl::unexpected(std::move(token).error()));
+  }
+  if (d_.metrics != nullptr) d_.metrics->timestamps.Inc({"granted"});
+  done(TimestampResult{std::move(*token), true, std::to_string(w->serial)});
 }
 
 Status Service::RecordClockStep(Millis step) {
