@@ -3,8 +3,11 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 ADDR ?= 127.0.0.1:8080
 PREFIX ?= /usr/local
+FUZZ_SECONDS ?= 60
+# Seconds per fuzz target in `make test` (CI); 0 skips the fuzz step.
+CI_FUZZ_SECONDS ?= 30
 
-.PHONY: all deps build debug test asan-test run bench format clean install deb
+.PHONY: all deps build debug test asan-test fuzz run bench format clean install deb
 
 all: build
 
@@ -31,11 +34,16 @@ debug: deps
 
 test: build
 	@cd build && ctest --output-on-failure -j $(JOBS) --timeout 900
+	@if [[ "$(CI_FUZZ_SECONDS)" != 0 ]]; then FUZZ_SECONDS=$(CI_FUZZ_SECONDS) JOBS=$(JOBS) scripts/fuzz.sh; fi
 
 asan-test: deps
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan -j $(JOBS)
 	@cd build-asan && ctest --output-on-failure -j $(JOBS) --timeout 1800
+
+# libFuzzer targets (tests/fuzz) in build-fuzz/, each run for FUZZ_SECONDS; FUZZ_TARGETS picks some.
+fuzz: deps
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) scripts/fuzz.sh $(FUZZ_TARGETS)
 
 run: build
 	@scripts/run-dev.sh $(ADDR)
@@ -47,4 +55,4 @@ format:
 	@git ls-files '*.h' '*.cc' | xargs clang-format -i
 
 clean:
-	rm -rf build build-debug build-asan
+	rm -rf build build-debug build-asan build-fuzz

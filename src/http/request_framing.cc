@@ -19,6 +19,9 @@ template <class Parser, class Done>
 Status Feed(Parser& parser, std::string_view& rest, Done done, std::size_t max_header_bytes,
             std::size_t max_body_bytes) {
   while (!done()) {
+    // Beast's put() takes an empty buffer as "no progress" without an error: without this
+    // check a request whose bytes end early (a body shorter than its Content-Length) loops.
+    if (rest.empty()) return InvalidArgument("incomplete HTTP request");
     beast::error_code ec;
     const std::size_t n = parser.put(boost::asio::const_buffer(rest.data(), rest.size()), ec);
     rest.remove_prefix(n);

@@ -60,7 +60,11 @@ void Templates(const pkcs11::TokenObject& object, const std::vector<Entry>& entr
     for (const auto& t : templ) all_filled = all_filled && t.pValue != nullptr;
     if (all_filled) Check(object.Matches(templ.data(), templ.size()), "an object matches its own values");
   }
-  (void)object.Matches(templ.data(), templ.size());
+  // C_FindObjectsInit refuses a null pValue with a length (CKR_ARGUMENTS_BAD) before Matches
+  // runs, so such templates are not Matches' input.
+  bool valid = true;
+  for (const auto& t : templ) valid = valid && (t.pValue != nullptr || t.ulValueLen == 0);
+  if (valid) (void)object.Matches(templ.data(), templ.size());
   (void)object.Matches(nullptr, 0);
 }
 
