@@ -113,9 +113,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     Status s = decode(Fields(*object));
     signet::fuzz::Check(s || !s.error().message.empty(), "a refusal has a message");
   }
-  // Re-serialised, the object parses again (numbers beyond int64 become doubles in Boost.JSON
-  // and need not keep every digit, so the values are not compared).
-  signet::fuzz::Check(signet::api::ParseObject(signet::api::Serialize(*object)).has_value(),
-                      "a serialised object parses");
+  // Serialising never crashes. Its output is not required to parse back to the same value:
+  // Boost.JSON turns numbers beyond int64 into doubles (digits are lost) and overflowing ones
+  // such as -99e9991 into infinities, which it writes as text no parser reads back
+  // (corpus/json_fields/big-number, infinity). Signet never re-parses what it serialises of
+  // request input: handlers keep the decoded fields.
+  (void)signet::api::Serialize(*object);
   return 0;
 }
