@@ -34,7 +34,7 @@ debug: deps
 
 test: build
 	@cd build && ctest --output-on-failure -j $(JOBS) --timeout 900
-	@if [[ "$(CI_FUZZ_SECONDS)" != 0 ]]; then FUZZ_SECONDS=$(CI_FUZZ_SECONDS) JOBS=$(JOBS) scripts/fuzz.sh; fi
+	@if [[ "$(CI_FUZZ_SECONDS)" != 0 ]]; then FUZZ_SECONDS=$(CI_FUZZ_SECONDS) FUZZ_SEED=1 FUZZ_FRESH=1 JOBS=$(JOBS) scripts/fuzz.sh; fi
 
 asan-test: deps
 	@cmake --preset asan >/dev/null
