@@ -6,8 +6,10 @@ PREFIX ?= /usr/local
 FUZZ_SECONDS ?= 60
 # Seconds per fuzz target in `make test` (CI); 0 skips the fuzz step.
 CI_FUZZ_SECONDS ?= 30
+# make build WERROR=ON: warnings are errors, with -Wshadow (CMake option SIGNET_WERROR).
+WERROR ?= OFF
 
-.PHONY: all deps build debug test asan-test fuzz run bench format clean install deb
+.PHONY: all deps build debug test lint asan-test fuzz run bench format clean install deb
 
 all: build
 
@@ -16,7 +18,7 @@ deps:
 
 # Release build: build/bin/signetd, build/bin/signet, build/lib/libsignet-pkcs11.so.
 build: deps
-	@cmake --preset release >/dev/null
+	@cmake --preset release -DSIGNET_WERROR=$(WERROR) >/dev/null
 	@cmake --build --preset release -j $(JOBS)
 
 # make install [PREFIX=/usr/local] [DESTDIR=/staging]: see packaging/CMakeLists.txt for the layout.
@@ -36,6 +38,10 @@ test: build
 	@cd build && ctest --output-on-failure -j $(JOBS) --timeout 900
 	@if [[ "$(CI_FUZZ_SECONDS)" != 0 ]]; then FUZZ_SECONDS=$(CI_FUZZ_SECONDS) FUZZ_SEED=1 FUZZ_FRESH=1 JOBS=$(JOBS) scripts/fuzz.sh; fi
 
+# clang-format check (src/ tests/ bench/) and clang-tidy (src/, .clang-tidy), in parallel.
+lint: build
+	@JOBS=$(JOBS) scripts/lint.sh
+
 asan-test: deps
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan -j $(JOBS)
@@ -51,8 +57,9 @@ run: build
 bench: build
 	@bench/run.sh
 
+# Applies clang-format to every C/C++ file of src/, tests/ and bench/ (what `make lint` checks).
 format:
-	@git ls-files '*.h' '*.cc' | xargs clang-format -i
+	@git ls-files -- src tests bench | grep -E '\.(cc|h|cpp|hpp|c)$$' | xargs -r clang-format -i
 
 clean:
 	rm -rf build build-debug build-asan build-fuzz
