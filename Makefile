@@ -4,8 +4,8 @@ JOBS ?= $(shell nproc)
 ADDR ?= 127.0.0.1:8080
 PREFIX ?= /usr/local
 FUZZ_SECONDS ?= 60
-# Seconds per fuzz target in `make test` (CI); 0 skips the fuzz step.
-CI_FUZZ_SECONDS ?= 30
+FUZZ_SEED ?= 0
+FUZZ_FRESH ?= 0
 # make build WERROR=ON: warnings are errors, with -Wshadow (CMake option SIGNET_WERROR).
 WERROR ?= OFF
 
@@ -34,9 +34,10 @@ debug: deps
 	@cmake --preset debug >/dev/null
 	@cmake --build --preset debug -j $(JOBS)
 
+# The release build and every ctest. CI (.ci/run) runs it with WERROR=ON, and the other gates
+# (make lint, make asan-test, make fuzz) besides: docs/development.md, "CI".
 test: build
 	@cd build && ctest --output-on-failure -j $(JOBS) --timeout 900
-	@if [[ "$(CI_FUZZ_SECONDS)" != 0 ]]; then FUZZ_SECONDS=$(CI_FUZZ_SECONDS) FUZZ_SEED=1 FUZZ_FRESH=1 JOBS=$(JOBS) scripts/fuzz.sh; fi
 
 # clang-format check (src/ tests/ bench/) and clang-tidy (src/, .clang-tidy), in parallel.
 lint: build
@@ -47,9 +48,11 @@ asan-test: deps
 	@cmake --build --preset asan -j $(JOBS)
 	@cd build-asan && ctest --output-on-failure -j $(JOBS) --timeout 1800
 
-# libFuzzer targets (tests/fuzz) in build-fuzz/, each run for FUZZ_SECONDS; FUZZ_TARGETS picks some.
+# libFuzzer targets (tests/fuzz) in build-fuzz/, each run for FUZZ_SECONDS; FUZZ_TARGETS picks
+# some; FUZZ_SEED and FUZZ_FRESH=1 as CI sets them (scripts/fuzz.sh).
 fuzz: deps
-	@FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) scripts/fuzz.sh $(FUZZ_TARGETS)
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SEED=$(FUZZ_SEED) FUZZ_FRESH=$(FUZZ_FRESH) JOBS=$(JOBS) \
+	  scripts/fuzz.sh $(FUZZ_TARGETS)
 
 run: build
 	@scripts/run-dev.sh $(ADDR)
@@ -57,9 +60,9 @@ run: build
 bench: build
 	@bench/run.sh
 
-# Applies clang-format to every C/C++ file of src/, tests/ and bench/ (what `make lint` checks).
+# Applies clang-format to every C/C++ file of src/, tests/ and bench/: the list `make lint` checks.
 format:
-	@git ls-files -- src tests bench | grep -E '\.(cc|h|cpp|hpp|c)$$' | xargs -r clang-format -i
+	@scripts/lint.sh fix
 
 clean:
 	rm -rf build build-debug build-asan build-fuzz

@@ -42,7 +42,7 @@ for name in "${targets[@]}"; do
   crashes=build-fuzz/crashes/$name
   if [[ "${FUZZ_FRESH:-0}" == 1 ]]; then rm -rf "$corpus" "$crashes"; fi
   mkdir -p "$corpus" "$crashes"
-  cp -p tests/fuzz/corpus/"$name"/* "$corpus"/
+  if [[ -d tests/fuzz/corpus/$name ]]; then cp -p tests/fuzz/corpus/"$name"/* "$corpus"/; fi
   echo "fuzz: $name for ${seconds}s (seed $seed)"
   # -timeout: one input taking over 10 s is a finding (a hang); -rss_limit_mb: memory blowups.
   if ! build-fuzz/bin/${name}_fuzz "$corpus" \

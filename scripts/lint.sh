@@ -5,18 +5,38 @@
 #  2. clang-tidy over src/ with the repository's .clang-tidy, every finding an error, run in
 #     parallel (JOBS) on the compile commands of the release build (build/, which it configures
 #     if needed; generated headers need `make build` first).
-# Usage: scripts/lint.sh [format|tidy]   (default: both). Exits non-zero on any finding.
+# Usage: scripts/lint.sh [format|tidy|fix] [file ...]   (default: format and tidy over the
+# tree; `fix` applies clang-format to what `format` checks — `make format`). Exits non-zero on
+# any finding. Files given on the command line replace the tree's list (scripts/check-gates.sh).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
 jobs=${JOBS:-$(nproc)}
 what=${1:-all}
+shift || true
+explicit=("$@")
 status=0
+# The repository's style file, named explicitly so a file outside the tree gets it too.
+style=--style=file:$root/.clang-format
 
-cxx_files() { git ls-files -- "$@" | grep -E '\.(cc|h|cpp|hpp|c)$' || true; }
+# The files `make format` formats and `make lint` checks: every C/C++ file of src/, tests/,
+# bench/ that git tracks (or the files given).
+cxx_files() {
+  if [[ ${#explicit[@]} -gt 0 ]]; then
+    printf '%s\n' "${explicit[@]}"
+  else
+    git ls-files -- "$@" | grep -E '\.(cc|h|cpp|hpp|c)$' || true
+  fi
+}
+
+if [[ $what == fix ]]; then
+  cxx_files src tests bench | xargs -r clang-format "$style" -i
+  exit 0
+fi
 
 if [[ $what == all || $what == format ]]; then
   start=$SECONDS
-  if cxx_files src tests bench | xargs -r clang-format --dry-run --Werror 2>/tmp/signet-format.$$; then
+  if cxx_files src tests bench | xargs -r clang-format "$style" --dry-run --Werror 2>/tmp/signet-format.$$; then
     echo "lint: clang-format ok ($((SECONDS - start))s)"
   else
     # One line per file that is not formatted; the details (first 40 lines) after.
@@ -35,7 +55,7 @@ if [[ $what == all || $what == tidy ]]; then
   # Each file in its own clang-tidy; only the diagnostics are printed (not the per-file
   # "N warnings generated" chatter).
   if cxx_files src | grep -E '\.cc$' |
-      xargs -r -P "$jobs" -n 1 clang-tidy -p build --quiet --warnings-as-errors='*' \
+      xargs -r -P "$jobs" -n 1 clang-tidy -p build --config-file="$root/.clang-tidy" --quiet --warnings-as-errors='*' \
         >/tmp/signet-tidy.$$ 2>&1; then
     echo "lint: clang-tidy ok ($(cxx_files src | grep -cE '\.cc$') files, $((SECONDS - start))s)"
   else
