@@ -30,12 +30,13 @@ Status Feed(Parser& parser, std::string_view& rest, Done done, std::size_t max_h
       continue;
     }
     if (ec == bhttp::error::body_limit) {
-      return MakeError(ErrorCode::kPayloadTooLarge, "request body is larger than " +
-                                                    std::to_string(max_body_bytes) + " bytes");
+      return MakeError(ErrorCode::kPayloadTooLarge,
+                       "request body is larger than " + std::to_string(max_body_bytes) + " bytes");
     }
     if (ec == bhttp::error::header_limit) {
-      return MakeError(ErrorCode::kPayloadTooLarge, "request headers are larger than " +
-                                                    std::to_string(max_header_bytes) + " bytes");
+      return MakeError(
+          ErrorCode::kPayloadTooLarge,
+          "request headers are larger than " + std::to_string(max_header_bytes) + " bytes");
     }
     if (ec) return InvalidArgument("malformed HTTP request: " + ec.message());
   }
@@ -76,8 +77,9 @@ Result<Request> ReadRequest(std::string_view bytes, std::size_t max_header_bytes
   const std::size_t end = bytes.find("\r\n\r\n");
   if (end == std::string_view::npos) {
     if (bytes.size() > max_header_bytes) {
-      return MakeError(ErrorCode::kPayloadTooLarge, "request headers are larger than " +
-                                                    std::to_string(max_header_bytes) + " bytes");
+      return MakeError(
+          ErrorCode::kPayloadTooLarge,
+          "request headers are larger than " + std::to_string(max_header_bytes) + " bytes");
     }
     return InvalidArgument("incomplete HTTP request");
   }
@@ -122,9 +124,8 @@ Result<Request> ReadRequest(std::string_view bytes, std::size_t max_header_bytes
 Status DecodeTarget(Request& request) {
   const std::size_t q = request.target.find('?');
   auto path = PercentDecode(std::string_view(request.target).substr(0, q), false);
-  auto query = q == std::string::npos
-                   ? Result<std::multimap<std::string, std::string>>{}
-                   : ParseQuery(std::string_view(request.target).substr(q + 1));
+  auto query = q == std::string::npos ? Result<std::multimap<std::string, std::string>>{}
+                                      : ParseQuery(std::string_view(request.target).substr(q + 1));
   if (!path || !query) return InvalidArgument("malformed URL");
   request.path = std::move(*path);
   request.query = std::move(*query);

@@ -51,9 +51,8 @@ const http::Router& Routes() {
     };
     for (const auto& route : kRoutes) {
       const std::string pattern = route[1];
-      r->Add(route[0], pattern, [](const http::Request&, const http::PathParams&) {
-        return http::Response{};
-      });
+      r->Add(route[0], pattern,
+             [](const http::Request&, const http::PathParams&) { return http::Response{}; });
     }
     return r;
   }();

@@ -22,15 +22,37 @@ namespace pkcs11 = signet::pkcs11;
 
 namespace {
 
-constexpr CK_ATTRIBUTE_TYPE kTypes[] = {
-    CKA_CLASS,        CKA_TOKEN,          CKA_LABEL,         CKA_ID,          CKA_KEY_TYPE,
-    CKA_SUBJECT,      CKA_ISSUER,         CKA_SERIAL_NUMBER, CKA_VALUE,       CKA_MODULUS,
-    CKA_PUBLIC_EXPONENT, CKA_EC_PARAMS,   CKA_EC_POINT,      CKA_SIGN,        CKA_SENSITIVE,
-    CKA_PRIVATE_EXPONENT, CKA_ALLOWED_MECHANISMS, CKA_PUBLIC_KEY_INFO, CKA_TRUSTED,
-    CKA_CERTIFICATE_TYPE, CKA_MODULUS_BITS, 0x7fffffffUL};
-constexpr CK_MECHANISM_TYPE kMechanisms[] = {
-    CKM_RSA_PKCS, CKM_SHA256_RSA_PKCS, CKM_RSA_PKCS_PSS, CKM_SHA256_RSA_PKCS_PSS,
-    CKM_SHA512_RSA_PKCS_PSS, CKM_ECDSA, CKM_ECDSA_SHA256, CKM_ECDSA_SHA384, CKM_SHA_1};
+constexpr CK_ATTRIBUTE_TYPE kTypes[] = {CKA_CLASS,
+                                        CKA_TOKEN,
+                                        CKA_LABEL,
+                                        CKA_ID,
+                                        CKA_KEY_TYPE,
+                                        CKA_SUBJECT,
+                                        CKA_ISSUER,
+                                        CKA_SERIAL_NUMBER,
+                                        CKA_VALUE,
+                                        CKA_MODULUS,
+                                        CKA_PUBLIC_EXPONENT,
+                                        CKA_EC_PARAMS,
+                                        CKA_EC_POINT,
+                                        CKA_SIGN,
+                                        CKA_SENSITIVE,
+                                        CKA_PRIVATE_EXPONENT,
+                                        CKA_ALLOWED_MECHANISMS,
+                                        CKA_PUBLIC_KEY_INFO,
+                                        CKA_TRUSTED,
+                                        CKA_CERTIFICATE_TYPE,
+                                        CKA_MODULUS_BITS,
+                                        0x7fffffffUL};
+constexpr CK_MECHANISM_TYPE kMechanisms[] = {CKM_RSA_PKCS,
+                                             CKM_SHA256_RSA_PKCS,
+                                             CKM_RSA_PKCS_PSS,
+                                             CKM_SHA256_RSA_PKCS_PSS,
+                                             CKM_SHA512_RSA_PKCS_PSS,
+                                             CKM_ECDSA,
+                                             CKM_ECDSA_SHA256,
+                                             CKM_ECDSA_SHA384,
+                                             CKM_SHA_1};
 
 struct Entry {
   CK_ATTRIBUTE_TYPE type;
@@ -58,7 +80,8 @@ void Templates(const pkcs11::TokenObject& object, const std::vector<Entry>& entr
     // What it returned is what a search with the same values finds.
     bool all_filled = true;
     for (const auto& t : templ) all_filled = all_filled && t.pValue != nullptr;
-    if (all_filled) Check(object.Matches(templ.data(), templ.size()), "an object matches its own values");
+    if (all_filled)
+      Check(object.Matches(templ.data(), templ.size()), "an object matches its own values");
   }
   // C_FindObjectsInit refuses a null pValue with a length (CKR_ARGUMENTS_BAD) before Matches
   // runs, so such templates are not Matches' input.

@@ -13,7 +13,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view all(reinterpret_cast<const char*>(data), size);
   std::string_view password = "fuzz";
-  if (const std::size_t at = all.rfind(std::string_view("\0PW:", 4)); at != std::string_view::npos) {
+  if (const std::size_t at = all.rfind(std::string_view("\0PW:", 4));
+      at != std::string_view::npos) {
     password = all.substr(at + 4);
     all = all.substr(0, at);
   }

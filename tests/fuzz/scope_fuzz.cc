@@ -41,8 +41,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Check(signet::policy::ScopeMismatch(declared, declared).empty(), "a scope matches itself");
   Check(signet::policy::ScopeMismatch(signet::domain::SigningScope{}, seen).empty(),
         "an empty scope matches anything");
-  static const char* const kNames[] = {"command", "signingApplication", "signingApplicationHash",
-                                       "hostname", "osUsername", "ipAddress", "dataHash"};
+  static const char* const kNames[] = {"command",  "signingApplication", "signingApplicationHash",
+                                       "hostname", "osUsername",         "ipAddress",
+                                       "dataHash"};
   if (!mismatch.empty()) {
     bool known = false;
     for (const char* n : kNames) known = known || mismatch == n;

@@ -8,7 +8,9 @@ namespace {
 constexpr std::size_t kHeaderLimit = 16 * 1024;
 constexpr std::size_t kBodyLimit = 1024 * 1024;
 
-Result<Request> Read(std::string_view bytes) { return ReadRequest(bytes, kHeaderLimit, kBodyLimit); }
+Result<Request> Read(std::string_view bytes) {
+  return ReadRequest(bytes, kHeaderLimit, kBodyLimit);
+}
 
 TEST(ReadRequest, ReadsMethodTargetHeadersBodyAndDecodesTheTarget) {
   auto r = Read(
@@ -24,8 +26,9 @@ TEST(ReadRequest, ReadsMethodTargetHeadersBodyAndDecodesTheTarget) {
 }
 
 TEST(ReadRequest, ReadsAChunkedBody) {
-  auto r = Read("POST /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-                "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n");
+  auto r = Read(
+      "POST /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n");
   ASSERT_TRUE(r) << r.error().message;
   EXPECT_EQ(r->body, "abcde");
 }
@@ -47,16 +50,19 @@ TEST(ReadRequest, ABodyShorterThanItsLengthIsIncompleteNotAHang) {
 }
 
 TEST(ReadRequest, RefusesAmbiguousFraming) {
-  auto both = Read("POST /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
-                   "Content-Length: 3\r\n\r\nabc");
+  auto both = Read(
+      "POST /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n"
+      "Content-Length: 3\r\n\r\nabc");
   ASSERT_FALSE(both);
   // Beast's parser refuses this order itself ("bad Content-Length"); either way a 400.
   EXPECT_EQ(both.error().message.rfind("malformed HTTP request: ", 0), 0u);
-  auto both2 = Read("POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n"
-                    "Transfer-Encoding: gzip\r\n\r\nabc");
+  auto both2 = Read(
+      "POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n"
+      "Transfer-Encoding: gzip\r\n\r\nabc");
   ASSERT_FALSE(both2);
   EXPECT_EQ(both2.error().message.rfind("malformed HTTP request: ", 0), 0u);
-  auto gzip = Read("POST /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n");
+  auto gzip =
+      Read("POST /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n");
   ASSERT_FALSE(gzip);
   EXPECT_NE(gzip.error().message.find("only a single \"chunked\""), std::string::npos);
   auto old = Read("POST /x HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
@@ -68,9 +74,10 @@ TEST(ReadRequest, RefusesAmbiguousFraming) {
 }
 
 TEST(ReadRequest, LimitsAndBadUrls) {
-  auto big = ReadRequest("POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 20\r\n\r\n"
-                         "01234567890123456789",
-                         kHeaderLimit, 10);
+  auto big = ReadRequest(
+      "POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 20\r\n\r\n"
+      "01234567890123456789",
+      kHeaderLimit, 10);
   ASSERT_FALSE(big);
   EXPECT_EQ(big.error().code, ErrorCode::kPayloadTooLarge);
   EXPECT_EQ(big.error().message, "request body is larger than 10 bytes");
