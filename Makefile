@@ -3,8 +3,13 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 ADDR ?= 127.0.0.1:8080
 PREFIX ?= /usr/local
+FUZZ_SECONDS ?= 60
+FUZZ_SEED ?= 0
+FUZZ_FRESH ?= 0
+# make build WERROR=ON: warnings are errors, with -Wshadow (CMake option SIGNET_WERROR).
+WERROR ?= OFF
 
-.PHONY: all deps build debug test asan-test run bench format clean install deb
+.PHONY: all deps build debug test lint asan-test fuzz run bench format clean install deb
 
 all: build
 
@@ -13,7 +18,7 @@ deps:
 
 # Release build: build/bin/signetd, build/bin/signet, build/lib/libsignet-pkcs11.so.
 build: deps
-	@cmake --preset release >/dev/null
+	@cmake --preset release -DSIGNET_WERROR=$(WERROR) >/dev/null
 	@cmake --build --preset release -j $(JOBS)
 
 # make install [PREFIX=/usr/local] [DESTDIR=/staging]: see packaging/CMakeLists.txt for the layout.
@@ -29,13 +34,25 @@ debug: deps
 	@cmake --preset debug >/dev/null
 	@cmake --build --preset debug -j $(JOBS)
 
+# The release build and every ctest. CI (.ci/run) runs it with WERROR=ON, and the other gates
+# (make lint, make asan-test, make fuzz) besides: docs/development.md, "CI".
 test: build
 	@cd build && ctest --output-on-failure -j $(JOBS) --timeout 900
+
+# clang-format check (src/ tests/ bench/) and clang-tidy (src/, .clang-tidy), in parallel.
+lint: build
+	@JOBS=$(JOBS) scripts/lint.sh
 
 asan-test: deps
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan -j $(JOBS)
 	@cd build-asan && ctest --output-on-failure -j $(JOBS) --timeout 1800
+
+# libFuzzer targets (tests/fuzz) in build-fuzz/, each run for FUZZ_SECONDS; FUZZ_TARGETS picks
+# some; FUZZ_SEED and FUZZ_FRESH=1 as CI sets them (scripts/fuzz.sh).
+fuzz: deps
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SEED=$(FUZZ_SEED) FUZZ_FRESH=$(FUZZ_FRESH) JOBS=$(JOBS) \
+	  scripts/fuzz.sh $(FUZZ_TARGETS)
 
 run: build
 	@scripts/run-dev.sh $(ADDR)
@@ -43,8 +60,9 @@ run: build
 bench: build
 	@bench/run.sh
 
+# Applies clang-format to every C/C++ file of src/, tests/ and bench/: the list `make lint` checks.
 format:
-	@git ls-files '*.h' '*.cc' | xargs clang-format -i
+	@scripts/lint.sh fix
 
 clean:
-	rm -rf build build-debug build-asan
+	rm -rf build build-debug build-asan build-fuzz

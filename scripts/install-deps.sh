@@ -13,6 +13,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcurl4-openssl-dev  # notifications: webhooks (HTTPS) and e-mail (SMTP)
   libp11-kit-dev
+  clang libclang-rt-14-dev  # the libFuzzer targets (tests/fuzz, `make fuzz`, CI's fuzz step)
+  clang-format clang-tidy   # make lint (CI's format and tidy steps) and make format
   curl python3 jq  # jq: the docs' examples (tests/integration/test_docs.py)
   python3-cryptography  # the OIDC tests' issuer mints RS256/ES256 tokens (tests/integration/test_oidc.py)
   nodejs  # the web console (web/) is built with Vite: Node.js 20.19 or newer, with npm

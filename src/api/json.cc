@@ -1,5 +1,7 @@
 #include "api/json.h"
 
+#include <cmath>
+
 // The one translation unit that compiles Boost.JSON's implementation.
 #include <boost/json/src.hpp>
 
@@ -188,6 +190,17 @@ Result<bool> Fields::Bool(std::string_view name, bool default_value) const {
   return b.value_or(default_value);
 }
 
+namespace {
+
+// Whether `d` is a whole number an int64 holds. Checked before any cast: converting a double
+// outside int64's range is undefined behaviour (found by tests/fuzz/json_fields_fuzz).
+bool IsWholeInt64(double d) {
+  constexpr double kTwo63 = 9223372036854775808.0;  // 2^63, exact as a double
+  return d >= -kTwo63 && d < kTwo63 && d == std::trunc(d);
+}
+
+}  // namespace
+
 Result<std::optional<std::int64_t>> Fields::OptInt(std::string_view name, std::int64_t min,
                                                    std::int64_t max) const {
   const JsonValue* v = Get(name);
@@ -197,7 +210,7 @@ Result<std::optional<std::int64_t>> Fields::OptInt(std::string_view name, std::i
     n = v->as_int64();
   } else if (v->is_uint64() && v->as_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
     n = static_cast<std::int64_t>(v->as_uint64());
-  } else if (v->is_double() && v->as_double() == static_cast<double>(static_cast<std::int64_t>(v->as_double()))) {
+  } else if (v->is_double() && IsWholeInt64(v->as_double())) {
     n = static_cast<std::int64_t>(v->as_double());
   } else {
     return InvalidArgument(Name(name) + " must be an integer");

@@ -11,7 +11,9 @@ constexpr char kBase64Alphabet[] =
 constexpr std::array<std::int8_t, 256> MakeBase64Table() {
   std::array<std::int8_t, 256> table{};
   for (auto& v : table) v = -1;
-  for (int i = 0; i < 64; ++i) table[static_cast<unsigned char>(kBase64Alphabet[i])] = i;
+  for (int i = 0; i < 64; ++i) {
+    table[static_cast<unsigned char>(kBase64Alphabet[i])] = static_cast<std::int8_t>(i);
+  }
   return table;
 }
 constexpr auto kBase64Table = MakeBase64Table();

@@ -82,17 +82,20 @@ inline Status Ok() { return {}; }
 
 }  // namespace signet
 
-// SIGNET_TRY(expr): evaluates a Result<void>-like expression and returns its error.
-#define SIGNET_TRY(expr)                                     \
-  do {                                                       \
-    auto signet_try_result_ = (expr);                        \
-    if (!signet_try_result_) {                               \
-      return tl::unexpected(std::move(signet_try_result_).error()); \
-    }                                                        \
-  } while (false)
-
 #define SIGNET_CONCAT_INNER_(a, b) a##b
 #define SIGNET_CONCAT_(a, b) SIGNET_CONCAT_INNER_(a, b)
+
+// SIGNET_TRY(expr): evaluates a Result<void>-like expression and returns its error. The
+// temporary's name is unique per use, so a SIGNET_TRY inside a lambda passed to another does
+// not shadow the outer one.
+#define SIGNET_TRY(expr) SIGNET_TRY_IMPL_(SIGNET_CONCAT_(signet_try_result_, __COUNTER__), expr)
+#define SIGNET_TRY_IMPL_(tmp, expr)                          \
+  do {                                                       \
+    auto tmp = (expr);                                       \
+    if (!tmp) {                                              \
+      return tl::unexpected(std::move(tmp).error());         \
+    }                                                        \
+  } while (false)
 
 // SIGNET_ASSIGN_OR_RETURN(auto x, expr): binds the value of a Result or returns its error.
 #define SIGNET_ASSIGN_OR_RETURN(lhs, expr) \

@@ -18,6 +18,7 @@
 #include "common/encoding.h"
 #include "common/log.h"
 #include "common/random.h"
+#include "http/request_framing.h"
 
 namespace signet::http {
 namespace {
@@ -54,36 +55,13 @@ Response ErrorResponse(ErrorCode code, std::string message, const std::string& r
   return r;
 }
 
-// RFC 9112 §5.2: a field line starting with whitespace (obs-fold, or whitespace before the
-// first field) makes the message invalid. `head` is the header block up to its blank line.
-bool HasFoldedLine(std::string_view head) {
-  for (std::size_t i = head.find('\n'); i != std::string_view::npos; i = head.find('\n', i + 1)) {
-    if (i + 1 < head.size() && (head[i + 1] == ' ' || head[i + 1] == '\t')) return true;
-  }
-  return false;
-}
-
-// RFC 9112 §6: the only transfer coding accepted is one "chunked", last; with it, no
-// Content-Length and no HTTP/1.0. Returns why a request's framing is refused, or empty.
+// The framing checks of request_framing.h over a parsed header.
 template <class Fields>
-std::string FramingProblem(const Fields& fields, unsigned version) {
-  std::vector<std::string> codings;
+std::string FramingProblemOf(const Fields& fields, unsigned version) {
+  std::vector<std::string_view> codings;
   const auto range = fields.equal_range(bhttp::field::transfer_encoding);
-  for (auto it = range.first; it != range.second; ++it) {
-    for (auto coding : bhttp::token_list{it->value()}) codings.emplace_back(coding);
-    if (bhttp::token_list{it->value()}.begin() == bhttp::token_list{it->value()}.end()) {
-      codings.emplace_back();  // an empty or malformed list
-    }
-  }
-  if (codings.empty()) return {};
-  if (version < 11) return "Transfer-Encoding is not allowed in HTTP/1.0";
-  if (fields.count(bhttp::field::content_length) > 0) {
-    return "a request must not have both Transfer-Encoding and Content-Length";
-  }
-  if (codings.size() != 1 || !beast::iequals(codings.back(), "chunked")) {
-    return "unsupported Transfer-Encoding; only a single \"chunked\" is accepted";
-  }
-  return {};
+  for (auto it = range.first; it != range.second; ++it) codings.push_back(it->value());
+  return FramingProblem(codings, fields.count(bhttp::field::content_length) > 0, version);
 }
 
 class ServerImpl;
@@ -335,16 +313,9 @@ class ServerImpl final : public Server {
   // Decodes the target and finds the route: the reply for a bad URL or a missing route, or
   // nothing when `match` holds a handler.
   std::optional<Response> Route(Request& request, Router::Match& match) const {
-    const std::size_t q = request.target.find('?');
-    auto path = PercentDecode(std::string_view(request.target).substr(0, q), false);
-    auto query = q == std::string::npos
-                     ? Result<std::multimap<std::string, std::string>>{}
-                     : ParseQuery(std::string_view(request.target).substr(q + 1));
-    if (!path || !query) {
-      return ErrorResponse(ErrorCode::kInvalidArgument, "malformed URL", request.request_id);
+    if (Status decoded = DecodeTarget(request); !decoded) {
+      return ErrorResponse(decoded.error().code, decoded.error().message, request.request_id);
     }
-    request.path = std::move(*path);
-    request.query = std::move(*query);
     match = router_->Find(request.method, request.path);
     if (match.found()) return std::nullopt;
     if (match.method_not_allowed) {
@@ -581,7 +552,7 @@ template <class Stream>
 void Session<Stream>::OnHeader(beast::error_code ec) {
   if (ec) return OnRead(ec, 0);
   const auto& header = parser_->get();
-  if (std::string why = FramingProblem(header.base(), header.version()); !why.empty()) {
+  if (std::string why = FramingProblemOf(header.base(), header.version()); !why.empty()) {
     return RejectFraming(std::move(why));
   }
   // A body already in the buffer (a small request arrives in one segment) is parsed in place

@@ -618,7 +618,7 @@ Result<SigningRequestView> Service::ActOnSigningRequest(const Caller& c, const s
                                 .Add("signerName", signer_name).Finish()}));
     // The requester (when a signer admin cancelled) and the approvers it was waiting for.
     std::vector<std::string> told = RequesterIfUser(r);
-    for (auto& id : CurrentApprovers(r)) told.push_back(std::move(id));
+    for (auto& approver : CurrentApprovers(r)) told.push_back(std::move(approver));
     SIGNET_TRY(NotifyRequest(*tx, notify::kRequestCancelled, r, signer_name, &c.principal, "",
                              std::move(told)));
     SIGNET_TRY(tx->Commit());

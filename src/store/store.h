@@ -84,11 +84,11 @@ struct GrantFilter {
   std::optional<domain::GrantStatus> status;  // the stored status
   // The effective status at `now` (an active grant past its expiry or out of signings counts
   // as expired).
-  std::optional<domain::GrantStatus> effective_status;
+  std::optional<domain::GrantStatus> effective_status{};
   TimePoint now{};
   // Only grants `viewer` may see: theirs, and those of signers they administer (project
   // admin or signer admin). nullopt: all (org admins).
-  std::optional<Viewer> viewer;
+  std::optional<Viewer> viewer{};
 };
 
 struct OperationFilter {

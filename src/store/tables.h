@@ -90,9 +90,9 @@ struct Column {
 template <class T>
 class Table : public TableInfo {
  public:
-  Table(std::string_view entity, std::string_view name, std::vector<std::string_view> names,
-        std::vector<Column<T>> columns)
-      : TableInfo(entity, name, std::move(names)), columns_(std::move(columns)) {}
+  Table(std::string_view entity_name, std::string_view table, std::vector<std::string_view> names,
+        std::vector<Column<T>> codecs)
+      : TableInfo(entity_name, table, std::move(names)), columns_(std::move(codecs)) {}
 
   Table&& Unique(std::string_view key, std::vector<std::string_view> key_columns,
                  std::string_view message) && {
