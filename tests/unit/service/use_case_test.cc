@@ -8,94 +8,17 @@
 #include <future>
 #include <thread>
 
-#include "audit/audit_log.h"
-#include "auth/authenticator.h"
-#include "common/uuid.h"
 #include "keystore/keystore.h"
-#include "keystore/store_key_blob_repository.h"
-#include "service/service.h"
-#include "store/sqlite_store.h"
-#include "unit/store/store_test_util.h"
+#include "unit/service/use_case_fixture.h"
 
 namespace signet::service {
 namespace {
 
 using namespace std::chrono_literals;
-using store::testing::TempDir;
-
-constexpr char kAdminEmail[] = "admin@example.com";
-constexpr char kAdminPassword[] = "admin password 123";
-constexpr char kUserPassword[] = "member password 123";
-
-SecretBytes Secret(std::string_view s) { return SecretBytes::FromString(std::string(s)); }
-
-// Waits (up to `limit`) until `done` holds; false when it never did.
-template <class Pred>
-bool Eventually(Pred done, std::chrono::milliseconds limit = 30s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return done();
-}
-
-class UseCaseTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto store = store::OpenSqlite(dir_.File("signet.db"));
-    ASSERT_TRUE(store.has_value()) << store.error().message;
-    store_ = std::move(*store);
-    auto root = keystore::RootKey::FromBytes(Bytes(32, 7));
-    ASSERT_TRUE(root.has_value());
-    blobs_ = std::make_unique<keystore::StoreKeyBlobRepository>(*store_);
-    keys_ = std::make_unique<keystore::KeyStore>(*root, *blobs_, clock_);
-    auto log = audit::AuditLog::Create("node-1", SecretBytes(Bytes(32, 1)), SecretBytes(Bytes(32, 2)));
-    ASSERT_TRUE(log.has_value());
-    audit_ = std::move(*log);
-    auth::AuthOptions options;
-    options.throttle.lockout = 15min;
-    authenticator_ = std::make_unique<auth::Authenticator>(*store_, clock_, options);
-    svc_ = std::make_unique<Service>(Deps{*store_, *keys_, *audit_, *authenticator_, clock_});
-    ASSERT_TRUE(svc_->EnsureDefaultProject());
-    auto boot = svc_->Bootstrap(kAdminEmail, Secret(kAdminPassword), "127.0.0.1");
-    ASSERT_TRUE(boot.has_value()) << boot.error().message;
-    admin_ = Caller{domain::Principal{domain::PrincipalType::kUser, boot->user->id, kAdminEmail,
-                                      domain::OrgRole::kAdmin},
-                    "127.0.0.1", "req"};
-  }
-
-  domain::User NewUser(const std::string& email) {
-    auto u = svc_->CreateUser(admin_, CreateUserInput{email, Secret(kUserPassword)});
-    EXPECT_TRUE(u.has_value()) << u.error().message;
-    return *u;
-  }
-
-  Caller As(const domain::User& u) {
-    return Caller{domain::Principal{domain::PrincipalType::kUser, u.id, u.email, u.org_role},
-                  "10.0.0.9", "req"};
-  }
-
-  std::vector<std::string> AuditTypes() {
-    auto tx = store_->BeginRead();
-    EXPECT_TRUE(tx.has_value());
-    auto page = (*tx)->ListAuditEvents(store::AuditFilter{}, store::PageRequest{});
-    EXPECT_TRUE(page.has_value());
-    std::vector<std::string> out;
-    for (const auto& e : page->items) out.push_back(e.event_type);
-    return out;
-  }
-
-  TempDir dir_;
-  FakeClock clock_{FromUnixMillis(1'767'225'600'000LL)};
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<keystore::StoreKeyBlobRepository> blobs_;
-  std::unique_ptr<keystore::KeyStore> keys_;
-  std::unique_ptr<audit::AuditLog> audit_;
-  std::unique_ptr<auth::Authenticator> authenticator_;
-  std::unique_ptr<Service> svc_;
-  Caller admin_;
-};
+using testing::Eventually;
+using testing::kUserPassword;
+using testing::Secret;
+using testing::UseCaseTest;
 
 // Finding 2: argon2id ran while the database's write lock was held, so password guessing
 // stalled every writer (and every sign record). The check must complete while someone
