@@ -102,7 +102,8 @@ TEST_F(SignPathTest, AnAuditorsAttemptIsRecordedAsDenied) {
   auto auditor = NewMember("auditor@example.com", signer_.id, "auditor");
   auto r = SignNow(As(auditor), signer_.id, Input("x"));
   ExpectRecordedRefusal(r, As(auditor), signer_, OperationStatus::kDenied,
-                        ErrorCode::kPermissionDenied, "you may not sign with signer 'release'", "x");
+                        ErrorCode::kPermissionDenied, "you may not sign with signer 'release'",
+                        "x");
 }
 
 TEST_F(SignPathTest, ADisabledSignerRefusesAndRecords) {
@@ -110,24 +111,23 @@ TEST_F(SignPathTest, ADisabledSignerRefusesAndRecords) {
   disable.status = domain::SignerStatus::kDisabled;
   ASSERT_OK(svc_->UpdateSigner(admin_, signer_.id, disable));
   auto r = SignNow(As(op_), signer_.id, Input("x"));
-  ExpectRecordedRefusal(r, As(op_), signer_, OperationStatus::kFailed,
-                        ErrorCode::kInvalidArgument, "signer 'release' is disabled");
+  ExpectRecordedRefusal(r, As(op_), signer_, OperationStatus::kFailed, ErrorCode::kInvalidArgument,
+                        "signer 'release' is disabled");
 }
 
 TEST_F(SignPathTest, ARevokedCertificateRefusesAndRecords) {
   ASSERT_OK(svc_->RevokeCertificate(admin_, cert_.id));
   auto r = SignNow(As(op_), signer_.id, Input("x"));
-  ExpectRecordedRefusal(r, As(op_), signer_, OperationStatus::kFailed,
-                        ErrorCode::kInvalidArgument, "the certificate of signer 'release'");
+  ExpectRecordedRefusal(r, As(op_), signer_, OperationStatus::kFailed, ErrorCode::kInvalidArgument,
+                        "the certificate of signer 'release'");
 }
 
 TEST_F(SignPathTest, AnExpiredCertificateRefusesAndRecords) {
   ASSERT_OK(SignNow(As(op_), signer_.id, Input("before")));
   clock_.Advance(std::chrono::hours(24 * 31));  // the certificate was valid for 30 days
   auto r = SignNow(As(op_), signer_.id, Input("after"));
-  ExpectRecordedRefusal(r, As(op_), signer_, OperationStatus::kFailed,
-                        ErrorCode::kInvalidArgument, "the certificate of signer 'release'",
-                        "after");
+  ExpectRecordedRefusal(r, As(op_), signer_, OperationStatus::kFailed, ErrorCode::kInvalidArgument,
+                        "the certificate of signer 'release'", "after");
   EXPECT_EQ(Operations(signer_.id).size(), 2u);
 }
 
@@ -137,8 +137,8 @@ TEST_F(SignPathTest, DataThatIsNotBase64IsRecordedAsFailed) {
   SignInput in = Input("x");
   in.data_base64 = "not base64!";
   auto r = SignNow(As(op_), signer_.id, in);
-  ExpectRecordedRefusal(r, As(op_), signer_, OperationStatus::kFailed,
-                        ErrorCode::kInvalidArgument, "data is not valid base64");
+  ExpectRecordedRefusal(r, As(op_), signer_, OperationStatus::kFailed, ErrorCode::kInvalidArgument,
+                        "data is not valid base64");
   EXPECT_EQ(Operations(signer_.id).back().data_hash, "");
 }
 
@@ -155,23 +155,23 @@ TEST_F(SignPathTest, DataOfTheWrongSizeIsRecordedAsFailed) {
 
 TEST_F(SignPathTest, AnUnknownAlgorithmIsRecordedAsFailed) {
   auto r = SignNow(As(op_), signer_.id, Input("x", "ECDSA_MD5"));
-  ExpectRecordedRefusal(r, As(op_), signer_, OperationStatus::kFailed,
-                        ErrorCode::kInvalidArgument, "ECDSA_MD5", "x");
+  ExpectRecordedRefusal(r, As(op_), signer_, OperationStatus::kFailed, ErrorCode::kInvalidArgument,
+                        "ECDSA_MD5", "x");
   EXPECT_EQ(Operations(signer_.id).back().signing_algorithm, "ECDSA_MD5");
 }
 
 TEST_F(SignPathTest, AnAlgorithmForAnotherKeyTypeIsRecordedAsFailed) {
   auto r = SignNow(As(op_), signer_.id, Input("x", "RSASSA_PKCS1_V1_5_SHA_256"));
-  ExpectRecordedRefusal(r, As(op_), signer_, OperationStatus::kFailed,
-                        ErrorCode::kInvalidArgument, "signer 'release' has an EC key", "x");
+  ExpectRecordedRefusal(r, As(op_), signer_, OperationStatus::kFailed, ErrorCode::kInvalidArgument,
+                        "signer 'release' has an EC key", "x");
 }
 
 TEST_F(SignPathTest, ADigestOfTheWrongLengthIsRecordedAsFailed) {
   SignInput in = Input("twenty bytes, not 32");
   in.is_digest = true;
   auto r = SignNow(As(op_), signer_.id, in);
-  ExpectRecordedRefusal(r, As(op_), signer_, OperationStatus::kFailed,
-                        ErrorCode::kInvalidArgument, "digest is 20 bytes; SHA256 needs 32");
+  ExpectRecordedRefusal(r, As(op_), signer_, OperationStatus::kFailed, ErrorCode::kInvalidArgument,
+                        "digest is 20 bytes; SHA256 needs 32");
 }
 
 // ---- refusals for the policy ----
@@ -182,8 +182,8 @@ TEST_F(SignPathTest, SigningWithoutAGrantIsRecordedAsDenied) {
   auto signer = NewSigner("gated", NewSigningCertificate().id, policy.id);
   ASSERT_OK(svc_->AddSignerMember(admin_, signer.id, MembershipInput{op_.id, {}, "operator"}));
   auto r = SignNow(As(op_), signer.id, Input("x"));
-  ExpectRecordedRefusal(r, As(op_), signer, OperationStatus::kDenied,
-                        ErrorCode::kApprovalRequired, "Signing requires approval");
+  ExpectRecordedRefusal(r, As(op_), signer, OperationStatus::kDenied, ErrorCode::kApprovalRequired,
+                        "Signing requires approval");
 }
 
 TEST_F(SignPathTest, AGrantForAnotherScopeIsRecordedAsDenied) {
@@ -200,8 +200,8 @@ TEST_F(SignPathTest, AGrantForAnotherScopeIsRecordedAsDenied) {
   SignInput in = Input("x");
   in.reported.hostname = "laptop";
   auto r = SignNow(As(op_), signer.id, in);
-  ExpectRecordedRefusal(r, As(op_), signer, OperationStatus::kDenied,
-                        ErrorCode::kPermissionDenied, "scope does not match");
+  ExpectRecordedRefusal(r, As(op_), signer, OperationStatus::kDenied, ErrorCode::kPermissionDenied,
+                        "scope does not match");
   // The grant's host signs, using the grant.
   in.reported.hostname = "build-1";
   ASSERT_OK(SignNow(As(op_), signer.id, in));

@@ -151,7 +151,8 @@ class UseCaseTest : public ::testing::Test {
   // One sign call, waited for (its `done` may run on the committer thread).
   Result<SignResult> SignNow(const Caller& c, const std::string& signer_id, const SignInput& in) {
     std::promise<Result<SignResult>> result;
-    svc_->Sign(c, signer_id, in, [&result](Result<SignResult> r) { result.set_value(std::move(r)); });
+    svc_->Sign(c, signer_id, in,
+               [&result](Result<SignResult> r) { result.set_value(std::move(r)); });
     return result.get_future().get();
   }
 

@@ -41,8 +41,9 @@ TEST_F(UseCaseTest, PasswordChecksDoNotWaitForTheWriteLock) {
 
 // Finding 2: key generation for certificates and CAs held the write lock too.
 TEST_F(UseCaseTest, KeyGenerationDoesNotWaitForTheWriteLock) {
-  ASSERT_OK_AND_ASSIGN(auto ca, svc_->CreateCa(admin_, CreateCaInput{std::nullopt, "Test CA",
-                                                                     domain::KeyAlgorithm::kEcP256, 30}));
+  ASSERT_OK_AND_ASSIGN(auto ca,
+                       svc_->CreateCa(admin_, CreateCaInput{std::nullopt, "Test CA",
+                                                            domain::KeyAlgorithm::kEcP256, 30}));
   const auto created_before = keys_->keys_created();
   ASSERT_OK_AND_ASSIGN(auto held, store_->BeginWrite());
   auto issue = std::async(std::launch::async, [&] {
@@ -79,7 +80,8 @@ TEST_F(UseCaseTest, RepeatedFailuresLockTheAccountEvenForTheRightPassword) {
   int refused_quickly = 0;
   for (int i = 0; i < 10; ++i) {
     // Growing delays after five failures: wait them out with the fake clock.
-    auto r = svc_->Login("carol@example.com", Secret("guess number " + std::to_string(i)), "10.0.0.2");
+    auto r =
+        svc_->Login("carol@example.com", Secret("guess number " + std::to_string(i)), "10.0.0.2");
     ASSERT_FALSE(r.has_value());
     if (r.error().code == ErrorCode::kResourceExhausted) {
       ++refused_quickly;
@@ -95,7 +97,8 @@ TEST_F(UseCaseTest, RepeatedFailuresLockTheAccountEvenForTheRightPassword) {
   ASSERT_FALSE(locked.has_value());
   EXPECT_EQ(locked.error().code, ErrorCode::kResourceExhausted);
   EXPECT_GE(locked.error().retry_after_seconds, 14 * 60);
-  EXPECT_EQ(authenticator_->password_operations(), checks) << "a locked account's password was checked";
+  EXPECT_EQ(authenticator_->password_operations(), checks)
+      << "a locked account's password was checked";
   // The same answer for an account that does not exist.
   for (int i = 0; i < 10; ++i) {
     auto r = svc_->Login("nobody@example.com", Secret("guess"), "10.0.0.3");
@@ -114,7 +117,8 @@ TEST_F(UseCaseTest, RepeatedFailuresLockTheAccountEvenForTheRightPassword) {
   auto tx = store_->BeginRead();
   auto events = (*tx)->ListAuditEvents(store::AuditFilter{std::nullopt, "auth.login.failure"}, {});
   for (const auto& e : events->items) {
-    lockout_recorded = lockout_recorded || e.details_json.find("accountLockedFor") != std::string::npos;
+    lockout_recorded =
+        lockout_recorded || e.details_json.find("accountLockedFor") != std::string::npos;
   }
   EXPECT_TRUE(lockout_recorded);
 }
@@ -137,7 +141,8 @@ TEST_F(UseCaseTest, ChangingOnesOwnPasswordNeedsTheCurrentOne) {
   UpdateUserInput right = missing;
   right.current_password = Secret(kUserPassword);
   EXPECT_TRUE(svc_->UpdateUser(As(dave), dave.id, right).has_value());
-  EXPECT_TRUE(svc_->Login("dave@example.com", Secret("brand new password 1"), "10.0.0.4").has_value());
+  EXPECT_TRUE(
+      svc_->Login("dave@example.com", Secret("brand new password 1"), "10.0.0.4").has_value());
   // An org admin resetting someone else's password needs none.
   UpdateUserInput reset;
   reset.password = Secret("reset by admin 123");
@@ -165,17 +170,23 @@ TEST_F(UseCaseTest, LeavingAProjectEndsItsSignerRoles) {
     auto tx = store_->BeginRead();
     return (*tx)->GetProjectBySlug("default");
   }());
-  ASSERT_OK_AND_ASSIGN(auto membership,
-                       svc_->AddProjectMember(admin_, project.id, MembershipInput{erin.id, std::nullopt, "member"}));
-  ASSERT_OK_AND_ASSIGN(auto ca, svc_->CreateCa(admin_, CreateCaInput{std::nullopt, "CA", domain::KeyAlgorithm::kEcP256, 30}));
+  ASSERT_OK_AND_ASSIGN(
+      auto membership,
+      svc_->AddProjectMember(admin_, project.id, MembershipInput{erin.id, std::nullopt, "member"}));
+  ASSERT_OK_AND_ASSIGN(
+      auto ca,
+      svc_->CreateCa(admin_, CreateCaInput{std::nullopt, "CA", domain::KeyAlgorithm::kEcP256, 30}));
   IssueCertificateInput in;
   in.ca_id = ca.id;
   in.common_name = "release";
   in.ttl_days = 10;
   in.extended_key_usages = {"codeSigning"};
   ASSERT_OK_AND_ASSIGN(auto cert, svc_->IssueCertificate(admin_, in));
-  ASSERT_OK_AND_ASSIGN(auto signer, svc_->CreateSigner(admin_, CreateSignerInput{std::nullopt, "release", "", cert.id, std::nullopt}));
-  ASSERT_TRUE(svc_->AddSignerMember(admin_, signer.id, MembershipInput{erin.id, std::nullopt, "admin"}));
+  ASSERT_OK_AND_ASSIGN(auto signer,
+                       svc_->CreateSigner(admin_, CreateSignerInput{std::nullopt, "release", "",
+                                                                    cert.id, std::nullopt}));
+  ASSERT_TRUE(
+      svc_->AddSignerMember(admin_, signer.id, MembershipInput{erin.id, std::nullopt, "admin"}));
   ASSERT_TRUE(svc_->GetSigner(As(erin), signer.id).has_value());
 
   ASSERT_TRUE(svc_->RemoveProjectMember(admin_, project.id, membership.id));
@@ -185,7 +196,8 @@ TEST_F(UseCaseTest, LeavingAProjectEndsItsSignerRoles) {
   ASSERT_OK_AND_ASSIGN(auto members, svc_->ListSignerMembers(admin_, signer.id, Paging{}));
   for (const auto& m : members.items) EXPECT_NE(m.principal_id, erin.id);
   // Nor can she manage it any more.
-  auto add = svc_->AddSignerMember(As(erin), signer.id, MembershipInput{erin.id, std::nullopt, "operator"});
+  auto add = svc_->AddSignerMember(As(erin), signer.id,
+                                   MembershipInput{erin.id, std::nullopt, "operator"});
   ASSERT_FALSE(add.has_value());
   EXPECT_EQ(add.error().code, ErrorCode::kNotFound);
 }

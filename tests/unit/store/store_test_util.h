@@ -36,8 +36,9 @@ inline domain::Identity MakeIdentity(std::string name) {
   return domain::Identity{NewUuid(), std::move(name), NewUuid(), T(), T()};
 }
 inline domain::Project MakeProject(const std::string& slug) {
-  return domain::Project{NewUuid(), "Project " + slug, slug, "about " + slug,
-                         domain::ComplianceProfile::kNone, T(), T()};
+  return domain::Project{
+      NewUuid(), "Project " + slug, slug, "about " + slug, domain::ComplianceProfile::kNone, T(),
+      T()};
 }
 inline domain::CertificateAuthority MakeCa(const std::string& project_id) {
   domain::CertificateAuthority ca;
