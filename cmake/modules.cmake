@@ -47,5 +47,6 @@ function(signet_test name)
   target_link_libraries(${name} PRIVATE ${T_DEPS} ${T_LIBS} GTest::gtest GTest::gtest_main GTest::gmock)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
-    PROPERTIES ENVIRONMENT "SIGNET_BUILD_DIR=${CMAKE_BINARY_DIR};SIGNET_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+    PROPERTIES LABELS unit
+               ENVIRONMENT "SIGNET_BUILD_DIR=${CMAKE_BINARY_DIR};SIGNET_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
 endfunction()

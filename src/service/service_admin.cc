@@ -1,8 +1,11 @@
-// Auth, users, machine identities, projects and memberships.
+// Auth, users, machine identities, projects and memberships, the audit log, readiness.
 #include "auth/password.h"
 #include "auth/tokens.h"
 #include "common/duration.h"
+#include "common/encoding.h"
 #include "common/names.h"
+#include "crypto/digest.h"
+#include "crypto/ed25519.h"
 #include "service/service_internal.h"
 
 namespace signet::service {
@@ -54,7 +57,7 @@ Result<std::pair<domain::PrincipalType, std::string>> MemberPrincipal(const Memb
 
 }  // namespace
 
-Status Service::EnsureDefaultProject() {
+Status AdminUseCases::EnsureDefaultProject() {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginWrite());
   auto existing = tx->GetProjectBySlug(kDefaultProjectSlug);
   if (existing) return Ok();
@@ -72,15 +75,16 @@ Status Service::EnsureDefaultProject() {
   return tx->Commit();
 }
 
-Result<bool> Service::BootstrapIfEmpty(const std::string& email, const SecretBytes& password) {
+Result<bool> AdminUseCases::BootstrapIfEmpty(const std::string& email,
+                                             const SecretBytes& password) {
   auto r = Bootstrap(email, password, "");
   if (r) return true;
   if (r.error().code == ErrorCode::kAlreadyExists) return false;
   return tl::unexpected(r.error());
 }
 
-Result<LoginResult> Service::Bootstrap(const std::string& email, const SecretBytes& password,
-                                       const std::string& source_ip) {
+Result<LoginResult> AdminUseCases::Bootstrap(const std::string& email, const SecretBytes& password,
+                                             const std::string& source_ip) {
   // Checked first, so that calls after the bootstrap cost one read and no password hashing.
   {
     SIGNET_ASSIGN_OR_RETURN(auto rtx, d_.store.BeginRead());
@@ -105,7 +109,7 @@ Result<LoginResult> Service::Bootstrap(const std::string& email, const SecretByt
       });
 }
 
-Status Service::ThrottleLogin(const std::string& account, const std::string& source_ip) {
+Status Context::ThrottleLogin(const std::string& account, const std::string& source_ip) {
   auto wait = d_.authenticator.throttle().Blocked(account, source_ip, d_.clock.Now());
   if (!wait) return Ok();
   const std::int64_t seconds = (wait->count() + 999) / 1000;
@@ -113,7 +117,7 @@ Status Service::ThrottleLogin(const std::string& account, const std::string& sou
                      seconds);
 }
 
-Status Service::RecordLoginFailure(const std::string& event_type, const std::string& target_type,
+Status Context::RecordLoginFailure(const std::string& event_type, const std::string& target_type,
                                    const char* account_field, const std::string& account,
                                    const std::string& source_ip) {
   const auto outcome = d_.authenticator.throttle().Failure(account, source_ip, d_.clock.Now());
@@ -132,8 +136,8 @@ Status Service::RecordLoginFailure(const std::string& event_type, const std::str
   return Ok();
 }
 
-Result<LoginResult> Service::Login(const std::string& email, const SecretBytes& password,
-                                   const std::string& source_ip) {
+Result<LoginResult> AdminUseCases::Login(const std::string& email, const SecretBytes& password,
+                                         const std::string& source_ip) {
   const std::string account = Lower(email);
   SIGNET_TRY(ThrottleLogin(account, source_ip));
   // The password is checked outside any write transaction (argon2id takes tens of ms).
@@ -168,9 +172,9 @@ Result<LoginResult> Service::Login(const std::string& email, const SecretBytes& 
       });
 }
 
-Result<LoginResult> Service::UniversalAuthLogin(const std::string& client_id,
-                                                const SecretBytes& client_secret,
-                                                const std::string& source_ip) {
+Result<LoginResult> AdminUseCases::UniversalAuthLogin(const std::string& client_id,
+                                                      const SecretBytes& client_secret,
+                                                      const std::string& source_ip) {
   SIGNET_TRY(ThrottleLogin(client_id, source_ip));
   auto principal = d_.authenticator.CheckClientSecret(client_id, client_secret);
   if (!principal) {
@@ -193,13 +197,13 @@ Result<LoginResult> Service::UniversalAuthLogin(const std::string& client_id,
       });
 }
 
-Result<domain::Principal> Service::Authenticate(std::string_view token) {
+Result<domain::Principal> AdminUseCases::Authenticate(std::string_view token) {
   SIGNET_ASSIGN_OR_RETURN(domain::Principal p, d_.authenticator.Authenticate(token));
   SIGNET_TRY(d_.authenticator.CheckRequestRate(p));
   return p;
 }
 
-Status Service::Logout(const Caller& c, std::string_view token) {
+Status AdminUseCases::Logout(const Caller& c, std::string_view token) {
   const std::string hash = auth::HashToken(token);
   auto r = WriteWithAudit<bool>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<bool> {
     SIGNET_TRY(tx.RevokeAccessToken(hash));
@@ -213,7 +217,7 @@ Status Service::Logout(const Caller& c, std::string_view token) {
 
 // ---- users ----
 
-Result<domain::User> Service::CreateUser(const Caller& c, CreateUserInput in) {
+Result<domain::User> AdminUseCases::CreateUser(const Caller& c, CreateUserInput in) {
   SIGNET_TRY(RequireOrgAdmin(c.principal));
   SIGNET_ASSIGN_OR_RETURN(domain::User user, NewUser(d_.authenticator, in.email, in.password,
                                                      in.org_role, d_.clock.Now()));
@@ -233,13 +237,13 @@ Result<domain::User> Service::CreateUser(const Caller& c, CreateUserInput in) {
       });
 }
 
-Result<store::Page<domain::User>> Service::ListUsers(const Caller& c, Paging p) {
+Result<store::Page<domain::User>> AdminUseCases::ListUsers(const Caller& c, Paging p) {
   SIGNET_TRY(RequireOrgAdmin(c.principal));
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   return tx->ListUsers(ToPage(p));
 }
 
-Result<domain::User> Service::GetUser(const Caller& c, const std::string& id) {
+Result<domain::User> AdminUseCases::GetUser(const Caller& c, const std::string& id) {
   if (c.principal.id != id) SIGNET_TRY(RequireOrgAdmin(c.principal));
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   auto u = tx->GetUser(id);
@@ -247,8 +251,8 @@ Result<domain::User> Service::GetUser(const Caller& c, const std::string& id) {
   return u;
 }
 
-Result<domain::User> Service::UpdateUser(const Caller& c, const std::string& id,
-                                         UpdateUserInput in) {
+Result<domain::User> AdminUseCases::UpdateUser(const Caller& c, const std::string& id,
+                                               UpdateUserInput in) {
   const bool self = c.principal.id == id;
   if (!self || in.org_role) SIGNET_TRY(RequireOrgAdmin(c.principal));
   std::optional<std::string> new_hash;
@@ -304,7 +308,7 @@ Result<domain::User> Service::UpdateUser(const Caller& c, const std::string& id,
   return result;
 }
 
-Result<domain::User> Service::DeleteUser(const Caller& c, const std::string& id) {
+Result<domain::User> AdminUseCases::DeleteUser(const Caller& c, const std::string& id) {
   SIGNET_TRY(RequireOrgAdmin(c.principal));
   if (c.principal.id == id) return FailedPrecondition("you cannot delete yourself");
   auto result = WriteWithAudit<domain::User>(
@@ -324,7 +328,7 @@ Result<domain::User> Service::DeleteUser(const Caller& c, const std::string& id)
 
 // ---- machine identities ----
 
-Result<domain::Identity> Service::CreateIdentity(const Caller& c, const std::string& name) {
+Result<domain::Identity> AdminUseCases::CreateIdentity(const Caller& c, const std::string& name) {
   SIGNET_TRY(RequireOrgAdmin(c.principal));
   if (name.empty()) return InvalidArgument("name must not be empty");
   return WriteWithAudit<domain::Identity>(
@@ -340,13 +344,13 @@ Result<domain::Identity> Service::CreateIdentity(const Caller& c, const std::str
       });
 }
 
-Result<store::Page<domain::Identity>> Service::ListIdentities(const Caller& c, Paging p) {
+Result<store::Page<domain::Identity>> AdminUseCases::ListIdentities(const Caller& c, Paging p) {
   SIGNET_TRY(RequireOrgAdmin(c.principal));
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   return tx->ListIdentities(ToPage(p));
 }
 
-Result<domain::Identity> Service::DeleteIdentity(const Caller& c, const std::string& id) {
+Result<domain::Identity> AdminUseCases::DeleteIdentity(const Caller& c, const std::string& id) {
   SIGNET_TRY(RequireOrgAdmin(c.principal));
   auto result = WriteWithAudit<domain::Identity>(
       &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Identity> {
@@ -363,9 +367,9 @@ Result<domain::Identity> Service::DeleteIdentity(const Caller& c, const std::str
   return result;
 }
 
-Result<ClientSecretResult> Service::CreateClientSecret(const Caller& c,
-                                                       const std::string& identity_id,
-                                                       const std::string& description) {
+Result<ClientSecretResult> AdminUseCases::CreateClientSecret(const Caller& c,
+                                                             const std::string& identity_id,
+                                                             const std::string& description) {
   SIGNET_TRY(RequireOrgAdmin(c.principal));
   SIGNET_ASSIGN_OR_RETURN(SecretBytes secret, auth::NewClientSecret());
   return WriteWithAudit<ClientSecretResult>(
@@ -387,7 +391,7 @@ Result<ClientSecretResult> Service::CreateClientSecret(const Caller& c,
       });
 }
 
-Result<std::vector<domain::ClientSecret>> Service::ListClientSecrets(
+Result<std::vector<domain::ClientSecret>> AdminUseCases::ListClientSecrets(
     const Caller& c, const std::string& identity_id) {
   SIGNET_TRY(RequireOrgAdmin(c.principal));
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
@@ -400,9 +404,9 @@ Result<std::vector<domain::ClientSecret>> Service::ListClientSecrets(
   return secrets;
 }
 
-Result<domain::ClientSecret> Service::RevokeClientSecret(const Caller& c,
-                                                         const std::string& identity_id,
-                                                         const std::string& secret_id) {
+Result<domain::ClientSecret> AdminUseCases::RevokeClientSecret(const Caller& c,
+                                                               const std::string& identity_id,
+                                                               const std::string& secret_id) {
   SIGNET_TRY(RequireOrgAdmin(c.principal));
   return WriteWithAudit<domain::ClientSecret>(
       &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::ClientSecret> {
@@ -426,9 +430,9 @@ Result<domain::ClientSecret> Service::RevokeClientSecret(const Caller& c,
 
 // ---- projects ----
 
-Result<domain::Project> Service::CreateProject(const Caller& c, const std::string& name,
-                                               const std::string& description,
-                                               domain::ComplianceProfile profile) {
+Result<domain::Project> AdminUseCases::CreateProject(const Caller& c, const std::string& name,
+                                                     const std::string& description,
+                                                     domain::ComplianceProfile profile) {
   SIGNET_TRY(RequireOrgAdmin(c.principal));
   SIGNET_TRY(ValidateSlug(name, "name"));
   if (description.size() > 256) {
@@ -464,20 +468,20 @@ Result<domain::Project> Service::CreateProject(const Caller& c, const std::strin
       });
 }
 
-Result<domain::Project> Service::GetProject(const Caller& c, const std::string& project) {
+Result<domain::Project> AdminUseCases::GetProject(const Caller& c, const std::string& project) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   SIGNET_ASSIGN_OR_RETURN(domain::Project p, ResolveProject(*tx, project));
   SIGNET_TRY(RequireProjectMember(*tx, c.principal, p.id));
   return p;
 }
 
-Result<domain::Project> Service::UpdateProject(const Caller& c, const std::string& project,
-                                               const UpdateProjectInput& in) {
+Result<domain::Project> AdminUseCases::UpdateProject(const Caller& c, const std::string& project,
+                                                     const UpdateProjectInput& in) {
   return AuditRefusal(c, "project.update", "project", project, DoUpdateProject(c, project, in));
 }
 
-Result<domain::Project> Service::DoUpdateProject(const Caller& c, const std::string& project,
-                                                 const UpdateProjectInput& in) {
+Result<domain::Project> AdminUseCases::DoUpdateProject(const Caller& c, const std::string& project,
+                                                       const UpdateProjectInput& in) {
   if (in.description && in.description->size() > 256) {
     return InvalidArgument("description is " + std::to_string(in.description->size()) +
                            " characters; the maximum is 256");
@@ -537,7 +541,7 @@ Result<domain::Project> Service::DoUpdateProject(const Caller& c, const std::str
       });
 }
 
-Result<store::Page<domain::Project>> Service::ListProjects(const Caller& c, Paging p) {
+Result<store::Page<domain::Project>> AdminUseCases::ListProjects(const Caller& c, Paging p) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   if (c.principal.is_org_admin()) return tx->ListProjects(ToPage(p));
   SIGNET_ASSIGN_OR_RETURN(auto memberships,
@@ -551,9 +555,9 @@ Result<store::Page<domain::Project>> Service::ListProjects(const Caller& c, Pagi
   return page;
 }
 
-Result<domain::ProjectMembership> Service::AddProjectMember(const Caller& c,
-                                                            const std::string& project,
-                                                            const MembershipInput& in) {
+Result<domain::ProjectMembership> AdminUseCases::AddProjectMember(const Caller& c,
+                                                                  const std::string& project,
+                                                                  const MembershipInput& in) {
   SIGNET_ASSIGN_OR_RETURN(auto principal, MemberPrincipal(in));
   SIGNET_ASSIGN_OR_RETURN(domain::ProjectRole role, domain::ParseProjectRole(in.role));
   auto result = WriteWithAudit<domain::ProjectMembership>(
@@ -585,7 +589,7 @@ Result<domain::ProjectMembership> Service::AddProjectMember(const Caller& c,
   return result;
 }
 
-Result<store::Page<domain::ProjectMembership>> Service::ListProjectMembers(
+Result<store::Page<domain::ProjectMembership>> AdminUseCases::ListProjectMembers(
     const Caller& c, const std::string& project, Paging p) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   SIGNET_ASSIGN_OR_RETURN(domain::Project proj, ResolveProject(*tx, project));
@@ -593,9 +597,8 @@ Result<store::Page<domain::ProjectMembership>> Service::ListProjectMembers(
   return tx->ListMemberships(proj.id, ToPage(p));
 }
 
-Result<domain::ProjectMembership> Service::GetProjectMember(const Caller& c,
-                                                            const std::string& project,
-                                                            const std::string& membership_id) {
+Result<domain::ProjectMembership> AdminUseCases::GetProjectMember(
+    const Caller& c, const std::string& project, const std::string& membership_id) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   SIGNET_ASSIGN_OR_RETURN(domain::Project proj, ResolveProject(*tx, project));
   SIGNET_TRY(RequireProjectMember(*tx, c.principal, proj.id));
@@ -605,10 +608,9 @@ Result<domain::ProjectMembership> Service::GetProjectMember(const Caller& c,
   return m;
 }
 
-Result<domain::ProjectMembership> Service::UpdateProjectMember(const Caller& c,
-                                                               const std::string& project,
-                                                               const std::string& membership_id,
-                                                               const std::string& role_name) {
+Result<domain::ProjectMembership> AdminUseCases::UpdateProjectMember(
+    const Caller& c, const std::string& project, const std::string& membership_id,
+    const std::string& role_name) {
   SIGNET_ASSIGN_OR_RETURN(domain::ProjectRole role, domain::ParseProjectRole(role_name));
   return WriteWithAudit<domain::ProjectMembership>(
       &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::ProjectMembership> {
@@ -632,9 +634,8 @@ Result<domain::ProjectMembership> Service::UpdateProjectMember(const Caller& c,
       });
 }
 
-Result<domain::ProjectMembership> Service::RemoveProjectMember(const Caller& c,
-                                                               const std::string& project,
-                                                               const std::string& membership_id) {
+Result<domain::ProjectMembership> AdminUseCases::RemoveProjectMember(
+    const Caller& c, const std::string& project, const std::string& membership_id) {
   return WriteWithAudit<domain::ProjectMembership>(
       &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::ProjectMembership> {
         SIGNET_ASSIGN_OR_RETURN(domain::Project p, ResolveProject(tx, project));
@@ -675,6 +676,58 @@ Result<domain::ProjectMembership> Service::RemoveProjectMember(const Caller& c,
                  .Finish()};
         return *m;
       });
+}
+
+// ---- the audit log and readiness ----
+
+Status AdminUseCases::Ready() {
+  SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
+  SIGNET_ASSIGN_OR_RETURN(auto n, tx->CountUsers());
+  (void)n;
+  tx.reset();
+  SIGNET_TRY(key_sources_.Health());  // an unreachable HSM token: not ready
+  if (d_.tsa_require_synchronized_clock && d_.clock_state) {
+    if (ClockState clock = d_.clock_state(); !clock.synchronized) {
+      return FailedPrecondition("the clock is not synchronised (" + clock.reason +
+                                "); time-stamp authorities refuse until it is");
+    }
+  }
+  return Ok();
+}
+
+Result<store::Page<domain::AuditEvent>> AdminUseCases::ListAudit(const Caller& c,
+                                                                 const AuditQuery& q) {
+  SIGNET_TRY(RequireOrgAdmin(c.principal));
+  SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
+  store::AuditFilter f;
+  f.event_type = q.event_type;
+  f.actor_id = q.actor_id;
+  f.since = q.since;
+  f.until = q.until;
+  return tx->ListAuditEvents(f, ToPage(q.paging));
+}
+
+Result<audit::VerifyReport> AdminUseCases::VerifyAudit(const Caller& c,
+                                                       const audit::Checkpoint* checkpoint) {
+  SIGNET_TRY(RequireOrgAdmin(c.principal));
+  if (checkpoint != nullptr) SIGNET_TRY(d_.audit.CheckCheckpointSignature(*checkpoint));
+  return d_.audit.Verify(d_.store, checkpoint);
+}
+
+Result<AdminUseCases::PublicKeyInfo> AdminUseCases::AuditPublicKey() const {
+  const Bytes& raw = d_.audit.checkpoint_public_key();
+  if (raw.empty()) return Unavailable("this server has no audit checkpoint key");
+  PublicKeyInfo info;
+  info.raw = raw;
+  SIGNET_ASSIGN_OR_RETURN(info.pem, crypto::Ed25519PublicKeyPem(raw));
+  const Bytes digest = crypto::Sha256(raw);
+  info.key_id = HexEncode(ByteView(digest.data(), 8));
+  return info;
+}
+
+Result<audit::Checkpoint> AdminUseCases::AuditCheckpoint(const Caller& c) {
+  SIGNET_TRY(RequireOrgAdmin(c.principal));
+  return d_.audit.MakeCheckpoint(d_.store, d_.clock.Now());
 }
 
 }  // namespace signet::service

@@ -1,13 +1,12 @@
-// Shared pieces of the use cases: transactions with audit, project resolution, role checks.
+// The shared context of the use cases (context.h): audit events, project resolution, role
+// checks, compliance rules of a project, and the context itself.
 #include "service/service_internal.h"
 
-#include "common/encoding.h"
-#include "crypto/digest.h"
-#include "crypto/ed25519.h"
+#include "service/request_watcher.h"
 
 namespace signet::service {
 
-audit::AuditEventInput Service::AuditInput(const domain::Principal* actor, const AuditEntry& e) {
+audit::AuditEventInput Context::AuditInput(const domain::Principal* actor, const AuditEntry& e) {
   audit::AuditEventInput in;
   in.event_type = e.event_type;
   if (actor != nullptr) {
@@ -32,16 +31,16 @@ audit::AuditEventInput Service::AuditInput(const domain::Principal* actor, const
   return in;
 }
 
-Status Service::AppendAudit(store::Tx& tx, const domain::Principal* actor, const AuditEntry& e) {
+Status Context::AppendAudit(store::Tx& tx, const domain::Principal* actor, const AuditEntry& e) {
   return d_.audit.Append(tx, AuditInput(actor, e), d_.clock.Now());
 }
 
-Status Service::AppendCommitAudit(store::Tx& tx, const domain::Principal* actor,
+Status Context::AppendCommitAudit(store::Tx& tx, const domain::Principal* actor,
                                   const AuditEntry& e) {
   return commit_audit_.Append(tx, AuditInput(actor, e), d_.clock.Now());
 }
 
-Result<domain::Project> Service::ResolveProject(store::Tx& tx,
+Result<domain::Project> Context::ResolveProject(store::Tx& tx,
                                                 const std::optional<std::string>& project) {
   const std::string key = project.value_or(kDefaultProjectSlug);
   auto found = IsUuid(key) ? tx.GetProject(key) : tx.GetProjectBySlug(key);
@@ -51,7 +50,7 @@ Result<domain::Project> Service::ResolveProject(store::Tx& tx,
   return found;
 }
 
-Status Service::RequireOrgAdmin(const domain::Principal& p) {
+Status Context::RequireOrgAdmin(const domain::Principal& p) {
   if (!p.is_org_admin()) return PermissionDenied("this action needs the org admin role");
   return RequireMfa(p, "this org admin action");
 }
@@ -68,7 +67,7 @@ Result<std::optional<domain::ProjectRole>> ProjectRoleOf(store::Tx& tx, const do
 
 // Outside the caller's projects everything answers like a missing row: a project the caller
 // is not a member of is "not found", not "forbidden", so ids do not reveal what exists.
-Status Service::RequireProjectAdmin(store::Tx& tx, const domain::Principal& p,
+Status Context::RequireProjectAdmin(store::Tx& tx, const domain::Principal& p,
                                     const std::string& project_id) {
   SIGNET_ASSIGN_OR_RETURN(auto role, ProjectRoleOf(tx, p, project_id));
   if (!policy::IsProjectMember(p, role)) return NotFound("project '" + project_id + "' not found");
@@ -79,7 +78,7 @@ Status Service::RequireProjectAdmin(store::Tx& tx, const domain::Principal& p,
   return RequireCsbrMfa(tx, p, project_id, "this project admin action");
 }
 
-Status Service::RequireCsbrMfa(store::Tx& tx, const domain::Principal& p,
+Status Context::RequireCsbrMfa(store::Tx& tx, const domain::Principal& p,
                                const std::string& project_id, std::string_view what) {
   if (p.type != domain::PrincipalType::kUser || p.mfa) return Ok();
   SIGNET_ASSIGN_OR_RETURN(domain::Project project, tx.GetProject(project_id));
@@ -88,14 +87,14 @@ Status Service::RequireCsbrMfa(store::Tx& tx, const domain::Principal& p,
   return Ok();
 }
 
-KeyChoice Service::EffectiveKeyChoice(const domain::Project& project, KeyChoice choice) const {
+KeyChoice Context::EffectiveKeyChoice(const domain::Project& project, KeyChoice choice) const {
   if (!choice.source && !choice.adopts() && compliance::IsCsbr(project)) {
     choice.source = domain::KeySourceType::kHsm;
   }
   return choice;
 }
 
-Status Service::CheckProjectKey(const domain::Project& project, const KeyChoice& choice,
+Status Context::CheckProjectKey(const domain::Project& project, const KeyChoice& choice,
                                 domain::KeyAlgorithm algorithm) const {
   if (!compliance::IsCsbr(project)) return Ok();
   if (auto v = compliance::KeyAlgorithmViolation(algorithm)) return InvalidArgument(*v);
@@ -107,7 +106,7 @@ Status Service::CheckProjectKey(const domain::Project& project, const KeyChoice&
   return Ok();
 }
 
-Status Service::RequireProjectMember(store::Tx& tx, const domain::Principal& p,
+Status Context::RequireProjectMember(store::Tx& tx, const domain::Principal& p,
                                      const std::string& project_id) {
   SIGNET_ASSIGN_OR_RETURN(auto role, ProjectRoleOf(tx, p, project_id));
   if (!policy::IsProjectMember(p, role)) return NotFound("project '" + project_id + "' not found");
@@ -136,7 +135,7 @@ std::string CertificateUnusableReason(const domain::Certificate& cert, TimePoint
   return {};
 }
 
-Result<Service::SignerView> Service::LoadSigner(store::Tx& tx, const domain::Principal& p,
+Result<Context::SignerView> Context::LoadSigner(store::Tx& tx, const domain::Principal& p,
                                                 const std::string& id) {
   SIGNET_ASSIGN_OR_RETURN(domain::Signer signer,
                           FindById(id, "signer", [&] { return tx.GetSigner(id); }));
@@ -146,53 +145,27 @@ Result<Service::SignerView> Service::LoadSigner(store::Tx& tx, const domain::Pri
   return SignerView{std::move(signer), access.project_role, access.signer_role};
 }
 
-Status Service::Ready() {
-  SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
-  SIGNET_ASSIGN_OR_RETURN(auto n, tx->CountUsers());
-  (void)n;
-  tx.reset();
-  SIGNET_TRY(key_sources_.Health());  // an unreachable HSM token: not ready
-  if (d_.tsa_require_synchronized_clock && d_.clock_state) {
-    if (ClockState clock = d_.clock_state(); !clock.synchronized) {
-      return FailedPrecondition("the clock is not synchronised (" + clock.reason +
-                                "); time-stamp authorities refuse until it is");
-    }
-  }
-  return Ok();
-}
+Context::Context(Deps deps)
+    : d_(deps),
+      watcher_(std::make_unique<RequestWatcher>(
+          deps.store, deps.clock,
+          [](const domain::SigningRequest& r, TimePoint now) {
+            return NotificationUseCases::VersionOf(r, now);
+          },
+          std::chrono::milliseconds(1000))),
+      key_sources_(deps.keys, deps.hsm, deps.default_key_source),
+      signer_cache_(deps.clock, deps.cache_ttl),
+      commit_audit_(deps.audit),
+      commits_(std::make_unique<CommitQueue>(deps.store, deps.metrics, 512,
+                                             CommitQueue::Hooks{[this] {
+                                                                  last_signed_.clear();
+                                                                  commit_audit_.Reset();
+                                                                },
+                                                                [this](store::Tx& tx) -> Status {
+                                                                  SIGNET_TRY(TouchLastSigned(tx));
+                                                                  return commit_audit_.Finish(tx);
+                                                                }})) {}
 
-Result<store::Page<domain::AuditEvent>> Service::ListAudit(const Caller& c, const AuditQuery& q) {
-  SIGNET_TRY(RequireOrgAdmin(c.principal));
-  SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
-  store::AuditFilter f;
-  f.event_type = q.event_type;
-  f.actor_id = q.actor_id;
-  f.since = q.since;
-  f.until = q.until;
-  return tx->ListAuditEvents(f, ToPage(q.paging));
-}
-
-Result<audit::VerifyReport> Service::VerifyAudit(const Caller& c,
-                                                 const audit::Checkpoint* checkpoint) {
-  SIGNET_TRY(RequireOrgAdmin(c.principal));
-  if (checkpoint != nullptr) SIGNET_TRY(d_.audit.CheckCheckpointSignature(*checkpoint));
-  return d_.audit.Verify(d_.store, checkpoint);
-}
-
-Result<Service::PublicKeyInfo> Service::AuditPublicKey() const {
-  const Bytes& raw = d_.audit.checkpoint_public_key();
-  if (raw.empty()) return Unavailable("this server has no audit checkpoint key");
-  PublicKeyInfo info;
-  info.raw = raw;
-  SIGNET_ASSIGN_OR_RETURN(info.pem, crypto::Ed25519PublicKeyPem(raw));
-  const Bytes digest = crypto::Sha256(raw);
-  info.key_id = HexEncode(ByteView(digest.data(), 8));
-  return info;
-}
-
-Result<audit::Checkpoint> Service::AuditCheckpoint(const Caller& c) {
-  SIGNET_TRY(RequireOrgAdmin(c.principal));
-  return d_.audit.MakeCheckpoint(d_.store, d_.clock.Now());
-}
+Context::~Context() = default;
 
 }  // namespace signet::service

@@ -51,7 +51,7 @@ std::vector<std::string> CurrentApprovers(const domain::SigningRequest& r);
 std::vector<std::string> RequesterIfUser(const domain::SigningRequest& r);
 
 template <class T, class Fn>
-Result<T> Service::WriteWithAudit(const domain::Principal* actor, Fn&& fn) {
+Result<T> Context::WriteWithAudit(const domain::Principal* actor, Fn&& fn) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginWrite());
   AuditEntry entry;
   Result<T> result = fn(*tx, entry);
@@ -66,7 +66,7 @@ Result<T> Service::WriteWithAudit(const domain::Principal* actor, Fn&& fn) {
 }
 
 template <class T>
-Result<T> Service::AuditRefusal(const Caller& c, std::string_view action,
+Result<T> Context::AuditRefusal(const Caller& c, std::string_view action,
                                 std::string_view target_type, const std::string& target_id,
                                 Result<T> r) {
   if (r || !compliance::IsComplianceRefusal(r.error())) return r;

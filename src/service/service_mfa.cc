@@ -74,7 +74,7 @@ Result<MfaRequirement> ParseMfaRequirement(std::string_view text) {
 
 // ---- the org's requirement ----
 
-Result<MfaRequirement> Service::CurrentMfaRequirement(store::Tx* tx) {
+Result<MfaRequirement> Context::CurrentMfaRequirement(store::Tx* tx) {
   const TimePoint now = d_.clock.Now();
   {
     std::lock_guard lock(mfa_requirement_mutex_);
@@ -99,7 +99,7 @@ Result<MfaRequirement> Service::CurrentMfaRequirement(store::Tx* tx) {
   return r;
 }
 
-Status Service::RequireMfa(const domain::Principal& p, std::string_view what, store::Tx* tx) {
+Status Context::RequireMfa(const domain::Principal& p, std::string_view what, store::Tx* tx) {
   if (p.type != domain::PrincipalType::kUser || p.mfa) return Ok();
   SIGNET_ASSIGN_OR_RETURN(MfaRequirement r, CurrentMfaRequirement(tx));
   if (r == MfaRequirement::kNone) return Ok();
@@ -109,7 +109,7 @@ Status Service::RequireMfa(const domain::Principal& p, std::string_view what, st
                           "/api/v1/auth/mfa/totp/enroll, then /confirm)");
 }
 
-Status Service::CheckMfaGate(const domain::Principal& p, std::string_view path) {
+Status MfaUseCases::CheckMfaGate(const domain::Principal& p, std::string_view path) {
   if (p.type != domain::PrincipalType::kUser || p.mfa) return Ok();
   if (path.starts_with("/api/v1/auth/")) return Ok();
   SIGNET_ASSIGN_OR_RETURN(MfaRequirement r, CurrentMfaRequirement());
@@ -119,12 +119,12 @@ Status Service::CheckMfaGate(const domain::Principal& p, std::string_view path) 
       "authenticator, or enrol one (POST /api/v1/auth/mfa/totp/enroll, then /confirm)");
 }
 
-Result<MfaRequirement> Service::GetMfaRequirement(const Caller& c) {
+Result<MfaRequirement> MfaUseCases::GetMfaRequirement(const Caller& c) {
   (void)c;  // every authenticated caller may know what is asked of them
   return CurrentMfaRequirement();
 }
 
-Result<MfaRequirement> Service::SetMfaRequirement(const Caller& c, MfaRequirement r) {
+Result<MfaRequirement> MfaUseCases::SetMfaRequirement(const Caller& c, MfaRequirement r) {
   SIGNET_TRY(RequireOrgAdmin(c.principal));
   if (r != MfaRequirement::kNone && !c.principal.mfa) {
     return PermissionDenied(
@@ -201,8 +201,8 @@ Result<std::optional<domain::UserMfa>> FindMfa(store::Tx& tx, std::string_view u
 
 // ---- login, second step ----
 
-Result<LoginResult> Service::VerifyMfaLogin(std::string_view mfa_token, const MfaProof& proof,
-                                            const std::string& source_ip) {
+Result<LoginResult> MfaUseCases::VerifyMfaLogin(std::string_view mfa_token, const MfaProof& proof,
+                                                const std::string& source_ip) {
   SIGNET_TRY(ValidateProof(proof));
   auto expired = [] {
     return Unauthenticated("the MFA login token is invalid or expired; log in again");
@@ -263,7 +263,7 @@ Result<LoginResult> Service::VerifyMfaLogin(std::string_view mfa_token, const Mf
 
 // ---- enrolment ----
 
-Result<MfaStatus> Service::GetMfaStatus(const Caller& c) {
+Result<MfaStatus> MfaUseCases::GetMfaStatus(const Caller& c) {
   SIGNET_TRY(RequireUser(c.principal));
   MfaStatus s;
   SIGNET_ASSIGN_OR_RETURN(s.requirement, CurrentMfaRequirement());
@@ -278,7 +278,7 @@ Result<MfaStatus> Service::GetMfaStatus(const Caller& c) {
   return s;
 }
 
-Result<TotpEnrolment> Service::EnrollTotp(const Caller& c) {
+Result<TotpEnrolment> MfaUseCases::EnrollTotp(const Caller& c) {
   SIGNET_TRY(RequireUser(c.principal));
   SIGNET_ASSIGN_OR_RETURN(SecretBytes secret, crypto::RandomSecret(auth::kTotpSecretLength));
   SIGNET_ASSIGN_OR_RETURN(SecretBytes key, SealingKey(d_.keys));
@@ -303,8 +303,8 @@ Result<TotpEnrolment> Service::EnrollTotp(const Caller& c) {
                        auth::OtpauthUri(kIssuer, c.principal.name, secret.view())};
 }
 
-Result<std::vector<SecretBytes>> Service::ConfirmTotp(const Caller& c, std::string_view token,
-                                                      const std::string& code) {
+Result<std::vector<SecretBytes>> MfaUseCases::ConfirmTotp(const Caller& c, std::string_view token,
+                                                          const std::string& code) {
   SIGNET_TRY(RequireUser(c.principal));
   SIGNET_TRY(ValidateProof(MfaProof{code, std::nullopt}));
   SIGNET_TRY(ThrottleLogin(c.principal.name, c.source_ip));
@@ -342,7 +342,7 @@ Result<std::vector<SecretBytes>> Service::ConfirmTotp(const Caller& c, std::stri
   return codes;
 }
 
-Status Service::DisableTotp(const Caller& c, const MfaProof& proof) {
+Status MfaUseCases::DisableTotp(const Caller& c, const MfaProof& proof) {
   SIGNET_TRY(RequireUser(c.principal));
   SIGNET_TRY(ValidateProof(proof));
   SIGNET_TRY(ThrottleLogin(c.principal.name, c.source_ip));
@@ -371,8 +371,8 @@ Status Service::DisableTotp(const Caller& c, const MfaProof& proof) {
   return Ok();
 }
 
-Result<std::vector<SecretBytes>> Service::RegenerateRecoveryCodes(const Caller& c,
-                                                                  const MfaProof& proof) {
+Result<std::vector<SecretBytes>> MfaUseCases::RegenerateRecoveryCodes(const Caller& c,
+                                                                      const MfaProof& proof) {
   SIGNET_TRY(RequireUser(c.principal));
   SIGNET_TRY(ValidateProof(proof));
   SIGNET_TRY(ThrottleLogin(c.principal.name, c.source_ip));
@@ -400,7 +400,7 @@ Result<std::vector<SecretBytes>> Service::RegenerateRecoveryCodes(const Caller& 
   return codes;
 }
 
-Status Service::ResetUserMfa(const Caller& c, const std::string& user_id) {
+Status MfaUseCases::ResetUserMfa(const Caller& c, const std::string& user_id) {
   SIGNET_TRY(RequireOrgAdmin(c.principal));
   auto written =
       WriteWithAudit<bool>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<bool> {

@@ -58,40 +58,18 @@ Status CheckSecret(const SecretBytes& s) {
 
 }  // namespace
 
-Service::Service(Deps deps)
-    : d_(deps),
-      watcher_(std::make_unique<RequestWatcher>(
-          deps.store, deps.clock,
-          [](const domain::SigningRequest& r, TimePoint now) { return VersionOf(r, now); },
-          std::chrono::milliseconds(1000))),
-      key_sources_(deps.keys, deps.hsm, deps.default_key_source),
-      signer_cache_(deps.clock, deps.cache_ttl),
-      commit_audit_(deps.audit),
-      commits_(std::make_unique<CommitQueue>(deps.store, deps.metrics, 512,
-                                             CommitQueue::Hooks{[this] {
-                                                                  last_signed_.clear();
-                                                                  commit_audit_.Reset();
-                                                                },
-                                                                [this](store::Tx& tx) -> Status {
-                                                                  SIGNET_TRY(TouchLastSigned(tx));
-                                                                  return commit_audit_.Finish(tx);
-                                                                }})),
-      anonymous_timestamps_(deps.anonymous_timestamp_rate, 2 * deps.anonymous_timestamp_rate) {}
-
-Service::~Service() = default;
-
 // ---- queueing ----
 
-Status Service::Notify(store::Tx& tx, notify::Event e) {
+Status Context::Notify(store::Tx& tx, notify::Event e) {
   if (d_.notifier == nullptr) return Ok();
   return d_.notifier->Enqueue(tx, e).map([](bool) {});
 }
 
-void Service::WakeNotifier() {
+void Context::WakeNotifier() {
   if (d_.notifier != nullptr) d_.notifier->Wake();
 }
 
-Status Service::NotifyRequest(store::Tx& tx, std::string_view type, const domain::SigningRequest& r,
+Status Context::NotifyRequest(store::Tx& tx, std::string_view type, const domain::SigningRequest& r,
                               const std::string& signer_name, const domain::Principal* actor,
                               const std::string& comment, std::vector<std::string> email_users) {
   if (d_.notifier == nullptr) return Ok();
@@ -104,7 +82,8 @@ Status Service::NotifyRequest(store::Tx& tx, std::string_view type, const domain
   d.signer_name = signer_name;
   d.requester_type = std::string(domain::PrincipalTypeName(r.requester_type));
   d.requester_id = r.requester_id;
-  if (auto who = auth::LoadPrincipal(tx, r.requester_type, r.requester_id)) d.requester_name = who->name;
+  if (auto who = auth::LoadPrincipal(tx, r.requester_type, r.requester_id))
+    d.requester_name = who->name;
   d.justification = r.justification;
   d.requested_signings = r.requested_signings;
   if (actor != nullptr) d.actor_name = actor->name;
@@ -117,7 +96,8 @@ Status Service::NotifyRequest(store::Tx& tx, std::string_view type, const domain
     if (type == notify::kRequestCreated || type == notify::kRequestStepAdvanced) {
       d.step = r.current_step + 1;
       d.expires_at = r.expires_at;
-      if (r.current_step < d.steps) d.step_name = steps[static_cast<std::size_t>(r.current_step)].name;
+      if (r.current_step < d.steps)
+        d.step_name = steps[static_cast<std::size_t>(r.current_step)].name;
     }
   }
   // Nobody is told by e-mail about what they did themselves.
@@ -150,13 +130,13 @@ std::vector<std::string> RequesterIfUser(const domain::SigningRequest& r) {
 
 // ---- the periodic scan ----
 
-void Service::ScanForNotifications() {
+void NotificationUseCases::ScanForNotifications() {
   ScanRequests();
   ScanGrants();
   ScanCertificates();
 }
 
-void Service::ScanRequests() {
+void NotificationUseCases::ScanRequests() {
   const TimePoint now = d_.clock.Now();
   std::vector<domain::SigningRequest> overdue;
   {
@@ -178,9 +158,12 @@ void Service::ScanRequests() {
       const std::string signer_name = signer ? signer->name : r.signer_id;
       SIGNET_TRY(AppendAudit(*tx, nullptr,
                              {"signing-request.expire", "signing-request", r.id,
-                              JsonWriter().Add("signerId", r.signer_id)
-                                  .Add("expiresAt", FormatTime(r.expires_at)).Finish()}));
-      SIGNET_TRY(NotifyRequest(*tx, notify::kRequestExpired, r, signer_name, nullptr, "", RequesterIfUser(r)));
+                              JsonWriter()
+                                  .Add("signerId", r.signer_id)
+                                  .Add("expiresAt", FormatTime(r.expires_at))
+                                  .Finish()}));
+      SIGNET_TRY(NotifyRequest(*tx, notify::kRequestExpired, r, signer_name, nullptr, "",
+                               RequesterIfUser(r)));
       SIGNET_TRY(tx->Commit());
       queued = true;
       watcher_->Touch(r.id);
@@ -191,7 +174,7 @@ void Service::ScanRequests() {
   if (queued) WakeNotifier();
 }
 
-void Service::ScanGrants() {
+void NotificationUseCases::ScanGrants() {
   if (d_.notifier == nullptr) return;
   const TimePoint now = d_.clock.Now();
   const Millis before = d_.expiry_notices.grant_before;
@@ -235,7 +218,8 @@ void Service::ScanGrants() {
       e.data.signer_name = signer->name;
       e.data.requester_type = std::string(domain::PrincipalTypeName(g.grantee_type));
       e.data.requester_id = g.grantee_id;
-      if (auto who = auth::LoadPrincipal(*tx, g.grantee_type, g.grantee_id)) e.data.requester_name = who->name;
+      if (auto who = auth::LoadPrincipal(*tx, g.grantee_type, g.grantee_id))
+        e.data.requester_name = who->name;
       e.data.request_id = g.request_id.value_or("");
       e.data.remaining_signings = remaining;
       e.data.expires_at = g.expires_at;
@@ -252,7 +236,7 @@ void Service::ScanGrants() {
   if (queued) WakeNotifier();
 }
 
-void Service::ScanCertificates() {
+void NotificationUseCases::ScanCertificates() {
   if (d_.notifier == nullptr || d_.expiry_notices.certificate_days.empty()) return;
   std::vector<std::int64_t> days = d_.expiry_notices.certificate_days;
   std::sort(days.begin(), days.end());
@@ -270,7 +254,8 @@ void Service::ScanCertificates() {
   for (const auto& cert : expiring) {
     const Millis left = std::chrono::duration_cast<Millis>(*cert.not_after - now);
     const std::int64_t days_left = (left.count() + kDay.count() - 1) / kDay.count();
-    const auto threshold = std::find_if(days.begin(), days.end(), [&](std::int64_t d) { return days_left <= d; });
+    const auto threshold =
+        std::find_if(days.begin(), days.end(), [&](std::int64_t d) { return days_left <= d; });
     if (threshold == days.end()) continue;
     const std::string key = "certificate.expiring:" + cert.id + ":" + std::to_string(*threshold);
     Status s = [&]() -> Status {
@@ -289,7 +274,8 @@ void Service::ScanCertificates() {
       e.data.days_left = days_left;
       e.data.expires_at = cert.not_after;
       // The project's admins hear about it.
-      SIGNET_ASSIGN_OR_RETURN(auto members, tx->ListMemberships(cert.project_id, store::PageRequest{}));
+      SIGNET_ASSIGN_OR_RETURN(auto members,
+                              tx->ListMemberships(cert.project_id, store::PageRequest{}));
       for (const auto& m : members.items) {
         if (m.principal_type == PrincipalType::kUser && m.role == domain::ProjectRole::kAdmin) {
           e.email_user_ids.push_back(m.principal_id);
@@ -308,8 +294,9 @@ void Service::ScanCertificates() {
 
 // ---- webhooks ----
 
-Result<domain::NotificationWebhook> Service::LoadWebhook(store::Tx& tx, const domain::Principal& p,
-                                                         const std::string& id) {
+Result<domain::NotificationWebhook> NotificationUseCases::LoadWebhook(store::Tx& tx,
+                                                                      const domain::Principal& p,
+                                                                      const std::string& id) {
   SIGNET_ASSIGN_OR_RETURN(domain::NotificationWebhook w,
                           FindById(id, "webhook", [&] { return tx.GetWebhook(id); }));
   SIGNET_ASSIGN_OR_RETURN(auto role, ProjectRoleOf(tx, p, w.project_id));
@@ -320,53 +307,59 @@ Result<domain::NotificationWebhook> Service::LoadWebhook(store::Tx& tx, const do
   return w;
 }
 
-Result<domain::NotificationWebhook> Service::CreateWebhook(const Caller& c, const WebhookInput& in) {
-  if (d_.notifier == nullptr) return FailedPrecondition("notifications are not enabled on this server");
+Result<domain::NotificationWebhook> NotificationUseCases::CreateWebhook(const Caller& c,
+                                                                        const WebhookInput& in) {
+  if (d_.notifier == nullptr)
+    return FailedPrecondition("notifications are not enabled on this server");
   if (!in.url) return InvalidArgument("url is required");
   SIGNET_TRY(d_.notifier->CheckWebhookUrl(*in.url, "url"));
   const std::string format = in.format.value_or(std::string(notify::kFormatSignet));
   SIGNET_TRY(notify::CheckFormat(format, "format"));
   if (format == notify::kFormatSignet && !in.secret) {
-    return InvalidArgument("secret is required: receivers check the Signet-Signature header with it");
+    return InvalidArgument(
+        "secret is required: receivers check the Signet-Signature header with it");
   }
   if (in.secret) SIGNET_TRY(CheckSecret(*in.secret));
   std::vector<std::string> events;
   if (in.events) {
     for (std::size_t i = 0; i < in.events->size(); ++i) {
       SIGNET_TRY(notify::CheckEventName((*in.events)[i], "events[" + std::to_string(i) + "]"));
-      if (std::find(events.begin(), events.end(), (*in.events)[i]) == events.end()) events.push_back((*in.events)[i]);
+      if (std::find(events.begin(), events.end(), (*in.events)[i]) == events.end())
+        events.push_back((*in.events)[i]);
     }
   }
   // Default name: the URL's host with a short suffix, so several webhooks to one host (all of
   // Slack's are on hooks.slack.com) need no names.
   const std::string id = NewUuid();
-  std::string name = in.name.value_or(HostOf(*in.url).substr(0, kMaxWebhookName - 9) + "-" + id.substr(0, 8));
+  std::string name =
+      in.name.value_or(HostOf(*in.url).substr(0, kMaxWebhookName - 9) + "-" + id.substr(0, 8));
   if (name.empty() || name.size() > kMaxWebhookName) {
     return InvalidArgument("name must be 1-" + std::to_string(kMaxWebhookName) + " characters");
   }
-  auto created = WriteWithAudit<domain::NotificationWebhook>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::NotificationWebhook> {
-    SIGNET_ASSIGN_OR_RETURN(domain::Project project, ResolveProject(tx, in.project));
-    SIGNET_TRY(RequireProjectAdmin(tx, c.principal, project.id));
-    domain::NotificationWebhook w;
-    w.id = id;
-    w.project_id = project.id;
-    w.name = name;
-    w.url = *in.url;
-    w.format = format;
-    w.events = events;
-    w.enabled = in.enabled.value_or(true);
-    if (in.secret) {
-      SIGNET_ASSIGN_OR_RETURN(w.secret_sealed, d_.notifier->Seal(w.id, *in.secret));
-    }
-    w.created_at = w.updated_at = d_.clock.Now();
-    SIGNET_TRY(tx.InsertWebhook(w));
-    e = {"notification-webhook.create", "notification-webhook", w.id, WebhookDetails(w)};
-    return w;
-  });
+  auto created = WriteWithAudit<domain::NotificationWebhook>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::NotificationWebhook> {
+        SIGNET_ASSIGN_OR_RETURN(domain::Project project, ResolveProject(tx, in.project));
+        SIGNET_TRY(RequireProjectAdmin(tx, c.principal, project.id));
+        domain::NotificationWebhook w;
+        w.id = id;
+        w.project_id = project.id;
+        w.name = name;
+        w.url = *in.url;
+        w.format = format;
+        w.events = events;
+        w.enabled = in.enabled.value_or(true);
+        if (in.secret) {
+          SIGNET_ASSIGN_OR_RETURN(w.secret_sealed, d_.notifier->Seal(w.id, *in.secret));
+        }
+        w.created_at = w.updated_at = d_.clock.Now();
+        SIGNET_TRY(tx.InsertWebhook(w));
+        e = {"notification-webhook.create", "notification-webhook", w.id, WebhookDetails(w)};
+        return w;
+      });
   return created;
 }
 
-Result<store::Page<domain::NotificationWebhook>> Service::ListWebhooks(
+Result<store::Page<domain::NotificationWebhook>> NotificationUseCases::ListWebhooks(
     const Caller& c, const std::optional<std::string>& project, Paging p) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   SIGNET_ASSIGN_OR_RETURN(domain::Project proj, ResolveProject(*tx, project));
@@ -374,14 +367,17 @@ Result<store::Page<domain::NotificationWebhook>> Service::ListWebhooks(
   return tx->ListWebhooks(proj.id, ToPage(p));
 }
 
-Result<domain::NotificationWebhook> Service::GetWebhook(const Caller& c, const std::string& id) {
+Result<domain::NotificationWebhook> NotificationUseCases::GetWebhook(const Caller& c,
+                                                                     const std::string& id) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   return LoadWebhook(*tx, c.principal, id);
 }
 
-Result<domain::NotificationWebhook> Service::UpdateWebhook(const Caller& c, const std::string& id,
-                                                           const WebhookInput& in) {
-  if (d_.notifier == nullptr) return FailedPrecondition("notifications are not enabled on this server");
+Result<domain::NotificationWebhook> NotificationUseCases::UpdateWebhook(const Caller& c,
+                                                                        const std::string& id,
+                                                                        const WebhookInput& in) {
+  if (d_.notifier == nullptr)
+    return FailedPrecondition("notifications are not enabled on this server");
   if (in.url) SIGNET_TRY(d_.notifier->CheckWebhookUrl(*in.url, "url"));
   if (in.format) SIGNET_TRY(notify::CheckFormat(*in.format, "format"));
   if (in.secret) SIGNET_TRY(CheckSecret(*in.secret));
@@ -393,50 +389,56 @@ Result<domain::NotificationWebhook> Service::UpdateWebhook(const Caller& c, cons
   if (in.name && (in.name->empty() || in.name->size() > kMaxWebhookName)) {
     return InvalidArgument("name must be 1-" + std::to_string(kMaxWebhookName) + " characters");
   }
-  return WriteWithAudit<domain::NotificationWebhook>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::NotificationWebhook> {
-    SIGNET_ASSIGN_OR_RETURN(domain::NotificationWebhook w, LoadWebhook(tx, c.principal, id));
-    if (in.name) w.name = *in.name;
-    if (in.url) w.url = *in.url;
-    if (in.format) w.format = *in.format;
-    if (in.events) {
-      w.events.clear();
-      for (const auto& ev : *in.events) {
-        if (std::find(w.events.begin(), w.events.end(), ev) == w.events.end()) w.events.push_back(ev);
-      }
-    }
-    if (in.enabled) w.enabled = *in.enabled;
-    if (in.secret) {
-      SIGNET_ASSIGN_OR_RETURN(w.secret_sealed, d_.notifier->Seal(w.id, *in.secret));
-    }
-    if (in.clear_secret) w.secret_sealed.clear();
-    if (w.format == notify::kFormatSignet && w.secret_sealed.empty()) {
-      return InvalidArgument("a webhook in the signet format needs a secret");
-    }
-    w.updated_at = d_.clock.Now();
-    SIGNET_TRY(tx.UpdateWebhook(w));
-    e = {"notification-webhook.update", "notification-webhook", w.id, WebhookDetails(w)};
-    return w;
-  });
+  return WriteWithAudit<domain::NotificationWebhook>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::NotificationWebhook> {
+        SIGNET_ASSIGN_OR_RETURN(domain::NotificationWebhook w, LoadWebhook(tx, c.principal, id));
+        if (in.name) w.name = *in.name;
+        if (in.url) w.url = *in.url;
+        if (in.format) w.format = *in.format;
+        if (in.events) {
+          w.events.clear();
+          for (const auto& ev : *in.events) {
+            if (std::find(w.events.begin(), w.events.end(), ev) == w.events.end())
+              w.events.push_back(ev);
+          }
+        }
+        if (in.enabled) w.enabled = *in.enabled;
+        if (in.secret) {
+          SIGNET_ASSIGN_OR_RETURN(w.secret_sealed, d_.notifier->Seal(w.id, *in.secret));
+        }
+        if (in.clear_secret) w.secret_sealed.clear();
+        if (w.format == notify::kFormatSignet && w.secret_sealed.empty()) {
+          return InvalidArgument("a webhook in the signet format needs a secret");
+        }
+        w.updated_at = d_.clock.Now();
+        SIGNET_TRY(tx.UpdateWebhook(w));
+        e = {"notification-webhook.update", "notification-webhook", w.id, WebhookDetails(w)};
+        return w;
+      });
 }
 
-Result<domain::NotificationWebhook> Service::DeleteWebhook(const Caller& c, const std::string& id) {
-  return WriteWithAudit<domain::NotificationWebhook>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::NotificationWebhook> {
-    SIGNET_ASSIGN_OR_RETURN(domain::NotificationWebhook w, LoadWebhook(tx, c.principal, id));
-    SIGNET_TRY(tx.DeleteWebhook(w.id));
-    e = {"notification-webhook.delete", "notification-webhook", w.id, WebhookDetails(w)};
-    return w;
-  });
+Result<domain::NotificationWebhook> NotificationUseCases::DeleteWebhook(const Caller& c,
+                                                                        const std::string& id) {
+  return WriteWithAudit<domain::NotificationWebhook>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::NotificationWebhook> {
+        SIGNET_ASSIGN_OR_RETURN(domain::NotificationWebhook w, LoadWebhook(tx, c.principal, id));
+        SIGNET_TRY(tx.DeleteWebhook(w.id));
+        e = {"notification-webhook.delete", "notification-webhook", w.id, WebhookDetails(w)};
+        return w;
+      });
 }
 
-Result<store::Page<domain::NotificationDelivery>> Service::ListWebhookDeliveries(
+Result<store::Page<domain::NotificationDelivery>> NotificationUseCases::ListWebhookDeliveries(
     const Caller& c, const std::string& id, Paging p) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   SIGNET_ASSIGN_OR_RETURN(domain::NotificationWebhook w, LoadWebhook(*tx, c.principal, id));
   return tx->ListDeliveries(w.id, ToPage(p));
 }
 
-Result<domain::NotificationDelivery> Service::TestWebhook(const Caller& c, const std::string& id) {
-  if (d_.notifier == nullptr) return FailedPrecondition("notifications are not enabled on this server");
+Result<domain::NotificationDelivery> NotificationUseCases::TestWebhook(const Caller& c,
+                                                                       const std::string& id) {
+  if (d_.notifier == nullptr)
+    return FailedPrecondition("notifications are not enabled on this server");
   domain::NotificationWebhook w;
   {
     SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
@@ -447,9 +449,10 @@ Result<domain::NotificationDelivery> Service::TestWebhook(const Caller& c, const
 
 // ---- SMTP ----
 
-Result<notify::SmtpSettings> Service::PutSmtp(const Caller& c, const SmtpInput& in) {
+Result<notify::SmtpSettings> NotificationUseCases::PutSmtp(const Caller& c, const SmtpInput& in) {
   SIGNET_TRY(RequireOrgAdmin(c.principal));
-  if (d_.notifier == nullptr) return FailedPrecondition("notifications are not enabled on this server");
+  if (d_.notifier == nullptr)
+    return FailedPrecondition("notifications are not enabled on this server");
   notify::SmtpSettings s;
   s.host = in.host;
   s.port = in.port;
@@ -464,24 +467,30 @@ Result<notify::SmtpSettings> Service::PutSmtp(const Caller& c, const SmtpInput& 
   if (in.password && in.password->size() > 1024) {
     return InvalidArgument("password is longer than 1024 characters");
   }
-  return WriteWithAudit<notify::SmtpSettings>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<notify::SmtpSettings> {
-    SIGNET_ASSIGN_OR_RETURN(auto old, notify::LoadSmtpSettings(tx));
-    if (in.password) {
-      SIGNET_ASSIGN_OR_RETURN(s.password_sealed, d_.notifier->Seal("smtp", *in.password));
-    } else if (old && !in.clear_password && !s.username.empty()) {
-      s.password_sealed = old->password_sealed;  // kept: the password is never sent back
-    }
-    s.updated_at = d_.clock.Now();
-    SIGNET_TRY(notify::SaveSmtpSettings(tx, s));
-    e = {"notification-smtp.update", "settings", "smtp",
-         JsonWriter().Add("host", s.host).Add("port", s.port).Add("security", s.security)
-             .Add("username", s.username).Add("from", s.from)
-             .Add("hasPassword", !s.password_sealed.empty()).Finish()};
-    return s;
-  });
+  return WriteWithAudit<notify::SmtpSettings>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<notify::SmtpSettings> {
+        SIGNET_ASSIGN_OR_RETURN(auto old, notify::LoadSmtpSettings(tx));
+        if (in.password) {
+          SIGNET_ASSIGN_OR_RETURN(s.password_sealed, d_.notifier->Seal("smtp", *in.password));
+        } else if (old && !in.clear_password && !s.username.empty()) {
+          s.password_sealed = old->password_sealed;  // kept: the password is never sent back
+        }
+        s.updated_at = d_.clock.Now();
+        SIGNET_TRY(notify::SaveSmtpSettings(tx, s));
+        e = {"notification-smtp.update", "settings", "smtp",
+             JsonWriter()
+                 .Add("host", s.host)
+                 .Add("port", s.port)
+                 .Add("security", s.security)
+                 .Add("username", s.username)
+                 .Add("from", s.from)
+                 .Add("hasPassword", !s.password_sealed.empty())
+                 .Finish()};
+        return s;
+      });
 }
 
-Result<notify::SmtpSettings> Service::GetSmtp(const Caller& c) {
+Result<notify::SmtpSettings> NotificationUseCases::GetSmtp(const Caller& c) {
   SIGNET_TRY(RequireOrgAdmin(c.principal));
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   SIGNET_ASSIGN_OR_RETURN(auto s, notify::LoadSmtpSettings(*tx));
@@ -489,26 +498,29 @@ Result<notify::SmtpSettings> Service::GetSmtp(const Caller& c) {
   return *s;
 }
 
-Result<notify::SmtpSettings> Service::DeleteSmtp(const Caller& c) {
+Result<notify::SmtpSettings> NotificationUseCases::DeleteSmtp(const Caller& c) {
   SIGNET_TRY(RequireOrgAdmin(c.principal));
-  return WriteWithAudit<notify::SmtpSettings>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<notify::SmtpSettings> {
-    SIGNET_ASSIGN_OR_RETURN(auto s, notify::LoadSmtpSettings(tx));
-    if (!s) return NotFound("e-mail is not configured");
-    SIGNET_TRY(notify::DeleteSmtpSettings(tx));
-    e = {"notification-smtp.delete", "settings", "smtp", JsonWriter().Add("host", s->host).Finish()};
-    return *s;
-  });
+  return WriteWithAudit<notify::SmtpSettings>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<notify::SmtpSettings> {
+        SIGNET_ASSIGN_OR_RETURN(auto s, notify::LoadSmtpSettings(tx));
+        if (!s) return NotFound("e-mail is not configured");
+        SIGNET_TRY(notify::DeleteSmtpSettings(tx));
+        e = {"notification-smtp.delete", "settings", "smtp",
+             JsonWriter().Add("host", s->host).Finish()};
+        return *s;
+      });
 }
 
 // ---- waiting ----
 
-Service::RequestVersion Service::VersionOf(const domain::SigningRequest& r, TimePoint now) {
+NotificationUseCases::RequestVersion NotificationUseCases::VersionOf(
+    const domain::SigningRequest& r, TimePoint now) {
   return {policy::EffectiveRequestStatus(r, now), r.updated_at};
 }
 
-void Service::WatchRequest(const std::string& id, RequestVersion seen,
-                           std::chrono::steady_clock::time_point deadline,
-                           std::function<void()> done) {
+void NotificationUseCases::WatchRequest(const std::string& id, RequestVersion seen,
+                                        std::chrono::steady_clock::time_point deadline,
+                                        std::function<void()> done) {
   watcher_->Watch(id, seen, deadline, std::move(done));
 }
 

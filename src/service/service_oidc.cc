@@ -160,8 +160,9 @@ Result<domain::OidcAuth> OidcAuthOf(store::Tx& tx, const std::string& identity_i
 
 }  // namespace
 
-Result<domain::OidcAuth> Service::AttachOidcAuth(const Caller& c, const std::string& identity_id,
-                                                 const OidcAuthInput& in) {
+Result<domain::OidcAuth> OidcUseCases::AttachOidcAuth(const Caller& c,
+                                                      const std::string& identity_id,
+                                                      const OidcAuthInput& in) {
   SIGNET_TRY(RequireOrgAdmin(c.principal));
   domain::OidcAuth a;
   a.identity_id = identity_id;
@@ -186,15 +187,17 @@ Result<domain::OidcAuth> Service::AttachOidcAuth(const Caller& c, const std::str
       });
 }
 
-Result<domain::OidcAuth> Service::GetOidcAuth(const Caller& c, const std::string& identity_id) {
+Result<domain::OidcAuth> OidcUseCases::GetOidcAuth(const Caller& c,
+                                                   const std::string& identity_id) {
   SIGNET_TRY(RequireOrgAdmin(c.principal));
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   SIGNET_TRY(IdentityOf(*tx, identity_id));
   return OidcAuthOf(*tx, identity_id);
 }
 
-Result<domain::OidcAuth> Service::UpdateOidcAuth(const Caller& c, const std::string& identity_id,
-                                                 const OidcAuthInput& in) {
+Result<domain::OidcAuth> OidcUseCases::UpdateOidcAuth(const Caller& c,
+                                                      const std::string& identity_id,
+                                                      const OidcAuthInput& in) {
   SIGNET_TRY(RequireOrgAdmin(c.principal));
   return WriteWithAudit<domain::OidcAuth>(
       &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::OidcAuth> {
@@ -212,7 +215,8 @@ Result<domain::OidcAuth> Service::UpdateOidcAuth(const Caller& c, const std::str
       });
 }
 
-Result<domain::OidcAuth> Service::RevokeOidcAuth(const Caller& c, const std::string& identity_id) {
+Result<domain::OidcAuth> OidcUseCases::RevokeOidcAuth(const Caller& c,
+                                                      const std::string& identity_id) {
   SIGNET_TRY(RequireOrgAdmin(c.principal));
   auto result = WriteWithAudit<domain::OidcAuth>(
       &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::OidcAuth> {
@@ -230,8 +234,9 @@ Result<domain::OidcAuth> Service::RevokeOidcAuth(const Caller& c, const std::str
   return result;
 }
 
-Result<LoginResult> Service::OidcAuthLogin(const std::string& identity_id, std::string_view jwt,
-                                           const std::string& source_ip) {
+Result<LoginResult> OidcUseCases::OidcAuthLogin(const std::string& identity_id,
+                                                std::string_view jwt,
+                                                const std::string& source_ip) {
   // The throttle counts per identity (and per address, inside the throttle).
   const std::string account = "oidc:" + identity_id.substr(0, 64);
   SIGNET_TRY(ThrottleLogin(account, source_ip));

@@ -53,7 +53,7 @@ Status CheckCommonName(const std::string& cn) {
 
 }  // namespace
 
-Result<keystore::NewKey> Service::MakeKey(const KeyChoice& choice, domain::KeyAlgorithm algorithm) {
+Result<keystore::NewKey> Context::MakeKey(const KeyChoice& choice, domain::KeyAlgorithm algorithm) {
   if (choice.adopts()) {
     if (choice.source && *choice.source != domain::KeySourceType::kHsm) {
       return InvalidArgument(
@@ -81,7 +81,8 @@ Result<keystore::NewKey> Service::MakeKey(const KeyChoice& choice, domain::KeyAl
 // transaction (seconds of CPU for RSA-4096); the write transaction checks the rights again
 // (they may have changed meanwhile) and stores everything with its audit event.
 
-Result<domain::CertificateAuthority> Service::DoCreateCa(const Caller& c, const CreateCaInput& in) {
+Result<domain::CertificateAuthority> PkiUseCases::DoCreateCa(const Caller& c,
+                                                             const CreateCaInput& in) {
   SIGNET_TRY(CheckCommonName(in.common_name));
   if (in.ttl_days < 1 || in.ttl_days > 36500) {
     return InvalidArgument("ttlDays is " + std::to_string(in.ttl_days) + "; it must be 1–36500");
@@ -179,7 +180,7 @@ Result<domain::CertificateAuthority> Service::DoCreateCa(const Caller& c, const 
       });
 }
 
-Result<store::Page<domain::CertificateAuthority>> Service::ListCas(
+Result<store::Page<domain::CertificateAuthority>> PkiUseCases::ListCas(
     const Caller& c, const std::optional<std::string>& project, Paging p) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   SIGNET_ASSIGN_OR_RETURN(domain::Project proj, ResolveProject(*tx, project));
@@ -187,7 +188,7 @@ Result<store::Page<domain::CertificateAuthority>> Service::ListCas(
   return tx->ListCas(proj.id, ToPage(p));
 }
 
-Result<domain::CertificateAuthority> Service::GetCa(const Caller& c, const std::string& id) {
+Result<domain::CertificateAuthority> PkiUseCases::GetCa(const Caller& c, const std::string& id) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   SIGNET_ASSIGN_OR_RETURN(domain::CertificateAuthority ca, LoadCa(*tx, id));
   // Outside the caller's projects it answers exactly like a missing one.
@@ -196,14 +197,14 @@ Result<domain::CertificateAuthority> Service::GetCa(const Caller& c, const std::
   return ca;
 }
 
-Result<domain::Certificate> Service::StoreNewCertificate(store::Tx& tx, domain::Certificate cert) {
+Result<domain::Certificate> Context::StoreNewCertificate(store::Tx& tx, domain::Certificate cert) {
   cert.id = NewUuid();
   cert.created_at = cert.updated_at = d_.clock.Now();
   SIGNET_TRY(tx.InsertCertificate(cert));
   return cert;
 }
 
-Result<domain::CertificateAuthority> Service::IssuingCa(store::Tx& tx,
+Result<domain::CertificateAuthority> Context::IssuingCa(store::Tx& tx,
                                                         const domain::Project& project,
                                                         const std::string& ca_id) {
   SIGNET_ASSIGN_OR_RETURN(domain::CertificateAuthority ca, LoadCa(tx, ca_id));
@@ -214,7 +215,7 @@ Result<domain::CertificateAuthority> Service::IssuingCa(store::Tx& tx,
   return ca;
 }
 
-Result<Service::IssuedCertificate> Service::IssueInMemory(const domain::CertificateAuthority& ca,
+Result<Context::IssuedCertificate> Context::IssueInMemory(const domain::CertificateAuthority& ca,
                                                           const domain::Project& project,
                                                           const IssueCertificateInput& in) {
   SIGNET_TRY(CheckCommonName(in.common_name));
@@ -264,15 +265,15 @@ Result<Service::IssuedCertificate> Service::IssueInMemory(const domain::Certific
   return out;
 }
 
-Result<domain::Certificate> Service::StoreIssued(store::Tx& tx, const domain::Project& project,
+Result<domain::Certificate> Context::StoreIssued(store::Tx& tx, const domain::Project& project,
                                                  const IssuedCertificate& issued) {
   SIGNET_TRY(IssuingCa(tx, project, *issued.row.ca_id));  // still there and usable
   SIGNET_TRY(key_sources_.Persist(tx, issued.key));
   return StoreNewCertificate(tx, issued.row);
 }
 
-Result<domain::Certificate> Service::DoIssueCertificate(const Caller& c,
-                                                        const IssueCertificateInput& in) {
+Result<domain::Certificate> PkiUseCases::DoIssueCertificate(const Caller& c,
+                                                            const IssueCertificateInput& in) {
   SIGNET_TRY(CheckCommonName(in.common_name));
   if (in.ttl_days < 1 || in.ttl_days > 3650) {
     return InvalidArgument("ttlDays is " + std::to_string(in.ttl_days) + "; it must be 1–3650");
@@ -307,8 +308,8 @@ Result<domain::Certificate> Service::DoIssueCertificate(const Caller& c,
       });
 }
 
-Result<domain::Certificate> Service::DoImportCertificate(const Caller& c,
-                                                         ImportCertificateInput in) {
+Result<domain::Certificate> PkiUseCases::DoImportCertificate(const Caller& c,
+                                                             ImportCertificateInput in) {
   // May the caller import into this project at all? Asked before anything is parsed: a
   // PKCS#12 file names its own iteration counts, and parsing is the expensive part.
   auto check = [&](store::Tx& tx) -> Result<domain::Project> {
@@ -344,7 +345,7 @@ Result<domain::Certificate> Service::DoImportCertificate(const Caller& c,
       });
 }
 
-Result<Service::IssuedCertificate> Service::ImportInMemory(const domain::Project& project,
+Result<Context::IssuedCertificate> Context::ImportInMemory(const domain::Project& project,
                                                            const ImportCertificateInput& in) {
   if (key_sources_.default_type() == domain::KeySourceType::kHsm && !in.allow_software_key) {
     return InvalidArgument(
@@ -369,13 +370,13 @@ Result<Service::IssuedCertificate> Service::ImportInMemory(const domain::Project
   return out;
 }
 
-Result<domain::Certificate> Service::StoreImported(store::Tx& tx,
+Result<domain::Certificate> Context::StoreImported(store::Tx& tx,
                                                    const IssuedCertificate& imported) {
   SIGNET_TRY(key_sources_.Persist(tx, imported.key));
   return StoreNewCertificate(tx, imported.row);
 }
 
-Result<domain::Certificate> Service::DoCreateCsr(const Caller& c, const CsrInput& in) {
+Result<domain::Certificate> PkiUseCases::DoCreateCsr(const Caller& c, const CsrInput& in) {
   SIGNET_TRY(CheckCommonName(in.common_name));
   auto check = [&](store::Tx& tx) -> Result<domain::Project> {
     SIGNET_ASSIGN_OR_RETURN(domain::Project project, ResolveProject(tx, in.project));
@@ -422,10 +423,9 @@ Result<domain::Certificate> Service::DoCreateCsr(const Caller& c, const CsrInput
       });
 }
 
-Result<domain::Certificate> Service::DoImportIssuedCertificate(const Caller& c,
-                                                               const std::string& id,
-                                                               const std::string& certificate_pem,
-                                                               const std::string& chain_pem) {
+Result<domain::Certificate> PkiUseCases::DoImportIssuedCertificate(
+    const Caller& c, const std::string& id, const std::string& certificate_pem,
+    const std::string& chain_pem) {
   auto parsed = crypto::Certificate::FromPem(certificate_pem);
   if (!parsed) return InvalidArgument("certificatePem: " + parsed.error().message);
   std::vector<crypto::Certificate> chain;
@@ -474,7 +474,7 @@ Result<domain::Certificate> Service::DoImportIssuedCertificate(const Caller& c,
       });
 }
 
-Result<store::Page<domain::Certificate>> Service::ListCertificates(
+Result<store::Page<domain::Certificate>> PkiUseCases::ListCertificates(
     const Caller& c, const std::optional<std::string>& project,
     const std::optional<std::string>& extended_key_usage, Paging p) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
@@ -483,7 +483,7 @@ Result<store::Page<domain::Certificate>> Service::ListCertificates(
   return tx->ListCertificates(store::CertificateFilter{proj.id, extended_key_usage}, ToPage(p));
 }
 
-Result<domain::Certificate> Service::GetCertificate(const Caller& c, const std::string& id) {
+Result<domain::Certificate> PkiUseCases::GetCertificate(const Caller& c, const std::string& id) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   SIGNET_ASSIGN_OR_RETURN(domain::Certificate cert,
                           FindById(id, "certificate", [&] { return tx->GetCertificate(id); }));
@@ -494,7 +494,7 @@ Result<domain::Certificate> Service::GetCertificate(const Caller& c, const std::
   return cert;
 }
 
-Result<domain::Certificate> Service::RevokeCertificate(const Caller& c, const std::string& id) {
+Result<domain::Certificate> PkiUseCases::RevokeCertificate(const Caller& c, const std::string& id) {
   auto r = WriteWithAudit<domain::Certificate>(
       &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Certificate> {
         SIGNET_ASSIGN_OR_RETURN(domain::Certificate row, GetCertificate(c, id));
@@ -512,7 +512,7 @@ Result<domain::Certificate> Service::RevokeCertificate(const Caller& c, const st
   return AuditRefusal(c, "certificate.revoke", "certificate", id, std::move(r));
 }
 
-Result<domain::Certificate> Service::CheckSigningCertificate(store::Tx& tx,
+Result<domain::Certificate> Context::CheckSigningCertificate(store::Tx& tx,
                                                              const std::string& project_id,
                                                              const std::string& certificate_id) {
   auto bad = [&](const std::string& why) {
@@ -537,35 +537,38 @@ Result<domain::Certificate> Service::CheckSigningCertificate(store::Tx& tx,
 
 // ---- the public use cases: compliance refusals are put on record (AuditRefusal) ----
 
-Result<domain::CertificateAuthority> Service::CreateCa(const Caller& c, const CreateCaInput& in) {
+Result<domain::CertificateAuthority> PkiUseCases::CreateCa(const Caller& c,
+                                                           const CreateCaInput& in) {
   return AuditRefusal(c, "ca.create", "project", in.project.value_or(kDefaultProjectSlug),
                       DoCreateCa(c, in));
 }
 
-Result<domain::Certificate> Service::IssueCertificate(const Caller& c,
-                                                      const IssueCertificateInput& in) {
+Result<domain::Certificate> PkiUseCases::IssueCertificate(const Caller& c,
+                                                          const IssueCertificateInput& in) {
   return AuditRefusal(c, "certificate.issue", "ca", in.ca_id, DoIssueCertificate(c, in));
 }
 
-Result<domain::Certificate> Service::ImportCertificate(const Caller& c, ImportCertificateInput in) {
+Result<domain::Certificate> PkiUseCases::ImportCertificate(const Caller& c,
+                                                           ImportCertificateInput in) {
   const std::string project = in.project.value_or(kDefaultProjectSlug);
   return AuditRefusal(c, "certificate.import", "project", project,
                       DoImportCertificate(c, std::move(in)));
 }
 
-Result<domain::Certificate> Service::CreateCsr(const Caller& c, const CsrInput& in) {
+Result<domain::Certificate> PkiUseCases::CreateCsr(const Caller& c, const CsrInput& in) {
   return AuditRefusal(c, "certificate.csr", "project", in.project.value_or(kDefaultProjectSlug),
                       DoCreateCsr(c, in));
 }
 
-Result<domain::Certificate> Service::ImportIssuedCertificate(const Caller& c, const std::string& id,
-                                                             const std::string& certificate_pem,
-                                                             const std::string& chain_pem) {
+Result<domain::Certificate> PkiUseCases::ImportIssuedCertificate(const Caller& c,
+                                                                 const std::string& id,
+                                                                 const std::string& certificate_pem,
+                                                                 const std::string& chain_pem) {
   return AuditRefusal(c, "certificate.import-certificate", "certificate", id,
                       DoImportIssuedCertificate(c, id, certificate_pem, chain_pem));
 }
 
-Result<std::optional<std::string>> Service::CsbrSignerViolation(const domain::Certificate& cert) {
+Result<std::optional<std::string>> Context::CsbrSignerViolation(const domain::Certificate& cert) {
   SIGNET_ASSIGN_OR_RETURN(crypto::Certificate x509,
                           crypto::Certificate::FromPem(cert.certificate_pem));
   SIGNET_ASSIGN_OR_RETURN(crypto::CertificateInfo info, x509.Info());

@@ -282,7 +282,7 @@ std::string RequestDetails(const domain::SigningRequest& r, const std::string& s
 
 // ---- policies ----
 
-Result<domain::SigningPolicy> Service::CreatePolicy(const Caller& c, const PolicyInput& in) {
+Result<domain::SigningPolicy> PolicyUseCases::CreatePolicy(const Caller& c, const PolicyInput& in) {
   if (!in.name || IsBlank(*in.name)) return InvalidArgument("name is required");
   SIGNET_TRY(CheckNotReserved(*in.name));
   if (in.name->size() > kMaxPolicyName)
@@ -312,7 +312,7 @@ Result<domain::SigningPolicy> Service::CreatePolicy(const Caller& c, const Polic
       });
 }
 
-Result<store::Page<domain::SigningPolicy>> Service::ListPolicies(
+Result<store::Page<domain::SigningPolicy>> PolicyUseCases::ListPolicies(
     const Caller& c, const std::optional<std::string>& project, Paging p) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   SIGNET_ASSIGN_OR_RETURN(domain::Project proj, ResolveProject(*tx, project));
@@ -320,7 +320,7 @@ Result<store::Page<domain::SigningPolicy>> Service::ListPolicies(
   return tx->ListPolicies(proj.id, ToPage(p));
 }
 
-Result<domain::SigningPolicy> Service::GetPolicy(const Caller& c, const std::string& id) {
+Result<domain::SigningPolicy> PolicyUseCases::GetPolicy(const Caller& c, const std::string& id) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   SIGNET_ASSIGN_OR_RETURN(domain::SigningPolicy p, FindPolicy(*tx, id));
   SIGNET_ASSIGN_OR_RETURN(auto role, ProjectRoleOf(*tx, c.principal, p.project_id));
@@ -330,8 +330,8 @@ Result<domain::SigningPolicy> Service::GetPolicy(const Caller& c, const std::str
   return p;
 }
 
-Result<domain::SigningPolicy> Service::UpdatePolicy(const Caller& c, const std::string& id,
-                                                    const PolicyInput& in) {
+Result<domain::SigningPolicy> PolicyUseCases::UpdatePolicy(const Caller& c, const std::string& id,
+                                                           const PolicyInput& in) {
   if (in.name && IsBlank(*in.name)) return InvalidArgument("name must not be empty");
   if (in.name) SIGNET_TRY(CheckNotReserved(*in.name));
   if (in.name && in.name->size() > kMaxPolicyName)
@@ -367,7 +367,7 @@ Result<domain::SigningPolicy> Service::UpdatePolicy(const Caller& c, const std::
       });
 }
 
-Result<domain::SigningPolicy> Service::DeletePolicy(const Caller& c, const std::string& id) {
+Result<domain::SigningPolicy> PolicyUseCases::DeletePolicy(const Caller& c, const std::string& id) {
   return WriteWithAudit<domain::SigningPolicy>(
       &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::SigningPolicy> {
         SIGNET_ASSIGN_OR_RETURN(domain::SigningPolicy p, FindPolicy(tx, id));
@@ -391,64 +391,68 @@ Result<domain::SigningPolicy> Service::DeletePolicy(const Caller& c, const std::
 
 // ---- requests ----
 
-Result<SigningRequestView> Service::CreateSigningRequest(const Caller& c,
-                                                         const std::string& signer_id,
-                                                         const SigningRequestInput& in) {
-  auto created = WriteWithAudit<SigningRequestView>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<SigningRequestView> {
-    SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(tx, c.principal, signer_id));
-    if (!policy::CanSign({c.principal, v.project_role, v.signer_role})) {
-      return PermissionDenied("requesting access to signer '" + v.signer.name +
-                              "' needs the operator or admin role on it");
-    }
-    if (!v.signer.signing_policy_id) {
-      return InvalidArgument("signer '" + v.signer.name +
-                             "' has no signing policy; its operators sign without approval");
-    }
-    SIGNET_ASSIGN_OR_RETURN(domain::SigningPolicy policy, tx.GetPolicy(*v.signer.signing_policy_id));
-    SIGNET_TRY(policy::CheckStepsCanComplete(policy, c.principal.type, c.principal.id));
-    const TimePoint now = d_.clock.Now();
-    {
-      store::RequestFilter mine;
-      mine.signer_id = v.signer.id;
-      mine.status = RequestStatus::kPending;
-      mine.requester_type = c.principal.type;
-      mine.requester_id = c.principal.id;
-      SIGNET_ASSIGN_OR_RETURN(auto pending, tx.ListRequests(mine, store::PageRequest{}));
-      const auto open = std::count_if(pending.items.begin(), pending.items.end(), [&](const auto& r) {
-        return policy::EffectiveRequestStatus(r, now) == RequestStatus::kPending;
+Result<SigningRequestView> PolicyUseCases::CreateSigningRequest(const Caller& c,
+                                                                const std::string& signer_id,
+                                                                const SigningRequestInput& in) {
+  auto created = WriteWithAudit<SigningRequestView>(
+      &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<SigningRequestView> {
+        SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(tx, c.principal, signer_id));
+        if (!policy::CanSign({c.principal, v.project_role, v.signer_role})) {
+          return PermissionDenied("requesting access to signer '" + v.signer.name +
+                                  "' needs the operator or admin role on it");
+        }
+        if (!v.signer.signing_policy_id) {
+          return InvalidArgument("signer '" + v.signer.name +
+                                 "' has no signing policy; its operators sign without approval");
+        }
+        SIGNET_ASSIGN_OR_RETURN(domain::SigningPolicy policy,
+                                tx.GetPolicy(*v.signer.signing_policy_id));
+        SIGNET_TRY(policy::CheckStepsCanComplete(policy, c.principal.type, c.principal.id));
+        const TimePoint now = d_.clock.Now();
+        {
+          store::RequestFilter mine;
+          mine.signer_id = v.signer.id;
+          mine.status = RequestStatus::kPending;
+          mine.requester_type = c.principal.type;
+          mine.requester_id = c.principal.id;
+          SIGNET_ASSIGN_OR_RETURN(auto pending, tx.ListRequests(mine, store::PageRequest{}));
+          const auto open =
+              std::count_if(pending.items.begin(), pending.items.end(), [&](const auto& r) {
+                return policy::EffectiveRequestStatus(r, now) == RequestStatus::kPending;
+              });
+          if (open >= kMaxPendingRequestsPerSigner) {
+            return FailedPrecondition("you already have " + std::to_string(open) +
+                                      " pending requests for signer '" + v.signer.name +
+                                      "'; the maximum is " +
+                                      std::to_string(kMaxPendingRequestsPerSigner) +
+                                      " — cancel one or wait for a decision");
+          }
+        }
+        domain::SigningRequest r;
+        r.id = NewUuid();
+        r.signer_id = v.signer.id;
+        r.project_id = v.signer.project_id;
+        r.requester_type = c.principal.type;
+        r.requester_id = c.principal.id;
+        SIGNET_TRY(FillAsk(r, policy, in, now));
+        BindMachineScopeToAddress(r.scope, c, in);
+        r.policy_snapshot = policy;
+        r.status = RequestStatus::kPending;
+        r.current_step = 0;
+        r.expires_at = now + policy.max_request_ttl;
+        r.created_at = r.updated_at = now;
+        SIGNET_TRY(tx.InsertRequest(r));
+        SIGNET_TRY(NotifyRequest(tx, notify::kRequestCreated, r, v.signer.name, &c.principal, "",
+                                 CurrentApprovers(r)));
+        e = {"signing-request.create", "signing-request", r.id, RequestDetails(r, v.signer.name)};
+        return SigningRequestView{r, {}};
       });
-      if (open >= kMaxPendingRequestsPerSigner) {
-        return FailedPrecondition("you already have " + std::to_string(open) +
-                                  " pending requests for signer '" + v.signer.name +
-                                  "'; the maximum is " + std::to_string(kMaxPendingRequestsPerSigner) +
-                                  " — cancel one or wait for a decision");
-      }
-    }
-    domain::SigningRequest r;
-    r.id = NewUuid();
-    r.signer_id = v.signer.id;
-    r.project_id = v.signer.project_id;
-    r.requester_type = c.principal.type;
-    r.requester_id = c.principal.id;
-    SIGNET_TRY(FillAsk(r, policy, in, now));
-    BindMachineScopeToAddress(r.scope, c, in);
-    r.policy_snapshot = policy;
-    r.status = RequestStatus::kPending;
-    r.current_step = 0;
-    r.expires_at = now + policy.max_request_ttl;
-    r.created_at = r.updated_at = now;
-    SIGNET_TRY(tx.InsertRequest(r));
-    SIGNET_TRY(NotifyRequest(tx, notify::kRequestCreated, r, v.signer.name, &c.principal, "",
-                             CurrentApprovers(r)));
-    e = {"signing-request.create", "signing-request", r.id, RequestDetails(r, v.signer.name)};
-    return SigningRequestView{r, {}};
-  });
   if (created) WakeNotifier();
   return created;
 }
 
-Result<PreApproveResult> Service::PreApprove(const Caller& c, const std::string& signer_id,
-                                             const PreApproveInput& in) {
+Result<PreApproveResult> PolicyUseCases::PreApprove(const Caller& c, const std::string& signer_id,
+                                                    const PreApproveInput& in) {
   if (in.grantee_user_id.has_value() == in.grantee_identity_id.has_value()) {
     return InvalidArgument("give exactly one of granteeUserId and granteeIdentityId");
   }
@@ -509,8 +513,8 @@ Result<PreApproveResult> Service::PreApprove(const Caller& c, const std::string&
       });
 }
 
-Result<store::Page<SigningRequestView>> Service::ListSigningRequests(const Caller& c,
-                                                                     const SigningRequestQuery& q) {
+Result<store::Page<SigningRequestView>> PolicyUseCases::ListSigningRequests(
+    const Caller& c, const SigningRequestQuery& q) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   const TimePoint now = d_.clock.Now();
   // Filtered (effective status, what the caller may see: MaySeeRequest's rule) and paged in
@@ -539,7 +543,8 @@ Result<store::Page<SigningRequestView>> Service::ListSigningRequests(const Calle
   return out;
 }
 
-Result<SigningRequestView> Service::GetSigningRequest(const Caller& c, const std::string& id) {
+Result<SigningRequestView> PolicyUseCases::GetSigningRequest(const Caller& c,
+                                                             const std::string& id) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   SIGNET_ASSIGN_OR_RETURN(domain::SigningRequest r, FindRequest(*tx, id));
   SignerAccessCache access(*tx, c.principal);
@@ -550,23 +555,27 @@ Result<SigningRequestView> Service::GetSigningRequest(const Caller& c, const std
   return SigningRequestView{std::move(r), std::move(approvals)};
 }
 
-Result<SigningRequestView> Service::ApproveSigningRequest(const Caller& c, const std::string& id,
-                                                          const std::string& comment) {
+Result<SigningRequestView> PolicyUseCases::ApproveSigningRequest(const Caller& c,
+                                                                 const std::string& id,
+                                                                 const std::string& comment) {
   return ActOnSigningRequest(c, id, RequestAction::kApprove, comment);
 }
 
-Result<SigningRequestView> Service::RejectSigningRequest(const Caller& c, const std::string& id,
-                                                         const std::string& comment) {
+Result<SigningRequestView> PolicyUseCases::RejectSigningRequest(const Caller& c,
+                                                                const std::string& id,
+                                                                const std::string& comment) {
   return ActOnSigningRequest(c, id, RequestAction::kReject, comment);
 }
 
-Result<SigningRequestView> Service::CancelSigningRequest(const Caller& c, const std::string& id) {
+Result<SigningRequestView> PolicyUseCases::CancelSigningRequest(const Caller& c,
+                                                                const std::string& id) {
   return ActOnSigningRequest(c, id, RequestAction::kCancel, "");
 }
 
-Result<SigningRequestView> Service::ActOnSigningRequest(const Caller& c, const std::string& id,
-                                                        RequestAction action,
-                                                        const std::string& comment) {
+Result<SigningRequestView> PolicyUseCases::ActOnSigningRequest(const Caller& c,
+                                                               const std::string& id,
+                                                               RequestAction action,
+                                                               const std::string& comment) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginWrite());
   SIGNET_ASSIGN_OR_RETURN(domain::SigningRequest r, FindRequest(*tx, id));
   SignerAccessCache access(*tx, c.principal);
@@ -587,8 +596,10 @@ Result<SigningRequestView> Service::ActOnSigningRequest(const Caller& c, const s
       r.updated_at = now;
       SIGNET_TRY(AppendAudit(*tx, nullptr,
                              {"signing-request.expire", "signing-request", r.id,
-                              JsonWriter().Add("signerId", r.signer_id)
-                                  .Add("expiresAt", FormatTime(r.expires_at)).Finish()}));
+                              JsonWriter()
+                                  .Add("signerId", r.signer_id)
+                                  .Add("expiresAt", FormatTime(r.expires_at))
+                                  .Finish()}));
       SIGNET_TRY(NotifyRequest(*tx, notify::kRequestExpired, r, signer_name, nullptr, "",
                                RequesterIfUser(r)));
       SIGNET_TRY(tx->Commit());
@@ -612,10 +623,10 @@ Result<SigningRequestView> Service::ActOnSigningRequest(const Caller& c, const s
     r.status = RequestStatus::kCancelled;
     r.updated_at = now;
     SIGNET_TRY(tx->UpdateRequest(r));
-    SIGNET_TRY(AppendAudit(*tx, &c.principal,
-                           {"signing-request.cancel", "signing-request", r.id,
-                            JsonWriter().Add("signerId", r.signer_id)
-                                .Add("signerName", signer_name).Finish()}));
+    SIGNET_TRY(AppendAudit(
+        *tx, &c.principal,
+        {"signing-request.cancel", "signing-request", r.id,
+         JsonWriter().Add("signerId", r.signer_id).Add("signerName", signer_name).Finish()}));
     // The requester (when a signer admin cancelled) and the approvers it was waiting for.
     std::vector<std::string> told = RequesterIfUser(r);
     for (auto& approver : CurrentApprovers(r)) told.push_back(std::move(approver));
@@ -694,7 +705,8 @@ Result<SigningRequestView> Service::ActOnSigningRequest(const Caller& c, const s
 
 // ---- grants ----
 
-Result<store::Page<domain::Grant>> Service::ListGrants(const Caller& c, const GrantQuery& q) {
+Result<store::Page<domain::Grant>> PolicyUseCases::ListGrants(const Caller& c,
+                                                              const GrantQuery& q) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   const TimePoint now = d_.clock.Now();
   // Filtered (effective status, MaySeeGrant's rule) and paged in SQL.
@@ -709,7 +721,7 @@ Result<store::Page<domain::Grant>> Service::ListGrants(const Caller& c, const Gr
   return page;
 }
 
-Result<domain::Grant> Service::GetGrant(const Caller& c, const std::string& id) {
+Result<domain::Grant> PolicyUseCases::GetGrant(const Caller& c, const std::string& id) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   SIGNET_ASSIGN_OR_RETURN(domain::Grant g, FindGrant(*tx, id));
   SignerAccessCache access(*tx, c.principal);
@@ -718,8 +730,8 @@ Result<domain::Grant> Service::GetGrant(const Caller& c, const std::string& id) 
   return Effective(std::move(g), d_.clock.Now());
 }
 
-Result<domain::Grant> Service::RevokeGrant(const Caller& c, const std::string& id,
-                                           const std::string& reason) {
+Result<domain::Grant> PolicyUseCases::RevokeGrant(const Caller& c, const std::string& id,
+                                                  const std::string& reason) {
   return WriteWithAudit<domain::Grant>(
       &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::Grant> {
         SIGNET_ASSIGN_OR_RETURN(domain::Grant g, FindGrant(tx, id));
@@ -756,7 +768,7 @@ Result<domain::Grant> Service::RevokeGrant(const Caller& c, const std::string& i
 
 // ---- per-signer policies (Infisical's inline approvalPolicy) ----
 
-Result<domain::SigningPolicy> Service::WriteSignerPolicy(
+Result<domain::SigningPolicy> Context::WriteSignerPolicy(
     store::Tx& tx, const Caller& c, const std::string& project_id, const std::string& signer_id,
     const SignerPolicyInput& in, std::optional<domain::SigningPolicy> existing) {
   const TimePoint now = d_.clock.Now();
@@ -783,7 +795,7 @@ Result<domain::SigningPolicy> Service::WriteSignerPolicy(
   return p;
 }
 
-Status Service::DeleteOwnedPolicy(store::Tx& tx, const Caller& c, const domain::Signer& signer) {
+Status Context::DeleteOwnedPolicy(store::Tx& tx, const Caller& c, const domain::Signer& signer) {
   if (!signer.signing_policy_id) return Ok();
   auto p = tx.GetPolicy(*signer.signing_policy_id);
   if (!p) return p.error().code == ErrorCode::kNotFound ? Ok() : Status(tl::unexpected(p.error()));

@@ -28,7 +28,8 @@ Result<std::optional<T>> Cached(std::map<std::string, std::optional<T>>& cache,
 
 }  // namespace
 
-Result<std::vector<domain::SignerDetail>> Service::DescribeSigners(std::vector<domain::Signer> signers) {
+Result<std::vector<domain::SignerDetail>> ReadModelUseCases::DescribeSigners(
+    std::vector<domain::Signer> signers) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   const TimePoint now = d_.clock.Now();
   std::map<std::string, std::optional<domain::SigningPolicy>> policies;
@@ -38,8 +39,10 @@ Result<std::vector<domain::SignerDetail>> Service::DescribeSigners(std::vector<d
   for (auto& s : signers) {
     domain::SignerDetail d;
     d.effective_status = std::string(domain::SignerStatusName(s.status));
-    SIGNET_ASSIGN_OR_RETURN(auto cert, Cached<domain::Certificate>(
-        certificates, s.certificate_id, [&] { return tx->GetCertificate(s.certificate_id); }));
+    SIGNET_ASSIGN_OR_RETURN(auto cert,
+                            Cached<domain::Certificate>(certificates, s.certificate_id, [&] {
+                              return tx->GetCertificate(s.certificate_id);
+                            }));
     if (cert) {
       cert->certificate_pem.clear();
       cert->certificate_chain_pem.clear();
@@ -51,8 +54,10 @@ Result<std::vector<domain::SignerDetail>> Service::DescribeSigners(std::vector<d
       d.certificate = std::move(cert);
     }
     if (s.signing_policy_id) {
-      SIGNET_ASSIGN_OR_RETURN(auto policy, Cached<domain::SigningPolicy>(
-          policies, *s.signing_policy_id, [&] { return tx->GetPolicy(*s.signing_policy_id); }));
+      SIGNET_ASSIGN_OR_RETURN(auto policy,
+                              Cached<domain::SigningPolicy>(policies, *s.signing_policy_id, [&] {
+                                return tx->GetPolicy(*s.signing_policy_id);
+                              }));
       if (policy) d.policy_name = policy->name;
     }
     d.signer = std::move(s);
@@ -61,22 +66,24 @@ Result<std::vector<domain::SignerDetail>> Service::DescribeSigners(std::vector<d
   return out;
 }
 
-Result<domain::SignerDetail> Service::DescribeSigner(domain::Signer signer) {
+Result<domain::SignerDetail> ReadModelUseCases::DescribeSigner(domain::Signer signer) {
   std::vector<domain::Signer> one;
   one.push_back(std::move(signer));
   SIGNET_ASSIGN_OR_RETURN(auto described, DescribeSigners(std::move(one)));
   return std::move(described.front());
 }
 
-Result<std::vector<domain::GrantDetail>> Service::DescribeGrants(std::vector<domain::Grant> grants) {
+Result<std::vector<domain::GrantDetail>> ReadModelUseCases::DescribeGrants(
+    std::vector<domain::Grant> grants) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   std::map<std::string, std::optional<domain::Signer>> signers;
   std::vector<domain::GrantDetail> out;
   out.reserve(grants.size());
   for (auto& g : grants) {
     domain::GrantDetail d;
-    SIGNET_ASSIGN_OR_RETURN(auto signer, Cached<domain::Signer>(
-        signers, g.signer_id, [&] { return tx->GetSigner(g.signer_id); }));
+    SIGNET_ASSIGN_OR_RETURN(auto signer, Cached<domain::Signer>(signers, g.signer_id, [&] {
+                              return tx->GetSigner(g.signer_id);
+                            }));
     if (signer) {
       d.signer_name = signer->name;
       d.project_id = signer->project_id;
@@ -99,14 +106,14 @@ Result<std::vector<domain::GrantDetail>> Service::DescribeGrants(std::vector<dom
   return out;
 }
 
-Result<domain::GrantDetail> Service::DescribeGrant(domain::Grant grant) {
+Result<domain::GrantDetail> ReadModelUseCases::DescribeGrant(domain::Grant grant) {
   std::vector<domain::Grant> one;
   one.push_back(std::move(grant));
   SIGNET_ASSIGN_OR_RETURN(auto described, DescribeGrants(std::move(one)));
   return std::move(described.front());
 }
 
-Result<std::vector<domain::RequestParties>> Service::DescribeRequests(
+Result<std::vector<domain::RequestParties>> ReadModelUseCases::DescribeRequests(
     const std::vector<SigningRequestView>& views) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   std::map<std::string, std::optional<domain::Signer>> signers;
@@ -116,12 +123,15 @@ Result<std::vector<domain::RequestParties>> Service::DescribeRequests(
   for (const auto& v : views) {
     const domain::SigningRequest& r = v.request;
     domain::RequestParties p;
-    SIGNET_ASSIGN_OR_RETURN(auto signer, Cached<domain::Signer>(
-        signers, r.signer_id, [&] { return tx->GetSigner(r.signer_id); }));
+    SIGNET_ASSIGN_OR_RETURN(auto signer, Cached<domain::Signer>(signers, r.signer_id, [&] {
+                              return tx->GetSigner(r.signer_id);
+                            }));
     p.signer_name = signer ? signer->name : std::string();
-    const std::string key = std::string(domain::PrincipalTypeName(r.requester_type)) + ":" + r.requester_id;
-    SIGNET_ASSIGN_OR_RETURN(auto requester, Cached<domain::Principal>(
-        principals, key, [&] { return auth::LoadPrincipal(*tx, r.requester_type, r.requester_id); }));
+    const std::string key =
+        std::string(domain::PrincipalTypeName(r.requester_type)) + ":" + r.requester_id;
+    SIGNET_ASSIGN_OR_RETURN(auto requester, Cached<domain::Principal>(principals, key, [&] {
+                              return auth::LoadPrincipal(*tx, r.requester_type, r.requester_id);
+                            }));
     if (requester) {
       p.requester_name = requester->name;
       if (r.requester_type == domain::PrincipalType::kUser) p.requester_email = requester->name;

@@ -17,7 +17,7 @@ std::string OwnedPolicyName(const std::string& signer_id) {
 
 }  // namespace
 
-Result<std::optional<domain::SigningPolicy>> Service::GetSignerPolicy(
+Result<std::optional<domain::SigningPolicy>> SignerUseCases::GetSignerPolicy(
     const Caller& c, const std::string& signer_id) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(*tx, c.principal, signer_id));
@@ -26,9 +26,8 @@ Result<std::optional<domain::SigningPolicy>> Service::GetSignerPolicy(
   return std::optional<domain::SigningPolicy>(std::move(p));
 }
 
-Result<std::optional<domain::SigningPolicy>> Service::SetSignerPolicy(const Caller& c,
-                                                                      const std::string& signer_id,
-                                                                      const SignerPolicyInput& in) {
+Result<std::optional<domain::SigningPolicy>> SignerUseCases::SetSignerPolicy(
+    const Caller& c, const std::string& signer_id, const SignerPolicyInput& in) {
   using Out = std::optional<domain::SigningPolicy>;
   return WriteWithAudit<Out>(&c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<Out> {
     SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(tx, c.principal, signer_id));
@@ -72,10 +71,9 @@ Result<std::optional<domain::SigningPolicy>> Service::SetSignerPolicy(const Call
   });
 }
 
-Result<AddSignerUsersResult> Service::AddSignerUsers(const Caller& c, const std::string& signer_id,
-                                                     const std::vector<std::string>& user_ids,
-                                                     const std::vector<std::string>& emails,
-                                                     const std::string& role) {
+Result<AddSignerUsersResult> SignerUseCases::AddSignerUsers(
+    const Caller& c, const std::string& signer_id, const std::vector<std::string>& user_ids,
+    const std::vector<std::string>& emails, const std::string& role) {
   if (user_ids.empty() && emails.empty())
     return InvalidArgument("give at least one userId or email");
   SIGNET_TRY(domain::ParseSignerRole(role));
@@ -135,10 +133,10 @@ Result<AddSignerUsersResult> Service::AddSignerUsers(const Caller& c, const std:
       });
 }
 
-Result<domain::SignerMember> Service::FindSignerMember(const Caller& c,
-                                                       const std::string& signer_id,
-                                                       domain::PrincipalType type,
-                                                       const std::string& principal_id) {
+Result<domain::SignerMember> SignerUseCases::FindSignerMember(const Caller& c,
+                                                              const std::string& signer_id,
+                                                              domain::PrincipalType type,
+                                                              const std::string& principal_id) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(*tx, c.principal, signer_id));
   auto m = tx->GetSignerMemberOf(v.signer.id, type, principal_id);
@@ -149,8 +147,8 @@ Result<domain::SignerMember> Service::FindSignerMember(const Caller& c,
   return m;
 }
 
-Result<SignerPermissions> Service::GetSignerPermissions(const Caller& c,
-                                                        const std::string& signer_id) {
+Result<SignerPermissions> SignerUseCases::GetSignerPermissions(const Caller& c,
+                                                               const std::string& signer_id) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(*tx, c.principal, signer_id));
   const policy::SignerAccess a{c.principal, v.project_role, v.signer_role};
@@ -170,9 +168,9 @@ Result<SignerPermissions> Service::GetSignerPermissions(const Caller& c,
   return out;
 }
 
-Result<domain::Signer> Service::ReissueSignerCertificate(const Caller& c,
-                                                         const std::string& signer_id,
-                                                         const SignerCertificateInput& in) {
+Result<domain::Signer> SignerUseCases::ReissueSignerCertificate(const Caller& c,
+                                                                const std::string& signer_id,
+                                                                const SignerCertificateInput& in) {
   // Rights, the project and the common name first, in a read transaction; the new key is
   // generated outside any transaction; the write checks the rights again.
   auto check = [&](store::Tx& tx) -> Result<SignerView> {
@@ -220,10 +218,10 @@ Result<domain::Signer> Service::ReissueSignerCertificate(const Caller& c,
       });
 }
 
-Result<SigningRequestView> Service::RevokeSignerRequest(const Caller& c,
-                                                        const std::string& signer_id,
-                                                        const std::string& request_id,
-                                                        const std::string& reason) {
+Result<SigningRequestView> PolicyUseCases::RevokeSignerRequest(const Caller& c,
+                                                               const std::string& signer_id,
+                                                               const std::string& request_id,
+                                                               const std::string& reason) {
   SIGNET_ASSIGN_OR_RETURN(SigningRequestView view, GetSigningRequest(c, request_id));
   if (view.request.signer_id != signer_id) {
     return NotFound("signing request '" + request_id + "' not found");
@@ -245,7 +243,8 @@ Result<SigningRequestView> Service::RevokeSignerRequest(const Caller& c,
                             "; only pending and approved requests can be revoked");
 }
 
-Result<PolicyMatch> Service::CheckPolicyMatch(const Caller& c, const std::string& signer_id) {
+Result<PolicyMatch> SignerUseCases::CheckPolicyMatch(const Caller& c,
+                                                     const std::string& signer_id) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   SIGNET_ASSIGN_OR_RETURN(SignerView v, LoadSigner(*tx, c.principal, signer_id));
   PolicyMatch out;

@@ -21,7 +21,7 @@
 
 namespace signet::service {
 
-struct Service::TsaSnapshot {
+struct TsaUseCases::TsaSnapshot {
   domain::TimestampAuthority tsa;
   crypto::Certificate certificate;
   std::vector<crypto::Certificate> chain;
@@ -98,8 +98,8 @@ domain::HashAlgorithm TokenHash(domain::KeyAlgorithm key) {
 
 }  // namespace
 
-Result<domain::TimestampAuthority> Service::LoadTsa(store::Tx& tx, const domain::Principal& p,
-                                                    const std::string& id, bool manage) {
+Result<domain::TimestampAuthority> TsaUseCases::LoadTsa(store::Tx& tx, const domain::Principal& p,
+                                                        const std::string& id, bool manage) {
   SIGNET_ASSIGN_OR_RETURN(domain::TimestampAuthority tsa,
                           FindById(id, "time-stamp authority", [&] { return tx.GetTsa(id); }));
   // Outside the caller's projects a TSA does not exist (docs/security.md).
@@ -112,7 +112,8 @@ Result<domain::TimestampAuthority> Service::LoadTsa(store::Tx& tx, const domain:
   return tsa;
 }
 
-Result<domain::TimestampAuthority> Service::CreateTsa(const Caller& c, const CreateTsaInput& in) {
+Result<domain::TimestampAuthority> TsaUseCases::CreateTsa(const Caller& c,
+                                                          const CreateTsaInput& in) {
   SIGNET_TRY(ValidateSlug(in.name, "name"));
   SIGNET_TRY(CheckPolicyOid(in.policy_oid));
   SIGNET_TRY(CheckAccuracy(in.accuracy_ms));
@@ -167,7 +168,7 @@ Result<domain::TimestampAuthority> Service::CreateTsa(const Caller& c, const Cre
       });
 }
 
-Result<domain::TimestampAuthority> Service::ImportTsa(const Caller& c, ImportTsaInput in) {
+Result<domain::TimestampAuthority> TsaUseCases::ImportTsa(const Caller& c, ImportTsaInput in) {
   SIGNET_TRY(ValidateSlug(in.name, "name"));
   SIGNET_TRY(CheckPolicyOid(in.policy_oid));
   SIGNET_TRY(CheckAccuracy(in.accuracy_ms));
@@ -245,7 +246,7 @@ Result<domain::TimestampAuthority> Service::ImportTsa(const Caller& c, ImportTsa
       });
 }
 
-Result<domain::TimestampAuthority> Service::StoreNewTsa(
+Result<domain::TimestampAuthority> TsaUseCases::StoreNewTsa(
     const Caller& c, const keystore::NewKey& key, domain::TimestampAuthority tsa,
     std::optional<bool> is_default, const std::function<Status(store::Tx&)>& check,
     const std::function<Result<domain::Certificate>(store::Tx&)>& store_certificate) {
@@ -289,7 +290,7 @@ Result<domain::TimestampAuthority> Service::StoreNewTsa(
       });
 }
 
-Result<store::Page<domain::TimestampAuthority>> Service::ListTsas(
+Result<store::Page<domain::TimestampAuthority>> TsaUseCases::ListTsas(
     const Caller& c, const std::optional<std::string>& project, Paging p) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   SIGNET_ASSIGN_OR_RETURN(domain::Project proj, ResolveProject(*tx, project));
@@ -297,18 +298,18 @@ Result<store::Page<domain::TimestampAuthority>> Service::ListTsas(
   return tx->ListTsas(proj.id, ToPage(p));
 }
 
-Result<domain::TimestampAuthority> Service::GetTsa(const Caller& c, const std::string& id) {
+Result<domain::TimestampAuthority> TsaUseCases::GetTsa(const Caller& c, const std::string& id) {
   SIGNET_ASSIGN_OR_RETURN(auto tx, d_.store.BeginRead());
   return LoadTsa(*tx, c.principal, id, /*manage=*/false);
 }
 
-Result<CertificateBundle> Service::TsaCertificate(const Caller& c, const std::string& id) {
+Result<CertificateBundle> TsaUseCases::TsaCertificate(const Caller& c, const std::string& id) {
   SIGNET_ASSIGN_OR_RETURN(domain::TimestampAuthority tsa, GetTsa(c, id));
   return CertificateBundle{tsa.certificate_pem, tsa.certificate_chain_pem, tsa.serial_number};
 }
 
-Result<domain::TimestampAuthority> Service::UpdateTsa(const Caller& c, const std::string& id,
-                                                      const UpdateTsaInput& in) {
+Result<domain::TimestampAuthority> TsaUseCases::UpdateTsa(const Caller& c, const std::string& id,
+                                                          const UpdateTsaInput& in) {
   if (in.name) SIGNET_TRY(ValidateSlug(*in.name, "name"));
   if (in.policy_oid) SIGNET_TRY(CheckPolicyOid(*in.policy_oid));
   if (in.accuracy_ms) SIGNET_TRY(CheckAccuracy(*in.accuracy_ms));
@@ -344,7 +345,7 @@ Result<domain::TimestampAuthority> Service::UpdateTsa(const Caller& c, const std
       });
 }
 
-Result<domain::TimestampAuthority> Service::DeleteTsa(const Caller& c, const std::string& id) {
+Result<domain::TimestampAuthority> TsaUseCases::DeleteTsa(const Caller& c, const std::string& id) {
   auto deleted = WriteWithAudit<domain::TimestampAuthority>(
       &c.principal, [&](store::Tx& tx, AuditEntry& e) -> Result<domain::TimestampAuthority> {
         SIGNET_ASSIGN_OR_RETURN(domain::TimestampAuthority tsa,
@@ -392,7 +393,8 @@ Result<domain::TimestampAuthority> Service::DeleteTsa(const Caller& c, const std
   return deleted;
 }
 
-Result<std::shared_ptr<const Service::TsaSnapshot>> Service::TsaFor(const std::string& tsa_id) {
+Result<std::shared_ptr<const TsaUseCases::TsaSnapshot>> TsaUseCases::TsaFor(
+    const std::string& tsa_id) {
   const std::uint64_t generation = signer_cache_.generation();
   const TimePoint now = d_.clock.Now();
   {
@@ -438,8 +440,8 @@ Result<std::shared_ptr<const Service::TsaSnapshot>> Service::TsaFor(const std::s
   return std::shared_ptr<const TsaSnapshot>(std::move(snapshot));
 }
 
-void Service::Timestamp(const Caller* caller, const std::string& source_ip,
-                        const std::string& tsa_id, ByteView query_der, TimestampDone done) {
+void TsaUseCases::Timestamp(const Caller* caller, const std::string& source_ip,
+                            const std::string& tsa_id, ByteView query_der, TimestampDone done) {
   auto count = [this](std::string_view result) {
     if (d_.metrics != nullptr) d_.metrics->timestamps.Inc({std::string(result)});
   };
@@ -577,7 +579,7 @@ void Service::Timestamp(const Caller* caller, const std::string& source_ip,
   done(TimestampResult{std::move(*token), true, std::to_string(w->serial)});
 }
 
-Status Service::RecordClockStep(Millis step) {
+Status TsaUseCases::RecordClockStep(Millis step) {
   ClockState state;
   if (d_.clock_state) state = d_.clock_state();
   return WriteWithAudit<bool>(nullptr,

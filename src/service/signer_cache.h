@@ -4,7 +4,7 @@
 // read when nothing changed (ARCHITECTURE "the sign path", step 3).
 //
 // Invalidation: every write this node commits outside the sign path bumps the generation
-// (Service::WriteWithAudit), which drops every entry at once, so a change made through this
+// (Context::WriteWithAudit), which drops every entry at once, so a change made through this
 // node applies to its next sign call. Entries also expire `ttl` after they were read, so a
 // change made through another node sharing the database applies here within `ttl` (the same
 // bound as the token cache, docs/deploy.md). A zero ttl disables the cache.

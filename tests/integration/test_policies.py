@@ -3,9 +3,8 @@
 
 One server is shared by the module: an org admin, a CA, several real users (all members of
 the default project) and a machine identity. Each test makes its own policy and signer so
-the order of tests does not matter, except the pending-request expiry test, whose request is
-made in setUpModule and checked last (class ZzRequestExpiryTest), so that its one-minute
-maxRequestTtl elapses while the other tests run.
+the order of tests does not matter. The expiry of a pending request after its policy's
+maxRequestTtl is tested with a fake clock in tests/unit/service/approval_expiry_test.cc.
 
 Every signature is verified with the `openssl` command.
 """
@@ -43,7 +42,6 @@ class Fixture:
     ca = None
     users = {}       # name -> (user, token)
     machine = None   # (identity, token)
-    expiry = {}      # the pending request whose expiry ZzRequestExpiryTest checks
 
 
 F = Fixture
@@ -61,7 +59,6 @@ def setUpModule():
             F.users[name] = (user, token)
         identity, _, _, token = create_identity(F.api, F.admin_token)
         F.machine = (identity, token)
-        start_pending_request_for_expiry()
 
     start_module_server(F, set_up)
 
@@ -158,15 +155,6 @@ def operations(signer_id, status=None):
 def audit_events(**query):
     items, _ = list_all(admin(), F.admin_token, "/api/v1/audit-logs", "auditLogs", query)
     return items
-
-
-def start_pending_request_for_expiry():
-    policy = create_policy(steps=[(1, ["lead1"])], max_signings=1, ttl="1m")
-    signer = signer_with_policy(policy["id"])
-    status, req = request_access(signer["id"], tok("requester"))
-    if status != 200:
-        raise AssertionError("request for the expiry test failed: %d %r" % (status, req))
-    F.expiry = {"request": req, "signer": signer, "made_at": time.monotonic()}
 
 
 class PolicyTestCase(SignetTestCase):
@@ -1137,33 +1125,6 @@ class StrictPolicyInputTest(PolicyTestCase):
                                                       "justification": "x", "requestedSignings": 1,
                                                       "granteeGroupId": uid("lead1")}),
                            "granteeGroupId")
-
-
-class ZzRequestExpiryTest(PolicyTestCase):
-    """Runs last: the request made in setUpModule has a maxRequestTtl of 1m."""
-
-    def test_pending_request_expires_after_max_request_ttl(self):
-        req = F.expiry["request"]
-        path = "%s/%s" % (REQUESTS, req["id"])
-        fresh = self.assertOk(as_(tok("requester")).call("GET", path))
-        if fresh["status"] == "pending":
-            remaining = F.expiry["made_at"] + 61.0 - time.monotonic()
-            if remaining > 0:
-                time.sleep(remaining)
-        got = self.assertOk(as_(tok("requester")).call("GET", path))
-        self.assertEqual(got["status"], "expired")
-        listed = self.assertList(as_(tok("requester")).call(
-            "GET", REQUESTS, query={"status": "expired", "signerId": F.expiry["signer"]["id"]}),
-            "requests")
-        self.assertEqual([r["id"] for r in listed["requests"]], [req["id"]])
-        # Acting on it records the expiry and fails.
-        self.assertError(act(req["id"], "approve", tok("lead1")), 409, message_contains="expired")
-        self.assertError(act(req["id"], "cancel", tok("requester")), 409)
-        events = [e for e in audit_events(eventType="signing-request.expire")
-                  if e["target"]["id"] == req["id"]]
-        self.assertEqual(len(events), 1)
-        self.assertApprovalRequired(sign(F.api, tok("requester"), F.expiry["signer"]["id"],
-                                         b"expired", ALG))
 
 
 if __name__ == "__main__":

@@ -17,21 +17,18 @@
 #include "cli/metadata.h"
 #include "cli/output.h"
 #include "crypto/digest.h"
+#include "support/temp_dir.h"
 
 namespace signet::cli {
 namespace {
 
+// A temporary directory whose path() is a string, as the CLI's functions take.
 class TempDir {
  public:
-  TempDir() {
-    char pattern[] = "/tmp/signet-cli-test-XXXXXX";
-    path_ = mkdtemp(pattern);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
+  std::string path() const { return dir_.path().string(); }
 
  private:
-  std::string path_;
+  testutil::TempDir dir_;
 };
 
 EnvLookup FakeEnv(std::map<std::string, std::string> vars) {

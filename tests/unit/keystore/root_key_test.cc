@@ -10,25 +10,12 @@
 
 #include "common/encoding.h"
 #include "keystore/root_key.h"
+#include "support/temp_dir.h"
 
 namespace signet::keystore {
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = "/tmp/signet-keystore-test-XXXXXX";
-    if (char* dir = mkdtemp(pattern.data())) path_ = dir;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using testutil::TempDir;
 
 void WriteFile(const std::string& path, std::string_view data, mode_t mode) {
   {

@@ -8,94 +8,17 @@
 #include <future>
 #include <thread>
 
-#include "audit/audit_log.h"
-#include "auth/authenticator.h"
-#include "common/uuid.h"
 #include "keystore/keystore.h"
-#include "keystore/store_key_blob_repository.h"
-#include "service/service.h"
-#include "store/sqlite_store.h"
-#include "unit/store/store_test_util.h"
+#include "unit/service/use_case_fixture.h"
 
 namespace signet::service {
 namespace {
 
 using namespace std::chrono_literals;
-using store::testing::TempDir;
-
-constexpr char kAdminEmail[] = "admin@example.com";
-constexpr char kAdminPassword[] = "admin password 123";
-constexpr char kUserPassword[] = "member password 123";
-
-SecretBytes Secret(std::string_view s) { return SecretBytes::FromString(std::string(s)); }
-
-// Waits (up to `limit`) until `done` holds; false when it never did.
-template <class Pred>
-bool Eventually(Pred done, std::chrono::milliseconds limit = 30s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return done();
-}
-
-class UseCaseTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto store = store::OpenSqlite(dir_.File("signet.db"));
-    ASSERT_TRUE(store.has_value()) << store.error().message;
-    store_ = std::move(*store);
-    auto root = keystore::RootKey::FromBytes(Bytes(32, 7));
-    ASSERT_TRUE(root.has_value());
-    blobs_ = std::make_unique<keystore::StoreKeyBlobRepository>(*store_);
-    keys_ = std::make_unique<keystore::KeyStore>(*root, *blobs_, clock_);
-    auto log = audit::AuditLog::Create("node-1", SecretBytes(Bytes(32, 1)), SecretBytes(Bytes(32, 2)));
-    ASSERT_TRUE(log.has_value());
-    audit_ = std::move(*log);
-    auth::AuthOptions options;
-    options.throttle.lockout = 15min;
-    authenticator_ = std::make_unique<auth::Authenticator>(*store_, clock_, options);
-    svc_ = std::make_unique<Service>(Deps{*store_, *keys_, *audit_, *authenticator_, clock_});
-    ASSERT_TRUE(svc_->EnsureDefaultProject());
-    auto boot = svc_->Bootstrap(kAdminEmail, Secret(kAdminPassword), "127.0.0.1");
-    ASSERT_TRUE(boot.has_value()) << boot.error().message;
-    admin_ = Caller{domain::Principal{domain::PrincipalType::kUser, boot->user->id, kAdminEmail,
-                                      domain::OrgRole::kAdmin},
-                    "127.0.0.1", "req"};
-  }
-
-  domain::User NewUser(const std::string& email) {
-    auto u = svc_->CreateUser(admin_, CreateUserInput{email, Secret(kUserPassword)});
-    EXPECT_TRUE(u.has_value()) << u.error().message;
-    return *u;
-  }
-
-  Caller As(const domain::User& u) {
-    return Caller{domain::Principal{domain::PrincipalType::kUser, u.id, u.email, u.org_role},
-                  "10.0.0.9", "req"};
-  }
-
-  std::vector<std::string> AuditTypes() {
-    auto tx = store_->BeginRead();
-    EXPECT_TRUE(tx.has_value());
-    auto page = (*tx)->ListAuditEvents(store::AuditFilter{}, store::PageRequest{});
-    EXPECT_TRUE(page.has_value());
-    std::vector<std::string> out;
-    for (const auto& e : page->items) out.push_back(e.event_type);
-    return out;
-  }
-
-  TempDir dir_;
-  FakeClock clock_{FromUnixMillis(1'767'225'600'000LL)};
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<keystore::StoreKeyBlobRepository> blobs_;
-  std::unique_ptr<keystore::KeyStore> keys_;
-  std::unique_ptr<audit::AuditLog> audit_;
-  std::unique_ptr<auth::Authenticator> authenticator_;
-  std::unique_ptr<Service> svc_;
-  Caller admin_;
-};
+using testing::Eventually;
+using testing::kUserPassword;
+using testing::Secret;
+using testing::UseCaseTest;
 
 // Finding 2: argon2id ran while the database's write lock was held, so password guessing
 // stalled every writer (and every sign record). The check must complete while someone
@@ -118,8 +41,9 @@ TEST_F(UseCaseTest, PasswordChecksDoNotWaitForTheWriteLock) {
 
 // Finding 2: key generation for certificates and CAs held the write lock too.
 TEST_F(UseCaseTest, KeyGenerationDoesNotWaitForTheWriteLock) {
-  ASSERT_OK_AND_ASSIGN(auto ca, svc_->CreateCa(admin_, CreateCaInput{std::nullopt, "Test CA",
-                                                                     domain::KeyAlgorithm::kEcP256, 30}));
+  ASSERT_OK_AND_ASSIGN(auto ca,
+                       svc_->CreateCa(admin_, CreateCaInput{std::nullopt, "Test CA",
+                                                            domain::KeyAlgorithm::kEcP256, 30}));
   const auto created_before = keys_->keys_created();
   ASSERT_OK_AND_ASSIGN(auto held, store_->BeginWrite());
   auto issue = std::async(std::launch::async, [&] {
@@ -156,7 +80,8 @@ TEST_F(UseCaseTest, RepeatedFailuresLockTheAccountEvenForTheRightPassword) {
   int refused_quickly = 0;
   for (int i = 0; i < 10; ++i) {
     // Growing delays after five failures: wait them out with the fake clock.
-    auto r = svc_->Login("carol@example.com", Secret("guess number " + std::to_string(i)), "10.0.0.2");
+    auto r =
+        svc_->Login("carol@example.com", Secret("guess number " + std::to_string(i)), "10.0.0.2");
     ASSERT_FALSE(r.has_value());
     if (r.error().code == ErrorCode::kResourceExhausted) {
       ++refused_quickly;
@@ -172,7 +97,8 @@ TEST_F(UseCaseTest, RepeatedFailuresLockTheAccountEvenForTheRightPassword) {
   ASSERT_FALSE(locked.has_value());
   EXPECT_EQ(locked.error().code, ErrorCode::kResourceExhausted);
   EXPECT_GE(locked.error().retry_after_seconds, 14 * 60);
-  EXPECT_EQ(authenticator_->password_operations(), checks) << "a locked account's password was checked";
+  EXPECT_EQ(authenticator_->password_operations(), checks)
+      << "a locked account's password was checked";
   // The same answer for an account that does not exist.
   for (int i = 0; i < 10; ++i) {
     auto r = svc_->Login("nobody@example.com", Secret("guess"), "10.0.0.3");
@@ -191,7 +117,8 @@ TEST_F(UseCaseTest, RepeatedFailuresLockTheAccountEvenForTheRightPassword) {
   auto tx = store_->BeginRead();
   auto events = (*tx)->ListAuditEvents(store::AuditFilter{std::nullopt, "auth.login.failure"}, {});
   for (const auto& e : events->items) {
-    lockout_recorded = lockout_recorded || e.details_json.find("accountLockedFor") != std::string::npos;
+    lockout_recorded =
+        lockout_recorded || e.details_json.find("accountLockedFor") != std::string::npos;
   }
   EXPECT_TRUE(lockout_recorded);
 }
@@ -214,7 +141,8 @@ TEST_F(UseCaseTest, ChangingOnesOwnPasswordNeedsTheCurrentOne) {
   UpdateUserInput right = missing;
   right.current_password = Secret(kUserPassword);
   EXPECT_TRUE(svc_->UpdateUser(As(dave), dave.id, right).has_value());
-  EXPECT_TRUE(svc_->Login("dave@example.com", Secret("brand new password 1"), "10.0.0.4").has_value());
+  EXPECT_TRUE(
+      svc_->Login("dave@example.com", Secret("brand new password 1"), "10.0.0.4").has_value());
   // An org admin resetting someone else's password needs none.
   UpdateUserInput reset;
   reset.password = Secret("reset by admin 123");
@@ -242,17 +170,23 @@ TEST_F(UseCaseTest, LeavingAProjectEndsItsSignerRoles) {
     auto tx = store_->BeginRead();
     return (*tx)->GetProjectBySlug("default");
   }());
-  ASSERT_OK_AND_ASSIGN(auto membership,
-                       svc_->AddProjectMember(admin_, project.id, MembershipInput{erin.id, std::nullopt, "member"}));
-  ASSERT_OK_AND_ASSIGN(auto ca, svc_->CreateCa(admin_, CreateCaInput{std::nullopt, "CA", domain::KeyAlgorithm::kEcP256, 30}));
+  ASSERT_OK_AND_ASSIGN(
+      auto membership,
+      svc_->AddProjectMember(admin_, project.id, MembershipInput{erin.id, std::nullopt, "member"}));
+  ASSERT_OK_AND_ASSIGN(
+      auto ca,
+      svc_->CreateCa(admin_, CreateCaInput{std::nullopt, "CA", domain::KeyAlgorithm::kEcP256, 30}));
   IssueCertificateInput in;
   in.ca_id = ca.id;
   in.common_name = "release";
   in.ttl_days = 10;
   in.extended_key_usages = {"codeSigning"};
   ASSERT_OK_AND_ASSIGN(auto cert, svc_->IssueCertificate(admin_, in));
-  ASSERT_OK_AND_ASSIGN(auto signer, svc_->CreateSigner(admin_, CreateSignerInput{std::nullopt, "release", "", cert.id, std::nullopt}));
-  ASSERT_TRUE(svc_->AddSignerMember(admin_, signer.id, MembershipInput{erin.id, std::nullopt, "admin"}));
+  ASSERT_OK_AND_ASSIGN(auto signer,
+                       svc_->CreateSigner(admin_, CreateSignerInput{std::nullopt, "release", "",
+                                                                    cert.id, std::nullopt}));
+  ASSERT_TRUE(
+      svc_->AddSignerMember(admin_, signer.id, MembershipInput{erin.id, std::nullopt, "admin"}));
   ASSERT_TRUE(svc_->GetSigner(As(erin), signer.id).has_value());
 
   ASSERT_TRUE(svc_->RemoveProjectMember(admin_, project.id, membership.id));
@@ -262,7 +196,8 @@ TEST_F(UseCaseTest, LeavingAProjectEndsItsSignerRoles) {
   ASSERT_OK_AND_ASSIGN(auto members, svc_->ListSignerMembers(admin_, signer.id, Paging{}));
   for (const auto& m : members.items) EXPECT_NE(m.principal_id, erin.id);
   // Nor can she manage it any more.
-  auto add = svc_->AddSignerMember(As(erin), signer.id, MembershipInput{erin.id, std::nullopt, "operator"});
+  auto add = svc_->AddSignerMember(As(erin), signer.id,
+                                   MembershipInput{erin.id, std::nullopt, "operator"});
   ASSERT_FALSE(add.has_value());
   EXPECT_EQ(add.error().code, ErrorCode::kNotFound);
 }

@@ -1,6 +1,6 @@
 #pragma once
-// Helpers shared by the store and audit tests: Result assertions, a temporary directory, and
-// factories of valid entities.
+// Factories of valid entities for the store and audit tests (with the shared Result
+// assertions and temporary directory of tests/support, which they include).
 
 #include <cstdlib>
 #include <filesystem>
@@ -13,67 +13,13 @@
 #include "common/result.h"
 #include "common/uuid.h"
 #include "domain/entities.h"
-
-// ASSERT_OK(expr): expr is a Result/Status that must hold a value.
-#define ASSERT_OK(expr)                                                            \
-  do {                                                                             \
-    const auto& signet_assert_r_ = (expr);                                         \
-    ASSERT_TRUE(signet_assert_r_.has_value()) << signet_assert_r_.error().message; \
-  } while (false)
-#define EXPECT_OK(expr)                                                            \
-  do {                                                                             \
-    const auto& signet_expect_r_ = (expr);                                         \
-    EXPECT_TRUE(signet_expect_r_.has_value()) << signet_expect_r_.error().message; \
-  } while (false)
-
-// ASSERT_OK_AND_ASSIGN(auto x, expr): binds the value of a Result or fails the test.
-#define ASSERT_OK_AND_ASSIGN(lhs, expr) \
-  SIGNET_ASSERT_OK_AND_ASSIGN_IMPL_(SIGNET_CONCAT_(signet_assign_r_, __LINE__), lhs, expr)
-#define SIGNET_ASSERT_OK_AND_ASSIGN_IMPL_(tmp, lhs, expr) \
-  auto tmp = (expr);                                      \
-  ASSERT_TRUE(tmp.has_value()) << tmp.error().message;    \
-  lhs = std::move(*tmp)
-
-// EXPECT_ERROR(expr, code): expr must fail with `code`.
-#define EXPECT_ERROR(expr, error_code)                                   \
-  do {                                                                   \
-    const auto& signet_err_r_ = (expr);                                  \
-    EXPECT_FALSE(signet_err_r_.has_value());                             \
-    if (!signet_err_r_.has_value()) {                                    \
-      EXPECT_EQ(signet_err_r_.error().code, error_code)                  \
-          << ::signet::ErrorCodeName(signet_err_r_.error().code) << ": " \
-          << signet_err_r_.error().message;                              \
-    }                                                                    \
-  } while (false)
+#include "support/status.h"
+#include "support/temp_dir.h"
 
 namespace signet::store::testing {
 
-// The error message of a failed Result, or "<no error>".
-template <class R>
-std::string ErrorMessage(const R& r) {
-  return r.has_value() ? std::string("<no error>") : r.error().message;
-}
-
-// A fresh directory under the test temp dir, removed with everything in it when destroyed.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = ::testing::TempDir() + "signet-XXXXXX";
-    if (mkdtemp(tmpl.data()) == nullptr) std::abort();
-    path_ = tmpl;
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
+using ::signet::testutil::ErrorMessage;
+using ::signet::testutil::TempDir;
 
 // A fixed instant plus `ms`, so tests never depend on the wall clock.
 inline TimePoint T(long long ms = 0) { return FromUnixMillis(1'767'225'600'000LL + ms); }
@@ -90,8 +36,9 @@ inline domain::Identity MakeIdentity(std::string name) {
   return domain::Identity{NewUuid(), std::move(name), NewUuid(), T(), T()};
 }
 inline domain::Project MakeProject(const std::string& slug) {
-  return domain::Project{NewUuid(), "Project " + slug, slug, "about " + slug,
-                         domain::ComplianceProfile::kNone, T(), T()};
+  return domain::Project{
+      NewUuid(), "Project " + slug, slug, "about " + slug, domain::ComplianceProfile::kNone, T(),
+      T()};
 }
 inline domain::CertificateAuthority MakeCa(const std::string& project_id) {
   domain::CertificateAuthority ca;
