@@ -54,8 +54,12 @@ void BM_TokenLookupCached(benchmark::State& state) {
   auth::AuthOptions options;
   options.cache_ttl = std::chrono::hours(1);
   auth::Authenticator authenticator(*store, clock, options);
-  domain::User user{NewUuid(), "bench@example.com", *auth::HashPassword(SecretBytes::FromString("benchmark-pw")),
-                    domain::OrgRole::kMember, clock.Now(), clock.Now()};
+  domain::User user{NewUuid(),
+                    "bench@example.com",
+                    *auth::HashPassword(SecretBytes::FromString("benchmark-pw")),
+                    domain::OrgRole::kMember,
+                    clock.Now(),
+                    clock.Now()};
   auto tx = *store->BeginWrite();
   (void)tx->InsertUser(user);
   domain::Principal p{domain::PrincipalType::kUser, user.id, user.email, user.org_role};
@@ -68,7 +72,8 @@ void BM_TokenLookupCached(benchmark::State& state) {
 BENCHMARK(BM_TokenLookupCached);
 
 void BM_PolicyDecision(benchmark::State& state) {
-  const domain::Principal p{domain::PrincipalType::kIdentity, NewUuid(), "ci", domain::OrgRole::kMember};
+  const domain::Principal p{domain::PrincipalType::kIdentity, NewUuid(), "ci",
+                            domain::OrgRole::kMember};
   domain::Grant g;
   g.status = domain::GrantStatus::kActive;
   g.max_signings = 1000;
@@ -93,9 +98,11 @@ void BM_Sign(benchmark::State& state, domain::KeyAlgorithm key_alg, const char* 
   const Bytes digest = crypto::Digest(alg.hash, AsBytes("payload"));
   for (auto _ : state) benchmark::DoNotOptimize(crypto::Sign(key, alg, digest, true));
 }
-BENCHMARK_CAPTURE(BM_Sign, rsa2048_pkcs1, domain::KeyAlgorithm::kRsa2048, "RSASSA_PKCS1_V1_5_SHA256");
+BENCHMARK_CAPTURE(BM_Sign, rsa2048_pkcs1, domain::KeyAlgorithm::kRsa2048,
+                  "RSASSA_PKCS1_V1_5_SHA256");
 BENCHMARK_CAPTURE(BM_Sign, rsa2048_pss, domain::KeyAlgorithm::kRsa2048, "RSASSA_PSS_SHA256");
-BENCHMARK_CAPTURE(BM_Sign, rsa3072_pkcs1, domain::KeyAlgorithm::kRsa3072, "RSASSA_PKCS1_V1_5_SHA256");
+BENCHMARK_CAPTURE(BM_Sign, rsa3072_pkcs1, domain::KeyAlgorithm::kRsa3072,
+                  "RSASSA_PKCS1_V1_5_SHA256");
 BENCHMARK_CAPTURE(BM_Sign, p256, domain::KeyAlgorithm::kEcP256, "ECDSA_SHA256");
 BENCHMARK_CAPTURE(BM_Sign, p384, domain::KeyAlgorithm::kEcP384, "ECDSA_SHA384");
 

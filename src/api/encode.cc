@@ -406,21 +406,22 @@ JsonObject EncodeWebhook(const domain::NotificationWebhook& w) {
 }
 
 JsonObject EncodeDelivery(const domain::NotificationDelivery& d) {
-  return {{"id", d.id},
-          {"eventId", d.event_id},
-          {"event", d.event_type},
-          {"channel", d.channel},
-          {"webhookId", OptString(d.webhook_id)},
-          {"status", d.status},
-          {"attempts", d.attempts},
-          {"maxAttempts", d.max_attempts},
-          {"nextAttemptAt", d.status == "pending" ? Time(d.next_attempt_at) : JsonValue(nullptr)},
-          {"lastAttemptAt", OptTime(d.last_attempt_at)},
-          {"lastStatusCode", d.last_status_code ? JsonValue(*d.last_status_code) : JsonValue(nullptr)},
-          {"lastError", d.last_error.empty() ? JsonValue(nullptr) : JsonValue(d.last_error)},
-          {"deliveredAt", OptTime(d.delivered_at)},
-          {"createdAt", Time(d.created_at)},
-          {"payload", d.payload}};
+  return {
+      {"id", d.id},
+      {"eventId", d.event_id},
+      {"event", d.event_type},
+      {"channel", d.channel},
+      {"webhookId", OptString(d.webhook_id)},
+      {"status", d.status},
+      {"attempts", d.attempts},
+      {"maxAttempts", d.max_attempts},
+      {"nextAttemptAt", d.status == "pending" ? Time(d.next_attempt_at) : JsonValue(nullptr)},
+      {"lastAttemptAt", OptTime(d.last_attempt_at)},
+      {"lastStatusCode", d.last_status_code ? JsonValue(*d.last_status_code) : JsonValue(nullptr)},
+      {"lastError", d.last_error.empty() ? JsonValue(nullptr) : JsonValue(d.last_error)},
+      {"deliveredAt", OptTime(d.delivered_at)},
+      {"createdAt", Time(d.created_at)},
+      {"payload", d.payload}};
 }
 
 JsonObject EncodeInfisicalSignerMember(const domain::SignerMember& m) {

@@ -29,7 +29,11 @@ Status CheckText(std::string_view value, std::string_view field, std::size_t max
   std::size_t chars = 0;
   for (std::size_t i = 0; i < value.size();) {
     const auto c = static_cast<unsigned char>(value[i]);
-    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    std::size_t len = c < 0x80         ? 1
+                      : (c >> 5) == 6  ? 2
+                      : (c >> 4) == 14 ? 3
+                      : (c >> 3) == 30 ? 4
+                                       : 0;
     if (len == 0 || i + len > value.size()) {
       return InvalidArgument(std::string(field) + " is not valid UTF-8");
     }
@@ -86,7 +90,9 @@ namespace {
 bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; };
+    const auto lower = [](char c) {
+      return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+    };
     if (lower(a[i]) != lower(b[i])) return false;
   }
   return true;
@@ -232,8 +238,9 @@ Result<std::int64_t> Fields::Int(std::string_view name, std::int64_t min, std::i
   return *n;
 }
 
-Result<std::optional<std::vector<std::string>>> Fields::OptStringArray(
-    std::string_view name, std::size_t max_items, std::size_t max_len) const {
+Result<std::optional<std::vector<std::string>>> Fields::OptStringArray(std::string_view name,
+                                                                       std::size_t max_items,
+                                                                       std::size_t max_len) const {
   const JsonValue* v = Get(name);
   if (v == nullptr) return std::optional<std::vector<std::string>>();
   if (!v->is_array()) return InvalidArgument(Name(name) + " must be an array of strings");

@@ -158,19 +158,27 @@ void AddFlags(CLI::App& app, Flags& f) {
                  "(default: the listening address)");
   app.add_flag("--notify-allow-http", f.notify_allow_http,
                "Allow webhooks over plain http to hosts other than loopback");
-  app.add_option("--notify-retry", f.notify_retry, "First retry of a failed notification after this; doubles each time")
+  app.add_option("--notify-retry", f.notify_retry,
+                 "First retry of a failed notification after this; doubles each time")
       ->capture_default_str();
-  app.add_option("--notify-retry-max", f.notify_retry_max, "Longest wait between retries")->capture_default_str();
-  app.add_option("--notify-attempts", f.notify_attempts, "Attempts per notification before it is marked failed")
-      ->capture_default_str()->check(CLI::Range(1, 100));
-  app.add_option("--notify-timeout", f.notify_timeout, "Time limit of one delivery attempt")->capture_default_str();
-  app.add_option("--notify-scan", f.notify_scan,
-                 "How often expired requests, ending grants and expiring certificates are looked for")
+  app.add_option("--notify-retry-max", f.notify_retry_max, "Longest wait between retries")
+      ->capture_default_str();
+  app.add_option("--notify-attempts", f.notify_attempts,
+                 "Attempts per notification before it is marked failed")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100));
+  app.add_option("--notify-timeout", f.notify_timeout, "Time limit of one delivery attempt")
+      ->capture_default_str();
+  app.add_option(
+         "--notify-scan", f.notify_scan,
+         "How often expired requests, ending grants and expiring certificates are looked for")
       ->capture_default_str();
   app.add_option("--grant-expiry-notice", f.grant_expiry_notice,
-                 "Announce a grant's end this long before it (grant.expiring)")->capture_default_str();
-  app.add_option("--certificate-expiry-notice-days", f.certificate_expiry_notice_days,
-                 "Announce a certificate's expiry this many days before it (comma-separated; empty: never)")
+                 "Announce a grant's end this long before it (grant.expiring)")
+      ->capture_default_str();
+  app.add_option(
+         "--certificate-expiry-notice-days", f.certificate_expiry_notice_days,
+         "Announce a certificate's expiry this many days before it (comma-separated; empty: never)")
       ->capture_default_str();
 }
 
@@ -364,11 +372,16 @@ Result<Config> BuildConfig(const Flags& f) {
       Millis* out;
     };
     const DurationFlag durations[] = {
-        {f.notify_retry, "--notify-retry", std::chrono::seconds(1), std::chrono::hours(24), &c.notify_retry},
-        {f.notify_retry_max, "--notify-retry-max", std::chrono::seconds(1), std::chrono::hours(24 * 7), &c.notify_retry_max},
-        {f.notify_scan, "--notify-scan", std::chrono::seconds(1), std::chrono::hours(24), &c.notify_scan},
-        {f.notify_timeout, "--notify-timeout", std::chrono::seconds(1), std::chrono::minutes(5), &c.notify_timeout},
-        {f.grant_expiry_notice, "--grant-expiry-notice", std::chrono::minutes(1), std::chrono::hours(24 * 30), &c.grant_expiry_notice},
+        {f.notify_retry, "--notify-retry", std::chrono::seconds(1), std::chrono::hours(24),
+         &c.notify_retry},
+        {f.notify_retry_max, "--notify-retry-max", std::chrono::seconds(1),
+         std::chrono::hours(24 * 7), &c.notify_retry_max},
+        {f.notify_scan, "--notify-scan", std::chrono::seconds(1), std::chrono::hours(24),
+         &c.notify_scan},
+        {f.notify_timeout, "--notify-timeout", std::chrono::seconds(1), std::chrono::minutes(5),
+         &c.notify_timeout},
+        {f.grant_expiry_notice, "--grant-expiry-notice", std::chrono::minutes(1),
+         std::chrono::hours(24 * 30), &c.grant_expiry_notice},
     };
     for (const auto& d : durations) {
       auto parsed = ParseDuration(d.text, d.name, d.min, d.max);
@@ -381,8 +394,8 @@ Result<Config> BuildConfig(const Flags& f) {
     while (start < days.size()) {
       const std::size_t comma = std::min(days.find(',', start), days.size());
       const std::string item = days.substr(start, comma - start);
-      if (item.empty() || item.size() > 3 || item.find_first_not_of("0123456789") != std::string::npos ||
-          std::stoi(item) < 1) {
+      if (item.empty() || item.size() > 3 ||
+          item.find_first_not_of("0123456789") != std::string::npos || std::stoi(item) < 1) {
         return InvalidArgument("--certificate-expiry-notice-days: '" + item +
                                "' is not a number of days (1-999); e.g. 30,7,1");
       }

@@ -61,13 +61,13 @@ struct Flags {
   bool hsm_root_key = false;       // the root key sealed by an AES key in the token
   std::string hsm_root_key_label = "signet-root-key";
   // Notifications (docs/notifications.md).
-  std::string public_url;                 // the console's URL in links; default from --listen
-  bool notify_allow_http = false;         // plain-http webhooks to non-loopback hosts
-  std::string notify_retry = "30s";       // first retry after this, doubling
+  std::string public_url;            // the console's URL in links; default from --listen
+  bool notify_allow_http = false;    // plain-http webhooks to non-loopback hosts
+  std::string notify_retry = "30s";  // first retry after this, doubling
   std::string notify_retry_max = "1h";
   int notify_attempts = 10;
-  std::string notify_scan = "1m";         // how often expiries are looked for
-  std::string notify_timeout = "10s";     // one delivery attempt
+  std::string notify_scan = "1m";      // how often expiries are looked for
+  std::string notify_timeout = "10s";  // one delivery attempt
   std::string grant_expiry_notice = "1h";
   std::string certificate_expiry_notice_days = "30,7,1";
 };

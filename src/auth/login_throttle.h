@@ -32,7 +32,7 @@ struct LoginThrottleOptions {
   Millis max_delay = std::chrono::seconds(60);
   int lockout_failures = 10;  // 0 disables the lockout (delays still apply)
   Millis lockout = std::chrono::minutes(15);
-  int ip_failures = 50;       // 0 disables the per-IP lockout
+  int ip_failures = 50;  // 0 disables the per-IP lockout
   Millis window = std::chrono::minutes(15);
   std::size_t max_entries = 100'000;
   bool enabled = true;

@@ -194,9 +194,9 @@ std::string PathOf(std::initializer_list<std::string_view> segments) {
   return out;
 }
 
-Result<api::JsonValue> WaitForDecision(
-    Context& ctx, const std::string& id, std::chrono::steady_clock::time_point deadline,
-    const std::function<void(const api::JsonValue&)>& changed) {
+Result<api::JsonValue> WaitForDecision(Context& ctx, const std::string& id,
+                                       std::chrono::steady_clock::time_point deadline,
+                                       const std::function<void(const api::JsonValue&)>& changed) {
   SIGNET_ASSIGN_OR_RETURN(client::Client * api, ctx.Api());
   const std::string path = PathOf({"/api/v1/pki/signing-requests", id});
   // Each poll stays well inside the client's timeout (and the server's 60 s limit).
@@ -204,12 +204,14 @@ Result<api::JsonValue> WaitForDecision(
   std::string last;
   while (true) {
     const auto left = std::chrono::duration_cast<std::chrono::seconds>(
-                          deadline - std::chrono::steady_clock::now()).count();
+                          deadline - std::chrono::steady_clock::now())
+                          .count();
     // The first read answers at once, so the state as it is now is reported first.
     const long long wait = last.empty() ? 0 : std::clamp<long long>(left, 0, per_poll);
     SIGNET_ASSIGN_OR_RETURN(
         api::JsonValue reply,
-        api->Call(client::HttpMethod::kGet, path + client::Query({{"waitSeconds", std::to_string(wait)}})));
+        api->Call(client::HttpMethod::kGet,
+                  path + client::Query({{"waitSeconds", std::to_string(wait)}})));
     const std::string state = TextAt(reply, "status") + "/" + TextAt(reply, "currentStep") + "/" +
                               TextAt(reply, "updatedAt");
     if (state != last) {

@@ -18,11 +18,20 @@ Result<Millis> ParseDuration(std::string_view text, std::string_view field, Mill
   }
   long long unit_ms = 0;
   switch (text.back()) {
-    case 's': unit_ms = 1000; break;
-    case 'm': unit_ms = 60'000; break;
-    case 'h': unit_ms = 3'600'000; break;
-    case 'd': unit_ms = 86'400'000; break;
-    default: return bad();
+    case 's':
+      unit_ms = 1000;
+      break;
+    case 'm':
+      unit_ms = 60'000;
+      break;
+    case 'h':
+      unit_ms = 3'600'000;
+      break;
+    case 'd':
+      unit_ms = 86'400'000;
+      break;
+    default:
+      return bad();
   }
   const Millis value(n * unit_ms);
   if (value < min) {

@@ -11,7 +11,9 @@ namespace signet {
 class JsonWriter {
  public:
   JsonWriter& Add(std::string_view key, std::string_view value);
-  JsonWriter& Add(std::string_view key, const char* value) { return Add(key, std::string_view(value)); }
+  JsonWriter& Add(std::string_view key, const char* value) {
+    return Add(key, std::string_view(value));
+  }
   JsonWriter& Add(std::string_view key, std::int64_t value);
   JsonWriter& Add(std::string_view key, bool value);
   JsonWriter& AddRaw(std::string_view key, std::string_view json);  // value already JSON

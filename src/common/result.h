@@ -75,8 +75,8 @@ inline tl::unexpected<Error> Internal(std::string message) {
 }
 // 429 RateLimited: the caller must wait `retry_after_seconds` (at least 1) before retrying.
 inline tl::unexpected<Error> RateLimited(std::string message, std::int64_t retry_after_seconds) {
-  return tl::unexpected<Error>(
-      Error{ErrorCode::kResourceExhausted, std::move(message), retry_after_seconds < 1 ? 1 : retry_after_seconds});
+  return tl::unexpected<Error>(Error{ErrorCode::kResourceExhausted, std::move(message),
+                                     retry_after_seconds < 1 ? 1 : retry_after_seconds});
 }
 inline Status Ok() { return {}; }
 
@@ -89,18 +89,18 @@ inline Status Ok() { return {}; }
 // temporary's name is unique per use, so a SIGNET_TRY inside a lambda passed to another does
 // not shadow the outer one.
 #define SIGNET_TRY(expr) SIGNET_TRY_IMPL_(SIGNET_CONCAT_(signet_try_result_, __COUNTER__), expr)
-#define SIGNET_TRY_IMPL_(tmp, expr)                          \
-  do {                                                       \
-    auto tmp = (expr);                                       \
-    if (!tmp) {                                              \
-      return tl::unexpected(std::move(tmp).error());         \
-    }                                                        \
+#define SIGNET_TRY_IMPL_(tmp, expr)                  \
+  do {                                               \
+    auto tmp = (expr);                               \
+    if (!tmp) {                                      \
+      return tl::unexpected(std::move(tmp).error()); \
+    }                                                \
   } while (false)
 
 // SIGNET_ASSIGN_OR_RETURN(auto x, expr): binds the value of a Result or returns its error.
 #define SIGNET_ASSIGN_OR_RETURN(lhs, expr) \
   SIGNET_ASSIGN_OR_RETURN_IMPL_(SIGNET_CONCAT_(signet_result_, __LINE__), lhs, expr)
-#define SIGNET_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr)  \
-  auto tmp = (expr);                                   \
+#define SIGNET_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr)      \
+  auto tmp = (expr);                                       \
   if (!tmp) return tl::unexpected(std::move(tmp).error()); \
   lhs = std::move(*tmp)

@@ -29,11 +29,12 @@ Result<PkeyPtr> PrivateFromSeed(ByteView seed) {
 
 Result<PkeyPtr> PublicFromRaw(ByteView public_key) {
   if (public_key.size() != kEd25519KeyLength) {
-    return InvalidArgument("an Ed25519 public key is 32 bytes, not " + std::to_string(public_key.size()));
+    return InvalidArgument("an Ed25519 public key is 32 bytes, not " +
+                           std::to_string(public_key.size()));
   }
-  PkeyPtr key(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, public_key.data(),
-                                          public_key.size()),
-              &EVP_PKEY_free);
+  PkeyPtr key(
+      EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, public_key.data(), public_key.size()),
+      &EVP_PKEY_free);
   if (!key) return OpenSslFailure(ErrorCode::kInvalidArgument, "Ed25519 public key");
   return key;
 }
@@ -68,7 +69,8 @@ Result<Bytes> Ed25519Sign(ByteView seed, ByteView message) {
 Status Ed25519Verify(ByteView public_key, ByteView message, ByteView signature) {
   SIGNET_ASSIGN_OR_RETURN(PkeyPtr key, PublicFromRaw(public_key));
   if (signature.size() != kEd25519SignatureLength) {
-    return InvalidArgument("an Ed25519 signature is 64 bytes, not " + std::to_string(signature.size()));
+    return InvalidArgument("an Ed25519 signature is 64 bytes, not " +
+                           std::to_string(signature.size()));
   }
   MdCtxPtr ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
   if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1) {
@@ -85,7 +87,8 @@ Status Ed25519Verify(ByteView public_key, ByteView message, ByteView signature) 
 Result<std::string> Ed25519PublicKeyPem(ByteView public_key) {
   SIGNET_ASSIGN_OR_RETURN(PkeyPtr key, PublicFromRaw(public_key));
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), &BIO_free);
-  if (!bio || PEM_write_bio_PUBKEY(bio.get(), key.get()) != 1) return OpenSslFailure("PEM public key");
+  if (!bio || PEM_write_bio_PUBKEY(bio.get(), key.get()) != 1)
+    return OpenSslFailure("PEM public key");
   char* data = nullptr;
   const long len = BIO_get_mem_data(bio.get(), &data);
   return std::string(data, static_cast<std::size_t>(len));

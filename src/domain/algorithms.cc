@@ -25,18 +25,18 @@ struct SigningAlgorithmEntry {
   std::string_view alt_name;
 };
 constexpr std::array<SigningAlgorithmEntry, 9> kSigningAlgorithms{{
-    {{SignatureScheme::kRsaPkcs1v15, HashAlgorithm::kSha256}, "RSASSA_PKCS1_V1_5_SHA256",
+    {{SignatureScheme::kRsaPkcs1v15, HashAlgorithm::kSha256},
+     "RSASSA_PKCS1_V1_5_SHA256",
      "RSASSA_PKCS1_V1_5_SHA_256"},
-    {{SignatureScheme::kRsaPkcs1v15, HashAlgorithm::kSha384}, "RSASSA_PKCS1_V1_5_SHA384",
+    {{SignatureScheme::kRsaPkcs1v15, HashAlgorithm::kSha384},
+     "RSASSA_PKCS1_V1_5_SHA384",
      "RSASSA_PKCS1_V1_5_SHA_384"},
-    {{SignatureScheme::kRsaPkcs1v15, HashAlgorithm::kSha512}, "RSASSA_PKCS1_V1_5_SHA512",
+    {{SignatureScheme::kRsaPkcs1v15, HashAlgorithm::kSha512},
+     "RSASSA_PKCS1_V1_5_SHA512",
      "RSASSA_PKCS1_V1_5_SHA_512"},
-    {{SignatureScheme::kRsaPss, HashAlgorithm::kSha256}, "RSASSA_PSS_SHA256",
-     "RSASSA_PSS_SHA_256"},
-    {{SignatureScheme::kRsaPss, HashAlgorithm::kSha384}, "RSASSA_PSS_SHA384",
-     "RSASSA_PSS_SHA_384"},
-    {{SignatureScheme::kRsaPss, HashAlgorithm::kSha512}, "RSASSA_PSS_SHA512",
-     "RSASSA_PSS_SHA_512"},
+    {{SignatureScheme::kRsaPss, HashAlgorithm::kSha256}, "RSASSA_PSS_SHA256", "RSASSA_PSS_SHA_256"},
+    {{SignatureScheme::kRsaPss, HashAlgorithm::kSha384}, "RSASSA_PSS_SHA384", "RSASSA_PSS_SHA_384"},
+    {{SignatureScheme::kRsaPss, HashAlgorithm::kSha512}, "RSASSA_PSS_SHA512", "RSASSA_PSS_SHA_512"},
     {{SignatureScheme::kEcdsa, HashAlgorithm::kSha256}, "ECDSA_SHA256", "ECDSA_SHA_256"},
     {{SignatureScheme::kEcdsa, HashAlgorithm::kSha384}, "ECDSA_SHA384", "ECDSA_SHA_384"},
     {{SignatureScheme::kEcdsa, HashAlgorithm::kSha512}, "ECDSA_SHA512", "ECDSA_SHA_512"},
@@ -64,8 +64,10 @@ KeyType KeyTypeOf(KeyAlgorithm a) {
   switch (a) {
     case KeyAlgorithm::kRsa2048:
     case KeyAlgorithm::kRsa3072:
-    case KeyAlgorithm::kRsa4096: return KeyType::kRsa;
-    default: return KeyType::kEc;
+    case KeyAlgorithm::kRsa4096:
+      return KeyType::kRsa;
+    default:
+      return KeyType::kEc;
   }
 }
 
@@ -93,18 +95,24 @@ KeyType RequiredKeyType(SigningAlgorithm a) {
 
 std::size_t HashLength(HashAlgorithm h) {
   switch (h) {
-    case HashAlgorithm::kSha256: return 32;
-    case HashAlgorithm::kSha384: return 48;
-    case HashAlgorithm::kSha512: return 64;
+    case HashAlgorithm::kSha256:
+      return 32;
+    case HashAlgorithm::kSha384:
+      return 48;
+    case HashAlgorithm::kSha512:
+      return 64;
   }
   return 0;
 }
 
 std::string_view HashName(HashAlgorithm h) {
   switch (h) {
-    case HashAlgorithm::kSha256: return "SHA256";
-    case HashAlgorithm::kSha384: return "SHA384";
-    case HashAlgorithm::kSha512: return "SHA512";
+    case HashAlgorithm::kSha256:
+      return "SHA256";
+    case HashAlgorithm::kSha384:
+      return "SHA384";
+    case HashAlgorithm::kSha512:
+      return "SHA512";
   }
   return "unknown";
 }

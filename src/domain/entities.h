@@ -430,7 +430,7 @@ struct NotificationWebhook {
   std::string url;
   std::string format;               // "signet" | "slack" | "teams"
   std::vector<std::string> events;  // event names; empty: every event
-  Bytes secret_sealed;              // AES-256-GCM under a key derived from the root key; empty: none
+  Bytes secret_sealed;  // AES-256-GCM under a key derived from the root key; empty: none
   bool enabled = true;
   TimePoint created_at;
   TimePoint updated_at;
@@ -439,11 +439,11 @@ struct NotificationWebhook {
 
 // One event of the outbox, written in the transaction of the change it reports.
 struct NotificationEvent {
-  std::string id;  // the `id` receivers de-duplicate on
+  std::string id;          // the `id` receivers de-duplicate on
   std::string event_type;  // "request.created", ...
   std::string project_id;
-  std::string dedup_key;   // unique: the same event is queued once (also across nodes)
-  std::string data_json;   // the `data` object of the payload
+  std::string dedup_key;  // unique: the same event is queued once (also across nodes)
+  std::string data_json;  // the `data` object of the payload
   TimePoint created_at;
   bool operator==(const NotificationEvent&) const = default;
 };
@@ -459,7 +459,7 @@ struct NotificationDelivery {
   // What is sent, rendered when the event was queued: the JSON body of a webhook, or the
   // e-mail message (RFC 5322 headers and MIME body).
   std::string payload;
-  std::string status;     // "pending" | "delivered" | "failed"
+  std::string status;  // "pending" | "delivered" | "failed"
   std::int64_t attempts = 0;
   std::int64_t max_attempts = 1;
   TimePoint next_attempt_at;

@@ -47,8 +47,8 @@ JsonObject EncodeSmtp(const notify::SmtpSettings& s) {
           {"username", s.username.empty() ? JsonValue(nullptr) : JsonValue(s.username)},
           {"hasPassword", !s.password_sealed.empty()},
           {"from", s.from},
-          {"caCertificate", s.ca_certificate_pem.empty() ? JsonValue(nullptr)
-                                                         : JsonValue(s.ca_certificate_pem)},
+          {"caCertificate",
+           s.ca_certificate_pem.empty() ? JsonValue(nullptr) : JsonValue(s.ca_certificate_pem)},
           {"updatedAt", FormatTime(s.updated_at)}};
 }
 
@@ -81,64 +81,83 @@ void RegisterNotificationRoutes(Router& router, service::Service& svc) {
   auto authed = [&svc](AuthedFn fn) { return Authed(svc, std::move(fn)); };
   const std::string hooks = "/api/v1/notifications/webhooks";
 
-  router.Add("POST", hooks, authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-    SIGNET_ASSIGN_OR_RETURN(auto in, WebhookInputOf(Fields(body), true));
-    SIGNET_ASSIGN_OR_RETURN(auto w, svc.CreateWebhook(c, in));
-    return JsonResponse(api::EncodeWebhook(w));
-  }));
-  router.Add("GET", hooks, authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(auto paging, PagingOf(req));
-    SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListWebhooks(c, QueryOpt(req, "projectId"), paging));
-    return ListResponse("webhooks", page, api::EncodeWebhook);
-  }));
-  router.Add("GET", hooks + "/{id}", authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "webhookId"));
-    SIGNET_ASSIGN_OR_RETURN(auto w, svc.GetWebhook(c, id));
-    return JsonResponse(api::EncodeWebhook(w));
-  }));
-  router.Add("PATCH", hooks + "/{id}", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "webhookId"));
-    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-    SIGNET_ASSIGN_OR_RETURN(auto in, WebhookInputOf(Fields(body), false));
-    SIGNET_ASSIGN_OR_RETURN(auto w, svc.UpdateWebhook(c, id, in));
-    return JsonResponse(api::EncodeWebhook(w));
-  }));
-  router.Add("DELETE", hooks + "/{id}", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "webhookId"));
-    SIGNET_TRY(api::NoFields(req.body));
-    SIGNET_ASSIGN_OR_RETURN(auto w, svc.DeleteWebhook(c, id));
-    return JsonResponse(api::EncodeWebhook(w));
-  }));
-  router.Add("GET", hooks + "/{id}/deliveries", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "webhookId"));
-    SIGNET_ASSIGN_OR_RETURN(auto paging, PagingOf(req));
-    SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListWebhookDeliveries(c, id, paging));
-    return ListResponse("deliveries", page, api::EncodeDelivery);
-  }));
-  router.Add("POST", hooks + "/{id}/test", authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "webhookId"));
-    SIGNET_TRY(api::NoFields(req.body));
-    SIGNET_ASSIGN_OR_RETURN(auto d, svc.TestWebhook(c, id));
-    return JsonResponse(api::EncodeDelivery(d));
-  }));
+  router.Add(
+      "POST", hooks,
+      authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+        SIGNET_ASSIGN_OR_RETURN(auto in, WebhookInputOf(Fields(body), true));
+        SIGNET_ASSIGN_OR_RETURN(auto w, svc.CreateWebhook(c, in));
+        return JsonResponse(api::EncodeWebhook(w));
+      }));
+  router.Add(
+      "GET", hooks,
+      authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(auto paging, PagingOf(req));
+        SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListWebhooks(c, QueryOpt(req, "projectId"), paging));
+        return ListResponse("webhooks", page, api::EncodeWebhook);
+      }));
+  router.Add(
+      "GET", hooks + "/{id}",
+      authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "webhookId"));
+        SIGNET_ASSIGN_OR_RETURN(auto w, svc.GetWebhook(c, id));
+        return JsonResponse(api::EncodeWebhook(w));
+      }));
+  router.Add(
+      "PATCH", hooks + "/{id}",
+      authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "webhookId"));
+        SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+        SIGNET_ASSIGN_OR_RETURN(auto in, WebhookInputOf(Fields(body), false));
+        SIGNET_ASSIGN_OR_RETURN(auto w, svc.UpdateWebhook(c, id, in));
+        return JsonResponse(api::EncodeWebhook(w));
+      }));
+  router.Add(
+      "DELETE", hooks + "/{id}",
+      authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "webhookId"));
+        SIGNET_TRY(api::NoFields(req.body));
+        SIGNET_ASSIGN_OR_RETURN(auto w, svc.DeleteWebhook(c, id));
+        return JsonResponse(api::EncodeWebhook(w));
+      }));
+  router.Add(
+      "GET", hooks + "/{id}/deliveries",
+      authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "webhookId"));
+        SIGNET_ASSIGN_OR_RETURN(auto paging, PagingOf(req));
+        SIGNET_ASSIGN_OR_RETURN(auto page, svc.ListWebhookDeliveries(c, id, paging));
+        return ListResponse("deliveries", page, api::EncodeDelivery);
+      }));
+  router.Add(
+      "POST", hooks + "/{id}/test",
+      authed([&svc](const Request& req, const PathParams& p, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "webhookId"));
+        SIGNET_TRY(api::NoFields(req.body));
+        SIGNET_ASSIGN_OR_RETURN(auto d, svc.TestWebhook(c, id));
+        return JsonResponse(api::EncodeDelivery(d));
+      }));
 
   const std::string smtp = "/api/v1/notifications/smtp";
-  router.Add("PUT", smtp, authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
-    SIGNET_ASSIGN_OR_RETURN(auto in, SmtpInputOf(Fields(body)));
-    SIGNET_ASSIGN_OR_RETURN(auto s, svc.PutSmtp(c, in));
-    return JsonResponse(EncodeSmtp(s));
-  }));
-  router.Add("GET", smtp, authed([&svc](const Request&, const PathParams&, const Caller& c) -> Result<Response> {
-    SIGNET_ASSIGN_OR_RETURN(auto s, svc.GetSmtp(c));
-    return JsonResponse(EncodeSmtp(s));
-  }));
-  router.Add("DELETE", smtp, authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
-    SIGNET_TRY(api::NoFields(req.body));
-    SIGNET_ASSIGN_OR_RETURN(auto s, svc.DeleteSmtp(c));
-    return JsonResponse(EncodeSmtp(s));
-  }));
+  router.Add(
+      "PUT", smtp,
+      authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+        SIGNET_ASSIGN_OR_RETURN(JsonObject body, api::ParseObject(req.body));
+        SIGNET_ASSIGN_OR_RETURN(auto in, SmtpInputOf(Fields(body)));
+        SIGNET_ASSIGN_OR_RETURN(auto s, svc.PutSmtp(c, in));
+        return JsonResponse(EncodeSmtp(s));
+      }));
+  router.Add("GET", smtp,
+             authed([&svc](const Request&, const PathParams&, const Caller& c) -> Result<Response> {
+               SIGNET_ASSIGN_OR_RETURN(auto s, svc.GetSmtp(c));
+               return JsonResponse(EncodeSmtp(s));
+             }));
+  router.Add(
+      "DELETE", smtp,
+      authed([&svc](const Request& req, const PathParams&, const Caller& c) -> Result<Response> {
+        SIGNET_TRY(api::NoFields(req.body));
+        SIGNET_ASSIGN_OR_RETURN(auto s, svc.DeleteSmtp(c));
+        return JsonResponse(EncodeSmtp(s));
+      }));
 }
 
 }  // namespace signet::http

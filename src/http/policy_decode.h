@@ -28,8 +28,8 @@ namespace signet::http {
 // Request and grant replies with their read model (SPEC §10).
 [[nodiscard]] Result<api::JsonObject> RequestBody(service::Service& svc,
                                                   const service::SigningRequestView& v);
-[[nodiscard]] Result<api::JsonArray> RequestList(service::Service& svc,
-                                                 const std::vector<service::SigningRequestView>& views);
+[[nodiscard]] Result<api::JsonArray> RequestList(
+    service::Service& svc, const std::vector<service::SigningRequestView>& views);
 [[nodiscard]] Result<api::JsonObject> GrantBody(service::Service& svc, domain::Grant g);
 
 }  // namespace signet::http

@@ -15,7 +15,9 @@ namespace {
 constexpr std::string_view kSmtpPrefix = "notify.smtp.";
 constexpr std::size_t kMaxUrl = 2048;
 
-std::string Aad(std::string_view owner) { return "signet notification secret:" + std::string(owner); }
+std::string Aad(std::string_view owner) {
+  return "signet notification secret:" + std::string(owner);
+}
 
 std::string LinkFor(const std::string& base, std::string_view type, const EventData& d) {
   if (base.empty()) return "";
@@ -148,8 +150,8 @@ Result<SecretBytes> Notifications::Open(std::string_view owner, ByteView sealed)
 Status Notifications::CheckWebhookUrl(std::string_view url, std::string_view field) {
   const std::string f(field);
   if (url.size() > kMaxUrl) {
-    return InvalidArgument(f + " is " + std::to_string(url.size()) + " characters; the maximum is " +
-                           std::to_string(kMaxUrl));
+    return InvalidArgument(f + " is " + std::to_string(url.size()) +
+                           " characters; the maximum is " + std::to_string(kMaxUrl));
   }
   const bool https = url.rfind("https://", 0) == 0;
   const bool http = url.rfind("http://", 0) == 0;
@@ -170,8 +172,9 @@ Status Notifications::CheckWebhookUrl(std::string_view url, std::string_view fie
   }
   if (host.empty()) return InvalidArgument(f + " has no host");
   if (http && !IsLoopbackHost(host) && !options_.allow_http_webhooks) {
-    return InvalidArgument(f + " must use https (plain http only to a loopback address, unless "
-                               "signetd runs with --notify-allow-http)");
+    return InvalidArgument(f +
+                           " must use https (plain http only to a loopback address, unless "
+                           "signetd runs with --notify-allow-http)");
   }
   return Ok();
 }
@@ -207,7 +210,8 @@ Result<bool> Notifications::Enqueue(store::Tx& tx, const Event& e) {
   SIGNET_ASSIGN_OR_RETURN(auto hooks, tx.ListWebhooks(e.project_id, store::PageRequest{}));
   for (const auto& w : hooks.items) {
     if (!w.enabled) continue;
-    if (!w.events.empty() && std::find(w.events.begin(), w.events.end(), e.type) == w.events.end()) {
+    if (!w.events.empty() &&
+        std::find(w.events.begin(), w.events.end(), e.type) == w.events.end()) {
       continue;
     }
     auto d = delivery("webhook", w.url, WebhookPayload(w.format, ev.id, e.type, now, data));
@@ -228,8 +232,8 @@ Result<bool> Notifications::Enqueue(store::Tx& tx, const Event& e) {
         }
         if (user->email.find('@') == std::string::npos) continue;
         const std::string message_id = NewUuid();
-        SIGNET_TRY(tx.InsertDelivery(
-            delivery("email", user->email, MimeMessage(smtp->from, user->email, email, now, message_id))));
+        SIGNET_TRY(tx.InsertDelivery(delivery(
+            "email", user->email, MimeMessage(smtp->from, user->email, email, now, message_id))));
       }
     }
   }
@@ -263,9 +267,10 @@ SendOutcome Notifications::Attempt(const domain::NotificationDelivery& d) {
                     {"Signet-Delivery", d.id}};
     if (!w->secret_sealed.empty()) {
       auto secret = Open(w->id, w->secret_sealed);
-      if (!secret) return {false, std::nullopt, "the webhook's secret cannot be opened with this root key"};
-      const auto t = std::chrono::duration_cast<std::chrono::seconds>(
-                         clock_.Now().time_since_epoch()).count();
+      if (!secret)
+        return {false, std::nullopt, "the webhook's secret cannot be opened with this root key"};
+      const auto t =
+          std::chrono::duration_cast<std::chrono::seconds>(clock_.Now().time_since_epoch()).count();
       post.headers.emplace_back("Signet-Signature", SignatureHeader(secret->view(), t, post.body));
     }
     tx->reset();
@@ -274,11 +279,13 @@ SendOutcome Notifications::Attempt(const domain::NotificationDelivery& d) {
   auto smtp = LoadSmtpSettings(**tx);
   tx->reset();
   if (!smtp) return {false, std::nullopt, "database: " + smtp.error().message};
-  if (!*smtp) return {false, std::nullopt, "e-mail is not configured (PUT /api/v1/notifications/smtp)"};
+  if (!*smtp)
+    return {false, std::nullopt, "e-mail is not configured (PUT /api/v1/notifications/smtp)"};
   SecretBytes password;
   if (!(*smtp)->password_sealed.empty()) {
     auto opened = Open("smtp", (*smtp)->password_sealed);
-    if (!opened) return {false, std::nullopt, "the SMTP password cannot be opened with this root key"};
+    if (!opened)
+      return {false, std::nullopt, "the SMTP password cannot be opened with this root key"};
     password = std::move(*opened);
   }
   return transport_->SendMail(**smtp, password,
@@ -310,7 +317,8 @@ Result<domain::NotificationDelivery> Notifications::AttemptAndRecord(
   SIGNET_TRY(tx->Commit());
   if (!outcome.ok) {
     log::Write(log::Level::kWarn, "",
-               "notification " + d.id + " to " + (d.channel == "email" ? d.recipient : "webhook " + d.webhook_id.value_or("")) +
+               "notification " + d.id + " to " +
+                   (d.channel == "email" ? d.recipient : "webhook " + d.webhook_id.value_or("")) +
                    " failed (attempt " + std::to_string(d.attempts) + " of " +
                    std::to_string(d.max_attempts) + "): " + outcome.error);
   }
@@ -391,9 +399,8 @@ void Notifications::Start(std::function<void()> periodic, Millis scan_interval) 
   std::lock_guard<std::mutex> lock(mu_);
   if (thread_.joinable()) return;
   stopping_ = false;
-  thread_ = std::thread([this, periodic = std::move(periodic), scan_interval] {
-    Run(periodic, scan_interval);
-  });
+  thread_ = std::thread(
+      [this, periodic = std::move(periodic), scan_interval] { Run(periodic, scan_interval); });
 }
 
 void Notifications::Stop() {
@@ -418,7 +425,8 @@ void Notifications::Run(std::function<void()> periodic, Millis scan_interval) {
       next_scan = std::chrono::steady_clock::now() + scan_interval;
     }
     auto delivered = DeliverDue();
-    if (!delivered) log::Write(log::Level::kWarn, "", "notifications: " + delivered.error().message);
+    if (!delivered)
+      log::Write(log::Level::kWarn, "", "notifications: " + delivered.error().message);
     std::unique_lock<std::mutex> lock(mu_);
     cv_.wait_for(lock, options_.poll_interval, [this] { return woken_ || stopping_; });
   }

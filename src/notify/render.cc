@@ -40,7 +40,8 @@ Facts FactsOf(std::string_view type, const EventData& d) {
   if (d.remaining_signings) add("Signings left", std::to_string(*d.remaining_signings));
   add("Certificate", d.certificate_name);
   if (d.days_left) add("Days left", std::to_string(*d.days_left));
-  if (d.expires_at) add(type == kRequestCreated ? "Expires if undecided" : "Ends", FormatTime(*d.expires_at));
+  if (d.expires_at)
+    add(type == kRequestCreated ? "Expires if undecided" : "Ends", FormatTime(*d.expires_at));
   add("Request", d.request_id);
   add("Grant", d.grant_id);
   return f;
@@ -73,12 +74,23 @@ std::string HtmlEscape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -124,10 +136,10 @@ std::string Action(std::string_view type) {
 
 const std::vector<std::string>& EventNames() {
   static const std::vector<std::string> names = {
-      std::string(kRequestCreated),  std::string(kRequestStepAdvanced),
-      std::string(kRequestApproved), std::string(kRequestRejected),
+      std::string(kRequestCreated),   std::string(kRequestStepAdvanced),
+      std::string(kRequestApproved),  std::string(kRequestRejected),
       std::string(kRequestCancelled), std::string(kRequestExpired),
-      std::string(kGrantExpiring),   std::string(kCertificateExpiring)};
+      std::string(kGrantExpiring),    std::string(kCertificateExpiring)};
   return names;
 }
 
@@ -171,7 +183,8 @@ std::string Summary(std::string_view type, const EventData& d) {
   if (type == kGrantExpiring) {
     std::string s = Who(d) + "'s grant on " + signer + " runs out soon";
     if (d.remaining_signings) s += ": " + std::to_string(*d.remaining_signings) + " signings left";
-    if (d.expires_at) s += (d.remaining_signings ? ", " : ": ") + std::string("ends ") + FormatTime(*d.expires_at);
+    if (d.expires_at)
+      s += (d.remaining_signings ? ", " : ": ") + std::string("ends ") + FormatTime(*d.expires_at);
     return s;
   }
   if (type == kCertificateExpiring) {
@@ -231,13 +244,11 @@ std::string SlackPayload(std::string_view type, const EventData& d) {
     body += "\n*" + name + ":* " + SlackEscape(value);
   }
   if (!d.link.empty()) body += "\n<" + d.link + "|" + Action(type) + ">";
-  const std::string section = JsonWriter()
-                                  .Add("type", "section")
-                                  .AddRaw("text", JsonWriter()
-                                                      .Add("type", "mrkdwn")
-                                                      .Add("text", body)
-                                                      .Finish())
-                                  .Finish();
+  const std::string section =
+      JsonWriter()
+          .Add("type", "section")
+          .AddRaw("text", JsonWriter().Add("type", "mrkdwn").Add("text", body).Finish())
+          .Finish();
   const std::string context =
       JsonWriter()
           .Add("type", "context")
@@ -257,14 +268,15 @@ std::string TeamsPayload(std::string_view type, const EventData& d) {
   for (const auto& [name, value] : FactsOf(type, d)) {
     facts.push_back(JsonWriter().Add("title", name).Add("value", value).Finish());
   }
-  std::vector<std::string> body = {JsonWriter()
-                                       .Add("type", "TextBlock")
-                                       .Add("text", Summary(type, d))
-                                       .Add("weight", "Bolder")
-                                       .Add("size", "Medium")
-                                       .Add("wrap", true)
-                                       .Finish(),
-                                   JsonWriter().Add("type", "FactSet").AddRaw("facts", Array(facts)).Finish()};
+  std::vector<std::string> body = {
+      JsonWriter()
+          .Add("type", "TextBlock")
+          .Add("text", Summary(type, d))
+          .Add("weight", "Bolder")
+          .Add("size", "Medium")
+          .Add("wrap", true)
+          .Finish(),
+      JsonWriter().Add("type", "FactSet").AddRaw("facts", Array(facts)).Finish()};
   JsonWriter card;
   card.Add("$schema", "http://adaptivecards.io/schemas/adaptive-card.json")
       .Add("type", "AdaptiveCard")
@@ -316,8 +328,9 @@ Email RenderEmail(std::string_view type, const EventData& d) {
   if (!intro.empty()) e.text += intro + "\r\n\r\n";
   for (const auto& [name, value] : facts) e.text += name + ": " + OneLine(value) + "\r\n";
   if (!d.link.empty()) e.text += "\r\n" + Action(type) + ": " + d.link + "\r\n";
-  e.text += "\r\n-- \r\nSent by Signet. You get this e-mail because of your role in this "
-            "request or project.\r\n";
+  e.text +=
+      "\r\n-- \r\nSent by Signet. You get this e-mail because of your role in this "
+      "request or project.\r\n";
 
   e.html = "<!DOCTYPE html><html><body style=\"font-family:sans-serif\">";
   e.html += "<p><strong>" + HtmlEscape(Summary(type, d)) + "</strong></p>";

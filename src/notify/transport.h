@@ -25,8 +25,8 @@ struct HttpPost {
 };
 
 struct MailMessage {
-  std::string from;  // envelope sender: a bare address
-  std::string to;    // one recipient: a bare address
+  std::string from;     // envelope sender: a bare address
+  std::string to;       // one recipient: a bare address
   std::string message;  // RFC 5322 text, CRLF line ends
 };
 
@@ -34,7 +34,7 @@ struct MailMessage {
 struct SendOutcome {
   bool ok = false;
   std::optional<std::int64_t> status_code;  // HTTP status or the last SMTP reply code
-  std::string error;  // why not, for the delivery log (no secrets)
+  std::string error;                        // why not, for the delivery log (no secrets)
 };
 
 class Transport {

@@ -82,9 +82,13 @@ class CurlTransport final : public Transport {
     const CURLcode rc = curl_easy_perform(c);
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    if (rc != CURLE_OK) return {false, status > 0 ? std::optional<std::int64_t>(status) : std::nullopt, Failure(rc, errors)};
+    if (rc != CURLE_OK)
+      return {false, status > 0 ? std::optional<std::int64_t>(status) : std::nullopt,
+              Failure(rc, errors)};
     if (status >= 200 && status < 300) return {true, status, ""};
-    return {false, status, "HTTP " + std::to_string(status) + (reply.empty() ? "" : ": " + Printable(reply.substr(0, 200)))};
+    return {false, status,
+            "HTTP " + std::to_string(status) +
+                (reply.empty() ? "" : ": " + Printable(reply.substr(0, 200)))};
   }
 
   SendOutcome SendMail(const SmtpSettings& smtp, const SecretBytes& password,
@@ -96,8 +100,8 @@ class CurlTransport final : public Transport {
     Common(c, errors);
     const bool ipv6 = smtp.host.find(':') != std::string::npos;
     const std::string host = ipv6 ? "[" + smtp.host + "]" : smtp.host;
-    const std::string url = (smtp.security == "tls" ? "smtps://" : "smtp://") + host + ":" +
-                            std::to_string(smtp.port);
+    const std::string url =
+        (smtp.security == "tls" ? "smtps://" : "smtp://") + host + ":" + std::to_string(smtp.port);
     curl_easy_setopt(c, CURLOPT_URL, url.c_str());
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
     curl_easy_setopt(c, CURLOPT_USE_SSL,
@@ -129,7 +133,8 @@ class CurlTransport final : public Transport {
     if (rc != CURLE_OK) failure = Failure(rc, errors);
     // libcurl keeps the password in the handle until cleanup; wipe our copy.
     SecureWipe(pass.data(), pass.size());
-    const std::optional<std::int64_t> status = code > 0 ? std::optional<std::int64_t>(code) : std::nullopt;
+    const std::optional<std::int64_t> status =
+        code > 0 ? std::optional<std::int64_t>(code) : std::nullopt;
     if (rc != CURLE_OK) return {false, status, failure};
     return {true, status, ""};
   }

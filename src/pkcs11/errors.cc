@@ -47,8 +47,7 @@ std::string DescribeError(const Error& error, std::string_view signer_name) {
     case ErrorCode::kUnavailable:
     case ErrorCode::kInternal:
     case ErrorCode::kResourceExhausted:
-      return "server error" + (who.empty() ? std::string() : " for " + who) + ": " +
-             error.message;
+      return "server error" + (who.empty() ? std::string() : " for " + who) + ": " + error.message;
     default:
       return (who.empty() ? std::string("request failed") : who) + ": " + error.message;
   }

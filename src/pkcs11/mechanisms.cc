@@ -10,9 +10,8 @@ using domain::KeyType;
 using domain::SignatureScheme;
 
 constexpr std::array<CK_MECHANISM_TYPE, 8> kRsaMechanisms = {
-    CKM_RSA_PKCS,          CKM_SHA256_RSA_PKCS,     CKM_SHA384_RSA_PKCS,
-    CKM_SHA512_RSA_PKCS,   CKM_RSA_PKCS_PSS,        CKM_SHA256_RSA_PKCS_PSS,
-    CKM_SHA384_RSA_PKCS_PSS, CKM_SHA512_RSA_PKCS_PSS};
+    CKM_RSA_PKCS,     CKM_SHA256_RSA_PKCS,     CKM_SHA384_RSA_PKCS,     CKM_SHA512_RSA_PKCS,
+    CKM_RSA_PKCS_PSS, CKM_SHA256_RSA_PKCS_PSS, CKM_SHA384_RSA_PKCS_PSS, CKM_SHA512_RSA_PKCS_PSS};
 constexpr std::array<CK_MECHANISM_TYPE, 4> kEcMechanisms = {CKM_ECDSA, CKM_ECDSA_SHA256,
                                                             CKM_ECDSA_SHA384, CKM_ECDSA_SHA512};
 
@@ -61,18 +60,25 @@ const Entry* Find(CK_MECHANISM_TYPE mechanism) {
 
 std::optional<HashAlgorithm> HashFromCkm(CK_MECHANISM_TYPE m) {
   switch (m) {
-    case CKM_SHA256: return HashAlgorithm::kSha256;
-    case CKM_SHA384: return HashAlgorithm::kSha384;
-    case CKM_SHA512: return HashAlgorithm::kSha512;
-    default: return std::nullopt;
+    case CKM_SHA256:
+      return HashAlgorithm::kSha256;
+    case CKM_SHA384:
+      return HashAlgorithm::kSha384;
+    case CKM_SHA512:
+      return HashAlgorithm::kSha512;
+    default:
+      return std::nullopt;
   }
 }
 
 CK_RSA_PKCS_MGF_TYPE MgfFor(HashAlgorithm h) {
   switch (h) {
-    case HashAlgorithm::kSha256: return CKG_MGF1_SHA256;
-    case HashAlgorithm::kSha384: return CKG_MGF1_SHA384;
-    case HashAlgorithm::kSha512: return CKG_MGF1_SHA512;
+    case HashAlgorithm::kSha256:
+      return CKG_MGF1_SHA256;
+    case HashAlgorithm::kSha384:
+      return CKG_MGF1_SHA384;
+    case HashAlgorithm::kSha512:
+      return CKG_MGF1_SHA512;
   }
   return CKG_MGF1_SHA256;
 }
@@ -128,10 +134,14 @@ CkResult<SignPlan> PlanSign(const CK_MECHANISM& mechanism, KeyType key_type) {
 
 CkResult<HashAlgorithm> HashForDigestLength(std::size_t digest_len) {
   switch (digest_len) {
-    case 32: return HashAlgorithm::kSha256;
-    case 48: return HashAlgorithm::kSha384;
-    case 64: return HashAlgorithm::kSha512;
-    default: return CkError(CKR_DATA_LEN_RANGE);
+    case 32:
+      return HashAlgorithm::kSha256;
+    case 48:
+      return HashAlgorithm::kSha384;
+    case 64:
+      return HashAlgorithm::kSha512;
+    default:
+      return CkError(CKR_DATA_LEN_RANGE);
   }
 }
 

@@ -25,9 +25,7 @@ bool CanSign(const SignerAccess& a) {
   return role == SignerRole::kAdmin || role == SignerRole::kOperator;
 }
 
-bool CanManageSigner(const SignerAccess& a) {
-  return EffectiveSignerRole(a) == SignerRole::kAdmin;
-}
+bool CanManageSigner(const SignerAccess& a) { return EffectiveSignerRole(a) == SignerRole::kAdmin; }
 
 bool CanListOperations(const SignerAccess& a) { return CanReadSigner(a); }
 

@@ -22,9 +22,9 @@ bool IsProjectMember(const domain::Principal& p, std::optional<domain::ProjectRo
 // Effective signer role: admin for org and project admins, else the membership's role.
 std::optional<domain::SignerRole> EffectiveSignerRole(const SignerAccess& a);
 
-bool CanReadSigner(const SignerAccess& a);        // any effective role
-bool CanSign(const SignerAccess& a);              // admin, operator
-bool CanManageSigner(const SignerAccess& a);      // admin
-bool CanListOperations(const SignerAccess& a);    // admin, auditor, operator (own role reads)
+bool CanReadSigner(const SignerAccess& a);      // any effective role
+bool CanSign(const SignerAccess& a);            // admin, operator
+bool CanManageSigner(const SignerAccess& a);    // admin
+bool CanListOperations(const SignerAccess& a);  // admin, auditor, operator (own role reads)
 
 }  // namespace signet::policy

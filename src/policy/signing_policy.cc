@@ -60,9 +60,8 @@ Status ValidatePolicy(const domain::SigningPolicy& p) {
     }
     if (step.required_approvals > approvers) {
       return InvalidArgument(field + ".requiredApprovals is " +
-                             std::to_string(step.required_approvals) +
-                             "; the step has only " + std::to_string(approvers) + " approver" +
-                             (approvers == 1 ? "" : "s"));
+                             std::to_string(step.required_approvals) + "; the step has only " +
+                             std::to_string(approvers) + " approver" + (approvers == 1 ? "" : "s"));
     }
   }
   if (!p.max_window_duration && !p.max_signings) {
@@ -111,7 +110,8 @@ Result<AccessAsk> ResolveAsk(const std::optional<domain::SigningPolicy>& policy,
         "give either requestedWindowDuration or requestedWindowStart/requestedWindowEnd, not both");
   }
   if (explicit_window) {
-    if (!out.window_end) return InvalidArgument("requestedWindowEnd is required with requestedWindowStart");
+    if (!out.window_end)
+      return InvalidArgument("requestedWindowEnd is required with requestedWindowStart");
     if (!out.window_start) out.window_start = now;
     if (*out.window_end <= now) return InvalidArgument("requestedWindowEnd is in the past");
     if (*out.window_end <= *out.window_start) {
@@ -176,7 +176,8 @@ bool DistinctApproversSuffice(const domain::SigningPolicy& policy, const std::st
 }  // namespace
 
 Status CheckStepsCanComplete(const domain::SigningPolicy& policy,
-                             domain::PrincipalType requester_type, const std::string& requester_id) {
+                             domain::PrincipalType requester_type,
+                             const std::string& requester_id) {
   const std::string excluded = requester_type == domain::PrincipalType::kUser ? requester_id : "";
   for (std::size_t i = 0; i < policy.steps.size(); ++i) {
     const auto& step = policy.steps[i];
@@ -185,8 +186,8 @@ Status CheckStepsCanComplete(const domain::SigningPolicy& policy,
     if (eligible < step.required_approvals) {
       return InvalidArgument(StepLabel(step, i) + " needs " +
                              std::to_string(step.required_approvals) + " approval" +
-                             (step.required_approvals == 1 ? "" : "s") + " but has only " + std::to_string(eligible) +
-                             " approver" + (eligible == 1 ? "" : "s") +
+                             (step.required_approvals == 1 ? "" : "s") + " but has only " +
+                             std::to_string(eligible) + " approver" + (eligible == 1 ? "" : "s") +
                              " other than you; you cannot approve your own request");
     }
   }
@@ -210,10 +211,9 @@ Result<DecisionOutcome> Decide(const domain::SigningRequest& r,
                                const domain::Principal& actor, bool approve, TimePoint now) {
   const domain::RequestStatus status = EffectiveRequestStatus(r, now);
   if (status != domain::RequestStatus::kPending) {
-    return FailedPrecondition("signing request '" + r.id + "' is " +
-                              std::string(domain::RequestStatusName(status)) +
-                              "; only pending requests can be " +
-                              (approve ? "approved" : "rejected"));
+    return FailedPrecondition(
+        "signing request '" + r.id + "' is " + std::string(domain::RequestStatusName(status)) +
+        "; only pending requests can be " + (approve ? "approved" : "rejected"));
   }
   if (actor.type != domain::PrincipalType::kUser) {
     return PermissionDenied("only users approve or reject signing requests");
@@ -297,7 +297,9 @@ bool GrantUsableAt(const domain::Grant& g, TimePoint now) {
 namespace {
 
 std::string_view Trim(std::string_view s) {
-  const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; };
+  const auto space = [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+  };
   while (!s.empty() && space(s.front())) s.remove_prefix(1);
   while (!s.empty() && space(s.back())) s.remove_suffix(1);
   return s;
@@ -323,7 +325,9 @@ std::string CollapseWhitespace(std::string_view s) {
 bool EqualsIgnoringAsciiCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; };
+    const auto lower = [](char c) {
+      return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+    };
     if (lower(a[i]) != lower(b[i])) return false;
   }
   return true;
@@ -354,7 +358,8 @@ std::string ScopeMismatch(const domain::SigningScope& scope, const domain::Signi
   if (Differs(scope.signing_application, seen.signing_application, Compare::kExact)) {
     return "signingApplication";
   }
-  if (Differs(scope.signing_application_hash, seen.signing_application_hash, Compare::kIgnoreCase)) {
+  if (Differs(scope.signing_application_hash, seen.signing_application_hash,
+              Compare::kIgnoreCase)) {
     return "signingApplicationHash";
   }
   if (Differs(scope.hostname, seen.hostname, Compare::kIgnoreCase)) return "hostname";

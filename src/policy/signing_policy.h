@@ -21,11 +21,11 @@
 namespace signet::policy {
 
 // Bounds of policy fields (SPEC §2).
-inline constexpr Millis kMinWindowDuration{60'000};                     // 1m
-inline constexpr Millis kMaxWindowDuration{30LL * 24 * 3600 * 1000};    // 30d
-inline constexpr Millis kMinRequestTtl{60'000};                         // 1m
-inline constexpr Millis kMaxRequestTtl{30LL * 24 * 3600 * 1000};        // 30d
-inline constexpr Millis kDefaultRequestTtl{7LL * 24 * 3600 * 1000};     // 7d
+inline constexpr Millis kMinWindowDuration{60'000};                   // 1m
+inline constexpr Millis kMaxWindowDuration{30LL * 24 * 3600 * 1000};  // 30d
+inline constexpr Millis kMinRequestTtl{60'000};                       // 1m
+inline constexpr Millis kMaxRequestTtl{30LL * 24 * 3600 * 1000};      // 30d
+inline constexpr Millis kDefaultRequestTtl{7LL * 24 * 3600 * 1000};   // 7d
 inline constexpr std::int64_t kMaxSigningsLimit = 1'000'000;
 inline constexpr std::size_t kMaxSteps = 10;
 inline constexpr std::size_t kMaxApproversPerStep = 50;

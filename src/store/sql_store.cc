@@ -500,12 +500,11 @@ class SqlTx final : public Tx {
                 now, limit);
   }
   Result<bool> ExpireRequest(std::string_view id, TimePoint now) override {
-    SIGNET_ASSIGN_OR_RETURN(
-        std::int64_t changed,
-        Write("expire signing request",
-              "UPDATE signing_requests SET status = 'expired', updated_at = ?2 "
-              "WHERE id = ?1 AND status = 'pending'",
-              id, now));
+    SIGNET_ASSIGN_OR_RETURN(std::int64_t changed,
+                            Write("expire signing request",
+                                  "UPDATE signing_requests SET status = 'expired', updated_at = ?2 "
+                                  "WHERE id = ?1 AND status = 'pending'",
+                                  id, now));
     return changed == 1;
   }
   Result<std::vector<Grant>> ListGrantsNearingEnd(TimePoint now, TimePoint until) override {

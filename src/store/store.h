@@ -349,8 +349,10 @@ class Tx {
       const std::optional<std::string>& project_id, PageRequest page) = 0;
   // Inserts the event unless one with the same dedup_key exists (then changes nothing);
   // returns whether it inserted. Concurrent writers (also on other nodes) insert it once.
-  [[nodiscard]] virtual Result<bool> InsertNotificationEvent(const domain::NotificationEvent& e) = 0;
-  [[nodiscard]] virtual Result<domain::NotificationEvent> GetNotificationEvent(std::string_view id) = 0;
+  [[nodiscard]] virtual Result<bool> InsertNotificationEvent(
+      const domain::NotificationEvent& e) = 0;
+  [[nodiscard]] virtual Result<domain::NotificationEvent> GetNotificationEvent(
+      std::string_view id) = 0;
   [[nodiscard]] virtual Result<bool> HasNotificationEvent(std::string_view dedup_key) = 0;
   [[nodiscard]] virtual Status InsertDelivery(const domain::NotificationDelivery& d) = 0;
   [[nodiscard]] virtual Result<domain::NotificationDelivery> GetDelivery(std::string_view id) = 0;
@@ -373,8 +375,8 @@ class Tx {
   [[nodiscard]] virtual Result<bool> ExpireRequest(std::string_view id, TimePoint now) = 0;
   // Active grants not yet reported as running out (no event with dedup key
   // "grant.expiring:<id>") that end in (now, until] or have used some but not all signings.
-  [[nodiscard]] virtual Result<std::vector<domain::Grant>> ListGrantsNearingEnd(TimePoint now,
-                                                                               TimePoint until) = 0;
+  [[nodiscard]] virtual Result<std::vector<domain::Grant>> ListGrantsNearingEnd(
+      TimePoint now, TimePoint until) = 0;
   // Active certificates with now < not_after <= until.
   [[nodiscard]] virtual Result<std::vector<domain::Certificate>> ListCertificatesExpiring(
       TimePoint now, TimePoint until) = 0;

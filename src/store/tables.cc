@@ -334,20 +334,21 @@ const Table<NotificationWebhook>& Webhooks() {
 }
 const Table<NotificationEvent>& NotificationEvents() {
   static const Table<NotificationEvent> t =
-      Make<NotificationEvent>("notification event", "notification_events", COL(id),
-                              COL(event_type), COL(project_id), COL(dedup_key),
-                              COL_OF(data, data_json), COL(created_at))
+      Make<NotificationEvent>("notification event", "notification_events", COL(id), COL(event_type),
+                              COL(project_id), COL(dedup_key), COL_OF(data, data_json),
+                              COL(created_at))
           .Unique("notification_events_dedup_key_key", {"dedup_key"},
                   "notification '{dedup_key}' is already queued");
   return t;
 }
 const Table<NotificationDelivery>& NotificationDeliveries() {
   static const Table<NotificationDelivery> t =
-      Make<NotificationDelivery>(
-          "notification delivery", "notification_deliveries", COL(id), COL(event_id), COL(event_type),
-          COL(channel), COL(webhook_id), COL(recipient), COL(payload), COL(status), COL(attempts),
-          COL(max_attempts), COL(next_attempt_at), COL(lease_until), COL(last_attempt_at),
-          COL(last_status_code), COL(last_error), COL(delivered_at), COL(created_at))
+      Make<NotificationDelivery>("notification delivery", "notification_deliveries", COL(id),
+                                 COL(event_id), COL(event_type), COL(channel), COL(webhook_id),
+                                 COL(recipient), COL(payload), COL(status), COL(attempts),
+                                 COL(max_attempts), COL(next_attempt_at), COL(lease_until),
+                                 COL(last_attempt_at), COL(last_status_code), COL(last_error),
+                                 COL(delivered_at), COL(created_at))
           .MissingReference("the event or webhook of delivery '{id}' does not exist");
   return t;
 }
@@ -365,14 +366,30 @@ const TableInfo& Settings() {
 #undef SCOPE_COLUMNS
 
 std::vector<const TableInfo*> AllTables() {
-  return {&Users(),        &Identities(),    &ClientSecrets(),
-          &AccessTokens(), &UserMfas(),      &Projects(),
-          &Memberships(),  &Cas(),           &Certificates(),
-          &Signers(),      &SignerMembers(), &Policies(),
-          &Requests(),     &Approvals(),     &Grants(),
-          &Operations(),   &KeyBlobs(),      &HsmKeys(),
-          &AuditEvents(),  &Settings(),      &TimestampAuthorities(),
-          &OidcAuths(),    &Webhooks(),      &NotificationEvents(),
+  return {&Users(),
+          &Identities(),
+          &ClientSecrets(),
+          &AccessTokens(),
+          &UserMfas(),
+          &Projects(),
+          &Memberships(),
+          &Cas(),
+          &Certificates(),
+          &Signers(),
+          &SignerMembers(),
+          &Policies(),
+          &Requests(),
+          &Approvals(),
+          &Grants(),
+          &Operations(),
+          &KeyBlobs(),
+          &HsmKeys(),
+          &AuditEvents(),
+          &Settings(),
+          &TimestampAuthorities(),
+          &OidcAuths(),
+          &Webhooks(),
+          &NotificationEvents(),
           &NotificationDeliveries()};
 }
 

@@ -8,7 +8,8 @@ namespace signet::api {
 namespace {
 
 TEST(ErrorBody, HasTheFourFieldsOfSpec) {
-  auto v = ParseJson(ErrorBody(Error{ErrorCode::kApprovalRequired, "Signing requires approval."}, "r1"));
+  auto v =
+      ParseJson(ErrorBody(Error{ErrorCode::kApprovalRequired, "Signing requires approval."}, "r1"));
   ASSERT_TRUE(v);
   const auto& o = v->as_object();
   EXPECT_EQ(o.at("statusCode").as_int64(), 403);

@@ -276,7 +276,8 @@ TEST(ClientMetadataTest, ValuesAreFittedToTheServersLimits) {
   // Every value passes the server's check of its field.
   for (const auto& [key, value] : o) {
     const auto& s = value.as_string();
-    EXPECT_TRUE(api::CheckText(std::string_view(s.data(), s.size()), key, api::kMaxMetadataCommand));
+    EXPECT_TRUE(
+        api::CheckText(std::string_view(s.data(), s.size()), key, api::kMaxMetadataCommand));
   }
   // Characters, not bytes: a cut never splits a multi-byte character.
   EXPECT_EQ(api::FitText("\xc3\xa9\xc3\xa9\xc3\xa9", 2), "\xc3\xa9\xc3\xa9");

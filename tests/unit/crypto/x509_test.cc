@@ -462,7 +462,8 @@ TEST_F(Pkcs12Test, IterationCountsAboveTheCapAreRefusedBeforeAnyIsRun) {
   // A wrong password changes nothing: the count is refused before the password is tried.
   auto wrong = ImportPkcs12(p12, "not-the-password");
   ASSERT_FALSE(wrong);
-  EXPECT_NE(wrong.error().message.find("iteration count"), std::string::npos) << wrong.error().message;
+  EXPECT_NE(wrong.error().message.find("iteration count"), std::string::npos)
+      << wrong.error().message;
 }
 
 TEST_F(Pkcs12Test, CommonIterationCountsStillImport) {

@@ -9,9 +9,12 @@ Response Named(const char* name) { return Response{200, name, "text/plain", {}};
 
 TEST(Router, MatchesPatternsAndCapturesParams) {
   Router r;
-  r.Add("GET", "/api/v1/pki/signers/{id}", [](const Request&, const PathParams&) { return Named("get"); });
-  r.Add("POST", "/api/v1/pki/signers/{id}/sign", [](const Request&, const PathParams&) { return Named("sign"); });
-  r.Add("POST", "/api/v1/pki/signing-requests/{id}/approve", [](const Request&, const PathParams&) { return Named("approve"); });
+  r.Add("GET", "/api/v1/pki/signers/{id}",
+        [](const Request&, const PathParams&) { return Named("get"); });
+  r.Add("POST", "/api/v1/pki/signers/{id}/sign",
+        [](const Request&, const PathParams&) { return Named("sign"); });
+  r.Add("POST", "/api/v1/pki/signing-requests/{id}/approve",
+        [](const Request&, const PathParams&) { return Named("approve"); });
   auto m = r.Find("POST", "/api/v1/pki/signers/abc/sign");
   ASSERT_NE(m.handler, nullptr);
   EXPECT_EQ(m.params.at("id"), "abc");
@@ -32,14 +35,17 @@ TEST(Router, MethodNotAllowedVersusNotFound) {
 
 TEST(Router, LiteralBeatsParameter) {
   Router r;
-  r.Add("POST", "/signers/{id}/requests", [](const Request&, const PathParams&) { return Named("param"); });
-  r.Add("POST", "/signers/{id}/requests/pre-approve", [](const Request&, const PathParams&) { return Named("pre"); });
+  r.Add("POST", "/signers/{id}/requests",
+        [](const Request&, const PathParams&) { return Named("param"); });
+  r.Add("POST", "/signers/{id}/requests/pre-approve",
+        [](const Request&, const PathParams&) { return Named("pre"); });
   r.Add("GET", "/a/{x}", [](const Request&, const PathParams&) { return Named("param"); });
   r.Add("GET", "/a/verify", [](const Request&, const PathParams&) { return Named("literal"); });
   auto m = r.Find("GET", "/a/verify");
   ASSERT_NE(m.handler, nullptr);
   EXPECT_EQ((*m.handler)(Request{}, m.params).body, "literal");
-  EXPECT_EQ((*r.Find("POST", "/signers/1/requests/pre-approve").handler)(Request{}, {}).body, "pre");
+  EXPECT_EQ((*r.Find("POST", "/signers/1/requests/pre-approve").handler)(Request{}, {}).body,
+            "pre");
 }
 
 TEST(Router, AsyncRoutesMatchLikeOthers) {

@@ -99,7 +99,8 @@ TEST(RenderTest, SlackPayloadIsAnIncomingWebhookMessage) {
   auto v = api::ParseJson(SlackPayload(kRequestCreated, Sample()));
   ASSERT_TRUE(v.has_value());
   const auto& o = v->as_object();
-  EXPECT_NE(std::string(o.at("text").as_string()).find("alice@example.com asks to sign with release-signer"),
+  EXPECT_NE(std::string(o.at("text").as_string())
+                .find("alice@example.com asks to sign with release-signer"),
             std::string::npos);
   const auto& blocks = o.at("blocks").as_array();
   ASSERT_EQ(blocks.size(), 2u);
@@ -128,7 +129,8 @@ TEST(RenderTest, EmailIsMultipartWithTextHtmlAndNoHeaderInjection) {
   EventData d = Sample();
   d.signer_name = "evil\r\nBcc: victim@example.com";
   const Email e = RenderEmail(kRequestCreated, d);
-  const std::string m = MimeMessage("Signet <signet@example.com>", "bob@example.com", e, T(), NewUuid());
+  const std::string m =
+      MimeMessage("Signet <signet@example.com>", "bob@example.com", e, T(), NewUuid());
   EXPECT_EQ(m.find("\nBcc:"), std::string::npos);
   EXPECT_NE(m.find("From: Signet <signet@example.com>\r\n"), std::string::npos);
   EXPECT_NE(m.find("To: bob@example.com\r\n"), std::string::npos);
@@ -176,10 +178,12 @@ class NotificationsTest : public ::testing::Test {
     o.max_attempts = 3;
     o.retry_base = 30s;
     o.retry_max = 45s;
-    return std::make_unique<Notifications>(*store_, clock_, SecretBytes(Bytes(32, 9)), std::move(t), o);
+    return std::make_unique<Notifications>(*store_, clock_, SecretBytes(Bytes(32, 9)), std::move(t),
+                                           o);
   }
 
-  domain::NotificationWebhook AddWebhook(const std::string& secret, std::vector<std::string> events = {},
+  domain::NotificationWebhook AddWebhook(const std::string& secret,
+                                         std::vector<std::string> events = {},
                                          const std::string& format = "signet") {
     domain::NotificationWebhook w;
     w.id = NewUuid();
@@ -239,8 +243,9 @@ TEST_F(NotificationsTest, DeliversSignedWebhookOnlyToSubscribers) {
   const HttpPost& p = t.posts[0];
   EXPECT_EQ(p.url, all.url);
   const std::string t_unix = std::to_string(ToUnixMillis(clock_.Now()) / 1000);
-  EXPECT_EQ(HeaderOf(p, "Signet-Signature"),
-            SignatureHeader(AsBytes(std::string("whsec-0123456789abcdef")), std::stoll(t_unix), p.body));
+  EXPECT_EQ(
+      HeaderOf(p, "Signet-Signature"),
+      SignatureHeader(AsBytes(std::string("whsec-0123456789abcdef")), std::stoll(t_unix), p.body));
   EXPECT_EQ(HeaderOf(p, "Signet-Event"), "request.created");
   auto body = api::ParseJson(p.body);
   ASSERT_TRUE(body.has_value());
@@ -277,7 +282,8 @@ TEST_F(NotificationsTest, NoEmailWithoutSmtpAndOnePerUserWithIt) {
   EXPECT_EQ(t.mails[0].to, "bob@example.com");
   EXPECT_EQ(t.mails[0].from, "signet@example.com");
   EXPECT_EQ(t.passwords[0], "smtp pw");
-  EXPECT_NE(t.mails[0].message.find("Subject: [Signet] alice@example.com asks to sign"), std::string::npos);
+  EXPECT_NE(t.mails[0].message.find("Subject: [Signet] alice@example.com asks to sign"),
+            std::string::npos);
 }
 
 TEST_F(NotificationsTest, RetriesWithExponentialBackoffThenFails) {
@@ -357,7 +363,8 @@ TEST_F(NotificationsTest, WebhookUrlsMustBeHttpsExceptLoopback) {
 
 TEST_F(NotificationsTest, SecretsAreSealedAndBoundToTheirOwner) {
   const auto w = AddWebhook("whsec-0123456789abcdef");
-  const std::string sealed(reinterpret_cast<const char*>(w.secret_sealed.data()), w.secret_sealed.size());
+  const std::string sealed(reinterpret_cast<const char*>(w.secret_sealed.data()),
+                           w.secret_sealed.size());
   EXPECT_EQ(sealed.find("whsec"), std::string::npos);
   // A sealed secret copied to another webhook does not open there: no signature is made.
   domain::NotificationWebhook copy = AddWebhook("");

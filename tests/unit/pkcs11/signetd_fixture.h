@@ -40,8 +40,8 @@ class Signetd {
     if (pid_ == 0) {
       FILE* f = std::freopen(log.c_str(), "w", stderr);
       (void)f;
-      execl(signetd.c_str(), signetd.c_str(), "--listen", "127.0.0.1:0", "--data-dir",
-            data.c_str(), "--dev", "--port-file", port_file.c_str(), static_cast<char*>(nullptr));
+      execl(signetd.c_str(), signetd.c_str(), "--listen", "127.0.0.1:0", "--data-dir", data.c_str(),
+            "--dev", "--port-file", port_file.c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
     for (int i = 0; i < 600; ++i) {

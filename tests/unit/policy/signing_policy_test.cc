@@ -80,7 +80,8 @@ TEST(ValidatePolicy, NeedsAtLeastOneConstraint) {
   auto p = TwoStepPolicy();
   p.max_signings.reset();
   p.max_window_duration.reset();
-  ExpectError(ValidatePolicy(p), ErrorCode::kInvalidArgument, "at least one of maxWindowDuration and maxSignings");
+  ExpectError(ValidatePolicy(p), ErrorCode::kInvalidArgument,
+              "at least one of maxWindowDuration and maxSignings");
   p.max_signings = 1;
   EXPECT_TRUE(ValidatePolicy(p));
   p.max_signings.reset();
@@ -107,7 +108,8 @@ TEST(ValidatePolicy, MaxSigningsAtLeastOne) {
 TEST(ValidatePolicy, RequestTtlBounds) {
   auto p = TwoStepPolicy();
   p.max_request_ttl = seconds(30);
-  ExpectError(ValidatePolicy(p), ErrorCode::kInvalidArgument, "maxRequestTtl is 30s; the minimum is 1m");
+  ExpectError(ValidatePolicy(p), ErrorCode::kInvalidArgument,
+              "maxRequestTtl is 30s; the minimum is 1m");
   p.max_request_ttl = hours(24 * 31);
   ExpectError(ValidatePolicy(p), ErrorCode::kInvalidArgument, "the maximum is 30d");
   EXPECT_EQ(kDefaultRequestTtl, hours(24 * 7));
@@ -119,7 +121,8 @@ TEST(ValidatePolicy, Steps) {
   ExpectError(ValidatePolicy(p), ErrorCode::kInvalidArgument, "at least one step");
   p = TwoStepPolicy();
   p.steps[0].required_approvals = 4;
-  ExpectError(ValidatePolicy(p), ErrorCode::kInvalidArgument, "steps[0].requiredApprovals is 4; the step has only 3 approvers");
+  ExpectError(ValidatePolicy(p), ErrorCode::kInvalidArgument,
+              "steps[0].requiredApprovals is 4; the step has only 3 approvers");
   p = TwoStepPolicy();
   p.steps[1].required_approvals = 0;
   ExpectError(ValidatePolicy(p), ErrorCode::kInvalidArgument, "the minimum is 1");
@@ -148,7 +151,8 @@ TEST(ResolveAsk, RefusesMoreThanTheCeilingsNamingThem) {
   ExpectError(ResolveAsk(TwoStepPolicy(), AccessAsk{8, {}, {}, {}}, kStart),
               ErrorCode::kInvalidArgument, "requestedSignings is 8; the policy allows at most 7");
   ExpectError(ResolveAsk(TwoStepPolicy(), AccessAsk{{}, hours(9), {}, {}}, kStart),
-              ErrorCode::kInvalidArgument, "requestedWindowDuration is 9h; the policy allows at most 8h");
+              ErrorCode::kInvalidArgument,
+              "requestedWindowDuration is 9h; the policy allows at most 8h");
   auto ok = ResolveAsk(TwoStepPolicy(), AccessAsk{7, hours(8), {}, {}}, kStart);
   ASSERT_TRUE(ok);
   EXPECT_EQ(ok->signings, 7);
@@ -188,13 +192,17 @@ TEST(ResolveAsk, ExplicitWindow) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->window_start, kStart);
   ExpectError(ResolveAsk(TwoStepPolicy(), AccessAsk{{}, {}, kStart, kStart + hours(9)}, kStart),
-              ErrorCode::kInvalidArgument, "the requested window is 9h; the policy allows at most 8h");
-  ExpectError(ResolveAsk(TwoStepPolicy(), AccessAsk{{}, {}, kStart + hours(2), kStart + hours(1)}, kStart),
-              ErrorCode::kInvalidArgument, "must be after");
-  ExpectError(ResolveAsk(TwoStepPolicy(), AccessAsk{{}, {}, kStart - hours(2), kStart - hours(1)}, kStart),
-              ErrorCode::kInvalidArgument, "in the past");
-  ExpectError(ResolveAsk(TwoStepPolicy(), AccessAsk{{}, hours(1), kStart, kStart + hours(1)}, kStart),
-              ErrorCode::kInvalidArgument, "not both");
+              ErrorCode::kInvalidArgument,
+              "the requested window is 9h; the policy allows at most 8h");
+  ExpectError(
+      ResolveAsk(TwoStepPolicy(), AccessAsk{{}, {}, kStart + hours(2), kStart + hours(1)}, kStart),
+      ErrorCode::kInvalidArgument, "must be after");
+  ExpectError(
+      ResolveAsk(TwoStepPolicy(), AccessAsk{{}, {}, kStart - hours(2), kStart - hours(1)}, kStart),
+      ErrorCode::kInvalidArgument, "in the past");
+  ExpectError(
+      ResolveAsk(TwoStepPolicy(), AccessAsk{{}, hours(1), kStart, kStart + hours(1)}, kStart),
+      ErrorCode::kInvalidArgument, "not both");
   ExpectError(ResolveAsk(TwoStepPolicy(), AccessAsk{{}, {}, kStart, {}}, kStart),
               ErrorCode::kInvalidArgument, "requestedWindowEnd is required");
 }
@@ -251,7 +259,8 @@ TEST(RequestExpiry, PendingRequestsExpireAfterTheTtl) {
   EXPECT_EQ(EffectiveRequestStatus(r, clock.Now()), RequestStatus::kPending);
   clock.Advance(Millis(1));
   EXPECT_EQ(EffectiveRequestStatus(r, clock.Now()), RequestStatus::kExpired);
-  ExpectError(Decide(r, {}, User("a"), true, clock.Now()), ErrorCode::kFailedPrecondition, "is expired");
+  ExpectError(Decide(r, {}, User("a"), true, clock.Now()), ErrorCode::kFailedPrecondition,
+              "is expired");
   // Only pending requests expire.
   r.status = RequestStatus::kApproved;
   EXPECT_EQ(EffectiveRequestStatus(r, clock.Now()), RequestStatus::kApproved);
@@ -272,7 +281,8 @@ TEST(Decide, StepsInOrderWithDistinctApprovers) {
   EXPECT_FALSE(first->request_approved);
   std::vector<domain::Approval> decided{Decision("a", 0)};
   // The same approver twice does not count twice.
-  ExpectError(Decide(r, decided, User("a"), true, kStart), ErrorCode::kFailedPrecondition, "already decided");
+  ExpectError(Decide(r, decided, User("a"), true, kStart), ErrorCode::kFailedPrecondition,
+              "already decided");
   auto second = Decide(r, decided, User("b"), true, kStart);
   ASSERT_TRUE(second);
   EXPECT_TRUE(second->step_complete);
@@ -308,7 +318,8 @@ TEST(Decide, OneRejectionEndsTheRequest) {
   ASSERT_TRUE(out);
   EXPECT_TRUE(out->request_rejected);
   EXPECT_FALSE(out->request_approved);
-  ExpectError(Decide(r, {}, User("x"), false, kStart), ErrorCode::kPermissionDenied, "only the approvers");
+  ExpectError(Decide(r, {}, User("x"), false, kStart), ErrorCode::kPermissionDenied,
+              "only the approvers");
 }
 
 TEST(Decide, OnlyPendingRequests) {
@@ -340,7 +351,8 @@ TEST(Decide, OneApproverCannotApproveTwoStepsOfARequest) {
   r.current_step = 1;
   ExpectError(Decide(r, {Decision("a", 0), Decision("b", 0)}, User("a"), true, kStart),
               ErrorCode::kPermissionDenied,
-              "you already approved step 1 ('leads') of this request; each step needs a different approver");
+              "you already approved step 1 ('leads') of this request; each step needs a different "
+              "approver");
   // Rejecting is still possible: one "no" is enough whoever says it.
   auto reject = Decide(r, {Decision("a", 0), Decision("b", 0)}, User("a"), false, kStart);
   ASSERT_TRUE(reject) << reject.error().message;

@@ -1378,8 +1378,8 @@ TEST_P(StoreConformanceTest, NotificationWebhooksEventsAndDeliveries) {
   EXPECT_EQ(got, a);
 
   // Events are queued once per dedup key.
-  domain::NotificationEvent e1{NewUuid(), "request.expired", f.project.id, "request.expired:x",
-                               "{\"a\":1}", T()};
+  domain::NotificationEvent e1{NewUuid(),           "request.expired", f.project.id,
+                               "request.expired:x", "{\"a\":1}",       T()};
   domain::NotificationEvent e2 = e1;
   e2.id = NewUuid();
   ASSERT_OK_AND_ASSIGN(bool inserted, tx->InsertNotificationEvent(e1));
@@ -1479,10 +1479,19 @@ TEST_P(StoreConformanceTest, LeaseDeliveryIsExclusiveUnderConcurrency) {
     threads.emplace_back([&] {
       for (const auto& id : ids) {
         auto tx = store().BeginWrite();
-        if (!tx) { ++failures; continue; }
+        if (!tx) {
+          ++failures;
+          continue;
+        }
         auto leased = (*tx)->LeaseDelivery(id, T(100), T(100000));
-        if (!leased) { ++failures; continue; }
-        if (!(*tx)->Commit()) { ++failures; continue; }
+        if (!leased) {
+          ++failures;
+          continue;
+        }
+        if (!(*tx)->Commit()) {
+          ++failures;
+          continue;
+        }
         if (*leased) ++won;
       }
     });
@@ -1540,8 +1549,8 @@ TEST_P(StoreConformanceTest, ScansForWhatTheClockMakesHappen) {
   std::set<std::string> near_ids;
   for (const auto& g : near) near_ids.insert(g.id);
   EXPECT_EQ(near_ids, (std::set<std::string>{ending.id, used.id}));
-  domain::NotificationEvent told{NewUuid(), "grant.expiring", f.project.id,
-                                 "grant.expiring:" + used.id, "{}", T()};
+  domain::NotificationEvent told{
+      NewUuid(), "grant.expiring", f.project.id, "grant.expiring:" + used.id, "{}", T()};
   ASSERT_OK_AND_ASSIGN(bool inserted, tx->InsertNotificationEvent(told));
   ASSERT_TRUE(inserted);
   ASSERT_OK_AND_ASSIGN(near, tx->ListGrantsNearingEnd(T(0), T(3600 * 1000)));
