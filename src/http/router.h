@@ -37,7 +37,7 @@ struct Response {
   int status = 200;
   std::string body;
   std::string content_type = "application/json";
-  std::vector<std::pair<std::string, std::string>> headers;
+  std::vector<std::pair<std::string, std::string>> headers{};
   // Who made the request ("user:<id>", "identity:<id>"), set once the caller is
   // authenticated; for the access log only, never sent.
   std::string caller{};

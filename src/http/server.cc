@@ -240,8 +240,8 @@ class ServerImpl final : public Server {
       accept_retry_.cancel();
     });
     stopper_ = std::thread([this, grace] {
-      std::unique_lock lock(in_flight_mutex_);
-      in_flight_cv_.wait_for(lock, grace, [this] { return in_flight_ == 0; });
+      std::unique_lock in_flight_lock(in_flight_mutex_);
+      in_flight_cv_.wait_for(in_flight_lock, grace, [this] { return in_flight_ == 0; });
       ioc_.stop();
     });
   }

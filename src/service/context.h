@@ -89,7 +89,7 @@ struct Deps {
   double anonymous_timestamp_rate = 1000;
   // The clock's synchronisation state (absent: assumed synchronised), and whether TSAs refuse
   // (timeNotAvailable) while it is not synchronised.
-  ClockStateFn clock_state;
+  ClockStateFn clock_state{};
   bool tsa_require_synchronized_clock = false;
   // Verifies OIDC tokens of identities (auth/oidc.h); without it OIDC login is unavailable.
   auth::OidcVerifier* oidc = nullptr;
@@ -100,7 +100,7 @@ struct Deps {
   domain::KeySourceType default_key_source = domain::KeySourceType::kSoftware;
   // Where events are queued (notify/notifier.h); null: no notifications.
   notify::Notifier* notifier = nullptr;
-  ExpiryNotices expiry_notices;
+  ExpiryNotices expiry_notices{};
 };
 
 // Declared with their families (service/mfa.h, pki.h, signers.h).

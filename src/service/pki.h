@@ -26,8 +26,8 @@ struct CreateCaInput {
   std::string common_name;
   domain::KeyAlgorithm key_algorithm = domain::KeyAlgorithm::kEcP256;
   std::int64_t ttl_days = 3650;
-  std::optional<std::string> parent_ca_id;
-  KeyChoice key;
+  std::optional<std::string> parent_ca_id{};
+  KeyChoice key{};
 };
 
 struct IssueCertificateInput {
@@ -38,7 +38,7 @@ struct IssueCertificateInput {
   std::int64_t ttl_days = 365;
   std::vector<std::string> key_usages;           // default digitalSignature
   std::vector<std::string> extended_key_usages;  // e.g. codeSigning
-  KeyChoice key;
+  KeyChoice key{};
 };
 
 struct ImportCertificateInput {
@@ -58,7 +58,7 @@ struct CsrInput {
   std::string common_name;
   domain::KeyAlgorithm key_algorithm = domain::KeyAlgorithm::kEcP256;
   std::string organization, organizational_unit, country, state, locality;
-  KeyChoice key;
+  KeyChoice key{};
 };
 
 struct CertificateBundle {

@@ -35,10 +35,10 @@ struct CreateSignerInput {
   std::string description;
   std::string certificate_id;                    // or `issue`
   std::optional<std::string> signing_policy_id;  // or `approval_policy`
-  std::optional<SignerCertificateInput> issue;
-  std::optional<SignerPolicyInput> approval_policy;
+  std::optional<SignerCertificateInput> issue{};
+  std::optional<SignerPolicyInput> approval_policy{};
   // Members besides the creator (who is the signer's admin); each userId or identityId.
-  std::vector<MembershipInput> members;
+  std::vector<MembershipInput> members{};
 };
 
 struct UpdateSignerInput {

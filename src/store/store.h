@@ -97,12 +97,12 @@ struct OperationFilter {
 };
 
 struct AuditFilter {
-  std::optional<std::string> node_id;
-  std::optional<std::string> event_type;
-  std::optional<std::string> actor_id;
-  std::optional<TimePoint> since;  // inclusive
-  std::optional<TimePoint> until;  // exclusive
-  std::optional<std::string> target_id;
+  std::optional<std::string> node_id{};
+  std::optional<std::string> event_type{};
+  std::optional<std::string> actor_id{};
+  std::optional<TimePoint> since{};  // inclusive
+  std::optional<TimePoint> until{};  // exclusive
+  std::optional<std::string> target_id{};
 };
 
 // One database transaction. Not thread-safe: use it from one thread at a time. It must not

@@ -375,9 +375,9 @@ INSTANTIATE_TEST_SUITE_P(
         OpensslCase{KeyAlgorithm::kEcP256, {SignatureScheme::kEcdsa, HashAlgorithm::kSha256}},
         OpensslCase{KeyAlgorithm::kEcP384, {SignatureScheme::kEcdsa, HashAlgorithm::kSha384}},
         OpensslCase{KeyAlgorithm::kEcP521, {SignatureScheme::kEcdsa, HashAlgorithm::kSha512}}),
-    [](const ::testing::TestParamInfo<OpensslCase>& info) {
-      std::string name = std::string(domain::KeyAlgorithmName(info.param.key)) + "_" +
-                         std::string(domain::SigningAlgorithmName(info.param.algorithm));
+    [](const ::testing::TestParamInfo<OpensslCase>& case_info) {
+      std::string name = std::string(domain::KeyAlgorithmName(case_info.param.key)) + "_" +
+                         std::string(domain::SigningAlgorithmName(case_info.param.algorithm));
       for (char& c : name) {
         if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
       }
