@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "store/sqlite_store.h"
+#include "support/commit_gate.h"
 #include "unit/store/store_test_util.h"
 
 namespace signet::service {
@@ -113,40 +114,10 @@ TEST_F(CommitQueueTest, SubmitCallsDoneAfterTheCommitWithoutBlockingTheCaller) {
   EXPECT_EQ(seen.get_future().get(), 1);
 }
 
-// Holds the committer inside its first transaction until released, so that everything
-// submitted meanwhile lands in the next batch together.
-class Gate {
- public:
-  CommitQueue::Work Work() {
-    return [this](store::Tx&) -> Status {
-      std::unique_lock lock(mu_);
-      entered_ = true;
-      cv_.notify_all();
-      cv_.wait(lock, [this] { return open_; });
-      return Ok();
-    };
-  }
-  void WaitEntered() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return entered_; });
-  }
-  void Open() {
-    std::lock_guard lock(mu_);
-    open_ = true;
-    cv_.notify_all();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool entered_ = false;
-  bool open_ = false;
-};
-
 TEST_F(CommitQueueTest, OneFailingItemDoesNotFailTheRestOfItsBatch) {
   Metrics metrics;
   CommitQueue queue(*store_, &metrics);
-  Gate gate;
+  testutil::CommitGate gate;
   std::promise<Status> gated;
   queue.Submit(gate.Work(), [&](Status s) { gated.set_value(s); });
   gate.WaitEntered();
@@ -181,7 +152,7 @@ TEST_F(CommitQueueTest, OneFailingItemDoesNotFailTheRestOfItsBatch) {
 TEST_F(CommitQueueTest, CountsRecordsPerCommit) {
   Metrics metrics;
   CommitQueue queue(*store_, &metrics);
-  Gate gate;
+  testutil::CommitGate gate;
   queue.Submit(gate.Work(), [](Status) {});
   gate.WaitEntered();
   std::vector<std::promise<Status>> results(5);
@@ -199,7 +170,7 @@ TEST_F(CommitQueueTest, CountsRecordsPerCommit) {
 
 TEST_F(CommitQueueTest, DestructorFinishesQueuedWork) {
   auto queue = std::make_unique<CommitQueue>(*store_);
-  Gate gate;
+  testutil::CommitGate gate;
   queue->Submit(gate.Work(), [](Status) {});
   gate.WaitEntered();
   std::atomic<int> ok{0};

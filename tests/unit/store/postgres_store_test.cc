@@ -31,6 +31,7 @@
 #include "common/uuid.h"
 #include "service/commit_queue.h"
 #include "store/postgres_migrations.h"
+#include "support/commit_gate.h"
 #include "unit/store/store_conformance.h"
 #include "unit/store/store_test_util.h"
 
@@ -512,36 +513,6 @@ TEST(PostgresStore, AFailedCommitIsReported) {
 // ---- The group commit on PostgreSQL: its appends travel in one pipeline with the commit
 // (Tx::DeferAppends), so a failing append is only seen at the commit. ----
 
-// Holds the committer inside a transaction until opened, so that what is submitted
-// meanwhile forms the next batch.
-class Gate {
- public:
-  service::CommitQueue::Work Work() {
-    return [this](Tx&) -> Status {
-      std::unique_lock lock(mu_);
-      entered_ = true;
-      cv_.notify_all();
-      cv_.wait(lock, [this] { return open_; });
-      return Ok();
-    };
-  }
-  void WaitEntered() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return entered_; });
-  }
-  void Open() {
-    std::lock_guard lock(mu_);
-    open_ = true;
-    cv_.notify_all();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool entered_ = false;
-  bool open_ = false;
-};
-
 service::CommitQueue::Work AppendEvent(domain::AuditEvent e) {
   return [e](Tx& tx) { return tx.AppendAuditEvent(e); };
 }
@@ -563,7 +534,7 @@ TEST(PostgresGroupCommit, OneBadRecordInAPipelinedGroupDoesNotFailTheOthers) {
                  [&](Status s) { first.set_value(std::move(s)); });
     ASSERT_OK(first.get_future().get());
   }
-  Gate gate;
+  testutil::CommitGate gate;
   std::promise<Status> gated;
   queue.Submit(gate.Work(), [&](Status s) { gated.set_value(std::move(s)); });
   gate.WaitEntered();
@@ -599,7 +570,7 @@ TEST(PostgresGroupCommit, ADroppedConnectionFailsTheWholeGroupAndLosesNothingAck
   Schema schema;
   ASSERT_OK_AND_ASSIGN(auto store, OpenPostgres(schema.Url(), Options(4)));
   service::CommitQueue queue(*store);
-  Gate gate;
+  testutil::CommitGate gate;
   std::promise<Status> gated;
   queue.Submit(gate.Work(), [&](Status s) { gated.set_value(std::move(s)); });
   gate.WaitEntered();
