@@ -46,6 +46,9 @@ class Transport {
 };
 
 // Every attempt ends within `timeout` (connect, TLS, transfer). Redirects are not followed.
-std::unique_ptr<Transport> MakeCurlTransport(std::chrono::milliseconds timeout);
+// libcurl is loaded from `library` by the first attempt, not at start; when it cannot be loaded
+// every attempt fails with the loader's message (kept in the delivery log).
+std::unique_ptr<Transport> MakeCurlTransport(std::chrono::milliseconds timeout,
+                                             std::string library = "libcurl.so.4");
 
 }  // namespace signet::notify

@@ -1,29 +1,69 @@
-// The network side of notifications through libcurl (Debian's libcurl4-openssl-dev): one
-// easy handle per attempt, no signals (threads), no redirects, a total timeout per attempt.
+// The network side of notifications through libcurl (Debian's libcurl4-openssl-dev): one easy
+// handle per attempt, no signals (threads), no redirects, a total timeout per attempt.
+//
+// libcurl is loaded by the first attempt instead of linked into signetd
+// (common/shared_library.h): most servers never configure a webhook or SMTP, and linked, libcurl
+// and what it brings (nghttp2, SSH, RTMP, PSL, brotli, …) are mapped at every start. signetd is
+// compiled against the headers of libcurl4-openssl-dev and loads that package's runtime library
+// (package libcurl4, a dependency of the signet package).
 #include <curl/curl.h>
 
 #include <cstring>
 #include <mutex>
 
+#include "common/shared_library.h"
 #include "notify/render.h"
 #include "notify/transport.h"
 
 namespace signet::notify {
 namespace {
 
+// The entry points the transport uses. curl_easy_setopt and curl_easy_getinfo are variadic C
+// functions; calling them through these pointers is the same call.
+struct CurlApi {
+  decltype(&curl_global_init) global_init = nullptr;
+  decltype(&curl_easy_init) easy_init = nullptr;
+  decltype(&curl_easy_setopt) easy_setopt = nullptr;
+  decltype(&curl_easy_perform) easy_perform = nullptr;
+  decltype(&curl_easy_getinfo) easy_getinfo = nullptr;
+  decltype(&curl_easy_cleanup) easy_cleanup = nullptr;
+  decltype(&curl_easy_strerror) easy_strerror = nullptr;
+  decltype(&curl_slist_append) slist_append = nullptr;
+  decltype(&curl_slist_free_all) slist_free_all = nullptr;
+};
+
+// Loads `file`, resolves every entry point and initialises the library; kUnavailable with the
+// loader's message when the file or an entry point is missing.
+Result<CurlApi> LoadCurl(const std::string& file) {
+  Result<SharedLibrary> lib = SharedLibrary::Open(file.c_str(), "sends notifications");
+  if (!lib) return tl::unexpected(lib.error());
+  CurlApi api;
+  const bool ok = lib->Resolve("curl_global_init", api.global_init) &&
+                  lib->Resolve("curl_easy_init", api.easy_init) &&
+                  lib->Resolve("curl_easy_setopt", api.easy_setopt) &&
+                  lib->Resolve("curl_easy_perform", api.easy_perform) &&
+                  lib->Resolve("curl_easy_getinfo", api.easy_getinfo) &&
+                  lib->Resolve("curl_easy_cleanup", api.easy_cleanup) &&
+                  lib->Resolve("curl_easy_strerror", api.easy_strerror) &&
+                  lib->Resolve("curl_slist_append", api.slist_append) &&
+                  lib->Resolve("curl_slist_free_all", api.slist_free_all);
+  if (!ok) return tl::unexpected(lib->error());
+  // Reference-counted by libcurl; signetd has one transport, so this runs once per process.
+  if (api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+    return Unavailable("libcurl (" + file + ") failed to initialise");
+  return api;
+}
+
 struct EasyDeleter {
-  void operator()(CURL* c) const { curl_easy_cleanup(c); }
+  const CurlApi* api;
+  void operator()(CURL* c) const { api->easy_cleanup(c); }
 };
 struct ListDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+  const CurlApi* api;
+  void operator()(curl_slist* l) const { api->slist_free_all(l); }
 };
 using Easy = std::unique_ptr<CURL, EasyDeleter>;
 using List = std::unique_ptr<curl_slist, ListDeleter>;
-
-void GlobalInit() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 // Keeps the first bytes of a reply, for the delivery log.
 std::size_t KeepSome(char* data, std::size_t size, std::size_t n, void* user) {
@@ -55,36 +95,40 @@ std::string Printable(std::string s) {
 
 class CurlTransport final : public Transport {
  public:
-  explicit CurlTransport(std::chrono::milliseconds timeout) : timeout_(timeout) { GlobalInit(); }
+  CurlTransport(std::chrono::milliseconds timeout, std::string library)
+      : timeout_(timeout), library_(std::move(library)) {}
 
   SendOutcome Post(const HttpPost& post) override {
-    Easy easy(curl_easy_init());
+    const Result<CurlApi>& loaded = Loaded();
+    if (!loaded) return {false, std::nullopt, loaded.error().message};
+    const CurlApi& curl = *loaded;
+    Easy easy(curl.easy_init(), EasyDeleter{&curl});
     if (!easy) return {false, std::nullopt, "cannot start an HTTP request (libcurl)"};
     CURL* c = easy.get();
     char errors[CURL_ERROR_SIZE] = {};
     std::string reply;
-    List headers;
+    List headers(nullptr, ListDeleter{&curl});
     for (const auto& [name, value] : post.headers) {
-      curl_slist* next = curl_slist_append(headers.get(), (name + ": " + value).c_str());
+      curl_slist* next = curl.slist_append(headers.get(), (name + ": " + value).c_str());
       if (next == nullptr) return {false, std::nullopt, "out of memory"};
       (void)headers.release();
       headers.reset(next);
     }
-    Common(c, errors);
-    curl_easy_setopt(c, CURLOPT_URL, post.url.c_str());
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, post.body.c_str());
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(post.body.size()));
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, KeepSome);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &reply);
-    const CURLcode rc = curl_easy_perform(c);
+    Common(curl, c, errors);
+    curl.easy_setopt(c, CURLOPT_URL, post.url.c_str());
+    curl.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl.easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+    curl.easy_setopt(c, CURLOPT_POSTFIELDS, post.body.c_str());
+    curl.easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(post.body.size()));
+    curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, KeepSome);
+    curl.easy_setopt(c, CURLOPT_WRITEDATA, &reply);
+    const CURLcode rc = curl.easy_perform(c);
     long status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     if (rc != CURLE_OK)
       return {false, status > 0 ? std::optional<std::int64_t>(status) : std::nullopt,
-              Failure(rc, errors)};
+              Failure(curl, rc, errors)};
     if (status >= 200 && status < 300) return {true, status, ""};
     return {false, status,
             "HTTP " + std::to_string(status) +
@@ -93,18 +137,21 @@ class CurlTransport final : public Transport {
 
   SendOutcome SendMail(const SmtpSettings& smtp, const SecretBytes& password,
                        const MailMessage& mail) override {
-    Easy easy(curl_easy_init());
+    const Result<CurlApi>& loaded = Loaded();
+    if (!loaded) return {false, std::nullopt, loaded.error().message};
+    const CurlApi& curl = *loaded;
+    Easy easy(curl.easy_init(), EasyDeleter{&curl});
     if (!easy) return {false, std::nullopt, "cannot start an SMTP session (libcurl)"};
     CURL* c = easy.get();
     char errors[CURL_ERROR_SIZE] = {};
-    Common(c, errors);
+    Common(curl, c, errors);
     const bool ipv6 = smtp.host.find(':') != std::string::npos;
     const std::string host = ipv6 ? "[" + smtp.host + "]" : smtp.host;
     const std::string url =
         (smtp.security == "tls" ? "smtps://" : "smtp://") + host + ":" + std::to_string(smtp.port);
-    curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-    curl_easy_setopt(c, CURLOPT_USE_SSL,
+    curl.easy_setopt(c, CURLOPT_URL, url.c_str());
+    curl.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+    curl.easy_setopt(c, CURLOPT_USE_SSL,
                      smtp.security == "none" ? static_cast<long>(CURLUSESSL_NONE)
                                              : static_cast<long>(CURLUSESSL_ALL));
     const std::string user = smtp.username;
@@ -112,25 +159,25 @@ class CurlTransport final : public Transport {
     if (!smtp.ca_certificate_pem.empty()) {
       curl_blob ca{const_cast<char*>(smtp.ca_certificate_pem.data()),
                    smtp.ca_certificate_pem.size(), CURL_BLOB_COPY};
-      curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca);
+      curl.easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca);
     }
     if (!user.empty()) {
-      curl_easy_setopt(c, CURLOPT_USERNAME, user.c_str());
-      curl_easy_setopt(c, CURLOPT_PASSWORD, pass.c_str());
+      curl.easy_setopt(c, CURLOPT_USERNAME, user.c_str());
+      curl.easy_setopt(c, CURLOPT_PASSWORD, pass.c_str());
     }
     const std::string from = "<" + mail.from + ">";
-    curl_easy_setopt(c, CURLOPT_MAIL_FROM, from.c_str());
-    List rcpt(curl_slist_append(nullptr, ("<" + mail.to + ">").c_str()));
-    curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt.get());
+    curl.easy_setopt(c, CURLOPT_MAIL_FROM, from.c_str());
+    List rcpt(curl.slist_append(nullptr, ("<" + mail.to + ">").c_str()), ListDeleter{&curl});
+    curl.easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt.get());
     Upload up{&mail.message};
-    curl_easy_setopt(c, CURLOPT_READFUNCTION, ReadUpload);
-    curl_easy_setopt(c, CURLOPT_READDATA, &up);
-    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-    const CURLcode rc = curl_easy_perform(c);
+    curl.easy_setopt(c, CURLOPT_READFUNCTION, ReadUpload);
+    curl.easy_setopt(c, CURLOPT_READDATA, &up);
+    curl.easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    const CURLcode rc = curl.easy_perform(c);
     long code = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
     std::string failure;
-    if (rc != CURLE_OK) failure = Failure(rc, errors);
+    if (rc != CURLE_OK) failure = Failure(curl, rc, errors);
     // libcurl keeps the password in the handle until cleanup; wipe our copy.
     SecureWipe(pass.data(), pass.size());
     const std::optional<std::int64_t> status =
@@ -140,25 +187,36 @@ class CurlTransport final : public Transport {
   }
 
  private:
-  void Common(CURL* c, char* errors) const {
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errors);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout_.count()));
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "Signet/" SIGNET_VERSION);
+  // The library, loaded by the first attempt; a failure is kept too (the library does not
+  // appear while the server runs) and reported by every attempt.
+  const Result<CurlApi>& Loaded() {
+    std::call_once(load_once_, [this] { curl_ = LoadCurl(library_); });
+    return curl_;
   }
-  static std::string Failure(CURLcode rc, const char* errors) {
-    std::string s = errors != nullptr && *errors != '\0' ? errors : curl_easy_strerror(rc);
+
+  void Common(const CurlApi& curl, CURL* c, char* errors) const {
+    curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl.easy_setopt(c, CURLOPT_ERRORBUFFER, errors);
+    curl.easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
+    curl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout_.count()));
+    curl.easy_setopt(c, CURLOPT_USERAGENT, "Signet/" SIGNET_VERSION);
+  }
+  static std::string Failure(const CurlApi& curl, CURLcode rc, const char* errors) {
+    std::string s = errors != nullptr && *errors != '\0' ? errors : curl.easy_strerror(rc);
     return Printable(s);
   }
 
   std::chrono::milliseconds timeout_;
+  std::string library_;
+  std::once_flag load_once_;
+  Result<CurlApi> curl_ = Unavailable("libcurl is not loaded");
 };
 
 }  // namespace
 
-std::unique_ptr<Transport> MakeCurlTransport(std::chrono::milliseconds timeout) {
-  return std::make_unique<CurlTransport>(timeout);
+std::unique_ptr<Transport> MakeCurlTransport(std::chrono::milliseconds timeout,
+                                             std::string library) {
+  return std::make_unique<CurlTransport>(timeout, std::move(library));
 }
 
 }  // namespace signet::notify

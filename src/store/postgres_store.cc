@@ -1,6 +1,5 @@
 #include "store/postgres_store.h"
 
-#include <libpq-fe.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,6 +19,7 @@
 
 #include "common/log.h"
 #include "store/postgres_migrations.h"
+#include "store/pq_api.h"
 #include "store/sql_driver.h"
 #include "store/sql_store.h"
 
@@ -32,8 +32,12 @@ constexpr Oid kByteaOid = 17;
 constexpr Oid kInt8Oid = 20;
 constexpr Oid kTextOid = 25;
 
-using PgResult = std::unique_ptr<PGresult, decltype([](PGresult* r) { PQclear(r); })>;
-using PgHandle = std::unique_ptr<PGconn, decltype([](PGconn* c) { PQfinish(c); })>;
+// libpq's entry points (store/pq_api.h): loaded by the first PgConnection::Open, so valid
+// wherever a connection or a result exists.
+const PqApi& pq() { return **Pq(); }
+
+using PgResult = std::unique_ptr<PGresult, decltype([](PGresult* r) { pq().PQclear(r); })>;
+using PgHandle = std::unique_ptr<PGconn, decltype([](PGconn* c) { pq().PQfinish(c); })>;
 
 // ---- Errors and dialect ----
 
@@ -46,19 +50,19 @@ std::string Trim(std::string s) {
 // connection itself is unusable afterwards. A unique violation's message starts with the
 // constraint name ("signers_project_name_key: duplicate key ..."), see ViolatesUnique.
 Error PgError(PGconn* conn, const PGresult* res, std::string_view context, bool* lost) {
-  const char* state_c = res != nullptr ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
+  const char* state_c = res != nullptr ? pq().PQresultErrorField(res, PG_DIAG_SQLSTATE) : nullptr;
   const std::string state = state_c != nullptr ? state_c : "";
-  std::string msg =
-      Trim(res != nullptr && *PQresultErrorMessage(res) != '\0' ? PQresultErrorMessage(res)
-                                                                : PQerrorMessage(conn));
-  if (PQstatus(conn) != CONNECTION_OK || state.empty() || state.rfind("08", 0) == 0 ||
+  std::string msg = Trim(res != nullptr && *pq().PQresultErrorMessage(res) != '\0'
+                             ? pq().PQresultErrorMessage(res)
+                             : pq().PQerrorMessage(conn));
+  if (pq().PQstatus(conn) != CONNECTION_OK || state.empty() || state.rfind("08", 0) == 0 ||
       state == "57P01" || state == "57P02" || state == "57P03") {
     *lost = true;
     return Error{ErrorCode::kUnavailable,
                  "database unavailable (" + std::string(context) + "): " + msg};
   }
   if (state == "23505") {
-    const char* constraint = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+    const char* constraint = pq().PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
     return Error{ErrorCode::kAlreadyExists,
                  std::string(constraint != nullptr ? constraint : "") + ": " + msg};
   }
@@ -137,20 +141,21 @@ class PgStatement final : public sql::Statement {
     row_ = -1;
   }
 
-  bool IsNull(int c) const override { return PQgetisnull(result_.get(), row_, c) != 0; }
+  bool IsNull(int c) const override { return pq().PQgetisnull(result_.get(), row_, c) != 0; }
   std::int64_t Int(int c) const override {  // big-endian, sign-extended from 1, 2, 4 bytes
-    const auto* p = reinterpret_cast<const unsigned char*>(PQgetvalue(result_.get(), row_, c));
-    const int n = PQgetlength(result_.get(), row_, c);
+    const auto* p = reinterpret_cast<const unsigned char*>(pq().PQgetvalue(result_.get(), row_, c));
+    const int n = pq().PQgetlength(result_.get(), row_, c);
     std::uint64_t v = (n > 0 && n < 8 && (p[0] & 0x80) != 0) ? ~std::uint64_t{0} : 0;
     for (int i = 0; i < n; ++i) v = (v << 8) | p[i];
     return static_cast<std::int64_t>(v);
   }
   std::string Text(int c) const override {
-    return std::string(PQgetvalue(result_.get(), row_, c), PQgetlength(result_.get(), row_, c));
+    return std::string(pq().PQgetvalue(result_.get(), row_, c),
+                       pq().PQgetlength(result_.get(), row_, c));
   }
   Bytes Blob(int c) const override {
-    const auto* p = reinterpret_cast<const std::uint8_t*>(PQgetvalue(result_.get(), row_, c));
-    return Bytes(p, p + PQgetlength(result_.get(), row_, c));
+    const auto* p = reinterpret_cast<const std::uint8_t*>(pq().PQgetvalue(result_.get(), row_, c));
+    return Bytes(p, p + pq().PQgetlength(result_.get(), row_, c));
   }
 
  private:
@@ -179,14 +184,16 @@ class PgConnection final : public sql::Connection {
         "keepalives_interval", "keepalives_count", "dbname",     nullptr};
     const char* values[] = {
         connect_timeout.c_str(), "signetd", "1", "10", "5", "3", url.c_str(), nullptr};
-    PgHandle conn(PQconnectdbParams(keys, values, 1));
+    // libpq is loaded here, by the first connection a node opens (store/pq_api.h).
+    if (Result<const PqApi*> loaded = Pq(); !loaded) return tl::unexpected(loaded.error());
+    PgHandle conn(pq().PQconnectdbParams(keys, values, 1));
     if (conn == nullptr) return Unavailable("cannot allocate a PostgreSQL connection");
-    if (PQstatus(conn.get()) != CONNECTION_OK) {
-      return Unavailable("cannot connect to PostgreSQL: " + Trim(PQerrorMessage(conn.get())));
+    if (pq().PQstatus(conn.get()) != CONNECTION_OK) {
+      return Unavailable("cannot connect to PostgreSQL: " + Trim(pq().PQerrorMessage(conn.get())));
     }
     // Server notices (e.g. "there is no transaction in progress") are not errors and must
     // not reach stderr uncontrolled; errors arrive with their results.
-    PQsetNoticeProcessor(
+    pq().PQsetNoticeProcessor(
         conn.get(), [](void*, const char*) {}, nullptr);
     auto c = std::unique_ptr<PgConnection>(new PgConnection(std::move(conn)));
     // Session settings: UTC, a bound on every statement and on a transaction left idle
@@ -200,18 +207,18 @@ class PgConnection final : public sql::Connection {
   }
 
   const sql::Dialect& dialect() const override { return kDialect; }
-  bool lost() const { return lost_ || PQstatus(conn_.get()) != CONNECTION_OK; }
+  bool lost() const { return lost_ || pq().PQstatus(conn_.get()) != CONNECTION_OK; }
 
   // Runs statements without parameters (BEGIN, COMMIT, SET, migrations) with the simple
   // protocol. Returns the command tag of the last statement.
   Result<std::string> ExecTag(std::string_view sql) {
     const std::string text(sql);
-    PgResult res(PQexec(conn_.get(), text.c_str()));
-    const ExecStatusType st = res ? PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
+    PgResult res(pq().PQexec(conn_.get(), text.c_str()));
+    const ExecStatusType st = res ? pq().PQresultStatus(res.get()) : PGRES_FATAL_ERROR;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
       return tl::unexpected(PgError(conn_.get(), res.get(), text.substr(0, 60), &lost_));
     }
-    return std::string(PQcmdStatus(res.get()));
+    return std::string(pq().PQcmdStatus(res.get()));
   }
   Status Exec(std::string_view sql) override {
     return ExecTag(sql).map([](std::string) {});
@@ -272,7 +279,7 @@ class PgConnection final : public sql::Connection {
     if (!lost()) (void)Exec("ROLLBACK");
   }
   bool Reusable() const override {
-    return !lost() && PQtransactionStatus(conn_.get()) == PQTRANS_IDLE;
+    return !lost() && pq().PQtransactionStatus(conn_.get()) == PQTRANS_IDLE;
   }
 
   // Runs `s` into its result, in one round trip after the kept writes (Keep) and the
@@ -363,7 +370,7 @@ class PgConnection final : public sql::Connection {
       if (!lost()) (void)Exec("ROLLBACK");
       return tl::unexpected(std::move(results).error());
     }
-    const std::string tag = PQcmdStatus(results->back().get());
+    const std::string tag = pq().PQcmdStatus(results->back().get());
     if (tag != "COMMIT") {
       return Unavailable("the transaction was rolled back by the server (" + tag + ")");
     }
@@ -385,9 +392,9 @@ class PgConnection final : public sql::Connection {
   Status Prepared(PgStatement& s, const Params& params) {
     if (!s.name_.empty()) return Ok();
     const std::string name = "signet_" + std::to_string(++prepared_);
-    PgResult res(PQprepare(conn_.get(), name.c_str(), s.sql_.c_str(),
-                           static_cast<int>(params.types.size()), params.types.data()));
-    if (!res || PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
+    PgResult res(pq().PQprepare(conn_.get(), name.c_str(), s.sql_.c_str(),
+                                static_cast<int>(params.types.size()), params.types.data()));
+    if (!res || pq().PQresultStatus(res.get()) != PGRES_COMMAND_OK) {
       return tl::unexpected(PgError(conn_.get(), res.get(), "prepare", &lost_));
     }
     s.name_ = name;
@@ -397,7 +404,7 @@ class PgConnection final : public sql::Connection {
   tl::unexpected<Error> Broken(std::string_view context) {
     lost_ = true;
     return Unavailable("database unavailable (" + std::string(context) +
-                       "): " + Trim(PQerrorMessage(conn_.get())));
+                       "): " + Trim(pq().PQerrorMessage(conn_.get())));
   }
 
   // Sends the steps in one round trip (libpq pipeline mode) and returns one result per
@@ -408,7 +415,7 @@ class PgConnection final : public sql::Connection {
   Result<std::vector<PgResult>> Pipeline(std::span<const Step> steps, std::string_view context,
                                          std::size_t* failed_step) {
     *failed_step = 0;
-    if (PQenterPipelineMode(conn_.get()) != 1) return Broken(context);
+    if (pq().PQenterPipelineMode(conn_.get()) != 1) return Broken(context);
     bool sent = true;
     for (std::size_t i = 0; i < steps.size() && sent; ++i) {
       std::vector<const char*> data;
@@ -417,22 +424,23 @@ class PgConnection final : public sql::Connection {
         data.push_back(v ? v->data() : nullptr);
         lengths.push_back(v ? static_cast<int>(v->size()) : 0);
       }
-      sent = PQsendQueryPrepared(conn_.get(), steps[i].stmt->name_.c_str(),
-                                 static_cast<int>(data.size()), data.data(), lengths.data(),
-                                 formats.data(), 1) == 1;
+      sent = pq().PQsendQueryPrepared(conn_.get(), steps[i].stmt->name_.c_str(),
+                                      static_cast<int>(data.size()), data.data(), lengths.data(),
+                                      formats.data(), 1) == 1;
     }
-    if (sent) sent = PQpipelineSync(conn_.get()) == 1;
+    if (sent) sent = pq().PQpipelineSync(conn_.get()) == 1;
     if (!sent) return Broken(context);
     std::vector<PgResult> results;
     std::optional<Error> failure;
     for (std::size_t i = 0; i < steps.size(); ++i) {
-      PgResult res(PQgetResult(conn_.get()));
+      PgResult res(pq().PQgetResult(conn_.get()));
       if (!res) {
         if (!failure) *failed_step = i;
         return Broken(context);
       }
-      while (PGresult* extra = PQgetResult(conn_.get())) PQclear(extra);  // up to the NULL
-      const ExecStatusType st = PQresultStatus(res.get());
+      while (PGresult* extra = pq().PQgetResult(conn_.get()))
+        pq().PQclear(extra);  // up to the NULL
+      const ExecStatusType st = pq().PQresultStatus(res.get());
       if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_PIPELINE_ABORTED &&
           !failure) {
         *failed_step = i;
@@ -448,10 +456,10 @@ class PgConnection final : public sql::Connection {
       if (lost()) break;
     }
     if (!lost()) {
-      PgResult sync(PQgetResult(conn_.get()));
-      if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) lost_ = true;
+      PgResult sync(pq().PQgetResult(conn_.get()));
+      if (!sync || pq().PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) lost_ = true;
     }
-    if (lost_ || PQexitPipelineMode(conn_.get()) != 1) {
+    if (lost_ || pq().PQexitPipelineMode(conn_.get()) != 1) {
       if (failure) {
         lost_ = true;
         return tl::unexpected(*failure);
@@ -473,14 +481,14 @@ class PgConnection final : public sql::Connection {
 
 Result<bool> PgStatement::Next(std::string_view context) {
   if (!result_) SIGNET_TRY(conn_->Run(*this, false, context));
-  return ++row_ < PQntuples(result_.get());
+  return ++row_ < pq().PQntuples(result_.get());
 }
 
 Status PgStatement::Defer(std::string_view context) { return conn_->Keep(*this, context); }
 
 Result<std::int64_t> PgStatement::Exec(std::string_view context, bool guarded) {
   SIGNET_TRY(conn_->Run(*this, guarded, context));
-  const char* n = PQcmdTuples(result_.get());
+  const char* n = pq().PQcmdTuples(result_.get());
   return (n == nullptr || *n == '\0') ? 0 : std::stoll(n);
 }
 

@@ -11,6 +11,7 @@
 #include "common/uuid.h"
 #include "notify/notifications.h"
 #include "notify/render.h"
+#include "notify/transport.h"
 #include "store/sqlite_store.h"
 #include "unit/store/store_test_util.h"
 
@@ -380,6 +381,31 @@ TEST_F(NotificationsTest, SecretsAreSealedAndBoundToTheirOwner) {
   auto log = Log(copy.id);
   ASSERT_EQ(log.size(), 1u);
   EXPECT_NE(log[0].last_error.find("cannot be opened"), std::string::npos) << log[0].last_error;
+}
+
+// libcurl is loaded by the first attempt (transport_curl.cc), not linked: the library Debian
+// installs is used, and a library that cannot be loaded, or is not libcurl, fails each attempt
+// with a message naming it.
+TEST(CurlTransportTest, LoadsLibcurlOnFirstUseAndNamesALibraryItCannotUse) {
+  const HttpPost post{"http://127.0.0.1:1/hook", {{"Content-Type", "application/json"}}, "{}"};
+  const SendOutcome refused = MakeCurlTransport(std::chrono::seconds(5))->Post(post);
+  EXPECT_FALSE(refused.ok);
+  EXPECT_FALSE(refused.status_code.has_value());
+  EXPECT_NE(refused.error.find("127.0.0.1"), std::string::npos) << refused.error;  // libcurl's
+
+  const SendOutcome wrong = MakeCurlTransport(std::chrono::seconds(5), "libc.so.6")->Post(post);
+  EXPECT_FALSE(wrong.ok);
+  EXPECT_NE(wrong.error.find("cannot use libc.so.6: "), std::string::npos) << wrong.error;
+  EXPECT_NE(wrong.error.find("curl_global_init"), std::string::npos) << wrong.error;
+
+  auto missing = MakeCurlTransport(std::chrono::seconds(5), "libcurl-no-such.so.4");
+  for (int attempt = 0; attempt < 2; ++attempt) {  // the failure is kept, not retried silently
+    const SendOutcome out = missing->SendMail(SmtpSettings{}, SecretBytes{}, MailMessage{});
+    EXPECT_FALSE(out.ok);
+    EXPECT_NE(out.error.find("cannot load libcurl-no-such.so.4, which sends notifications: "),
+              std::string::npos)
+        << out.error;
+  }
 }
 
 }  // namespace
