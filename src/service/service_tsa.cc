@@ -508,6 +508,24 @@ void TsaUseCases::Timestamp(const Caller* caller, const std::string& source_ip,
     }
   }
 
+  // The audit events of a timestamp: who asked (a caller without a token is "anonymous"), which
+  // TSA.
+  auto event_of = [](std::string event_type, const std::optional<domain::Principal>& actor,
+                     const std::string& target) {
+    audit::AuditEventInput e;
+    e.event_type = std::move(event_type);
+    if (actor) {
+      e.actor_type = std::string(domain::PrincipalTypeName(actor->type));
+      e.actor_id = actor->id;
+      e.actor_name = actor->name;
+    } else {
+      e.actor_type = "anonymous";
+    }
+    e.target_type = "tsa";
+    e.target_id = target;
+    return e;
+  };
+
   struct Work {
     crypto::TimestampQuery query;
     std::optional<domain::Principal> actor;
@@ -522,25 +540,16 @@ void TsaUseCases::Timestamp(const Caller* caller, const std::string& source_ip,
   // commit, on this thread, so that nothing is issued that is not on record and the signature
   // and its DER (most of a timestamp's CPU) run on the worker pool, not on the one committer
   // thread every sign record goes through. Should signing then fail (an HSM gone, say), the
-  // caller gets the error and the recorded serial stays unused. This waits for the commit, so
-  // `done` runs here, before Timestamp returns; the routes call it on the worker pool.
+  // caller gets the error, the recorded serial stays unused, and a `tsa.timestamp.failed` event
+  // says so (best effort: the error stands whether or not it commits). This waits for the commit,
+  // so `done` runs here, before Timestamp returns; the routes call it on the worker pool.
   std::promise<Status> committed;
   commits_->Submit(
-      [this, s, w, source_ip](store::Tx& tx) -> Status {
+      [this, s, w, source_ip, event_of](store::Tx& tx) -> Status {
         const domain::TimestampAuthority& t = s->tsa;
         SIGNET_ASSIGN_OR_RETURN(w->serial, tx.NextTsaSerial(t.id));
         w->gen_time = d_.clock.Now();
-        audit::AuditEventInput e;
-        e.event_type = "tsa.timestamp";
-        if (w->actor) {
-          e.actor_type = std::string(domain::PrincipalTypeName(w->actor->type));
-          e.actor_id = w->actor->id;
-          e.actor_name = w->actor->name;
-        } else {
-          e.actor_type = "anonymous";
-        }
-        e.target_type = "tsa";
-        e.target_id = t.id;
+        audit::AuditEventInput e = event_of("tsa.timestamp", w->actor, t.id);
         e.details_json = JsonWriter()
                              .Add("serial", w->serial)
                              .Add("hashAlgorithm", domain::HashName(w->query.hash))
@@ -573,6 +582,15 @@ void TsaUseCases::Timestamp(const Caller* caller, const std::string& source_ip,
   auto token = crypto::IssueTimestamp(issue, KeySigner(s->key));
   if (!token) {
     if (d_.metrics != nullptr) d_.metrics->timestamps.Inc({"error"});
+    audit::AuditEventInput e = event_of("tsa.timestamp.failed", w->actor, t.id);
+    e.details_json = JsonWriter()
+                         .Add("serial", w->serial)
+                         .Add("error", token.error().message)
+                         .Add("sourceIp", source_ip)
+                         .Finish();
+    if (auto tx = d_.store.BeginWrite(); tx) {
+      if (d_.audit.Append(**tx, e, d_.clock.Now())) (void)(*tx)->Commit();
+    }
     return done(tl::unexpected(std::move(token).error()));
   }
   if (d_.metrics != nullptr) d_.metrics->timestamps.Inc({"granted"});

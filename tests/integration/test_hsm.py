@@ -391,9 +391,9 @@ class HsmKeysTest(SignetTestCase):
         self.assertTrue(ok, out)
 
 
-def timestamp_query(tsa_id, tag, digest="-sha256"):
-    """Asks TSA `tsa_id` for a timestamp with certReq (openssl ts -query); returns the query
-    and reply file names."""
+def post_timestamp_query(port, tsa_id, tag, digest="-sha256"):
+    """Asks TSA `tsa_id` of the signetd on `port` for a timestamp with certReq (openssl ts
+    -query); returns the query file name, the HTTP status and the reply body."""
     data = write_file(os.path.join(F.work, tag + ".bin"), os.urandom(300))
     query = os.path.join(F.work, tag + ".tsq")
     code, out = run_openssl(["ts", "-query", "-data", data, digest, "-cert", "-out", query])
@@ -401,16 +401,21 @@ def timestamp_query(tsa_id, tag, digest="-sha256"):
         raise AssertionError(out)
     with open(query, "rb") as f:
         body = f.read()
-    conn = http.client.HTTPConnection("127.0.0.1", F.server.port, timeout=60)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     try:
         conn.request("POST", "/api/v1/pki/tsa/%s/timestamp" % tsa_id, body=body,
                      headers={"Content-Type": "application/timestamp-query"})
         resp = conn.getresponse()
-        reply = resp.read()
-        if resp.status != 200:
-            raise AssertionError("timestamp query: HTTP %d %r" % (resp.status, reply[:300]))
+        return query, resp.status, resp.read()
     finally:
         conn.close()
+
+
+def timestamp_query(tsa_id, tag, digest="-sha256"):
+    """Asks the module's signetd for a timestamp; returns the query and reply file names."""
+    query, status, reply = post_timestamp_query(F.server.port, tsa_id, tag, digest)
+    if status != 200:
+        raise AssertionError("timestamp query: HTTP %d %r" % (status, reply[:300]))
     return query, write_file(os.path.join(F.work, tag + ".tsr"), reply)
 
 
@@ -613,6 +618,45 @@ class HsmLifecycleTest(SignetTestCase):
         ok, out = openssl_verify(b"back", unb64(body["signature"]), "ECDSA_SHA256",
                                  public_key_pem=pub)
         self.assertTrue(ok, out)
+
+    def test_a_timestamp_whose_token_cannot_be_signed_is_recorded_as_failed(self):
+        # The serial is taken and recorded before the token is signed (so that nothing is
+        # issued off the record); when the token then cannot be signed, a second event says
+        # that no token exists under that serial.
+        server = hsm_server()
+        self.addCleanup(server.cleanup)
+        server.start()
+        api = server.api()
+        _, token = bootstrap_admin(api)
+        api.token = token
+        ca = api.ok("POST", "/api/v1/pki/ca", {"commonName": unique("t"), "keyAlgorithm":
+                                                "EC_prime256v1", "ttlDays": 30})
+        tsa = api.ok("POST", "/api/v1/pki/tsa", {"name": unique("hsm-tsa"), "caId": ca["id"],
+                                                 "keySource": "hsm"})
+        _, status, _ = post_timestamp_query(server.port, tsa["id"], unique("ok"))
+        self.assertEqual(status, 200)
+
+        def events(event_type):
+            found = api.ok("GET", "/api/v1/audit-logs",
+                           query={"eventType": event_type, "limit": 100})["auditLogs"]
+            return [e for e in found if e["target"]["id"] == tsa["id"]]
+
+        moved = F.tokens + ".away"
+        os.rename(F.tokens, moved)
+        try:
+            _, status, reply = post_timestamp_query(server.port, tsa["id"], unique("away"))
+        finally:
+            os.rename(moved, F.tokens)
+        self.assertEqual(status, 503, reply[:300])
+        self.assertIn(b"unreachable", reply)
+        serials = sorted(e["details"]["serial"] for e in events("tsa.timestamp"))
+        self.assertEqual(len(serials), 2, serials)
+        failed = events("tsa.timestamp.failed")
+        self.assertEqual(len(failed), 1, failed)
+        details = failed[0]["details"]
+        self.assertEqual(details["serial"], serials[-1])  # the serial taken, not issued
+        self.assertIn("unreachable", details["error"])
+        self.assertEqual(failed[0]["actor"]["type"], "anonymous")
 
 
 if __name__ == "__main__":
