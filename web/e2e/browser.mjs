@@ -4,8 +4,9 @@
 // from elsewhere and breaks no policy.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { it } from 'node:test';
 import { chromium } from 'playwright-core';
-import { BUILD_DIR } from './signetd.mjs';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, Api, BUILD_DIR, Signetd } from './signetd.mjs';
 
 export const CHROMIUM = process.env.SIGNET_CHROMIUM || '/usr/bin/chromium';
 export const SCREENSHOTS = process.env.SIGNET_SCREENSHOTS || join(BUILD_DIR, 'console-screenshots');
@@ -52,4 +53,52 @@ export async function screenshot(page, name) {
   const path = join(SCREENSHOTS, `${name}.png`);
   await page.screenshot({ path, fullPage: false });
   return path;
+}
+
+// What every browser test file starts with: a fresh signetd, the browser, and the bootstrap
+// admin's API client. If a later part fails, what was started is stopped before it throws.
+export async function startConsole() {
+  const server = await new Signetd().start();
+  let browser = null;
+  try {
+    browser = await launch();
+    const api = await new Api(server.url).login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    return { server, browser, api };
+  } catch (e) {
+    await stopConsole({ server, browser });
+    throw e;
+  }
+}
+
+// Undoes startConsole(); either part may be missing (a before() that failed).
+export async function stopConsole({ server, browser }) {
+  if (browser) await browser.close();
+  if (server) await server.stop();
+}
+
+// Logs in on the console's login form, opened at `url`, and waits for the heading of the page
+// it lands on (heading null: no page is awaited, e.g. when a second factor is asked next).
+export async function logIn(page, url, { email = ADMIN_EMAIL, password = ADMIN_PASSWORD, heading = 'Signers' } = {}) {
+  await page.goto(url);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  if (heading !== null) await page.getByRole('heading', { name: heading, exact: true }).waitFor();
+}
+
+// An it() that, when the step fails, leaves a screenshot of every page pages() returns
+// ({ who: page }): FAILED-<step>-<who>.png, or FAILED-<step>.png for the who ''.
+export function stepWithScreenshots(pages) {
+  return (name, fn) =>
+    it(name, async () => {
+      try {
+        await fn();
+      } catch (e) {
+        const slug = name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40);
+        for (const [who, page] of Object.entries(pages())) {
+          if (page) await screenshot(page, who ? `FAILED-${slug}-${who}` : `FAILED-${slug}`).catch(() => undefined);
+        }
+        throw e;
+      }
+    });
 }

@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { launch, newPage } from './browser.mjs';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, Api, REPO, Signetd } from './signetd.mjs';
+import { logIn, newPage, startConsole, stopConsole } from './browser.mjs';
+import { ADMIN_EMAIL, Api, REPO } from './signetd.mjs';
 
 const OUT = join(REPO, 'docs', 'images');
 const PASSWORD = 'docs password 123456';
@@ -17,19 +17,9 @@ async function shot(page, name) {
   await page.screenshot({ path: join(OUT, `console-${name}.png`) });
 }
 
-async function logIn(page, url, email, password) {
-  await page.goto(`${url}/signers`);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('heading', { name: 'Signers', exact: true }).waitFor();
-}
-
 mkdirSync(OUT, { recursive: true });
-const server = await new Signetd().start();
-const browser = await launch();
+const { server, browser, api: admin } = await startConsole();
 try {
-  const admin = await new Api(server.url).login(ADMIN_EMAIL, ADMIN_PASSWORD);
   const project = (await admin.ok('GET', '/api/v1/projects')).projects[0].id;
   const users = {};
   for (const who of ['maria', 'jonas', 'priya']) {
@@ -72,7 +62,7 @@ try {
   await page.goto(`${server.url}/login`);
   await page.getByLabel('Email').fill(ADMIN_EMAIL);
   await shot(page, 'login');
-  await logIn(page, server.url, ADMIN_EMAIL, ADMIN_PASSWORD);
+  await logIn(page, `${server.url}/signers`);
   await page.getByRole('link', { name: 'desktop-release' }).waitFor();
   await shot(page, 'signers');
   await page.getByRole('button', { name: 'Create Signer' }).first().click();
@@ -98,17 +88,16 @@ try {
   await shot(page, 'audit');
 
   const { page: priya } = await newPage(browser);
-  await logIn(priya, server.url, 'priya@example.com', PASSWORD);
+  await logIn(priya, `${server.url}/signers`, { email: 'priya@example.com', password: PASSWORD });
   await priya.goto(`${server.url}/approvals`);
   await priya.getByRole('button', { name: 'Approve' }).waitFor();
   await shot(priya, 'approvals');
 
   const { page: phone } = await newPage(browser, { viewport: { width: 390, height: 844 } });
-  await logIn(phone, server.url, ADMIN_EMAIL, ADMIN_PASSWORD);
+  await logIn(phone, `${server.url}/signers`);
   await phone.getByRole('link', { name: 'desktop-release' }).waitFor();
   await shot(phone, 'signers-390');
   console.log(`screenshots in ${OUT}`);
 } finally {
-  await browser.close();
-  await server.stop();
+  await stopConsole({ server, browser });
 }

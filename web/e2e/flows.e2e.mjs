@@ -8,9 +8,9 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
-import { launch, newPage, screenshot } from './browser.mjs';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, Api, join, openssl, Signetd, tempDir, writeFileSync } from './signetd.mjs';
+import { after, before, describe } from 'node:test';
+import { logIn, newPage, screenshot, startConsole, stepWithScreenshots, stopConsole } from './browser.mjs';
+import { ADMIN_EMAIL, Api, join, openssl, tempDir, writeFileSync } from './signetd.mjs';
 
 const PASSWORD = 'e2e password 123456';
 const USERS = { bob: 'bob@signet.test', carol: 'carol@signet.test', dave: 'dave@signet.test' };
@@ -22,14 +22,6 @@ let admin; // { page, problems, context }
 let adminApi;
 const state = {};
 
-async function logIn(page, url, email, password) {
-  await page.goto(url);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('heading', { name: 'Signers', exact: true }).waitFor();
-}
-
 async function nav(page, label) {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label }).click();
 }
@@ -40,19 +32,7 @@ async function optionTexts(select) {
 }
 
 // it() that leaves a screenshot of every open page when the step fails.
-function step(name, fn) {
-  it(name, async () => {
-    try {
-      await fn();
-    } catch (e) {
-      const slug = name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40);
-      for (const [who, ctx] of [['admin', admin], ['bob', state.bob]]) {
-        if (ctx) await screenshot(ctx.page, `FAILED-${slug}-${who}`).catch(() => undefined);
-      }
-      throw e;
-    }
-  });
-}
+const step = stepWithScreenshots(() => ({ admin: admin?.page, bob: state.bob?.page }));
 
 function assertNoProblems(problems, where) {
   assert.deepEqual(problems.external, [], `${where}: requests left the machine`);
@@ -62,15 +42,10 @@ function assertNoProblems(problems, where) {
 
 describe('console flows', { timeout: 600_000 }, () => {
   before(async () => {
-    server = await new Signetd().start();
-    browser = await launch();
-    adminApi = await new Api(server.url).login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    ({ server, browser, api: adminApi } = await startConsole());
   });
 
-  after(async () => {
-    if (browser) await browser.close();
-    if (server) await server.stop();
-  });
+  after(() => stopConsole({ server, browser }));
 
   step('first login: the login page, then Signers with an empty state', async () => {
     admin = await newPage(browser);
@@ -85,7 +60,7 @@ describe('console flows', { timeout: 600_000 }, () => {
     await page.getByLabel('Password').fill('not the password');
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByRole('alert').filter({ hasText: 'invalid credentials' }).waitFor();
-    await logIn(page, server.url, ADMIN_EMAIL, ADMIN_PASSWORD);
+    await logIn(page, server.url);
     assert.equal(new URL(page.url()).pathname, '/signers');
     await page.getByRole('heading', { name: 'No signers yet' }).waitFor();
     for (const label of ['Signers', 'Certificates', 'Certificate Authorities', 'Signing Policies', 'Approvals', 'Grants', 'Audit Log', 'Admin']) {
@@ -242,7 +217,7 @@ describe('console flows', { timeout: 600_000 }, () => {
   step('the second user requests access', async () => {
     const bob = await newPage(browser);
     state.bob = bob;
-    await logIn(bob.page, server.url, USERS.bob, PASSWORD);
+    await logIn(bob.page, server.url, { email: USERS.bob, password: PASSWORD });
     await bob.page.getByRole('link', { name: 'release-signer' }).click();
     await bob.page.getByRole('tab', { name: 'Approvals' }).click();
     const form = bob.page.locator('form').filter({ has: bob.page.getByRole('button', { name: 'Request access' }) });
@@ -270,7 +245,7 @@ describe('console flows', { timeout: 600_000 }, () => {
     ]) {
       const ctx = await newPage(browser);
       const { page } = ctx;
-      await logIn(page, server.url, USERS[who], PASSWORD);
+      await logIn(page, server.url, { email: USERS[who], password: PASSWORD });
       const link = page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: /Approvals/ });
       await link.getByText('1', { exact: true }).waitFor();
       await link.click();

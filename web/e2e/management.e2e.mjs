@@ -4,9 +4,9 @@
 // imported back, a PKCS#12 import, a revoked certificate turning its signer expired, delete
 // with type-to-confirm, audit filters, and server errors shown under the field they name.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { launch, newPage, screenshot } from './browser.mjs';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, Api, join, openssl, Signetd, tempDir, writeFileSync } from './signetd.mjs';
+import { after, before, describe } from 'node:test';
+import { logIn, newPage, screenshot, startConsole, stepWithScreenshots, stopConsole } from './browser.mjs';
+import { ADMIN_EMAIL, Api, join, openssl, tempDir, writeFileSync } from './signetd.mjs';
 
 let server;
 let browser;
@@ -14,24 +14,7 @@ let api;
 let ui; // { page, context, problems }
 const state = {};
 
-async function logIn(page) {
-  await page.goto(`${server.url}/signers`);
-  await page.getByLabel('Email').fill(ADMIN_EMAIL);
-  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('heading', { name: 'Signers', exact: true }).waitFor();
-}
-
-function step(name, fn) {
-  it(name, async () => {
-    try {
-      await fn();
-    } catch (e) {
-      if (ui) await screenshot(ui.page, `FAILED-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40)}`).catch(() => undefined);
-      throw e;
-    }
-  });
-}
+const step = stepWithScreenshots(() => ({ '': ui?.page }));
 
 async function issue(cn, ekus = ['codeSigning']) {
   return api.ok('POST', '/api/v1/pki/certificates/issue', { caId: state.caId, commonName: cn, keyAlgorithm: 'EC_prime256v1', ttlDays: 30, extendedKeyUsages: ekus });
@@ -39,21 +22,16 @@ async function issue(cn, ekus = ['codeSigning']) {
 
 describe('console management screens', { timeout: 600_000 }, () => {
   before(async () => {
-    server = await new Signetd().start();
-    browser = await launch();
-    api = await new Api(server.url).login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    ({ server, browser, api } = await startConsole());
     state.caId = (await api.ok('POST', '/api/v1/pki/ca', { commonName: 'Mgmt Root CA', keyAlgorithm: 'EC_prime256v1', ttlDays: 365 })).id;
     const cert = await issue('Mgmt Release');
     state.signer = await api.ok('POST', '/api/v1/pki/signers', { name: 'mgmt-signer', certificateId: cert.certificateId });
     ui = await newPage(browser);
     await ui.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
-    await logIn(ui.page);
+    await logIn(ui.page, `${server.url}/signers`);
   });
 
-  after(async () => {
-    if (browser) await browser.close();
-    if (server) await server.stop();
-  });
+  after(() => stopConsole({ server, browser }));
 
   step('a machine identity gets a client secret shown once, copied, and it works', async () => {
     const { page } = ui;

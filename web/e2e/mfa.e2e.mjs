@@ -6,8 +6,7 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { launch, newPage } from './browser.mjs';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, Api, Signetd } from './signetd.mjs';
+import { logIn, newPage, startConsole, stopConsole } from './browser.mjs';
 
 const PASSWORD = 'a long enough password 1';
 
@@ -40,24 +39,15 @@ let server;
 let browser;
 let admin;
 
-async function passwordStep(page, email) {
-  await page.goto(`${server.url}/signers`);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
-}
+// The login form's first step; the second factor is asked next.
+const passwordStep = (page, email) => logIn(page, `${server.url}/signers`, { email, password: PASSWORD, heading: null });
 
 describe('console multi-factor authentication', { timeout: 300_000 }, () => {
   before(async () => {
-    server = await new Signetd().start();
-    browser = await launch();
-    admin = await new Api(server.url).login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    ({ server, browser, api: admin } = await startConsole());
   });
 
-  after(async () => {
-    if (browser) await browser.close();
-    if (server) await server.stop();
-  });
+  after(() => stopConsole({ server, browser }));
 
   it('sets up an authenticator, then logs in with a code and with a recovery code', async () => {
     const email = `mfa-${Date.now()}@signet.test`;

@@ -9,9 +9,9 @@ import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import { createInterface } from 'node:readline';
-import { after, before, describe, it } from 'node:test';
-import { launch, newPage, screenshot } from './browser.mjs';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, Api, Signetd } from './signetd.mjs';
+import { after, before, describe } from 'node:test';
+import { logIn, newPage, screenshot, startConsole, stepWithScreenshots, stopConsole } from './browser.mjs';
+import { ADMIN_EMAIL, Api } from './signetd.mjs';
 
 const PYTHON = process.env.SIGNET_PYTHON || '/usr/bin/python3';
 const SECRET = 'webhook secret of the e2e test';
@@ -102,39 +102,19 @@ function verifySignature(post, secret) {
   return mac === parts.v1 && Math.abs(Date.now() / 1000 - Number(parts.t)) < 300;
 }
 
-async function logIn(page, email, password) {
-  await page.goto(`${server.url}/signers`);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('heading', { name: 'Signers', exact: true }).waitFor();
-}
-
-function step(name, fn) {
-  it(name, async () => {
-    try {
-      await fn();
-    } catch (e) {
-      if (ui) await screenshot(ui.page, `FAILED-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40)}`).catch(() => undefined);
-      throw e;
-    }
-  });
-}
+const step = stepWithScreenshots(() => ({ '': ui?.page }));
 
 describe('console notifications', { timeout: 600_000 }, () => {
   before(async () => {
     receiver = await startReceiver();
     smtp = await startSmtp();
-    server = await new Signetd().start();
-    browser = await launch();
-    api = await new Api(server.url).login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    ({ server, browser, api } = await startConsole());
     ui = await newPage(browser);
-    await logIn(ui.page, ADMIN_EMAIL, ADMIN_PASSWORD);
+    await logIn(ui.page, `${server.url}/signers`);
   });
 
   after(async () => {
-    if (browser) await browser.close();
-    if (server) await server.stop();
+    await stopConsole({ server, browser });
     if (receiver) await receiver.close();
     if (smtp) await smtp.close();
   });

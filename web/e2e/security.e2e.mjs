@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { launch, newPage, screenshot } from './browser.mjs';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, Api, Signetd } from './signetd.mjs';
+import { logIn, newPage, screenshot, startConsole, stopConsole } from './browser.mjs';
+import { ADMIN_EMAIL, ADMIN_PASSWORD } from './signetd.mjs';
 
 let server;
 let browser;
@@ -16,14 +16,6 @@ let api;
 let attacker; // an HTTP server on another port of 127.0.0.1
 let attackerPort = 0;
 let attackerPage = '';
-
-async function logIn(page) {
-  await page.goto(`${server.url}/signers`);
-  await page.getByLabel('Email').fill(ADMIN_EMAIL);
-  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('heading', { name: 'Signers', exact: true }).waitFor();
-}
 
 async function sessionCookie(context) {
   return (await context.cookies(server.url)).find((c) => c.name === 'signet_session');
@@ -35,9 +27,7 @@ async function countCas() {
 
 describe('console security', { timeout: 300_000 }, () => {
   before(async () => {
-    server = await new Signetd().start();
-    browser = await launch();
-    api = await new Api(server.url).login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    ({ server, browser, api } = await startConsole());
     attacker = createServer((req, res) => {
       res.writeHead(200, { 'Content-Type': 'text/html' });
       res.end(attackerPage);
@@ -47,14 +37,13 @@ describe('console security', { timeout: 300_000 }, () => {
   });
 
   after(async () => {
-    if (browser) await browser.close();
-    if (server) await server.stop();
+    await stopConsole({ server, browser });
     if (attacker) attacker.close();
   });
 
   it('the session cookie is HttpOnly and SameSite=Strict, and no token sits in script-visible storage', async () => {
     const { context, page } = await newPage(browser);
-    await logIn(page);
+    await logIn(page, `${server.url}/signers`);
     const cookie = await sessionCookie(context);
     assert.ok(cookie, 'no signet_session cookie');
     assert.equal(cookie.httpOnly, true);
@@ -77,7 +66,7 @@ describe('console security', { timeout: 300_000 }, () => {
 
   it('a cross-site form POST carrying the cookie is refused and changes nothing', async () => {
     const { context, page } = await newPage(browser);
-    await logIn(page);
+    await logIn(page, `${server.url}/signers`);
     const before = await countCas();
     // JSON smuggled in a text/plain form body: the classic JSON CSRF.
     attackerPage = `<!doctype html><body>
@@ -112,7 +101,7 @@ describe('console security', { timeout: 300_000 }, () => {
 
   it('another origin can neither read the session nor frame the console', async () => {
     const { context, page } = await newPage(browser);
-    await logIn(page);
+    await logIn(page, `${server.url}/signers`);
     attackerPage = `<!doctype html><body><iframe id="frame" src="${server.url}/signers"></iframe><script>
       window.result = fetch('${server.url}/api/v1/auth/session', { credentials: 'include' })
         .then((r) => r.text()).then((t) => 'read: ' + t, (e) => 'blocked: ' + e.name);
@@ -136,7 +125,7 @@ describe('console security', { timeout: 300_000 }, () => {
       const u = new URL(r.url());
       if (u.origin === server.url && !u.pathname.startsWith('/api/')) replies.push({ url: r.url(), status: r.status(), headers: r.headers() });
     });
-    await logIn(page);
+    await logIn(page, `${server.url}/signers`);
     for (const path of ['/signers', '/certificates', '/cas', '/policies', '/approvals', '/grants', '/audit', '/admin', '/admin/identities', '/signers/0190f2c4-1111-7000-8000-000000000001/members']) {
       await page.goto(server.url + path);
       await page.locator('main').first().waitFor();
@@ -160,7 +149,7 @@ describe('console security', { timeout: 300_000 }, () => {
 
   it('logout ends the session on the server', async () => {
     const { context, page } = await newPage(browser);
-    await logIn(page);
+    await logIn(page, `${server.url}/signers`);
     const cookie = await sessionCookie(context);
     const headers = { Cookie: `signet_session=${cookie.value}` };
     assert.equal((await fetch(`${server.url}/api/v1/auth/session`, { headers })).status, 200);
@@ -211,7 +200,7 @@ describe('console security', { timeout: 300_000 }, () => {
 
   it('fits 390 px wide without sideways scrolling', async () => {
     const { context, page } = await newPage(browser, { viewport: { width: 390, height: 844 } });
-    await logIn(page);
+    await logIn(page, `${server.url}/signers`);
     const signer = await createSigner();
     for (const path of ['/signers', `/signers/${signer}`, '/certificates', '/approvals', '/audit']) {
       await page.goto(server.url + path);

@@ -5,9 +5,9 @@
 // type-to-confirm revoking its certificate.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
-import { launch, newPage, screenshot } from './browser.mjs';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, Api, join, openssl, Signetd, tempDir, writeFileSync } from './signetd.mjs';
+import { after, before, describe } from 'node:test';
+import { logIn, newPage, screenshot, startConsole, stepWithScreenshots, stopConsole } from './browser.mjs';
+import { join, openssl, tempDir, writeFileSync } from './signetd.mjs';
 
 let server;
 let browser;
@@ -16,24 +16,7 @@ let ui; // { page, context, problems }
 const state = {};
 const dir = tempDir('signet-tsa-e2e-');
 
-async function logIn(page) {
-  await page.goto(`${server.url}/timestamping`);
-  await page.getByLabel('Email').fill(ADMIN_EMAIL);
-  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('heading', { name: 'Time-Stamp Authorities', exact: true }).waitFor();
-}
-
-function step(name, fn) {
-  it(name, async () => {
-    try {
-      await fn();
-    } catch (e) {
-      if (ui) await screenshot(ui.page, `FAILED-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40)}`).catch(() => undefined);
-      throw e;
-    }
-  });
-}
+const step = stepWithScreenshots(() => ({ '': ui?.page }));
 
 async function tsaNamed(name) {
   const list = await api.ok('GET', '/api/v1/pki/tsa');
@@ -42,20 +25,15 @@ async function tsaNamed(name) {
 
 describe('console timestamping screen', { timeout: 600_000 }, () => {
   before(async () => {
-    server = await new Signetd().start();
-    browser = await launch();
-    api = await new Api(server.url).login(ADMIN_EMAIL, ADMIN_PASSWORD);
+    ({ server, browser, api } = await startConsole());
     state.ca = await api.ok('POST', '/api/v1/pki/ca', { commonName: 'Console TSA Root', keyAlgorithm: 'EC_prime256v1', ttlDays: 365 });
     state.rootPem = join(dir, 'root.pem');
     writeFileSync(state.rootPem, (await api.ok('GET', `/api/v1/pki/ca/${state.ca.id}/certificate`)).certificate);
     ui = await newPage(browser);
-    await logIn(ui.page);
+    await logIn(ui.page, `${server.url}/timestamping`, { heading: 'Time-Stamp Authorities' });
   });
 
-  after(async () => {
-    if (browser) await browser.close();
-    if (server) await server.stop();
-  });
+  after(() => stopConsole({ server, browser }));
 
   step('a TSA is created from a CA; bad input is shown under its field', async () => {
     const { page } = ui;

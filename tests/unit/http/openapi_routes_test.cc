@@ -8,16 +8,10 @@
 #include <gtest/gtest.h>
 
 #include "api/json.h"
-#include "audit/audit_log.h"
-#include "auth/authenticator.h"
 #include "common/clock.h"
 #include "http/api_routes.h"
-#include "keystore/keystore.h"
-#include "keystore/root_key.h"
-#include "keystore/store_key_blob_repository.h"
-#include "service/service.h"
-#include "store/sqlite_store.h"
-#include "unit/store/store_test_util.h"
+#include "support/service_stack.h"
+#include "support/temp_dir.h"
 
 namespace signet::http {
 namespace {
@@ -32,21 +26,10 @@ std::string Upper(std::string s) {
 class OpenApiRoutesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = store::OpenSqlite(dir_.File("signet.db"));
-    ASSERT_TRUE(store.has_value()) << store.error().message;
-    store_ = std::move(*store);
-    auto root = keystore::RootKey::FromBytes(Bytes(32, 7));
-    ASSERT_TRUE(root.has_value());
-    blobs_ = std::make_unique<keystore::StoreKeyBlobRepository>(*store_);
-    keys_ = std::make_unique<keystore::KeyStore>(*root, *blobs_, clock_);
-    auto log =
-        audit::AuditLog::Create("node-1", SecretBytes(Bytes(32, 1)), SecretBytes(Bytes(32, 2)));
-    ASSERT_TRUE(log.has_value());
-    audit_ = std::move(*log);
-    authenticator_ = std::make_unique<auth::Authenticator>(*store_, clock_, auth::AuthOptions{});
-    svc_ = std::make_unique<service::Service>(
-        service::Deps{*store_, *keys_, *audit_, *authenticator_, clock_});
-    RegisterApiRoutes(router_, *svc_, metrics_, RouteOptions{});
+    auto stack = testutil::BuildServiceStack(dir_.File("signet.db"), clock_);
+    ASSERT_TRUE(stack.has_value()) << stack.error().message;
+    stack_ = std::move(*stack);
+    RegisterApiRoutes(router_, *stack_.service, metrics_, RouteOptions{});
   }
 
   std::set<Route> Documented() {
@@ -62,14 +45,9 @@ class OpenApiRoutesTest : public ::testing::Test {
     return out;
   }
 
-  store::testing::TempDir dir_;
+  testutil::TempDir dir_;
   FakeClock clock_{FromUnixMillis(1'767'225'600'000LL)};
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<keystore::StoreKeyBlobRepository> blobs_;
-  std::unique_ptr<keystore::KeyStore> keys_;
-  std::unique_ptr<audit::AuditLog> audit_;
-  std::unique_ptr<auth::Authenticator> authenticator_;
-  std::unique_ptr<service::Service> svc_;
+  testutil::ServiceStack stack_;
   Metrics metrics_;
   Router router_;
 };

@@ -13,15 +13,13 @@
 
 #include <gtest/gtest.h>
 
-#include "audit/audit_log.h"
 #include "auth/authenticator.h"
 #include "common/clock.h"
 #include "common/encoding.h"
 #include "keystore/keystore.h"
-#include "keystore/store_key_blob_repository.h"
 #include "service/service.h"
-#include "store/sqlite_store.h"
 #include "support/command.h"
+#include "support/service_stack.h"
 #include "support/status.h"
 #include "support/temp_dir.h"
 
@@ -49,21 +47,15 @@ bool Eventually(Pred done, std::chrono::milliseconds limit = 30s) {
 class UseCaseTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto store = store::OpenSqlite(dir_.File("signet.db"));
-    ASSERT_TRUE(store.has_value()) << store.error().message;
-    store_ = std::move(*store);
-    auto root = keystore::RootKey::FromBytes(Bytes(32, 7));
-    ASSERT_TRUE(root.has_value());
-    blobs_ = std::make_unique<keystore::StoreKeyBlobRepository>(*store_);
-    keys_ = std::make_unique<keystore::KeyStore>(*root, *blobs_, clock_);
-    auto log =
-        audit::AuditLog::Create("node-1", SecretBytes(Bytes(32, 1)), SecretBytes(Bytes(32, 2)));
-    ASSERT_TRUE(log.has_value());
-    audit_ = std::move(*log);
     auth::AuthOptions options;
     options.throttle.lockout = 15min;
-    authenticator_ = std::make_unique<auth::Authenticator>(*store_, clock_, options);
-    svc_ = std::make_unique<Service>(Deps{*store_, *keys_, *audit_, *authenticator_, clock_});
+    auto stack = testutil::BuildServiceStack(dir_.File("signet.db"), clock_, options);
+    ASSERT_TRUE(stack.has_value()) << stack.error().message;
+    stack_ = std::move(*stack);
+    store_ = stack_.store.get();
+    keys_ = stack_.keys.get();
+    authenticator_ = stack_.authenticator.get();
+    svc_ = stack_.service.get();
     ASSERT_TRUE(svc_->EnsureDefaultProject());
     auto boot = svc_->Bootstrap(kAdminEmail, Secret(kAdminPassword), "127.0.0.1");
     ASSERT_TRUE(boot.has_value()) << boot.error().message;
@@ -204,12 +196,12 @@ class UseCaseTest : public ::testing::Test {
 
   testutil::TempDir dir_;
   FakeClock clock_{FromUnixMillis(1'767'225'600'000LL)};
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<keystore::StoreKeyBlobRepository> blobs_;
-  std::unique_ptr<keystore::KeyStore> keys_;
-  std::unique_ptr<audit::AuditLog> audit_;
-  std::unique_ptr<auth::Authenticator> authenticator_;
-  std::unique_ptr<Service> svc_;
+  testutil::ServiceStack stack_;
+  // Short names for the parts of stack_ the tests use.
+  store::Store* store_ = nullptr;
+  keystore::KeyStore* keys_ = nullptr;
+  auth::Authenticator* authenticator_ = nullptr;
+  Service* svc_ = nullptr;
   Caller admin_;
   std::optional<domain::CertificateAuthority> ca_;
 };

@@ -2,6 +2,7 @@
 // Escape closes, focus returns to where it was.
 import type { ComponentChildren } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import type { PlacedError } from '../lib/errors';
 import { ErrorNotice, Spinner } from './feedback';
 
 export function Dialog(p: {
@@ -62,6 +63,46 @@ export function Dialog(p: {
   );
 }
 
+// A dialog that is one form: Cancel and the submit button in the footer (the button disabled
+// and showing a spinner while `busy`), and an error that names no field of the form shown as
+// a notice above the fields (errors naming a field are shown under it by the caller).
+export function FormDialog(p: {
+  title: string;
+  submitLabel: ComponentChildren;
+  busy: boolean;
+  onClose: () => void;
+  onSubmit: () => void;
+  children: ComponentChildren;
+  error?: PlacedError | null;
+  danger?: boolean; // the submit button is red
+  disabled?: boolean; // the submit button is disabled even when not busy
+  footerStart?: ComponentChildren; // more buttons, before Cancel
+  wide?: boolean;
+}) {
+  return (
+    <Dialog
+      title={p.title}
+      wide={p.wide}
+      onClose={p.onClose}
+      onSubmit={p.onSubmit}
+      footer={
+        <>
+          {p.footerStart}
+          <button type="button" class="btn" onClick={p.onClose}>
+            Cancel
+          </button>
+          <button type="submit" class={`btn ${p.danger ? 'btn-danger' : 'btn-primary'}`} disabled={p.disabled || p.busy}>
+            {p.busy && <Spinner />} {p.submitLabel}
+          </button>
+        </>
+      }
+    >
+      {p.error?.field === null && <ErrorNotice error={new Error(p.error.message)} />}
+      {p.children}
+    </Dialog>
+  );
+}
+
 // Confirmation before anything destructive. With `typeToConfirm`, the button stays disabled
 // until that text is typed.
 export function ConfirmDialog(p: {
@@ -92,21 +133,7 @@ export function ConfirmDialog(p: {
     }
   };
   return (
-    <Dialog
-      title={p.title}
-      onClose={p.onClose}
-      onSubmit={submit}
-      footer={
-        <>
-          <button type="button" class="btn" onClick={p.onClose}>
-            Cancel
-          </button>
-          <button type="submit" class={`btn ${p.danger ? 'btn-danger' : 'btn-primary'}`} disabled={blocked || busy}>
-            {busy && <Spinner />} {p.confirmLabel}
-          </button>
-        </>
-      }
-    >
+    <FormDialog title={p.title} submitLabel={p.confirmLabel} danger={p.danger} disabled={blocked} busy={busy} onClose={p.onClose} onSubmit={submit}>
       <ErrorNotice error={error} />
       <div class="stack">{p.children}</div>
       {p.typeToConfirm !== undefined && (
@@ -117,6 +144,6 @@ export function ConfirmDialog(p: {
           <input id={inputId} type="text" value={typed} autoComplete="off" spellcheck={false} onInput={(e) => setTyped((e.target as HTMLInputElement).value)} />
         </div>
       )}
-    </Dialog>
+    </FormDialog>
   );
 }

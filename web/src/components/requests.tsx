@@ -8,8 +8,8 @@ import { useApp } from '../app/state';
 import { formatDate, relativeTime, shortId } from '../lib/format';
 import { isMine, progressSummary, stepProgress } from '../lib/inbox';
 import { humanDuration } from '../lib/duration';
-import { ConfirmDialog, Dialog } from './dialog';
-import { Empty, ErrorNotice, Spinner, StatusBadge, toast } from './feedback';
+import { ConfirmDialog, FormDialog } from './dialog';
+import { Empty, ErrorNotice, StatusBadge, toast } from './feedback';
 import { TextAreaField } from './forms';
 import { Link } from './Link';
 import { DataTable } from './widgets';
@@ -262,27 +262,13 @@ export function RevokeGrantDialog(p: { grant: Grant; onClose: () => void; onDone
     }
   };
   return (
-    <Dialog
-      title="Revoke grant?"
-      onClose={p.onClose}
-      onSubmit={submit}
-      footer={
-        <>
-          <button type="button" class="btn" onClick={p.onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="btn btn-danger" disabled={busy}>
-            {busy && <Spinner />} Revoke grant
-          </button>
-        </>
-      }
-    >
+    <FormDialog title="Revoke grant?" submitLabel="Revoke grant" danger busy={busy} onClose={p.onClose} onSubmit={submit}>
       <ErrorNotice error={error} />
       <p>
         {app.nameOf(p.grant.granteeType, p.grant.granteeId)} can no longer sign with this grant, starting with the next sign call. This
         cannot be undone.
       </p>
       <TextAreaField label="Reason" optional value={reason} onInput={setReason} maxLength={1024} rows={2} hint="Kept with the grant and in the audit log." />
-    </Dialog>
+    </FormDialog>
   );
 }

@@ -5,7 +5,7 @@ import { ApiError, del, get, listAll, patch, post } from '../api/client';
 import { P } from '../api/lookups';
 import type { Identity, Membership, Project, User } from '../api/types';
 import { useApp } from '../app/state';
-import { ConfirmDialog, Dialog } from '../components/dialog';
+import { ConfirmDialog, Dialog, FormDialog } from '../components/dialog';
 import { Empty, ErrorNotice, Notice, Spinner, toast } from '../components/feedback';
 import { Segmented, SelectField, TextAreaField, TextField } from '../components/forms';
 import { PrincipalPicker } from '../components/PrincipalPicker';
@@ -44,19 +44,6 @@ export function AdminPage({ tab }: { tab: Tab }) {
         {tab === 'identities' && <IdentitiesTab />}
         {tab === 'projects' && <ProjectsTab />}
       </section>
-    </>
-  );
-}
-
-function Submit(p: { busy: boolean; label: string; onClose: () => void; danger?: boolean }) {
-  return (
-    <>
-      <button type="button" class="btn" onClick={p.onClose}>
-        Cancel
-      </button>
-      <button type="submit" class={`btn ${p.danger ? 'btn-danger' : 'btn-primary'}`} disabled={p.busy}>
-        {p.busy && <Spinner />} {p.label}
-      </button>
     </>
   );
 }
@@ -187,8 +174,7 @@ function CreateUserDialog(p: { onClose: () => void; onDone: () => void }) {
   };
   const fe = (f: string) => (error?.field === f ? error.message : null);
   return (
-    <Dialog title="Create user" onClose={p.onClose} onSubmit={submit} footer={<Submit busy={busy} label="Create user" onClose={p.onClose} />}>
-      {error?.field === null && <ErrorNotice error={new Error(error.message)} />}
+    <FormDialog title="Create user" submitLabel="Create user" busy={busy} error={error} onClose={p.onClose} onSubmit={submit}>
       <TextField label="Email" type="email" value={email} onInput={setEmail} autoComplete="off" error={fe('email')} />
       <TextField label="Password" type="password" value={password} onInput={setPassword} autoComplete="new-password" hint="8 to 256 characters. Share it with the person over a safe channel." error={fe('password')} />
       <SelectField
@@ -201,7 +187,7 @@ function CreateUserDialog(p: { onClose: () => void; onDone: () => void }) {
         ]}
         error={fe('role')}
       />
-    </Dialog>
+    </FormDialog>
   );
 }
 
@@ -224,9 +210,9 @@ function PasswordDialog(p: { user: User; onClose: () => void }) {
     }
   };
   return (
-    <Dialog title={`Set password of ${p.user.email}`} onClose={p.onClose} onSubmit={submit} footer={<Submit busy={busy} label="Set password" onClose={p.onClose} />}>
+    <FormDialog title={`Set password of ${p.user.email}`} submitLabel="Set password" busy={busy} onClose={p.onClose} onSubmit={submit}>
       <TextField label="New password" type="password" value={password} onInput={setPassword} autoComplete="new-password" error={error} />
-    </Dialog>
+    </FormDialog>
   );
 }
 
@@ -401,20 +387,19 @@ function OidcAuthDialog(p: { identity: Identity; onClose: () => void }) {
   };
   const err = (k: string) => (error?.field === k ? error.message : null);
   return (
-    <Dialog
+    <FormDialog
       title={`OIDC auth for ${p.identity.name}`}
+      submitLabel={exists ? 'Save' : 'Attach OIDC auth'}
       wide
+      busy={busy}
       onClose={p.onClose}
       onSubmit={save}
-      footer={
-        <>
-          {exists && (
-            <button type="button" class="btn btn-ghost danger" disabled={busy} onClick={remove}>
-              Remove OIDC auth
-            </button>
-          )}
-          <Submit busy={busy} label={exists ? 'Save' : 'Attach OIDC auth'} onClose={p.onClose} />
-        </>
+      footerStart={
+        exists && (
+          <button type="button" class="btn btn-ghost danger" disabled={busy} onClick={remove}>
+            Remove OIDC auth
+          </button>
+        )
       }
     >
       {current.loading && <Spinner />}
@@ -433,7 +418,7 @@ function OidcAuthDialog(p: { identity: Identity; onClose: () => void }) {
           <TextField label="Access token TTL (seconds)" type="number" min={1} max={86400} value={form.ttl} onInput={set('ttl')} error={err('ttl')} />
         </>
       )}
-    </Dialog>
+    </FormDialog>
   );
 }
 
@@ -478,15 +463,10 @@ function ClientSecretDialog(p: { identity: Identity; onClose: () => void }) {
     );
   }
   return (
-    <Dialog
-      title={`New client secret for ${p.identity.name}`}
-      onClose={p.onClose}
-      onSubmit={create}
-      footer={<Submit busy={busy} label="Create client secret" onClose={p.onClose} />}
-    >
+    <FormDialog title={`New client secret for ${p.identity.name}`} submitLabel="Create client secret" busy={busy} onClose={p.onClose} onSubmit={create}>
       <ErrorNotice error={error} />
       <p>A new secret works next to the existing ones. It is shown once, right after it is created.</p>
-    </Dialog>
+    </FormDialog>
   );
 }
 
@@ -508,9 +488,9 @@ function NameDialog(p: { title: string; label: string; hint?: string; submitLabe
     }
   };
   return (
-    <Dialog title={p.title} onClose={p.onClose} onSubmit={submit} footer={<Submit busy={busy} label={p.submitLabel} onClose={p.onClose} />}>
+    <FormDialog title={p.title} submitLabel={p.submitLabel} busy={busy} onClose={p.onClose} onSubmit={submit}>
       <TextField label={p.label} value={name} onInput={setName} maxLength={256} hint={p.hint} error={error} />
-    </Dialog>
+    </FormDialog>
   );
 }
 

@@ -5,8 +5,8 @@ import { get, listAll, post } from '../api/client';
 import { P } from '../api/lookups';
 import type { Signer, SigningRequest } from '../api/types';
 import { useApp } from '../app/state';
-import { Dialog } from '../components/dialog';
-import { Empty, ErrorNotice, Loading, Spinner, StatusBadge, toast } from '../components/feedback';
+import { Dialog, FormDialog } from '../components/dialog';
+import { Empty, ErrorNotice, Loading, StatusBadge, toast } from '../components/feedback';
 import { TextAreaField } from '../components/forms';
 import { Link } from '../components/Link';
 import { RequestedAccess, RequestsTable, StepList, requesterName, signerNameOf } from '../components/requests';
@@ -135,20 +135,13 @@ function DecideDialog(p: { req: SigningRequest; action: 'approve' | 'reject'; si
     }
   };
   return (
-    <Dialog
+    <FormDialog
       title={approve ? 'Approve request' : 'Reject request'}
+      submitLabel={approve ? 'Approve' : 'Reject'}
+      danger={!approve}
+      busy={busy}
       onClose={p.onClose}
       onSubmit={submit}
-      footer={
-        <>
-          <button type="button" class="btn" onClick={p.onClose}>
-            Cancel
-          </button>
-          <button type="submit" class={`btn ${approve ? 'btn-primary' : 'btn-danger'}`} disabled={busy}>
-            {busy && <Spinner />} {approve ? 'Approve' : 'Reject'}
-          </button>
-        </>
-      }
     >
       <ErrorNotice error={error} />
       <p>
@@ -156,7 +149,7 @@ function DecideDialog(p: { req: SigningRequest; action: 'approve' | 'reject'; si
       </p>
       <p class="muted justification">“{p.req.justification}”</p>
       <TextAreaField label="Comment" optional value={comment} onInput={setComment} maxLength={1024} rows={2} hint="Kept with your decision and in the audit log." />
-    </Dialog>
+    </FormDialog>
   );
 }
 

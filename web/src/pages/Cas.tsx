@@ -4,8 +4,8 @@ import { get, post } from '../api/client';
 import { P, projectCas } from '../api/lookups';
 import type { Ca } from '../api/types';
 import { useApp } from '../app/state';
-import { Dialog } from '../components/dialog';
-import { Empty, ErrorNotice, Spinner, StatusBadge, toast } from '../components/feedback';
+import { Dialog, FormDialog } from '../components/dialog';
+import { Empty, ErrorNotice, StatusBadge, toast } from '../components/feedback';
 import { SelectField, TextField } from '../components/forms';
 import { Link } from '../components/Link';
 import { CopyButton, DataTable, PageHeader } from '../components/widgets';
@@ -153,22 +153,7 @@ function CreateCaDialog(p: { cas: Ca[]; onClose: () => void; onDone: () => void 
   };
   const fe = (f: string) => (error?.field === f ? error.message : null);
   return (
-    <Dialog
-      title="Create Certificate Authority"
-      onClose={p.onClose}
-      onSubmit={submit}
-      footer={
-        <>
-          <button type="button" class="btn" onClick={p.onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={busy}>
-            {busy && <Spinner />} Create
-          </button>
-        </>
-      }
-    >
-      {error?.field === null && <ErrorNotice error={new Error(error.message)} />}
+    <FormDialog title="Create Certificate Authority" submitLabel="Create" busy={busy} error={error} onClose={p.onClose} onSubmit={submit}>
       <TextField label="Common name" value={cn} onInput={setCn} maxLength={64} placeholder="Example Root CA" error={fe('cn')} />
       <SelectField
         label="Parent CA"
@@ -184,6 +169,6 @@ function CreateCaDialog(p: { cas: Ca[]; onClose: () => void; onDone: () => void 
         <SelectField label="Key algorithm" value={alg} onChange={setAlg} options={KEY_ALGORITHMS.map((k) => ({ value: k.value, label: k.label }))} />
         <TextField label="Validity (days)" type="number" min={1} max={3650} value={ttl} onInput={setTtl} error={fe('ttl')} />
       </div>
-    </Dialog>
+    </FormDialog>
   );
 }

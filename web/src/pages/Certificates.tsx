@@ -5,8 +5,8 @@ import { get, post } from '../api/client';
 import { P, projectCas, projectCertificates } from '../api/lookups';
 import type { Certificate } from '../api/types';
 import { useApp } from '../app/state';
-import { ConfirmDialog, Dialog } from '../components/dialog';
-import { Empty, ErrorNotice, Notice, Spinner, StatusBadge, toast } from '../components/feedback';
+import { ConfirmDialog, Dialog, FormDialog } from '../components/dialog';
+import { Empty, ErrorNotice, Notice, StatusBadge, toast } from '../components/feedback';
 import { CheckField, Segmented, SelectField, TextAreaField, TextField } from '../components/forms';
 import { Link } from '../components/Link';
 import { CopyButton, DataTable, PageHeader } from '../components/widgets';
@@ -197,19 +197,6 @@ function useSubmit<T>(fields: Record<string, string[]>, action: () => Promise<T>
   return { busy, error, setError, run, fieldError: (f: string) => (error?.field === f ? error.message : null) };
 }
 
-function Footer(p: { busy: boolean; label: string; onClose: () => void }) {
-  return (
-    <>
-      <button type="button" class="btn" onClick={p.onClose}>
-        Cancel
-      </button>
-      <button type="submit" class="btn btn-primary" disabled={p.busy}>
-        {p.busy && <Spinner />} {p.label}
-      </button>
-    </>
-  );
-}
-
 const EKUS = ['codeSigning', 'serverAuth', 'clientAuth', 'emailProtection', 'timeStamping'];
 
 function IssueDialog(p: { onClose: () => void; onDone: () => void }) {
@@ -245,8 +232,7 @@ function IssueDialog(p: { onClose: () => void; onDone: () => void }) {
   };
   const toggle = (e: string, on: boolean) => setEkus((xs) => (on ? [...xs, e] : xs.filter((x) => x !== e)));
   return (
-    <Dialog title="Issue certificate" onClose={p.onClose} onSubmit={submit} footer={<Footer busy={s.busy} label="Issue" onClose={p.onClose} />}>
-      {s.error?.field === null && <ErrorNotice error={new Error(s.error.message)} />}
+    <FormDialog title="Issue certificate" submitLabel="Issue" busy={s.busy} error={s.error} onClose={p.onClose} onSubmit={submit}>
       <ErrorNotice error={cas.error} />
       <SelectField
         label="Certificate Authority"
@@ -271,7 +257,7 @@ function IssueDialog(p: { onClose: () => void; onDone: () => void }) {
         {s.fieldError('eku') && <span class="field-error">{s.fieldError('eku')}</span>}
       </fieldset>
       {!ekus.includes('codeSigning') && <Notice kind="warning">Without codeSigning this certificate cannot back a signer.</Notice>}
-    </Dialog>
+    </FormDialog>
   );
 }
 
@@ -306,7 +292,7 @@ function ImportDialog(p: { onClose: () => void; onDone: () => void }) {
     void s.run();
   };
   return (
-    <Dialog title="Import certificate" wide onClose={p.onClose} onSubmit={submit} footer={<Footer busy={s.busy} label="Import" onClose={p.onClose} />}>
+    <FormDialog title="Import certificate" submitLabel="Import" wide busy={s.busy} onClose={p.onClose} onSubmit={submit}>
       <Segmented label="Format" value={mode} onChange={setMode} options={[{ value: 'pem', label: 'PEM' }, { value: 'p12', label: 'PKCS#12' }]} />
       <p class="muted small">The private key is encrypted under the root key at once and never leaves Signet again.</p>
       {s.error?.field === null && <ErrorNotice error={new Error(s.error.message)} />}
@@ -326,7 +312,7 @@ function ImportDialog(p: { onClose: () => void; onDone: () => void }) {
           <TextField label="Password" type="password" value={password} onInput={setPassword} autoComplete="off" />
         </>
       )}
-    </Dialog>
+    </FormDialog>
   );
 }
 
@@ -380,7 +366,7 @@ function CsrDialog(p: { onClose: () => void; onDone: () => void }) {
     void s.run();
   };
   return (
-    <Dialog title="Create key + CSR" onClose={p.onClose} onSubmit={submit} footer={<Footer busy={s.busy} label="Create" onClose={p.onClose} />}>
+    <FormDialog title="Create key + CSR" submitLabel="Create" busy={s.busy} onClose={p.onClose} onSubmit={submit}>
       <p class="muted small">Signet generates the key pair and keeps the private key; you get a CSR for an external CA.</p>
       {s.error?.field === null && <ErrorNotice error={new Error(s.error.message)} />}
       <TextField label="Common name" value={cn} onInput={setCn} maxLength={64} error={s.fieldError('cn')} />
@@ -389,7 +375,7 @@ function CsrDialog(p: { onClose: () => void; onDone: () => void }) {
         <TextField label="Organization" optional value={org} onInput={setOrg} maxLength={64} error={s.fieldError('org')} />
         <TextField label="Country" optional value={country} onInput={setCountry} maxLength={2} placeholder="DE" error={s.fieldError('country')} />
       </div>
-    </Dialog>
+    </FormDialog>
   );
 }
 
@@ -410,10 +396,9 @@ function CompleteCsrDialog(p: { cert: Certificate; onClose: () => void; onDone: 
     void s.run();
   };
   return (
-    <Dialog title={`Import signed certificate for ${p.cert.commonName}`} wide onClose={p.onClose} onSubmit={submit} footer={<Footer busy={s.busy} label="Import" onClose={p.onClose} />}>
-      {s.error?.field === null && <ErrorNotice error={new Error(s.error.message)} />}
+    <FormDialog title={`Import signed certificate for ${p.cert.commonName}`} submitLabel="Import" wide busy={s.busy} error={s.error} onClose={p.onClose} onSubmit={submit}>
       <TextAreaField label="Signed certificate" mono value={pem} onInput={setPem} placeholder="-----BEGIN CERTIFICATE-----" hint="Its public key must match the key generated for the CSR." error={s.fieldError('cert')} />
       <TextAreaField label="Certificate chain" optional mono value={chain} onInput={setChain} error={s.fieldError('chain')} />
-    </Dialog>
+    </FormDialog>
   );
 }

@@ -6,7 +6,7 @@ import { ApiError, del, get, patch, post, put } from '../api/client';
 import { P } from '../api/lookups';
 import { NOTIFY_EVENTS, type Delivery, type NotifyEvent, type SmtpSecurity, type SmtpSettings, type Webhook, type WebhookFormat } from '../api/types';
 import { useApp } from '../app/state';
-import { ConfirmDialog, Dialog } from '../components/dialog';
+import { ConfirmDialog, Dialog, FormDialog } from '../components/dialog';
 import { Badge, Empty, ErrorNotice, Notice, Spinner, StatusBadge, toast } from '../components/feedback';
 import { CheckField, SelectField, TextAreaField, TextField } from '../components/forms';
 import { DataTable, PageHeader } from '../components/widgets';
@@ -44,19 +44,6 @@ export function NotificationsPage() {
         <Webhooks key={app.project.id} />
         {app.isOrgAdmin && <SmtpCard />}
       </div>
-    </>
-  );
-}
-
-function Submit(p: { busy: boolean; label: string; onClose: () => void }) {
-  return (
-    <>
-      <button type="button" class="btn" onClick={p.onClose}>
-        Cancel
-      </button>
-      <button type="submit" class="btn btn-primary" disabled={p.busy}>
-        {p.busy && <Spinner />} {p.label}
-      </button>
     </>
   );
 }
@@ -223,14 +210,15 @@ function WebhookDialog(p: { webhook: Webhook | null; projectId: string; onClose:
   };
   const fe = (f: string) => (error?.field === f ? error.message : null);
   return (
-    <Dialog
+    <FormDialog
       title={w ? `Edit webhook ${w.name}` : 'Create webhook'}
+      submitLabel={w ? 'Save' : 'Create webhook'}
       wide
+      busy={busy}
+      error={error}
       onClose={p.onClose}
       onSubmit={submit}
-      footer={<Submit busy={busy} label={w ? 'Save' : 'Create webhook'} onClose={p.onClose} />}
     >
-      {error && error.field === null && <ErrorNotice error={new Error(error.message)} />}
       <TextField label="URL" value={url} onInput={setUrl} mono maxLength={2048} error={fe('url')} hint="https://…; plain http only to a loopback address." />
       <TextField label="Name" optional value={name} onInput={setName} maxLength={64} error={fe('name')} hint={w ? undefined : "Unique in the project; by default the URL's host."} />
       <SelectField label="Format" value={format} onChange={(v) => setFormat(v as WebhookFormat)} options={FORMATS} error={fe('format')} />
@@ -265,7 +253,7 @@ function WebhookDialog(p: { webhook: Webhook | null; projectId: string; onClose:
         ))}
       </fieldset>
       <CheckField label="Enabled" checked={enabled} onChange={setEnabled} hint="A disabled webhook is sent nothing." />
-    </Dialog>
+    </FormDialog>
   );
 }
 

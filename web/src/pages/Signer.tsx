@@ -5,8 +5,8 @@ import { del, get, patch } from '../api/client';
 import { P, projectCertificates, projectPolicies } from '../api/lookups';
 import type { Certificate, Signer, SigningPolicy } from '../api/types';
 import { useApp } from '../app/state';
-import { ConfirmDialog, Dialog } from '../components/dialog';
-import { ErrorNotice, Loading, Notice, Spinner, StatusBadge, toast } from '../components/feedback';
+import { ConfirmDialog, FormDialog } from '../components/dialog';
+import { ErrorNotice, Loading, Notice, StatusBadge, toast } from '../components/feedback';
 import { SelectField, TextAreaField } from '../components/forms';
 import { Link } from '../components/Link';
 import { CopyButton, PageHeader, TabLinks } from '../components/widgets';
@@ -332,23 +332,9 @@ function DescriptionDialog({ ctx, onClose }: { ctx: SignerContext; onClose: () =
     }
   };
   return (
-    <Dialog
-      title="Edit description"
-      onClose={onClose}
-      onSubmit={save}
-      footer={
-        <>
-          <button type="button" class="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={busy}>
-            {busy && <Spinner />} Save
-          </button>
-        </>
-      }
-    >
+    <FormDialog title="Edit description" submitLabel="Save" busy={busy} onClose={onClose} onSubmit={save}>
       <TextAreaField label="Description" value={text} onInput={setText} maxLength={256} rows={3} error={error ? (error as Error).message : null} />
-    </Dialog>
+    </FormDialog>
   );
 }
 
@@ -377,21 +363,7 @@ function CertificateDialog({ ctx, onClose }: { ctx: SignerContext; onClose: () =
     }
   };
   return (
-    <Dialog
-      title="Change certificate"
-      onClose={onClose}
-      onSubmit={save}
-      footer={
-        <>
-          <button type="button" class="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={busy}>
-            {busy && <Spinner />} Change certificate
-          </button>
-        </>
-      }
-    >
+    <FormDialog title="Change certificate" submitLabel="Change certificate" busy={busy} onClose={onClose} onSubmit={save}>
       <p class="muted">Signatures made from now on use the new certificate's key. Tools that cached the old certificate see the new one after their cache expires.</p>
       {error?.field === null && <ErrorNotice error={new Error(error.message)} />}
       <ErrorNotice error={certs.error} />
@@ -403,7 +375,7 @@ function CertificateDialog({ ctx, onClose }: { ctx: SignerContext; onClose: () =
         options={options.map((c) => ({ value: c.id, label: `${c.commonName} · ${keyAlgorithmLabel(c.keyAlgorithm)} · expires ${formatDay(c.notAfter)}` }))}
         error={error?.field === 'certificate' ? error.message : null}
       />
-    </Dialog>
+    </FormDialog>
   );
 }
 
@@ -427,21 +399,7 @@ function PolicyDialog({ ctx, onClose }: { ctx: SignerContext; onClose: () => voi
     }
   };
   return (
-    <Dialog
-      title="Signing policy"
-      onClose={onClose}
-      onSubmit={save}
-      footer={
-        <>
-          <button type="button" class="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={busy}>
-            {busy && <Spinner />} Save
-          </button>
-        </>
-      }
-    >
+    <FormDialog title="Signing policy" submitLabel="Save" busy={busy} onClose={onClose} onSubmit={save}>
       <ErrorNotice error={error ?? policies.error} />
       <SelectField
         label="Signing Policy"
@@ -451,6 +409,6 @@ function PolicyDialog({ ctx, onClose }: { ctx: SignerContext; onClose: () => voi
         options={(policies.data ?? []).map((x) => ({ value: x.id, label: x.name }))}
         hint="A policy applies to requests made after the change; existing grants stay valid."
       />
-    </Dialog>
+    </FormDialog>
   );
 }

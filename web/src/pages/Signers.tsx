@@ -5,7 +5,7 @@ import { get, post } from '../api/client';
 import { certificatesById, P, projectCertificates, projectPolicies } from '../api/lookups';
 import type { Certificate, Signer } from '../api/types';
 import { useApp } from '../app/state';
-import { Dialog } from '../components/dialog';
+import { FormDialog } from '../components/dialog';
 import { Empty, ErrorNotice, Spinner, StatusBadge, toast } from '../components/feedback';
 import { SelectField, TextAreaField, TextField } from '../components/forms';
 import { Link } from '../components/Link';
@@ -195,22 +195,7 @@ export function CreateSignerDialog(p: { onClose: () => void }) {
 
   const certs = choices.data?.certs ?? [];
   return (
-    <Dialog
-      title="Create Signer"
-      onClose={p.onClose}
-      onSubmit={submit}
-      footer={
-        <>
-          <button type="button" class="btn" onClick={p.onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={busy}>
-            {busy && <Spinner />} Create
-          </button>
-        </>
-      }
-    >
-      {error && error.field === null && <ErrorNotice error={new Error(error.message)} />}
+    <FormDialog title="Create Signer" submitLabel="Create" busy={busy} error={error} onClose={p.onClose} onSubmit={submit}>
       <ErrorNotice error={choices.error} title="Could not load certificates and policies." />
       <TextField
         label="Name"
@@ -267,6 +252,6 @@ export function CreateSignerDialog(p: { onClose: () => void }) {
         options={(choices.data?.policies ?? []).map((x) => ({ value: x.id, label: x.name }))}
         error={error?.field === 'policy' ? error.message : null}
       />
-    </Dialog>
+    </FormDialog>
   );
 }

@@ -5,7 +5,7 @@ import { del, get, patch, post } from '../api/client';
 import { P, projectCas, projectTsas } from '../api/lookups';
 import type { Ca, Tsa } from '../api/types';
 import { useApp } from '../app/state';
-import { ConfirmDialog, Dialog } from '../components/dialog';
+import { ConfirmDialog, Dialog, FormDialog } from '../components/dialog';
 import { Badge, Empty, ErrorNotice, Spinner, StatusBadge, toast } from '../components/feedback';
 import { CheckField, SelectField, TextField } from '../components/forms';
 import { Link } from '../components/Link';
@@ -225,22 +225,7 @@ function CreateTsaDialog(p: { cas: Ca[]; onClose: () => void; onDone: () => void
   };
   const fe = (f: string) => (error?.field === f ? error.message : null);
   return (
-    <Dialog
-      title="Create Time-Stamp Authority"
-      onClose={p.onClose}
-      onSubmit={submit}
-      footer={
-        <>
-          <button type="button" class="btn" onClick={p.onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={busy}>
-            {busy && <Spinner />} Create
-          </button>
-        </>
-      }
-    >
-      {error?.field === null && <ErrorNotice error={new Error(error.message)} />}
+    <FormDialog title="Create Time-Stamp Authority" submitLabel="Create" busy={busy} error={error} onClose={p.onClose} onSubmit={submit}>
       <TextField label="Name" value={name} onInput={setName} maxLength={64} placeholder="public" hint="Also the certificate's common name." error={fe('name')} />
       <SelectField
         label="Issuing CA"
@@ -256,7 +241,7 @@ function CreateTsaDialog(p: { cas: Ca[]; onClose: () => void; onDone: () => void
       </div>
       <TextField label="Policy OID" optional value={policy} onInput={setPolicy} placeholder="1.3.6.1.4.1.59327.3161.1" error={fe('policy')} />
       <CheckField label="Require a token" checked={requireAuth} onChange={setRequireAuth} hint="Only members of this project, with a bearer token, may ask for timestamps." />
-    </Dialog>
+    </FormDialog>
   );
 }
 
@@ -289,25 +274,10 @@ function EditTsaDialog(p: { tsa: Tsa; onClose: () => void; onDone: () => void })
   };
   const fe = (f: string) => (error?.field === f ? error.message : null);
   return (
-    <Dialog
-      title={`Edit ${p.tsa.name}`}
-      onClose={p.onClose}
-      onSubmit={submit}
-      footer={
-        <>
-          <button type="button" class="btn" onClick={p.onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={busy}>
-            {busy && <Spinner />} Save
-          </button>
-        </>
-      }
-    >
-      {error?.field === null && <ErrorNotice error={new Error(error.message)} />}
+    <FormDialog title={`Edit ${p.tsa.name}`} submitLabel="Save" busy={busy} error={error} onClose={p.onClose} onSubmit={submit}>
       <TextField label="Name" value={name} onInput={setName} maxLength={64} hint="The certificate keeps the name it was issued with." error={fe('name')} />
       <TextField label="Policy OID" value={policy} onInput={setPolicy} hint="Queries asking for another policy are refused." error={fe('policy')} />
       <CheckField label="Require a token" checked={requireAuth} onChange={setRequireAuth} hint="Only members of this project, with a bearer token, may ask for timestamps." />
-    </Dialog>
+    </FormDialog>
   );
 }
