@@ -68,7 +68,8 @@ using Columns = std::vector<std::pair<std::string, std::string>>;  // header, do
 // `field` among the items of the list at `path` (key `items_key`). NotFound
 // "no <what> named 'x'"; several matches are InvalidArgument.
 [[nodiscard]] Result<std::string> ResolveId(Context& ctx, const std::string& path,
-                                            client::QueryParams query, const std::string& items_key,
+                                            const client::QueryParams& query,
+                                            const std::string& items_key,
                                             const std::string& field, const std::string& value,
                                             const std::string& what);
 [[nodiscard]] Result<std::string> SignerId(Context& ctx, const std::string& name_or_id);

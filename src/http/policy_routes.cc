@@ -332,7 +332,7 @@ void RegisterPolicyRoutes(Router& router, service::Service& svc) {
                     // `req` stays valid until reply is called (router.h).
                     svc.WatchRequest(*id, version,
                                      std::chrono::steady_clock::now() + std::chrono::seconds(*wait),
-                                     [answer, id = *id, &req, reply] {
+                                     [answer, id = *id, &req, reply = std::move(reply)] {
                                        auto r = answer(id);
                                        reply(r ? std::move(*r) : ErrorResponse(r.error(), req));
                                      });

@@ -88,7 +88,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void OnHeader(beast::error_code ec);
   void OnRead(beast::error_code ec, std::size_t bytes);
   // A 400 that names the framing problem, then the connection is closed.
-  void RejectFraming(std::string why);
+  void RejectFraming(const std::string& why);
   // Writes a reply to a request refused before routing and closes; reports it to on_complete.
   void WriteRejected(Response response);
   void Write(Response response, bool keep_alive);
@@ -553,7 +553,7 @@ void Session<Stream>::OnHeader(beast::error_code ec) {
   if (ec) return OnRead(ec, 0);
   const auto& header = parser_->get();
   if (std::string why = FramingProblemOf(header.base(), header.version()); !why.empty()) {
-    return RejectFraming(std::move(why));
+    return RejectFraming(why);
   }
   // A body already in the buffer (a small request arrives in one segment) is parsed in place
   // too; only what has not arrived yet is read asynchronously.
@@ -574,7 +574,7 @@ void Session<Stream>::OnHeader(beast::error_code ec) {
 }
 
 template <class Stream>
-void Session<Stream>::RejectFraming(std::string why) {
+void Session<Stream>::RejectFraming(const std::string& why) {
   first_request_ = false;
   WriteRejected(
       ErrorResponse(ErrorCode::kInvalidArgument, "malformed HTTP request: " + why, NewRequestId()));
