@@ -76,7 +76,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // it alive, since a reload may replace the server's.
   Session(ServerImpl& server, Stream stream, std::string remote_ip,
           std::shared_ptr<asio::ssl::context> tls = nullptr);
-  ~Session();
+  // Not bugprone-exception-escape: ConnectionClosed's asio::post throws only std::bad_alloc,
+  // and out of memory in a destructor ends the process, as it should.
+  ~Session();  // NOLINT(bugprone-exception-escape)
 
   void Start();
 
@@ -481,7 +483,7 @@ Session<Stream>::Session(ServerImpl& server, Stream stream, std::string remote_i
 }
 
 template <class Stream>
-Session<Stream>::~Session() {
+Session<Stream>::~Session() {  // NOLINT(bugprone-exception-escape): see the declaration
   server_.ConnectionClosed();
 }
 
