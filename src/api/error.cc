@@ -11,13 +11,11 @@ int HttpStatus(ErrorCode code) {
     case ErrorCode::kUnauthenticated:
       return 401;
     case ErrorCode::kPermissionDenied:
-      return 403;
     case ErrorCode::kApprovalRequired:
       return 403;
     case ErrorCode::kNotFound:
       return 404;
     case ErrorCode::kAlreadyExists:
-      return 409;
     case ErrorCode::kFailedPrecondition:
       return 409;
     case ErrorCode::kPayloadTooLarge:
@@ -45,7 +43,6 @@ std::string_view ErrorName(ErrorCode code) {
     case ErrorCode::kNotFound:
       return "NotFound";
     case ErrorCode::kAlreadyExists:
-      return "Conflict";
     case ErrorCode::kFailedPrecondition:
       return "Conflict";
     case ErrorCode::kPayloadTooLarge:

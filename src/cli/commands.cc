@@ -65,9 +65,10 @@ Status ObjectCommand(Context& ctx, client::HttpMethod method, const std::string&
   return Ok();
 }
 
-Result<std::string> ResolveId(Context& ctx, const std::string& path, client::QueryParams query,
-                              const std::string& items_key, const std::string& field,
-                              const std::string& value, const std::string& what) {
+Result<std::string> ResolveId(Context& ctx, const std::string& path,
+                              const client::QueryParams& query, const std::string& items_key,
+                              const std::string& field, const std::string& value,
+                              const std::string& what) {
   if (value.empty()) return InvalidArgument(what + " name or id is empty");
   if (IsUuid(value)) return value;
   SIGNET_ASSIGN_OR_RETURN(client::Client * api, ctx.Api());

@@ -53,7 +53,10 @@ struct Paging {
 };
 void AddPagingOptions(CLI::App* cmd, Paging& paging);
 
-using Columns = std::vector<std::pair<std::string, std::string>>;  // header, dotted path
+// Header, dotted path. The commands' fixed tables are functions returning one, not
+// namespace-scope constants: those would be built before main, where an exception cannot be
+// caught (cert-err58-cpp).
+using Columns = std::vector<std::pair<std::string, std::string>>;
 
 // GET `path` + query (with paging) and print the `key` array as a table (or the JSON).
 [[nodiscard]] Status ListCommand(Context& ctx, const std::string& path, client::QueryParams query,
@@ -68,9 +71,9 @@ using Columns = std::vector<std::pair<std::string, std::string>>;  // header, do
 // `field` among the items of the list at `path` (key `items_key`). NotFound
 // "no <what> named 'x'"; several matches are InvalidArgument.
 [[nodiscard]] Result<std::string> ResolveId(Context& ctx, const std::string& path,
-                                            client::QueryParams query, const std::string& items_key,
-                                            const std::string& field, const std::string& value,
-                                            const std::string& what);
+                                            const client::QueryParams& query,
+                                            const std::string& items_key, const std::string& field,
+                                            const std::string& value, const std::string& what);
 [[nodiscard]] Result<std::string> SignerId(Context& ctx, const std::string& name_or_id);
 [[nodiscard]] Result<std::string> UserId(Context& ctx, const std::string& email_or_id);
 [[nodiscard]] Result<std::string> IdentityId(Context& ctx, const std::string& name_or_id);

@@ -14,13 +14,16 @@ constexpr char kIdentities[] = "/api/v1/identities";
 constexpr char kProjects[] = "/api/v1/projects";
 constexpr char kAudit[] = "/api/v1/audit-logs";
 
-const Columns kUserFields = {{"E-mail", "email"},
-                             {"ID", "id"},
-                             {"Org role", "orgRole"},
-                             {"Created", "createdAt"},
-                             {"Updated", "updatedAt"}};
-const Columns kIdentityFields = {
-    {"Name", "name"}, {"ID", "id"}, {"Client ID", "clientId"}, {"Created", "createdAt"}};
+Columns UserFields() {
+  return {{"E-mail", "email"},
+          {"ID", "id"},
+          {"Org role", "orgRole"},
+          {"Created", "createdAt"},
+          {"Updated", "updatedAt"}};
+}
+Columns IdentityFields() {
+  return {{"Name", "name"}, {"ID", "id"}, {"Client ID", "clientId"}, {"Created", "createdAt"}};
+}
 
 struct AdminOptions {
   std::string id;
@@ -52,7 +55,7 @@ Status CreateUser(Context& ctx, const AdminOptions& o) {
                                         {"password", password.string_view()},
                                         {"orgRole", o.role.empty() ? "member" : o.role}};
   Status s =
-      ObjectCommand(ctx, client::HttpMethod::kPost, kUsers, body, kUserFields, "Created user:");
+      ObjectCommand(ctx, client::HttpMethod::kPost, kUsers, body, UserFields(), "Created user:");
   auto& pw = body.as_object()["password"].as_string();
   SecureWipe(pw.data(), pw.size());
   return s;
@@ -88,8 +91,8 @@ Status UpdateUser(Context& ctx, const AdminOptions& o) {
   }
   if (body.as_object().empty())
     return InvalidArgument("nothing to update: give --role or --password-stdin");
-  Status s = ObjectCommand(ctx, client::HttpMethod::kPatch, PathOf({kUsers, id}), body, kUserFields,
-                           "Updated user:");
+  Status s = ObjectCommand(ctx, client::HttpMethod::kPatch, PathOf({kUsers, id}), body,
+                           UserFields(), "Updated user:");
   for (const char* key : {"password", "currentPassword"}) {
     if (auto* pw = body.as_object().if_contains(key)) {
       SecureWipe(pw->as_string().data(), pw->as_string().size());
@@ -356,7 +359,7 @@ void AddAdminCommands(CLI::App& app, Context& ctx) {
   OnRun(ushow, ctx, [&ctx, o]() -> Status {
     SIGNET_ASSIGN_OR_RETURN(std::string id, UserId(ctx, o->id));
     return ObjectCommand(ctx, client::HttpMethod::kGet, PathOf({kUsers, id}), std::nullopt,
-                         kUserFields);
+                         UserFields());
   });
   CLI::App* uupdate = users->add_subcommand("update", "Change a user's role or password");
   uupdate->add_option("user", o->id, "E-mail or id")->required();
@@ -373,7 +376,7 @@ void AddAdminCommands(CLI::App& app, Context& ctx) {
   OnRun(udelete, ctx, [&ctx, o]() -> Status {
     SIGNET_ASSIGN_OR_RETURN(std::string id, UserId(ctx, o->id));
     return ObjectCommand(ctx, client::HttpMethod::kDelete, PathOf({kUsers, id}), std::nullopt,
-                         kUserFields, "Deleted user:");
+                         UserFields(), "Deleted user:");
   });
 
   // ---- identities ----
@@ -391,7 +394,7 @@ void AddAdminCommands(CLI::App& app, Context& ctx) {
   OnRun(icreate, ctx, [&ctx, o] {
     return ObjectCommand(
         ctx, client::HttpMethod::kPost, kIdentities,
-        api::JsonValue(api::JsonObject{{"name", o->name}}), kIdentityFields,
+        api::JsonValue(api::JsonObject{{"name", o->name}}), IdentityFields(),
         "Created machine identity (next: signet identities create-secret " + o->name + "):");
   });
   CLI::App* isecret = identities->add_subcommand(
@@ -414,7 +417,7 @@ void AddAdminCommands(CLI::App& app, Context& ctx) {
   OnRun(idelete, ctx, [&ctx, o]() -> Status {
     SIGNET_ASSIGN_OR_RETURN(std::string id, IdentityId(ctx, o->id));
     return ObjectCommand(ctx, client::HttpMethod::kDelete, PathOf({kIdentities, id}), std::nullopt,
-                         kIdentityFields, "Deleted machine identity:");
+                         IdentityFields(), "Deleted machine identity:");
   });
 
   // ---- projects ----

@@ -10,31 +10,36 @@ namespace {
 constexpr char kCas[] = "/api/v1/pki/ca";
 constexpr char kCertificates[] = "/api/v1/pki/certificates";
 
-const std::vector<std::string> kKeyAlgorithms = {"RSA_2048",      "RSA_3072",     "RSA_4096",
-                                                 "EC_prime256v1", "EC_secp384r1", "EC_secp521r1"};
+std::vector<std::string> KeyAlgorithms() {
+  return {"RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "EC_secp384r1", "EC_secp521r1"};
+}
 
-const Columns kCaFields = {{"Common name", "commonName"},
-                           {"ID", "id"},
-                           {"Type", "type"},
-                           {"Parent CA", "parentCaId"},
-                           {"Key algorithm", "keyAlgorithm"},
-                           {"Serial number", "serialNumber"},
-                           {"Not before", "notBefore"},
-                           {"Not after", "notAfter"},
-                           {"Status", "status"},
-                           {"Project", "projectId"}};
-const Columns kCertificateFields = {{"Common name", "commonName"},
-                                    {"ID", "id"},
-                                    {"Status", "status"},
-                                    {"Key algorithm", "keyAlgorithm"},
-                                    {"Serial number", "serialNumber"},
-                                    {"Not before", "notBefore"},
-                                    {"Not after", "notAfter"},
-                                    {"Key usages", "keyUsages"},
-                                    {"Extended key usages", "extendedKeyUsages"},
-                                    {"Issuing CA", "caId"},
-                                    {"Revoked at", "revokedAt"},
-                                    {"Project", "projectId"}};
+Columns CaFields() {
+  return {{"Common name", "commonName"},
+          {"ID", "id"},
+          {"Type", "type"},
+          {"Parent CA", "parentCaId"},
+          {"Key algorithm", "keyAlgorithm"},
+          {"Serial number", "serialNumber"},
+          {"Not before", "notBefore"},
+          {"Not after", "notAfter"},
+          {"Status", "status"},
+          {"Project", "projectId"}};
+}
+Columns CertificateFields() {
+  return {{"Common name", "commonName"},
+          {"ID", "id"},
+          {"Status", "status"},
+          {"Key algorithm", "keyAlgorithm"},
+          {"Serial number", "serialNumber"},
+          {"Not before", "notBefore"},
+          {"Not after", "notAfter"},
+          {"Key usages", "keyUsages"},
+          {"Extended key usages", "extendedKeyUsages"},
+          {"Issuing CA", "caId"},
+          {"Revoked at", "revokedAt"},
+          {"Project", "projectId"}};
+}
 
 struct PkiOptions {
   std::string id;
@@ -90,7 +95,7 @@ Status CreateCa(Context& ctx, const PkiOptions& o) {
     SIGNET_ASSIGN_OR_RETURN(std::string parent, CaId(ctx, o.parent));
     body["parentCaId"] = parent;
   }
-  return ObjectCommand(ctx, client::HttpMethod::kPost, kCas, api::JsonValue(body), kCaFields,
+  return ObjectCommand(ctx, client::HttpMethod::kPost, kCas, api::JsonValue(body), CaFields(),
                        "Created CA:");
 }
 
@@ -181,7 +186,7 @@ Status Import(Context& ctx, const PkiOptions& o) {
     }
   }
   api::JsonValue value(std::move(body));
-  Status s = ObjectCommand(ctx, client::HttpMethod::kPost, path, value, kCertificateFields,
+  Status s = ObjectCommand(ctx, client::HttpMethod::kPost, path, value, CertificateFields(),
                            "Imported certificate:");
   for (const char* secret : {"privateKeyPem", "password", "pkcs12"}) {
     if (api::JsonValue* v = value.as_object().if_contains(secret); v && v->is_string()) {
@@ -232,7 +237,7 @@ void AddPkiCommands(CLI::App& app, Context& ctx) {
   ca_create->add_option("--common-name", o->common_name, "Subject common name")->required();
   ca_create->add_option("--key-algorithm", o->key_algorithm, "Key algorithm")
       ->capture_default_str()
-      ->check(CLI::IsMember(kKeyAlgorithms));
+      ->check(CLI::IsMember(KeyAlgorithms()));
   ca_create->add_option("--ttl-days", o->ttl_days, "Validity in days (default 3650)")
       ->check(CLI::Range(1, 36500));
   ca_create->add_option("--parent", o->parent, "Parent CA (common name or id): an intermediate");
@@ -258,7 +263,7 @@ void AddPkiCommands(CLI::App& app, Context& ctx) {
     if (o->pem)
       return ShowPem(ctx, PathOf({kCas, id, "certificate"}), "certificate", "certificateChain");
     return ObjectCommand(ctx, client::HttpMethod::kGet, PathOf({kCas, id}), std::nullopt,
-                         kCaFields);
+                         CaFields());
   });
 
   // ---- certificates ----
@@ -271,7 +276,7 @@ void AddPkiCommands(CLI::App& app, Context& ctx) {
   issue->add_option("--common-name", o->common_name, "Subject common name")->required();
   issue->add_option("--key-algorithm", o->key_algorithm, "Key algorithm")
       ->capture_default_str()
-      ->check(CLI::IsMember(kKeyAlgorithms));
+      ->check(CLI::IsMember(KeyAlgorithms()));
   issue->add_option("--ttl-days", o->ttl_days, "Validity in days (default 365)")
       ->check(CLI::Range(1, 3650));
   issue->add_option("--eku", o->ekus, "Extended key usage (repeatable; default codeSigning)");
@@ -299,7 +304,7 @@ void AddPkiCommands(CLI::App& app, Context& ctx) {
   csr->add_option("--common-name", o->common_name, "Subject common name")->required();
   csr->add_option("--key-algorithm", o->key_algorithm, "Key algorithm")
       ->capture_default_str()
-      ->check(CLI::IsMember(kKeyAlgorithms));
+      ->check(CLI::IsMember(KeyAlgorithms()));
   csr->add_option("--organization", o->organization, "Subject O");
   csr->add_option("--organizational-unit", o->organizational_unit, "Subject OU");
   csr->add_option("--country", o->country, "Subject C (two letters)");
@@ -333,14 +338,14 @@ void AddPkiCommands(CLI::App& app, Context& ctx) {
                      "certificateChain");
     }
     return ObjectCommand(ctx, client::HttpMethod::kGet, PathOf({kCertificates, o->id}),
-                         std::nullopt, kCertificateFields);
+                         std::nullopt, CertificateFields());
   });
 
   CLI::App* revoke = certs->add_subcommand("revoke", "Revoke a certificate");
   revoke->add_option("certificate", o->id, "Certificate id")->required();
   OnRun(revoke, ctx, [&ctx, o] {
     return ObjectCommand(ctx, client::HttpMethod::kPost, PathOf({kCertificates, o->id, "revoke"}),
-                         api::JsonValue(api::JsonObject{}), kCertificateFields,
+                         api::JsonValue(api::JsonObject{}), CertificateFields(),
                          "Revoked certificate:");
   });
 }

@@ -19,40 +19,46 @@ constexpr char kRequests[] = "/api/v1/pki/signing-requests";
 constexpr char kGrants[] = "/api/v1/pki/signing-grants";
 constexpr char kSigners[] = "/api/v1/pki/signers";
 
-const Columns kPolicyFields = {{"Name", "name"},
-                               {"ID", "id"},
-                               {"Project", "projectId"},
-                               {"Max signings", "constraints.maxSignings"},
-                               {"Max window", "constraints.maxWindowDuration"},
-                               {"Max request TTL", "maxRequestTtl"},
-                               {"Bypass for machines", "bypassForMachineIdentities"},
-                               {"Created", "createdAt"},
-                               {"Updated", "updatedAt"}};
-const Columns kRequestFields = {{"Request", "id"},
-                                {"Status", "status"},
-                                {"Signer", "requestData.requestData.signerName"},
-                                {"Signer ID", "signerId"},
-                                {"Requester", "requesterName"},
-                                {"Requester ID", "requesterId"},
-                                {"Requester type", "requesterType"},
-                                {"Justification", "justification"},
-                                {"Signings", "requestedSignings"},
-                                {"Window", "requestedWindowDuration"},
-                                {"Current step", "currentStep"},
-                                {"Grant", "grantId"},
-                                {"Expires", "expiresAt"},
-                                {"Created", "createdAt"}};
-const Columns kGrantFields = {{"Grant", "id"},
-                              {"Status", "status"},
-                              {"Signer", "signerId"},
-                              {"Grantee", "granteeId"},
-                              {"Grantee type", "granteeType"},
-                              {"Max signings", "maxSignings"},
-                              {"Used signings", "usedSignings"},
-                              {"Remaining", "remainingSignings"},
-                              {"Window start", "windowStart"},
-                              {"Expires", "expiresAt"},
-                              {"Request", "requestId"}};
+Columns PolicyFields() {
+  return {{"Name", "name"},
+          {"ID", "id"},
+          {"Project", "projectId"},
+          {"Max signings", "constraints.maxSignings"},
+          {"Max window", "constraints.maxWindowDuration"},
+          {"Max request TTL", "maxRequestTtl"},
+          {"Bypass for machines", "bypassForMachineIdentities"},
+          {"Created", "createdAt"},
+          {"Updated", "updatedAt"}};
+}
+Columns RequestFields() {
+  return {{"Request", "id"},
+          {"Status", "status"},
+          {"Signer", "requestData.requestData.signerName"},
+          {"Signer ID", "signerId"},
+          {"Requester", "requesterName"},
+          {"Requester ID", "requesterId"},
+          {"Requester type", "requesterType"},
+          {"Justification", "justification"},
+          {"Signings", "requestedSignings"},
+          {"Window", "requestedWindowDuration"},
+          {"Current step", "currentStep"},
+          {"Grant", "grantId"},
+          {"Expires", "expiresAt"},
+          {"Created", "createdAt"}};
+}
+Columns GrantFields() {
+  return {{"Grant", "id"},
+          {"Status", "status"},
+          {"Signer", "signerId"},
+          {"Grantee", "granteeId"},
+          {"Grantee type", "granteeType"},
+          {"Max signings", "maxSignings"},
+          {"Used signings", "usedSignings"},
+          {"Remaining", "remainingSignings"},
+          {"Window start", "windowStart"},
+          {"Expires", "expiresAt"},
+          {"Request", "requestId"}};
+}
 
 struct PolicyOptions {
   std::string id;
@@ -149,7 +155,7 @@ Result<api::JsonObject> PolicyBody(Context& ctx, const PolicyOptions& o, const C
 void PrintPolicy(Context& ctx, const api::JsonValue& v, const std::string& heading) {
   if (!heading.empty()) ctx.out() << heading << '\n';
   std::vector<std::pair<std::string, std::string>> lines;
-  for (const auto& [name, field] : kPolicyFields) lines.emplace_back(name, TextAt(v, field));
+  for (const auto& [name, field] : PolicyFields()) lines.emplace_back(name, TextAt(v, field));
   const api::JsonValue* steps = v.is_object() ? v.as_object().if_contains("steps") : nullptr;
   if (steps != nullptr && steps->is_array()) {
     std::size_t i = 0;
@@ -219,7 +225,7 @@ Status RequestAccess(Context& ctx, const PolicyOptions& o) {
     const api::JsonValue& request = wrapped ? v.as_object().at("request") : v;
     ctx.out() << "Requested access to signer " << o.signer << ":\n";
     std::vector<std::pair<std::string, std::string>> lines;
-    for (const auto& [name, field] : kRequestFields) {
+    for (const auto& [name, field] : RequestFields()) {
       lines.emplace_back(field == "currentStep" ? "Step" : name,
                          field == "currentStep" ? StepOf(request) : TextAt(request, field));
     }
@@ -277,7 +283,7 @@ void PrintRequest(Context& ctx, const api::JsonValue& r, const std::string& head
   if (!heading.empty()) ctx.out() << heading << '\n';
   Names names(ctx);
   std::vector<std::pair<std::string, std::string>> lines;
-  for (const auto& [name, field] : kRequestFields) {
+  for (const auto& [name, field] : RequestFields()) {
     if (field == "currentStep") {
       lines.emplace_back("Step", StepOf(r));
     } else {
@@ -400,7 +406,7 @@ Status PreApprove(Context& ctx, const PolicyOptions& o) {
     ctx.out() << "Pre-approved " << (o.user.empty() ? o.identity : o.user) << " on signer "
               << o.signer << ":\n";
     std::vector<std::pair<std::string, std::string>> lines;
-    for (const auto& [name, field] : kGrantFields) lines.emplace_back(name, TextAt(grant, field));
+    for (const auto& [name, field] : GrantFields()) lines.emplace_back(name, TextAt(grant, field));
     PrintFields(ctx.out(), lines);
   });
   return Ok();
@@ -669,7 +675,7 @@ void AddPolicyCommands(CLI::App& app, Context& ctx) {
   gshow->add_option("grant", o->id, "Grant id")->required();
   OnRun(gshow, ctx, [&ctx, o] {
     return ObjectCommand(ctx, client::HttpMethod::kGet, PathOf({kGrants, o->id}), std::nullopt,
-                         kGrantFields);
+                         GrantFields());
   });
   CLI::App* grevoke = grants->add_subcommand("revoke", "Revoke a grant (effective at once)");
   grevoke->add_option("grant", o->id, "Grant id")->required();
@@ -678,7 +684,7 @@ void AddPolicyCommands(CLI::App& app, Context& ctx) {
     api::JsonObject body;
     if (!o->reason.empty()) body["reason"] = o->reason;
     return ObjectCommand(ctx, client::HttpMethod::kPost, PathOf({kGrants, o->id, "revoke"}),
-                         api::JsonValue(body), kGrantFields, "Revoked grant:");
+                         api::JsonValue(body), GrantFields(), "Revoked grant:");
   });
 }
 

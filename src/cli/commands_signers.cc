@@ -11,32 +11,36 @@ namespace {
 constexpr char kSigners[] = "/api/v1/pki/signers";
 
 // `status` is the effective one: "expired" once the certificate is revoked or past notAfter.
-const Columns kSignerColumns = {{"NAME", "name"},
-                                {"ID", "id"},
-                                {"STATUS", "status"},
-                                {"CERTIFICATE", "certificateCommonName"},
-                                {"EXPIRES", "certificateNotAfter"},
-                                {"POLICY", "approvalPolicyName"},
-                                {"LAST SIGNED", "lastSignedAt"}};
-const Columns kSignerFields = {{"Name", "name"},
-                               {"ID", "id"},
-                               {"Project", "projectId"},
-                               {"Description", "description"},
-                               {"Status", "status"},
-                               {"Certificate", "certificateId"},
-                               {"Common name", "certificateCommonName"},
-                               {"Serial number", "certificateSerialNumber"},
-                               {"Key algorithm", "certificateKeyAlgorithm"},
-                               {"Valid from", "certificateNotBefore"},
-                               {"Valid until", "certificateNotAfter"},
-                               {"Certificate status", "certificateStatus"},
-                               {"Issuing CA", "certificateCaId"},
-                               {"Key source", "certificateKeySource"},
-                               {"Signing policy", "signingPolicyId"},
-                               {"Policy name", "approvalPolicyName"},
-                               {"Last signed", "lastSignedAt"},
-                               {"Created", "createdAt"},
-                               {"Updated", "updatedAt"}};
+Columns SignerColumns() {
+  return {{"NAME", "name"},
+          {"ID", "id"},
+          {"STATUS", "status"},
+          {"CERTIFICATE", "certificateCommonName"},
+          {"EXPIRES", "certificateNotAfter"},
+          {"POLICY", "approvalPolicyName"},
+          {"LAST SIGNED", "lastSignedAt"}};
+}
+Columns SignerFields() {
+  return {{"Name", "name"},
+          {"ID", "id"},
+          {"Project", "projectId"},
+          {"Description", "description"},
+          {"Status", "status"},
+          {"Certificate", "certificateId"},
+          {"Common name", "certificateCommonName"},
+          {"Serial number", "certificateSerialNumber"},
+          {"Key algorithm", "certificateKeyAlgorithm"},
+          {"Valid from", "certificateNotBefore"},
+          {"Valid until", "certificateNotAfter"},
+          {"Certificate status", "certificateStatus"},
+          {"Issuing CA", "certificateCaId"},
+          {"Key source", "certificateKeySource"},
+          {"Signing policy", "signingPolicyId"},
+          {"Policy name", "approvalPolicyName"},
+          {"Last signed", "lastSignedAt"},
+          {"Created", "createdAt"},
+          {"Updated", "updatedAt"}};
+}
 
 struct SignerOptions {
   std::string signer;
@@ -68,7 +72,7 @@ Status Create(Context& ctx, const SignerOptions& o) {
     body["signingPolicyId"] = policy_id;
   }
   return ObjectCommand(ctx, client::HttpMethod::kPost, kSigners, api::JsonValue(body),
-                       kSignerFields, "Created signer:");
+                       SignerFields(), "Created signer:");
 }
 
 Status Update(Context& ctx, const SignerOptions& o, const CLI::App* cmd) {
@@ -92,7 +96,7 @@ Status Update(Context& ctx, const SignerOptions& o, const CLI::App* cmd) {
         "--certificate, --policy or --no-policy");
   }
   return ObjectCommand(ctx, client::HttpMethod::kPatch, PathOf({kSigners, id}),
-                       api::JsonValue(body), kSignerFields, "Updated signer:");
+                       api::JsonValue(body), SignerFields(), "Updated signer:");
 }
 
 Status Certificate(Context& ctx, const SignerOptions& o) {
@@ -150,10 +154,17 @@ Status AddMember(Context& ctx, const SignerOptions& o) {
       "Added signer member:");
 }
 
-const Columns kOperationColumns = {
-    {"TIME", "createdAt"},           {"STATUS", "status"},        {"ALGORITHM", "signingAlgorithm"},
-    {"ACTOR", "actorName"},          {"ACTOR TYPE", "actorType"}, {"SOURCE IP", "sourceIp"},
-    {"TOOL", "clientMetadata.tool"}, {"DATA HASH", "dataHash"},   {"ERROR", "errorMessage"}};
+Columns OperationColumns() {
+  return {{"TIME", "createdAt"},
+          {"STATUS", "status"},
+          {"ALGORITHM", "signingAlgorithm"},
+          {"ACTOR", "actorName"},
+          {"ACTOR TYPE", "actorType"},
+          {"SOURCE IP", "sourceIp"},
+          {"TOOL", "clientMetadata.tool"},
+          {"DATA HASH", "dataHash"},
+          {"ERROR", "errorMessage"}};
+}
 
 }  // namespace
 
@@ -168,7 +179,7 @@ void AddSignerCommands(CLI::App& app, Context& ctx) {
   AddPagingOptions(list, o->paging);
   OnRun(list, ctx, [&ctx, o] {
     return ListCommand(ctx, kSigners, {{"projectId", ctx.flags.project}, {"search", o->search}},
-                       o->paging, "signers", kSignerColumns);
+                       o->paging, "signers", SignerColumns());
   });
 
   CLI::App* show = signers->add_subcommand("show", "Show one signer");
@@ -176,7 +187,7 @@ void AddSignerCommands(CLI::App& app, Context& ctx) {
   OnRun(show, ctx, [&ctx, o]() -> Status {
     SIGNET_ASSIGN_OR_RETURN(std::string id, SignerId(ctx, o->signer));
     return ObjectCommand(ctx, client::HttpMethod::kGet, PathOf({kSigners, id}), std::nullopt,
-                         kSignerFields);
+                         SignerFields());
   });
 
   CLI::App* create = signers->add_subcommand(
@@ -258,7 +269,7 @@ void AddSignerCommands(CLI::App& app, Context& ctx) {
   OnRun(ops, ctx, [&ctx, o]() -> Status {
     SIGNET_ASSIGN_OR_RETURN(std::string id, SignerId(ctx, o->signer));
     return ListCommand(ctx, PathOf({kSigners, id, "operations"}), {{"status", o->op_status}},
-                       o->paging, "operations", kOperationColumns);
+                       o->paging, "operations", OperationColumns());
   });
 }
 

@@ -74,7 +74,8 @@ void Progress::Draw(bool final) {
   if (finished_) return;
   constexpr int kWidth = 30;
   const std::uint64_t done = std::min(done_.load(), total_);
-  const double fraction = total_ == 0 ? 1.0 : static_cast<double>(done) / total_;
+  const double fraction =
+      total_ == 0 ? 1.0 : static_cast<double>(done) / static_cast<double>(total_);
   const int filled = static_cast<int>(fraction * kWidth);
   std::string bar(filled, '#');
   bar += std::string(kWidth - filled, '-');

@@ -92,10 +92,12 @@ void Table::Print(std::ostream& out) const {
 void PrintItems(std::ostream& out, const api::JsonArray& items,
                 const std::vector<std::pair<std::string, std::string>>& columns) {
   std::vector<std::string> headers;
+  headers.reserve(columns.size());
   for (const auto& [header, path] : columns) headers.push_back(header);
   Table table(std::move(headers));
   for (const auto& item : items) {
     std::vector<std::string> cells;
+    cells.reserve(columns.size());
     for (const auto& [header, path] : columns) cells.push_back(TextAt(item, path));
     table.AddRow(std::move(cells));
   }

@@ -274,7 +274,7 @@ class BeastClient final : public Client {
   }
 
   Result<api::JsonValue> Interpret(const bhttp::response<bhttp::string_body>& reply) {
-    const int status = reply.result_int();
+    const int status = static_cast<int>(reply.result_int());
     const std::string& text = reply.body();
     if (status >= 200 && status < 300) {
       if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
@@ -394,7 +394,7 @@ Result<Bytes> PostTimestampQuery(const ClientOptions& options, ByteView query) {
   SIGNET_TRY(conn.Open(options.timeout));
   auto reply = conn.Exchange(request, options.timeout, options.max_response_bytes);
   if (!reply) return Unavailable(url.canonical + ": " + reply.error().message);
-  const int status = reply->result_int();
+  const int status = static_cast<int>(reply->result_int());
   const std::string& text = reply->body();
   if (status == 200) return Bytes(text.begin(), text.end());
   auto parsed = api::ParseJson(text);

@@ -171,7 +171,7 @@ Status SetRsaPssAlgorithm(X509_ALGOR* sig_alg, const EVP_MD* md) {
                                       mgf1_params.get()) != 1) {
     return OpenSslFailure("encoding the MGF1 parameters failed");
   }
-  mgf1_params.release();  // owned by maskGenAlgorithm now
+  (void)mgf1_params.release();  // owned by maskGenAlgorithm now
   if (ASN1_INTEGER_set(pss->saltLength, EVP_MD_get_size(md)) != 1) {
     return OpenSslFailure("setting the PSS salt length failed");
   }
@@ -180,7 +180,7 @@ Status SetRsaPssAlgorithm(X509_ALGOR* sig_alg, const EVP_MD* md) {
       X509_ALGOR_set0(sig_alg, OBJ_nid2obj(NID_rsassaPss), V_ASN1_SEQUENCE, params.get()) != 1) {
     return OpenSslFailure("encoding the RSASSA-PSS parameters failed");
   }
-  params.release();  // owned by sig_alg now
+  (void)params.release();  // owned by sig_alg now
   return Ok();
 }
 

@@ -193,8 +193,8 @@ Result<Bytes> EcdsaRawToDer(ByteView raw) {
   if (ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) {
     return OpenSslFailure("ECDSA_SIG_set0 failed");
   }
-  r.release();  // now owned by sig
-  s.release();
+  (void)r.release();  // now owned by sig
+  (void)s.release();
   const int len = i2d_ECDSA_SIG(sig.get(), nullptr);
   if (len <= 0) return OpenSslFailure("encoding the ECDSA signature failed");
   Bytes der(static_cast<std::size_t>(len));
@@ -250,7 +250,8 @@ Result<DigestInfo> ParseDigestInfo(ByteView der) {
     const auto& prefix = PrefixOf(hash);
     if (der.size() == prefix.size() + domain::HashLength(hash) &&
         std::memcmp(der.data(), prefix.data(), prefix.size()) == 0) {
-      return DigestInfo{hash, Bytes(der.begin() + prefix.size(), der.end())};
+      const ByteView digest = der.subspan(prefix.size());
+      return DigestInfo{hash, Bytes(digest.begin(), digest.end())};
     }
   }
   return InvalidArgument("input is " + std::to_string(der.size()) +

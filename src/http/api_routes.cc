@@ -387,7 +387,7 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
           SIGNET_ASSIGN_OR_RETURN(in.org_role, domain::ParseOrgRole(*role));
         }
         SIGNET_TRY(f.Finish());
-        SIGNET_ASSIGN_OR_RETURN(auto user, svc.CreateUser(c, std::move(in)));
+        SIGNET_ASSIGN_OR_RETURN(auto user, svc.CreateUser(c, in));
         return JsonResponse(api::EncodeUser(user));
       }));
   router.Add(

@@ -83,7 +83,8 @@ Result<domain::SignerRole> RoleOf(const Fields& f, const char* default_role) {
 }
 
 // The certificate fields of the create and reissue forms.
-Result<service::SignerCertificateInput> CertificateFieldsOf(const Fields& f, std::string ca_id) {
+Result<service::SignerCertificateInput> CertificateFieldsOf(const Fields& f,
+                                                            const std::string& ca_id) {
   service::SignerCertificateInput in;
   SIGNET_ASSIGN_OR_RETURN(in.ca_id, ParseUuid(ca_id, "caId"));
   SIGNET_ASSIGN_OR_RETURN(auto cn, f.OptString("commonName", 64));

@@ -313,7 +313,7 @@ void RegisterPolicyRoutes(Router& router, service::Service& svc) {
   router.AddAsync("GET", requests + "/{id}",
                   AuthedAsync(svc, [&svc](const Request& req, const PathParams& p, const Caller& c,
                                           Reply reply) {
-                    auto answer = [&svc, &req, c](const std::string& id) -> Result<Response> {
+                    auto answer = [&svc, c](const std::string& id) -> Result<Response> {
                       SIGNET_ASSIGN_OR_RETURN(auto view, svc.GetSigningRequest(c, id));
                       SIGNET_ASSIGN_OR_RETURN(auto out, RequestBody(svc, view));
                       return JsonResponse(out);
@@ -332,7 +332,7 @@ void RegisterPolicyRoutes(Router& router, service::Service& svc) {
                     // `req` stays valid until reply is called (router.h).
                     svc.WatchRequest(*id, version,
                                      std::chrono::steady_clock::now() + std::chrono::seconds(*wait),
-                                     [answer, id = *id, &req, reply] {
+                                     [answer, id = *id, &req, reply = std::move(reply)] {
                                        auto r = answer(id);
                                        reply(r ? std::move(*r) : ErrorResponse(r.error(), req));
                                      });

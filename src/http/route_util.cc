@@ -7,7 +7,7 @@
 
 namespace signet::http {
 
-Response JsonResponse(api::JsonValue value, int status) {
+Response JsonResponse(const api::JsonValue& value, int status) {
   Response r;
   r.status = status;
   r.body = api::Serialize(value);

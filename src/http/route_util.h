@@ -14,7 +14,7 @@
 
 namespace signet::http {
 
-Response JsonResponse(api::JsonValue value, int status = 200);
+Response JsonResponse(const api::JsonValue& value, int status = 200);
 Response ErrorResponse(const Error& e, const Request& req);
 
 // The token of an "Authorization: Bearer <token>" header, or empty.

@@ -76,7 +76,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // it alive, since a reload may replace the server's.
   Session(ServerImpl& server, Stream stream, std::string remote_ip,
           std::shared_ptr<asio::ssl::context> tls = nullptr);
-  ~Session();
+  // Not bugprone-exception-escape: ConnectionClosed's asio::post throws only std::bad_alloc,
+  // and out of memory in a destructor ends the process, as it should.
+  ~Session();  // NOLINT(bugprone-exception-escape)
 
   void Start();
 
@@ -88,7 +90,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void OnHeader(beast::error_code ec);
   void OnRead(beast::error_code ec, std::size_t bytes);
   // A 400 that names the framing problem, then the connection is closed.
-  void RejectFraming(std::string why);
+  void RejectFraming(const std::string& why);
   // Writes a reply to a request refused before routing and closes; reports it to on_complete.
   void WriteRejected(Response response);
   void Write(Response response, bool keep_alive);
@@ -481,7 +483,7 @@ Session<Stream>::Session(ServerImpl& server, Stream stream, std::string remote_i
 }
 
 template <class Stream>
-Session<Stream>::~Session() {
+Session<Stream>::~Session() {  // NOLINT(bugprone-exception-escape): see the declaration
   server_.ConnectionClosed();
 }
 
@@ -553,7 +555,7 @@ void Session<Stream>::OnHeader(beast::error_code ec) {
   if (ec) return OnRead(ec, 0);
   const auto& header = parser_->get();
   if (std::string why = FramingProblemOf(header.base(), header.version()); !why.empty()) {
-    return RejectFraming(std::move(why));
+    return RejectFraming(why);
   }
   // A body already in the buffer (a small request arrives in one segment) is parsed in place
   // too; only what has not arrived yet is read asynchronously.
@@ -574,7 +576,7 @@ void Session<Stream>::OnHeader(beast::error_code ec) {
 }
 
 template <class Stream>
-void Session<Stream>::RejectFraming(std::string why) {
+void Session<Stream>::RejectFraming(const std::string& why) {
   first_request_ = false;
   WriteRejected(
       ErrorResponse(ErrorCode::kInvalidArgument, "malformed HTTP request: " + why, NewRequestId()));

@@ -412,7 +412,7 @@ void Notifications::Stop() {
   if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
 }
 
-void Notifications::Run(std::function<void()> periodic, Millis scan_interval) {
+void Notifications::Run(const std::function<void()>& periodic, Millis scan_interval) {
   auto next_scan = std::chrono::steady_clock::now();
   while (true) {
     {

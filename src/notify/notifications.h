@@ -69,7 +69,7 @@ class Notifications final : public Notifier {
   // One attempt at `d` and its outcome recorded; false when the delivery is gone.
   Result<domain::NotificationDelivery> AttemptAndRecord(const domain::NotificationDelivery& d);
   SendOutcome Attempt(const domain::NotificationDelivery& d);
-  void Run(std::function<void()> periodic, Millis scan_interval);
+  void Run(const std::function<void()>& periodic, Millis scan_interval);
 
   store::Store& store_;
   const Clock& clock_;

@@ -112,7 +112,7 @@ bool IsAscii(std::string_view s) {
 
 // RFC 2047 for non-ASCII header text.
 std::string HeaderText(std::string_view s) {
-  const std::string line = OneLine(s);
+  std::string line = OneLine(s);
   if (IsAscii(line)) return line;
   return "=?UTF-8?B?" + Base64Encode(AsBytes(line)) + "?=";
 }

@@ -8,7 +8,7 @@
 // (package libcurl4, a dependency of the signet package).
 #include <curl/curl.h>
 
-#include <cstring>
+#include <algorithm>
 #include <mutex>
 
 #include "common/shared_library.h"
@@ -80,7 +80,7 @@ struct Upload {
 std::size_t ReadUpload(char* buffer, std::size_t size, std::size_t n, void* user) {
   auto* up = static_cast<Upload*>(user);
   const std::size_t len = std::min(size * n, up->text->size() - up->pos);
-  std::memcpy(buffer, up->text->data() + up->pos, len);
+  std::copy_n(up->text->data() + up->pos, len, buffer);
   up->pos += len;
   return len;
 }

@@ -217,7 +217,7 @@ Result<Config> LoadConfig(const EnvLookup& env, const FileReader& read_file) {
     if (!parsed->is_object()) return InvalidArgument(path + ": must hold one JSON object");
     auto settings = ReadFile(parsed->as_object());
     if (!settings) return InvalidArgument(path + ": " + settings.error().message);
-    file = std::move(*settings);
+    file = *settings;  // a copy: FileSettings has no move (its destructor wipes the secrets)
     c.source = path;
   } else {
     c.source = "environment";

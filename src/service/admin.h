@@ -57,7 +57,7 @@ class AdminUseCases : public virtual Context {
   [[nodiscard]] Result<domain::Principal> Authenticate(std::string_view token);
 
   // ---- users and identities (org admin) ----
-  [[nodiscard]] Result<domain::User> CreateUser(const Caller& c, CreateUserInput in);
+  [[nodiscard]] Result<domain::User> CreateUser(const Caller& c, const CreateUserInput& in);
   [[nodiscard]] Result<store::Page<domain::User>> ListUsers(const Caller& c, Paging p);
   [[nodiscard]] Result<domain::User> GetUser(const Caller& c, const std::string& id);
   [[nodiscard]] Result<domain::User> UpdateUser(const Caller& c, const std::string& id,

@@ -228,11 +228,9 @@ class Context {
 
   // Creates (or, given `existing`, updates) the policy owned by signer `signer_id`, with its
   // audit event; checks the policy and its approvers.
-  Result<domain::SigningPolicy> WriteSignerPolicy(store::Tx& tx, const Caller& c,
-                                                  const std::string& project_id,
-                                                  const std::string& signer_id,
-                                                  const SignerPolicyInput& in,
-                                                  std::optional<domain::SigningPolicy> existing);
+  Result<domain::SigningPolicy> WriteSignerPolicy(
+      store::Tx& tx, const Caller& c, const std::string& project_id, const std::string& signer_id,
+      const SignerPolicyInput& in, const std::optional<domain::SigningPolicy>& existing);
 
   // Deletes the policy `signer` owns (kSignerPolicyPrefix + its id) once no signer uses it,
   // with its audit event; nothing for a shared policy.
@@ -243,7 +241,7 @@ class Context {
   Status TouchLastSigned(store::Tx& tx);
 
   // Queues a notification in `tx` (nothing without a notifier).
-  Status Notify(store::Tx& tx, notify::Event e);
+  Status Notify(store::Tx& tx, const notify::Event& e);
   void WakeNotifier();
 
   // A request event with its data; e-mail to `email_users`.

@@ -217,7 +217,7 @@ Status AdminUseCases::Logout(const Caller& c, std::string_view token) {
 
 // ---- users ----
 
-Result<domain::User> AdminUseCases::CreateUser(const Caller& c, CreateUserInput in) {
+Result<domain::User> AdminUseCases::CreateUser(const Caller& c, const CreateUserInput& in) {
   SIGNET_TRY(RequireOrgAdmin(c.principal));
   SIGNET_ASSIGN_OR_RETURN(domain::User user, NewUser(d_.authenticator, in.email, in.password,
                                                      in.org_role, d_.clock.Now()));

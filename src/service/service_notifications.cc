@@ -60,7 +60,7 @@ Status CheckSecret(const SecretBytes& s) {
 
 // ---- queueing ----
 
-Status Context::Notify(store::Tx& tx, notify::Event e) {
+Status Context::Notify(store::Tx& tx, const notify::Event& e) {
   if (d_.notifier == nullptr) return Ok();
   return d_.notifier->Enqueue(tx, e).map([](bool) {});
 }
@@ -106,7 +106,7 @@ Status Context::NotifyRequest(store::Tx& tx, std::string_view type, const domain
   });
   e.email_user_ids = std::move(email_users);
   if (type == notify::kRequestExpired) e.dedup_key = "request.expired:" + r.id;
-  return Notify(tx, std::move(e));
+  return Notify(tx, e);
 }
 
 // The approvers of the request's current step who want to hear about it (never the requester).

@@ -770,7 +770,7 @@ Result<domain::Grant> PolicyUseCases::RevokeGrant(const Caller& c, const std::st
 
 Result<domain::SigningPolicy> Context::WriteSignerPolicy(
     store::Tx& tx, const Caller& c, const std::string& project_id, const std::string& signer_id,
-    const SignerPolicyInput& in, std::optional<domain::SigningPolicy> existing) {
+    const SignerPolicyInput& in, const std::optional<domain::SigningPolicy>& existing) {
   const TimePoint now = d_.clock.Now();
   const bool create = !existing.has_value();
   domain::SigningPolicy p = existing.value_or(domain::SigningPolicy{});

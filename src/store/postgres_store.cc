@@ -221,7 +221,7 @@ class PgConnection final : public sql::Connection {
     return std::string(pq().PQcmdStatus(res.get()));
   }
   Status Exec(std::string_view sql) override {
-    return ExecTag(sql).map([](std::string) {});
+    return ExecTag(sql).map([](const std::string&) {});
   }
 
   Result<sql::Statement*> Prepare(std::string_view sql) override {

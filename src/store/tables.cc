@@ -56,6 +56,9 @@ struct Spec {
   std::string_view name;
   F field;
 };
+// Deduces F from the accessor (clang before 17 has no deduction for aggregates).
+template <class F>
+Spec(std::string_view, F) -> Spec<F>;
 
 // The table of T named `name` with the columns `specs`, in order.
 template <class T, class... F>

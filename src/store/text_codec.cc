@@ -155,7 +155,7 @@ class Reader {
     if (depth > kMaxDepth) return Fail("nested too deeply");
     SkipSpace();
     const char c = pos_ < text_.size() ? text_[pos_] : '\0';
-    if (c == '"') return String().map([](std::string) {});
+    if (c == '"') return String().map([](const std::string&) {});
     if (c == '[') return Array([&] { return Skip(depth + 1); });
     if (c == '{')
       return Object(
