@@ -46,7 +46,14 @@ function(signet_test name)
   list(TRANSFORM T_DEPS PREPEND signet_)
   target_link_libraries(${name} PRIVATE ${T_DEPS} ${T_LIBS} GTest::gtest GTest::gtest_main GTest::gmock)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests)
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
-    PROPERTIES LABELS unit
-               ENVIRONMENT "SIGNET_BUILD_DIR=${CMAKE_BINARY_DIR};SIGNET_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS unit)
+  # The environment goes on the discovered tests from a file ctest includes after the
+  # discovery's (gtest_discover_tests's PROPERTIES cannot carry a list: CMake 3.25 splits
+  # ENVIRONMENT "A=1;B=2" into separate arguments, and all but the first are lost).
+  set(env SIGNET_BUILD_DIR=${CMAKE_BINARY_DIR} SIGNET_SOURCE_DIR=${PROJECT_SOURCE_DIR}
+          ${SIGNET_SANITIZER_TEST_ENV})
+  set(file ${CMAKE_CURRENT_BINARY_DIR}/${name}_environment.cmake)
+  file(WRITE ${file} "if(${name}_TESTS)\n  set_tests_properties(\${${name}_TESTS} PROPERTIES "
+                     "ENVIRONMENT [==[${env}]==])\nendif()\n")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${file})
 endfunction()

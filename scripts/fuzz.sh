@@ -8,7 +8,9 @@
 # Usage: scripts/fuzz.sh [target ...]   (default: every tests/fuzz/*_fuzz.cc)
 # Environment: FUZZ_SECONDS; FUZZ_SEED (libFuzzer's -seed; default 0 = a random seed, CI sets
 # 1); FUZZ_FRESH=1 (start from the committed seeds only, as CI does, so a run with a fixed seed
-# replays the same inputs); JOBS (build parallelism); FUZZ_ARGS (extra libFuzzer flags).
+# replays the same inputs); JOBS (build parallelism, and how many targets run at once: each
+# libFuzzer run is one process on one core, so on JOBS cores each still gets a core to itself);
+# FUZZ_ARGS (extra libFuzzer flags).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-60}
@@ -36,14 +38,13 @@ fi
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j "$jobs" --target "${targets[@]/%/_fuzz}"
 
-failed=()
-for name in "${targets[@]}"; do
-  corpus=build-fuzz/corpus/$name
-  crashes=build-fuzz/crashes/$name
+# Runs one target; its outcome goes to build-fuzz/<name>.status, what it prints to
+# build-fuzz/<name>.summary (shown once every target has run, in order).
+run_target() {
+  local name=$1 corpus=build-fuzz/corpus/$1 crashes=build-fuzz/crashes/$1
   if [[ "${FUZZ_FRESH:-0}" == 1 ]]; then rm -rf "$corpus" "$crashes"; fi
   mkdir -p "$corpus" "$crashes"
   if [[ -d tests/fuzz/corpus/$name ]]; then cp -p tests/fuzz/corpus/"$name"/* "$corpus"/; fi
-  echo "fuzz: $name for ${seconds}s (seed $seed)"
   # -timeout: one input taking over 10 s is a finding (a hang); -rss_limit_mb: memory blowups.
   if ! build-fuzz/bin/${name}_fuzz "$corpus" \
         -seed="$seed" -max_total_time="$seconds" -max_len="$(max_len "$name")" \
@@ -52,10 +53,27 @@ for name in "${targets[@]}"; do
         >"build-fuzz/$name.log" 2>&1; then
     echo "fuzz: $name FAILED; the input is in $crashes/, the log in build-fuzz/$name.log:"
     grep -E "ERROR|SUMMARY|invariant|Test unit written" "build-fuzz/$name.log" | head -20 || true
-    failed+=("$name")
+    echo failed >"build-fuzz/$name.status"
   else
+    echo "fuzz: $name ok"
     grep -E "^stat::number_of_executed_units|^cov:|#[0-9]+ *DONE" "build-fuzz/$name.log" | tail -2 || true
+    echo ok >"build-fuzz/$name.status"
   fi
+}
+
+echo "fuzz: ${#targets[@]} targets for ${seconds}s each (seed $seed), $jobs at a time"
+for name in "${targets[@]}"; do
+  rm -f "build-fuzz/$name.status"
+  while [[ $(jobs -rp | wc -l) -ge $jobs ]]; do wait -n || true; done
+  run_target "$name" >"build-fuzz/$name.summary" 2>&1 &
+done
+wait
+
+failed=()
+for name in "${targets[@]}"; do
+  cat "build-fuzz/$name.summary"
+  if [[ "$(cat "build-fuzz/$name.status" 2>/dev/null)" != ok ]]; then failed+=("$name"); fi
+  rm -f "build-fuzz/$name.summary" "build-fuzz/$name.status"
 done
 if [[ ${#failed[@]} -gt 0 ]]; then
   echo "fuzz: crashes in: ${failed[*]}"

@@ -115,14 +115,14 @@ Result<TimePoint> ParseGeneralizedTime(const ASN1_GENERALIZEDTIME* t) {
   return TimePoint(Millis(ms));
 }
 
-Result<internal::OpenSslPtr<ASN1_INTEGER>> IntegerFromDer(ByteView der) {
+Result<internal::AsnIntegerPtr> IntegerFromDer(ByteView der) {
   const unsigned char* p = der.data();
   ASN1_INTEGER* i = d2i_ASN1_INTEGER(nullptr, &p, static_cast<long>(der.size()));
   if (i == nullptr || p != der.data() + der.size()) {
     ASN1_INTEGER_free(i);
     return OpenSslFailure(ErrorCode::kInvalidArgument, "not a DER INTEGER");
   }
-  return internal::OpenSslPtr<ASN1_INTEGER>(i);
+  return internal::AsnIntegerPtr(i);
 }
 
 Result<Bytes> HashImprintDer(domain::HashAlgorithm hash, ByteView imprint) {

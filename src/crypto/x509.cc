@@ -723,6 +723,11 @@ namespace {
 
 Result<ImportedKeyPair> Assemble(PrivateKey key, Certificate leaf,
                                  std::vector<Certificate> others) {
+  // DER parsing leaves the fields' contents unchecked (a validity time that is not a time, say):
+  // a certificate that cannot be read is refused here, not once it is stored.
+  if (auto info = leaf.Info(); !info) {
+    return InvalidArgument("the certificate cannot be read: " + info.error().message);
+  }
   SIGNET_ASSIGN_OR_RETURN(crypto::PublicKey leaf_key, leaf.PublicKey());
   if (!Matches(key, leaf_key)) {
     return InvalidArgument("private key does not match the certificate");

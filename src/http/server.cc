@@ -262,16 +262,17 @@ class ServerImpl final : public Server {
                  std::string("routing threw: ") + e.what());
       early = ErrorResponse(ErrorCode::kInternal, "internal error", request->request_id);
     }
-    auto state = std::make_shared<OpenReply>(*this);
-    Reply reply = [this, request, started, match, send = std::move(send),
-                   state](Response response) {
+    // `send` lives in the shared state, which drops it before releasing its count: `send`
+    // holds the session, whose destructor uses this server.
+    auto state = std::make_shared<OpenReply>(*this, std::move(send));
+    Reply reply = [this, request, started, match, state](Response response) {
       if (state->replied.exchange(true)) return;  // a handler that threw after replying
       response.headers.emplace_back("X-Request-Id", request->request_id);
       if (options_.on_complete) {
         options_.on_complete(*request, match->pattern, response,
                              std::chrono::steady_clock::now() - started);
       }
-      send(std::move(response));
+      state->send(std::move(response));
     };
     if (early) return reply(std::move(*early));
     auto run = [request, match, reply = std::move(reply)]() mutable {
@@ -295,20 +296,25 @@ class ServerImpl final : public Server {
     }
   }
 
-  // Shared by the copies of one request's Reply: whether it was called, and (until the last
-  // copy is gone) one count in open_replies_, which the destructor waits for.
+  // Shared by the copies of one request's Reply: whether it was called, the session's `send`,
+  // and (until the last copy is gone) one count in open_replies_, which the destructor waits
+  // for. `send` is dropped before the count: its session may be the last reference, and the
+  // session's destructor uses the server, which may be freed as soon as the count reaches 0.
   struct OpenReply {
-    explicit OpenReply(ServerImpl& s) : server(s) {
+    OpenReply(ServerImpl& s, std::function<void(Response)> send_response)
+        : server(s), send(std::move(send_response)) {
       std::lock_guard lock(server.in_flight_mutex_);
       ++server.open_replies_;
     }
     ~OpenReply() {
+      send = nullptr;
       std::lock_guard lock(server.in_flight_mutex_);
       if (--server.open_replies_ == 0) server.in_flight_cv_.notify_all();
     }
     OpenReply(const OpenReply&) = delete;
     OpenReply& operator=(const OpenReply&) = delete;
     ServerImpl& server;
+    std::function<void(Response)> send;
     std::atomic<bool> replied{false};
   };
 

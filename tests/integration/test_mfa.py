@@ -130,8 +130,10 @@ class EnrolmentAndLoginTest(MfaTestCase):
                          message_contains="not the current code")
         self.assertFalse(self.assertOk(api.call("GET", MFA))["enabled"])
 
+        # Kept: a 30-second step may begin before the replay below (a slow, sanitized build).
+        confirm_code = totp(e["secret"])
         codes = self.assertOk(api.call("POST", MFA + "/totp/confirm",
-                                       {"code": totp(e["secret"])}))["recoveryCodes"]
+                                       {"code": confirm_code}))["recoveryCodes"]
         self.assertEqual(len(codes), 10)
         self.assertEqual(len(set(codes)), 10)
         for code in codes:
@@ -153,7 +155,7 @@ class EnrolmentAndLoginTest(MfaTestCase):
 
         # The code that confirmed the enrolment is spent: a replay is refused and audited.
         self.assertError(s.api.call("POST", MFA + "/verify",
-                                    {"mfaToken": first["mfaToken"], "code": totp(e["secret"])}),
+                                    {"mfaToken": first["mfaToken"], "code": confirm_code}),
                          401, message_contains="invalid or already used code")
         failures = s.audit_events("auth.mfa.failure")
         self.assertTrue(any(f["details"].get("email") == user["email"] for f in failures))

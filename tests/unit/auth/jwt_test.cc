@@ -339,6 +339,8 @@ TEST(TokenTimes, ExpNbfIatWithLeeway) {
 }
 
 TEST(Glob, Matches) {
+  // Outlives `cases` (a temporary's c_str() there would dangle once the array is built).
+  const std::string many_a(200, 'a');
   struct Case {
     const char* pattern;
     const char* value;
@@ -364,7 +366,7 @@ TEST(Glob, Matches) {
       {"a**b", "ab", true},
       {"?", "a", false},  // only '*' is special
       {"[ab]", "a", false},
-      {"a*a*a*a*a*b", std::string(200, 'a').c_str(), false},
+      {"a*a*a*a*a*b", many_a.c_str(), false},
   };
   for (const Case& c : cases) {
     EXPECT_EQ(GlobMatch(c.pattern, c.value), c.match) << c.pattern << " ~ " << c.value;

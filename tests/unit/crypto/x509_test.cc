@@ -390,6 +390,34 @@ TEST(Import, PemWithChainInCertificateField) {
   EXPECT_FALSE(ImportPem("", key_pem->string_view(), ""));
 }
 
+// Found by the csr fuzz target (tests/fuzz/corpus/csr/import-leaf-bad-not-after): a
+// certificate whose notAfter is not a valid time parses, but the import refuses it.
+TEST(Import, LeafWithAnUnreadableValidityIsRefused) {
+  Pki pki = MakePki();
+  Bytes der = *pki.leaf.ToDer();
+  // Validity: SEQUENCE { UTCTime notBefore, UTCTime notAfter }, each "YYMMDDhhmmssZ".
+  const Bytes validity = {0x30, 0x1e, 0x17, 0x0d};
+  auto at = std::search(der.begin(), der.end(), validity.begin(), validity.end());
+  ASSERT_NE(at, der.end());
+  const std::size_t not_after = static_cast<std::size_t>(at - der.begin()) + 2 + 15;
+  ASSERT_EQ(der[not_after], 0x17);
+  der[not_after + 2 + 2] = '1';  // month 13
+  der[not_after + 2 + 3] = '3';
+  auto damaged = Certificate::FromDer(der);
+  ASSERT_TRUE(damaged) << damaged.error().message;  // DER parsing does not look inside
+  ASSERT_FALSE(damaged->Info());
+
+  auto key_pem = TestKey(KeyAlgorithm::kRsa2048).ToPkcs8Pem();
+  // Without a chain: the intermediate would refuse the damaged certificate's signature first.
+  auto imported = ImportPem(Pem(*damaged), key_pem->string_view(), "");
+  ASSERT_FALSE(imported);
+  EXPECT_EQ(imported.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(imported.error().message.find("notAfter is not a valid time"), std::string::npos)
+      << imported.error().message;
+  // The undamaged certificate with the same key imports.
+  EXPECT_TRUE(ImportPem(Pem(pki.leaf), key_pem->string_view(), ""));
+}
+
 class Pkcs12Test : public ::testing::Test {
  protected:
   void SetUp() override {
