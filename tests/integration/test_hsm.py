@@ -577,15 +577,21 @@ class HsmLifecycleTest(SignetTestCase):
             other.start(timeout=20)
         self.assertIn("root key is not in the HSM", str(raised.exception))
 
-    def test_unreachable_token_is_503_then_recovers(self):
+    def own_server_with_a_ca(self):
+        """A signetd of its own on the token, its admin logged in and a software P-256 CA:
+        (server, api, token, ca)."""
         server = hsm_server()
         self.addCleanup(server.cleanup)
         server.start()
         api = server.api()
         _, token = bootstrap_admin(api)
         api.token = token
-        ca = api.ok("POST", "/api/v1/pki/ca", {"commonName": unique("u"), "keyAlgorithm":
+        ca = api.ok("POST", "/api/v1/pki/ca", {"commonName": unique("ca"), "keyAlgorithm":
                                                 "EC_prime256v1", "ttlDays": 30})
+        return server, api, token, ca
+
+    def test_unreachable_token_is_503_then_recovers(self):
+        server, api, token, ca = self.own_server_with_a_ca()
         cert = api.ok("POST", "/api/v1/pki/certificates/issue", {
             "caId": ca["id"], "commonName": unique("u"), "keyAlgorithm": "EC_prime256v1",
             "ttlDays": 30, "extendedKeyUsages": ["codeSigning"]})
@@ -623,14 +629,7 @@ class HsmLifecycleTest(SignetTestCase):
         # The serial is taken and recorded before the token is signed (so that nothing is
         # issued off the record); when the token then cannot be signed, a second event says
         # that no token exists under that serial.
-        server = hsm_server()
-        self.addCleanup(server.cleanup)
-        server.start()
-        api = server.api()
-        _, token = bootstrap_admin(api)
-        api.token = token
-        ca = api.ok("POST", "/api/v1/pki/ca", {"commonName": unique("t"), "keyAlgorithm":
-                                                "EC_prime256v1", "ttlDays": 30})
+        server, api, _, ca = self.own_server_with_a_ca()
         tsa = api.ok("POST", "/api/v1/pki/tsa", {"name": unique("hsm-tsa"), "caId": ca["id"],
                                                  "keySource": "hsm"})
         _, status, _ = post_timestamp_query(server.port, tsa["id"], unique("ok"))
