@@ -51,7 +51,6 @@ class RequestWatcher {
   std::mutex mu_;
   std::condition_variable cv_;
   std::multimap<std::string, Waiter> waiters_;  // guarded by mu_
-  std::size_t count_ = 0;                       // guarded by mu_
   bool touched_ = false;                        // guarded by mu_
   bool stopping_ = false;                       // guarded by mu_
   std::thread thread_;                          // started by the first Watch

@@ -12,6 +12,8 @@ namespace signet::service {
 namespace {
 
 constexpr std::size_t kMaxEmailLength = 254;
+// How long a password login waits for its second factor (service_mfa.cc).
+constexpr Millis kMfaLoginTtl = std::chrono::minutes(5);
 
 Status ValidateEmail(const std::string& email) {
   const auto at = email.find('@');
@@ -159,9 +161,8 @@ Result<LoginResult> AdminUseCases::Login(const std::string& email, const SecretB
         if (!mfa && mfa.error().code != ErrorCode::kNotFound) return tl::unexpected(mfa.error());
         if (mfa && mfa->enabled) {
           // The password was right; the session waits for the second factor (service_mfa.cc).
-          SIGNET_ASSIGN_OR_RETURN(auto token,
-                                  d_.authenticator.IssueToken(tx, current, std::chrono::minutes(5),
-                                                              auth::kMfaLoginPurpose));
+          SIGNET_ASSIGN_OR_RETURN(auto token, d_.authenticator.IssueToken(tx, current, kMfaLoginTtl,
+                                                                          auth::kMfaLoginPurpose));
           e = {"auth.login.mfa-required", "user", current.id,
                JsonWriter().Add("sourceIp", source_ip).Finish()};
           return LoginResult{std::move(token.token), token.expires_in, std::nullopt, true};

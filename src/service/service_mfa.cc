@@ -22,7 +22,6 @@ namespace {
 constexpr std::string_view kRequirementSetting = "mfa.required";
 constexpr std::string_view kIssuer = "Signet";
 constexpr int kRecoveryCodes = 10;
-constexpr Millis kMfaLoginTtl = std::chrono::minutes(5);
 constexpr Millis kRequirementCacheTtl = std::chrono::seconds(1);
 constexpr std::size_t kMaxCodeLength = 64;
 
