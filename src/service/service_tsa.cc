@@ -8,6 +8,7 @@
 // taken and its audit event appended in one write transaction shared with concurrent sign
 // and timestamp records; the token is signed once that transaction has committed.
 #include <algorithm>
+#include <functional>
 #include <future>
 #include <tuple>
 
@@ -508,22 +509,20 @@ void TsaUseCases::Timestamp(const Caller* caller, const std::string& source_ip,
     }
   }
 
-  // The audit events of a timestamp: who asked (a caller without a token is "anonymous"), which
-  // TSA.
-  auto event_of = [](std::string event_type, const std::optional<domain::Principal>& actor,
-                     const std::string& target) {
-    audit::AuditEventInput e;
-    e.event_type = std::move(event_type);
-    if (actor) {
-      e.actor_type = std::string(domain::PrincipalTypeName(actor->type));
-      e.actor_id = actor->id;
-      e.actor_name = actor->name;
-    } else {
-      e.actor_type = "anonymous";
-    }
-    e.target_type = "tsa";
-    e.target_id = target;
+  // A timestamp's audit events are written like every other (AuditInput: the caller, and its
+  // OIDC claims), except that a caller without a token is "anonymous", not the system.
+  auto event_of = [](const std::optional<domain::Principal>& actor, const AuditEntry& entry) {
+    audit::AuditEventInput e = AuditInput(actor ? &*actor : nullptr, entry);
+    if (!actor) e.actor_type = "anonymous";
     return e;
+  };
+  // Runs `append` in the group commit and waits for its outcome: the timestamp's events go
+  // through the one committer and its audit appender, like the sign records they share it with.
+  auto commit = [this](std::function<Status(store::Tx&)> append) {
+    std::promise<Status> committed;
+    commits_->Submit(std::move(append),
+                     [&committed](Status st) { committed.set_value(std::move(st)); });
+    return committed.get_future().get();
   };
 
   struct Work {
@@ -543,30 +542,27 @@ void TsaUseCases::Timestamp(const Caller* caller, const std::string& source_ip,
   // caller gets the error, the recorded serial stays unused, and a `tsa.timestamp.failed` event
   // says so (best effort: the error stands whether or not it commits). This waits for the commit,
   // so `done` runs here, before Timestamp returns; the routes call it on the worker pool.
-  std::promise<Status> committed;
-  commits_->Submit(
-      [this, s, w, source_ip, event_of](store::Tx& tx) -> Status {
-        const domain::TimestampAuthority& t = s->tsa;
-        SIGNET_ASSIGN_OR_RETURN(w->serial, tx.NextTsaSerial(t.id));
-        w->gen_time = d_.clock.Now();
-        audit::AuditEventInput e = event_of("tsa.timestamp", w->actor, t.id);
-        e.details_json = JsonWriter()
-                             .Add("serial", w->serial)
-                             .Add("hashAlgorithm", domain::HashName(w->query.hash))
-                             .Add("messageImprint", HexEncode(w->query.imprint))
-                             .Add("nonce", crypto::NonceHex(w->query.nonce_der))
-                             .Add("certReq", w->query.cert_req)
-                             .Add("policyOid", t.policy_oid)
-                             .Add("genTime", FormatTime(w->gen_time))
-                             .Add("sourceIp", source_ip)
-                             .Finish();
-        // Through the group commit's appender, like the sign records that share the transaction.
-        return commit_audit_.Append(tx, e, w->gen_time);
-      },
-      [&committed](Status st) { committed.set_value(std::move(st)); });
-  if (Status st = committed.get_future().get(); !st) {
+  const Status recorded = commit([this, s, w, source_ip, event_of](store::Tx& tx) -> Status {
+    const domain::TimestampAuthority& t = s->tsa;
+    SIGNET_ASSIGN_OR_RETURN(w->serial, tx.NextTsaSerial(t.id));
+    w->gen_time = d_.clock.Now();
+    const audit::AuditEventInput e =
+        event_of(w->actor, {"tsa.timestamp", "tsa", t.id,
+                            JsonWriter()
+                                .Add("serial", w->serial)
+                                .Add("hashAlgorithm", domain::HashName(w->query.hash))
+                                .Add("messageImprint", HexEncode(w->query.imprint))
+                                .Add("nonce", crypto::NonceHex(w->query.nonce_der))
+                                .Add("certReq", w->query.cert_req)
+                                .Add("policyOid", t.policy_oid)
+                                .Add("genTime", FormatTime(w->gen_time))
+                                .Add("sourceIp", source_ip)
+                                .Finish()});
+    return commit_audit_.Append(tx, e, w->gen_time);
+  });
+  if (!recorded) {
     if (d_.metrics != nullptr) d_.metrics->timestamps.Inc({"error"});
-    return done(tl::unexpected(std::move(st).error()));
+    return done(tl::unexpected(recorded.error()));
   }
   const domain::TimestampAuthority& t = s->tsa;
   const Bytes serial = SerialBytes(w->serial);
@@ -582,15 +578,13 @@ void TsaUseCases::Timestamp(const Caller* caller, const std::string& source_ip,
   auto token = crypto::IssueTimestamp(issue, KeySigner(s->key));
   if (!token) {
     if (d_.metrics != nullptr) d_.metrics->timestamps.Inc({"error"});
-    audit::AuditEventInput e = event_of("tsa.timestamp.failed", w->actor, t.id);
-    e.details_json = JsonWriter()
-                         .Add("serial", w->serial)
-                         .Add("error", token.error().message)
-                         .Add("sourceIp", source_ip)
-                         .Finish();
-    if (auto tx = d_.store.BeginWrite(); tx) {
-      if (d_.audit.Append(**tx, e, d_.clock.Now())) (void)(*tx)->Commit();
-    }
+    const audit::AuditEventInput e = event_of(w->actor, {"tsa.timestamp.failed", "tsa", t.id,
+                                                         JsonWriter()
+                                                             .Add("serial", w->serial)
+                                                             .Add("error", token.error().message)
+                                                             .Add("sourceIp", source_ip)
+                                                             .Finish()});
+    (void)commit([this, &e](store::Tx& tx) { return commit_audit_.Append(tx, e, d_.clock.Now()); });
     return done(tl::unexpected(std::move(token).error()));
   }
   if (d_.metrics != nullptr) d_.metrics->timestamps.Inc({"granted"});
