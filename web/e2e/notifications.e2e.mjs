@@ -194,11 +194,15 @@ describe('console notifications', { timeout: 600_000 }, () => {
     const hook = await api.ok('GET', `/api/v1/notifications/webhooks/${state.hook.id}`);
     assert.deepEqual(hook.events, ['request.created', 'request.step_advanced']);
     assert.equal(hook.hasSecret, true);
-    // The kept secret still signs: a second test verifies with it.
+    // The kept secret still signs: a second test verifies with it. The first test's toast may
+    // still be showing, so the second delivery is awaited at the receiver, not by that text.
     await row.getByRole('button', { name: 'Send test' }).click();
-    await page.getByText('Test to ci-events: delivered (HTTP 204)').first().waitFor();
-    const tests = receiver.posts.filter((p) => p.headers['signet-event'] === 'webhook.test');
+    const tests = await waitFor('the second webhook.test at the receiver', () => {
+      const got = receiver.posts.filter((p) => p.headers['signet-event'] === 'webhook.test');
+      return got.length >= 2 && got;
+    });
     assert.equal(tests.length, 2);
+    await page.getByText('Test to ci-events: delivered (HTTP 204)').first().waitFor();
     assert.ok(verifySignature(tests[1], SECRET));
   });
 
