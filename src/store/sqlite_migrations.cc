@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "store/portable_migrations.h"
+
 namespace signet::store {
 namespace {
 
@@ -411,18 +413,6 @@ CREATE INDEX notification_deliveries_by_webhook ON notification_deliveries(webho
 CREATE INDEX notification_deliveries_by_event ON notification_deliveries(event_id);
 )sql";
 
-// 7: a project's compliance profile ("none" or "csbr", service/compliance.h).
-constexpr const char* kComplianceProfile = R"sql(
-ALTER TABLE projects ADD COLUMN compliance_profile TEXT NOT NULL DEFAULT 'none';
-)sql";
-
-// 8: a TSA's certificate is a row of `certificates` like any other (listed, revocable), and
-// its key may be in the HSM.
-constexpr const char* kTsaCertificates = R"sql(
-ALTER TABLE timestamp_authorities ADD COLUMN certificate_id TEXT REFERENCES certificates(id);
-ALTER TABLE timestamp_authorities ADD COLUMN key_source TEXT NOT NULL DEFAULT 'software';
-)sql";
-
 constexpr std::array<sql::Migration, 8> kMigrations{{
     {1, kInit},
     {2, kMfa},
@@ -430,8 +420,8 @@ constexpr std::array<sql::Migration, 8> kMigrations{{
     {4, kOidcAuth},
     {5, kHsmKeys},
     {6, kNotifications},
-    {7, kComplianceProfile},
-    {8, kTsaCertificates},
+    {7, portable::kComplianceProfile},
+    {8, portable::kTsaCertificates},
 }};
 
 }  // namespace
