@@ -365,6 +365,25 @@ class SignetTestCase(unittest.TestCase):
 # ---------------------------------------------------------------------------------------
 
 
+def raw_request(port, method, path, body=None, headers=None):
+    """One plain HTTP request, outside Api (no token, no JSON, headers exactly as given);
+    returns (status, headers as a list of (name, value), body bytes)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        return resp.status, resp.getheaders(), resp.read()
+    finally:
+        conn.close()
+
+
+def header_of(headers, name):
+    """The first value of header `name`, whatever its case, in a list of (name, value) pairs;
+    None when absent."""
+    values = [v for k, v in headers if k.lower() == name.lower()]
+    return values[0] if values else None
+
+
 class Response:
     def __init__(self, status, headers, text):
         self.status = status

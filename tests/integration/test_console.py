@@ -12,7 +12,8 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from signet_testlib import SignetTestCase, start_module_server  # noqa: E402
+from signet_testlib import (SignetTestCase, header_of, raw_request,  # noqa: E402
+                            start_module_server)
 
 SIGNER_ID = "0190f2c4-1111-7000-8000-000000000001"
 PAGES = ["/", "/login", "/signers", "/signers/" + SIGNER_ID, "/signers/%s/members" % SIGNER_ID,
@@ -36,32 +37,20 @@ def tearDownModule():
 
 
 def raw(method, path, body=None, headers=None, port=None):
-    """One request; returns (status, headers as a list of (name, value), body bytes)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port or F.server.port, timeout=30)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        resp = conn.getresponse()
-        return resp.status, resp.getheaders(), resp.read()
-    finally:
-        conn.close()
-
-
-def header(headers, name):
-    values = [v for k, v in headers if k.lower() == name.lower()]
-    return values[0] if values else None
+    return raw_request(port or F.server.port, method, path, body, headers)
 
 
 class ConsoleServing(SignetTestCase):
     def assertSecurityHeaders(self, headers, where):
-        csp = header(headers, "Content-Security-Policy")
+        csp = header_of(headers, "Content-Security-Policy")
         self.assertIsNotNone(csp, where)
         directives = dict((d.strip().split(" ", 1) + [""])[:2] for d in csp.split(";"))
         self.assertEqual(directives.get("script-src"), "'self'", where)
         self.assertEqual(directives.get("frame-ancestors"), "'none'", where)
         self.assertEqual(directives.get("default-src"), "'none'", where)
         self.assertNotIn("unsafe", csp, where)
-        self.assertEqual(header(headers, "X-Content-Type-Options"), "nosniff", where)
-        self.assertEqual(header(headers, "Referrer-Policy"), "no-referrer", where)
+        self.assertEqual(header_of(headers, "X-Content-Type-Options"), "nosniff", where)
+        self.assertEqual(header_of(headers, "Referrer-Policy"), "no-referrer", where)
 
     def test_pages_and_deep_links_answer_the_app(self):
         _, _, index = raw("GET", "/")
@@ -70,8 +59,8 @@ class ConsoleServing(SignetTestCase):
             status, headers, body = raw("GET", path)
             self.assertEqual(status, 200, path)
             self.assertEqual(body, index, path)
-            self.assertEqual(header(headers, "Content-Type"), "text/html; charset=utf-8", path)
-            self.assertEqual(header(headers, "Cache-Control"), "no-cache", path)
+            self.assertEqual(header_of(headers, "Content-Type"), "text/html; charset=utf-8", path)
+            self.assertEqual(header_of(headers, "Cache-Control"), "no-cache", path)
             self.assertSecurityHeaders(headers, path)
         # Only scripts from files: no inline script, no other origin.
         self.assertIsNone(re.search(rb"<script(?![^>]*\bsrc=)[^>]*>", index))
@@ -87,20 +76,20 @@ class ConsoleServing(SignetTestCase):
             path = ref.decode()
             status, headers, plain = raw("GET", path)
             self.assertEqual(status, 200, path)
-            self.assertEqual(header(headers, "Cache-Control"), "public, max-age=31536000, immutable")
-            self.assertIsNone(header(headers, "Content-Encoding"), path)
+            self.assertEqual(header_of(headers, "Cache-Control"), "public, max-age=31536000, immutable")
+            self.assertIsNone(header_of(headers, "Content-Encoding"), path)
             self.assertSecurityHeaders(headers, path)
-            ctype = header(headers, "Content-Type")
+            ctype = header_of(headers, "Content-Type")
             self.assertEqual(ctype, "text/javascript; charset=utf-8" if path.endswith(".js")
                              else "text/css; charset=utf-8", path)
             status, headers, packed = raw("GET", path, headers={"Accept-Encoding": "gzip, br"})
             self.assertEqual(status, 200)
-            self.assertEqual(header(headers, "Content-Encoding"), "gzip", path)
-            self.assertEqual(header(headers, "Vary"), "Accept-Encoding")
+            self.assertEqual(header_of(headers, "Content-Encoding"), "gzip", path)
+            self.assertEqual(header_of(headers, "Vary"), "Accept-Encoding")
             self.assertEqual(gzip.decompress(packed), plain, path)
             self.assertLess(len(packed), len(plain))
             # Revalidation answers 304 without a body.
-            status, _, body = raw("GET", path, headers={"If-None-Match": header(headers, "ETag")})
+            status, _, body = raw("GET", path, headers={"If-None-Match": header_of(headers, "ETag")})
             self.assertEqual(status, 304)
             self.assertEqual(body, b"")
             if path.endswith(".css"):
@@ -121,7 +110,7 @@ class ConsoleServing(SignetTestCase):
         for path in ("/nope", "/signers/a/b/c", "/api/v1/nope", "/index.html/x"):
             status, headers, body = raw("GET", path)
             self.assertEqual(status, 404, path)
-            self.assertEqual(header(headers, "Content-Type"), "application/json", path)
+            self.assertEqual(header_of(headers, "Content-Type"), "application/json", path)
         status, _, _ = raw("POST", "/signers")
         self.assertEqual(status, 405)
 

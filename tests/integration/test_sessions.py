@@ -17,7 +17,8 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from signet_testlib import (ADMIN_EMAIL, ADMIN_PASSWORD, SignetTestCase,  # noqa: E402
-                            create_user, start_module_server, unique, USER_PASSWORD)
+                            create_user, header_of, raw_request, start_module_server, unique,
+                            USER_PASSWORD)
 from test_server import Spawned  # noqa: E402
 
 SESSION = "/api/v1/auth/session"
@@ -40,19 +41,7 @@ def tearDownModule():
 
 
 def raw(method, path, body=None, headers=None, port=None):
-    """One request; returns (status, headers as a list of (name, value), body bytes)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port or F.server.port, timeout=30)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        resp = conn.getresponse()
-        return resp.status, resp.getheaders(), resp.read()
-    finally:
-        conn.close()
-
-
-def header(headers, name):
-    values = [v for k, v in headers if k.lower() == name.lower()]
-    return values[0] if values else None
+    return raw_request(port or F.server.port, method, path, body, headers)
 
 
 def cookie_of(set_cookie):
@@ -70,7 +59,7 @@ def session_login(email=ADMIN_EMAIL, password=ADMIN_PASSWORD, extra_headers=None
     if status != 200:
         raise AssertionError("session login: %d %r" % (status, body))
     data = json.loads(body)
-    set_cookie = header(headers, "Set-Cookie")
+    set_cookie = header_of(headers, "Set-Cookie")
     return cookie_of(set_cookie), data["csrfToken"], set_cookie, data
 
 
@@ -178,7 +167,7 @@ class BrowserSessions(SignetTestCase):
         cookie, csrf, _, _ = session_login()
         status, headers, body = raw("DELETE", SESSION, headers=with_cookie(cookie, csrf))
         self.assertEqual(status, 200, body)
-        cleared = [a.strip() for a in header(headers, "Set-Cookie").split(";")]
+        cleared = [a.strip() for a in header_of(headers, "Set-Cookie").split(";")]
         self.assertEqual(cleared[0], "signet_session=")
         self.assertIn("Max-Age=0", cleared)
         # The browser would drop the cookie; someone who kept a copy gets nowhere.
@@ -205,7 +194,7 @@ class BrowserSessions(SignetTestCase):
             status, headers, data = raw("POST", SESSION, body, hdrs)
             self.assertEqual(status, 400, (ctype, data))
             self.assertIn(b"Content-Type must be application/json", data)
-            self.assertIsNone(header(headers, "Set-Cookie"))
+            self.assertIsNone(header_of(headers, "Set-Cookie"))
         status, headers, _ = raw("POST", SESSION, body,
                                  {"Content-Type": "application/json; charset=utf-8"})
         self.assertEqual(status, 200)
@@ -221,7 +210,7 @@ class BrowserSessions(SignetTestCase):
                                {"email": ADMIN_EMAIL}), 400, message_contains="password")
         status, headers, _ = raw("POST", SESSION, '{"email":"%s","password":"nope"}' % ADMIN_EMAIL,
                                  {"Content-Type": "application/json"})
-        self.assertIsNone(header(headers, "Set-Cookie"))
+        self.assertIsNone(header_of(headers, "Set-Cookie"))
         failures = F.api.ok("GET", "/api/v1/audit-logs",
                             query={"eventType": "auth.login.failure", "limit": 100})["auditLogs"]
         self.assertTrue(failures)
@@ -236,8 +225,8 @@ class BrowserSessions(SignetTestCase):
                                     % (user["email"], USER_PASSWORD), hdrs)
         self.assertEqual(status, 429, body)
         self.assertIn(b"RateLimited", body)
-        self.assertGreaterEqual(int(header(headers, "Retry-After")), 1)
-        self.assertIsNone(header(headers, "Set-Cookie"))
+        self.assertGreaterEqual(int(header_of(headers, "Retry-After")), 1)
+        self.assertIsNone(header_of(headers, "Set-Cookie"))
 
     def test_a_member_gets_a_session_with_their_own_rights(self):
         user, _ = create_user(F.api, F.admin_token)
