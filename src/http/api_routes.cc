@@ -29,6 +29,13 @@ using service::Caller;
 constexpr std::size_t kMaxName = 256;
 constexpr std::size_t kMaxPem = 64 * 1024;
 
+// The body of GET …/certificate for a CA or a certificate: the PEM, its chain, its serial.
+JsonObject CertificateBody(const std::string& pem, const std::string& chain_pem,
+                           const std::string& serial_number) {
+  return JsonObject{
+      {"certificate", pem}, {"certificateChain", chain_pem}, {"serialNumber", serial_number}};
+}
+
 Result<service::MembershipInput> MembershipOf(const Fields& f) {
   service::MembershipInput in;
   SIGNET_ASSIGN_OR_RETURN(in.user_id, f.OptString("userId", 64));
@@ -630,9 +637,8 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
       authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
         SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "caId"));
         SIGNET_ASSIGN_OR_RETURN(auto ca, svc.GetCa(c, id));
-        return JsonResponse(JsonObject{{"certificate", ca.certificate_pem},
-                                       {"certificateChain", ca.certificate_chain_pem},
-                                       {"serialNumber", ca.serial_number}});
+        return JsonResponse(
+            CertificateBody(ca.certificate_pem, ca.certificate_chain_pem, ca.serial_number));
       }));
 
   // ---- certificates ----
@@ -740,9 +746,8 @@ void RegisterApiRoutes(Router& router, service::Service& svc, Metrics& metrics,
       authed([&svc](const Request&, const PathParams& p, const Caller& c) -> Result<Response> {
         SIGNET_ASSIGN_OR_RETURN(std::string id, PathId(p, "id", "certificateId"));
         SIGNET_ASSIGN_OR_RETURN(auto cert, svc.GetCertificate(c, id));
-        return JsonResponse(JsonObject{{"certificate", cert.certificate_pem},
-                                       {"certificateChain", cert.certificate_chain_pem},
-                                       {"serialNumber", cert.serial_number}});
+        return JsonResponse(
+            CertificateBody(cert.certificate_pem, cert.certificate_chain_pem, cert.serial_number));
       }));
   router.Add(
       "POST", "/api/v1/pki/certificates/{id}/revoke",
