@@ -518,7 +518,7 @@ void TsaUseCases::Timestamp(const Caller* caller, const std::string& source_ip,
   };
   // Runs `append` in the group commit and waits for its outcome: the timestamp's events go
   // through the one committer and its audit appender, like the sign records they share it with.
-  auto commit = [this](std::function<Status(store::Tx&)> append) {
+  auto commit = [this](CommitQueue::Work append) {
     std::promise<Status> committed;
     commits_->Submit(std::move(append),
                      [&committed](Status st) { committed.set_value(std::move(st)); });
